@@ -1,0 +1,227 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// API is what a client of the account service (the desktop UI, later an
+// HTTP client) sees. The in-process *Service implements it.
+//
+// Errors: every method returns one of the sentinels in errors.go (test with
+// errors.Is) or a *LockedError / *InputError (test with errors.As); anything
+// else is an internal failure whose text is safe to log but not meant for the
+// user. No error text ever contains a password, code or secret.
+type API interface {
+	// SignUp creates an inactive account and its TOTP secret. The account
+	// becomes usable after ConfirmSignUp with one valid code.
+	SignUp(ctx context.Context, req SignUpRequest) (*TOTPEnrollment, error)
+	// ConfirmSignUp activates the account with a first valid TOTP code and
+	// signs it in.
+	ConfirmSignUp(ctx context.Context, enrollmentID, code string) (*Session, error)
+	// SignIn checks email, password and TOTP code. A wrong email and a wrong
+	// password both give ErrInvalidCredentials.
+	SignIn(ctx context.Context, email, password, code string) (*Session, error)
+	// SignOut ends the session; an unknown token is not an error.
+	SignOut(ctx context.Context, token string) error
+	// Me returns the session's account; ErrUnauthenticated when the session
+	// is unknown or expired.
+	Me(ctx context.Context, token string) (*Account, error)
+
+	// BeginVerification starts an identity check for one purpose and says
+	// which factors it needs. When an email code is needed it has been sent.
+	BeginVerification(ctx context.Context, token string, purpose Purpose) (*Verification, error)
+	// CompleteVerification checks the factors and returns a grant for the
+	// verification's purpose, valid for GrantLifetime.
+	CompleteVerification(ctx context.Context, token, verificationID string, proof Proof) (*Grant, error)
+
+	// BeginRegistration returns PublicKeyCredentialCreationOptions JSON (the
+	// object a browser passes to navigator.credentials.create, wrapped as
+	// {"publicKey": …}). It needs a grant for PurposeAddPasskey.
+	BeginRegistration(ctx context.Context, token, grant string, kind Kind) (json.RawMessage, error)
+	// FinishRegistration verifies the credential JSON a browser would send
+	// and stores the passkey under name (a default is chosen when empty).
+	FinishRegistration(ctx context.Context, token, grant string, credential json.RawMessage, name string) (*Passkey, error)
+	// BeginLogin returns PublicKeyCredentialRequestOptions JSON. With an
+	// email the allow list holds that account's passkeys; without one (or
+	// for an unknown email) it is a discoverable-credential request.
+	BeginLogin(ctx context.Context, email string) (json.RawMessage, error)
+	// FinishLogin verifies the assertion JSON and signs its account in.
+	FinishLogin(ctx context.Context, assertion json.RawMessage) (*Session, error)
+
+	// Passkeys lists the account's passkeys, oldest first.
+	Passkeys(ctx context.Context, token string) ([]Passkey, error)
+	// RenamePasskey sets a passkey's user-visible name.
+	RenamePasskey(ctx context.Context, token, passkeyID, name string) (*Passkey, error)
+
+	// Activity returns the account's security events, newest first.
+	Activity(ctx context.Context, token string, limit int) ([]Event, error)
+}
+
+// SignUpRequest carries what a new user types on the first-run screen.
+type SignUpRequest struct {
+	Email       string
+	DisplayName string
+	Password    string
+}
+
+// TOTPEnrollment is the authenticator-app secret of a new account. The UI
+// shows URI as a QR code and Secret as text.
+type TOTPEnrollment struct {
+	ID     string // pass to ConfirmSignUp
+	Email  string
+	Secret string // base32, no padding
+	URI    string // otpauth://totp/…
+}
+
+// Session is a signed-in session. Token is secret: keep it in the OS
+// keyring, never in a log or a plain file.
+type Session struct {
+	Token     string
+	ExpiresAt time.Time
+	Account   Account
+}
+
+// Account is the public view of an account.
+type Account struct {
+	ID          string
+	Email       string
+	DisplayName string
+	Role        Role
+	CreatedAt   time.Time
+	// Factors lists the identity factors the account has (password, totp,
+	// and email when mail delivery is configured).
+	Factors []Factor
+	// PasskeyCount is the number of bound passkeys.
+	PasskeyCount int
+}
+
+// Role is an account's role.
+type Role string
+
+// The roles.
+const (
+	RoleUser  Role = "user"
+	RoleAdmin Role = "admin"
+)
+
+// Factor names an identity factor.
+type Factor string
+
+// The factors.
+const (
+	FactorPassword  Factor = "password"
+	FactorTOTP      Factor = "totp"
+	FactorEmailCode Factor = "email"
+	FactorPasskey   Factor = "passkey"
+)
+
+// Purpose names what an identity verification is for; a grant is good for
+// its one purpose only.
+type Purpose string
+
+// The purposes.
+const (
+	PurposeAddPasskey    Purpose = "add-passkey"
+	PurposeRemovePasskey Purpose = "remove-passkey"
+)
+
+// Verification is a started identity check.
+type Verification struct {
+	ID      string
+	Purpose Purpose
+	// Factors are those CompleteVerification will check, in order.
+	Factors []Factor
+	// EmailSentTo is the masked address an email code went to, or "".
+	EmailSentTo string
+	// EmailConfigured reports whether email codes can be sent at all; when
+	// false the email factor is not required and the UI says so.
+	EmailConfigured bool
+	ExpiresAt       time.Time
+}
+
+// Proof carries the answers to a verification's factors. Only the fields
+// the verification asked for are read.
+type Proof struct {
+	Password  string
+	TOTPCode  string
+	EmailCode string
+}
+
+// Grant allows one security change of Purpose until ExpiresAt. Token is
+// secret.
+type Grant struct {
+	Token     string
+	Purpose   Purpose
+	ExpiresAt time.Time
+}
+
+// Kind is how a passkey is held.
+type Kind string
+
+// The passkey kinds.
+const (
+	KindSecurityKey  Kind = "security-key"
+	KindPhone        Kind = "phone"
+	KindThisComputer Kind = "this-computer"
+)
+
+// Label is the kind as the user reads it.
+func (k Kind) Label() string {
+	switch k {
+	case KindSecurityKey:
+		return "Security key"
+	case KindPhone:
+		return "Phone or tablet"
+	case KindThisComputer:
+		return "This computer"
+	}
+	return "Passkey"
+}
+
+// Passkey is a bound WebAuthn credential.
+type Passkey struct {
+	ID             string // stable, URL-safe; the credential ID in base64url
+	CredentialID   []byte
+	PublicKey      []byte // COSE key
+	AAGUID         []byte
+	Model          string // from the AAGUID catalog, "" when unknown
+	Kind           Kind
+	Name           string
+	Transports     []string
+	BackupEligible bool
+	BackedUp       bool
+	SignCount      uint32
+	CloneWarning   bool
+	CreatedAt      time.Time
+	LastUsedAt     time.Time // zero when never used
+	LastUsedFor    string
+}
+
+// Event is one entry of the activity log.
+type Event struct {
+	ID     int64
+	At     time.Time
+	Type   EventType
+	Detail string
+	// Source is where it happened: "app", "phone page", "api".
+	Source string
+}
+
+// EventType names a security event.
+type EventType string
+
+// The event types recorded so far.
+const (
+	EventAccountCreated     EventType = "account-created"
+	EventAccountActivated   EventType = "account-activated"
+	EventSignedIn           EventType = "signed-in"
+	EventSignInFailed       EventType = "sign-in-failed"
+	EventSignedOut          EventType = "signed-out"
+	EventVerificationPassed EventType = "verification-passed"
+	EventVerificationFailed EventType = "verification-failed"
+	EventFactorLocked       EventType = "factor-locked"
+	EventPasskeyAdded       EventType = "passkey-added"
+	EventPasskeyRenamed     EventType = "passkey-renamed"
+)
