@@ -1,0 +1,373 @@
+package account
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+)
+
+// webauthnUser adapts an account and its passkeys to go-webauthn's User.
+type webauthnUser struct {
+	rec      *AccountRecord
+	passkeys []Passkey
+}
+
+func (u *webauthnUser) WebAuthnID() []byte          { return u.rec.UserHandle }
+func (u *webauthnUser) WebAuthnName() string        { return u.rec.Email }
+func (u *webauthnUser) WebAuthnDisplayName() string { return u.rec.DisplayName }
+
+func (u *webauthnUser) WebAuthnCredentials() []webauthn.Credential {
+	out := make([]webauthn.Credential, len(u.passkeys))
+	for i, p := range u.passkeys {
+		out[i] = credentialOf(&p)
+	}
+	return out
+}
+
+func credentialOf(p *Passkey) webauthn.Credential {
+	ts := make([]protocol.AuthenticatorTransport, len(p.Transports))
+	for i, t := range p.Transports {
+		ts[i] = protocol.AuthenticatorTransport(t)
+	}
+	return webauthn.Credential{
+		ID:        p.CredentialID,
+		PublicKey: p.PublicKey,
+		Transport: ts,
+		Flags: webauthn.CredentialFlags{
+			UserPresent:    true,
+			UserVerified:   true, // registration requires user verification
+			BackupEligible: p.BackupEligible,
+			BackupState:    p.BackedUp,
+		},
+		Authenticator: webauthn.Authenticator{AAGUID: p.AAGUID, SignCount: p.SignCount, CloneWarning: p.CloneWarning},
+	}
+}
+
+func (s *Service) loadUser(tx Tx, rec *AccountRecord) (*webauthnUser, error) {
+	pks, err := tx.Passkeys(rec.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &webauthnUser{rec: rec, passkeys: pks}, nil
+}
+
+// BeginRegistration implements API (WebAuthn §7.1 is run by
+// FinishRegistration). The options require a discoverable credential and
+// user verification, exclude the account's existing passkeys, and ask for
+// direct attestation so the authenticator's model can be named.
+func (s *Service) BeginRegistration(ctx context.Context, token, grant string, kind Kind) (json.RawMessage, error) {
+	switch kind {
+	case KindSecurityKey, KindPhone, KindThisComputer:
+	default:
+		return nil, &InputError{Field: "kind", Reason: "unknown passkey kind"}
+	}
+	var out json.RawMessage
+	err := s.store.Update(ctx, func(tx Tx) error {
+		rec, err := s.authenticate(tx, token)
+		if err != nil {
+			return err
+		}
+		if _, err := s.useGrant(tx, rec.ID, grant, PurposeAddPasskey); err != nil {
+			return err
+		}
+		user, err := s.loadUser(tx, rec)
+		if err != nil {
+			return err
+		}
+		exclude := make([]protocol.CredentialDescriptor, len(user.passkeys))
+		for i := range user.passkeys {
+			c := credentialOf(&user.passkeys[i])
+			exclude[i] = c.Descriptor()
+		}
+		creation, session, err := s.rp.BeginRegistration(user,
+			webauthn.WithExclusions(exclude),
+			webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
+				ResidentKey:      protocol.ResidentKeyRequirementRequired,
+				UserVerification: protocol.VerificationRequired,
+			}),
+			webauthn.WithConveyancePreference(protocol.PreferDirectAttestation),
+		)
+		if err != nil {
+			return err
+		}
+		if out, err = json.Marshal(creation); err != nil {
+			return err
+		}
+		return s.putCeremony(tx, rec.ID, CeremonyRegistration, kind, session)
+	})
+	return out, err
+}
+
+// FinishRegistration implements API: WebAuthn §7.1 through go-webauthn,
+// then the passkey, its event and the used grant are written together. The
+// challenge is used up whether or not the credential verifies.
+func (s *Service) FinishRegistration(ctx context.Context, token, grant string, credential json.RawMessage, name string) (*Passkey, error) {
+	name = strings.TrimSpace(name)
+	if utf8.RuneCountInString(name) > 64 {
+		return nil, &InputError{Field: "name", Reason: "use at most 64 characters"}
+	}
+	parsed, err := protocol.ParseCredentialCreationResponseBytes(credential)
+	if err != nil {
+		return nil, rejected(err)
+	}
+	var pk *Passkey
+	var verr error
+	err = s.store.Update(ctx, func(tx Tx) error {
+		rec, err := s.authenticate(tx, token)
+		if err != nil {
+			return err
+		}
+		c, err := s.takeCeremony(tx, parsed.Response.CollectedClientData.Challenge, CeremonyRegistration, rec.ID)
+		if err != nil {
+			verr = err
+			return nil // commit: the challenge is used up
+		}
+		g, err := s.useGrant(tx, rec.ID, grant, PurposeAddPasskey)
+		if err != nil {
+			verr = err
+			return nil
+		}
+		user, err := s.loadUser(tx, rec)
+		if err != nil {
+			return err
+		}
+		var session webauthn.SessionData
+		if err := json.Unmarshal(c.Session, &session); err != nil {
+			return err
+		}
+		session.Expires = time.Time{} // the ceremony's own expiry, on the service clock, has been checked
+		cred, err := s.rp.CreateCredential(user, session, parsed)
+		if err != nil {
+			verr = rejected(err)
+			return nil
+		}
+		now := s.now().UTC()
+		pk = &Passkey{
+			ID:             passkeyID(cred.ID),
+			CredentialID:   cred.ID,
+			PublicKey:      cred.PublicKey,
+			AAGUID:         cred.Authenticator.AAGUID,
+			Model:          s.model(cred.Authenticator.AAGUID),
+			Kind:           c.Kind,
+			Name:           name,
+			BackupEligible: cred.Flags.BackupEligible,
+			BackedUp:       cred.Flags.BackupState,
+			SignCount:      cred.Authenticator.SignCount,
+			CreatedAt:      now,
+		}
+		for _, t := range cred.Transport {
+			pk.Transports = append(pk.Transports, string(t))
+		}
+		if pk.Name == "" {
+			pk.Name = defaultPasskeyName(pk)
+		}
+		if err := tx.InsertPasskey(rec.ID, pk); err != nil {
+			if errors.Is(err, ErrCredentialRejected) {
+				verr, pk = err, nil
+				return nil
+			}
+			return err
+		}
+		if err := tx.DeleteGrant(g.Hash); err != nil {
+			return err
+		}
+		return tx.AppendEvent(rec.ID, s.event(EventPasskeyAdded, pk.Kind.Label()+": "+pk.Name))
+	})
+	if err != nil {
+		return nil, err
+	}
+	if verr != nil {
+		return nil, verr
+	}
+	return pk, nil
+}
+
+// BeginLogin implements API.
+func (s *Service) BeginLogin(ctx context.Context, email string) (json.RawMessage, error) {
+	email, _ = normalizeEmail(email)
+	var out json.RawMessage
+	err := s.store.Update(ctx, func(tx Tx) error {
+		var assertion *protocol.CredentialAssertion
+		var session *webauthn.SessionData
+		accountID := ""
+		rec, err := tx.AccountByEmail(email)
+		switch {
+		case err == nil && rec.Active:
+			user, err := s.loadUser(tx, rec)
+			if err != nil {
+				return err
+			}
+			if len(user.passkeys) > 0 {
+				accountID = rec.ID
+				assertion, session, err = s.rp.BeginLogin(user, webauthn.WithUserVerification(protocol.VerificationRequired))
+				if err != nil {
+					return err
+				}
+			}
+		case err != nil && !errors.Is(err, ErrNotFound):
+			return err
+		}
+		if assertion == nil {
+			if assertion, session, err = s.rp.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired)); err != nil {
+				return err
+			}
+		}
+		if out, err = json.Marshal(assertion); err != nil {
+			return err
+		}
+		return s.putCeremony(tx, accountID, CeremonyLogin, "", session)
+	})
+	return out, err
+}
+
+// FinishLogin implements API: WebAuthn §7.2 through go-webauthn, then the
+// sign counter, last use, session and event are written together.
+func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*Session, error) {
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(assertion)
+	if err != nil {
+		return nil, rejected(err)
+	}
+	var sess *Session
+	var verr error
+	err = s.store.Update(ctx, func(tx Tx) error {
+		c, err := s.takeCeremony(tx, parsed.Response.CollectedClientData.Challenge, CeremonyLogin, "")
+		if err != nil {
+			verr = err
+			return nil
+		}
+		var session webauthn.SessionData
+		if err := json.Unmarshal(c.Session, &session); err != nil {
+			return err
+		}
+		session.Expires = time.Time{}
+		var user *webauthnUser
+		var cred *webauthn.Credential
+		if c.AccountID != "" {
+			rec, err := tx.AccountByID(c.AccountID)
+			if err != nil {
+				return err
+			}
+			if user, err = s.loadUser(tx, rec); err != nil {
+				return err
+			}
+			cred, err = s.rp.ValidateLogin(user, session, parsed)
+			if err != nil {
+				verr = rejected(err)
+				return nil
+			}
+		} else {
+			var lookupErr error
+			handler := func(rawID, userHandle []byte) (webauthn.User, error) {
+				rec, err := tx.AccountByUserHandle(userHandle)
+				if err == nil && !rec.Active {
+					err = ErrNotFound
+				}
+				if err != nil {
+					lookupErr = err
+					return nil, err
+				}
+				user, err = s.loadUser(tx, rec)
+				lookupErr = err
+				return user, err
+			}
+			cred, err = s.rp.ValidateDiscoverableLogin(handler, session, parsed)
+			if lookupErr != nil && !errors.Is(lookupErr, ErrNotFound) {
+				return lookupErr
+			}
+			if err != nil {
+				verr = rejected(err)
+				return nil
+			}
+		}
+		var pk *Passkey
+		for i := range user.passkeys {
+			if bytes.Equal(user.passkeys[i].CredentialID, cred.ID) {
+				pk = &user.passkeys[i]
+			}
+		}
+		if pk == nil {
+			verr = rejected(errors.New("unknown credential"))
+			return nil
+		}
+		now := s.now().UTC()
+		if cred.Authenticator.CloneWarning && !pk.CloneWarning {
+			pk.CloneWarning = true
+		} else {
+			pk.SignCount = cred.Authenticator.SignCount
+		}
+		pk.BackedUp = parsed.Response.AuthenticatorData.Flags.HasBackupState()
+		pk.LastUsedAt, pk.LastUsedFor = now, "sign-in"
+		if err := tx.UpdatePasskey(user.rec.ID, pk); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(user.rec.ID, s.event(EventSignedIn, "passkey: "+pk.Name)); err != nil {
+			return err
+		}
+		sess, err = s.newSession(tx, user.rec)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if verr != nil {
+		return nil, verr
+	}
+	return sess, nil
+}
+
+func (s *Service) putCeremony(tx Tx, accountID string, t CeremonyType, kind Kind, session *webauthn.SessionData) error {
+	raw, err := json.Marshal(session)
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	if err := tx.DeleteExpired(now); err != nil {
+		return err
+	}
+	return tx.InsertCeremony(&CeremonyRecord{
+		Challenge: session.Challenge,
+		AccountID: accountID,
+		Type:      t,
+		Kind:      kind,
+		Session:   raw,
+		ExpiresAt: now.Add(CeremonyLifetime),
+	})
+}
+
+// takeCeremony uses up the ceremony for challenge and checks it is of type
+// t, for accountID when one is given, and not expired.
+func (s *Service) takeCeremony(tx Tx, challenge string, t CeremonyType, accountID string) (*CeremonyRecord, error) {
+	if challenge == "" {
+		return nil, ErrCeremonyExpired
+	}
+	c, err := tx.TakeCeremony(challenge)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrCeremonyExpired
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Type != t || (accountID != "" && c.AccountID != accountID) || !s.now().Before(c.ExpiresAt) {
+		return nil, ErrCeremonyExpired
+	}
+	return c, nil
+}
+
+func passkeyID(credentialID []byte) string {
+	return base64.RawURLEncoding.EncodeToString(credentialID)
+}
+
+func defaultPasskeyName(p *Passkey) string {
+	if p.Model != "" {
+		return p.Model
+	}
+	return p.Kind.Label()
+}

@@ -1,0 +1,311 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/passkeydesk/passkeydesk/account"
+)
+
+// txn implements account.Tx on one database transaction.
+type txn struct {
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+func (t *txn) exec(query string, args ...any) error {
+	_, err := t.tx.ExecContext(t.ctx, query, args...)
+	return err
+}
+
+// nanos stores a time as Unix nanoseconds; the zero time is 0.
+func nanos(tm time.Time) int64 {
+	if tm.IsZero() {
+		return 0
+	}
+	return tm.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// --- accounts ----------------------------------------------------------------
+
+const accountCols = `id, email, display_name, role, password_hash, totp_secret, user_handle, active, created_at`
+
+func (t *txn) InsertAccount(a *account.AccountRecord) error {
+	err := t.exec(`INSERT INTO accounts (`+accountCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.Email, a.DisplayName, string(a.Role), a.PasswordHash, a.TOTPSecret, a.UserHandle, a.Active, nanos(a.CreatedAt))
+	if isUnique(err) {
+		return account.ErrEmailTaken
+	}
+	return err
+}
+
+func (t *txn) UpdateAccount(a *account.AccountRecord) error {
+	return t.exec(`UPDATE accounts SET email = ?, display_name = ?, role = ?, password_hash = ?, totp_secret = ?, active = ? WHERE id = ?`,
+		a.Email, a.DisplayName, string(a.Role), a.PasswordHash, a.TOTPSecret, a.Active, a.ID)
+}
+
+func (t *txn) DeleteAccount(id string) error {
+	return t.exec(`DELETE FROM accounts WHERE id = ?`, id)
+}
+
+func (t *txn) accountWhere(cond string, arg any) (*account.AccountRecord, error) {
+	var a account.AccountRecord
+	var role string
+	var created int64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT `+accountCols+` FROM accounts WHERE `+cond, arg).Scan(
+		&a.ID, &a.Email, &a.DisplayName, &role, &a.PasswordHash, &a.TOTPSecret, &a.UserHandle, &a.Active, &created)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	a.Role, a.CreatedAt = account.Role(role), fromNanos(created)
+	return &a, nil
+}
+
+func (t *txn) AccountByID(id string) (*account.AccountRecord, error) {
+	return t.accountWhere("id = ?", id)
+}
+
+func (t *txn) AccountByEmail(email string) (*account.AccountRecord, error) {
+	return t.accountWhere("email = ?", email)
+}
+
+func (t *txn) AccountByUserHandle(handle []byte) (*account.AccountRecord, error) {
+	return t.accountWhere("user_handle = ?", handle)
+}
+
+// --- factor states -------------------------------------------------------------
+
+func (t *txn) FactorState(accountID string, f account.Factor) (account.FactorState, error) {
+	var st account.FactorState
+	var locked int64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT failures, locked_until, last_step FROM factor_states WHERE account_id = ? AND factor = ?`,
+		accountID, string(f)).Scan(&st.Failures, &locked, &st.LastStep)
+	if err == sql.ErrNoRows {
+		return account.FactorState{}, nil
+	}
+	st.LockedUntil = fromNanos(locked)
+	return st, err
+}
+
+func (t *txn) PutFactorState(accountID string, f account.Factor, st account.FactorState) error {
+	return t.exec(`INSERT INTO factor_states (account_id, factor, failures, locked_until, last_step) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (account_id, factor) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_step = excluded.last_step`,
+		accountID, string(f), st.Failures, nanos(st.LockedUntil), st.LastStep)
+}
+
+// --- sessions, verifications, grants, ceremonies ---------------------------------
+
+func (t *txn) InsertSession(s *account.SessionRecord) error {
+	return t.exec(`INSERT INTO sessions (hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		s.Hash, s.AccountID, nanos(s.CreatedAt), nanos(s.ExpiresAt))
+}
+
+func (t *txn) SessionByHash(hash []byte) (*account.SessionRecord, error) {
+	s := account.SessionRecord{Hash: hash}
+	var created, expires int64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT account_id, created_at, expires_at FROM sessions WHERE hash = ?`, hash).
+		Scan(&s.AccountID, &created, &expires)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	s.CreatedAt, s.ExpiresAt = fromNanos(created), fromNanos(expires)
+	return &s, nil
+}
+
+func (t *txn) DeleteSession(hash []byte) error {
+	return t.exec(`DELETE FROM sessions WHERE hash = ?`, hash)
+}
+
+func (t *txn) InsertVerification(v *account.VerificationRecord) error {
+	fs := make([]string, len(v.Factors))
+	for i, f := range v.Factors {
+		fs[i] = string(f)
+	}
+	return t.exec(`INSERT INTO verifications (id, account_id, session_hash, purpose, factors, email_code_hash, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		v.ID, v.AccountID, v.SessionHash, string(v.Purpose), strings.Join(fs, ","), v.EmailCodeHash, nanos(v.ExpiresAt))
+}
+
+func (t *txn) VerificationByID(id string) (*account.VerificationRecord, error) {
+	v := account.VerificationRecord{ID: id}
+	var purpose, factors string
+	var expires int64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT account_id, session_hash, purpose, factors, email_code_hash, expires_at FROM verifications WHERE id = ?`, id).
+		Scan(&v.AccountID, &v.SessionHash, &purpose, &factors, &v.EmailCodeHash, &expires)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	v.Purpose, v.ExpiresAt = account.Purpose(purpose), fromNanos(expires)
+	for _, f := range strings.Split(factors, ",") {
+		if f != "" {
+			v.Factors = append(v.Factors, account.Factor(f))
+		}
+	}
+	return &v, nil
+}
+
+func (t *txn) DeleteVerification(id string) error {
+	return t.exec(`DELETE FROM verifications WHERE id = ?`, id)
+}
+
+func (t *txn) InsertGrant(g *account.GrantRecord) error {
+	return t.exec(`INSERT INTO grants (hash, account_id, purpose, expires_at) VALUES (?, ?, ?, ?)`,
+		g.Hash, g.AccountID, string(g.Purpose), nanos(g.ExpiresAt))
+}
+
+func (t *txn) GrantByHash(hash []byte) (*account.GrantRecord, error) {
+	g := account.GrantRecord{Hash: hash}
+	var purpose string
+	var expires int64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT account_id, purpose, expires_at FROM grants WHERE hash = ?`, hash).
+		Scan(&g.AccountID, &purpose, &expires)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	g.Purpose, g.ExpiresAt = account.Purpose(purpose), fromNanos(expires)
+	return &g, nil
+}
+
+func (t *txn) DeleteGrant(hash []byte) error {
+	return t.exec(`DELETE FROM grants WHERE hash = ?`, hash)
+}
+
+func (t *txn) InsertCeremony(c *account.CeremonyRecord) error {
+	var accountID any
+	if c.AccountID != "" {
+		accountID = c.AccountID
+	}
+	return t.exec(`INSERT INTO ceremonies (challenge, account_id, type, kind, session, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		c.Challenge, accountID, string(c.Type), string(c.Kind), c.Session, nanos(c.ExpiresAt))
+}
+
+func (t *txn) TakeCeremony(challenge string) (*account.CeremonyRecord, error) {
+	c := account.CeremonyRecord{Challenge: challenge}
+	var accountID sql.NullString
+	var typ, kind string
+	var expires int64
+	err := t.tx.QueryRowContext(t.ctx, `DELETE FROM ceremonies WHERE challenge = ? RETURNING account_id, type, kind, session, expires_at`, challenge).
+		Scan(&accountID, &typ, &kind, &c.Session, &expires)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	c.AccountID, c.Type, c.Kind, c.ExpiresAt = accountID.String, account.CeremonyType(typ), account.Kind(kind), fromNanos(expires)
+	return &c, nil
+}
+
+func (t *txn) DeleteExpired(now time.Time) error {
+	n := nanos(now)
+	for _, table := range []string{"sessions", "verifications", "grants", "ceremonies"} {
+		if err := t.exec(`DELETE FROM `+table+` WHERE expires_at <= ?`, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// --- passkeys --------------------------------------------------------------------
+
+const passkeyCols = `id, credential_id, public_key, aaguid, model, kind, name, transports, backup_eligible, backed_up,
+	sign_count, clone_warning, created_at, last_used_at, last_used_for`
+
+func (t *txn) InsertPasskey(accountID string, p *account.Passkey) error {
+	err := t.exec(`INSERT INTO passkeys (account_id, `+passkeyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		accountID, p.ID, p.CredentialID, p.PublicKey, p.AAGUID, p.Model, string(p.Kind), p.Name, strings.Join(p.Transports, ","),
+		p.BackupEligible, p.BackedUp, p.SignCount, p.CloneWarning, nanos(p.CreatedAt), nanos(p.LastUsedAt), p.LastUsedFor)
+	if isUnique(err) {
+		return account.ErrCredentialRejected
+	}
+	return err
+}
+
+func (t *txn) UpdatePasskey(accountID string, p *account.Passkey) error {
+	return t.exec(`UPDATE passkeys SET name = ?, backed_up = ?, sign_count = ?, clone_warning = ?, last_used_at = ?, last_used_for = ?
+		WHERE credential_id = ? AND account_id = ?`,
+		p.Name, p.BackedUp, p.SignCount, p.CloneWarning, nanos(p.LastUsedAt), p.LastUsedFor, p.CredentialID, accountID)
+}
+
+type scanner interface{ Scan(...any) error }
+
+// scanPasskey scans passkeyCols, after the leading columns in lead.
+func scanPasskey(row scanner, lead ...any) (*account.Passkey, error) {
+	var p account.Passkey
+	var kind, transports string
+	var created, used int64
+	err := row.Scan(append(lead, &p.ID, &p.CredentialID, &p.PublicKey, &p.AAGUID, &p.Model, &kind, &p.Name, &transports,
+		&p.BackupEligible, &p.BackedUp, &p.SignCount, &p.CloneWarning, &created, &used, &p.LastUsedFor)...)
+	if err != nil {
+		return nil, err
+	}
+	p.Kind, p.CreatedAt, p.LastUsedAt = account.Kind(kind), fromNanos(created), fromNanos(used)
+	if transports != "" {
+		p.Transports = strings.Split(transports, ",")
+	}
+	return &p, nil
+}
+
+func (t *txn) Passkeys(accountID string) ([]account.Passkey, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE account_id = ? ORDER BY created_at, id`, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []account.Passkey
+	for rows.Next() {
+		p, err := scanPasskey(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *p)
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) PasskeyByCredentialID(credentialID []byte) (string, *account.Passkey, error) {
+	var accountID string
+	row := t.tx.QueryRowContext(t.ctx, `SELECT account_id, `+passkeyCols+` FROM passkeys WHERE credential_id = ?`, credentialID)
+	p, err := scanPasskey(row, &accountID)
+	if err != nil {
+		return "", nil, notFound(err)
+	}
+	return accountID, p, nil
+}
+
+// --- events ----------------------------------------------------------------------
+
+func (t *txn) AppendEvent(accountID string, e *account.Event) error {
+	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO events (account_id, at, type, detail, source) VALUES (?, ?, ?, ?, ?)`,
+		accountID, nanos(e.At), string(e.Type), e.Detail, e.Source)
+	if err != nil {
+		return err
+	}
+	e.ID, err = res.LastInsertId()
+	return err
+}
+
+func (t *txn) Events(accountID string, limit int) ([]account.Event, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, at, type, detail, source FROM events WHERE account_id = ? ORDER BY id DESC LIMIT ?`, accountID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []account.Event
+	for rows.Next() {
+		var e account.Event
+		var at int64
+		var typ string
+		if err := rows.Scan(&e.ID, &at, &typ, &e.Detail, &e.Source); err != nil {
+			return nil, err
+		}
+		e.At, e.Type = fromNanos(at), account.EventType(typ)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,133 @@
+package account
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps the service's state. Every change the service makes runs
+// inside one Update, so a multi-row change lands whole or not at all.
+//
+// Errors: lookups return ErrNotFound for a missing row; InsertAccount
+// returns ErrEmailTaken for a duplicate email; InsertPasskey returns
+// ErrCredentialRejected for a credential ID already registered. Anything
+// else is a storage failure.
+type Store interface {
+	// Update runs fn in one write transaction, committed when fn returns
+	// nil and rolled back otherwise.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx is the set of operations inside one transaction.
+type Tx interface {
+	InsertAccount(a *AccountRecord) error
+	UpdateAccount(a *AccountRecord) error
+	DeleteAccount(id string) error
+	AccountByID(id string) (*AccountRecord, error)
+	AccountByEmail(email string) (*AccountRecord, error)
+	AccountByUserHandle(handle []byte) (*AccountRecord, error)
+
+	// FactorState returns the zero state when none is stored.
+	FactorState(accountID string, f Factor) (FactorState, error)
+	PutFactorState(accountID string, f Factor, s FactorState) error
+
+	InsertSession(s *SessionRecord) error
+	SessionByHash(hash []byte) (*SessionRecord, error)
+	DeleteSession(hash []byte) error
+
+	InsertVerification(v *VerificationRecord) error
+	VerificationByID(id string) (*VerificationRecord, error)
+	DeleteVerification(id string) error
+
+	InsertGrant(g *GrantRecord) error
+	GrantByHash(hash []byte) (*GrantRecord, error)
+	DeleteGrant(hash []byte) error
+
+	InsertCeremony(c *CeremonyRecord) error
+	// TakeCeremony deletes and returns the ceremony, so a challenge is
+	// answered at most once.
+	TakeCeremony(challenge string) (*CeremonyRecord, error)
+
+	InsertPasskey(accountID string, p *Passkey) error
+	UpdatePasskey(accountID string, p *Passkey) error
+	Passkeys(accountID string) ([]Passkey, error)
+	PasskeyByCredentialID(credentialID []byte) (accountID string, p *Passkey, err error)
+
+	AppendEvent(accountID string, e *Event) error
+	Events(accountID string, limit int) ([]Event, error)
+
+	// DeleteExpired removes sessions, verifications, grants and ceremonies
+	// that expired before now.
+	DeleteExpired(now time.Time) error
+}
+
+// AccountRecord is an account as stored.
+type AccountRecord struct {
+	ID           string
+	Email        string // normalised: trimmed, lower case
+	DisplayName  string
+	Role         Role
+	PasswordHash string
+	// TOTPSecret is sealed with the service's secret key (AES-256-GCM, the
+	// account ID as associated data); it is never stored in the clear.
+	TOTPSecret []byte
+	UserHandle []byte // the WebAuthn user.id: 32 random bytes
+	Active     bool
+	CreatedAt  time.Time
+}
+
+// FactorState is the abuse state of one factor of one account.
+type FactorState struct {
+	Failures    int
+	LockedUntil time.Time
+	// LastStep is the last TOTP time step accepted (TOTP only).
+	LastStep int64
+}
+
+// SessionRecord is a session as stored: only the token's hash.
+type SessionRecord struct {
+	Hash      []byte
+	AccountID string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// VerificationRecord is an identity verification in progress.
+type VerificationRecord struct {
+	ID            string
+	AccountID     string
+	SessionHash   []byte
+	Purpose       Purpose
+	Factors       []Factor
+	EmailCodeHash []byte // nil when no email code was sent
+	ExpiresAt     time.Time
+}
+
+// GrantRecord is a grant as stored: only the token's hash.
+type GrantRecord struct {
+	Hash      []byte
+	AccountID string
+	Purpose   Purpose
+	ExpiresAt time.Time
+}
+
+// CeremonyRecord is a WebAuthn ceremony awaiting its answer.
+type CeremonyRecord struct {
+	Challenge string // base64url, as in clientDataJSON
+	AccountID string // "" for a discoverable login
+	Type      CeremonyType
+	Kind      Kind   // registrations: the kind of passkey being bound
+	Session   []byte // go-webauthn's SessionData, JSON
+	ExpiresAt time.Time
+}
+
+// CeremonyType tells a registration from a login.
+type CeremonyType string
+
+// The ceremony types.
+const (
+	CeremonyRegistration CeremonyType = "registration"
+	CeremonyLogin        CeremonyType = "login"
+)

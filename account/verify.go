@@ -1,0 +1,229 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+)
+
+// BeginVerification implements API. The factors are the password and the
+// authenticator code, plus an email code when mail is configured; the
+// email code is sent before this returns.
+func (s *Service) BeginVerification(ctx context.Context, token string, purpose Purpose) (*Verification, error) {
+	switch purpose {
+	case PurposeAddPasskey, PurposeRemovePasskey:
+	default:
+		return nil, &InputError{Field: "purpose", Reason: fmt.Sprintf("unknown purpose %q", purpose)}
+	}
+	now := s.now().UTC()
+	v := &VerificationRecord{
+		ID:          randomID(),
+		SessionHash: hashToken(token),
+		Purpose:     purpose,
+		Factors:     s.factors(),
+		ExpiresAt:   now.Add(VerificationLifetime),
+	}
+	var code, email string
+	if s.mailer != nil {
+		code = randomDigits(6)
+		v.EmailCodeHash = emailCodeHash(v.ID, code)
+	}
+	err := s.store.Update(ctx, func(tx Tx) error {
+		rec, err := s.authenticate(tx, token)
+		if err != nil {
+			return err
+		}
+		v.AccountID, email = rec.ID, rec.Email
+		if err := tx.DeleteExpired(now); err != nil {
+			return err
+		}
+		return tx.InsertVerification(v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &Verification{ID: v.ID, Purpose: purpose, Factors: v.Factors, EmailConfigured: s.mailer != nil, ExpiresAt: v.ExpiresAt}
+	if s.mailer != nil {
+		body := fmt.Sprintf("Your %s verification code is %s.\n\nIt is valid for %d minutes. "+
+			"If you did not ask for it, someone may know your password: change it.\n",
+			s.rpName, code, int(VerificationLifetime.Minutes()))
+		if err := s.mailer.Send(ctx, email, s.rpName+" verification code", body); err != nil {
+			s.store.Update(ctx, func(tx Tx) error { return tx.DeleteVerification(v.ID) })
+			return nil, fmt.Errorf("sending the email code: %w", err)
+		}
+		out.EmailSentTo = maskEmail(email)
+	}
+	return out, nil
+}
+
+// CompleteVerification implements API. Each factor is checked in turn; the
+// first wrong one is counted against that factor (5 wrong lock it for 15
+// minutes) and returned. On success the verification is used up and a
+// grant for its purpose is returned.
+func (s *Service) CompleteVerification(ctx context.Context, token, verificationID string, proof Proof) (*Grant, error) {
+	var rec *AccountRecord
+	var v *VerificationRecord
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		if rec, err = s.authenticate(tx, token); err != nil {
+			return err
+		}
+		v, err = tx.VerificationByID(verificationID)
+		if errors.Is(err, ErrNotFound) || (err == nil && v.AccountID != rec.ID) {
+			return ErrVerificationExpired
+		}
+		if err != nil {
+			return err
+		}
+		if !s.now().Before(v.ExpiresAt) {
+			return ErrVerificationExpired
+		}
+		return s.checkLock(tx, rec.ID, FactorPassword)
+	})
+	if err != nil {
+		return nil, err
+	}
+	pwOK, err := checkPassword(proof.Password, rec.PasswordHash)
+	if err != nil {
+		return nil, err
+	}
+	var grant *Grant
+	var verr error
+	err = s.store.Update(ctx, func(tx Tx) error {
+		// The verification must still be there: two racing completions
+		// cannot both get a grant.
+		if _, err := tx.VerificationByID(v.ID); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				verr = ErrVerificationExpired
+				return nil
+			}
+			return err
+		}
+		fail := func(f Factor, wrong error) error {
+			verr = s.failFactor(tx, rec.ID, f, wrong)
+			return tx.AppendEvent(rec.ID, s.event(EventVerificationFailed, string(v.Purpose)+": wrong "+factorWords(f)))
+		}
+		// The authenticator code is checked last: a good code uses up its
+		// time step, which must not be wasted on a wrong email code.
+		for _, f := range append(without(v.Factors, FactorTOTP), FactorTOTP) {
+			switch f {
+			case FactorPassword:
+				if !pwOK {
+					return fail(f, ErrInvalidCredentials)
+				}
+			case FactorTOTP:
+				if !slices.Contains(v.Factors, FactorTOTP) {
+					continue
+				}
+				if verr = s.checkTOTP(tx, rec, proof.TOTPCode); verr != nil {
+					return tx.AppendEvent(rec.ID, s.event(EventVerificationFailed, string(v.Purpose)+": wrong "+factorWords(f)))
+				}
+			case FactorEmailCode:
+				if err := s.checkLock(tx, rec.ID, f); err != nil {
+					verr = err
+					return nil
+				}
+				got := emailCodeHash(v.ID, strings.TrimSpace(proof.EmailCode))
+				if subtle.ConstantTimeCompare(got, v.EmailCodeHash) != 1 {
+					return fail(f, ErrInvalidCode)
+				}
+			}
+		}
+		for _, f := range v.Factors {
+			if err := s.resetFactor(tx, rec.ID, f); err != nil {
+				return err
+			}
+		}
+		if err := tx.DeleteVerification(v.ID); err != nil {
+			return err
+		}
+		token := randomToken()
+		g := &GrantRecord{Hash: hashToken(token), AccountID: rec.ID, Purpose: v.Purpose, ExpiresAt: s.now().UTC().Add(GrantLifetime)}
+		if err := tx.InsertGrant(g); err != nil {
+			return err
+		}
+		grant = &Grant{Token: token, Purpose: g.Purpose, ExpiresAt: g.ExpiresAt}
+		return tx.AppendEvent(rec.ID, s.event(EventVerificationPassed, string(v.Purpose)))
+	})
+	if err != nil {
+		return nil, err
+	}
+	if verr != nil {
+		return nil, verr
+	}
+	return grant, nil
+}
+
+// useGrant checks that grant allows purpose for the account, without
+// consuming it.
+func (s *Service) useGrant(tx Tx, accountID, grant string, purpose Purpose) (*GrantRecord, error) {
+	if grant == "" {
+		return nil, ErrGrantRequired
+	}
+	g, err := tx.GrantByHash(hashToken(grant))
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrGrantRequired
+	}
+	if err != nil {
+		return nil, err
+	}
+	if g.AccountID != accountID || g.Purpose != purpose || !s.now().Before(g.ExpiresAt) {
+		return nil, ErrGrantRequired
+	}
+	return g, nil
+}
+
+func factorWords(f Factor) string {
+	switch f {
+	case FactorPassword:
+		return "password"
+	case FactorTOTP:
+		return "authenticator code"
+	case FactorEmailCode:
+		return "email code"
+	}
+	return string(f)
+}
+
+func emailCodeHash(verificationID, code string) []byte {
+	sum := sha256.Sum256([]byte(verificationID + "\x00" + code))
+	return sum[:]
+}
+
+func randomDigits(n int) string {
+	max := big.NewInt(10)
+	var b strings.Builder
+	for range n {
+		d, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic(err)
+		}
+		b.WriteByte(byte('0' + d.Int64()))
+	}
+	return b.String()
+}
+
+// maskEmail shows enough of an address to recognise it: "a•••@example.com".
+func maskEmail(email string) string {
+	at := strings.LastIndexByte(email, '@')
+	if at < 1 {
+		return "•••"
+	}
+	return email[:1] + "•••" + email[at:]
+}
+
+func without(fs []Factor, drop Factor) []Factor {
+	out := make([]Factor, 0, len(fs))
+	for _, f := range fs {
+		if f != drop {
+			out = append(out, f)
+		}
+	}
+	return out
+}
