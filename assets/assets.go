@@ -1,0 +1,17 @@
+// Package assets holds the files Passkey Desk ships inside its binaries,
+// embedded with //go:embed: for now the application icon.
+package assets
+
+import (
+	_ "embed"
+
+	"fyne.io/fyne/v2"
+)
+
+//go:embed icon.png
+var iconPNG []byte
+
+// Icon is the application icon: a white shield with a key hole on a blue
+// rounded square, 512×512 PNG. The GUI sets it as the app and window icon;
+// FyneApp.toml points the packaging tool at the same file.
+var Icon = &fyne.StaticResource{StaticName: "icon.png", StaticContent: iconPNG}
