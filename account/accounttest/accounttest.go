@@ -1,0 +1,88 @@
+// Package accounttest helps tests drive the account service: a service on a
+// temporary SQLite file with a settable clock, and a small software
+// authenticator that answers WebAuthn options JSON as a browser plus
+// authenticator would.
+//
+// The authenticator exists because the real key stack (libfido2 and the
+// soft key behind the fido packages) arrives with the security-key work;
+// until then the ceremonies are proven at the WebAuthn level with it. It is
+// for tests only: its keys live in memory.
+package accounttest
+
+import (
+	"crypto/rand"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/account/sqlstore"
+)
+
+// Origin and RPID are those of the services NewService makes.
+const (
+	RPID   = "localhost"
+	Origin = "http://localhost"
+)
+
+// CheapPasswords keep argon2id fast in tests; production uses
+// account.DefaultPasswordParams.
+var CheapPasswords = &account.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}
+
+// Clock is a settable clock for account.Config.Now.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock starts a clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Options adjust NewService.
+type Options struct {
+	Mailer account.Mailer
+	Model  func([]byte) string
+}
+
+// NewService returns a service on a fresh SQLite file in t.TempDir(), its
+// clock, and the path of the database.
+func NewService(t testing.TB, opts Options) (*account.Service, *Clock, string) {
+	t.Helper()
+	path := t.TempDir() + "/passkeydesk.db"
+	store, err := sqlstore.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	clock := NewClock(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
+	key := make([]byte, 32)
+	rand.Read(key)
+	svc, err := account.New(account.Config{
+		RPID:           RPID,
+		RPName:         "Passkey Desk",
+		Origins:        []string{Origin},
+		SecretKey:      key,
+		Mailer:         opts.Mailer,
+		Now:            clock.Now,
+		PasswordParams: CheapPasswords,
+		Model:          opts.Model,
+	}, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, clock, path
+}

@@ -1,0 +1,213 @@
+package accounttest
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/fxamacker/cbor/v2"
+)
+
+// Authenticator is a software WebAuthn authenticator plus the client part
+// of a browser: it turns creation and request options JSON into the
+// credential JSON a browser would send. Its knobs let tests produce the
+// responses a relying party must refuse.
+type Authenticator struct {
+	AAGUID [16]byte
+	// Origin goes into clientDataJSON; "" means accounttest.Origin.
+	Origin string
+	// RPID is hashed into authenticator data; "" means the options' rp.id.
+	RPID string
+	// NoUV leaves the user-verified flag off.
+	NoUV bool
+	// BackupEligible and BackedUp set the BE and BS flags.
+	BackupEligible, BackedUp bool
+	// Counter is the next signature counter value used (then incremented).
+	Counter uint32
+
+	creds []*softCredential
+}
+
+type softCredential struct {
+	id         []byte
+	key        *ecdsa.PrivateKey
+	rpID       string
+	userHandle []byte
+}
+
+type creationOptions struct {
+	PublicKey struct {
+		Challenge string `json:"challenge"`
+		RP        struct {
+			ID string `json:"id"`
+		} `json:"rp"`
+		User struct {
+			ID string `json:"id"`
+		} `json:"user"`
+		Exclude []struct {
+			ID string `json:"id"`
+		} `json:"excludeCredentials"`
+	} `json:"publicKey"`
+}
+
+type requestOptions struct {
+	PublicKey struct {
+		Challenge string `json:"challenge"`
+		RPID      string `json:"rpId"`
+		Allow     []struct {
+			ID string `json:"id"`
+		} `json:"allowCredentials"`
+	} `json:"publicKey"`
+}
+
+var b64 = base64.RawURLEncoding
+
+// ErrExcluded is returned by Register when the authenticator holds a
+// credential in the exclude list.
+var ErrExcluded = errors.New("accounttest: credential excluded")
+
+// Register answers navigator.credentials.create(options) with a new ES256
+// credential and "none" attestation, as a browser would.
+func (a *Authenticator) Register(options []byte) ([]byte, error) {
+	var o creationOptions
+	if err := json.Unmarshal(options, &o); err != nil {
+		return nil, err
+	}
+	for _, ex := range o.PublicKey.Exclude {
+		for _, c := range a.creds {
+			if b64.EncodeToString(c.id) == ex.ID {
+				return nil, ErrExcluded
+			}
+		}
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	userHandle, err := b64.DecodeString(o.PublicKey.User.ID)
+	if err != nil {
+		return nil, fmt.Errorf("user.id: %w", err)
+	}
+	c := &softCredential{id: make([]byte, 32), key: key, rpID: o.PublicKey.RP.ID, userHandle: userHandle}
+	rand.Read(c.id)
+	a.creds = append(a.creds, c)
+
+	clientData := a.clientData("webauthn.create", o.PublicKey.Challenge)
+	authData := a.authData(c.rpID, 0x40) // AT
+	authData = append(authData, a.AAGUID[:]...)
+	authData = binary.BigEndian.AppendUint16(authData, uint16(len(c.id)))
+	authData = append(authData, c.id...)
+	coseKey, err := cbor.Marshal(map[int]any{
+		1: 2, 3: -7, -1: 1, // kty EC2, alg ES256, crv P-256
+		-2: key.PublicKey.X.FillBytes(make([]byte, 32)),
+		-3: key.PublicKey.Y.FillBytes(make([]byte, 32)),
+	})
+	if err != nil {
+		return nil, err
+	}
+	authData = append(authData, coseKey...)
+	attObj, err := cbor.Marshal(map[string]any{"fmt": "none", "attStmt": map[string]any{}, "authData": authData})
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(map[string]any{
+		"id":    b64.EncodeToString(c.id),
+		"rawId": b64.EncodeToString(c.id),
+		"type":  "public-key",
+		"response": map[string]any{
+			"clientDataJSON":    b64.EncodeToString(clientData),
+			"attestationObject": b64.EncodeToString(attObj),
+			"transports":        []string{"usb"},
+		},
+		"authenticatorAttachment": "cross-platform",
+		"clientExtensionResults":  map[string]any{"credProps": map[string]any{"rk": true}},
+	})
+}
+
+// Assert answers navigator.credentials.get(options) with the first
+// credential that fits: one in the allow list, or else any for the RP ID.
+func (a *Authenticator) Assert(options []byte) ([]byte, error) {
+	var o requestOptions
+	if err := json.Unmarshal(options, &o); err != nil {
+		return nil, err
+	}
+	var c *softCredential
+	for _, cand := range a.creds {
+		if cand.rpID != o.PublicKey.RPID {
+			continue
+		}
+		if len(o.PublicKey.Allow) == 0 {
+			c = cand
+			break
+		}
+		for _, al := range o.PublicKey.Allow {
+			if al.ID == b64.EncodeToString(cand.id) {
+				c = cand
+			}
+		}
+		if c != nil {
+			break
+		}
+	}
+	if c == nil {
+		return nil, errors.New("accounttest: no credential for these options")
+	}
+	clientData := a.clientData("webauthn.get", o.PublicKey.Challenge)
+	authData := a.authData(c.rpID, 0)
+	cdh := sha256.Sum256(clientData)
+	digest := sha256.Sum256(append(append([]byte{}, authData...), cdh[:]...))
+	sig, err := ecdsa.SignASN1(rand.Reader, c.key, digest[:])
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(map[string]any{
+		"id":    b64.EncodeToString(c.id),
+		"rawId": b64.EncodeToString(c.id),
+		"type":  "public-key",
+		"response": map[string]any{
+			"clientDataJSON":    b64.EncodeToString(clientData),
+			"authenticatorData": b64.EncodeToString(authData),
+			"signature":         b64.EncodeToString(sig),
+			"userHandle":        b64.EncodeToString(c.userHandle),
+		},
+		"authenticatorAttachment": "cross-platform",
+		"clientExtensionResults":  map[string]any{},
+	})
+}
+
+func (a *Authenticator) clientData(typ, challenge string) []byte {
+	origin := a.Origin
+	if origin == "" {
+		origin = Origin
+	}
+	raw, _ := json.Marshal(map[string]any{"type": typ, "challenge": challenge, "origin": origin, "crossOrigin": false})
+	return raw
+}
+
+// authData is rpIdHash ‖ flags ‖ signCount (WebAuthn §6.1), with extra
+// flag bits in more.
+func (a *Authenticator) authData(rpID string, more byte) []byte {
+	if a.RPID != "" {
+		rpID = a.RPID
+	}
+	h := sha256.Sum256([]byte(rpID))
+	flags := byte(0x01) | more // UP
+	if !a.NoUV {
+		flags |= 0x04
+	}
+	if a.BackupEligible {
+		flags |= 0x08
+	}
+	if a.BackedUp {
+		flags |= 0x10
+	}
+	out := append(h[:], flags)
+	a.Counter++
+	return binary.BigEndian.AppendUint32(out, a.Counter)
+}

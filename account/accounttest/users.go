@@ -1,0 +1,82 @@
+package accounttest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/passkeydesk/passkeydesk/account"
+)
+
+// User is an account made by SignUp, with what its owner knows.
+type User struct {
+	Email, Password string
+	Secret          string // the TOTP secret, as the authenticator app holds it
+	Session         *account.Session
+
+	svc   *account.Service
+	clock *Clock
+}
+
+// SignUp creates, confirms and signs in an account.
+func SignUp(t testing.TB, svc *account.Service, clock *Clock, email string) *User {
+	t.Helper()
+	u := &User{Email: email, Password: "correct horse battery", svc: svc, clock: clock}
+	enr, err := svc.SignUp(context.Background(), account.SignUpRequest{Email: email, DisplayName: "Test User", Password: u.Password})
+	if err != nil {
+		t.Fatalf("sign-up: %v", err)
+	}
+	u.Secret = enr.Secret
+	if u.Session, err = svc.ConfirmSignUp(context.Background(), enr.ID, u.Code(t)); err != nil {
+		t.Fatalf("confirming sign-up: %v", err)
+	}
+	return u
+}
+
+// Code moves the clock to the next TOTP time step and returns the code the
+// user's authenticator app shows then (a step is accepted only once).
+func (u *User) Code(t testing.TB) string {
+	t.Helper()
+	u.clock.Advance(30 * time.Second)
+	code, err := account.TOTPCode(u.Secret, u.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// Grant verifies the user's identity for purpose with password and code.
+func (u *User) Grant(t testing.TB, purpose account.Purpose) string {
+	t.Helper()
+	ctx := context.Background()
+	v, err := u.svc.BeginVerification(ctx, u.Session.Token, purpose)
+	if err != nil {
+		t.Fatalf("beginning verification: %v", err)
+	}
+	g, err := u.svc.CompleteVerification(ctx, u.Session.Token, v.ID, account.Proof{Password: u.Password, TOTPCode: u.Code(t)})
+	if err != nil {
+		t.Fatalf("completing verification: %v", err)
+	}
+	return g.Token
+}
+
+// AddPasskey binds a new passkey of auth to the account, through identity
+// verification and a full registration ceremony.
+func (u *User) AddPasskey(t testing.TB, auth *Authenticator, kind account.Kind, name string) *account.Passkey {
+	t.Helper()
+	ctx := context.Background()
+	grant := u.Grant(t, account.PurposeAddPasskey)
+	opts, err := u.svc.BeginRegistration(ctx, u.Session.Token, grant, kind)
+	if err != nil {
+		t.Fatalf("beginning registration: %v", err)
+	}
+	cred, err := auth.Register(opts)
+	if err != nil {
+		t.Fatalf("authenticator: %v", err)
+	}
+	pk, err := u.svc.FinishRegistration(ctx, u.Session.Token, grant, cred, name)
+	if err != nil {
+		t.Fatalf("finishing registration: %v", err)
+	}
+	return pk
+}
