@@ -1,0 +1,206 @@
+package ui
+
+import (
+	"context"
+	"errors"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/passkeydesk/passkeydesk/account"
+)
+
+// addPasskeyScreen is the add-passkey wizard. Its first step verifies the
+// user's identity with the factors the service asks for; the grant it
+// earns is what binding a passkey needs. Binding methods (security key,
+// phone, this computer) are offered only when built: this build has none,
+// and the last step says so.
+type addPasskeyScreen struct {
+	app   *App
+	shell *shell
+
+	body *fyne.Container // the current step
+
+	ver      *account.Verification
+	password *widget.Entry
+	totp     *widget.Entry
+	email    *widget.Entry
+	verify   *widget.Button
+	cancel   *widget.Button
+	fb       *feedback
+
+	grant *account.Grant
+}
+
+func (s *addPasskeyScreen) build() fyne.CanvasObject {
+	s.body = container.NewStack()
+	s.begin(nil)
+	return s.body
+}
+
+// begin starts a verification; why, when set, says why on the new step
+// (such as an earlier verification having expired).
+func (s *addPasskeyScreen) begin(why error) {
+	fb := newFeedback()
+	fb.busy("Starting the identity check…")
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), s.leave)
+	s.setStep(page(headingText("Add a passkey"), fb.object(), cancel), cancel)
+
+	token := s.app.token
+	var ver *account.Verification
+	s.app.run(func(ctx context.Context) error {
+		var err error
+		ver, err = s.app.api.BeginVerification(ctx, token, account.PurposeAddPasskey)
+		return err
+	}, func(err error) {
+		if err != nil {
+			s.app.fail(fb, "starting identity verification", err)
+			return
+		}
+		s.showFactors(ver)
+		if why != nil {
+			s.app.fail(s.fb, "verifying identity", why)
+		}
+	})
+}
+
+// showFactors is the verification step: one entry per factor asked for.
+func (s *addPasskeyScreen) showFactors(ver *account.Verification) {
+	s.ver = ver
+	s.fb = newFeedback()
+	s.verify = widget.NewButtonWithIcon("Verify", theme.ConfirmIcon(), s.complete)
+	s.verify.Importance = widget.HighImportance
+	s.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), s.leave)
+
+	form := widget.NewForm()
+	var entries []*widget.Entry
+	var notes []fyne.CanvasObject
+	for _, f := range ver.Factors {
+		switch f {
+		case account.FactorPassword:
+			s.password = widget.NewPasswordEntry()
+			form.Append("Password", s.password)
+			entries = append(entries, s.password)
+		case account.FactorTOTP:
+			s.totp = widget.NewEntry()
+			s.totp.SetPlaceHolder("6-digit code from your authenticator app")
+			form.Append("App code", s.totp)
+			entries = append(entries, s.totp)
+		case account.FactorEmailCode:
+			s.email = widget.NewEntry()
+			s.email.SetPlaceHolder("Code from the email")
+			form.Append("Email code", s.email)
+			entries = append(entries, s.email)
+			notes = append(notes, infoLine("A code was emailed to "+ver.EmailSentTo+". It is valid for 10 minutes."))
+		default:
+			// A factor this build cannot answer (such as an existing
+			// passkey): say so rather than fail at the service.
+			notes = append(notes, infoLine("This check asks for "+factorWords(f)+", which this version of Passkey Desk cannot provide yet."))
+			s.verify.Disable()
+		}
+	}
+	if !ver.EmailConfigured {
+		notes = append(notes, infoLine("Email delivery is not configured on this account service, so this check does not ask for an email code."))
+	}
+	if len(entries) > 0 {
+		submitOnEnter(s.app.win.Canvas(), s.complete, entries...)
+	}
+
+	objs := []fyne.CanvasObject{
+		headingText("Add a passkey"),
+		heading("Step 1 of 2: verify your identity"),
+		paragraph("Adding a passkey is a security change, so first confirm it is you."),
+		form,
+	}
+	objs = append(objs, notes...)
+	objs = append(objs, container.NewHBox(s.verify, s.cancel), s.fb.object())
+	var first fyne.Focusable = s.cancel
+	if len(entries) > 0 {
+		first = entries[0]
+	}
+	s.setStep(page(objs...), first)
+}
+
+func (s *addPasskeyScreen) complete() {
+	if s.verify.Disabled() {
+		return
+	}
+	var proof account.Proof
+	for _, f := range []struct {
+		e   *widget.Entry
+		dst *string
+	}{{s.password, &proof.Password}, {s.totp, &proof.TOTPCode}, {s.email, &proof.EmailCode}} {
+		if f.e != nil {
+			*f.dst = f.e.Text
+		}
+	}
+	token, id := s.app.token, s.ver.ID
+	s.fb.busy("Checking…")
+	s.setInputs(false)
+	var grant *account.Grant
+	s.app.run(func(ctx context.Context) error {
+		var err error
+		grant, err = s.app.api.CompleteVerification(ctx, token, id, proof)
+		return err
+	}, func(err error) {
+		s.setInputs(true)
+		if errors.Is(err, account.ErrVerificationExpired) {
+			s.begin(err)
+			return
+		}
+		if err != nil {
+			// Codes work once: clear them for the next try.
+			for _, e := range []*widget.Entry{s.totp, s.email} {
+				if e != nil {
+					e.SetText("")
+				}
+			}
+			s.app.fail(s.fb, "verifying identity", err)
+			if s.totp != nil {
+				s.app.win.Canvas().Focus(s.totp)
+			}
+			return
+		}
+		s.fb.clear()
+		s.showMethods(grant)
+	})
+}
+
+func (s *addPasskeyScreen) setInputs(on bool) {
+	ws := []fyne.Disableable{s.verify, s.cancel}
+	for _, e := range []*widget.Entry{s.password, s.totp, s.email} {
+		if e != nil {
+			ws = append(ws, e)
+		}
+	}
+	setEnabled(on, ws...)
+}
+
+// showMethods is the step after verification. It offers the binding
+// methods this build has; it has none yet, and says so plainly.
+func (s *addPasskeyScreen) showMethods(g *account.Grant) {
+	s.grant = g
+	done := widget.NewButtonWithIcon("Back to passkeys", theme.NavigateBackIcon(), s.leave)
+	done.Importance = widget.HighImportance
+	s.setStep(page(
+		headingText("Add a passkey"),
+		heading("Step 2 of 2: choose how to add it"),
+		container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.ConfirmIcon())), nil,
+			paragraph("Your identity is verified. You can add a passkey until "+g.ExpiresAt.Local().Format("15:04")+".")),
+		paragraph("No way to add a passkey is available in this version of Passkey Desk yet: security keys, phones and this computer come in later versions. Nothing has been changed on your account."),
+		done,
+	), done)
+}
+
+// leave goes back to the passkeys list.
+func (s *addPasskeyScreen) leave() { s.shell.open(sectionPasskeys) }
+
+func (s *addPasskeyScreen) setStep(c fyne.CanvasObject, focus fyne.Focusable) {
+	s.body.Objects = []fyne.CanvasObject{c}
+	s.body.Refresh()
+	if focus != nil {
+		s.app.win.Canvas().Focus(focus)
+	}
+}

@@ -1,0 +1,301 @@
+// Package ui is Passkey Desk's user interface, built with Fyne.
+//
+// New builds the app's one window on an account.API (the in-process
+// service, later an HTTP client) and a TokenStore (the OS keyring). Each
+// screen lives in its own file as a small struct that holds its widgets and
+// dependencies and has a build method returning its content: first run
+// (signup.go), sign in (signin.go), the signed-in shell with its navigation
+// (shell.go), security overview (overview.go), passkeys (passkeys.go), the
+// add-passkey wizard (addpasskey.go) and settings (settings.go). Every error
+// is put into words in one place, errors.go.
+//
+// Threading: every account.API call and every TokenStore call runs in a
+// goroutine started by App.run and reports back on the UI goroutine through
+// fyne.Do, so the UI goroutine never waits on the database, the network or
+// the keyring. A screen shows a busy line and disables its submit button
+// while its work runs.
+//
+// Secrets: passwords, codes, TOTP secrets, session and grant tokens are never
+// logged and never written to a file. Errors are logged with their text,
+// which the account service guarantees to be free of secrets.
+package ui
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/passkeydesk/passkeydesk/account"
+)
+
+// callTimeout bounds one call to the account service or the keyring.
+const callTimeout = 30 * time.Second
+
+// prefKnownAccount is the preference set once an account has signed in on
+// this computer; without it the app opens on account creation (first run).
+const prefKnownAccount = "account.known"
+
+// Deps are what the UI is built on.
+type Deps struct {
+	// API is the account service.
+	API account.API
+	// Tokens keeps the session token between runs.
+	Tokens TokenStore
+	// DataDir is the folder of the app's data, shown in settings.
+	DataDir string
+	// Logger receives failure details; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// App is Passkey Desk's window and the state of its session.
+type App struct {
+	fyne    fyne.App
+	win     fyne.Window
+	api     account.API
+	tokens  TokenStore
+	dataDir string
+	log     *slog.Logger
+
+	ctx     context.Context
+	cancel  context.CancelFunc
+	pending sync.WaitGroup // background work not yet reported back
+
+	// Read and written on the UI goroutine only.
+	token        string          // the session token; "" when signed out
+	me           account.Account // the signed-in account
+	tokenProblem error           // why the session cannot be remembered, or nil
+	shell        *shell          // the signed-in shell, nil when signed out
+	signInScreen *signInScreen   // the sign-in screen on display, or nil
+}
+
+// New builds the window on deps, applies the saved theme and starts
+// restoring a saved session: with a valid one the window opens signed in,
+// otherwise on sign-in (or account creation on first run). Show the window
+// with Show, then run the Fyne app.
+func New(fa fyne.App, deps Deps) *App {
+	a := &App{
+		fyne:    fa,
+		api:     deps.API,
+		tokens:  deps.Tokens,
+		dataDir: deps.DataDir,
+		log:     deps.Logger,
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	a.ctx, a.cancel = context.WithCancel(context.Background())
+	applyTheme(fa, savedTheme(fa.Preferences()))
+
+	a.win = fa.NewWindow("Passkey Desk")
+	a.win.Resize(fyne.NewSize(900, 640))
+	a.win.SetOnClosed(a.cancel)
+	a.restore()
+	return a
+}
+
+// Window returns the app's window.
+func (a *App) Window() fyne.Window { return a.win }
+
+// Show shows the window.
+func (a *App) Show() { a.win.Show() }
+
+// run calls work off the UI goroutine and then done with its error on the
+// UI goroutine. Results travel in variables the two closures share: work
+// writes them, done reads them after work has returned.
+func (a *App) run(work func(ctx context.Context) error, done func(err error)) {
+	a.pending.Add(1)
+	go func() {
+		ctx, cancel := context.WithTimeout(a.ctx, callTimeout)
+		err := work(ctx)
+		cancel()
+		fyne.Do(func() {
+			defer a.pending.Done()
+			done(err)
+		})
+	}()
+}
+
+// waitIdle waits until all work started by run has reported back. Tests
+// call it after each action: the test driver runs fyne.Do at once on the
+// worker goroutine, so when waitIdle returns the screen shows the outcome.
+func (a *App) waitIdle() { a.pending.Wait() }
+
+// fail shows err on fb and logs it. When the session has ended it signs out
+// and explains why on the sign-in screen instead.
+func (a *App) fail(fb *feedback, op string, err error) {
+	m := describe(err)
+	if m.internal {
+		a.log.Error(op+" failed", "err", err)
+	} else {
+		a.log.Info(op+" failed", "err", err)
+	}
+	if errors.Is(err, account.ErrUnauthenticated) && a.token != "" {
+		a.endSession(m)
+		return
+	}
+	fb.show(m)
+}
+
+// setContent replaces the window's content and puts the keyboard focus on
+// first, when given.
+func (a *App) setContent(c fyne.CanvasObject, first fyne.Focusable) {
+	a.win.SetContent(c)
+	if first != nil {
+		a.win.Canvas().Focus(first)
+	}
+}
+
+// restore loads a saved session token and, when the service still knows
+// it, opens the window signed in.
+func (a *App) restore() {
+	fb := newFeedback()
+	fb.busy("Starting…")
+	a.setContent(container.NewCenter(fb.object()), nil)
+
+	var (
+		me       *account.Account
+		token    string
+		storeErr error
+	)
+	a.run(func(ctx context.Context) error {
+		tok, err := a.tokens.Load()
+		if err != nil {
+			storeErr = &tokenStoreError{err}
+			return nil
+		}
+		if tok == "" {
+			return nil
+		}
+		me, err = a.api.Me(ctx, tok)
+		if errors.Is(err, account.ErrUnauthenticated) {
+			// Expired or signed out elsewhere: forget it quietly.
+			if cerr := a.tokens.Clear(); cerr != nil {
+				storeErr = &tokenStoreError{cerr}
+			}
+			return nil
+		}
+		token = tok
+		return err
+	}, func(err error) {
+		a.setTokenProblem(storeErr)
+		switch {
+		case err != nil:
+			a.showSignIn()
+			a.fail(a.signInScreen.fb, "restoring the session", err)
+		case me != nil:
+			a.enter(token, *me)
+		case a.fyne.Preferences().Bool(prefKnownAccount):
+			a.showSignIn()
+		default:
+			a.showSignUp()
+		}
+	})
+}
+
+// remember saves a new session token. It runs in the work goroutine (the
+// keyring may be slow); a failure is not the sign-in's: it comes back as the
+// reason the session is not remembered.
+func (a *App) remember(token string) (problem error) {
+	if err := a.tokens.Save(token); err != nil {
+		return &tokenStoreError{err}
+	}
+	return nil
+}
+
+// setTokenProblem records why the session cannot be remembered (nil: it
+// can).
+func (a *App) setTokenProblem(err error) {
+	if err != nil {
+		a.log.Warn("session cannot be remembered", "err", err)
+	}
+	a.tokenProblem = err
+}
+
+// enter opens the signed-in shell for the session.
+func (a *App) enter(token string, me account.Account) {
+	a.token = token
+	a.me = me
+	a.fyne.Preferences().SetBool(prefKnownAccount, true)
+	a.signInScreen = nil
+	a.shell = newShell(a)
+	a.shell.show()
+}
+
+// endSession forgets the session on this side (the service has already
+// ended it or will) and shows sign-in with why.
+func (a *App) endSession(why message) {
+	a.token = ""
+	a.me = account.Account{}
+	if a.shell != nil {
+		a.shell.close()
+		a.shell = nil
+	}
+	a.showSignIn()
+	a.signInScreen.fb.show(why)
+	a.run(func(context.Context) error {
+		return a.tokens.Clear()
+	}, func(err error) {
+		if err != nil {
+			a.log.Warn("clearing the saved session failed", "err", err)
+		}
+	})
+}
+
+// signOut ends the session at the service and in the keyring.
+func (a *App) signOut(fb *feedback, button *widget.Button) {
+	token := a.token
+	fb.busy("Signing out…")
+	button.Disable()
+	var clearErr error
+	a.run(func(ctx context.Context) error {
+		clearErr = a.tokens.Clear()
+		return a.api.SignOut(ctx, token)
+	}, func(err error) {
+		button.Enable()
+		if clearErr != nil {
+			a.log.Warn("clearing the saved session failed", "err", clearErr)
+		}
+		if err != nil {
+			a.fail(fb, "signing out", err)
+			return
+		}
+		a.token = ""
+		a.me = account.Account{}
+		a.shell.close()
+		a.shell = nil
+		a.showSignIn()
+	})
+}
+
+// showSignIn shows the sign-in screen.
+func (a *App) showSignIn() {
+	s := &signInScreen{app: a}
+	a.signInScreen = s
+	a.setContent(s.build(), s.email)
+}
+
+// showSignUp shows account creation.
+func (a *App) showSignUp() {
+	a.signInScreen = nil
+	s := &signUpScreen{app: a}
+	a.setContent(s.build(), s.email)
+}
+
+// noticeLine is a visible line saying why the session is not remembered,
+// or nil when it is.
+func (a *App) noticeLine() fyne.CanvasObject {
+	if a.tokenProblem == nil {
+		return nil
+	}
+	m := describe(a.tokenProblem)
+	l := widget.NewLabel(m.Title + ". " + m.Sentence + " " + m.Next)
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = widget.WarningImportance
+	return l
+}

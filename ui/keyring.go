@@ -1,0 +1,46 @@
+package ui
+
+import (
+	"errors"
+
+	"github.com/zalando/go-keyring"
+)
+
+// KeyringService is the service name under which the session token is kept
+// in the OS keyring (Secret Service on Linux, Keychain on macOS, Credential
+// Manager on Windows).
+const KeyringService = "io.passkeydesk.app"
+
+// keyringUser names the one item the app keeps under KeyringService.
+const keyringUser = "session-token"
+
+// KeyringTokens is the TokenStore of the desktop app: the session token
+// lives in the OS keyring through go-keyring. On Linux that needs a D-Bus
+// session with an unlocked Secret Service; without one every method fails
+// and the app asks to sign in at each start.
+type KeyringTokens struct{}
+
+var _ TokenStore = KeyringTokens{}
+
+// Load implements TokenStore.
+func (KeyringTokens) Load() (string, error) {
+	tok, err := keyring.Get(KeyringService, keyringUser)
+	if errors.Is(err, keyring.ErrNotFound) {
+		return "", nil
+	}
+	return tok, err
+}
+
+// Save implements TokenStore.
+func (KeyringTokens) Save(token string) error {
+	return keyring.Set(KeyringService, keyringUser, token)
+}
+
+// Clear implements TokenStore. Clearing an empty keyring is not an error.
+func (KeyringTokens) Clear() error {
+	err := keyring.Delete(KeyringService, keyringUser)
+	if errors.Is(err, keyring.ErrNotFound) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,98 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/passkeydesk/passkeydesk/account"
+)
+
+// overviewScreen is the security overview: which identity factors the
+// account has and how many passkeys are bound.
+type overviewScreen struct {
+	app   *App
+	shell *shell
+
+	factors  *fyne.Container
+	passkeys *widget.Label
+	add      *widget.Button
+	fb       *feedback
+}
+
+func (s *overviewScreen) build() fyne.CanvasObject {
+	s.factors = container.NewVBox()
+	s.passkeys = widget.NewLabel("")
+	s.passkeys.Wrapping = fyne.TextWrapWord
+	s.add = widget.NewButtonWithIcon("Add passkey", theme.ContentAddIcon(), func() { s.shell.open(sectionAddPasskey) })
+	s.fb = newFeedback()
+	s.show(s.app.me)
+	s.refresh()
+	return page(
+		headingText("Security overview"),
+		paragraph("Signed in as "+s.app.me.DisplayName+" ("+s.app.me.Email+")."),
+		heading("How you prove it is you"),
+		s.factors,
+		heading("Passkeys"),
+		s.passkeys,
+		s.add,
+		s.fb.object(),
+	)
+}
+
+// refresh reloads the account, so counts changed elsewhere show.
+func (s *overviewScreen) refresh() {
+	token := s.app.token
+	var me *account.Account
+	s.app.run(func(ctx context.Context) error {
+		var err error
+		me, err = s.app.api.Me(ctx, token)
+		return err
+	}, func(err error) {
+		if err != nil {
+			s.app.fail(s.fb, "loading the account", err)
+			return
+		}
+		s.app.me = *me
+		s.show(*me)
+	})
+}
+
+func (s *overviewScreen) show(me account.Account) {
+	s.factors.RemoveAll()
+	for _, f := range []account.Factor{account.FactorPassword, account.FactorTOTP, account.FactorEmailCode} {
+		s.factors.Add(factorRow(f, slices.Contains(me.Factors, f)))
+	}
+	switch me.PasskeyCount {
+	case 0:
+		s.passkeys.SetText("No passkeys yet. A passkey lets you sign in and approve changes with a security key, your phone or this computer instead of typing a password and a code.")
+	case 1:
+		s.passkeys.SetText("1 passkey is bound to your account.")
+	default:
+		s.passkeys.SetText(fmt.Sprintf("%d passkeys are bound to your account.", me.PasskeyCount))
+	}
+}
+
+// factorRow says whether the account has one factor and what it is for.
+func factorRow(f account.Factor, has bool) fyne.CanvasObject {
+	var name, yes, no string
+	switch f {
+	case account.FactorPassword:
+		name, yes, no = "Password", "Set. Asked at sign-in and before security changes.", "Not set."
+	case account.FactorTOTP:
+		name, yes, no = "Authenticator app", "Set up. Its 6-digit code is asked at sign-in and before security changes.", "Not set up."
+	case account.FactorEmailCode:
+		name, yes, no = "Email codes", "On. A code is emailed to you before security changes.", "Not used: email delivery is not configured on this account service."
+	}
+	icon, text := theme.ConfirmIcon(), yes
+	if !has {
+		icon, text = theme.NewDisabledResource(theme.CancelIcon()), no
+	}
+	return container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(icon)), nil,
+		container.NewVBox(heading(name), paragraph(text)))
+}

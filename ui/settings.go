@@ -1,0 +1,63 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+)
+
+// settingsScreen shows where the app keeps its data and whether the
+// session is remembered, and sets the theme.
+type settingsScreen struct {
+	app *App
+
+	dataDir *widget.Label
+	theme   *widget.RadioGroup
+	session *widget.Label
+}
+
+func (s *settingsScreen) build() fyne.CanvasObject {
+	s.dataDir = widget.NewLabelWithStyle(s.app.dataDir, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	s.dataDir.Selectable = true
+	s.dataDir.Wrapping = fyne.TextWrapBreak
+
+	labels := make([]string, len(themeChoices))
+	for i, c := range themeChoices {
+		labels[i] = c.label
+	}
+	s.theme = widget.NewRadioGroup(labels, nil)
+	current := savedTheme(s.app.fyne.Preferences())
+	for _, c := range themeChoices {
+		if c.choice == current {
+			s.theme.SetSelected(c.label)
+		}
+	}
+	s.theme.Required = true
+	s.theme.OnChanged = s.setTheme
+
+	s.session = paragraph("Your sign-in is kept in the system keyring until you sign out.")
+	if s.app.tokenProblem != nil {
+		m := describe(s.app.tokenProblem)
+		s.session.SetText(m.Sentence + " " + m.Next)
+	}
+
+	return page(
+		headingText("Settings"),
+		heading("Theme"),
+		s.theme,
+		heading("Data folder"),
+		paragraph("Your account database and the app's other data live here:"),
+		s.dataDir,
+		heading("Session"),
+		s.session,
+	)
+}
+
+func (s *settingsScreen) setTheme(label string) {
+	for _, c := range themeChoices {
+		if c.label == label {
+			s.app.fyne.Preferences().SetString(prefTheme, string(c.choice))
+			applyTheme(s.app.fyne, c.choice)
+			return
+		}
+	}
+}

@@ -1,0 +1,118 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// section is one place the signed-in shell's navigation leads to.
+type section int
+
+const (
+	sectionOverview section = iota
+	sectionPasskeys
+	sectionSettings
+	sectionAddPasskey // reached from the overview and passkeys, not the nav
+)
+
+// shell is the signed-in window: the account at the top, navigation on
+// the left (Tab and Space, or Ctrl+1…3 anywhere), the current section in
+// the middle.
+type shell struct {
+	app *App
+
+	nav       map[section]*widget.Button
+	signOut   *widget.Button
+	fb        *feedback
+	content   *fyne.Container
+	current   section
+	shortcuts []fyne.Shortcut
+}
+
+func newShell(a *App) *shell {
+	return &shell{app: a}
+}
+
+// show puts the shell in the window and opens the overview.
+func (s *shell) show() {
+	s.nav = map[section]*widget.Button{
+		sectionOverview: widget.NewButtonWithIcon("Overview", theme.HomeIcon(), func() { s.open(sectionOverview) }),
+		sectionPasskeys: widget.NewButtonWithIcon("Passkeys", theme.LoginIcon(), func() { s.open(sectionPasskeys) }),
+		sectionSettings: widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { s.open(sectionSettings) }),
+	}
+	for _, b := range s.nav {
+		b.Alignment = widget.ButtonAlignLeading
+	}
+	s.fb = newFeedback()
+	s.signOut = widget.NewButtonWithIcon("Sign out", theme.LogoutIcon(), nil)
+	s.signOut.OnTapped = func() { s.app.signOut(s.fb, s.signOut) }
+	s.signOut.Alignment = widget.ButtonAlignLeading
+	s.content = container.NewStack()
+
+	who := widget.NewLabelWithStyle(s.app.me.DisplayName, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	email := widget.NewLabel(s.app.me.Email)
+	email.Truncation = fyne.TextTruncateEllipsis
+	nav := container.NewVBox(
+		who, email, widget.NewSeparator(),
+		s.nav[sectionOverview], s.nav[sectionPasskeys], s.nav[sectionSettings],
+		widget.NewSeparator(), s.signOut, s.fb.object(),
+	)
+	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(),
+		container.NewVScroll(container.New(fixedWidth(190), nav)))
+	s.app.setContent(container.NewBorder(nil, nil, left, nil, s.content), nil)
+
+	keys := map[section]fyne.KeyName{sectionOverview: fyne.Key1, sectionPasskeys: fyne.Key2, sectionSettings: fyne.Key3}
+	for sec, key := range keys {
+		sc := &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}
+		s.app.win.Canvas().AddShortcut(sc, func(fyne.Shortcut) { s.open(sec) })
+		s.shortcuts = append(s.shortcuts, sc)
+	}
+	s.open(sectionOverview)
+}
+
+// open shows a section.
+func (s *shell) open(sec section) {
+	s.current = sec
+	for k, b := range s.nav {
+		if k == sec {
+			b.Importance = widget.HighImportance
+		} else {
+			b.Importance = widget.MediumImportance
+		}
+		b.Refresh()
+	}
+	var (
+		obj   fyne.CanvasObject
+		focus fyne.Focusable
+	)
+	switch sec {
+	case sectionOverview:
+		o := &overviewScreen{app: s.app, shell: s}
+		obj, focus = o.build(), s.nav[sec]
+	case sectionPasskeys:
+		p := &passkeysScreen{app: s.app, shell: s}
+		obj, focus = p.build(), s.nav[sec]
+	case sectionSettings:
+		st := &settingsScreen{app: s.app}
+		obj, focus = st.build(), s.nav[sec]
+	case sectionAddPasskey:
+		w := &addPasskeyScreen{app: s.app, shell: s}
+		obj = w.build()
+	}
+	s.content.Objects = []fyne.CanvasObject{obj}
+	s.content.Refresh()
+	if focus != nil {
+		s.app.win.Canvas().Focus(focus)
+	}
+}
+
+// close removes what the shell added to the window beyond its content.
+func (s *shell) close() {
+	for _, sc := range s.shortcuts {
+		s.app.win.Canvas().RemoveShortcut(sc)
+	}
+	s.shortcuts = nil
+}

@@ -1,0 +1,100 @@
+package ui
+
+import (
+	"context"
+	"errors"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/passkeydesk/passkeydesk/account"
+)
+
+// signInScreen signs an existing account in with email, password and an
+// authenticator-app code.
+type signInScreen struct {
+	app *App
+
+	email    *widget.Entry
+	password *widget.Entry
+	code     *widget.Entry
+	submit   *widget.Button
+	create   *widget.Button
+	fb       *feedback
+}
+
+func (s *signInScreen) build() fyne.CanvasObject {
+	s.email = widget.NewEntry()
+	s.email.SetPlaceHolder("name@example.com")
+	s.password = widget.NewPasswordEntry()
+	s.code = widget.NewEntry()
+	s.code.SetPlaceHolder("6-digit code from your authenticator app")
+	s.submit = widget.NewButtonWithIcon("Sign in", theme.LoginIcon(), s.signIn)
+	s.submit.Importance = widget.HighImportance
+	s.create = widget.NewButton("Create an account", s.app.showSignUp)
+	s.create.Importance = widget.LowImportance
+	s.fb = newFeedback()
+	submitOnEnter(s.app.win.Canvas(), s.signIn, s.email, s.password, s.code)
+
+	form := widget.NewForm(
+		widget.NewFormItem("Email", s.email),
+		widget.NewFormItem("Password", s.password),
+		widget.NewFormItem("Code", s.code),
+	)
+	return page(
+		headingText("Sign in to Passkey Desk"),
+		s.app.noticeLine(),
+		form,
+		s.submit,
+		s.fb.object(),
+		widget.NewSeparator(),
+		paragraph("New here? Create an account on this computer's account service."),
+		s.create,
+	)
+}
+
+func (s *signInScreen) signIn() {
+	if s.submit.Disabled() {
+		return
+	}
+	email, password, code := s.email.Text, s.password.Text, s.code.Text
+	s.busy(true)
+	var (
+		sess    *account.Session
+		problem error
+	)
+	s.app.run(func(ctx context.Context) error {
+		var err error
+		if sess, err = s.app.api.SignIn(ctx, email, password, code); err != nil {
+			return err
+		}
+		problem = s.app.remember(sess.Token)
+		return nil
+	}, func(err error) {
+		s.busy(false)
+		if err != nil {
+			// A code works once: clear it, and put the cursor where the
+			// fix is.
+			s.code.SetText("")
+			s.app.fail(s.fb, "signing in", err)
+			if errors.Is(err, account.ErrInvalidCredentials) {
+				s.app.win.Canvas().Focus(s.password)
+			} else {
+				s.app.win.Canvas().Focus(s.code)
+			}
+			return
+		}
+		s.app.setTokenProblem(problem)
+		s.app.enter(sess.Token, sess.Account)
+	})
+}
+
+func (s *signInScreen) busy(on bool) {
+	if on {
+		s.fb.busy("Signing in…")
+	} else {
+		s.fb.clear()
+	}
+	setEnabled(!on, s.email, s.password, s.code, s.submit, s.create)
+}

@@ -1,0 +1,179 @@
+package ui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/ui/component"
+)
+
+// signUpScreen is the first run: it creates an account (email, display
+// name, password), then enrols an authenticator app (the TOTP QR code and
+// secret) and activates the account with a first code, which signs it in.
+type signUpScreen struct {
+	app *App
+
+	// Step 1: the account.
+	email    *widget.Entry
+	name     *widget.Entry
+	password *widget.Entry
+	confirm  *widget.Entry
+	submit   *widget.Button
+	signIn   *widget.Button
+	fb       *feedback
+
+	// Step 2: the authenticator app.
+	enrollment *account.TOTPEnrollment
+	qr         *component.QRCode
+	secret     *widget.Label
+	copy       *widget.Button
+	code       *widget.Entry
+	activate   *widget.Button
+	restart    *widget.Button
+	totpFB     *feedback
+}
+
+func (s *signUpScreen) build() fyne.CanvasObject {
+	s.email = widget.NewEntry()
+	s.email.SetPlaceHolder("name@example.com")
+	s.name = widget.NewEntry()
+	s.name.SetPlaceHolder("How the app greets you")
+	s.password = widget.NewPasswordEntry()
+	s.password.SetPlaceHolder("At least 10 characters")
+	s.confirm = widget.NewPasswordEntry()
+	s.submit = widget.NewButtonWithIcon("Create account", theme.AccountIcon(), s.createAccount)
+	s.submit.Importance = widget.HighImportance
+	s.signIn = widget.NewButton("I already have an account: sign in", s.app.showSignIn)
+	s.signIn.Importance = widget.LowImportance
+	s.fb = newFeedback()
+	submitOnEnter(s.app.win.Canvas(), s.createAccount, s.email, s.name, s.password, s.confirm)
+
+	form := widget.NewForm(
+		widget.NewFormItem("Email", s.email),
+		widget.NewFormItem("Display name", s.name),
+		widget.NewFormItem("Password", s.password),
+		widget.NewFormItem("Repeat password", s.confirm),
+	)
+	return page(
+		headingText("Welcome to Passkey Desk"),
+		paragraph("Create your account. You will sign in with your password and a code from an authenticator app, and later with passkeys."),
+		s.app.noticeLine(),
+		form,
+		s.submit,
+		s.fb.object(),
+		widget.NewSeparator(),
+		s.signIn,
+	)
+}
+
+func (s *signUpScreen) createAccount() {
+	if s.submit.Disabled() {
+		return
+	}
+	if s.password.Text != s.confirm.Text {
+		s.app.fail(s.fb, "creating an account", &account.InputError{
+			Field:  "repeated password",
+			Reason: "type the same password twice",
+		})
+		s.confirm.SetText("")
+		s.app.win.Canvas().Focus(s.confirm)
+		return
+	}
+	req := account.SignUpRequest{Email: s.email.Text, DisplayName: s.name.Text, Password: s.password.Text}
+	s.fb.busy("Creating your account…")
+	setEnabled(false, s.email, s.name, s.password, s.confirm, s.submit, s.signIn)
+	var enr *account.TOTPEnrollment
+	s.app.run(func(ctx context.Context) error {
+		var err error
+		enr, err = s.app.api.SignUp(ctx, req)
+		return err
+	}, func(err error) {
+		setEnabled(true, s.email, s.name, s.password, s.confirm, s.submit, s.signIn)
+		if err != nil {
+			s.app.fail(s.fb, "creating an account", err)
+			return
+		}
+		s.fb.clear()
+		s.showTOTP(enr)
+	})
+}
+
+// showTOTP replaces the screen with the authenticator-app step.
+func (s *signUpScreen) showTOTP(enr *account.TOTPEnrollment) {
+	s.enrollment = enr
+	s.password.SetText("")
+	s.confirm.SetText("")
+
+	var qr fyne.CanvasObject
+	if q, err := component.NewQRCode(enr.URI); err != nil {
+		// The URI is short; this only happens if the service sends
+		// something absurd. The secret below still works.
+		s.app.log.Error("making the TOTP QR code failed", "err", err)
+		qr = paragraph("The QR code could not be drawn; type the secret below into your app instead.")
+	} else {
+		s.qr = q
+		qr = container.NewCenter(q)
+	}
+	s.secret = widget.NewLabelWithStyle(enr.Secret, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	s.secret.Selectable = true
+	s.copy = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
+		s.app.fyne.Clipboard().SetContent(s.enrollment.Secret)
+	})
+	s.code = widget.NewEntry()
+	s.code.SetPlaceHolder("6-digit code")
+	s.activate = widget.NewButtonWithIcon("Confirm and sign in", theme.ConfirmIcon(), s.confirmCode)
+	s.activate.Importance = widget.HighImportance
+	s.restart = widget.NewButton("Start over", s.app.showSignUp)
+	s.restart.Importance = widget.LowImportance
+	s.totpFB = newFeedback()
+	s.code.OnSubmitted = func(string) { s.confirmCode() }
+
+	s.app.setContent(page(
+		headingText("Set up your authenticator app"),
+		paragraph("Scan this QR code with an authenticator app (such as Google Authenticator, Microsoft Authenticator, Aegis or 1Password). If you cannot scan it, type the secret key into the app instead."),
+		qr,
+		widget.NewForm(widget.NewFormItem("Secret key", container.NewBorder(nil, nil, nil, s.copy, s.secret))),
+		paragraph("Then type the 6-digit code the app shows for "+enr.Email+". Your account becomes active with this first code."),
+		widget.NewForm(widget.NewFormItem("Code", s.code)),
+		s.activate,
+		s.totpFB.object(),
+		widget.NewSeparator(),
+		s.restart,
+	), s.code)
+}
+
+func (s *signUpScreen) confirmCode() {
+	if s.activate.Disabled() {
+		return
+	}
+	id, code := s.enrollment.ID, s.code.Text
+	s.totpFB.busy("Checking the code…")
+	setEnabled(false, s.code, s.activate, s.copy, s.restart)
+	var (
+		sess    *account.Session
+		problem error
+	)
+	s.app.run(func(ctx context.Context) error {
+		var err error
+		if sess, err = s.app.api.ConfirmSignUp(ctx, id, code); err != nil {
+			return err
+		}
+		problem = s.app.remember(sess.Token)
+		return nil
+	}, func(err error) {
+		setEnabled(true, s.code, s.activate, s.copy, s.restart)
+		if err != nil {
+			s.code.SetText("")
+			s.app.fail(s.totpFB, "activating the account", err)
+			s.app.win.Canvas().Focus(s.code)
+			return
+		}
+		s.app.setTokenProblem(problem)
+		s.app.enter(sess.Token, sess.Account)
+	})
+}
