@@ -94,6 +94,7 @@ func (s *Service) BeginRegistration(ctx context.Context, token, grant string, ki
 				UserVerification: protocol.VerificationRequired,
 			}),
 			webauthn.WithConveyancePreference(protocol.PreferDirectAttestation),
+			webauthn.WithExtensions(webauthn.WithExtensionCredProps()),
 		)
 		if err != nil {
 			return err
