@@ -24,7 +24,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -62,9 +62,14 @@ type App struct {
 	dataDir string
 	log     *slog.Logger
 
-	ctx     context.Context
-	cancel  context.CancelFunc
-	pending sync.WaitGroup // background work not yet reported back
+	ctx    context.Context
+	cancel context.CancelFunc
+	// deliver runs a function on the UI goroutine: fyne.Do, or in tests a
+	// queue the test drains on its own goroutine.
+	deliver func(func())
+	// inflight counts work started by run whose result has not yet been
+	// handled on the UI goroutine.
+	inflight atomic.Int64
 
 	// Read and written on the UI goroutine only.
 	token        string          // the session token; "" when signed out
@@ -72,6 +77,7 @@ type App struct {
 	tokenProblem error           // why the session cannot be remembered, or nil
 	shell        *shell          // the signed-in shell, nil when signed out
 	signInScreen *signInScreen   // the sign-in screen on display, or nil
+	signUpScreen *signUpScreen   // the first-run screen on display, or nil
 }
 
 // New builds the window on deps, applies the saved theme and starts
@@ -79,7 +85,15 @@ type App struct {
 // otherwise on sign-in (or account creation on first run). Show the window
 // with Show, then run the Fyne app.
 func New(fa fyne.App, deps Deps) *App {
+	return newApp(fa, deps, fyne.Do)
+}
+
+// newApp is New with the way results reach the UI goroutine. The tests
+// pass a queue: Fyne's test driver runs fyne.Do at once on the calling
+// goroutine, which would make the worker goroutines touch widgets.
+func newApp(fa fyne.App, deps Deps, deliver func(func())) *App {
 	a := &App{
+		deliver: deliver,
 		fyne:    fa,
 		api:     deps.API,
 		tokens:  deps.Tokens,
@@ -109,22 +123,17 @@ func (a *App) Show() { a.win.Show() }
 // UI goroutine. Results travel in variables the two closures share: work
 // writes them, done reads them after work has returned.
 func (a *App) run(work func(ctx context.Context) error, done func(err error)) {
-	a.pending.Add(1)
+	a.inflight.Add(1)
 	go func() {
 		ctx, cancel := context.WithTimeout(a.ctx, callTimeout)
 		err := work(ctx)
 		cancel()
-		fyne.Do(func() {
-			defer a.pending.Done()
+		a.deliver(func() {
+			defer a.inflight.Add(-1)
 			done(err)
 		})
 	}()
 }
-
-// waitIdle waits until all work started by run has reported back. Tests
-// call it after each action: the test driver runs fyne.Do at once on the
-// worker goroutine, so when waitIdle returns the screen shows the outcome.
-func (a *App) waitIdle() { a.pending.Wait() }
 
 // fail shows err on fb and logs it. When the session has ended it signs out
 // and explains why on the sign-in screen instead.
@@ -222,7 +231,7 @@ func (a *App) enter(token string, me account.Account) {
 	a.token = token
 	a.me = me
 	a.fyne.Preferences().SetBool(prefKnownAccount, true)
-	a.signInScreen = nil
+	a.signInScreen, a.signUpScreen = nil, nil
 	a.shell = newShell(a)
 	a.shell.show()
 }
@@ -276,14 +285,14 @@ func (a *App) signOut(fb *feedback, button *widget.Button) {
 // showSignIn shows the sign-in screen.
 func (a *App) showSignIn() {
 	s := &signInScreen{app: a}
-	a.signInScreen = s
+	a.signInScreen, a.signUpScreen = s, nil
 	a.setContent(s.build(), s.email)
 }
 
 // showSignUp shows account creation.
 func (a *App) showSignUp() {
-	a.signInScreen = nil
 	s := &signUpScreen{app: a}
+	a.signInScreen, a.signUpScreen = nil, s
 	a.setContent(s.build(), s.email)
 }
 

@@ -30,6 +30,12 @@ type shell struct {
 	content   *fyne.Container
 	current   section
 	shortcuts []fyne.Shortcut
+
+	// The screen on display; the others are nil.
+	overview *overviewScreen
+	passkeys *passkeysScreen
+	settings *settingsScreen
+	wizard   *addPasskeyScreen
 }
 
 func newShell(a *App) *shell {
@@ -84,23 +90,24 @@ func (s *shell) open(sec section) {
 		}
 		b.Refresh()
 	}
+	s.overview, s.passkeys, s.settings, s.wizard = nil, nil, nil, nil
 	var (
 		obj   fyne.CanvasObject
 		focus fyne.Focusable
 	)
 	switch sec {
 	case sectionOverview:
-		o := &overviewScreen{app: s.app, shell: s}
-		obj, focus = o.build(), s.nav[sec]
+		s.overview = &overviewScreen{app: s.app, shell: s}
+		obj, focus = s.overview.build(), s.nav[sec]
 	case sectionPasskeys:
-		p := &passkeysScreen{app: s.app, shell: s}
-		obj, focus = p.build(), s.nav[sec]
+		s.passkeys = &passkeysScreen{app: s.app, shell: s}
+		obj, focus = s.passkeys.build(), s.nav[sec]
 	case sectionSettings:
-		st := &settingsScreen{app: s.app}
-		obj, focus = st.build(), s.nav[sec]
+		s.settings = &settingsScreen{app: s.app}
+		obj, focus = s.settings.build(), s.nav[sec]
 	case sectionAddPasskey:
-		w := &addPasskeyScreen{app: s.app, shell: s}
-		obj = w.build()
+		s.wizard = &addPasskeyScreen{app: s.app, shell: s}
+		obj = s.wizard.build()
 	}
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()
