@@ -1,0 +1,155 @@
+package sqlstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/account/sqlstore"
+)
+
+var ctx = context.Background()
+
+func open(t *testing.T, path string) *sqlstore.Store {
+	t.Helper()
+	s, err := sqlstore.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func newAccount(id, email string) *account.AccountRecord {
+	return &account.AccountRecord{
+		ID: id, Email: email, DisplayName: "T", Role: account.RoleUser, PasswordHash: "$argon2id$x",
+		TOTPSecret: []byte("sealed"), UserHandle: []byte("handle-" + id), Active: true,
+		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC),
+	}
+}
+
+func TestMigrationsApplyOnceAndFileIsPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "passkeydesk.db")
+	s := open(t, path)
+	v, err := s.SchemaVersion(ctx)
+	if err != nil || v != 1 {
+		t.Fatalf("schema version %d, %v", v, err)
+	}
+	if err := s.Update(ctx, func(tx account.Tx) error { return tx.InsertAccount(newAccount("a1", "a@example.com")) }); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, path) // reopening must not re-run migration 1
+	if v, _ := s.SchemaVersion(ctx); v != 1 {
+		t.Fatalf("schema version after reopen %d", v)
+	}
+	err = s.View(ctx, func(tx account.Tx) error {
+		a, err := tx.AccountByEmail("a@example.com")
+		if err == nil && (!a.CreatedAt.Equal(newAccount("", "").CreatedAt) || string(a.TOTPSecret) != "sealed") {
+			err = fmt.Errorf("read back %+v", a)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("database mode %v, %v", fi.Mode(), err)
+	}
+}
+
+func TestFailedUpdateWritesNothing(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	boom := errors.New("boom")
+	err := s.Update(ctx, func(tx account.Tx) error {
+		if err := tx.InsertAccount(newAccount("a1", "a@example.com")); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent("a1", &account.Event{Type: account.EventAccountCreated, At: time.Now()}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v", err)
+	}
+	s.View(ctx, func(tx account.Tx) error {
+		if _, err := tx.AccountByID("a1"); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("account after rollback: %v", err)
+		}
+		return nil
+	})
+}
+
+func TestConstraints(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	err := s.Update(ctx, func(tx account.Tx) error {
+		if err := tx.InsertAccount(newAccount("a1", "a@example.com")); err != nil {
+			return err
+		}
+		if err := tx.InsertAccount(newAccount("a2", "a@example.com")); !errors.Is(err, account.ErrEmailTaken) {
+			return fmt.Errorf("duplicate email: %v", err)
+		}
+		pk := &account.Passkey{ID: "p1", CredentialID: []byte{1}, PublicKey: []byte{2}, Kind: account.KindSecurityKey, Name: "k"}
+		if err := tx.InsertPasskey("a1", pk); err != nil {
+			return err
+		}
+		if err := tx.InsertPasskey("a1", pk); !errors.Is(err, account.ErrCredentialRejected) {
+			return fmt.Errorf("duplicate credential: %v", err)
+		}
+		if err := tx.InsertPasskey("no-such-account", &account.Passkey{ID: "p2", CredentialID: []byte{9}, PublicKey: []byte{2}}); err == nil {
+			return errors.New("a passkey of no account was stored: foreign keys are off")
+		}
+		if _, err := tx.TakeCeremony("nope"); !errors.Is(err, account.ErrNotFound) {
+			return fmt.Errorf("unknown ceremony: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConcurrentWritersQueue(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	a, b := open(t, path), open(t, path) // two handles, as two processes would
+	if err := a.Update(ctx, func(tx account.Tx) error { return tx.InsertAccount(newAccount("a1", "a@example.com")) }); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 40 {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- s.Update(ctx, func(tx account.Tx) error {
+				return tx.AppendEvent("a1", &account.Event{Type: account.EventSignedIn, At: time.Now(), Source: "app"})
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.View(ctx, func(tx account.Tx) error {
+		evs, err := tx.Events("a1", 100)
+		if err != nil || len(evs) != 40 {
+			t.Fatalf("%d events, %v", len(evs), err)
+		}
+		return nil
+	})
+}
