@@ -52,9 +52,9 @@ func describe(err error) message {
 		}
 	case errors.Is(err, account.ErrInvalidCredentials):
 		return message{
-			Title:    "Sign-in failed",
-			Sentence: "The email or the password is wrong.",
-			Next:     "Check both and try again.",
+			Title:    "Wrong email or password",
+			Sentence: "The password is wrong, or no account has this email.",
+			Next:     "Check what you typed and try again.",
 		}
 	case errors.Is(err, account.ErrInvalidCode):
 		return message{

@@ -18,13 +18,24 @@ const keyringUser = "session-token"
 // lives in the OS keyring through go-keyring. On Linux that needs a D-Bus
 // session with an unlocked Secret Service; without one every method fails
 // and the app asks to sign in at each start.
-type KeyringTokens struct{}
+type KeyringTokens struct {
+	// Service is the keyring service name; "" means KeyringService. Tests
+	// use a name of their own.
+	Service string
+}
 
 var _ TokenStore = KeyringTokens{}
 
+func (k KeyringTokens) service() string {
+	if k.Service == "" {
+		return KeyringService
+	}
+	return k.Service
+}
+
 // Load implements TokenStore.
-func (KeyringTokens) Load() (string, error) {
-	tok, err := keyring.Get(KeyringService, keyringUser)
+func (k KeyringTokens) Load() (string, error) {
+	tok, err := keyring.Get(k.service(), keyringUser)
 	if errors.Is(err, keyring.ErrNotFound) {
 		return "", nil
 	}
@@ -32,13 +43,13 @@ func (KeyringTokens) Load() (string, error) {
 }
 
 // Save implements TokenStore.
-func (KeyringTokens) Save(token string) error {
-	return keyring.Set(KeyringService, keyringUser, token)
+func (k KeyringTokens) Save(token string) error {
+	return keyring.Set(k.service(), keyringUser, token)
 }
 
 // Clear implements TokenStore. Clearing an empty keyring is not an error.
-func (KeyringTokens) Clear() error {
-	err := keyring.Delete(KeyringService, keyringUser)
+func (k KeyringTokens) Clear() error {
+	err := keyring.Delete(k.service(), keyringUser)
 	if errors.Is(err, keyring.ErrNotFound) {
 		return nil
 	}

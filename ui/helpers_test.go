@@ -1,0 +1,319 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/account/accounttest"
+)
+
+// memTokens is a TokenStore in memory. It exists because the headless UI
+// tests must not touch an OS keyring: go-keyring's only test seam
+// (MockInit) swaps a package-wide provider for good, and a developer's
+// keyring is not the tests' to change. The real KeyringTokens is tested on
+// its own, against gnome-keyring under a private D-Bus session
+// (keyring_test.go). Setting err makes every call fail, as when no keyring
+// service is running.
+type memTokens struct {
+	mu    sync.Mutex
+	token string
+	err   error
+}
+
+func (m *memTokens) Load() (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.token, m.err
+}
+
+func (m *memTokens) Save(token string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return m.err
+	}
+	m.token = token
+	return nil
+}
+
+func (m *memTokens) Clear() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return m.err
+	}
+	m.token = ""
+	return nil
+}
+
+func (m *memTokens) get() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.token
+}
+
+// syncBuffer collects the app's log; the worker goroutines write to it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// harness is the app in Fyne's headless test driver on the real account
+// service (a temp SQLite file, cheap argon2id, a settable clock).
+//
+// The test goroutine plays the UI goroutine: results of background work
+// queue up and settle runs them here, as fyne.Do runs them on the main
+// goroutine in the real driver.
+type harness struct {
+	t      *testing.T
+	fa     fyne.App
+	app    *App
+	svc    *account.Service
+	clock  *accounttest.Clock
+	tokens *memTokens
+	queue  chan func()
+	log    *syncBuffer
+
+	// secrets are strings that must never reach the log.
+	secrets []string
+}
+
+type harnessOptions struct {
+	mailer account.Mailer
+	model  func([]byte) string
+	tokens *memTokens
+}
+
+func newHarness(t *testing.T, opts harnessOptions) *harness {
+	t.Helper()
+	svc, clock, _ := accounttest.NewService(t, accounttest.Options{Mailer: opts.mailer, Model: opts.model})
+	h := &harness{
+		t:      t,
+		fa:     test.NewTempApp(t),
+		svc:    svc,
+		clock:  clock,
+		tokens: opts.tokens,
+		queue:  make(chan func(), 64),
+		log:    &syncBuffer{},
+	}
+	if h.tokens == nil {
+		h.tokens = &memTokens{}
+	}
+	t.Cleanup(func() {
+		for _, s := range h.secrets {
+			if s != "" && strings.Contains(h.log.String(), s) {
+				t.Errorf("the log contains a secret:\n%s", h.log.String())
+			}
+		}
+	})
+	h.start()
+	return h
+}
+
+// start opens a new window of the app, as a new run of the program on the
+// same service, preferences and token store would.
+func (h *harness) start() {
+	h.t.Helper()
+	if h.app != nil {
+		h.app.Window().Close()
+	}
+	h.app = newApp(h.fa, Deps{
+		API:     h.svc,
+		Tokens:  h.tokens,
+		DataDir: "/home/user/.config/passkeydesk",
+		Logger:  slog.New(slog.NewTextHandler(h.log, nil)),
+	}, func(fn func()) { h.queue <- fn })
+	h.t.Cleanup(h.app.Window().Close)
+	h.app.Window().Resize(fyne.NewSize(800, 600))
+	h.settle()
+}
+
+// settle runs the results of background work on the test goroutine until
+// none is in flight.
+func (h *harness) settle() {
+	h.t.Helper()
+	deadline := time.After(30 * time.Second)
+	for h.app.inflight.Load() > 0 {
+		select {
+		case fn := <-h.queue:
+			fn()
+		case <-deadline:
+			h.t.Fatal("background work did not finish within 30 s")
+		}
+	}
+}
+
+// canvas is the window's canvas.
+func (h *harness) canvas() fyne.Canvas { return h.app.Window().Canvas() }
+
+// text is every visible word in the window, joined by single spaces.
+func (h *harness) text() string {
+	return visibleText(h.app.Window().Content())
+}
+
+// wantText fails unless each phrase is visible in the window.
+func (h *harness) wantText(phrases ...string) {
+	h.t.Helper()
+	got := h.text()
+	for _, p := range phrases {
+		if !strings.Contains(got, p) {
+			h.t.Errorf("window does not show %q; it shows:\n%s", p, got)
+		}
+	}
+}
+
+// notText fails if a phrase is visible in the window.
+func (h *harness) notText(phrases ...string) {
+	h.t.Helper()
+	got := h.text()
+	for _, p := range phrases {
+		if strings.Contains(got, p) {
+			h.t.Errorf("window shows %q, and should not; it shows:\n%s", p, got)
+		}
+	}
+}
+
+// button finds the visible button labelled text.
+func (h *harness) button(text string) *widget.Button {
+	h.t.Helper()
+	var found []*widget.Button
+	walkVisible(h.app.Window().Content(), func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text {
+			found = append(found, b)
+		}
+	})
+	if len(found) != 1 {
+		h.t.Fatalf("want one visible %q button, found %d; the window shows:\n%s", text, len(found), h.text())
+	}
+	return found[0]
+}
+
+// buttons lists the labels of the visible buttons.
+func (h *harness) buttons() []string {
+	var labels []string
+	walkVisible(h.app.Window().Content(), func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok {
+			labels = append(labels, b.Text)
+		}
+	})
+	return labels
+}
+
+// tap taps the visible button labelled text and lets its work finish.
+func (h *harness) tap(text string) {
+	h.t.Helper()
+	b := h.button(text)
+	if b.Disabled() {
+		h.t.Fatalf("button %q is disabled", text)
+	}
+	test.Tap(b)
+	h.settle()
+}
+
+// typeInto types s into e, as a user does after clicking it.
+func (h *harness) typeInto(e *widget.Entry, s string) {
+	h.t.Helper()
+	h.canvas().Focus(e)
+	e.SetText("")
+	test.Type(e, s)
+}
+
+// press sends a key to the focused widget and lets its work finish.
+func (h *harness) press(key fyne.KeyName) {
+	h.t.Helper()
+	f := h.canvas().Focused()
+	if f == nil {
+		h.t.Fatalf("no widget has the keyboard focus")
+	}
+	f.TypedKey(&fyne.KeyEvent{Name: key})
+	h.settle()
+}
+
+// code is the code the user's authenticator app shows for secret in the
+// next time step (the service accepts each step once).
+func (h *harness) code(secret string) string {
+	h.t.Helper()
+	h.clock.Advance(30 * time.Second)
+	c, err := account.TOTPCode(secret, h.clock.Now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.secrets = append(h.secrets, c)
+	return c
+}
+
+// user makes an active account through the service, as if created earlier.
+func (h *harness) user(email string) *accounttest.User {
+	h.t.Helper()
+	u := accounttest.SignUp(h.t, h.svc, h.clock, email)
+	h.secrets = append(h.secrets, u.Password, u.Secret, u.Session.Token)
+	return u
+}
+
+// signedIn starts the app with u's session in the token store, so it opens
+// signed in.
+func (h *harness) signedIn(u *accounttest.User) {
+	h.t.Helper()
+	h.tokens.Save(u.Session.Token)
+	h.start()
+	if h.app.shell == nil {
+		h.t.Fatalf("the app did not open signed in; it shows:\n%s", h.text())
+	}
+}
+
+// me is the account of the app's session, from the service.
+func (h *harness) me() (*account.Account, error) {
+	return h.svc.Me(context.Background(), h.app.token)
+}
+
+// walkVisible calls fn for o and every visible object inside it.
+func walkVisible(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	fn(o)
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			walkVisible(c, fn)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			walkVisible(c, fn)
+		}
+	}
+}
+
+// visibleText is the words of every visible text in o, in order.
+func visibleText(o fyne.CanvasObject) string {
+	var words []string
+	walkVisible(o, func(o fyne.CanvasObject) {
+		if t, ok := o.(*canvas.Text); ok {
+			words = append(words, strings.Fields(t.Text)...)
+		}
+	})
+	return strings.Join(words, " ")
+}
