@@ -130,6 +130,9 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		}
 	})
 	h.start()
+	// The test driver panics when a window closes twice: close only the
+	// last one here; start closes the others.
+	t.Cleanup(func() { h.app.Window().Close() })
 	return h
 }
 
@@ -146,7 +149,6 @@ func (h *harness) start() {
 		DataDir: "/home/user/.config/passkeydesk",
 		Logger:  slog.New(slog.NewTextHandler(h.log, nil)),
 	}, func(fn func()) { h.queue <- fn })
-	h.t.Cleanup(h.app.Window().Close)
 	h.app.Window().Resize(fyne.NewSize(800, 600))
 	h.settle()
 }
@@ -239,6 +241,16 @@ func (h *harness) typeInto(e *widget.Entry, s string) {
 	h.canvas().Focus(e)
 	e.SetText("")
 	test.Type(e, s)
+}
+
+// typeFocused types s into whatever has the keyboard focus.
+func (h *harness) typeFocused(s string) {
+	h.t.Helper()
+	f := h.canvas().Focused()
+	if f == nil {
+		h.t.Fatalf("no widget has the keyboard focus")
+	}
+	test.Type(f, s)
 }
 
 // press sends a key to the focused widget and lets its work finish.

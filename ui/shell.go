@@ -70,13 +70,19 @@ func (s *shell) show() {
 		container.NewVScroll(container.New(fixedWidth(190), nav)))
 	s.app.setContent(container.NewBorder(nil, nil, left, nil, s.content), nil)
 
-	keys := map[section]fyne.KeyName{sectionOverview: fyne.Key1, sectionPasskeys: fyne.Key2, sectionSettings: fyne.Key3}
-	for sec, key := range keys {
-		sc := &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}
+	for _, sec := range []section{sectionOverview, sectionPasskeys, sectionSettings} {
+		sc := navShortcut(sec)
 		s.app.win.Canvas().AddShortcut(sc, func(fyne.Shortcut) { s.open(sec) })
 		s.shortcuts = append(s.shortcuts, sc)
 	}
 	s.open(sectionOverview)
+}
+
+// navShortcut is the keyboard shortcut of a navigation section: Ctrl+1, 2
+// and 3 (Cmd on macOS).
+func navShortcut(sec section) *desktop.CustomShortcut {
+	key := map[section]fyne.KeyName{sectionOverview: fyne.Key1, sectionPasskeys: fyne.Key2, sectionSettings: fyne.Key3}[sec]
+	return &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}
 }
 
 // open shows a section.
