@@ -1,0 +1,62 @@
+package ui
+
+import (
+	"testing"
+)
+
+// Every screen fits a window of 800×600 (the smallest the app supports)
+// without clipping, in the light and the dark theme.
+func TestScreensFit800x600(t *testing.T) {
+	for _, variant := range []struct {
+		name   string
+		choice themeChoice
+		dark   bool
+	}{{"light", themeLight, false}, {"dark", themeDark, true}} {
+		t.Run(variant.name, func(t *testing.T) {
+			h, u, _ := withPasskeys(t)
+			h.fa.Preferences().SetString(prefTheme, string(variant.choice))
+
+			check := func(screen string) {
+				t.Helper()
+				min := h.app.Window().Content().MinSize()
+				if min.Width > 800 || min.Height > 600 {
+					t.Errorf("%s needs %v; more than 800×600", screen, min)
+				}
+				// The theme reaches the pixels: the window's corner is
+				// painted in the variant's background.
+				shot := h.canvas().Capture()
+				r, g, b, _ := shot.At(2, shot.Bounds().Dy()-3).RGBA()
+				if lum := (r + g + b) / 3 >> 8; (lum < 128) != variant.dark {
+					t.Errorf("%s: the corner pixel's brightness is %d in the %s theme", screen, lum, variant.name)
+				}
+			}
+
+			h.start() // opens signed in, on the overview, in the theme
+			check("overview")
+			h.tap("Passkeys")
+			check("passkeys")
+			h.tap("Add passkey")
+			check("add passkey: verify")
+			w := h.app.shell.wizard
+			h.typeInto(w.password, u.Password)
+			h.typeInto(w.totp, h.code(u.Secret))
+			h.tap("Verify")
+			check("add passkey: methods")
+			h.tap("Settings")
+			check("settings")
+			h.tap("Sign out")
+			check("sign in")
+			h.fa.Preferences().SetBool(prefKnownAccount, false)
+			h.start()
+			check("first run")
+			s := h.app.signUpScreen
+			h.typeInto(s.email, "new@example.com")
+			h.typeInto(s.name, "New")
+			h.typeInto(s.password, "long enough pw")
+			h.typeInto(s.confirm, "long enough pw")
+			h.tap("Create account")
+			h.secrets = append(h.secrets, s.secret.Text)
+			check("authenticator app")
+		})
+	}
+}
