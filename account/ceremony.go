@@ -312,7 +312,7 @@ func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*
 		if err := tx.AppendEvent(user.rec.ID, s.event(EventSignedIn, "passkey: "+pk.Name)); err != nil {
 			return err
 		}
-		sess, err = s.newSession(tx, user.rec)
+		sess, err = s.newSession(tx, user.rec, len(user.passkeys))
 		return err
 	})
 	if err != nil {

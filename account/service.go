@@ -202,7 +202,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) 
 		if err := tx.AppendEvent(rec.ID, s.event(EventAccountActivated, "authenticator app confirmed")); err != nil {
 			return err
 		}
-		sess, err = s.newSession(tx, rec)
+		sess, err = s.newSession(tx, rec, 0)
 		return err
 	})
 	if err != nil {
@@ -255,8 +255,11 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Se
 		if err := tx.AppendEvent(rec.ID, s.event(EventSignedIn, "password and authenticator code")); err != nil {
 			return err
 		}
-		var err error
-		sess, err = s.newSession(tx, rec)
+		pks, err := tx.Passkeys(rec.ID)
+		if err != nil {
+			return err
+		}
+		sess, err = s.newSession(tx, rec, len(pks))
 		return err
 	})
 	if err != nil {
@@ -290,17 +293,14 @@ func (s *Service) Me(ctx context.Context, token string) (*Account, error) {
 		if err != nil {
 			return err
 		}
-		acct, err = s.publicAccount(tx, rec)
+		pks, err := tx.Passkeys(rec.ID)
+		acct = s.publicAccount(rec, len(pks))
 		return err
 	})
 	return acct, err
 }
 
-func (s *Service) publicAccount(tx Tx, rec *AccountRecord) (*Account, error) {
-	pks, err := tx.Passkeys(rec.ID)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) publicAccount(rec *AccountRecord, passkeys int) *Account {
 	return &Account{
 		ID:           rec.ID,
 		Email:        rec.Email,
@@ -308,8 +308,8 @@ func (s *Service) publicAccount(tx Tx, rec *AccountRecord) (*Account, error) {
 		Role:         rec.Role,
 		CreatedAt:    rec.CreatedAt,
 		Factors:      s.factors(),
-		PasskeyCount: len(pks),
-	}, nil
+		PasskeyCount: passkeys,
+	}
 }
 
 // factors are the identity factors every account has.
@@ -326,35 +326,28 @@ func (s *Service) authenticate(tx Tx, token string) (*AccountRecord, error) {
 	if token == "" {
 		return nil, ErrUnauthenticated
 	}
-	sr, err := tx.SessionByHash(hashToken(token))
+	sr, rec, err := tx.SessionAccount(hashToken(token))
 	if errors.Is(err, ErrNotFound) {
 		return nil, ErrUnauthenticated
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !s.now().Before(sr.ExpiresAt) {
+	if !s.now().Before(sr.ExpiresAt) || !rec.Active {
 		return nil, ErrUnauthenticated
 	}
-	rec, err := tx.AccountByID(sr.AccountID)
-	if errors.Is(err, ErrNotFound) || (err == nil && !rec.Active) {
-		return nil, ErrUnauthenticated
-	}
-	return rec, err
+	return rec, nil
 }
 
-func (s *Service) newSession(tx Tx, rec *AccountRecord) (*Session, error) {
+// newSession starts a session for rec, which has passkeys passkeys.
+func (s *Service) newSession(tx Tx, rec *AccountRecord, passkeys int) (*Session, error) {
 	token := randomToken()
 	now := s.now().UTC()
 	sr := &SessionRecord{Hash: hashToken(token), AccountID: rec.ID, CreatedAt: now, ExpiresAt: now.Add(SessionLifetime)}
 	if err := tx.InsertSession(sr); err != nil {
 		return nil, err
 	}
-	acct, err := s.publicAccount(tx, rec)
-	if err != nil {
-		return nil, err
-	}
-	return &Session{Token: token, ExpiresAt: sr.ExpiresAt, Account: *acct}, nil
+	return &Session{Token: token, ExpiresAt: sr.ExpiresAt, Account: *s.publicAccount(rec, passkeys)}, nil
 }
 
 // --- factors and their abuse limits ----------------------------------------

@@ -35,6 +35,8 @@ type Tx interface {
 
 	InsertSession(s *SessionRecord) error
 	SessionByHash(hash []byte) (*SessionRecord, error)
+	// SessionAccount returns a session and its account in one lookup.
+	SessionAccount(hash []byte) (*SessionRecord, *AccountRecord, error)
 	DeleteSession(hash []byte) error
 
 	InsertVerification(v *VerificationRecord) error

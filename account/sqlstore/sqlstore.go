@@ -33,6 +33,10 @@ var migrations embed.FS
 // Store is an account.Store on a SQLite file.
 type Store struct {
 	db *sql.DB
+	// stmts holds every registered query, prepared once at Open (the
+	// pool has one connection, so a statement cannot be prepared while a
+	// transaction holds it). Read-only after Open.
+	stmts map[string]*sql.Stmt
 }
 
 var _ account.Store = (*Store)(nil)
@@ -57,22 +61,49 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening database %s: %w", path, err)
 	}
+	// One connection: write transactions are serialised by SQLite anyway
+	// (BEGIN IMMEDIATE), and queueing in Go is cheaper than SQLite's
+	// busy-wait. Other processes on the same file still wait on the busy
+	// timeout.
+	db.SetMaxOpenConns(1)
 	s := &Store{db: db}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrating database %s: %w", path, err)
 	}
+	if err := s.prepare(context.Background()); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	return s.db.Close()
+}
 
 // SchemaVersion returns the highest migration applied.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v sql.NullInt64
 	err := s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v)
 	return int(v.Int64), err
+}
+
+// prepare prepares every registered query.
+func (s *Store) prepare(ctx context.Context) error {
+	s.stmts = make(map[string]*sql.Stmt, len(queries))
+	for _, text := range queries {
+		st, err := s.db.PrepareContext(ctx, text)
+		if err != nil {
+			return fmt.Errorf("preparing %.60q: %w", text, err)
+		}
+		s.stmts[text] = st
+	}
+	return nil
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -135,13 +166,13 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 
 // Update implements account.Store.
 func (s *Store) Update(ctx context.Context, fn func(account.Tx) error) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(&txn{ctx: ctx, tx: tx}) })
+	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(&txn{ctx: ctx, tx: tx, store: s}) })
 }
 
 // View implements account.Store. It runs in a transaction too, so what fn
 // reads is one consistent snapshot.
 func (s *Store) View(ctx context.Context, fn func(account.Tx) error) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(&txn{ctx: ctx, tx: tx}) })
+	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(&txn{ctx: ctx, tx: tx, store: s}) })
 }
 
 func notFound(err error) error {

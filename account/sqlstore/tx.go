@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 
@@ -11,13 +12,70 @@ import (
 
 // txn implements account.Tx on one database transaction.
 type txn struct {
-	ctx context.Context
-	tx  *sql.Tx
+	ctx   context.Context
+	tx    *sql.Tx
+	store *Store
+}
+
+// prefixed puts p before each column name in the list cols.
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// queries lists every query text; Open prepares them all.
+var queries []string
+
+// q registers a query text for preparation and returns it.
+func q(text string) string {
+	queries = append(queries, text)
+	return text
+}
+
+// prepared returns query's prepared statement bound to this transaction.
+func (t *txn) prepared(query string) (*sql.Stmt, error) {
+	st, ok := t.store.stmts[query]
+	if !ok {
+		return nil, fmt.Errorf("sqlstore: query not registered with q(): %.40s", query)
+	}
+	return t.tx.StmtContext(t.ctx, st), nil
 }
 
 func (t *txn) exec(query string, args ...any) error {
-	_, err := t.tx.ExecContext(t.ctx, query, args...)
+	_, err := t.execResult(query, args...)
 	return err
+}
+
+func (t *txn) execResult(query string, args ...any) (sql.Result, error) {
+	st, err := t.prepared(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(t.ctx, args...)
+}
+
+func (t *txn) query(query string, args ...any) (*sql.Rows, error) {
+	st, err := t.prepared(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(t.ctx, args...)
+}
+
+// errRow is a row that fails to scan with err.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+func (t *txn) queryRow(query string, args ...any) scanner {
+	st, err := t.prepared(query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(t.ctx, args...)
 }
 
 // nanos stores a time as Unix nanoseconds; the zero time is 0.
@@ -35,12 +93,54 @@ func fromNanos(n int64) time.Time {
 	return time.Unix(0, n).UTC()
 }
 
-// --- accounts ----------------------------------------------------------------
-
 const accountCols = `id, email, display_name, role, password_hash, totp_secret, user_handle, active, created_at`
 
+const passkeyCols = `id, credential_id, public_key, aaguid, model, kind, name, transports, backup_eligible, backed_up,
+	sign_count, clone_warning, created_at, last_used_at, last_used_for`
+
+// The queries, each prepared once when the store opens (see Store.prepare).
+var (
+	qInsertAccounts     = q(`INSERT INTO accounts (` + accountCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qUpdateAccounts     = q(`UPDATE accounts SET email = ?, display_name = ?, role = ?, password_hash = ?, totp_secret = ?, active = ? WHERE id = ?`)
+	qDeleteAccounts     = q(`DELETE FROM accounts WHERE id = ?`)
+	qSelectFactorStates = q(`SELECT failures, locked_until, last_step FROM factor_states WHERE account_id = ? AND factor = ?`)
+	qPutFactorState     = q(`INSERT INTO factor_states (account_id, factor, failures, locked_until, last_step) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (account_id, factor) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_step = excluded.last_step`)
+	qInsertSessions      = q(`INSERT INTO sessions (hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)`)
+	qSelectSessions      = q(`SELECT account_id, created_at, expires_at FROM sessions WHERE hash = ?`)
+	qDeleteSessions      = q(`DELETE FROM sessions WHERE hash = ?`)
+	qInsertVerifications = q(`INSERT INTO verifications (id, account_id, session_hash, purpose, factors, email_code_hash, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	qSelectVerifications = q(`SELECT account_id, session_hash, purpose, factors, email_code_hash, expires_at FROM verifications WHERE id = ?`)
+	qDeleteVerifications = q(`DELETE FROM verifications WHERE id = ?`)
+	qInsertGrants        = q(`INSERT INTO grants (hash, account_id, purpose, expires_at) VALUES (?, ?, ?, ?)`)
+	qSelectGrants        = q(`SELECT account_id, purpose, expires_at FROM grants WHERE hash = ?`)
+	qDeleteGrants        = q(`DELETE FROM grants WHERE hash = ?`)
+	qInsertCeremonies    = q(`INSERT INTO ceremonies (challenge, account_id, type, kind, session, expires_at) VALUES (?, ?, ?, ?, ?, ?)`)
+	qTakeCeremony        = q(`DELETE FROM ceremonies WHERE challenge = ? RETURNING account_id, type, kind, session, expires_at`)
+	qInsertPasskeys      = q(`INSERT INTO passkeys (account_id, ` + passkeyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qUpdatePasskeys      = q(`UPDATE passkeys SET name = ?, backed_up = ?, sign_count = ?, clone_warning = ?, last_used_at = ?, last_used_for = ?
+		WHERE credential_id = ? AND account_id = ?`)
+	qSelectPasskeys        = q(`SELECT ` + passkeyCols + ` FROM passkeys WHERE account_id = ? ORDER BY created_at, id`)
+	qPasskeyByCredentialID = q(`SELECT account_id, ` + passkeyCols + ` FROM passkeys WHERE credential_id = ?`)
+	qInsertEvents          = q(`INSERT INTO events (account_id, at, type, detail, source) VALUES (?, ?, ?, ?, ?)`)
+	qSelectEvents          = q(`SELECT id, at, type, detail, source FROM events WHERE account_id = ? ORDER BY id DESC LIMIT ?`)
+	qSessionAccount        = q(`SELECT s.account_id, s.created_at, s.expires_at, ` + prefixed("a.", accountCols) + `
+		FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.hash = ?`)
+	qAccountByID         = q(`SELECT ` + accountCols + ` FROM accounts WHERE id = ?`)
+	qAccountByEmail      = q(`SELECT ` + accountCols + ` FROM accounts WHERE email = ?`)
+	qAccountByUserHandle = q(`SELECT ` + accountCols + ` FROM accounts WHERE user_handle = ?`)
+	qDeleteExpired       = []string{
+		q(`DELETE FROM sessions WHERE expires_at <= ?`),
+		q(`DELETE FROM verifications WHERE expires_at <= ?`),
+		q(`DELETE FROM grants WHERE expires_at <= ?`),
+		q(`DELETE FROM ceremonies WHERE expires_at <= ?`),
+	}
+)
+
+// --- accounts ----------------------------------------------------------------
+
 func (t *txn) InsertAccount(a *account.AccountRecord) error {
-	err := t.exec(`INSERT INTO accounts (`+accountCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	err := t.exec(qInsertAccounts,
 		a.ID, a.Email, a.DisplayName, string(a.Role), a.PasswordHash, a.TOTPSecret, a.UserHandle, a.Active, nanos(a.CreatedAt))
 	if isUnique(err) {
 		return account.ErrEmailTaken
@@ -49,20 +149,24 @@ func (t *txn) InsertAccount(a *account.AccountRecord) error {
 }
 
 func (t *txn) UpdateAccount(a *account.AccountRecord) error {
-	return t.exec(`UPDATE accounts SET email = ?, display_name = ?, role = ?, password_hash = ?, totp_secret = ?, active = ? WHERE id = ?`,
+	return t.exec(qUpdateAccounts,
 		a.Email, a.DisplayName, string(a.Role), a.PasswordHash, a.TOTPSecret, a.Active, a.ID)
 }
 
 func (t *txn) DeleteAccount(id string) error {
-	return t.exec(`DELETE FROM accounts WHERE id = ?`, id)
+	return t.exec(qDeleteAccounts, id)
 }
 
-func (t *txn) accountWhere(cond string, arg any) (*account.AccountRecord, error) {
+func (t *txn) accountWhere(query string, arg any) (*account.AccountRecord, error) {
+	return t.scanAccount(t.queryRow(query, arg))
+}
+
+// scanAccount scans accountCols, after the leading columns in lead.
+func (t *txn) scanAccount(row scanner, lead ...any) (*account.AccountRecord, error) {
 	var a account.AccountRecord
 	var role string
 	var created int64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT `+accountCols+` FROM accounts WHERE `+cond, arg).Scan(
-		&a.ID, &a.Email, &a.DisplayName, &role, &a.PasswordHash, &a.TOTPSecret, &a.UserHandle, &a.Active, &created)
+	err := row.Scan(append(lead, &a.ID, &a.Email, &a.DisplayName, &role, &a.PasswordHash, &a.TOTPSecret, &a.UserHandle, &a.Active, &created)...)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -71,15 +175,15 @@ func (t *txn) accountWhere(cond string, arg any) (*account.AccountRecord, error)
 }
 
 func (t *txn) AccountByID(id string) (*account.AccountRecord, error) {
-	return t.accountWhere("id = ?", id)
+	return t.accountWhere(qAccountByID, id)
 }
 
 func (t *txn) AccountByEmail(email string) (*account.AccountRecord, error) {
-	return t.accountWhere("email = ?", email)
+	return t.accountWhere(qAccountByEmail, email)
 }
 
 func (t *txn) AccountByUserHandle(handle []byte) (*account.AccountRecord, error) {
-	return t.accountWhere("user_handle = ?", handle)
+	return t.accountWhere(qAccountByUserHandle, handle)
 }
 
 // --- factor states -------------------------------------------------------------
@@ -87,7 +191,7 @@ func (t *txn) AccountByUserHandle(handle []byte) (*account.AccountRecord, error)
 func (t *txn) FactorState(accountID string, f account.Factor) (account.FactorState, error) {
 	var st account.FactorState
 	var locked int64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT failures, locked_until, last_step FROM factor_states WHERE account_id = ? AND factor = ?`,
+	err := t.queryRow(qSelectFactorStates,
 		accountID, string(f)).Scan(&st.Failures, &locked, &st.LastStep)
 	if err == sql.ErrNoRows {
 		return account.FactorState{}, nil
@@ -97,22 +201,21 @@ func (t *txn) FactorState(accountID string, f account.Factor) (account.FactorSta
 }
 
 func (t *txn) PutFactorState(accountID string, f account.Factor, st account.FactorState) error {
-	return t.exec(`INSERT INTO factor_states (account_id, factor, failures, locked_until, last_step) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (account_id, factor) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_step = excluded.last_step`,
+	return t.exec(qPutFactorState,
 		accountID, string(f), st.Failures, nanos(st.LockedUntil), st.LastStep)
 }
 
 // --- sessions, verifications, grants, ceremonies ---------------------------------
 
 func (t *txn) InsertSession(s *account.SessionRecord) error {
-	return t.exec(`INSERT INTO sessions (hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+	return t.exec(qInsertSessions,
 		s.Hash, s.AccountID, nanos(s.CreatedAt), nanos(s.ExpiresAt))
 }
 
 func (t *txn) SessionByHash(hash []byte) (*account.SessionRecord, error) {
 	s := account.SessionRecord{Hash: hash}
 	var created, expires int64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT account_id, created_at, expires_at FROM sessions WHERE hash = ?`, hash).
+	err := t.queryRow(qSelectSessions, hash).
 		Scan(&s.AccountID, &created, &expires)
 	if err != nil {
 		return nil, notFound(err)
@@ -121,8 +224,19 @@ func (t *txn) SessionByHash(hash []byte) (*account.SessionRecord, error) {
 	return &s, nil
 }
 
+func (t *txn) SessionAccount(hash []byte) (*account.SessionRecord, *account.AccountRecord, error) {
+	s := account.SessionRecord{Hash: hash}
+	var created, expires int64
+	a, err := t.scanAccount(t.queryRow(qSessionAccount, hash), &s.AccountID, &created, &expires)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.CreatedAt, s.ExpiresAt = fromNanos(created), fromNanos(expires)
+	return &s, a, nil
+}
+
 func (t *txn) DeleteSession(hash []byte) error {
-	return t.exec(`DELETE FROM sessions WHERE hash = ?`, hash)
+	return t.exec(qDeleteSessions, hash)
 }
 
 func (t *txn) InsertVerification(v *account.VerificationRecord) error {
@@ -130,7 +244,7 @@ func (t *txn) InsertVerification(v *account.VerificationRecord) error {
 	for i, f := range v.Factors {
 		fs[i] = string(f)
 	}
-	return t.exec(`INSERT INTO verifications (id, account_id, session_hash, purpose, factors, email_code_hash, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	return t.exec(qInsertVerifications,
 		v.ID, v.AccountID, v.SessionHash, string(v.Purpose), strings.Join(fs, ","), v.EmailCodeHash, nanos(v.ExpiresAt))
 }
 
@@ -138,7 +252,7 @@ func (t *txn) VerificationByID(id string) (*account.VerificationRecord, error) {
 	v := account.VerificationRecord{ID: id}
 	var purpose, factors string
 	var expires int64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT account_id, session_hash, purpose, factors, email_code_hash, expires_at FROM verifications WHERE id = ?`, id).
+	err := t.queryRow(qSelectVerifications, id).
 		Scan(&v.AccountID, &v.SessionHash, &purpose, &factors, &v.EmailCodeHash, &expires)
 	if err != nil {
 		return nil, notFound(err)
@@ -153,11 +267,11 @@ func (t *txn) VerificationByID(id string) (*account.VerificationRecord, error) {
 }
 
 func (t *txn) DeleteVerification(id string) error {
-	return t.exec(`DELETE FROM verifications WHERE id = ?`, id)
+	return t.exec(qDeleteVerifications, id)
 }
 
 func (t *txn) InsertGrant(g *account.GrantRecord) error {
-	return t.exec(`INSERT INTO grants (hash, account_id, purpose, expires_at) VALUES (?, ?, ?, ?)`,
+	return t.exec(qInsertGrants,
 		g.Hash, g.AccountID, string(g.Purpose), nanos(g.ExpiresAt))
 }
 
@@ -165,7 +279,7 @@ func (t *txn) GrantByHash(hash []byte) (*account.GrantRecord, error) {
 	g := account.GrantRecord{Hash: hash}
 	var purpose string
 	var expires int64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT account_id, purpose, expires_at FROM grants WHERE hash = ?`, hash).
+	err := t.queryRow(qSelectGrants, hash).
 		Scan(&g.AccountID, &purpose, &expires)
 	if err != nil {
 		return nil, notFound(err)
@@ -175,7 +289,7 @@ func (t *txn) GrantByHash(hash []byte) (*account.GrantRecord, error) {
 }
 
 func (t *txn) DeleteGrant(hash []byte) error {
-	return t.exec(`DELETE FROM grants WHERE hash = ?`, hash)
+	return t.exec(qDeleteGrants, hash)
 }
 
 func (t *txn) InsertCeremony(c *account.CeremonyRecord) error {
@@ -183,7 +297,7 @@ func (t *txn) InsertCeremony(c *account.CeremonyRecord) error {
 	if c.AccountID != "" {
 		accountID = c.AccountID
 	}
-	return t.exec(`INSERT INTO ceremonies (challenge, account_id, type, kind, session, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	return t.exec(qInsertCeremonies,
 		c.Challenge, accountID, string(c.Type), string(c.Kind), c.Session, nanos(c.ExpiresAt))
 }
 
@@ -192,7 +306,7 @@ func (t *txn) TakeCeremony(challenge string) (*account.CeremonyRecord, error) {
 	var accountID sql.NullString
 	var typ, kind string
 	var expires int64
-	err := t.tx.QueryRowContext(t.ctx, `DELETE FROM ceremonies WHERE challenge = ? RETURNING account_id, type, kind, session, expires_at`, challenge).
+	err := t.queryRow(qTakeCeremony, challenge).
 		Scan(&accountID, &typ, &kind, &c.Session, &expires)
 	if err != nil {
 		return nil, notFound(err)
@@ -203,8 +317,8 @@ func (t *txn) TakeCeremony(challenge string) (*account.CeremonyRecord, error) {
 
 func (t *txn) DeleteExpired(now time.Time) error {
 	n := nanos(now)
-	for _, table := range []string{"sessions", "verifications", "grants", "ceremonies"} {
-		if err := t.exec(`DELETE FROM `+table+` WHERE expires_at <= ?`, n); err != nil {
+	for _, query := range qDeleteExpired {
+		if err := t.exec(query, n); err != nil {
 			return err
 		}
 	}
@@ -213,11 +327,8 @@ func (t *txn) DeleteExpired(now time.Time) error {
 
 // --- passkeys --------------------------------------------------------------------
 
-const passkeyCols = `id, credential_id, public_key, aaguid, model, kind, name, transports, backup_eligible, backed_up,
-	sign_count, clone_warning, created_at, last_used_at, last_used_for`
-
 func (t *txn) InsertPasskey(accountID string, p *account.Passkey) error {
-	err := t.exec(`INSERT INTO passkeys (account_id, `+passkeyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	err := t.exec(qInsertPasskeys,
 		accountID, p.ID, p.CredentialID, p.PublicKey, p.AAGUID, p.Model, string(p.Kind), p.Name, strings.Join(p.Transports, ","),
 		p.BackupEligible, p.BackedUp, p.SignCount, p.CloneWarning, nanos(p.CreatedAt), nanos(p.LastUsedAt), p.LastUsedFor)
 	if isUnique(err) {
@@ -227,8 +338,7 @@ func (t *txn) InsertPasskey(accountID string, p *account.Passkey) error {
 }
 
 func (t *txn) UpdatePasskey(accountID string, p *account.Passkey) error {
-	return t.exec(`UPDATE passkeys SET name = ?, backed_up = ?, sign_count = ?, clone_warning = ?, last_used_at = ?, last_used_for = ?
-		WHERE credential_id = ? AND account_id = ?`,
+	return t.exec(qUpdatePasskeys,
 		p.Name, p.BackedUp, p.SignCount, p.CloneWarning, nanos(p.LastUsedAt), p.LastUsedFor, p.CredentialID, accountID)
 }
 
@@ -252,7 +362,7 @@ func scanPasskey(row scanner, lead ...any) (*account.Passkey, error) {
 }
 
 func (t *txn) Passkeys(accountID string) ([]account.Passkey, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE account_id = ? ORDER BY created_at, id`, accountID)
+	rows, err := t.query(qSelectPasskeys, accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +380,7 @@ func (t *txn) Passkeys(accountID string) ([]account.Passkey, error) {
 
 func (t *txn) PasskeyByCredentialID(credentialID []byte) (string, *account.Passkey, error) {
 	var accountID string
-	row := t.tx.QueryRowContext(t.ctx, `SELECT account_id, `+passkeyCols+` FROM passkeys WHERE credential_id = ?`, credentialID)
+	row := t.queryRow(qPasskeyByCredentialID, credentialID)
 	p, err := scanPasskey(row, &accountID)
 	if err != nil {
 		return "", nil, notFound(err)
@@ -281,7 +391,7 @@ func (t *txn) PasskeyByCredentialID(credentialID []byte) (string, *account.Passk
 // --- events ----------------------------------------------------------------------
 
 func (t *txn) AppendEvent(accountID string, e *account.Event) error {
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO events (account_id, at, type, detail, source) VALUES (?, ?, ?, ?, ?)`,
+	res, err := t.execResult(qInsertEvents,
 		accountID, nanos(e.At), string(e.Type), e.Detail, e.Source)
 	if err != nil {
 		return err
@@ -291,7 +401,7 @@ func (t *txn) AppendEvent(accountID string, e *account.Event) error {
 }
 
 func (t *txn) Events(accountID string, limit int) ([]account.Event, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, at, type, detail, source FROM events WHERE account_id = ? ORDER BY id DESC LIMIT ?`, accountID, limit)
+	rows, err := t.query(qSelectEvents, accountID, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -78,7 +78,7 @@ CREATE TABLE passkeys (
 CREATE INDEX passkeys_account ON passkeys (account_id, created_at);
 
 CREATE TABLE events (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         INTEGER PRIMARY KEY, -- rowid: events are never deleted, so ids only grow
     account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     at         INTEGER NOT NULL,
     type       TEXT NOT NULL,
