@@ -17,7 +17,7 @@ const startupBudget = 1.3
 
 // BenchmarkStartup compares passkeydesk with cmd/fyne-floor, both built in
 // this run and started alternately on one Xvfb, and reports for each the
-// median over PASSKEYDESK_BENCH_RUNS launches (default 5, after one
+// median over PASSKEYDESK_BENCH_RUNS launches (default 9, after one
 // unmeasured warm-up launch each) of:
 //
 //   - start: from exec to the end of the first window capture that shows a
@@ -44,7 +44,7 @@ func BenchmarkStartup(b *testing.B) {
 		s.bin = buildCommand(b, s.pkg, dir)
 	}
 	subjects[0].args = []string{"--data-dir", filepath.Join(dir, "data")}
-	runs := 5
+	runs := 9 // start times on 2 shared cores spread by ±50 ms; 5 runs left the ratio swinging
 	if v := os.Getenv("PASSKEYDESK_BENCH_RUNS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -57,21 +57,25 @@ func BenchmarkStartup(b *testing.B) {
 
 	for run := -1; run < runs; run++ { // run -1 is the warm-up
 		for _, s := range subjects {
-			start, rss := measureStartup(b, x, s)
+			m := measureStartup(b, x, s)
 			if run >= 0 {
-				s.starts = append(s.starts, start)
-				s.rss = append(s.rss, rss)
+				s.samples = append(s.samples, m)
 			}
 		}
 	}
 	b.StopTimer()
 
 	app, floor := subjects[0], subjects[1]
-	appStart, floorStart := median(app.starts), median(floor.starts)
-	appRSS, floorRSS := median(app.rss)/(1<<20), median(floor.rss)/(1<<20)
+	appStart, floorStart := app.median(startupSample.paintedSeconds), floor.median(startupSample.paintedSeconds)
+	appRSS, floorRSS := app.median(startupSample.rssMiB), floor.median(startupSample.rssMiB)
 	startRatio, rssRatio := appStart/floorStart, appRSS/floorRSS
 	for _, s := range subjects {
-		b.Logf("%-11s start ms %s; RSS MiB %s", s.name, formatSamples(s.starts, 1e3), formatSamples(s.rss, 1.0/(1<<20)))
+		b.Logf("%-11s window mapped ms %s | painted ms %s | RSS MiB %s (anon %.0f, file %.0f)", s.name,
+			s.format(func(m startupSample) float64 { return m.mapped.Seconds() * 1e3 }),
+			s.format(func(m startupSample) float64 { return m.painted.Seconds() * 1e3 }),
+			s.format(startupSample.rssMiB),
+			s.median(func(m startupSample) float64 { return float64(m.mem.anon) / (1 << 20) }),
+			s.median(func(m startupSample) float64 { return float64(m.mem.file) / (1 << 20) }))
 	}
 	b.Logf("start %.2fs vs floor %.2fs = %.2fx (%s); RSS %.0fMiB vs %.0fMiB = %.2fx (%s); median of %d runs",
 		appStart, floorStart, startRatio, verdict(startRatio), appRSS, floorRSS, rssRatio, verdict(rssRatio), runs)
@@ -88,12 +92,41 @@ func BenchmarkStartup(b *testing.B) {
 type startupSubject struct {
 	name, pkg, title, bin string
 	args                  []string
-	starts, rss           []float64 // seconds, bytes
+	samples               []startupSample
 }
 
-// measureStartup launches s once and returns seconds from exec to its first
-// painted frame and its resident bytes 3 s after that frame.
-func measureStartup(b *testing.B, x *xvfb, s *startupSubject) (start, rss float64) {
+// startupSample is one launch: times from exec, memory after the idle.
+type startupSample struct {
+	mapped, painted time.Duration
+	mem             memory
+}
+
+func (m startupSample) paintedSeconds() float64 { return m.painted.Seconds() }
+func (m startupSample) rssMiB() float64         { return float64(m.mem.rss) / (1 << 20) }
+
+func (s *startupSubject) median(f func(startupSample) float64) float64 {
+	xs := make([]float64, len(s.samples))
+	for i, m := range s.samples {
+		xs[i] = f(m)
+	}
+	slices.Sort(xs)
+	if len(xs)%2 == 1 {
+		return xs[len(xs)/2]
+	}
+	return (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
+}
+
+func (s *startupSubject) format(f func(startupSample) float64) string {
+	parts := make([]string, len(s.samples))
+	for i, m := range s.samples {
+		parts[i] = strconv.FormatFloat(f(m), 'f', 0, 64)
+	}
+	return strings.Join(parts, " ")
+}
+
+// measureStartup launches s once, waits for its first painted frame, idles
+// 3 s and reads its memory.
+func measureStartup(b *testing.B, x *xvfb, s *startupSubject) startupSample {
 	b.Helper()
 	const poll = 10 * time.Millisecond
 	p := x.launch(b, s.bin, s.args...)
@@ -106,35 +139,19 @@ func measureStartup(b *testing.B, x *xvfb, s *startupSubject) (start, rss float6
 	if err != nil {
 		fail(err)
 	}
-	firstFrame, err := p.waitPainted(win, poll, 30*time.Second)
-	if err != nil {
+	var m startupSample
+	m.mapped = time.Since(p.started)
+	if m.painted, err = p.waitPainted(win, poll, 30*time.Second); err != nil {
 		fail(err)
 	}
 	time.Sleep(3 * time.Second)
 	if p.exited() {
 		fail(fmt.Errorf("exited during the 3 s idle"))
 	}
-	rssBytes, err := p.vmRSS()
-	if err != nil {
+	if m.mem, err = p.memory(); err != nil {
 		fail(err)
 	}
-	return firstFrame.Seconds(), float64(rssBytes)
-}
-
-func median(xs []float64) float64 {
-	s := slices.Sorted(slices.Values(xs))
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func formatSamples(xs []float64, scale float64) string {
-	parts := make([]string, len(xs))
-	for i, v := range xs {
-		parts[i] = strconv.FormatFloat(v*scale, 'f', 0, 64)
-	}
-	return strings.Join(parts, " ")
+	return m
 }
 
 func verdict(ratio float64) string {

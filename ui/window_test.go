@@ -367,22 +367,35 @@ func (p *xprocess) waitPainted(win string, interval, timeout time.Duration) (tim
 	}
 }
 
-// vmRSS is the program's resident memory in bytes, from /proc/PID/status.
-func (p *xprocess) vmRSS() (int64, error) {
+// memory is the program's resident memory from /proc/PID/status, in bytes:
+// all of it (VmRSS), anonymous (heap, stacks, GL buffers) and file-backed
+// (the mapped binary and libraries).
+type memory struct{ rss, anon, file int64 }
+
+func (p *xprocess) memory() (memory, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
 	if err != nil {
-		return 0, err
+		return memory{}, err
 	}
+	var m memory
+	fields := map[string]*int64{"VmRSS:": &m.rss, "RssAnon:": &m.anon, "RssFile:": &m.file}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("parsing %q: %w", line, err)
-			}
-			return kb * 1024, nil
+		key, rest, _ := strings.Cut(line, "\t")
+		dst, ok := fields[key]
+		if !ok {
+			continue
 		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		if err != nil {
+			return memory{}, fmt.Errorf("parsing %q: %w", line, err)
+		}
+		*dst = kb * 1024
+		delete(fields, key)
 	}
-	return 0, errors.New("no VmRSS line in /proc status")
+	if len(fields) > 0 {
+		return memory{}, errors.New("/proc status lacks VmRSS, RssAnon or RssFile")
+	}
+	return m, nil
 }
 
 // painted reports whether a window capture shows a frame the program drew.
@@ -474,7 +487,8 @@ func decodeXWD(data []byte) (*image.RGBA, error) {
 					v = v<<8 | uint32(px[i])
 				}
 			}
-			img.SetRGBA(x, y, color.RGBA{channel(v, masks[0]), channel(v, masks[1]), channel(v, masks[2]), 0xff})
+			o := y*img.Stride + 4*x
+			img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = channel(v, masks[0]), channel(v, masks[1]), channel(v, masks[2]), 0xff
 		}
 	}
 	return img, nil
@@ -537,4 +551,72 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+func TestDecodeXWD(t *testing.T) {
+	// dump builds an XWD file of a 2×1 TrueColor image with pixels red, blue.
+	dump := func(bitsPerPixel, byteOrder int, truncate int) []byte {
+		const name = "w\x00"
+		header := make([]uint32, 25)
+		header[0] = uint32(100 + len(name))
+		header[1] = 7               // version
+		header[2] = 2               // ZPixmap
+		header[3] = 24              // depth
+		header[4], header[5] = 2, 1 // size
+		header[7] = uint32(byteOrder)
+		header[11] = uint32(bitsPerPixel)
+		header[12] = uint32(2 * bitsPerPixel / 8)
+		header[14], header[15], header[16] = 0xff0000, 0x00ff00, 0x0000ff
+		var b bytes.Buffer
+		for _, v := range header {
+			_ = binary.Write(&b, binary.BigEndian, v)
+		}
+		b.WriteString(name)
+		for _, px := range []uint32{0xff0000, 0x0000ff} {
+			p := make([]byte, 4)
+			if byteOrder == 0 {
+				binary.LittleEndian.PutUint32(p, px)
+				b.Write(p[:bitsPerPixel/8])
+			} else {
+				binary.BigEndian.PutUint32(p, px)
+				b.Write(p[4-bitsPerPixel/8:])
+			}
+		}
+		return b.Bytes()[:b.Len()-truncate]
+	}
+	tests := []struct {
+		name    string
+		data    []byte
+		wantErr bool
+	}{
+		{"32 bpp LSB first", dump(32, 0, 0), false},
+		{"32 bpp MSB first", dump(32, 1, 0), false},
+		{"24 bpp LSB first", dump(24, 0, 0), false},
+		{"truncated pixels", dump(32, 0, 1), true},
+		{"truncated header", dump(32, 0, 0)[:50], true},
+		{"16 bpp", dump(16, 0, 0), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			img, err := decodeXWD(tt.data)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatal("decoded; want an error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := img.Bounds().Size(); got != image.Pt(2, 1) {
+				t.Fatalf("size %v, want 2x1", got)
+			}
+			if got := img.RGBAAt(0, 0); got != (color.RGBA{0xff, 0, 0, 0xff}) {
+				t.Errorf("pixel 0 = %v, want red", got)
+			}
+			if got := img.RGBAAt(1, 0); got != (color.RGBA{0, 0, 0xff, 0xff}) {
+				t.Errorf("pixel 1 = %v, want blue", got)
+			}
+		})
+	}
 }
