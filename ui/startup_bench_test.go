@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,6 +54,7 @@ func BenchmarkStartup(b *testing.B) {
 		runs = n
 	}
 	x := startXvfb(b)
+	loadBefore := loadAverage(b)
 	b.ResetTimer()
 
 	for run := -1; run < runs; run++ { // run -1 is the warm-up
@@ -64,6 +66,11 @@ func BenchmarkStartup(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	loadAfter := loadAverage(b)
+	b.Logf("load average (1 min) %.1f before, %.1f after, on %d CPUs", loadBefore, loadAfter, runtime.NumCPU())
+	if max(loadBefore, loadAfter) > float64(runtime.NumCPU()) {
+		b.Logf("the machine was busy with other work: the start times below are unreliable")
+	}
 
 	app, floor := subjects[0], subjects[1]
 	appStart, floorStart := app.median(startupSample.paintedSeconds), floor.median(startupSample.paintedSeconds)
@@ -152,6 +159,21 @@ func measureStartup(b *testing.B, x *xvfb, s *startupSubject) startupSample {
 		fail(err)
 	}
 	return m
+}
+
+// loadAverage is the 1-minute load average from /proc/loadavg.
+func loadAverage(b *testing.B) float64 {
+	b.Helper()
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		b.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(data), " ")
+	load, err := strconv.ParseFloat(first, 64)
+	if err != nil {
+		b.Fatalf("parsing /proc/loadavg %q: %v", data, err)
+	}
+	return load
 }
 
 func verdict(ratio float64) string {
