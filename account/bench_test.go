@@ -60,7 +60,21 @@ func report(b *testing.B, service, baseline time.Duration) {
 	b.ReportMetric(float64(service)/float64(baseline), "ratio")
 }
 
+// BenchmarkFinishRegistration runs with the two attestations the service
+// sees: "none" (phones, this computer), where go-webauthn only parses, and
+// packed self attestation (security keys), where it also checks a
+// signature.
 func BenchmarkFinishRegistration(b *testing.B) {
+	for _, packed := range []bool{false, true} {
+		name := "none"
+		if packed {
+			name = "packed"
+		}
+		b.Run(name, func(b *testing.B) { benchFinishRegistration(b, packed) })
+	}
+}
+
+func benchFinishRegistration(b *testing.B, packed bool) {
 	svc, clock, _ := accounttest.NewService(b, accounttest.Options{})
 	rp := newBaselineRP(b)
 	var service, baseline time.Duration
@@ -75,7 +89,7 @@ func BenchmarkFinishRegistration(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		cred, err := (&accounttest.Authenticator{}).Register(opts)
+		cred, err := (&accounttest.Authenticator{Packed: packed}).Register(opts)
 		if err != nil {
 			b.Fatal(err)
 		}

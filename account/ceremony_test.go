@@ -316,3 +316,12 @@ func TestRenamePasskey(t *testing.T) {
 		t.Fatalf("latest event = %+v", evs)
 	}
 }
+
+func TestPackedSelfAttestation(t *testing.T) {
+	svc, clock, _ := accounttest.NewService(t, accounttest.Options{})
+	u := accounttest.SignUp(t, svc, clock, "ann@example.com")
+	pk := u.AddPasskey(t, &accounttest.Authenticator{Packed: true}, account.KindSecurityKey, "")
+	if pk.Kind != account.KindSecurityKey {
+		t.Fatalf("passkey = %+v", pk)
+	}
+}

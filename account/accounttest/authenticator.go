@@ -30,6 +30,10 @@ type Authenticator struct {
 	BackupEligible, BackedUp bool
 	// Counter is the next signature counter value used (then incremented).
 	Counter uint32
+	// Packed makes registrations carry a packed self attestation (signed
+	// with the new credential's key, WebAuthn §8.2) instead of "none", as
+	// security keys do.
+	Packed bool
 
 	creds []*softCredential
 }
@@ -73,7 +77,8 @@ var b64 = base64.RawURLEncoding
 var ErrExcluded = errors.New("accounttest: credential excluded")
 
 // Register answers navigator.credentials.create(options) with a new ES256
-// credential and "none" attestation, as a browser would.
+// credential and "none" (or, with Packed, packed self) attestation, as a
+// browser would.
 func (a *Authenticator) Register(options []byte) ([]byte, error) {
 	var o creationOptions
 	if err := json.Unmarshal(options, &o); err != nil {
@@ -112,7 +117,17 @@ func (a *Authenticator) Register(options []byte) ([]byte, error) {
 		return nil, err
 	}
 	authData = append(authData, coseKey...)
-	attObj, err := cbor.Marshal(map[string]any{"fmt": "none", "attStmt": map[string]any{}, "authData": authData})
+	format, stmt := "none", map[string]any{}
+	if a.Packed {
+		cdh := sha256.Sum256(clientData)
+		digest := sha256.Sum256(append(append([]byte{}, authData...), cdh[:]...))
+		sig, err := ecdsa.SignASN1(rand.Reader, key, digest[:])
+		if err != nil {
+			return nil, err
+		}
+		format, stmt = "packed", map[string]any{"alg": -7, "sig": sig}
+	}
+	attObj, err := cbor.Marshal(map[string]any{"fmt": format, "attStmt": stmt, "authData": authData})
 	if err != nil {
 		return nil, err
 	}
