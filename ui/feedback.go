@@ -38,6 +38,7 @@ func newFeedback() *feedback {
 	f.busyRow.Hide()
 	f.errorUI.Hide()
 	f.box = container.NewVBox(f.busyRow, f.errorUI)
+	f.box.Hide()
 	return f
 }
 
@@ -49,6 +50,7 @@ func (f *feedback) busy(text string) {
 	f.errorUI.Hide()
 	f.busyText.SetText(text)
 	f.busyRow.Show()
+	f.box.Show()
 	f.activity.Start()
 }
 
@@ -57,6 +59,7 @@ func (f *feedback) clear() {
 	f.activity.Stop()
 	f.busyRow.Hide()
 	f.errorUI.Hide()
+	f.box.Hide()
 }
 
 // show replaces the strip's content with m.
@@ -66,6 +69,7 @@ func (f *feedback) show(m message) {
 	f.title.SetText(m.Title)
 	f.body.SetText(m.Sentence + " " + m.Next)
 	f.errorUI.Show()
+	f.box.Show()
 }
 
 // shown returns the message on display as one line, or "" when none is.

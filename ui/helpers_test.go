@@ -96,12 +96,16 @@ type harness struct {
 	tokens *memTokens
 	queue  chan func()
 	log    *syncBuffer
+	wrap   func(account.API) account.API
 
 	// secrets are strings that must never reach the log.
 	secrets []string
 }
 
 type harnessOptions struct {
+	// wrap, when set, stands between the app and the real service, to
+	// make failures the real service cannot be made to produce.
+	wrap   func(account.API) account.API
 	mailer account.Mailer
 	model  func([]byte) string
 	tokens *memTokens
@@ -118,6 +122,7 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		tokens: opts.tokens,
 		queue:  make(chan func(), 64),
 		log:    &syncBuffer{},
+		wrap:   opts.wrap,
 	}
 	if h.tokens == nil {
 		h.tokens = &memTokens{}
@@ -143,8 +148,12 @@ func (h *harness) start() {
 	if h.app != nil {
 		h.app.Window().Close()
 	}
+	var api account.API = h.svc
+	if h.wrap != nil {
+		api = h.wrap(api)
+	}
 	h.app = newApp(h.fa, Deps{
-		API:     h.svc,
+		API:     api,
 		Tokens:  h.tokens,
 		DataDir: "/home/user/.config/passkeydesk",
 		Logger:  slog.New(slog.NewTextHandler(h.log, nil)),
