@@ -71,12 +71,3 @@ func (f *feedback) show(m message) {
 	f.errorUI.Show()
 	f.box.Show()
 }
-
-// shown returns the message on display as one line, or "" when none is.
-// Screens' tests read it.
-func (f *feedback) shown() string {
-	if !f.errorUI.Visible() {
-		return ""
-	}
-	return f.title.Text + ": " + f.body.Text
-}
