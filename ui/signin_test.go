@@ -41,7 +41,17 @@ func TestSignIn(t *testing.T) {
 	h.notText("Sign-in is not remembered")
 
 	h.fillSignIn("Grace@Example.com", u.Password, h.code(u.Secret))
-	h.tap("Sign in")
+	// While the service works, the form says so and cannot be sent twice.
+	s := h.app.signInScreen
+	test.Tap(h.button("Sign in"))
+	if h.app.inflight.Load() == 0 {
+		t.Fatal("signing in did not run in the background")
+	}
+	if !s.submit.Disabled() || !s.code.Disabled() {
+		t.Error("the form is not disabled while signing in")
+	}
+	h.wantText("Signing in…")
+	h.settle()
 	if h.app.shell == nil {
 		t.Fatalf("not signed in; the window shows:\n%s", h.text())
 	}
