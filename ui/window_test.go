@@ -217,11 +217,19 @@ func startXvfb(tb testing.TB) *xvfb {
 
 // env is the environment of a program on this display.
 func (x *xvfb) env() []string {
-	return append(os.Environ(),
+	env := append(os.Environ(),
 		"DISPLAY="+x.display,
 		"LANG=en_US.UTF-8",
 		"XDG_CONFIG_HOME="+x.configDir,
 	)
+	if os.Getenv("PASSKEYDESK_TEST_KEYRING") != "1" {
+		// No throwaway bus from .ci/with-session: give the program no bus
+		// at all, rather than the user's session (whose keyring is not the
+		// tests' to touch) or none, which makes go-keyring and Fyne
+		// autolaunch a bus with dbus-launch that outlives the test.
+		env = append(env, "DBUS_SESSION_BUS_ADDRESS=disabled:")
+	}
+	return env
 }
 
 // xtool runs an X command-line tool on this display.
