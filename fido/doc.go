@@ -1,0 +1,31 @@
+// Package fido holds what Passkey Desk knows about authenticators, in pure
+// Go: the types of CTAP 2.1 (device info, relying party, user, credential,
+// attestation, assertion), the Device and Provider interfaces, the Prompt
+// through which a device asks for a PIN or a touch, and the errors every
+// implementation returns.
+//
+// # Implementations
+//
+//   - fido/libfido2 drives USB security keys through libfido2 (the only cgo
+//     package), and routes paths of the form sim://NAME to an in-process
+//     HIDDevice through libfido2's I/O hook, so a simulated key goes through
+//     exactly the same C code as a real one.
+//   - fido/softkey is such a simulated key: a CTAP 2.1 authenticator in Go
+//     that speaks 64-byte CTAPHID reports (HIDDevice).
+//   - fido/client plays the WebAuthn client (the browser's part) on top of
+//     any Device.
+//
+// # Interaction
+//
+// A device never shows anything. When it needs a PIN it calls Prompt.PIN,
+// with the retries the key reports; when the key starts waiting for a
+// touch it calls Prompt.Touch. Every operation takes a context: cancelling
+// it cancels the operation on the key (CTAPHID_CANCEL), and Device.Cancel
+// does the same from another goroutine.
+//
+// # Errors
+//
+// Every method returns nil, one of the sentinels in errors.go (test with
+// errors.Is), a *PINError (errors.As; it also matches ErrPINInvalid), or a
+// *DeviceError for a CTAP status with no sentinel of its own.
+package fido
