@@ -136,16 +136,15 @@ func (s *Service) FinishRegistration(ctx context.Context, token, grant string, c
 			verr = err
 			return nil
 		}
-		user, err := s.loadUser(tx, rec)
-		if err != nil {
-			return err
-		}
 		var session webauthn.SessionData
 		if err := json.Unmarshal(c.Session, &session); err != nil {
 			return err
 		}
 		session.Expires = time.Time{} // the ceremony's own expiry, on the service clock, has been checked
-		cred, err := s.rp.CreateCredential(user, session, parsed)
+		// CreateCredential reads only the user's handle; the exclusion of
+		// existing passkeys is the authenticator's job, and a credential ID
+		// already stored is refused by InsertPasskey.
+		cred, err := s.rp.CreateCredential(&webauthnUser{rec: rec}, session, parsed)
 		if err != nil {
 			verr = rejected(err)
 			return nil
