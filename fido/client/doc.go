@@ -1,0 +1,29 @@
+// Package client plays the WebAuthn client, the part a browser plays
+// between a relying party and an authenticator (WebAuthn Level 3 §5.1.3
+// and §5.1.4), on top of any fido.Device.
+//
+// A relying party (the account service) hands out options JSON, the
+// object a web page passes to navigator.credentials.create or .get. A
+// Client takes that JSON as is, checks it as a browser would (the RP ID
+// must be the origin's host or a registrable suffix of it), builds the
+// client data (§5.8.1) byte for byte as browsers serialize it, hashes it,
+// turns the options into a CTAP 2.1 request (§6.1 authenticatorMakeCredential,
+// §6.2 authenticatorGetAssertion), and returns the JSON a browser would
+// send back (RegistrationResponseJSON, AuthenticationResponseJSON, §5.1).
+// So one relying-party endpoint serves browsers, phones and the desktop app
+// alike.
+//
+//	c, err := client.New("https://passkeydesk.example")
+//	cred, err := c.Create(ctx, dev, optionsJSON, prompt) // → FinishRegistration
+//	cands, err := c.Get(ctx, dev, requestJSON, prompt)  // pick one → FinishLogin
+//
+// # Errors
+//
+// Options that a browser would refuse give an *OptionsError naming the
+// field. What the key cannot do (a discoverable credential on a key without
+// room for them, user verification on a key with neither PIN nor built-in
+// verification, none of the RP's algorithms) gives an error matching
+// fido.ErrUnsupported. The device's own errors (fido.ErrCredentialExcluded,
+// *fido.PINError, fido.ErrTimeout, fido.ErrCanceled, …) come back wrapped
+// with context; errors.Is and errors.As see through the wrapping.
+package client
