@@ -1,0 +1,53 @@
+// Package softkey is a simulated CTAP 2.1 USB security key, in Go, for
+// demos and tests. It speaks 64-byte CTAPHID reports (CTAP 2.1 §11.2) as a
+// fido.HIDDevice, so fido/libfido2 can open it through libfido2's I/O hook
+// at sim://NAME and run exactly the code it runs for a USB key.
+//
+// # What it implements
+//
+//   - CTAPHID (§11.2.9): INIT (channel allocation, nonce echo, capabilities
+//     WINK|CBOR|NMSG), PING, WINK, CBOR, CANCEL, KEEPALIVE (status UPNEEDED
+//     every 100 ms while it waits for a touch), ERROR; fragmentation and
+//     reassembly with sequence numbers; one transaction at a time, other
+//     channels get ERR_CHANNEL_BUSY.
+//   - authenticatorGetInfo (§6.4), authenticatorMakeCredential (§6.1) with
+//     ES256 credentials and packed attestation (§8.2 of WebAuthn) by the
+//     key's own attestation certificate, or self attestation,
+//     authenticatorGetAssertion and authenticatorGetNextAssertion (§6.2,
+//     §6.3), authenticatorClientPIN (§6.5) with PIN/UV auth protocols 1
+//     and 2, authenticatorReset (§6.6), authenticatorSelection (§6.9), and
+//     the credProtect extension (§12.1).
+//   - PIN rules: minimum 4 code points, 8 retries, three wrong PINs in a
+//     row give PIN_AUTH_BLOCKED until a power cycle, no retries left give
+//     PIN_BLOCKED until a reset. Reset only within 10 s of power-up.
+//   - A fixed number of slots for discoverable credentials
+//     (KEY_STORE_FULL). Non-discoverable credentials are stored in the key
+//     as well, without limit: a credential ID is the key's 16-byte handle
+//     followed by 32 random bytes, never a wrapped key.
+//
+// Not implemented: U2F (CTAPHID_MSG), credential management, large blobs,
+// authenticatorConfig, built-in user verification, EdDSA and RS256.
+//
+// # Knobs
+//
+// A Key's exported methods play the user and the USB port: SetTouch (touch
+// at once, after a delay, never, or deny), Press (touch now), Unplug, Plug
+// and PowerCycle, SetSignCount, SetSelfAttestation. They are safe to call
+// from any goroutine while a client reads and writes reports.
+//
+// # State
+//
+// Open keeps the key's state in a JSON file (mode 0600) and writes it after
+// every change; Save writes it on demand. The file holds the attestation
+// private key, every credential private key, the PIN hash, the retries and
+// the signature counter, in the clear: this is a simulated key, and its
+// private keys are in that file by design. No real secret belongs there.
+//
+// # CBOR
+//
+// DESIGN.md lets fido/softkey import only fido. CBOR is the one deliberate
+// exception: requests are decoded and responses encoded with
+// github.com/fxamacker/cbor/v2 (already a module requirement) in its CTAP2
+// canonical encoding mode (§8), rather than with a second CBOR codec
+// written here.
+package softkey

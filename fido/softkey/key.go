@@ -1,0 +1,287 @@
+package softkey
+
+import (
+	"crypto/ecdh"
+	"crypto/rand"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/passkeydesk/passkeydesk/fido"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultSlots        = 25
+	DefaultTouchTimeout = 30 * time.Second
+	DefaultResetWindow  = 10 * time.Second
+)
+
+// USB identity the key reports in HIDInfo.
+const (
+	VendorID  = 0x1209 // pid.codes, for open-source projects
+	ProductID = 0xf1d0
+)
+
+// Options configure a new Key.
+type Options struct {
+	// Name is the key's name; it is listed at sim://NAME. Required.
+	Name string
+	// AAGUID is the model's AAGUID, written into credentials and the
+	// attestation certificate. Ignored when Open loads a saved state.
+	AAGUID fido.AAGUID
+	// Slots is how many discoverable credentials fit (DefaultSlots if 0).
+	Slots int
+	// TouchTimeout is how long the key waits for a touch before answering
+	// USER_ACTION_TIMEOUT (DefaultTouchTimeout if 0).
+	TouchTimeout time.Duration
+	// ResetWindow is how long after power-up authenticatorReset is allowed
+	// (DefaultResetWindow if 0).
+	ResetWindow time.Duration
+}
+
+// TouchMode is how the simulated user answers a request for a touch.
+type TouchMode int
+
+const (
+	// TouchAtOnce touches the key as soon as it asks (the default).
+	TouchAtOnce TouchMode = iota
+	// TouchAfterDelay touches the key after the delay given to SetTouch.
+	TouchAfterDelay
+	// TouchNever leaves the key waiting: it answers USER_ACTION_TIMEOUT
+	// after Options.TouchTimeout unless Press is called first.
+	TouchNever
+	// TouchDenied declines: the key answers OPERATION_DENIED.
+	TouchDenied
+)
+
+// Key is a simulated security key. It is safe for concurrent use.
+type Key struct {
+	opts Options
+
+	mu        sync.Mutex
+	st        state  // what survives a power cycle
+	path      string // where Open keeps st; "" for none
+	plugged   bool
+	removed   chan struct{} // closed when unplugged; one per power-on
+	poweredAt time.Time
+	channels  map[uint32]bool
+	nextCID   uint32
+	busy      *transaction // the one CTAPHID transaction under way
+	pin       pinSession
+	next      *assertionQueue // for authenticatorGetNextAssertion
+	touch     TouchMode
+	delay     time.Duration
+	pressed   chan struct{} // closed (and replaced) by Press
+	selfAtt   bool
+	winks     int
+}
+
+// New returns a plugged-in key with a fresh state: no PIN, no
+// credentials, a new attestation key and certificate. It panics if
+// opts.Name is empty or randomness fails.
+func New(opts Options) *Key {
+	st, err := newState(opts.AAGUID)
+	if err != nil {
+		panic(fmt.Sprintf("softkey: %v", err))
+	}
+	return newKey(opts, st, "")
+}
+
+// Open returns a plugged-in key whose state is kept in the file at path:
+// loaded from it when it exists, created otherwise, and written back after
+// every change (mode 0600). See the package doc on what the file holds.
+func Open(path string, opts Options) (*Key, error) {
+	st, err := loadState(path)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		if st, err = newState(opts.AAGUID); err != nil {
+			return nil, fmt.Errorf("softkey: %w", err)
+		}
+		if err := st.save(path); err != nil {
+			return nil, err
+		}
+	}
+	return newKey(opts, st, path), nil
+}
+
+func newKey(opts Options, st *state, path string) *Key {
+	if opts.Name == "" {
+		panic("softkey: Options.Name is empty")
+	}
+	if opts.Slots <= 0 {
+		opts.Slots = DefaultSlots
+	}
+	if opts.TouchTimeout <= 0 {
+		opts.TouchTimeout = DefaultTouchTimeout
+	}
+	if opts.ResetWindow <= 0 {
+		opts.ResetWindow = DefaultResetWindow
+	}
+	k := &Key{opts: opts, st: *st, path: path, pressed: make(chan struct{})}
+	k.mu.Lock()
+	k.powerUp()
+	k.mu.Unlock()
+	return k
+}
+
+// HIDInfo describes the key as a USB listing would.
+func (k *Key) HIDInfo() fido.DeviceInfo {
+	return fido.DeviceInfo{
+		Path:         "sim://" + k.opts.Name,
+		VendorID:     VendorID,
+		ProductID:    ProductID,
+		Manufacturer: "Passkey Desk",
+		Product:      "Simulated security key",
+		Simulated:    true,
+	}
+}
+
+// OpenHID opens a connection to the key; fido.ErrKeyRemoved when it is
+// unplugged.
+func (k *Key) OpenHID() (fido.HIDConn, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.plugged {
+		return nil, fido.ErrKeyRemoved
+	}
+	return &conn{key: k, removed: k.removed, ready: make(chan struct{}, 1), done: make(chan struct{})}, nil
+}
+
+// SetTouch sets how the simulated user answers the next requests for a
+// touch; delay is used by TouchAfterDelay.
+func (k *Key) SetTouch(mode TouchMode, delay time.Duration) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.touch, k.delay = mode, delay
+}
+
+// Press touches the key now: a request waiting for a touch goes on,
+// whatever the TouchMode. With no request waiting it does nothing.
+func (k *Key) Press() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	close(k.pressed)
+	k.pressed = make(chan struct{})
+}
+
+// Unplug pulls the key out: open connections fail with
+// fido.ErrKeyRemoved, OpenHID too, and a request under way is dropped.
+func (k *Key) Unplug() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.plugged {
+		return
+	}
+	k.plugged = false
+	close(k.removed)
+	k.abort()
+}
+
+// Plug puts the key back in. It powers up: new channels, the PIN
+// soft lock (PIN_AUTH_BLOCKED) cleared, the reset window open again.
+// Connections opened before stay dead.
+func (k *Key) Plug() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.plugged {
+		k.powerUp()
+	}
+}
+
+// PowerCycle unplugs the key and plugs it back in.
+func (k *Key) PowerCycle() {
+	k.Unplug()
+	k.Plug()
+}
+
+// Plugged reports whether the key is plugged in.
+func (k *Key) Plugged() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.plugged
+}
+
+// SetSignCount sets the signature counter; the next signature carries n+1.
+func (k *Key) SetSignCount(n uint32) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.st.SignCount = n
+	return k.persist()
+}
+
+// SignCount returns the signature counter.
+func (k *Key) SignCount() uint32 {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.st.SignCount
+}
+
+// SetSelfAttestation makes MakeCredential return packed self attestation
+// (signed by the new credential's own key, no certificate) instead of
+// attestation by the key's certificate.
+func (k *Key) SetSelfAttestation(on bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.selfAtt = on
+}
+
+// Winks counts the CTAPHID_WINK requests the key has answered.
+func (k *Key) Winks() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.winks
+}
+
+// AttestationCertificate returns the DER certificate of the key's
+// attestation key.
+func (k *Key) AttestationCertificate() []byte {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]byte(nil), k.st.AttestationCert...)
+}
+
+// Save writes the key's state to path (mode 0600).
+func (k *Key) Save(path string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.st.save(path)
+}
+
+// powerUp starts a power-on session. k.mu is held.
+func (k *Key) powerUp() {
+	k.plugged = true
+	k.removed = make(chan struct{})
+	k.poweredAt = time.Now()
+	k.channels = make(map[uint32]bool)
+	k.busy = nil
+	k.next = nil
+	k.pin = pinSession{}
+	k.pin.regenerate()
+}
+
+// persist writes the state to the Open file, if any. k.mu is held.
+func (k *Key) persist() error {
+	if k.path == "" {
+		return nil
+	}
+	return k.st.save(k.path)
+}
+
+// random fills a new slice of n random bytes.
+func random(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+// newAgreementKey makes a P-256 key agreement key (CTAP 2.1 §6.5.6).
+func newAgreementKey() *ecdh.PrivateKey {
+	priv, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		panic(fmt.Sprintf("softkey: %v", err)) // crypto/rand does not fail
+	}
+	return priv
+}
