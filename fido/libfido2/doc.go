@@ -1,0 +1,56 @@
+// Package libfido2 is Passkey Desk's own binding to libfido2 (Yubico's C
+// library for FIDO2 security keys), and the project's only cgo package.
+//
+// # Shape
+//
+// One file, cgo.go, imports "C". It wraps a fido_dev_t in a private
+// handle whose methods take and return Go types and libfido2 codes. The
+// rest is pure Go: device.go makes the decisions of a client (which
+// algorithm, PIN or built-in verification, asking the PIN again with the
+// retries left, cancelling), errors.go turns every FIDO_ERR_* code into a
+// fido error in one table, sim.go is the simulated-key transport. hook.c
+// holds the C side: the I/O trampolines and the buffers PINs travel in.
+//
+// # Keys
+//
+// Provider lists USB keys with fido_dev_info_manifest and the simulated
+// keys registered with Register. A simulated key's path is sim://NAME;
+// opening it installs custom I/O with fido_dev_set_io_functions, whose
+// open, close, read and write call into Go and move 64-byte CTAPHID
+// reports to the registered fido.HIDDevice. libfido2 does everything else
+// (CTAPHID framing, CBOR, the PIN protocols' cryptography, parsing), so a
+// simulated key goes through the same C code as a USB key.
+//
+// # Touch
+//
+// For a simulated key, Prompt.Touch runs when the I/O hook reads the
+// first CTAPHID_KEEPALIVE with status UPNEEDED of an operation. libfido2
+// 1.12 reads a USB key's keepalives internally and tells nobody, so for a
+// USB key Prompt.Touch runs when the request that needs a touch is sent
+// (after the PIN, if any). Touch is called on the operation's goroutine
+// and must not block.
+//
+// # Cancel and timeouts
+//
+// An operation ends early when its context ends or Device.Cancel is
+// called from another goroutine: CTAPHID_CANCEL (fido_dev_cancel) is sent
+// every 100 ms until the key answers. Cancel gives fido.ErrCanceled, a
+// context deadline fido.ErrTimeout. Cancel and Close may race with
+// anything; Cancel after Close does nothing.
+//
+// # Secrets
+//
+// A PIN goes to C in memory from malloc that is zeroed (explicit_bzero)
+// and freed right after the call; it never becomes a Go string. PIN slices
+// returned by Prompt.PIN are zeroed after use. Every C string and every
+// libfido2 object is freed before the function that made it returns.
+//
+// # Without cgo
+//
+// A build without cgo compiles, and its Provider returns ErrNoCgo.
+package libfido2
+
+import "errors"
+
+// ErrNoCgo is returned by the Provider of a build without cgo.
+var ErrNoCgo = errors.New("libfido2: built without cgo; security keys are unavailable")
