@@ -19,9 +19,7 @@ import (
 // Authenticator data flags (WebAuthn §6.1).
 const (
 	flagUP = 0x01
-	flagUV = 0x04
 	flagAT = 0x40
-	flagED = 0x80
 )
 
 // errAuthData is authenticator data that does not parse: the key, not the
