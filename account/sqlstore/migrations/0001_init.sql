@@ -1,6 +1,8 @@
 -- Passkey Desk account store, version 1.
 -- Times are Unix nanoseconds (UTC). Secrets are stored only as hashes, or
--- sealed (accounts.totp_secret).
+-- sealed (accounts.totp_secret). Tables keyed by a hash, a challenge or a
+-- credential ID are WITHOUT ROWID: the key is the table, so a write touches
+-- one b-tree instead of a table and its key index.
 
 CREATE TABLE accounts (
     id            TEXT PRIMARY KEY,
@@ -21,15 +23,14 @@ CREATE TABLE factor_states (
     locked_until INTEGER NOT NULL,
     last_step    INTEGER NOT NULL,
     PRIMARY KEY (account_id, factor)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE sessions (
     hash       BLOB PRIMARY KEY,
     account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
-);
-CREATE INDEX sessions_expiry ON sessions (expires_at);
+) WITHOUT ROWID;
 
 CREATE TABLE verifications (
     id              TEXT PRIMARY KEY,
@@ -39,14 +40,14 @@ CREATE TABLE verifications (
     factors         TEXT NOT NULL,
     email_code_hash BLOB,
     expires_at      INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE TABLE grants (
     hash       BLOB PRIMARY KEY,
     account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     purpose    TEXT NOT NULL,
     expires_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE TABLE ceremonies (
     challenge  TEXT PRIMARY KEY,
@@ -55,11 +56,11 @@ CREATE TABLE ceremonies (
     kind       TEXT NOT NULL,
     session    BLOB NOT NULL,
     expires_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE TABLE passkeys (
     credential_id   BLOB PRIMARY KEY,
-    id              TEXT NOT NULL UNIQUE,
+    id              TEXT NOT NULL, -- base64url(credential_id), for URLs and the UI
     account_id      TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     public_key      BLOB NOT NULL,
     aaguid          BLOB,
@@ -74,7 +75,7 @@ CREATE TABLE passkeys (
     created_at      INTEGER NOT NULL,
     last_used_at    INTEGER NOT NULL,
     last_used_for   TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX passkeys_account ON passkeys (account_id, created_at);
 
 CREATE TABLE events (
