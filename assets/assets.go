@@ -1,5 +1,6 @@
 // Package assets holds the files Passkey Desk ships inside its binaries,
-// embedded with //go:embed: for now the application icon.
+// embedded with //go:embed: the application icon (Icon) and the catalog of
+// authenticator models by AAGUID (catalog.go).
 package assets
 
 import (
