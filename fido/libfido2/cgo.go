@@ -372,8 +372,9 @@ func (h *handle) getAssert(p *assertParams, pin []byte) ([]fido.Assertion, [][]b
 
 // testOnlyVerifyCredential checks an attestation with libfido2's own
 // fido_cred_verify (x5c present) or fido_cred_verify_self, and returns the
-// credential's public key as fido_cred_pubkey_ptr gives it.
-func testOnlyVerifyCredential(rpID string, cdh []byte, att *fido.Attestation, rk, uv bool) ([]byte, error) {
+// credential's public key as fido_cred_pubkey_ptr gives it. credProtect
+// is the level asked for, 0 for none.
+func testOnlyVerifyCredential(rpID string, cdh []byte, att *fido.Attestation, rk, uv bool, credProtect int) ([]byte, error) {
 	crp, cfmt := C.CString(rpID), C.CString(att.Format)
 	defer C.free(unsafe.Pointer(crp))
 	defer C.free(unsafe.Pointer(cfmt))
@@ -385,7 +386,7 @@ func testOnlyVerifyCredential(rpID string, cdh []byte, att *fido.Attestation, rk
 	pkLen := C.size_t(len(pk))
 	rc := C.pd_verify_cred(crp, bytesPtr(cdh), C.size_t(len(cdh)), C.int(att.Algorithm), cfmt,
 		bytesPtr(att.AuthData), C.size_t(len(att.AuthData)), bytesPtr(att.Signature), C.size_t(len(att.Signature)),
-		bytesPtr(x5c), C.size_t(len(x5c)), cBool(rk), cBool(uv), (*C.uchar)(unsafe.Pointer(&pk[0])), &pkLen)
+		bytesPtr(x5c), C.size_t(len(x5c)), cBool(rk), cBool(uv), C.int(credProtect), (*C.uchar)(unsafe.Pointer(&pk[0])), &pkLen)
 	if err := codeError("verifying a credential", int(rc)); err != nil {
 		return nil, err
 	}

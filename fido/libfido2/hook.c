@@ -76,7 +76,7 @@ int
 pd_verify_cred(const char *rp_id, const unsigned char *cdh, size_t cdh_len,
     int alg, const char *fmt, const unsigned char *authdata, size_t authdata_len,
     const unsigned char *sig, size_t sig_len, const unsigned char *x5c,
-    size_t x5c_len, int rk, int uv, unsigned char *pk, size_t *pk_len)
+    size_t x5c_len, int rk, int uv, int prot, unsigned char *pk, size_t *pk_len)
 {
 	fido_cred_t *cred;
 	int r;
@@ -90,6 +90,8 @@ pd_verify_cred(const char *rp_id, const unsigned char *cdh, size_t cdh_len,
 	    (r = fido_cred_set_rk(cred, rk ? FIDO_OPT_TRUE : FIDO_OPT_OMIT)) != FIDO_OK ||
 	    (r = fido_cred_set_uv(cred, uv ? FIDO_OPT_TRUE : FIDO_OPT_OMIT)) != FIDO_OK ||
 	    (r = fido_cred_set_fmt(cred, fmt)) != FIDO_OK)
+		goto out;
+	if (prot != 0 && (r = fido_cred_set_prot(cred, prot)) != FIDO_OK)
 		goto out;
 	if (sig_len > 0 && (r = fido_cred_set_sig(cred, sig, sig_len)) != FIDO_OK)
 		goto out;

@@ -18,7 +18,7 @@ void pd_secret_free(char *s, size_t n);
 int pd_verify_cred(const char *rp_id, const unsigned char *cdh, size_t cdh_len,
     int alg, const char *fmt, const unsigned char *authdata, size_t authdata_len,
     const unsigned char *sig, size_t sig_len, const unsigned char *x5c,
-    size_t x5c_len, int rk, int uv, unsigned char *pk, size_t *pk_len);
+    size_t x5c_len, int rk, int uv, int prot, unsigned char *pk, size_t *pk_len);
 /* pd_verify_assert checks one assertion with fido_assert_verify against an
  * ES256 public key as fido_cred_pubkey_ptr gives it (tests only). */
 int pd_verify_assert(const char *rp_id, const unsigned char *cdh,
