@@ -1,0 +1,123 @@
+package softkey_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+
+	"github.com/passkeydesk/passkeydesk/fido"
+	"github.com/passkeydesk/passkeydesk/fido/softkey"
+)
+
+// drain reads every report the key queued, waiting briefly for a
+// worker's answer.
+func drain(t *testing.T, conn fido.HIDConn) {
+	for {
+		_, err := conn.ReadReport(20 * time.Millisecond)
+		if errors.Is(err, fido.ErrTimeout) {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// FuzzReports feeds arbitrary reports to the CTAPHID layer: whatever
+// comes in, the key must not panic, and must still answer a PING.
+func FuzzReports(f *testing.F) {
+	f.Add(make([]byte, 64*3))
+	seed := func(cmd byte, payload []byte) {
+		var b []byte
+		for _, r := range frames(broadcast, hidInit, []byte{1, 2, 3, 4, 5, 6, 7, 8}) {
+			b = append(b, r...)
+		}
+		for _, r := range frames(1, cmd, payload) { // the first channel the key allocates
+			b = append(b, r...)
+		}
+		f.Add(b)
+	}
+	seed(hidPing, make([]byte, 300))
+	seed(hidCBOR, []byte{ctapGetInfo})
+	seed(hidCBOR, append([]byte{ctapMakeCredential}, must(cbor.Marshal(mcRequest("example.com", "a", true)))...))
+	seed(hidCancel, nil)
+	seed(hidWink, nil)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		k := softkey.New(softkey.Options{Name: "fuzz", TouchTimeout: 50 * time.Millisecond})
+		k.SetTouch(softkey.TouchNever, 0)
+		conn, err := k.OpenHID()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		for len(data) > 0 {
+			r := make([]byte, 64)
+			data = data[copy(r, data):]
+			if err := conn.WriteReport(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		drain(t, conn)
+		conn.Close() // drops whatever half-message the input left
+		c := dial(t, k)
+		c.send(hidPing, []byte("alive"))
+		if cmd, payload := c.recv(); cmd != hidPing || string(payload) != "alive" {
+			t.Fatalf("PING answered with %#x %q", cmd, payload)
+		}
+	})
+}
+
+// FuzzCBOR sends arbitrary CBOR commands: the key answers each with a
+// status, never panics.
+func FuzzCBOR(f *testing.F) {
+	mc := mcRequest("example.com", "alice", true)
+	mc[6] = map[string]any{"credProtect": 3}
+	mc[5] = []map[string]any{{"type": "public-key", "id": []byte{1, 2}}}
+	seeds := []struct {
+		cmd byte
+		req any
+	}{
+		{ctapGetInfo, nil},
+		{ctapMakeCredential, mc},
+		{ctapGetAssertion, gaRequest("example.com")},
+		{ctapGetAssertion, gaRequest("example.com", []byte{1})},
+		{ctapGetNextAssertion, nil},
+		{ctapClientPIN, map[int]any{1: 2, 2: 2}},
+		{ctapClientPIN, map[int]any{1: 1, 2: 3, 3: map[int]any{1: 2, 3: -25, -1: 1, -2: make([]byte, 32), -3: make([]byte, 32)}, 4: make([]byte, 16), 5: make([]byte, 64)}},
+		{ctapClientPIN, map[int]any{1: 2, 2: 9, 3: map[int]any{1: 2}, 6: make([]byte, 32), 9: 3, 10: "example.com"}},
+		{ctapReset, nil},
+		{ctapSelection, nil},
+		{0x0a, map[int]any{1: 1}},
+	}
+	for _, s := range seeds {
+		var b []byte
+		if s.req != nil {
+			b = must(cbor.Marshal(s.req))
+		}
+		f.Add(s.cmd, b)
+	}
+	f.Add(byte(ctapMakeCredential), []byte{0xa1, 0x01, 0x5f})
+	f.Fuzz(func(t *testing.T, cmd byte, body []byte) {
+		if len(body) > 7000 {
+			return
+		}
+		k := softkey.New(softkey.Options{Name: "fuzz", Slots: 2})
+		c := dial(t, k)
+		for range 2 { // twice, so that state left by the first counts
+			c.send(hidCBOR, append([]byte{cmd}, body...))
+			hc, resp := c.recv()
+			if hc != hidCBOR || len(resp) == 0 {
+				t.Fatalf("answer %#x %x", hc, resp)
+			}
+			switch cmd {
+			case ctapGetInfo, ctapMakeCredential, ctapGetAssertion, ctapGetNextAssertion, ctapClientPIN, ctapReset, ctapSelection:
+			default:
+				if resp[0] != stInvalidCommand {
+					t.Fatalf("command %#x answered %#x", cmd, resp[0])
+				}
+			}
+		}
+	})
+}
