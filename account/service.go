@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -53,15 +54,19 @@ type Config struct {
 // Service is the account service: the relying party and everything around
 // it. It implements API. Safe for concurrent use.
 type Service struct {
-	store    Store
-	rp       *webauthn.WebAuthn
-	aead     cipher.AEAD
-	mailer   Mailer
-	now      func() time.Time
-	pw       PasswordParams
-	model    func([]byte) string
-	rpName   string
-	dummyPwd string // a hash checked for unknown emails, so they take as long
+	store  Store
+	rp     *webauthn.WebAuthn
+	aead   cipher.AEAD
+	mailer Mailer
+	now    func() time.Time
+	pw     PasswordParams
+	model  func([]byte) string
+	rpName string
+	// dummyPwd is a hash checked for unknown emails, so they take as long
+	// as known ones. It is made on first need: argon2id at production cost
+	// takes tens of milliseconds and MiBs, which start-up should not pay.
+	dummyOnce sync.Once
+	dummyPwd  string
 }
 
 var _ API = (*Service)(nil)
@@ -111,9 +116,6 @@ func New(cfg Config, store Store) (*Service, error) {
 	}
 	if s.model == nil {
 		s.model = func([]byte) string { return "" }
-	}
-	if s.dummyPwd, err = hashPassword("not a password of anyone", s.pw); err != nil {
-		return nil, err
 	}
 	return s, nil
 }
@@ -229,6 +231,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Se
 		return err
 	})
 	if errors.Is(err, ErrNotFound) {
+		s.dummyOnce.Do(func() { s.dummyPwd, _ = hashPassword("not a password of anyone", s.pw) })
 		checkPassword(password, s.dummyPwd) // same cost as a real check
 		return nil, ErrInvalidCredentials
 	}
