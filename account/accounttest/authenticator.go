@@ -108,10 +108,14 @@ func (a *Authenticator) Register(options []byte) ([]byte, error) {
 	authData = append(authData, a.AAGUID[:]...)
 	authData = binary.BigEndian.AppendUint16(authData, uint16(len(c.id)))
 	authData = append(authData, c.id...)
+	point, err := key.PublicKey.Bytes() // 0x04 ‖ x ‖ y
+	if err != nil {
+		return nil, err
+	}
 	coseKey, err := cbor.Marshal(map[int]any{
 		1: 2, 3: -7, -1: 1, // kty EC2, alg ES256, crv P-256
-		-2: key.PublicKey.X.FillBytes(make([]byte, 32)),
-		-3: key.PublicKey.Y.FillBytes(make([]byte, 32)),
+		-2: point[1:33],
+		-3: point[33:65],
 	})
 	if err != nil {
 		return nil, err
