@@ -323,13 +323,12 @@ func chooseUV(info *fido.Info, want bool) (uvMode, error) {
 		return uvPIN, nil
 	case info.HasOption("uv"):
 		return uvBuiltin, nil
-	case info.Options != nil && !info.Options["clientPin"] && hasKey(info.Options, "clientPin"):
+	}
+	if _, canPIN := info.Options["clientPin"]; canPIN {
 		return uvNone, fido.ErrPINNotSet
 	}
 	return uvNone, fido.ErrUnsupported
 }
-
-func hasKey(m map[string]bool, k string) bool { _, ok := m[k]; return ok }
 
 // withPIN runs one request that may need the PIN. With uvPIN the PIN is
 // asked first; otherwise a key answering PIN_REQUIRED is asked again with
@@ -418,7 +417,9 @@ func chooseAlg(rp, key []int) (int, error) {
 // sent (after the PIN): the key may already be blinking, or may answer
 // without a touch.
 //
-// req.SelfAttestation cannot be passed through libfido2; the key decides.
+// X5C holds the leaf certificate only: libfido2 1.12 keeps no more of the
+// chain. req.SelfAttestation cannot be passed through libfido2; the key
+// decides.
 // credProtect is sent only to keys that list the extension.
 func (d *device) MakeCredential(ctx context.Context, req *fido.MakeCredentialRequest, p fido.Prompt) (*fido.Attestation, error) {
 	switch {

@@ -8,7 +8,8 @@
 // rest is pure Go: device.go makes the decisions of a client (which
 // algorithm, PIN or built-in verification, asking the PIN again with the
 // retries left, cancelling), errors.go turns every FIDO_ERR_* code into a
-// fido error in one table, sim.go is the simulated-key transport. hook.c
+// fido error in one table, registry.go and simconn.go are the simulated-key
+// transport. hook.c
 // holds the C side: the I/O trampolines and the buffers PINs travel in.
 //
 // # Keys

@@ -72,8 +72,6 @@ type fakeConn struct {
 	isClose bool
 }
 
-const fakeCID = 0x01020304
-
 func (c *fakeConn) WriteReport(r []byte) error {
 	select {
 	case <-c.key.gone:

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package libfido2
 
 import (
@@ -10,9 +12,6 @@ import (
 	"github.com/passkeydesk/passkeydesk/fido"
 )
 
-// SimScheme starts the path of a simulated device: sim://NAME.
-const SimScheme = "sim://"
-
 // CTAPHID bytes the I/O hook looks at (CTAP 2.1 §11.2.9).
 const (
 	hidCmdKeepalive  = 0x80 | 0x3b
@@ -22,42 +21,13 @@ const (
 	reportHeaderData = 7 // CID, CMD, BCNTH, BCNTL, then data
 )
 
-// The registry of simulated devices and the table of their open
-// connections. C holds only the integer keys of conns, never a Go pointer.
-var sims = struct {
+// conns is the table of the open connections of simulated devices. C
+// holds only its integer keys, never a Go pointer.
+var conns = struct {
 	sync.Mutex
-	devs  map[string]fido.HIDDevice
-	conns map[uintptr]*simConn
-	next  uintptr
-}{
-	devs:  map[string]fido.HIDDevice{},
-	conns: map[uintptr]*simConn{},
-}
-
-// Register makes d available as the device sim://name: it appears in
-// Provider.Devices and Provider.Open routes it through libfido2's custom
-// I/O hook, so libfido2 drives it exactly as a USB key. Registering a name
-// again replaces the earlier device. unregister removes it from the list;
-// connections already open stay open until closed (a device that wants to
-// look unplugged fails its HIDConn instead).
-func Register(name string, d fido.HIDDevice) (unregister func()) {
-	if name == "" || strings.ContainsRune(name, 0) || d == nil {
-		panic("libfido2: Register needs a name without NUL bytes and a device")
-	}
-	sims.Lock()
-	sims.devs[name] = d
-	sims.Unlock()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			sims.Lock()
-			if sims.devs[name] == d {
-				delete(sims.devs, name)
-			}
-			sims.Unlock()
-		})
-	}
-}
+	m    map[uintptr]*simConn
+	next uintptr
+}{m: map[uintptr]*simConn{}}
 
 // simDevices lists the registered devices, sorted by path.
 func simDevices() []fido.DeviceInfo {
@@ -122,9 +92,9 @@ func (c *simConn) noteErr(err error) {
 }
 
 func simConnOf(h uintptr) *simConn {
-	sims.Lock()
-	defer sims.Unlock()
-	return sims.conns[h]
+	conns.Lock()
+	defer conns.Unlock()
+	return conns.m[h]
 }
 
 // simOpen is the hook's open: it opens the device registered under path
@@ -138,20 +108,20 @@ func simOpen(path string) uintptr {
 	if err != nil {
 		return 0
 	}
-	sims.Lock()
-	defer sims.Unlock()
-	sims.next++
-	h := sims.next
-	sims.conns[h] = &simConn{conn: conn, hidErr: -1}
+	conns.Lock()
+	defer conns.Unlock()
+	conns.next++
+	h := conns.next
+	conns.m[h] = &simConn{conn: conn, hidErr: -1}
 	return h
 }
 
 // simClose is the hook's close.
 func simClose(h uintptr) {
-	sims.Lock()
-	c := sims.conns[h]
-	delete(sims.conns, h)
-	sims.Unlock()
+	conns.Lock()
+	c := conns.m[h]
+	delete(conns.m, h)
+	conns.Unlock()
 	if c != nil {
 		c.conn.Close()
 	}
