@@ -114,7 +114,7 @@ func keyAttachment(info *fido.Info) string {
 func keyTransports(info *fido.Info) []string {
 	if len(info.Transports) > 0 {
 		ts := slices.Clone(info.Transports)
-		slices.Sort(ts) // browsers report them sorted
+		slices.Sort(ts) // §5.2.1 getTransports: lexicographical order, no duplicates
 		return slices.Compact(ts)
 	}
 	if keyAttachment(info) == AttachmentPlatform {

@@ -25,5 +25,15 @@
 // verification, none of the RP's algorithms) gives an error matching
 // fido.ErrUnsupported. The device's own errors (fido.ErrCredentialExcluded,
 // *fido.PINError, fido.ErrTimeout, fido.ErrCanceled, …) come back wrapped
-// with context; errors.Is and errors.As see through the wrapping.
+// with context; errors.Is and errors.As see through the wrapping. When the
+// relying party's timeout (clamped to 10 s … 10 min, as browsers do) runs
+// out first, the error also matches fido.ErrTimeout.
+//
+// # Dependencies
+//
+// DESIGN.md lets fido/client import only fido. Two deliberate exceptions:
+// github.com/fxamacker/cbor/v2 (already a module requirement) encodes the
+// attestation object in CTAP2 canonical CBOR, and
+// golang.org/x/net/publicsuffix supplies the Public Suffix List without
+// which "registrable domain suffix" cannot be checked as browsers check it.
 package client
