@@ -20,8 +20,8 @@
 // # Errors
 //
 // Options that a browser would refuse give an *OptionsError naming the
-// field. What the key cannot do (a discoverable credential on a key without
-// room for them, user verification on a key with neither PIN nor built-in
+// field. What the key cannot do (a discoverable credential on a key that
+// cannot store one, user verification on a key with neither PIN nor built-in
 // verification, none of the RP's algorithms) gives an error matching
 // fido.ErrUnsupported. The device's own errors (fido.ErrCredentialExcluded,
 // *fido.PINError, fido.ErrTimeout, fido.ErrCanceled, …) come back wrapped
