@@ -96,15 +96,14 @@ type request struct {
 	status byte
 }
 
-func parseRequest(body []byte) (*request, byte) {
+// parseRequest decodes a parameter map. Malformed CBOR is remembered as
+// INVALID_CBOR, which the command's first decoded parameter reports.
+func parseRequest(body []byte) *request {
 	r := &request{}
-	if len(body) == 0 {
-		return r, statusOK
+	if len(body) > 0 && decMode.Unmarshal(body, &r.m) != nil {
+		r.status = statusInvalidCBOR
 	}
-	if err := decMode.Unmarshal(body, &r.m); err != nil {
-		return nil, statusInvalidCBOR
-	}
-	return r, statusOK
+	return r
 }
 
 // opt decodes parameter key into v and reports whether it was present.
@@ -155,27 +154,27 @@ func (k *Key) execute(tx *transaction) []byte {
 	if cmd != cmdGetNextAssertion {
 		k.next = nil
 	}
-	r, status := parseRequest(tx.data[1:])
-	var resp any
-	if status == statusOK {
-		switch cmd {
-		case cmdGetInfo:
-			resp = k.getInfo()
-		case cmdMakeCredential:
-			resp, status = k.makeCredential(tx, r)
-		case cmdGetAssertion:
-			resp, status = k.getAssertion(tx, r)
-		case cmdGetNextAssertion:
-			resp, status = k.getNextAssertion(tx)
-		case cmdClientPIN:
-			resp, status = k.clientPIN(r)
-		case cmdReset:
-			status = k.reset(tx)
-		case cmdSelection:
-			status = k.waitTouch(tx)
-		default:
-			status = statusInvalidCommand
-		}
+	var (
+		resp   any
+		status byte
+	)
+	switch cmd {
+	case cmdGetInfo:
+		resp = k.getInfo()
+	case cmdMakeCredential:
+		resp, status = k.makeCredential(tx, parseRequest(tx.data[1:]))
+	case cmdGetAssertion:
+		resp, status = k.getAssertion(tx, parseRequest(tx.data[1:]))
+	case cmdGetNextAssertion:
+		resp, status = k.getNextAssertion(tx)
+	case cmdClientPIN:
+		resp, status = k.clientPIN(parseRequest(tx.data[1:]))
+	case cmdReset:
+		status = k.reset(tx)
+	case cmdSelection:
+		status = k.waitTouch(tx)
+	default:
+		status = statusInvalidCommand
 	}
 	if status != statusOK || resp == nil {
 		return []byte{status}

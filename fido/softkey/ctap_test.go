@@ -527,3 +527,32 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+func TestCommandErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		msg    []byte
+		status byte
+	}{
+		{"unknown command", []byte{0x0a, 0xa0}, stInvalidCommand},
+		{"unknown command with malformed CBOR", []byte{0x00, 0xa1}, stInvalidCommand},
+		{"truncated map", []byte{ctapMakeCredential, 0xa1, 0x01}, stInvalidCBOR},
+		{"array instead of map", []byte{ctapGetAssertion, 0x80}, stInvalidCBOR},
+		{"duplicate key", []byte{ctapClientPIN, 0xa2, 0x01, 0x01, 0x01, 0x02}, stInvalidCBOR},
+		{"no parameters", []byte{ctapMakeCredential}, stMissingParameter},
+		{"clientPIN without subcommand", append([]byte{ctapClientPIN}, must(cbor.Marshal(map[int]any{1: 2}))...), stMissingParameter},
+		{"clientPIN protocol 3", append([]byte{ctapClientPIN}, must(cbor.Marshal(map[int]any{1: 3, 2: 2}))...), 0x02},
+		{"clientPIN subcommand 0x0f", append([]byte{ctapClientPIN}, must(cbor.Marshal(map[int]any{1: 2, 2: 0x0f}))...), 0x3e},
+		{"getNextAssertion first", []byte{ctapGetNextAssertion}, stNotAllowed},
+		{"rk option in getAssertion", append([]byte{ctapGetAssertion}, must(cbor.Marshal(map[int]any{1: "a", 2: []byte{1}, 5: map[string]bool{"rk": true}}))...), stUnsupportedOption},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := dial(t, newKey(t, softkey.Options{}))
+			c.send(hidCBOR, tt.msg)
+			if cmd, resp := c.recv(); cmd != hidCBOR || len(resp) != 1 || resp[0] != tt.status {
+				t.Fatalf("answer %#x %x, want status %#x", cmd, resp, tt.status)
+			}
+		})
+	}
+}
