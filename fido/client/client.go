@@ -137,11 +137,11 @@ func offersVerification(info *fido.Info) bool {
 	return pin || uv
 }
 
-// minTimeout and maxTimeout clamp an RP's timeout as browsers do.
-const (
-	minTimeout = 10 * time.Second
-	maxTimeout = 10 * time.Minute
-)
+// maxTimeout and minTimeout clamp an RP's timeout as browsers do.
+const maxTimeout = 10 * time.Minute
+
+// minTimeout is a variable only so that a test can wait less than 10 s.
+var minTimeout = 10 * time.Second
 
 // withTimeout applies the options' timeout (WebAuthn §5.1.3 step 4) to
 // ctx. The returned function maps an error caused by that deadline, and
