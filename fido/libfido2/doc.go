@@ -29,7 +29,9 @@
 // 1.12 reads a USB key's keepalives internally and tells nobody, so for a
 // USB key Prompt.Touch runs when the request that needs a touch is sent
 // (after the PIN, if any). Touch is called on the operation's goroutine
-// and must not block.
+// and must not block; it may call Device.Cancel, not Device.Close (Close
+// waits for the operation). Prompt.PIN must return when its context ends:
+// Cancel and Close end it.
 //
 // # Cancel and timeouts
 //

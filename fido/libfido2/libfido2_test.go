@@ -60,6 +60,13 @@ func TestManifestNoDevices(t *testing.T) {
 	}
 }
 
+func TestOpenMissingUSBKey(t *testing.T) {
+	_, err := NewProvider().Open(context.Background(), "/dev/hidraw-passkeydesk-missing")
+	if !errors.Is(err, fido.ErrKeyRemoved) {
+		t.Fatalf("got %v, want ErrKeyRemoved", err)
+	}
+}
+
 func findDevice(list []fido.DeviceInfo, path string) (fido.DeviceInfo, bool) {
 	for _, d := range list {
 		if d.Path == path {

@@ -64,6 +64,10 @@ func (*Provider) Open(ctx context.Context, path string) (fido.Device, error) {
 			// which a HIDDevice does once unplugged.
 			return nil, fmt.Errorf("opening %s: %w", path, fido.ErrKeyRemoved)
 		}
+		if list, err := manifest(); err == nil && !slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == path }) {
+			// Listed a moment ago, gone now.
+			return nil, fmt.Errorf("opening %s: %w", path, fido.ErrKeyRemoved)
+		}
 		return nil, fmt.Errorf("opening %s: %w", path, codeError("open", rc))
 	}
 	if !h.isFIDO2() {
@@ -79,8 +83,11 @@ func (*Provider) Open(ctx context.Context, path string) (fido.Device, error) {
 
 // Watch sends the device list at once and whenever it changes, checking
 // every interval, until ctx ends; then it closes the channel. A failed
-// listing is skipped.
+// listing is skipped. An interval of 0 or less means one second.
 func (p *Provider) Watch(ctx context.Context, interval time.Duration) <-chan []fido.DeviceInfo {
+	if interval <= 0 {
+		interval = time.Second
+	}
 	ch := make(chan []fido.DeviceInfo)
 	go func() {
 		defer close(ch)
