@@ -403,3 +403,29 @@ func TestSoftkeyTouch(t *testing.T) {
 		}
 	})
 }
+
+// TestSoftkeyPINWhenRequired: without user verification asked, a key that
+// needs the PIN anyway (a discoverable credential on a key with a PIN,
+// CTAP 2.1 §6.1.2) answers PIN_REQUIRED, and the PIN is then asked.
+func TestSoftkeyPINWhenRequired(t *testing.T) {
+	ctx := context.Background()
+	_, d := softKey(t, softkey.Options{})
+	setPIN(t, d)
+	req := softMakeReq("ada", true)
+	req.UserVerification = false
+	if _, err := d.MakeCredential(ctx, req, fido.Prompt{}); !errors.Is(err, fido.ErrPINRequired) {
+		t.Fatalf("without a PIN prompt: %v, want ErrPINRequired", err)
+	}
+	pp := &pinPrompt{pins: []string{testPIN}}
+	if _, err := d.MakeCredential(ctx, req, pp.prompt()); err != nil {
+		t.Fatal(err)
+	}
+	if len(pp.reqs) != 1 {
+		t.Errorf("PIN asked %d times, want 1", len(pp.reqs))
+	}
+	// A non-discoverable credential needs no PIN (makeCredUvNotRqd).
+	pp = &pinPrompt{pins: []string{testPIN}}
+	if _, err := d.MakeCredential(ctx, softMakeReqNoUV("grace"), pp.prompt()); err != nil || len(pp.reqs) != 0 {
+		t.Errorf("non-discoverable: %v, PIN asked %d times", err, len(pp.reqs))
+	}
+}
