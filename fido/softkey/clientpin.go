@@ -14,23 +14,29 @@ import (
 
 // authenticatorClientPIN subcommands (CTAP 2.1 §6.5.5).
 const (
-	pinGetRetries          = 0x01
-	pinGetKeyAgreement     = 0x02
-	pinSetPIN              = 0x03
-	pinChangePIN           = 0x04
-	pinGetToken            = 0x05
-	pinGetTokenWithPerms   = 0x09
-	permMakeCredential     = 0x01 // pinUvAuthToken permissions (§6.5.5.7)
-	permGetAssertion       = 0x02
+	pinGetRetries        = 0x01
+	pinGetKeyAgreement   = 0x02
+	pinSetPIN            = 0x03
+	pinChangePIN         = 0x04
+	pinGetToken          = 0x05
+	pinGetTokenWithPerms = 0x09
+)
+
+// pinUvAuthToken permissions (§6.5.5.7); the key grants no others.
+const (
+	permMakeCredential = 0x01
+	permGetAssertion   = 0x02
+)
+
+const (
 	minPINLength           = 4  // code points
 	maxPINBytes            = 63 // §6.5.5.5: the padded PIN keeps a zero byte
 	paddedPINLength        = 64
-	maxWrongPINsInARow     = 3
-	ecdhESHKDF256          = -25 // COSE alg of the key agreement key
-	pinUvAuthTokenLength   = 32
 	leftPINHashLength      = 16
+	maxWrongPINsInARow     = 3
+	pinUvAuthTokenLength   = 32
+	ecdhESHKDF256          = -25 // COSE alg of the key agreement key
 	protocolOneHMACLength  = 16
-	protocolTwoIVLength    = aes.BlockSize
 	protocolTwoSecretBytes = 64 // HMAC key ‖ AES key
 )
 
@@ -326,10 +332,10 @@ func (p pinProtocol) encrypt(key, plain []byte) []byte {
 func (p pinProtocol) decrypt(key, ct []byte) ([]byte, bool) {
 	iv := make([]byte, aes.BlockSize)
 	if p == 2 {
-		if len(ct) < protocolTwoIVLength {
+		if len(ct) < aes.BlockSize {
 			return nil, false
 		}
-		iv, ct = ct[:protocolTwoIVLength], ct[protocolTwoIVLength:]
+		iv, ct = ct[:aes.BlockSize], ct[aes.BlockSize:]
 	}
 	if len(ct) == 0 || len(ct)%aes.BlockSize != 0 {
 		return nil, false

@@ -25,7 +25,6 @@ const (
 	statusOK                     = 0x00
 	statusInvalidCommand         = 0x01
 	statusInvalidParameter       = 0x02
-	statusInvalidLength          = 0x03
 	statusCBORUnexpectedType     = 0x11
 	statusInvalidCBOR            = 0x12
 	statusMissingParameter       = 0x14

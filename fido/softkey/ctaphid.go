@@ -26,7 +26,6 @@ const (
 // CTAPHID commands (§11.2.9).
 const (
 	cmdPing      = 0x01
-	cmdMsg       = 0x03
 	cmdInit      = 0x06
 	cmdWink      = 0x08
 	cmdCBOR      = 0x10
@@ -285,9 +284,11 @@ func (k *Key) init(c *conn, cid uint32, n int, nonce []byte) {
 	newCID := cid
 	switch {
 	case cid == broadcastCID:
-		for k.nextCID++; k.nextCID == 0 || k.nextCID == broadcastCID || k.channels[k.nextCID]; k.nextCID++ {
+		newCID = k.nextCID + 1
+		for newCID == 0 || newCID == broadcastCID || k.channels[newCID] {
+			newCID++
 		}
-		newCID = k.nextCID
+		k.nextCID = newCID
 		k.channels[newCID] = true
 	case k.channels[cid]:
 		if tx := k.busy; tx != nil && tx.cid == cid {

@@ -356,3 +356,69 @@ func TestCloseDuringWait(t *testing.T) {
 		t.Fatalf("cmd %#x", cmd)
 	}
 }
+
+// TestConcurrentUse drives the key as libfido2 does — one goroutine
+// reading, another writing and cancelling — while knobs change from a
+// third; run it with -race.
+func TestConcurrentUse(t *testing.T) {
+	k := newKey(t, softkey.Options{})
+	k.SetTouch(softkey.TouchNever, 0)
+	c := dial(t, k)
+	type msg struct{ cmd, status byte }
+	msgs := make(chan msg, 1000)
+	readErr := make(chan error, 1)
+	go func() {
+		for {
+			r, err := c.conn.ReadReport(-1)
+			if err != nil {
+				readErr <- err
+				return
+			}
+			msgs <- msg{r[4], r[7]}
+		}
+	}()
+	stop := make(chan struct{})
+	knobs := make(chan struct{})
+	go func() {
+		defer close(knobs)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				k.SignCount()
+				k.Plugged()
+				k.SetSelfAttestation(true)
+			}
+		}
+	}()
+	for i := range 20 {
+		c.send(hidCBOR, []byte{ctapSelection})
+		for m := range msgs {
+			if m.cmd == hidKeepalive {
+				break
+			}
+		}
+		want := byte(stOK)
+		if i%2 == 0 {
+			want = stKeepaliveCancel
+			go c.conn.WriteReport(frames(c.cid, hidCancel, nil)[0])
+		} else {
+			go k.Press()
+		}
+		for m := range msgs {
+			if m.cmd == hidCBOR {
+				if m.status != want {
+					t.Fatalf("round %d: status %#x, want %#x", i, m.status, want)
+				}
+				break
+			}
+		}
+	}
+	close(stop)
+	<-knobs
+	k.Unplug()
+	if err := <-readErr; !errors.Is(err, fido.ErrKeyRemoved) {
+		t.Fatalf("reader: %v", err)
+	}
+}
