@@ -72,7 +72,7 @@ type transaction struct {
 	stopped bool
 }
 
-// stop cancels a running transaction. k.mu is held.
+// stop tells the transaction's worker, if any, to give up. k.mu is held.
 func (tx *transaction) stop() {
 	if !tx.stopped {
 		tx.stopped = true

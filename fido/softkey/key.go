@@ -17,6 +17,10 @@ const (
 	DefaultResetWindow  = 10 * time.Second
 )
 
+// DefaultAAGUID is the simulated key's AAGUID, used when Options.AAGUID is
+// zero; the assets catalog names it (assets.SimulatedKeyAAGUID).
+var DefaultAAGUID = fido.AAGUID{0x4c, 0xdf, 0x30, 0x3c, 0x61, 0x19, 0x4e, 0xe6, 0x84, 0xf0, 0xe2, 0xb8, 0x95, 0xdc, 0x9b, 0x5b}
+
 // USB identity the key reports in HIDInfo.
 const (
 	VendorID  = 0x1209 // pid.codes, for open-source projects
@@ -28,7 +32,8 @@ type Options struct {
 	// Name is the key's name; it is listed at sim://NAME. Required.
 	Name string
 	// AAGUID is the model's AAGUID, written into credentials and the
-	// attestation certificate. Ignored when Open loads a saved state.
+	// attestation certificate (DefaultAAGUID if zero). Ignored when Open
+	// loads a saved state.
 	AAGUID fido.AAGUID
 	// Slots is how many discoverable credentials fit (DefaultSlots if 0).
 	Slots int
@@ -79,8 +84,9 @@ type Key struct {
 
 // New returns a plugged-in key with a fresh state: no PIN, no
 // credentials, a new attestation key and certificate. It panics if
-// opts.Name is empty or randomness fails.
+// opts.Name is empty.
 func New(opts Options) *Key {
+	opts = opts.withDefaults()
 	st, err := newState(opts.AAGUID)
 	if err != nil {
 		panic(fmt.Sprintf("softkey: %v", err))
@@ -91,7 +97,12 @@ func New(opts Options) *Key {
 // Open returns a plugged-in key whose state is kept in the file at path:
 // loaded from it when it exists, created otherwise, and written back after
 // every change (mode 0600). See the package doc on what the file holds.
+// Like New, it panics if opts.Name is empty.
+//
+// If writing the file fails, the command that changed the state answers
+// CTAP1_ERR_OTHER; the change stays in memory.
 func Open(path string, opts Options) (*Key, error) {
+	opts = opts.withDefaults()
 	st, err := loadState(path)
 	if err != nil {
 		return nil, err
@@ -107,9 +118,13 @@ func Open(path string, opts Options) (*Key, error) {
 	return newKey(opts, st, path), nil
 }
 
-func newKey(opts Options, st *state, path string) *Key {
+// withDefaults fills the zero fields. It panics if Name is empty.
+func (opts Options) withDefaults() Options {
 	if opts.Name == "" {
 		panic("softkey: Options.Name is empty")
+	}
+	if opts.AAGUID == (fido.AAGUID{}) {
+		opts.AAGUID = DefaultAAGUID
 	}
 	if opts.Slots <= 0 {
 		opts.Slots = DefaultSlots
@@ -120,6 +135,10 @@ func newKey(opts Options, st *state, path string) *Key {
 	if opts.ResetWindow <= 0 {
 		opts.ResetWindow = DefaultResetWindow
 	}
+	return opts
+}
+
+func newKey(opts Options, st *state, path string) *Key {
 	k := &Key{opts: opts, st: *st, path: path, pressed: make(chan struct{})}
 	k.mu.Lock()
 	k.powerUp()
@@ -191,7 +210,10 @@ func (k *Key) Plug() {
 	}
 }
 
-// PowerCycle unplugs the key and plugs it back in.
+// PowerCycle unplugs the key and plugs it back in, as a user pulling it
+// out and reinserting it: open connections fail with fido.ErrKeyRemoved
+// and must be reopened; channels, the pinUvAuthToken and the PIN soft lock
+// are gone; the reset window opens again.
 func (k *Key) PowerCycle() {
 	k.Unplug()
 	k.Plug()

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/passkeydesk/passkeydesk/assets"
 	"github.com/passkeydesk/passkeydesk/fido/softkey"
 )
 
@@ -93,5 +94,19 @@ func TestStateFileErrors(t *testing.T) {
 				t.Fatal("Open accepted a bad state file")
 			}
 		})
+	}
+}
+
+func TestDefaultAAGUID(t *testing.T) {
+	want, err := assets.ParseAAGUID(assets.SimulatedKeyAAGUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if softkey.DefaultAAGUID != want {
+		t.Fatalf("DefaultAAGUID %v, the catalog says %s", softkey.DefaultAAGUID, assets.SimulatedKeyAAGUID)
+	}
+	c := dial(t, newKey(t, softkey.Options{}))
+	if reg := makeCredential(t, c, mcRequest("example.com", "alice", false)); !bytes.Equal(reg.aaguid, want[:]) {
+		t.Fatalf("credential AAGUID %x", reg.aaguid)
 	}
 }
