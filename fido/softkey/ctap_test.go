@@ -428,16 +428,21 @@ func TestTouchKnobs(t *testing.T) {
 			k := newKey(t, softkey.Options{TouchTimeout: 400 * time.Millisecond})
 			k.SetTouch(tt.mode, tt.delay)
 			c := dial(t, k)
-			if tt.press {
-				go func() {
-					time.Sleep(150 * time.Millisecond)
-					k.Press()
-				}()
+			if tt.press { // press once the key asks, as a user would
+				c.send(hidCBOR, append([]byte{ctapMakeCredential}, must(cbor.Marshal(mcRequest("example.com", "alice", false)))...))
+				if _, cmd, _, err := c.recvAny(); err != nil || cmd != hidKeepalive {
+					t.Fatalf("cmd %#x err %v, want KEEPALIVE", cmd, err)
+				}
+				k.Press()
+				if _, resp := c.recv(); resp[0] != tt.status {
+					t.Fatalf("status %#x, want %#x", resp[0], tt.status)
+				}
+				return
 			}
 			if st, _ := c.call(ctapMakeCredential, mcRequest("example.com", "alice", false)); st != tt.status {
 				t.Fatalf("status %#x, want %#x", st, tt.status)
 			}
-			if st, _ := c.call(ctapSelection, nil); st != tt.status && !tt.press {
+			if st, _ := c.call(ctapSelection, nil); st != tt.status {
 				t.Fatalf("selection: status %#x, want %#x", st, tt.status)
 			}
 		})

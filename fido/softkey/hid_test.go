@@ -301,7 +301,7 @@ func TestKeepaliveCadence(t *testing.T) {
 		}
 		break
 	}
-	if keepalives < 3 || keepalives > 7 {
+	if keepalives < 2 || keepalives > 8 { // about 5; fewer when the machine is loaded
 		t.Errorf("%d keepalives in 450 ms, want about 5", keepalives)
 	}
 }
