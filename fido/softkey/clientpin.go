@@ -206,7 +206,7 @@ func (k *Key) pinUsable() byte {
 }
 
 // checkPIN compares the encrypted PIN hash with the stored one, counting
-// retries (§6.5.5.5 "check the PIN"): a wrong PIN costs a retry and the
+// retries (§6.5.5.6, §6.5.5.7.1): a wrong PIN costs a retry and the
 // key agreement key; the third in a row blocks PIN use until power-up.
 func (k *Key) checkPIN(p pinProtocol, secret, pinHashEnc []byte) byte {
 	k.st.PINRetries--

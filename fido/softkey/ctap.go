@@ -303,7 +303,7 @@ func (k *Key) makeCredential(tx *transaction, r *request) (any, byte) {
 	}
 	attested := attestedCredentialData(k.st.AAGUID, c.ID, pub)
 	ad := authData(rp.ID, flags, k.st.SignCount, attested, extOut)
-	stmt, err := k.attest(c, append(ad, cdh...))
+	stmt, err := k.attest(c, append(bytes.Clone(ad), cdh...))
 	if err != nil {
 		return nil, statusOther
 	}

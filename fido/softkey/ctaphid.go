@@ -52,7 +52,7 @@ const (
 	capNMSG         = 0x08 // no CTAPHID_MSG: this key does not speak U2F
 )
 
-// KEEPALIVE status (§11.2.9.1.5).
+// KEEPALIVE status (§11.2.9.1.7).
 const statusUPNeeded = 0x02
 
 var errClosed = errors.New("softkey: connection closed")
@@ -343,7 +343,7 @@ func (k *Key) run(tx *transaction) {
 	}
 }
 
-// waitTouch asks for user presence (§11.2.9.1.5): it sends KEEPALIVE
+// waitTouch asks for user presence (§11.2.9.1.7): it sends KEEPALIVE
 // UPNEEDED every 100 ms until the simulated user answers, the request is
 // cancelled or the key is unplugged. It returns a CTAP status. k.mu is
 // held, and released while waiting.
