@@ -422,3 +422,11 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("reader: %v", err)
 	}
 }
+
+func TestHIDInfo(t *testing.T) {
+	got := newKey(t, softkey.Options{Name: "demo"}).HIDInfo()
+	want := fido.DeviceInfo{Path: "sim://demo", Manufacturer: "Passkey Desk", Product: "Simulated security key", Simulated: true}
+	if got != want {
+		t.Fatalf("HIDInfo %+v, want %+v", got, want)
+	}
+}

@@ -21,12 +21,6 @@ const (
 // zero; the assets catalog names it (assets.SimulatedKeyAAGUID).
 var DefaultAAGUID = fido.AAGUID{0x4c, 0xdf, 0x30, 0x3c, 0x61, 0x19, 0x4e, 0xe6, 0x84, 0xf0, 0xe2, 0xb8, 0x95, 0xdc, 0x9b, 0x5b}
 
-// USB identity the key reports in HIDInfo.
-const (
-	VendorID  = 0x1209 // pid.codes, for open-source projects
-	ProductID = 0xf1d0
-)
-
 // Options configure a new Key.
 type Options struct {
 	// Name is the key's name; it is listed at sim://NAME. Required.
@@ -146,12 +140,11 @@ func newKey(opts Options, st *state, path string) *Key {
 	return k
 }
 
-// HIDInfo describes the key as a USB listing would.
+// HIDInfo describes the key as a USB listing would. Its vendor and
+// product IDs are zero: it is never on a USB bus, and takes no one's IDs.
 func (k *Key) HIDInfo() fido.DeviceInfo {
 	return fido.DeviceInfo{
 		Path:         "sim://" + k.opts.Name,
-		VendorID:     VendorID,
-		ProductID:    ProductID,
 		Manufacturer: "Passkey Desk",
 		Product:      "Simulated security key",
 		Simulated:    true,
