@@ -10,13 +10,15 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/ui/component"
 )
 
 // addPasskeyScreen is the add-passkey wizard. Its first step verifies the
 // user's identity with the factors the service asks for; the grant it
-// earns is what binding a passkey needs. Binding methods (security key,
-// phone, this computer) are offered only when built: this build has none,
-// and the last step says so.
+// earns is what binding a passkey needs. Binding methods are offered only
+// when the app has what they need: the security-key method (securitykey.go
+// and the key*.go steps) when Deps.Keys is set. With none, the last step
+// says so.
 type addPasskeyScreen struct {
 	app   *App
 	shell *shell
@@ -32,6 +34,7 @@ type addPasskeyScreen struct {
 	fb       *feedback
 
 	grant *account.Grant
+	keys  *keyFlow // the security-key method, once chosen
 }
 
 func (s *addPasskeyScreen) build() fyne.CanvasObject {
@@ -47,6 +50,7 @@ func (s *addPasskeyScreen) begin(why error) {
 	fb.busy("Starting the identity check…")
 	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), s.leave)
 	s.setStep(page(headingText("Add a passkey"), fb.object(), cancel), cancel)
+	s.close()
 
 	token := s.app.token
 	var ver *account.Verification
@@ -110,7 +114,7 @@ func (s *addPasskeyScreen) showFactors(ver *account.Verification) {
 
 	objs := []fyne.CanvasObject{
 		headingText("Add a passkey"),
-		heading("Step 1 of 2: verify your identity"),
+		heading("Step 1 of " + s.stepCount() + ": verify your identity"),
 		paragraph("Adding a passkey is a security change, so first confirm it is you."),
 		form,
 	}
@@ -179,19 +183,59 @@ func (s *addPasskeyScreen) setInputs(on bool) {
 }
 
 // showMethods is the step after verification. It offers the binding
-// methods this build has; it has none yet, and says so plainly.
+// methods this build has: a security key when a key provider is
+// configured; with none, it says so plainly.
 func (s *addPasskeyScreen) showMethods(g *account.Grant) {
 	s.grant = g
-	done := widget.NewButtonWithIcon("Back to passkeys", theme.NavigateBackIcon(), s.leave)
-	done.Importance = widget.HighImportance
+	verified := container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.ConfirmIcon())), nil,
+		paragraph("Your identity is verified. You can add a passkey until "+g.ExpiresAt.Local().Format("15:04")+"."))
+	if s.app.keys == nil {
+		done := widget.NewButtonWithIcon("Back to passkeys", theme.NavigateBackIcon(), s.leave)
+		done.Importance = widget.HighImportance
+		s.setStep(page(
+			headingText("Add a passkey"),
+			heading("Step 2 of 2: choose how to add it"),
+			verified,
+			paragraph("No way to add a passkey is available in this version of Passkey Desk yet: security keys, phones and this computer come in later versions. Nothing has been changed on your account."),
+			done,
+		), done)
+		return
+	}
+	key := widget.NewButtonWithIcon("Security key", component.SecurityKeyIcon(), s.addSecurityKey)
+	key.Importance = widget.HighImportance
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), s.leave)
 	s.setStep(page(
 		headingText("Add a passkey"),
-		heading("Step 2 of 2: choose how to add it"),
-		container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.ConfirmIcon())), nil,
-			paragraph("Your identity is verified. You can add a passkey until "+g.ExpiresAt.Local().Format("15:04")+".")),
-		paragraph("No way to add a passkey is available in this version of Passkey Desk yet: security keys, phones and this computer come in later versions. Nothing has been changed on your account."),
-		done,
-	), done)
+		heading("Step 2 of 3: choose how to add it"),
+		verified,
+		key,
+		paragraph("A USB security key you plug into this computer, protected by its PIN."),
+		cancel,
+	), key)
+}
+
+// addSecurityKey starts the security-key method.
+func (s *addPasskeyScreen) addSecurityKey() {
+	s.keys = newKeyFlow(s, s.grant.Token)
+	s.keys.start()
+}
+
+// close ends what the wizard has under way; the shell calls it when the
+// wizard leaves the window.
+func (s *addPasskeyScreen) close() {
+	if s.keys != nil {
+		s.keys.end()
+		s.keys = nil
+	}
+}
+
+// stepCount is how many steps the wizard has: with a binding method, a
+// third to bind the passkey.
+func (s *addPasskeyScreen) stepCount() string {
+	if s.app.keys == nil {
+		return "2"
+	}
+	return "3"
 }
 
 // leave goes back to the passkeys list.

@@ -32,6 +32,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/fido"
+	"github.com/passkeydesk/passkeydesk/fido/client"
 )
 
 // callTimeout bounds one call to the account service or the keyring.
@@ -51,6 +53,12 @@ type Deps struct {
 	DataDir string
 	// Logger receives failure details; nil means slog.Default().
 	Logger *slog.Logger
+	// Keys finds security keys; nil means the add-passkey wizard offers
+	// no security-key method. Client must be set with it.
+	Keys fido.Provider
+	// Client is the WebAuthn client that drives a key for the account
+	// service's origin.
+	Client *client.Client
 }
 
 // App is Passkey Desk's window and the state of its session.
@@ -61,6 +69,8 @@ type App struct {
 	tokens  TokenStore
 	dataDir string
 	log     *slog.Logger
+	keys    fido.Provider  // nil: no security-key method
+	client  *client.Client // set with keys
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -99,6 +109,11 @@ func newApp(fa fyne.App, deps Deps, deliver func(func())) *App {
 		tokens:  deps.Tokens,
 		dataDir: deps.DataDir,
 		log:     deps.Logger,
+		keys:    deps.Keys,
+		client:  deps.Client,
+	}
+	if a.client == nil {
+		a.keys = nil
 	}
 	if a.log == nil {
 		a.log = slog.Default()
@@ -123,9 +138,16 @@ func (a *App) Show() { a.win.Show() }
 // UI goroutine. Results travel in variables the two closures share: work
 // writes them, done reads them after work has returned.
 func (a *App) run(work func(ctx context.Context) error, done func(err error)) {
+	a.runIn(a.ctx, callTimeout, work, done)
+}
+
+// runIn is run under ctx (which must descend from the app's context) with
+// its own limit: key work waits for a person, so it gets longer than
+// callTimeout and a context its Cancel button ends.
+func (a *App) runIn(ctx context.Context, limit time.Duration, work func(ctx context.Context) error, done func(err error)) {
 	a.inflight.Add(1)
 	go func() {
-		ctx, cancel := context.WithTimeout(a.ctx, callTimeout)
+		ctx, cancel := context.WithTimeout(ctx, limit)
 		err := work(ctx)
 		cancel()
 		a.deliver(func() {

@@ -3,11 +3,13 @@ package ui
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/fido"
 )
 
 // message is an error put into words for the user: a short title, one
@@ -23,14 +25,20 @@ type message struct {
 
 // describe is the one place where an error becomes words. It reads the
 // account service's sentinels and typed errors (see account/errors.go) and
-// the app's own; whatever it does not know becomes a general message, and
+// the app's own, and the fido package's key errors (see fido/errors.go);
+// whatever it does not know becomes a general message, and
 // the caller logs the detail. It never repeats what the user typed.
 func describe(err error) message {
 	var (
-		locked *account.LockedError
-		input  *account.InputError
-		store  *tokenStoreError
+		locked  *account.LockedError
+		input   *account.InputError
+		store   *tokenStoreError
+		wrong   *fido.PINError
+		pinRule *pinRuleError
 	)
+	if m, ok := describeKey(err, &wrong, &pinRule); ok {
+		return m
+	}
 	switch {
 	case errors.As(err, &locked):
 		return message{
@@ -123,6 +131,118 @@ func describe(err error) message {
 		Next:     "Try again. If it keeps happening, the log on standard error has the details.",
 		internal: true,
 	}
+}
+
+// describeKey puts a security key's errors into words. The account is
+// never changed by them: a passkey is stored only when its name is saved,
+// so each says so or leads back to trying again.
+func describeKey(err error, wrong **fido.PINError, rule **pinRuleError) (message, bool) {
+	switch {
+	case errors.As(err, rule):
+		r := *rule
+		switch {
+		case r.Mismatch:
+			return message{
+				Title:    "The PINs differ",
+				Sentence: "The two PINs you typed are not the same.",
+				Next:     "Type the new PIN twice, exactly the same.",
+			}, true
+		case r.TooLong:
+			return message{
+				Title:    "PIN too long",
+				Sentence: "A security key takes a PIN of at most 63 bytes.",
+				Next:     "Choose a shorter PIN.",
+			}, true
+		}
+		return message{
+			Title:    "PIN too short",
+			Sentence: "This key needs a PIN of at least " + strconv.Itoa(r.MinLength) + " characters.",
+			Next:     "Choose a longer PIN.",
+		}, true
+	case errors.Is(err, fido.ErrPINPolicy):
+		return message{
+			Title:    "PIN not accepted",
+			Sentence: "The key refused this PIN under its rules (such as a minimum length).",
+			Next:     "Choose a longer PIN.",
+		}, true
+	case errors.As(err, wrong):
+		s := "The PIN is wrong."
+		if n := (*wrong).Retries; n >= 0 {
+			s = "The PIN is wrong. " + retriesWords(n) + " left before the key blocks its PIN."
+		}
+		return message{
+			Title:    "Wrong PIN",
+			Sentence: s,
+			Next:     "Type the key's PIN again.",
+		}, true
+	case errors.Is(err, fido.ErrPINBlocked):
+		return message{
+			Title:    "PIN blocked",
+			Sentence: "Too many wrong PINs have blocked this key's PIN, so it cannot add a passkey.",
+			Next:     "Only a reset of the key helps, and a reset erases every passkey on it; or use another key. Your account is unchanged.",
+		}, true
+	case errors.Is(err, fido.ErrPINAuthBlocked):
+		return message{
+			Title:    "Key locked until reinserted",
+			Sentence: "After three wrong PINs in a row the key stops taking PINs.",
+			Next:     "Remove and reinsert the key, then try again. Your account is unchanged.",
+		}, true
+	case errors.Is(err, fido.ErrCredentialExcluded):
+		return message{
+			Title:    "Key already added",
+			Sentence: "This security key already holds a passkey for your account.",
+			Next:     "It is in your passkeys list already; to add another passkey, use a different key.",
+		}, true
+	case errors.Is(err, fido.ErrKeyStoreFull):
+		return message{
+			Title:    "Key is full",
+			Sentence: "This security key has no room left for another passkey.",
+			Next:     "Use another key, or delete a passkey you no longer need from this one. Your account is unchanged.",
+		}, true
+	case errors.Is(err, fido.ErrTimeout):
+		return message{
+			Title:    "No touch in time",
+			Sentence: "The key was not touched before it stopped waiting.",
+			Next:     "Try again, and touch the key as soon as Passkey Desk says \"Touch your key\". Your account is unchanged.",
+		}, true
+	case errors.Is(err, fido.ErrDenied):
+		return message{
+			Title:    "Declined on the key",
+			Sentence: "The key declined the request.",
+			Next:     "Try again, and confirm on the key. Your account is unchanged.",
+		}, true
+	case errors.Is(err, fido.ErrKeyRemoved):
+		return message{
+			Title:    "Key removed",
+			Sentence: "The security key was pulled out before it finished.",
+			Next:     "Plug it back in and try again. Your account is unchanged.",
+		}, true
+	case errors.Is(err, fido.ErrNotFIDO2):
+		return message{
+			Title:    "Not a FIDO2 security key",
+			Sentence: "This device is an older U2F-only key or not a security key, so it cannot hold a passkey.",
+			Next:     "Use a FIDO2 security key.",
+		}, true
+	case errors.Is(err, fido.ErrCanceled):
+		return message{
+			Title:    "Cancelled",
+			Sentence: "The request to the security key was cancelled.",
+			Next:     "Nothing was added to your account. Start again when you are ready.",
+		}, true
+	case errors.Is(err, fido.ErrBusy):
+		return message{
+			Title:    "Key busy",
+			Sentence: "The key is busy with a request from another program.",
+			Next:     "Finish or cancel it there, then try again.",
+		}, true
+	case errors.Is(err, fido.ErrUnsupported), errors.Is(err, fido.ErrPINNotSet):
+		return message{
+			Title:    "Key cannot do this",
+			Sentence: "This key cannot keep a passkey protected by a PIN, which the account needs.",
+			Next:     "Use a FIDO2 key with a PIN.",
+		}, true
+	}
+	return message{}, false
 }
 
 // factorWords names a factor inside a sentence.

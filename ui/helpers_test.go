@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
+	"github.com/passkeydesk/passkeydesk/fido"
+	"github.com/passkeydesk/passkeydesk/fido/client"
 )
 
 // memTokens is a TokenStore in memory. It exists because the headless UI
@@ -97,6 +100,8 @@ type harness struct {
 	queue  chan func()
 	log    *syncBuffer
 	wrap   func(account.API) account.API
+	keys   fido.Provider
+	client *client.Client
 
 	// secrets are strings that must never reach the log.
 	secrets []string
@@ -109,6 +114,9 @@ type harnessOptions struct {
 	mailer account.Mailer
 	model  func([]byte) string
 	tokens *memTokens
+	// keys and client, when set, give the app the security-key method.
+	keys   fido.Provider
+	client *client.Client
 }
 
 func newHarness(t *testing.T, opts harnessOptions) *harness {
@@ -123,6 +131,8 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		queue:  make(chan func(), 64),
 		log:    &syncBuffer{},
 		wrap:   opts.wrap,
+		keys:   opts.keys,
+		client: opts.client,
 	}
 	if h.tokens == nil {
 		h.tokens = &memTokens{}
@@ -157,6 +167,8 @@ func (h *harness) start() {
 		Tokens:  h.tokens,
 		DataDir: "/home/user/.config/passkeydesk",
 		Logger:  slog.New(slog.NewTextHandler(h.log, nil)),
+		Keys:    h.keys,
+		Client:  h.client,
 	}, func(fn func()) { h.queue <- fn })
 	h.app.Window().Resize(fyne.NewSize(800, 600))
 	h.settle()
@@ -175,6 +187,38 @@ func (h *harness) settle() {
 			h.t.Fatal("background work did not finish within 30 s")
 		}
 	}
+}
+
+// waitFor runs the results of background work on the test goroutine,
+// also those not counted as in flight (such as key list updates), until
+// cond holds, then settles. It fails after timeout.
+func (h *harness) waitFor(what string, timeout time.Duration, cond func() bool) {
+	h.t.Helper()
+	deadline := time.After(timeout)
+	for !cond() {
+		select {
+		case fn := <-h.queue:
+			fn()
+		case <-time.After(5 * time.Millisecond):
+		case <-deadline:
+			h.t.Fatalf("%s did not happen within %v; the window shows:\n%s", what, timeout, h.text())
+		}
+	}
+	h.settle()
+}
+
+// waitText waits until each phrase is visible in the window.
+func (h *harness) waitText(timeout time.Duration, phrases ...string) {
+	h.t.Helper()
+	h.waitFor(fmt.Sprintf("showing %q", phrases), timeout, func() bool {
+		got := h.text()
+		for _, p := range phrases {
+			if !strings.Contains(got, p) {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // canvas is the window's canvas.

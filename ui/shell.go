@@ -88,6 +88,9 @@ func navShortcut(sec section) *desktop.CustomShortcut {
 // open shows a section.
 func (s *shell) open(sec section) {
 	s.current = sec
+	if s.wizard != nil {
+		s.wizard.close()
+	}
 	for k, b := range s.nav {
 		if k == sec {
 			b.Importance = widget.HighImportance
@@ -124,6 +127,9 @@ func (s *shell) open(sec section) {
 
 // close removes what the shell added to the window beyond its content.
 func (s *shell) close() {
+	if s.wizard != nil {
+		s.wizard.close()
+	}
 	for _, sc := range s.shortcuts {
 		s.app.win.Canvas().RemoveShortcut(sc)
 	}

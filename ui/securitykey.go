@@ -1,0 +1,412 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/assets"
+	"github.com/passkeydesk/passkeydesk/fido"
+)
+
+// Timing of the security-key method.
+const (
+	// keyWatchInterval is how often the key list is checked: a key
+	// plugged in or pulled out shows within a second.
+	keyWatchInterval = 250 * time.Millisecond
+	// keyOpenTimeout bounds opening a key and reading its info and PIN
+	// state.
+	keyOpenTimeout = 15 * time.Second
+	// keyCeremonyTimeout bounds one registration on a key, PIN entry and
+	// touch included; the relying party's own timeout (account.CeremonyLifetime)
+	// is shorter and ends the wait for a touch first.
+	keyCeremonyTimeout = account.CeremonyLifetime + time.Minute
+)
+
+// simulatedKeyLabel is how a simulated key is called wherever it appears.
+const simulatedKeyLabel = "Simulated security key"
+
+// keyFlow is the "Security key" method of the add-passkey wizard: choose a
+// plugged-in key (this file), set its first PIN if it has none
+// (keypin.go), enter its PIN and touch it while the account service's
+// registration options go through the WebAuthn client (keytouch.go), then
+// name the new passkey and save it (keyname.go).
+//
+// The key list is watched for the whole flow: a key pulled out during an
+// operation ends the operation at once with fido.ErrKeyRemoved. Every key
+// and service call runs off the UI goroutine through App.runIn; the
+// fields below are read and written on the UI goroutine only.
+type keyFlow struct {
+	app    *App
+	wizard *addPasskeyScreen
+	grant  string
+
+	ctx  context.Context // ends with the flow
+	stop context.CancelFunc
+
+	ended   bool
+	devices []fido.DeviceInfo // the keys plugged in, as last seen
+	watched bool              // devices holds a listing
+
+	list *keyListStep // the key list, while on display
+
+	chosen fido.DeviceInfo
+	dev    fido.Device             // the opened key, or nil
+	info   *fido.Info              // dev's getInfo
+	op     context.CancelCauseFunc // ends the key operation under way, or nil
+}
+
+func newKeyFlow(w *addPasskeyScreen, grant string) *keyFlow {
+	f := &keyFlow{app: w.app, wizard: w, grant: grant}
+	f.ctx, f.stop = context.WithCancel(w.app.ctx)
+	return f
+}
+
+// start lists the keys and shows the list, then keeps it current.
+func (f *keyFlow) start() {
+	f.showList()
+	var list []fido.DeviceInfo
+	f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
+		var err error
+		list, err = f.app.keys.Devices(ctx)
+		return err
+	}, func(err error) {
+		if f.ended {
+			return
+		}
+		if err != nil {
+			f.app.fail(f.list.fb, "listing security keys", err)
+		} else {
+			f.setDevices(list)
+		}
+		f.watch()
+	})
+}
+
+// watch follows plug and unplug until the flow ends. Its updates are not
+// counted as work in flight: they come whenever a key moves.
+func (f *keyFlow) watch() {
+	ch := f.app.keys.Watch(f.ctx, keyWatchInterval)
+	go func() {
+		for list := range ch {
+			f.app.deliver(func() {
+				if !f.ended {
+					f.setDevices(list)
+				}
+			})
+		}
+	}()
+}
+
+// setDevices takes a new key listing: the list step shows it, and an
+// operation on a key that is gone ends as fido.ErrKeyRemoved.
+func (f *keyFlow) setDevices(list []fido.DeviceInfo) {
+	f.devices, f.watched = list, true
+	if f.op != nil && !slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == f.chosen.Path }) {
+		f.op(fido.ErrKeyRemoved)
+	}
+	if f.list != nil {
+		f.list.update(list)
+	}
+}
+
+// end stops the flow: the watch, any operation, and the open key.
+func (f *keyFlow) end() {
+	if f.ended {
+		return
+	}
+	f.ended = true
+	f.stop()
+	f.closeKey()
+}
+
+// closeKey closes the opened key, if any, off the UI goroutine (Close
+// waits for a cancelled operation to end).
+func (f *keyFlow) closeKey() {
+	dev := f.dev
+	f.dev, f.info = nil, nil
+	if dev == nil {
+		return
+	}
+	f.app.run(func(context.Context) error { return dev.Close() }, func(err error) {
+		if err != nil {
+			f.app.log.Warn("closing a security key failed", "err", err)
+		}
+	})
+}
+
+// fail ends the attempt on the chosen key and shows why on the key list,
+// where the user can try again or leave. The account is unchanged: a
+// passkey is only stored by the name step's Save.
+func (f *keyFlow) fail(op string, err error) {
+	if errors.Is(err, account.ErrGrantRequired) || errors.Is(err, account.ErrVerificationExpired) {
+		f.end()
+		f.wizard.begin(err)
+		return
+	}
+	f.closeKey()
+	f.showList()
+	f.app.fail(f.list.fb, op, err)
+}
+
+// setStep shows one step of the flow.
+func (f *keyFlow) setStep(objs []fyne.CanvasObject, focus fyne.Focusable) {
+	head := []fyne.CanvasObject{headingText("Add a passkey"), heading("Step 3 of 3: add your security key")}
+	f.wizard.setStep(page(append(head, objs...)...), focus)
+}
+
+// leave ends the flow and goes back to the passkeys list.
+func (f *keyFlow) leave() {
+	f.end()
+	f.wizard.leave()
+}
+
+// keyListStep lists the security keys plugged in; with several the user
+// picks one.
+type keyListStep struct {
+	flow  *keyFlow
+	empty *widget.Label
+	radio *widget.RadioGroup
+	paths map[string]string // radio label → device path
+	auto  bool              // the choice was made because one key was plugged in
+	// updating is set while update changes the radio group, whose
+	// OnChanged must then not count as the user's choice.
+	updating bool
+	next     *widget.Button
+	cancel   *widget.Button
+	fb       *feedback
+}
+
+// showList shows the key list.
+func (f *keyFlow) showList() {
+	s := &keyListStep{flow: f, paths: map[string]string{}}
+	s.empty = paragraph("")
+	s.radio = widget.NewRadioGroup(nil, func(string) {
+		if !s.updating {
+			s.auto = false
+		}
+		s.updateButton()
+	})
+	s.next = widget.NewButtonWithIcon("Continue", theme.NavigateNextIcon(), s.choose)
+	s.next.Importance = widget.HighImportance
+	s.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	s.fb = newFeedback()
+	f.list = s
+	f.setStep([]fyne.CanvasObject{
+		paragraph("Plug your security key into this computer. This list follows keys as they are plugged in and pulled out."),
+		s.empty, s.radio,
+		container.NewHBox(s.next, s.cancel),
+		s.fb.object(),
+	}, s.cancel)
+	s.update(f.devices)
+	if !f.watched {
+		s.empty.SetText("Looking for security keys…")
+	}
+}
+
+// update shows list, keeping the choice while its key stays.
+func (s *keyListStep) update(list []fido.DeviceInfo) {
+	labels := keyLabels(list)
+	chosen := s.paths[s.radio.Selected]
+	s.paths = map[string]string{}
+	selected := ""
+	for i, d := range list {
+		s.paths[labels[i]] = d.Path
+		if d.Path == chosen {
+			selected = labels[i]
+		}
+	}
+	if s.auto && len(list) != 1 {
+		// Chosen only because it was alone: with several, the user picks.
+		selected, s.auto = "", false
+	}
+	if selected == "" && len(list) == 1 {
+		selected, s.auto = labels[0], true
+	}
+	s.updating = true
+	s.radio.Options = labels
+	s.radio.Selected = selected
+	s.radio.Refresh()
+	s.updating = false
+	switch len(list) {
+	case 0:
+		s.empty.SetText("No security key found. Plug one in.")
+		s.radio.Hide()
+	case 1:
+		s.empty.SetText("This key is plugged in:")
+		s.radio.Show()
+	default:
+		s.empty.SetText(strconv.Itoa(len(list)) + " keys are plugged in. Choose the one to add:")
+		s.radio.Show()
+	}
+	s.updateButton()
+}
+
+func (s *keyListStep) updateButton() {
+	if s.paths[s.radio.Selected] == "" {
+		s.next.Disable()
+	} else {
+		s.next.Enable()
+	}
+}
+
+func (s *keyListStep) choose() {
+	path := s.paths[s.radio.Selected]
+	if s.next.Disabled() || path == "" {
+		return
+	}
+	for _, d := range s.flow.devices {
+		if d.Path == path {
+			s.flow.open(d)
+			return
+		}
+	}
+}
+
+// keyLabel names a key in a list: a simulated key is always "Simulated
+// security key"; a USB key by its product string, else "Security key".
+func keyLabel(d fido.DeviceInfo) string {
+	switch {
+	case d.Simulated:
+		return simulatedKeyLabel
+	case d.Product != "":
+		return d.Product
+	}
+	return "Security key"
+}
+
+// keyLabels labels each key, numbering keys that would look the same.
+func keyLabels(list []fido.DeviceInfo) []string {
+	labels := make([]string, len(list))
+	count := map[string]int{}
+	for _, d := range list {
+		count[keyLabel(d)]++
+	}
+	seen := map[string]int{}
+	for i, d := range list {
+		l := keyLabel(d)
+		if count[l] > 1 {
+			seen[l]++
+			l += " (" + strconv.Itoa(seen[l]) + ")"
+		}
+		labels[i] = l
+	}
+	return labels
+}
+
+// modelName is the passkey name to suggest for a key: the model from the
+// AAGUID catalog, else the key's product string, else "Security key".
+func modelName(info *fido.Info, d fido.DeviceInfo) string {
+	if info != nil {
+		if m := assets.ModelName(info.AAGUID[:]); m != "" {
+			return m
+		}
+	}
+	if d.Simulated {
+		return simulatedKeyLabel
+	}
+	if d.Product != "" {
+		return d.Product
+	}
+	return "Security key"
+}
+
+// open opens the chosen key and reads what the next step depends on: a
+// key without a PIN gets one first.
+func (f *keyFlow) open(d fido.DeviceInfo) {
+	f.chosen = d
+	f.list = nil
+	f.closeKey()
+	fb := newFeedback()
+	fb.busy("Opening " + keyLabel(d) + "…")
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	f.setStep([]fyne.CanvasObject{fb.object(), cancel}, cancel)
+
+	var (
+		dev  fido.Device
+		info *fido.Info
+		pin  fido.PINState
+	)
+	f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
+		var err error
+		if dev, err = f.app.keys.Open(ctx, d.Path); err != nil {
+			return err
+		}
+		if info, err = dev.Info(ctx); err == nil {
+			pin, err = dev.PINState(ctx)
+		}
+		if err != nil {
+			dev.Close()
+			dev = nil
+		}
+		return err
+	}, func(err error) {
+		if f.ended {
+			if dev != nil {
+				go dev.Close()
+			}
+			return
+		}
+		if err != nil {
+			f.fail("opening a security key", err)
+			return
+		}
+		f.dev, f.info = dev, info
+		_, canPIN := info.Options["clientPin"]
+		switch {
+		case canPIN && !pin.Set:
+			f.showSetPIN()
+		case pin.Set && pin.Retries == 0:
+			f.fail("opening a security key", fido.ErrPINBlocked)
+		default:
+			f.register(nil)
+		}
+	})
+}
+
+// userWait marks a worker goroutine that waits for the person (to type a
+// PIN, to touch the key) rather than for work: while parked it is not
+// counted in App.inflight, so the tests' settle returns to let the test
+// play the person, as the real UI goroutine is free to.
+type userWait struct {
+	app    *App
+	mu     sync.Mutex
+	parked bool
+}
+
+func (w *userWait) park() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.parked {
+		w.parked = true
+		w.app.inflight.Add(-1)
+	}
+}
+
+func (w *userWait) resume() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.parked {
+		w.parked = false
+		w.app.inflight.Add(1)
+	}
+}
+
+// show runs fn on the UI goroutine, counted as work in flight until it
+// has run.
+func (w *userWait) show(fn func()) {
+	w.app.inflight.Add(1)
+	w.app.deliver(func() {
+		defer w.app.inflight.Add(-1)
+		fn()
+	})
+}
