@@ -4,14 +4,21 @@
 //
 // Usage:
 //
-//	passkeydesk [--data-dir DIR] [--smtp-host HOST --smtp-port N --smtp-user USER --smtp-from ADDR]
+//	passkeydesk [--data-dir DIR] [--simulated-key] [--smtp-host HOST --smtp-port N --smtp-user USER --smtp-from ADDR]
 //
 // Every flag has an environment variable that sets its default:
-// PASSKEYDESK_DATA_DIR, PASSKEYDESK_SMTP_HOST, PASSKEYDESK_SMTP_PORT,
-// PASSKEYDESK_SMTP_USER and PASSKEYDESK_SMTP_FROM. The SMTP password is
+// PASSKEYDESK_DATA_DIR, PASSKEYDESK_SIMULATED_KEY (1 to turn it on),
+// PASSKEYDESK_SMTP_HOST, PASSKEYDESK_SMTP_PORT, PASSKEYDESK_SMTP_USER and
+// PASSKEYDESK_SMTP_FROM. The SMTP password is
 // read only from PASSKEYDESK_SMTP_PASSWORD, never from a flag, so it does
 // not show in the process list. Without an SMTP host, email codes are not
 // configured and identity checks do not ask for one.
+//
+// Security keys are found and driven through libfido2. --simulated-key
+// plugs in a simulated security key (fido/softkey, through libfido2's I/O
+// hook), listed as "Simulated security key", whose state (PIN,
+// passkeys) lives in simulated-key.json in the data folder: a way to try
+// every security-key flow without owning a key.
 //
 // PASSKEYDESK_TEST_EXIT_AFTER (a Go duration such as "3s") quits the app
 // after that long; the real-window tests and benchmarks use it.
@@ -34,6 +41,8 @@ import (
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/sqlstore"
 	"github.com/passkeydesk/passkeydesk/assets"
+	"github.com/passkeydesk/passkeydesk/fido/client"
+	"github.com/passkeydesk/passkeydesk/fido/libfido2"
 	"github.com/passkeydesk/passkeydesk/ui"
 )
 
@@ -53,6 +62,7 @@ func run(log *slog.Logger) error {
 	smtpHost := flag.String("smtp-host", env("PASSKEYDESK_SMTP_HOST", ""), "SMTP server for email codes; empty means email codes are off (env PASSKEYDESK_SMTP_HOST)")
 	smtpPort := flag.Int("smtp-port", envInt("PASSKEYDESK_SMTP_PORT", 587), "SMTP port (env PASSKEYDESK_SMTP_PORT)")
 	smtpUser := flag.String("smtp-user", env("PASSKEYDESK_SMTP_USER", ""), "SMTP user name; the password comes from env PASSKEYDESK_SMTP_PASSWORD only (env PASSKEYDESK_SMTP_USER)")
+	simulated := flag.Bool("simulated-key", envBool("PASSKEYDESK_SIMULATED_KEY"), "plug in a simulated security key whose state lives in the data folder (env PASSKEYDESK_SIMULATED_KEY=1)")
 	smtpFrom := flag.String("smtp-from", env("PASSKEYDESK_SMTP_FROM", ""), "sender address of email codes (env PASSKEYDESK_SMTP_FROM)")
 	flag.Parse()
 
@@ -77,6 +87,7 @@ func run(log *slog.Logger) error {
 		RPName:    "Passkey Desk",
 		Origins:   []string{"http://localhost"},
 		SecretKey: key,
+		Model:     assets.ModelName,
 	}
 	if *smtpHost != "" {
 		cfg.Mailer = account.NewSMTPMailer(account.SMTPConfig{
@@ -91,7 +102,18 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("starting the account service: %w", err)
 	}
-	log.Info("starting", "data_dir", *dataDir, "email_codes", cfg.Mailer != nil)
+	webauthn, err := client.New(cfg.Origins[0])
+	if err != nil {
+		return err
+	}
+	if *simulated {
+		unplug, err := plugSimulatedKey(filepath.Join(*dataDir, "simulated-key.json"))
+		if err != nil {
+			return err
+		}
+		defer unplug()
+	}
+	log.Info("starting", "data_dir", *dataDir, "email_codes", cfg.Mailer != nil, "simulated_key", *simulated)
 
 	fa := app.NewWithID(appID)
 	fa.SetIcon(assets.Icon)
@@ -100,6 +122,8 @@ func run(log *slog.Logger) error {
 		Tokens:  ui.KeyringTokens{},
 		DataDir: *dataDir,
 		Logger:  log,
+		Keys:    libfido2.NewProvider(),
+		Client:  webauthn,
 	})
 	desk.Window().SetIcon(assets.Icon)
 	if d, err := time.ParseDuration(os.Getenv("PASSKEYDESK_TEST_EXIT_AFTER")); err == nil && d > 0 {
@@ -132,4 +156,9 @@ func envInt(name string, fallback int) int {
 		return n
 	}
 	return fallback
+}
+
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(os.Getenv(name))
+	return b
 }
