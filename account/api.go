@@ -57,6 +57,37 @@ type API interface {
 
 	// Activity returns the account's security events, newest first.
 	Activity(ctx context.Context, token string, limit int) ([]Event, error)
+
+	// BeginPhoneEnrollment starts a phone enrollment: a one-time link (for
+	// a QR code) and a match code, bound to the session and to an
+	// add-passkey grant, living EnrollmentLifetime.
+	BeginPhoneEnrollment(ctx context.Context, token, grant string) (*PhoneEnrollment, error)
+	// PhoneEnrollmentStatus returns where the session's enrollment id
+	// stands; ErrNotFound when it is not the account's.
+	PhoneEnrollmentStatus(ctx context.Context, token, id string) (*EnrollmentStatus, error)
+	// WatchPhoneEnrollment streams the enrollment's status: the current
+	// one at once, then each change; the channel closes after a final
+	// state or when ctx ends.
+	WatchPhoneEnrollment(ctx context.Context, token, id string) (<-chan EnrollmentStatus, error)
+	// CancelPhoneEnrollment ends the enrollment; the link stops working.
+	CancelPhoneEnrollment(ctx context.Context, token, id string) error
+
+	// The phone page's calls, authorised by the link's token (link) and
+	// by the key of the device that opened it first (device). Errors:
+	// ErrEnrollmentEnded (an *EnrollmentEndedError when the link is
+	// known), ErrEnrollmentInUse, ErrEnrollmentStep, ErrInvalidCode,
+	// ErrCredentialRejected, *InputError.
+
+	// OpenPhoneEnrollment claims the link for device and says what the
+	// page may show.
+	OpenPhoneEnrollment(ctx context.Context, link, device, userAgent string) (*PhonePage, error)
+	// ConfirmPhoneEnrollment checks the match code typed on the phone.
+	ConfirmPhoneEnrollment(ctx context.Context, link, device, code string) (*PhonePage, error)
+	// PhoneEnrollmentOptions returns creation options JSON for the phone
+	// once the code is confirmed.
+	PhoneEnrollmentOptions(ctx context.Context, link, device string) (json.RawMessage, error)
+	// FinishPhoneEnrollment verifies and binds the phone's credential.
+	FinishPhoneEnrollment(ctx context.Context, link, device string, credential json.RawMessage) (*Passkey, error)
 }
 
 // SignUpRequest carries what a new user types on the first-run screen.
@@ -224,4 +255,9 @@ const (
 	EventFactorLocked       EventType = "factor-locked"
 	EventPasskeyAdded       EventType = "passkey-added"
 	EventPasskeyRenamed     EventType = "passkey-renamed"
+
+	EventPhoneEnrollmentOpened    EventType = "phone-enrollment-opened"
+	EventPhoneEnrollmentConfirmed EventType = "phone-enrollment-confirmed"
+	EventPhoneEnrollmentCanceled  EventType = "phone-enrollment-canceled"
+	EventPhoneEnrollmentExpired   EventType = "phone-enrollment-expired"
 )

@@ -78,33 +78,41 @@ func (s *Service) BeginRegistration(ctx context.Context, token, grant string, ki
 		if _, err := s.useGrant(tx, rec.ID, grant, PurposeAddPasskey); err != nil {
 			return err
 		}
-		user, err := s.loadUser(tx, rec)
-		if err != nil {
-			return err
-		}
-		exclude := make([]protocol.CredentialDescriptor, len(user.passkeys))
-		for i := range user.passkeys {
-			c := credentialOf(&user.passkeys[i])
-			exclude[i] = c.Descriptor()
-		}
-		creation, session, err := s.rp.BeginRegistration(user,
-			webauthn.WithExclusions(exclude),
-			webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
-				ResidentKey:      protocol.ResidentKeyRequirementRequired,
-				UserVerification: protocol.VerificationRequired,
-			}),
-			webauthn.WithConveyancePreference(protocol.PreferDirectAttestation),
-			webauthn.WithExtensions(webauthn.WithExtensionCredProps()),
-		)
-		if err != nil {
-			return err
-		}
-		if out, err = json.Marshal(creation); err != nil {
-			return err
-		}
-		return s.putCeremony(tx, rec.ID, CeremonyRegistration, kind, session)
+		out, _, err = s.creationOptions(tx, rec, kind)
+		return err
 	})
 	return out, err
+}
+
+// creationOptions makes registration options for rec and stores their
+// ceremony; it returns the options JSON and the challenge.
+func (s *Service) creationOptions(tx Tx, rec *AccountRecord, kind Kind) (json.RawMessage, string, error) {
+	user, err := s.loadUser(tx, rec)
+	if err != nil {
+		return nil, "", err
+	}
+	exclude := make([]protocol.CredentialDescriptor, len(user.passkeys))
+	for i := range user.passkeys {
+		c := credentialOf(&user.passkeys[i])
+		exclude[i] = c.Descriptor()
+	}
+	creation, session, err := s.rp.BeginRegistration(user,
+		webauthn.WithExclusions(exclude),
+		webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
+			ResidentKey:      protocol.ResidentKeyRequirementRequired,
+			UserVerification: protocol.VerificationRequired,
+		}),
+		webauthn.WithConveyancePreference(protocol.PreferDirectAttestation),
+		webauthn.WithExtensions(webauthn.WithExtensionCredProps()),
+	)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := json.Marshal(creation)
+	if err != nil {
+		return nil, "", err
+	}
+	return out, session.Challenge, s.putCeremony(tx, rec.ID, CeremonyRegistration, kind, session)
 }
 
 // FinishRegistration implements API: WebAuthn §7.1 through go-webauthn,
@@ -136,44 +144,7 @@ func (s *Service) FinishRegistration(ctx context.Context, token, grant string, c
 			verr = err
 			return nil
 		}
-		var session webauthn.SessionData
-		if err := json.Unmarshal(c.Session, &session); err != nil {
-			return err
-		}
-		session.Expires = time.Time{} // the ceremony's own expiry, on the service clock, has been checked
-		// CreateCredential reads only the user's handle; the exclusion of
-		// existing passkeys is the authenticator's job, and a credential ID
-		// already stored is refused by InsertPasskey.
-		cred, err := s.rp.CreateCredential(&webauthnUser{rec: rec}, session, parsed)
-		if err != nil {
-			verr = rejected(err)
-			return nil
-		}
-		now := s.now().UTC()
-		pk = &Passkey{
-			ID:             passkeyID(cred.ID),
-			CredentialID:   cred.ID,
-			PublicKey:      cred.PublicKey,
-			AAGUID:         cred.Authenticator.AAGUID,
-			Model:          s.model(cred.Authenticator.AAGUID),
-			Kind:           c.Kind,
-			Name:           name,
-			BackupEligible: cred.Flags.BackupEligible,
-			BackedUp:       cred.Flags.BackupState,
-			SignCount:      cred.Authenticator.SignCount,
-			CreatedAt:      now,
-		}
-		for _, t := range cred.Transport {
-			pk.Transports = append(pk.Transports, string(t))
-		}
-		if pk.Name == "" {
-			pk.Name = defaultPasskeyName(pk)
-		}
-		if err := tx.InsertPasskey(rec.ID, pk); err != nil {
-			if errors.Is(err, ErrCredentialRejected) {
-				verr, pk = err, nil
-				return nil
-			}
+		if pk, verr, err = s.bindCredential(tx, rec, c, parsed, func(p *Passkey) string { return name }); err != nil || verr != nil {
 			return err
 		}
 		if err := tx.DeleteGrant(g.Hash); err != nil {
@@ -188,6 +159,51 @@ func (s *Service) FinishRegistration(ctx context.Context, token, grant string, c
 		return nil, verr
 	}
 	return pk, nil
+}
+
+// bindCredential verifies a parsed registration response against its
+// ceremony c (WebAuthn §7.1, through go-webauthn) and stores the passkey.
+// name gives the passkey's name ("" for the default). A response that
+// does not verify, or a credential ID already registered, is returned as
+// verr with err nil: the caller commits, so the challenge stays used up.
+func (s *Service) bindCredential(tx Tx, rec *AccountRecord, c *CeremonyRecord, parsed *protocol.ParsedCredentialCreationData, name func(*Passkey) string) (pk *Passkey, verr, err error) {
+	var session webauthn.SessionData
+	if err := json.Unmarshal(c.Session, &session); err != nil {
+		return nil, nil, err
+	}
+	session.Expires = time.Time{} // the ceremony's own expiry, on the service clock, has been checked
+	// CreateCredential reads only the user's handle; the exclusion of
+	// existing passkeys is the authenticator's job, and a credential ID
+	// already stored is refused by InsertPasskey.
+	cred, err := s.rp.CreateCredential(&webauthnUser{rec: rec}, session, parsed)
+	if err != nil {
+		return nil, rejected(err), nil
+	}
+	pk = &Passkey{
+		ID:             passkeyID(cred.ID),
+		CredentialID:   cred.ID,
+		PublicKey:      cred.PublicKey,
+		AAGUID:         cred.Authenticator.AAGUID,
+		Model:          s.model(cred.Authenticator.AAGUID),
+		Kind:           c.Kind,
+		BackupEligible: cred.Flags.BackupEligible,
+		BackedUp:       cred.Flags.BackupState,
+		SignCount:      cred.Authenticator.SignCount,
+		CreatedAt:      s.now().UTC(),
+	}
+	for _, t := range cred.Transport {
+		pk.Transports = append(pk.Transports, string(t))
+	}
+	if pk.Name = name(pk); pk.Name == "" {
+		pk.Name = defaultPasskeyName(pk)
+	}
+	if err := tx.InsertPasskey(rec.ID, pk); err != nil {
+		if errors.Is(err, ErrCredentialRejected) {
+			return nil, err, nil
+		}
+		return nil, nil, err
+	}
+	return pk, nil, nil
 }
 
 // BeginLogin implements API.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +50,11 @@ type Config struct {
 	// Model names an authenticator model from its AAGUID; nil or "" means
 	// unknown.
 	Model func(aaguid []byte) string
+	// PublicURL is the base of phone enrollment links
+	// (PublicURL + "/enroll#" + token), the origin of the phone page; ""
+	// means Origins[0]. It must be one of Origins, since the phone's
+	// browser puts it into clientDataJSON.
+	PublicURL string
 }
 
 // Service is the account service: the relying party and everything around
@@ -62,6 +68,10 @@ type Service struct {
 	pw     PasswordParams
 	model  func([]byte) string
 	rpName string
+	// publicURL is the base of phone enrollment links.
+	publicURL string
+	// watchers are the live watches of phone enrollments.
+	watchers notifier
 	// dummyPwd is a hash checked for unknown emails, so they take as long
 	// as known ones. It is made on first need: argon2id at production cost
 	// takes tens of milliseconds and MiBs, which start-up should not pay.
@@ -116,6 +126,13 @@ func New(cfg Config, store Store) (*Service, error) {
 	}
 	if s.model == nil {
 		s.model = func([]byte) string { return "" }
+	}
+	s.publicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	if s.publicURL == "" && len(cfg.Origins) > 0 {
+		s.publicURL = cfg.Origins[0]
+	}
+	if s.publicURL != "" && !slices.Contains(cfg.Origins, s.publicURL) {
+		return nil, fmt.Errorf("account: PublicURL %s is not one of Origins", s.publicURL)
 	}
 	return s, nil
 }

@@ -60,8 +60,14 @@ type Tx interface {
 	AppendEvent(accountID string, e *Event) error
 	Events(accountID string, limit int) ([]Event, error)
 
+	InsertPhoneEnrollment(e *PhoneEnrollmentRecord) error
+	UpdatePhoneEnrollment(e *PhoneEnrollmentRecord) error
+	PhoneEnrollmentByID(id string) (*PhoneEnrollmentRecord, error)
+	PhoneEnrollmentByTokenHash(hash []byte) (*PhoneEnrollmentRecord, error)
+
 	// DeleteExpired removes sessions, verifications, grants and ceremonies
-	// that expired before now.
+	// that expired before now, and phone enrollments that expired more
+	// than a day before now.
 	DeleteExpired(now time.Time) error
 }
 
@@ -133,3 +139,28 @@ const (
 	CeremonyRegistration CeremonyType = "registration"
 	CeremonyLogin        CeremonyType = "login"
 )
+
+// PhoneEnrollmentRecord is a phone enrollment session as stored: the
+// link's token, the match code and the phone's device key only as hashes.
+type PhoneEnrollmentRecord struct {
+	ID          string
+	TokenHash   []byte
+	AccountID   string
+	SessionHash []byte // the desktop session it is bound to
+	GrantHash   []byte // the add-passkey grant it is bound to
+	CodeHash    []byte // SHA-256 of ID ‖ 0 ‖ match code
+	State       EnrollmentState
+	// Reason says why an enrollment ended when State is canceled.
+	Reason string
+	// Failures counts wrong match codes and rejected results.
+	Failures int
+	// DeviceHash is the hash of the device key of the phone that opened
+	// the link first; nil until opened.
+	DeviceHash []byte
+	UserAgent  string
+	// Challenge is that of the creation options last issued, "" before.
+	Challenge string
+	PasskeyID string // set when done
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}

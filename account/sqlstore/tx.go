@@ -95,6 +95,9 @@ func fromNanos(n int64) time.Time {
 
 const accountCols = `id, email, display_name, role, password_hash, totp_secret, user_handle, active, created_at`
 
+const enrollmentCols = `id, token_hash, account_id, session_hash, grant_hash, code_hash, state, reason, failures, device_hash,
+	user_agent, challenge, passkey_id, created_at, expires_at`
+
 const passkeyCols = `id, credential_id, public_key, aaguid, model, kind, name, transports, backup_eligible, backed_up,
 	sign_count, clone_warning, created_at, last_used_at, last_used_for`
 
@@ -126,10 +129,16 @@ var (
 	qSelectEvents          = q(`SELECT id, at, type, detail, source FROM events WHERE account_id = ? ORDER BY id DESC LIMIT ?`)
 	qSessionAccount        = q(`SELECT s.account_id, s.created_at, s.expires_at, ` + prefixed("a.", accountCols) + `
 		FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.hash = ?`)
-	qAccountByID         = q(`SELECT ` + accountCols + ` FROM accounts WHERE id = ?`)
-	qAccountByEmail      = q(`SELECT ` + accountCols + ` FROM accounts WHERE email = ?`)
-	qAccountByUserHandle = q(`SELECT ` + accountCols + ` FROM accounts WHERE user_handle = ?`)
-	qDeleteExpired       = []string{
+	qAccountByID           = q(`SELECT ` + accountCols + ` FROM accounts WHERE id = ?`)
+	qAccountByEmail        = q(`SELECT ` + accountCols + ` FROM accounts WHERE email = ?`)
+	qAccountByUserHandle   = q(`SELECT ` + accountCols + ` FROM accounts WHERE user_handle = ?`)
+	qInsertPhoneEnrollment = q(`INSERT INTO phone_enrollments (` + enrollmentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qUpdatePhoneEnrollment = q(`UPDATE phone_enrollments SET state = ?, reason = ?, failures = ?, device_hash = ?, user_agent = ?,
+		challenge = ?, passkey_id = ? WHERE id = ?`)
+	qPhoneEnrollmentByID        = q(`SELECT ` + enrollmentCols + ` FROM phone_enrollments WHERE id = ?`)
+	qPhoneEnrollmentByTokenHash = q(`SELECT ` + enrollmentCols + ` FROM phone_enrollments WHERE token_hash = ?`)
+	qDeleteOldEnrollments       = q(`DELETE FROM phone_enrollments WHERE expires_at <= ?`)
+	qDeleteExpired              = []string{
 		q(`DELETE FROM sessions WHERE expires_at <= ?`),
 		q(`DELETE FROM verifications WHERE expires_at <= ?`),
 		q(`DELETE FROM grants WHERE expires_at <= ?`),
@@ -322,7 +331,39 @@ func (t *txn) DeleteExpired(now time.Time) error {
 			return err
 		}
 	}
-	return nil
+	return t.exec(qDeleteOldEnrollments, nanos(now.Add(-24*time.Hour)))
+}
+
+// --- phone enrollments -------------------------------------------------------------
+
+func (t *txn) InsertPhoneEnrollment(e *account.PhoneEnrollmentRecord) error {
+	return t.exec(qInsertPhoneEnrollment, e.ID, e.TokenHash, e.AccountID, e.SessionHash, e.GrantHash, e.CodeHash,
+		string(e.State), e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID, nanos(e.CreatedAt), nanos(e.ExpiresAt))
+}
+
+func (t *txn) UpdatePhoneEnrollment(e *account.PhoneEnrollmentRecord) error {
+	return t.exec(qUpdatePhoneEnrollment, string(e.State), e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID, e.ID)
+}
+
+func (t *txn) PhoneEnrollmentByID(id string) (*account.PhoneEnrollmentRecord, error) {
+	return scanEnrollment(t.queryRow(qPhoneEnrollmentByID, id))
+}
+
+func (t *txn) PhoneEnrollmentByTokenHash(hash []byte) (*account.PhoneEnrollmentRecord, error) {
+	return scanEnrollment(t.queryRow(qPhoneEnrollmentByTokenHash, hash))
+}
+
+func scanEnrollment(row scanner) (*account.PhoneEnrollmentRecord, error) {
+	var e account.PhoneEnrollmentRecord
+	var state string
+	var created, expires int64
+	err := row.Scan(&e.ID, &e.TokenHash, &e.AccountID, &e.SessionHash, &e.GrantHash, &e.CodeHash, &state, &e.Reason, &e.Failures,
+		&e.DeviceHash, &e.UserAgent, &e.Challenge, &e.PasskeyID, &created, &expires)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	e.State, e.CreatedAt, e.ExpiresAt = account.EnrollmentState(state), fromNanos(created), fromNanos(expires)
+	return &e, nil
 }
 
 // --- passkeys --------------------------------------------------------------------

@@ -1,0 +1,649 @@
+package account
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-webauthn/webauthn/protocol"
+)
+
+// EnrollmentLifetime is how long a phone enrollment link lives.
+const EnrollmentLifetime = 5 * time.Minute
+
+// EnrollmentState is where a phone enrollment stands. It only moves
+// forward: waiting → opened → code-confirmed → passkey-created → done, or
+// to expired or canceled from any state before done.
+type EnrollmentState string
+
+// The enrollment states.
+const (
+	EnrollmentWaiting        EnrollmentState = "waiting"         // the link is shown, no phone has opened it
+	EnrollmentOpened         EnrollmentState = "opened"          // a phone opened the link
+	EnrollmentCodeConfirmed  EnrollmentState = "code-confirmed"  // the phone's user typed the match code
+	EnrollmentPasskeyCreated EnrollmentState = "passkey-created" // the phone sent a new credential; it is being checked
+	EnrollmentDone           EnrollmentState = "done"            // the passkey is bound
+	EnrollmentExpired        EnrollmentState = "expired"
+	EnrollmentCanceled       EnrollmentState = "canceled"
+)
+
+// Ended reports whether the state is final.
+func (st EnrollmentState) Ended() bool {
+	return st == EnrollmentDone || st == EnrollmentExpired || st == EnrollmentCanceled
+}
+
+// rank orders the states; a watch never goes back.
+func (st EnrollmentState) rank() int {
+	switch st {
+	case EnrollmentWaiting:
+		return 0
+	case EnrollmentOpened:
+		return 1
+	case EnrollmentCodeConfirmed:
+		return 2
+	case EnrollmentPasskeyCreated:
+		return 3
+	}
+	return 4
+}
+
+// Errors of the phone enrollment page's calls.
+var (
+	// ErrEnrollmentEnded: the link is unknown, used, expired or canceled.
+	// An *EnrollmentEndedError says which, when the link is known.
+	ErrEnrollmentEnded = errors.New("this enrollment link has expired or was already used")
+	// ErrEnrollmentInUse: another device opened the link first.
+	ErrEnrollmentInUse = errors.New("this enrollment link is open on another device")
+	// ErrEnrollmentStep: the call does not fit the enrollment's state (the
+	// options before the match code is confirmed, say).
+	ErrEnrollmentStep = errors.New("this step of the enrollment is not open now")
+)
+
+// EnrollmentEndedError says how an enrollment ended. It matches
+// ErrEnrollmentEnded under errors.Is.
+type EnrollmentEndedError struct {
+	State  EnrollmentState
+	Reason string
+}
+
+func (e *EnrollmentEndedError) Error() string {
+	switch e.State {
+	case EnrollmentDone:
+		return "this enrollment link was already used"
+	case EnrollmentExpired:
+		return "this enrollment link has expired"
+	}
+	if e.Reason != "" {
+		return "the enrollment was canceled: " + e.Reason
+	}
+	return "the enrollment was canceled"
+}
+
+// Is makes errors.Is(err, ErrEnrollmentEnded) hold.
+func (e *EnrollmentEndedError) Is(target error) bool { return target == ErrEnrollmentEnded }
+
+// Why an enrollment was canceled.
+const (
+	reasonDesktop    = "canceled on the desktop"
+	reasonSignedOut  = "signed out on the desktop"
+	reasonGrant      = "the identity verification is no longer valid"
+	reasonTooMany    = "too many wrong codes"
+	reasonRejected   = "the passkey was rejected"
+	phonePageSource  = "phone page"
+	desktopAppSource = "app"
+)
+
+// PhoneEnrollment is a started phone enrollment, for the desktop to show.
+type PhoneEnrollment struct {
+	ID string
+	// URL is the one-time link for the phone (show it as a QR code). Its
+	// token is in the fragment, so it reaches neither server logs nor
+	// Referer headers. It is secret until used.
+	URL string
+	// MatchCode (6 digits) is shown on the desktop and typed on the phone.
+	MatchCode string
+	ExpiresAt time.Time
+}
+
+// EnrollmentStatus is what the desktop sees of an enrollment.
+type EnrollmentStatus struct {
+	ID        string
+	State     EnrollmentState
+	Reason    string // why it was canceled, or ""
+	ExpiresAt time.Time
+	// Passkey is the bound passkey when State is done.
+	Passkey *Passkey
+}
+
+// PhonePage is what the enrollment page may show: nothing of the account
+// beyond a masked email.
+type PhonePage struct {
+	Email     string // masked: "a•••@example.com"
+	State     EnrollmentState
+	ExpiresAt time.Time
+}
+
+// BeginPhoneEnrollment implements API. It needs the desktop session and an
+// add-passkey grant; the enrollment is bound to both, and lives
+// EnrollmentLifetime or until the grant expires, whichever comes first.
+func (s *Service) BeginPhoneEnrollment(ctx context.Context, token, grant string) (*PhoneEnrollment, error) {
+	link := randomBytes16()
+	code := randomDigits(6)
+	now := s.now().UTC()
+	e := &PhoneEnrollmentRecord{
+		ID:          randomID(),
+		TokenHash:   hashToken(link),
+		SessionHash: hashToken(token),
+		GrantHash:   hashToken(grant),
+		State:       EnrollmentWaiting,
+		CreatedAt:   now,
+		ExpiresAt:   now.Add(EnrollmentLifetime),
+	}
+	e.CodeHash = matchCodeHash(e.ID, code)
+	err := s.store.Update(ctx, func(tx Tx) error {
+		rec, err := s.authenticate(tx, token)
+		if err != nil {
+			return err
+		}
+		g, err := s.useGrant(tx, rec.ID, grant, PurposeAddPasskey)
+		if err != nil {
+			return err
+		}
+		if g.ExpiresAt.Before(e.ExpiresAt) {
+			e.ExpiresAt = g.ExpiresAt
+		}
+		e.AccountID = rec.ID
+		if err := tx.DeleteExpired(now); err != nil {
+			return err
+		}
+		return tx.InsertPhoneEnrollment(e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &PhoneEnrollment{ID: e.ID, URL: s.publicURL + "/enroll#" + link, MatchCode: code, ExpiresAt: e.ExpiresAt}, nil
+}
+
+// PhoneEnrollmentStatus implements API.
+func (s *Service) PhoneEnrollmentStatus(ctx context.Context, token, id string) (*EnrollmentStatus, error) {
+	var st *EnrollmentStatus
+	err := s.desktopUpdate(ctx, token, id, func(tx Tx, e *PhoneEnrollmentRecord) error {
+		var err error
+		st, err = s.statusOf(tx, e)
+		return err
+	})
+	return st, err
+}
+
+// CancelPhoneEnrollment implements API. Canceling an enrollment that has
+// ended is not an error.
+func (s *Service) CancelPhoneEnrollment(ctx context.Context, token, id string) error {
+	return s.desktopUpdate(ctx, token, id, func(tx Tx, e *PhoneEnrollmentRecord) error {
+		if e.State.Ended() {
+			return nil
+		}
+		return s.endEnrollment(tx, e, EnrollmentCanceled, reasonDesktop, desktopAppSource)
+	})
+}
+
+// WatchPhoneEnrollment implements API. The channel gets the current status
+// at once, then every change, and is closed after a final state or when
+// ctx ends. A reader that falls behind loses no state: changes queue.
+func (s *Service) WatchPhoneEnrollment(ctx context.Context, token, id string) (<-chan EnrollmentStatus, error) {
+	sub := s.watchers.subscribe(id)
+	first, err := s.PhoneEnrollmentStatus(ctx, token, id)
+	if err != nil {
+		s.watchers.unsubscribe(id, sub)
+		return nil, err
+	}
+	out := make(chan EnrollmentStatus, 1)
+	go func() {
+		defer close(out)
+		defer s.watchers.unsubscribe(id, sub)
+		send := func(st EnrollmentStatus) bool {
+			select {
+			case out <- st:
+				return !st.State.Ended()
+			case <-ctx.Done():
+				return false
+			}
+		}
+		if !send(*first) {
+			return
+		}
+		last := first.State
+		// The expiry timer runs on the wall clock; the service's clock
+		// decides (expireDue), so a test clock can hold an enrollment open.
+		timer := time.NewTimer(max(first.ExpiresAt.Sub(s.now()), 0) + 10*time.Millisecond)
+		defer timer.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-sub.wake:
+				for _, st := range sub.take() {
+					if st.State.rank() <= last.rank() {
+						continue
+					}
+					last = st.State
+					if !send(st) {
+						return
+					}
+				}
+			case <-timer.C:
+				if err := s.expireDue(ctx, id); err != nil && ctx.Err() != nil {
+					return
+				}
+				timer.Reset(time.Second)
+			}
+		}
+	}()
+	return out, nil
+}
+
+// OpenPhoneEnrollment implements API: the page's first call. device is a
+// random key the page keeps for the life of the enrollment; the first
+// device to open the link holds it, and any other gets
+// ErrEnrollmentInUse. Opening again from the same device (a reload) is
+// allowed and changes nothing.
+func (s *Service) OpenPhoneEnrollment(ctx context.Context, link, device, userAgent string) (*PhonePage, error) {
+	if err := checkDevice(device); err != nil {
+		return nil, err
+	}
+	if utf8.RuneCountInString(userAgent) > 512 || !utf8.ValidString(userAgent) {
+		userAgent = truncate(strings.ToValidUTF8(userAgent, ""), 512)
+	}
+	var page *PhonePage
+	err := s.pageUpdate(ctx, link, "", func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
+		dh := hashToken(device)
+		if e.DeviceHash != nil {
+			if subtle.ConstantTimeCompare(dh, e.DeviceHash) != 1 {
+				return ErrEnrollmentInUse, nil
+			}
+		} else {
+			e.DeviceHash, e.UserAgent = dh, userAgent
+			if err := s.moveEnrollment(tx, e, EnrollmentOpened, EventPhoneEnrollmentOpened, deviceOf(userAgent)); err != nil {
+				return nil, err
+			}
+		}
+		page = &PhonePage{Email: maskEmail(rec.Email), State: e.State, ExpiresAt: e.ExpiresAt}
+		return nil, nil
+	})
+	return page, err
+}
+
+// ConfirmPhoneEnrollment implements API: the phone's user typed the match
+// code shown on the desktop. A wrong code gives ErrInvalidCode; the
+// MaxFailures-th wrong one cancels the enrollment.
+func (s *Service) ConfirmPhoneEnrollment(ctx context.Context, link, device, code string) (*PhonePage, error) {
+	code = strings.TrimSpace(code)
+	var page *PhonePage
+	err := s.pageUpdate(ctx, link, device, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
+		switch e.State {
+		case EnrollmentOpened:
+		case EnrollmentCodeConfirmed:
+			page = &PhonePage{Email: maskEmail(rec.Email), State: e.State, ExpiresAt: e.ExpiresAt}
+			return nil, nil
+		default:
+			return ErrEnrollmentStep, nil
+		}
+		if subtle.ConstantTimeCompare(matchCodeHash(e.ID, code), e.CodeHash) != 1 {
+			e.Failures++
+			if err := tx.AppendEvent(e.AccountID, s.phoneEvent(EventVerificationFailed, "phone enrollment: wrong match code")); err != nil {
+				return nil, err
+			}
+			if e.Failures >= MaxFailures {
+				if err := s.endEnrollment(tx, e, EnrollmentCanceled, reasonTooMany, phonePageSource); err != nil {
+					return nil, err
+				}
+				return &EnrollmentEndedError{State: EnrollmentCanceled, Reason: reasonTooMany}, nil
+			}
+			return ErrInvalidCode, tx.UpdatePhoneEnrollment(e)
+		}
+		if err := s.moveEnrollment(tx, e, EnrollmentCodeConfirmed, EventPhoneEnrollmentConfirmed, ""); err != nil {
+			return nil, err
+		}
+		page = &PhonePage{Email: maskEmail(rec.Email), State: e.State, ExpiresAt: e.ExpiresAt}
+		return nil, nil
+	})
+	return page, err
+}
+
+// PhoneEnrollmentOptions implements API: creation options JSON (as
+// BeginRegistration's) for a phone passkey, only once the match code is
+// confirmed. Asking again replaces the challenge.
+func (s *Service) PhoneEnrollmentOptions(ctx context.Context, link, device string) (json.RawMessage, error) {
+	var out json.RawMessage
+	err := s.pageUpdate(ctx, link, device, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
+		if e.State != EnrollmentCodeConfirmed {
+			return ErrEnrollmentStep, nil
+		}
+		var err error
+		out, e.Challenge, err = s.creationOptions(tx, rec, KindPhone)
+		if err != nil {
+			return nil, err
+		}
+		return nil, tx.UpdatePhoneEnrollment(e)
+	})
+	return out, err
+}
+
+// FinishPhoneEnrollment implements API: the page posts the credential
+// navigator.credentials.create returned. It must answer the challenge of
+// this enrollment's options. On success the passkey is bound with a name
+// from its model and the phone's platform ("iPhone — iCloud Keychain"),
+// the grant is used up and the enrollment is done; a credential that does
+// not verify ends the enrollment.
+func (s *Service) FinishPhoneEnrollment(ctx context.Context, link, device string, credential json.RawMessage) (*Passkey, error) {
+	parsed, perr := protocol.ParseCredentialCreationResponseBytes(credential)
+	challenge := ""
+	if perr == nil {
+		challenge = parsed.Response.CollectedClientData.Challenge
+	}
+	// First change: the result arrived. Only one result is ever checked.
+	err := s.pageUpdate(ctx, link, device, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
+		if e.State != EnrollmentCodeConfirmed || e.Challenge == "" {
+			return ErrEnrollmentStep, nil
+		}
+		if perr != nil || challenge != e.Challenge {
+			detail := perr
+			if detail == nil {
+				detail = errors.New("the challenge is not this enrollment's")
+			}
+			if _, err := tx.TakeCeremony(e.Challenge); err != nil && !errors.Is(err, ErrNotFound) {
+				return nil, err
+			}
+			return rejected(detail), s.endEnrollment(tx, e, EnrollmentCanceled, reasonRejected, phonePageSource)
+		}
+		return nil, s.moveEnrollment(tx, e, EnrollmentPasskeyCreated, "", "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Second change: verify and bind, or end.
+	var pk *Passkey
+	err = s.pageUpdate(ctx, link, device, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
+		if e.State != EnrollmentPasskeyCreated {
+			return ErrEnrollmentStep, nil
+		}
+		c, verr := s.takeCeremony(tx, e.Challenge, CeremonyRegistration, rec.ID)
+		if verr == nil {
+			var err error
+			pk, verr, err = s.bindCredential(tx, rec, c, parsed, func(p *Passkey) string {
+				return phonePasskeyName(p.Model, e.UserAgent)
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		if verr != nil {
+			return verr, s.endEnrollment(tx, e, EnrollmentCanceled, reasonRejected, phonePageSource)
+		}
+		if err := tx.DeleteGrant(e.GrantHash); err != nil {
+			return nil, err
+		}
+		if err := tx.AppendEvent(rec.ID, s.phoneEvent(EventPasskeyAdded, pk.Kind.Label()+": "+pk.Name)); err != nil {
+			return nil, err
+		}
+		e.PasskeyID = pk.ID
+		e.State = EnrollmentDone
+		if err := tx.UpdatePhoneEnrollment(e); err != nil {
+			return nil, err
+		}
+		s.pending(tx, EnrollmentStatus{ID: e.ID, State: e.State, ExpiresAt: e.ExpiresAt, Passkey: pk})
+		return nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pk, nil
+}
+
+// --- the steps' common checks ---------------------------------------------------
+
+// desktopUpdate runs fn on the enrollment id of the session's account, in
+// one transaction, after ending it if its time is up.
+func (s *Service) desktopUpdate(ctx context.Context, token, id string, fn func(Tx, *PhoneEnrollmentRecord) error) error {
+	return s.update(ctx, func(tx Tx) error {
+		rec, err := s.authenticate(tx, token)
+		if err != nil {
+			return err
+		}
+		e, err := tx.PhoneEnrollmentByID(id)
+		if err == nil && e.AccountID != rec.ID {
+			err = ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if !e.State.Ended() && !s.now().Before(e.ExpiresAt) {
+			if err := s.endEnrollment(tx, e, EnrollmentExpired, "", desktopAppSource); err != nil {
+				return err
+			}
+		}
+		return fn(tx, e)
+	})
+}
+
+// pageUpdate runs fn, in one transaction, on the live enrollment of a
+// link for a page-side call. Before fn it ends the enrollment when its
+// time is up, the desktop session has ended, or the grant is no longer
+// valid, and (when device is not "") checks the device holds it. fn
+// returns the caller's error verr (committed, so counts and state
+// changes stay) and a storage failure err (rolled back).
+func (s *Service) pageUpdate(ctx context.Context, link, device string, fn func(Tx, *PhoneEnrollmentRecord, *AccountRecord) (verr, err error)) error {
+	if !validLink(link) {
+		return ErrEnrollmentEnded
+	}
+	var verr error
+	err := s.update(ctx, func(tx Tx) error {
+		e, err := tx.PhoneEnrollmentByTokenHash(hashToken(link))
+		if errors.Is(err, ErrNotFound) {
+			verr = ErrEnrollmentEnded
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if e.State.Ended() {
+			verr = &EnrollmentEndedError{State: e.State, Reason: e.Reason}
+			return nil
+		}
+		end := func(st EnrollmentState, reason string) error {
+			verr = &EnrollmentEndedError{State: st, Reason: reason}
+			return s.endEnrollment(tx, e, st, reason, phonePageSource)
+		}
+		now := s.now()
+		if !now.Before(e.ExpiresAt) {
+			return end(EnrollmentExpired, "")
+		}
+		sr, rec, err := tx.SessionAccount(e.SessionHash)
+		if errors.Is(err, ErrNotFound) || (err == nil && (!now.Before(sr.ExpiresAt) || !rec.Active)) {
+			return end(EnrollmentCanceled, reasonSignedOut)
+		}
+		if err != nil {
+			return err
+		}
+		g, err := tx.GrantByHash(e.GrantHash)
+		if errors.Is(err, ErrNotFound) || (err == nil && !now.Before(g.ExpiresAt)) {
+			return end(EnrollmentCanceled, reasonGrant)
+		}
+		if err != nil {
+			return err
+		}
+		if device != "" {
+			if e.DeviceHash == nil {
+				verr = ErrEnrollmentStep
+				return nil
+			}
+			if subtle.ConstantTimeCompare(hashToken(device), e.DeviceHash) != 1 {
+				verr = ErrEnrollmentInUse
+				return nil
+			}
+		}
+		verr, err = fn(tx, e, rec)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return verr
+}
+
+// expireDue ends enrollment id as expired when its time is up on the
+// service's clock.
+func (s *Service) expireDue(ctx context.Context, id string) error {
+	return s.update(ctx, func(tx Tx) error {
+		e, err := tx.PhoneEnrollmentByID(id)
+		if err != nil || e.State.Ended() || s.now().Before(e.ExpiresAt) {
+			return err
+		}
+		return s.endEnrollment(tx, e, EnrollmentExpired, "", phonePageSource)
+	})
+}
+
+// moveEnrollment stores e in state st, logs ev (unless "") and queues the
+// change for watchers.
+func (s *Service) moveEnrollment(tx Tx, e *PhoneEnrollmentRecord, st EnrollmentState, ev EventType, detail string) error {
+	e.State = st
+	if err := tx.UpdatePhoneEnrollment(e); err != nil {
+		return err
+	}
+	if ev != "" {
+		if err := tx.AppendEvent(e.AccountID, s.phoneEvent(ev, detail)); err != nil {
+			return err
+		}
+	}
+	s.pending(tx, EnrollmentStatus{ID: e.ID, State: st, ExpiresAt: e.ExpiresAt})
+	return nil
+}
+
+// endEnrollment ends e as expired or canceled, with its event.
+func (s *Service) endEnrollment(tx Tx, e *PhoneEnrollmentRecord, st EnrollmentState, reason, source string) error {
+	e.State, e.Reason = st, reason
+	if err := tx.UpdatePhoneEnrollment(e); err != nil {
+		return err
+	}
+	ev := &Event{At: s.now().UTC(), Type: EventPhoneEnrollmentExpired, Source: source}
+	if st == EnrollmentCanceled {
+		ev.Type, ev.Detail = EventPhoneEnrollmentCanceled, reason
+	}
+	if err := tx.AppendEvent(e.AccountID, ev); err != nil {
+		return err
+	}
+	s.pending(tx, EnrollmentStatus{ID: e.ID, State: st, Reason: reason, ExpiresAt: e.ExpiresAt})
+	return nil
+}
+
+func (s *Service) statusOf(tx Tx, e *PhoneEnrollmentRecord) (*EnrollmentStatus, error) {
+	st := &EnrollmentStatus{ID: e.ID, State: e.State, Reason: e.Reason, ExpiresAt: e.ExpiresAt}
+	if e.State == EnrollmentDone {
+		pks, err := tx.Passkeys(e.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range pks {
+			if pks[i].ID == e.PasskeyID {
+				st.Passkey = &pks[i]
+			}
+		}
+	}
+	return st, nil
+}
+
+func (s *Service) phoneEvent(t EventType, detail string) *Event {
+	return &Event{At: s.now().UTC(), Type: t, Detail: detail, Source: phonePageSource}
+}
+
+// --- small helpers ---------------------------------------------------------------
+
+func matchCodeHash(id, code string) []byte {
+	sum := sha256.Sum256([]byte(id + "\x00" + code))
+	return sum[:]
+}
+
+// randomBytes16 is a link token: 128 random bits, base64url (22 chars).
+func randomBytes16() string { return randomID() }
+
+// validLink reports whether link has the shape of a link token, so
+// garbage never reaches the database.
+func validLink(link string) bool {
+	if len(link) != 22 {
+		return false
+	}
+	for i := 0; i < len(link); i++ {
+		c := link[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func checkDevice(device string) error {
+	if len(device) < 16 || len(device) > 128 {
+		return &InputError{Field: "device", Reason: "use a random key of 16 to 128 characters"}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// deviceOf names the device of a User-Agent: "iPhone", "iPad",
+// "Android", "Mac", "Windows", "ChromeOS", "Linux", or "".
+func deviceOf(ua string) string {
+	switch {
+	case strings.Contains(ua, "iPhone"):
+		return "iPhone"
+	case strings.Contains(ua, "iPad"):
+		return "iPad"
+	case strings.Contains(ua, "Android"):
+		return "Android"
+	case strings.Contains(ua, "CrOS"):
+		return "ChromeOS"
+	case strings.Contains(ua, "Macintosh"), strings.Contains(ua, "Mac OS X"):
+		return "Mac"
+	case strings.Contains(ua, "Windows"):
+		return "Windows"
+	case strings.Contains(ua, "Linux"):
+		return "Linux"
+	}
+	return ""
+}
+
+// phonePasskeyName is the default name of a phone passkey: the device from
+// the User-Agent and the passkey provider from the AAGUID catalog,
+// "iPhone — iCloud Keychain". Apple's platform gives an all-zero AAGUID,
+// so an Apple device with no known model is taken to be iCloud Keychain.
+func phonePasskeyName(model, userAgent string) string {
+	device := deviceOf(userAgent)
+	provider := model
+	if inner, ok := strings.CutPrefix(provider, "Apple Passwords ("); ok {
+		provider = strings.TrimSuffix(inner, ")")
+	}
+	if provider == "" && (device == "iPhone" || device == "iPad" || device == "Mac") {
+		provider = "iCloud Keychain"
+	}
+	var name string
+	switch {
+	case device != "" && provider != "":
+		name = device + " — " + provider
+	case provider != "":
+		name = provider
+	case device != "":
+		name = device + " passkey"
+	default:
+		name = KindPhone.Label()
+	}
+	return truncate(name, 64)
+}

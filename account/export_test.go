@@ -1,0 +1,4 @@
+package account
+
+// PhonePasskeyName exposes phonePasskeyName to the package's tests.
+var PhonePasskeyName = phonePasskeyName
