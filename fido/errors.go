@@ -3,6 +3,7 @@ package fido
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Sentinel errors. Their texts are for logs; package ui puts them into
@@ -50,4 +51,15 @@ type DeviceError struct {
 
 func (e *DeviceError) Error() string {
 	return fmt.Sprintf("fido: %s: CTAP status 0x%02x", e.Op, e.Status)
+}
+
+// PINBackoffError is a PIN that may not be tried again before Until, after
+// too many wrong ones. A platform authenticator (fido/platform) backs off
+// like this where a security key would block its PIN; the wait doubles
+// with each further wrong PIN. It matches no sentinel: the PIN is not
+// blocked and a wrong PIN is not what the user must hear about.
+type PINBackoffError struct{ Until time.Time }
+
+func (e *PINBackoffError) Error() string {
+	return fmt.Sprintf("fido: too many wrong PINs; try again after %s", e.Until.Format(time.TimeOnly))
 }
