@@ -64,6 +64,7 @@ func (s *nameStep) submit() {
 			var input *account.InputError
 			if errors.As(err, &input) {
 				f.app.fail(s.fb, "saving a passkey", err)
+				f.relayout()
 				f.app.win.Canvas().Focus(s.name)
 				return
 			}

@@ -96,6 +96,7 @@ func (s *setPINStep) submit() {
 	}
 	if err := checkNewPIN(s.pin.Text, s.again.Text, s.min); err != nil {
 		s.flow.app.fail(s.fb, "setting a PIN", err)
+		s.flow.relayout()
 		s.again.SetText("")
 		s.flow.app.win.Canvas().Focus(s.pin)
 		return
@@ -117,6 +118,7 @@ func (s *setPINStep) submit() {
 			clear(pin)
 			if errorIsPolicy(err) {
 				s.flow.app.fail(s.fb, "setting a PIN", err)
+				s.flow.relayout()
 				return
 			}
 			f.fail("setting a PIN", err)

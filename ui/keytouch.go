@@ -12,6 +12,7 @@ import (
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/fido"
+	"github.com/passkeydesk/passkeydesk/ui/component"
 )
 
 // register runs one registration on the opened key: the account service's
@@ -93,7 +94,7 @@ func (f *keyFlow) showWaiting(text string) {
 	fb := newFeedback()
 	fb.busy(text)
 	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.cancelOp)
-	f.setStep([]fyne.CanvasObject{fb.object(), cancel}, cancel)
+	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(cancel)}, cancel)
 }
 
 // showTouch is the step while the key waits for a touch.
@@ -101,12 +102,13 @@ func (f *keyFlow) showTouch(d fido.DeviceInfo) {
 	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.cancelOp)
 	act := widget.NewActivity()
 	act.Start()
-	title := widget.NewLabelWithStyle("Touch your key", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	icon := container.NewGridWrap(fyne.NewSquareSize(48), widget.NewIcon(component.SecurityKeyIcon()))
+	title := widget.NewRichText(&widget.TextSegment{Text: "Touch your key", Style: widget.RichTextStyleSubHeading})
 	f.setStep([]fyne.CanvasObject{
-		container.NewHBox(act, title),
+		container.NewHBox(icon, container.NewCenter(title), container.NewCenter(act)),
 		paragraph("Touch the button or metal contact of " + keyLabel(d) + " now. If it has a light, it is blinking."),
 		paragraph("Nothing is added to your account until you name the new passkey and save it."),
-		cancel,
+		container.NewHBox(cancel),
 	}, cancel)
 }
 

@@ -85,6 +85,7 @@ func (f *keyFlow) start() {
 		}
 		if err != nil {
 			f.app.fail(f.list.fb, "listing security keys", err)
+			f.relayout()
 		} else {
 			f.setDevices(list)
 		}
@@ -156,6 +157,7 @@ func (f *keyFlow) fail(op string, err error) {
 	f.closeKey()
 	f.showList()
 	f.app.fail(f.list.fb, op, err)
+	f.relayout()
 }
 
 // setStep shows one step of the flow.
@@ -249,6 +251,7 @@ func (s *keyListStep) update(list []fido.DeviceInfo) {
 		s.radio.Show()
 	}
 	s.updateButton()
+	s.flow.relayout()
 }
 
 func (s *keyListStep) updateButton() {
@@ -329,7 +332,7 @@ func (f *keyFlow) open(d fido.DeviceInfo) {
 	fb := newFeedback()
 	fb.busy("Opening " + keyLabel(d) + "…")
 	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
-	f.setStep([]fyne.CanvasObject{fb.object(), cancel}, cancel)
+	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(cancel)}, cancel)
 
 	var (
 		dev  fido.Device
@@ -409,4 +412,12 @@ func (w *userWait) show(fn func()) {
 		defer w.app.inflight.Add(-1)
 		fn()
 	})
+}
+
+// relayout lays the step out again after a part of it (a feedback strip,
+// the radio group) changed height.
+func (f *keyFlow) relayout() {
+	if !f.ended {
+		f.wizard.body.Refresh()
+	}
 }

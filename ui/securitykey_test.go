@@ -5,6 +5,10 @@ package ui
 import (
 	"context"
 	"crypto/sha256"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -594,4 +598,68 @@ func TestSecurityKeyUnplug(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSecurityKeyStepsFit800x600: each step of the method fits the
+// smallest window. With PASSKEYDESK_SCREENSHOT_DIR set, the headless
+// renderings are written there to be looked at.
+func TestSecurityKeyStepsFit800x600(t *testing.T) {
+	k := newKeyTest(t, softkey.Options{})
+	k.setKeyPIN(keyPIN)
+	h := k.harness
+	dir := os.Getenv("PASSKEYDESK_SCREENSHOT_DIR")
+	check := func(step string) {
+		t.Helper()
+		if min := h.app.Window().Content().MinSize(); min.Width > 800 || min.Height > 600 {
+			t.Errorf("%s needs %v; more than 800×600", step, min)
+		}
+		if dir != "" {
+			if err := writeCapture(filepath.Join(dir, "key-"+strings.ReplaceAll(step, " ", "-")+".png"), h.canvas().Capture()); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	k.toKeyList()
+	plugKey(t, "ui-"+t.Name()+"-2", softkey.Options{})
+	h.waitText(5*time.Second, "2 keys are plugged in")
+	check("list")
+	h.app.shell.wizard.keys.list.radio.SetSelected(simulatedKeyLabel + " (2)")
+	h.tap("Continue")
+	k.fillSetPIN("12", "12")
+	h.tap("Set PIN")
+	check("set pin")
+	h.tap("Cancel")
+
+	k.key.SetTouch(softkey.TouchNever, 0)
+	k.toKeyList()
+	h.app.shell.wizard.keys.list.radio.SetSelected(simulatedKeyLabel + " (1)")
+	h.tap("Continue")
+	k.enterPIN("0000")
+	check("pin")
+	k.enterPIN(keyPIN)
+	h.wantText("Touch your key")
+	check("touch")
+	k.key.Press()
+	h.waitText(5*time.Second, "Name your passkey")
+	check("name")
+	h.tap("Cancel")
+	k.toKeyList()
+	h.app.shell.wizard.keys.list.radio.SetSelected(simulatedKeyLabel + " (1)")
+	h.tap("Continue")
+	k.enterPIN(keyPIN)
+	h.tap("Cancel")
+	h.waitText(5*time.Second, "Cancelled")
+	check("error")
+}
+
+func writeCapture(path string, img image.Image) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
