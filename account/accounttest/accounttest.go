@@ -56,6 +56,10 @@ func (c *Clock) Advance(d time.Duration) {
 type Options struct {
 	Mailer account.Mailer
 	Model  func([]byte) string
+	// PublicURL, when set, is the base of phone enrollment links and an
+	// allowed origin besides Origin (the phone page's, such as
+	// http://localhost:PORT in a browser test).
+	PublicURL string
 }
 
 // NewService returns a service on a fresh SQLite file in t.TempDir(), its
@@ -71,10 +75,15 @@ func NewService(t testing.TB, opts Options) (*account.Service, *Clock, string) {
 	clock := NewClock(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
 	key := make([]byte, 32)
 	rand.Read(key)
+	origins := []string{Origin}
+	if opts.PublicURL != "" {
+		origins = append(origins, opts.PublicURL)
+	}
 	svc, err := account.New(account.Config{
 		RPID:           RPID,
 		RPName:         "Passkey Desk",
-		Origins:        []string{Origin},
+		Origins:        origins,
+		PublicURL:      opts.PublicURL,
 		SecretKey:      key,
 		Mailer:         opts.Mailer,
 		Now:            clock.Now,

@@ -1,0 +1,511 @@
+// Package httpapi is the account service's HTTP face: the one-time phone
+// enrollment page, the JSON endpoints that page calls, and the desktop's
+// watch of an enrollment as server-sent events.
+//
+// # Endpoints
+//
+// The page (served with the files of assets.PhonePage):
+//
+//	GET  /enroll            the page; the link token is in the fragment
+//	GET  /e/{token}         the same page, token in the path
+//	GET  /phone/app.js, /phone/style.css
+//
+// The page's JSON calls, each a POST of {"link", "device", …} from the
+// page's own origin (Origin, else Sec-Fetch-Site: same-origin) with
+// Content-Type application/json:
+//
+//	POST /api/phone/open     → {"email", "state", "expiresAt"}
+//	POST /api/phone/confirm  {"code"} → the same
+//	POST /api/phone/options  → PublicKeyCredentialCreationOptions JSON
+//	POST /api/phone/result   {"credential"} → {"state": "done", "name"}
+//
+// The desktop's calls, authorised by its session (Authorization: Bearer):
+//
+//	POST   /api/enrollments            {"grant"} → {"id", "url", "matchCode", "expiresAt"}
+//	GET    /api/enrollments/{id}       → status
+//	GET    /api/enrollments/{id}/events  text/event-stream of "status" events
+//	DELETE /api/enrollments/{id}       cancel
+//
+// Every answer carries Cache-Control: no-store, a Content-Security-Policy
+// of 'self' only with frame-ancestors 'none', X-Content-Type-Options:
+// nosniff and Referrer-Policy: no-referrer. Bodies are limited to
+// MaxBody; each call but the event stream runs under Config.Timeout. An
+// error is a 4xx (or 5xx) with {"error": word, "message": sentence}.
+//
+// The http.Server's own timeouts are the caller's (ListenLoopback sets
+// sensible ones); the event stream clears its write deadline itself.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/assets"
+)
+
+// MaxBody is the largest request body any endpoint reads.
+const MaxBody = 64 << 10
+
+// Config configures a Handler.
+type Config struct {
+	// PublicURL is the page's origin and the base of enrollment links,
+	// such as "https://accounts.example.com" or "http://localhost:8787".
+	// It must equal the service's Config.PublicURL.
+	PublicURL string
+	// Timeout bounds each call but the event stream; 0 means 15 s.
+	Timeout time.Duration
+	// Logger gets internal failures; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Handler is the HTTP API. Safe for concurrent use.
+type Handler struct {
+	api     account.API
+	origin  string
+	timeout time.Duration
+	log     *slog.Logger
+	mux     *http.ServeMux
+	page    fs.FS
+}
+
+// New returns the handler for api (an *account.Service, or anything with
+// its behaviour).
+func New(api account.API, cfg Config) (*Handler, error) {
+	origin, err := Origin(cfg.PublicURL)
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{api: api, origin: origin, timeout: cfg.Timeout, log: cfg.Logger, mux: http.NewServeMux(), page: assets.PhonePage()}
+	if h.timeout <= 0 {
+		h.timeout = 15 * time.Second
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	h.mux.HandleFunc("GET /enroll", h.file("index.html", "text/html; charset=utf-8"))
+	h.mux.HandleFunc("GET /e/{token}", h.file("index.html", "text/html; charset=utf-8"))
+	h.mux.HandleFunc("GET /phone/app.js", h.file("app.js", "text/javascript; charset=utf-8"))
+	h.mux.HandleFunc("GET /phone/style.css", h.file("style.css", "text/css; charset=utf-8"))
+	h.mux.HandleFunc("POST /api/phone/open", h.pageCall(h.open))
+	h.mux.HandleFunc("POST /api/phone/confirm", h.pageCall(h.confirm))
+	h.mux.HandleFunc("POST /api/phone/options", h.pageCall(h.options))
+	h.mux.HandleFunc("POST /api/phone/result", h.pageCall(h.result))
+	h.mux.HandleFunc("POST /api/enrollments", h.desktop(h.begin))
+	h.mux.HandleFunc("GET /api/enrollments/{id}", h.desktop(h.status))
+	h.mux.HandleFunc("DELETE /api/enrollments/{id}", h.desktop(h.cancel))
+	h.mux.HandleFunc("GET /api/enrollments/{id}/events", h.events)
+	return h, nil
+}
+
+// Origin checks a public URL (scheme and host, no path; https, or http
+// for a loopback host) and returns its origin.
+func Origin(publicURL string) (string, error) {
+	u, err := url.Parse(strings.TrimSuffix(publicURL, "/"))
+	if err != nil || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("httpapi: public URL %q: want scheme://host[:port] and nothing more", publicURL)
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	default:
+		return "", fmt.Errorf("httpapi: public URL %q: use https (http only for localhost)", publicURL)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// RelyingParty returns the WebAuthn RP ID and origin that fit a public
+// URL: the RP ID is its host name (an IP address cannot be one). Give
+// both to account.Config (RPID, and Origins alongside PublicURL).
+func RelyingParty(publicURL string) (rpID, origin string, err error) {
+	if origin, err = Origin(publicURL); err != nil {
+		return "", "", err
+	}
+	u, _ := url.Parse(origin)
+	if net.ParseIP(u.Hostname()) != nil {
+		return "", "", fmt.Errorf("httpapi: public URL %q: an IP address cannot be a WebAuthn RP ID; use a host name (localhost for this machine)", publicURL)
+	}
+	return u.Hostname(), origin, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("X-Frame-Options", "DENY")
+	h.mux.ServeHTTP(w, r)
+}
+
+func (h *Handler) file(name, contentType string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := fs.ReadFile(h.page, name)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.Write(body)
+	}
+}
+
+// --- the page's calls -------------------------------------------------------------
+
+// pageRequest is the body of every page call. Unknown fields are refused.
+type pageRequest struct {
+	Link       string          `json:"link"`
+	Device     string          `json:"device"`
+	Code       string          `json:"code,omitempty"`
+	Credential json.RawMessage `json:"credential,omitempty"`
+}
+
+type pageAnswer struct {
+	Email     string    `json:"email"`
+	State     string    `json:"state"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// pageCall wraps a page call: same origin only, JSON body within MaxBody,
+// a deadline.
+func (h *Handler) pageCall(fn func(ctx context.Context, r *http.Request, req *pageRequest) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !h.sameOrigin(r) {
+			writeError(w, http.StatusForbidden, "cross-origin", "only the enrollment page may call this")
+			return
+		}
+		var req pageRequest
+		if !h.decode(w, r, &req) {
+			return
+		}
+		if req.Link == "" || req.Device == "" {
+			writeError(w, http.StatusBadRequest, "invalid-input", "link and device are required")
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+		defer cancel()
+		out, err := fn(ctx, r, &req)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// sameOrigin accepts a request whose Origin is the page's, or, with no
+// Origin, one the browser marks Sec-Fetch-Site: same-origin. A request
+// with neither is refused: every browser sends Origin on a POST fetch.
+func (h *Handler) sameOrigin(r *http.Request) bool {
+	if o := r.Header.Get("Origin"); o != "" {
+		return o == h.origin
+	}
+	return r.Header.Get("Sec-Fetch-Site") == "same-origin"
+}
+
+func (h *Handler) open(ctx context.Context, r *http.Request, req *pageRequest) (any, error) {
+	if req.Code != "" || req.Credential != nil {
+		return nil, &account.InputError{Field: "body", Reason: "open takes only link and device"}
+	}
+	p, err := h.api.OpenPhoneEnrollment(ctx, req.Link, req.Device, r.UserAgent())
+	if err != nil {
+		return nil, err
+	}
+	return pageAnswer{Email: p.Email, State: string(p.State), ExpiresAt: p.ExpiresAt}, nil
+}
+
+func (h *Handler) confirm(ctx context.Context, r *http.Request, req *pageRequest) (any, error) {
+	if len(req.Code) != 6 || strings.Trim(req.Code, "0123456789") != "" {
+		return nil, &account.InputError{Field: "code", Reason: "type the 6 digits shown on your computer"}
+	}
+	p, err := h.api.ConfirmPhoneEnrollment(ctx, req.Link, req.Device, req.Code)
+	if err != nil {
+		return nil, err
+	}
+	return pageAnswer{Email: p.Email, State: string(p.State), ExpiresAt: p.ExpiresAt}, nil
+}
+
+func (h *Handler) options(ctx context.Context, r *http.Request, req *pageRequest) (any, error) {
+	return h.api.PhoneEnrollmentOptions(ctx, req.Link, req.Device)
+}
+
+func (h *Handler) result(ctx context.Context, r *http.Request, req *pageRequest) (any, error) {
+	if len(req.Credential) == 0 || req.Credential[0] != '{' {
+		return nil, &account.InputError{Field: "credential", Reason: "expected the credential object"}
+	}
+	pk, err := h.api.FinishPhoneEnrollment(ctx, req.Link, req.Device, req.Credential)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"state": string(account.EnrollmentDone), "name": pk.Name}, nil
+}
+
+// --- the desktop's calls ----------------------------------------------------------
+
+// Status is an enrollment's status as the desktop's calls answer it.
+type Status struct {
+	ID        string    `json:"id"`
+	State     string    `json:"state"`
+	Reason    string    `json:"reason,omitempty"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Passkey   *Passkey  `json:"passkey,omitempty"`
+}
+
+// Passkey is a bound passkey as the desktop's calls answer it.
+type Passkey struct {
+	ID             string    `json:"id"`
+	Name           string    `json:"name"`
+	Kind           string    `json:"kind"`
+	Model          string    `json:"model,omitempty"`
+	BackupEligible bool      `json:"backupEligible"`
+	BackedUp       bool      `json:"backedUp"`
+	CreatedAt      time.Time `json:"createdAt"`
+}
+
+func statusOf(st *account.EnrollmentStatus) Status {
+	out := Status{ID: st.ID, State: string(st.State), Reason: st.Reason, ExpiresAt: st.ExpiresAt}
+	if p := st.Passkey; p != nil {
+		out.Passkey = &Passkey{ID: p.ID, Name: p.Name, Kind: string(p.Kind), Model: p.Model,
+			BackupEligible: p.BackupEligible, BackedUp: p.BackedUp, CreatedAt: p.CreatedAt}
+	}
+	return out
+}
+
+// bearer returns the session token of an Authorization: Bearer header.
+func bearer(r *http.Request) string {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return ""
+	}
+	return strings.TrimSpace(tok)
+}
+
+func (h *Handler) desktop(fn func(ctx context.Context, token string, r *http.Request) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		// The desktop is not a browser; a browser's cross-site request is
+		// refused outright.
+		if o := r.Header.Get("Origin"); o != "" && o != h.origin {
+			writeError(w, http.StatusForbidden, "cross-origin", "cross-origin requests are refused")
+			return
+		}
+		token := bearer(r)
+		if token == "" {
+			writeError(w, http.StatusUnauthorized, "unauthenticated", "sign in first (Authorization: Bearer)")
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+		defer cancel()
+		out, err := fn(ctx, token, r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if out == nil {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+func (h *Handler) begin(ctx context.Context, token string, r *http.Request) (any, error) {
+	var req struct {
+		Grant string `json:"grant"`
+	}
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	e, err := h.api.BeginPhoneEnrollment(ctx, token, req.Grant)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"id": e.ID, "url": e.URL, "matchCode": e.MatchCode, "expiresAt": e.ExpiresAt}, nil
+}
+
+func (h *Handler) status(ctx context.Context, token string, r *http.Request) (any, error) {
+	st, err := h.api.PhoneEnrollmentStatus(ctx, token, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return statusOf(st), nil
+}
+
+func (h *Handler) cancel(ctx context.Context, token string, r *http.Request) (any, error) {
+	return nil, h.api.CancelPhoneEnrollment(ctx, token, r.PathValue("id"))
+}
+
+// events streams an enrollment's status as server-sent events ("status",
+// data one Status JSON object), a comment every 15 s to keep proxies
+// from closing it, and ends after a final state.
+func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
+	if o := r.Header.Get("Origin"); o != "" && o != h.origin {
+		writeError(w, http.StatusForbidden, "cross-origin", "cross-origin requests are refused")
+		return
+	}
+	token := bearer(r)
+	if token == "" {
+		writeError(w, http.StatusUnauthorized, "unauthenticated", "sign in first (Authorization: Bearer)")
+		return
+	}
+	// An enrollment ends within its lifetime; the stream cannot outlive
+	// it by much.
+	ctx, cancel := context.WithTimeout(r.Context(), account.EnrollmentLifetime+time.Minute)
+	defer cancel()
+	ch, err := h.api.WatchPhoneEnrollment(ctx, token, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rc := http.NewResponseController(w)
+	rc.SetWriteDeadline(time.Time{}) // the server's WriteTimeout would cut the stream
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	rc.Flush()
+	ping := time.NewTicker(15 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case st, ok := <-ch:
+			if !ok {
+				return
+			}
+			data, _ := json.Marshal(statusOf(&st))
+			if _, err := fmt.Fprintf(w, "event: status\ndata: %s\n\n", data); err != nil {
+				return
+			}
+		case <-ping.C:
+			if _, err := io.WriteString(w, ": ping\n\n"); err != nil {
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+		rc.Flush()
+	}
+}
+
+// --- bodies and errors ------------------------------------------------------------
+
+// errBody is a body that cannot be read as the call's JSON.
+type errBody struct {
+	status int
+	msg    string
+}
+
+func (e *errBody) Error() string { return e.msg }
+
+// decodeBody reads one JSON object of at most MaxBody bytes, refusing
+// unknown fields and trailing data.
+func decodeBody(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" && !strings.HasPrefix(ct, "application/json;") {
+		return &errBody{http.StatusUnsupportedMediaType, "send application/json"}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, MaxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &errBody{http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", MaxBody)}
+		}
+		return &errBody{http.StatusBadRequest, "the body is not the expected JSON object: " + err.Error()}
+	}
+	if dec.More() {
+		return &errBody{http.StatusBadRequest, "the body holds more than one JSON value"}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return &errBody{http.StatusBadRequest, "the body holds more than one JSON value"}
+	}
+	return nil
+}
+
+func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := decodeBody(r, v); err != nil {
+		h.fail(w, r, err)
+		return false
+	}
+	return true
+}
+
+// fail answers err: a 4xx with a reason for the caller's errors, a 500
+// (logged, not explained) for anything else.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, word := classify(err)
+	msg := err.Error()
+	if status >= 500 {
+		h.log.Error("httpapi", "path", r.URL.Path, "err", err)
+		msg = "the service failed; try again"
+		if word == "timeout" {
+			msg = "the service took too long; try again"
+		}
+	}
+	writeError(w, status, word, msg)
+}
+
+// classify maps an error to an HTTP status and a short word.
+func classify(err error) (int, string) {
+	var ended *account.EnrollmentEndedError
+	var input *account.InputError
+	var locked *account.LockedError
+	var body *errBody
+	switch {
+	case errors.As(err, &body):
+		return body.status, "invalid-body"
+	case errors.As(err, &ended):
+		return http.StatusGone, string(ended.State)
+	case errors.Is(err, account.ErrEnrollmentEnded):
+		return http.StatusGone, "ended"
+	case errors.Is(err, account.ErrEnrollmentInUse):
+		return http.StatusConflict, "in-use"
+	case errors.Is(err, account.ErrEnrollmentStep):
+		return http.StatusConflict, "wrong-step"
+	case errors.Is(err, account.ErrInvalidCode):
+		return http.StatusUnprocessableEntity, "wrong-code"
+	case errors.Is(err, account.ErrCredentialRejected):
+		return http.StatusBadRequest, "rejected"
+	case errors.Is(err, account.ErrCeremonyExpired):
+		return http.StatusGone, "challenge-expired"
+	case errors.Is(err, account.ErrUnauthenticated):
+		return http.StatusUnauthorized, "unauthenticated"
+	case errors.Is(err, account.ErrGrantRequired):
+		return http.StatusForbidden, "grant-required"
+	case errors.Is(err, account.ErrNotFound):
+		return http.StatusNotFound, "not-found"
+	case errors.As(err, &input):
+		return http.StatusBadRequest, "invalid-input"
+	case errors.As(err, &locked):
+		return http.StatusTooManyRequests, "locked"
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable, "timeout"
+	}
+	return http.StatusInternalServerError, "internal"
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, word, msg string) {
+	writeJSON(w, status, map[string]string{"error": word, "message": msg})
+}
