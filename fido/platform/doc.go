@@ -74,7 +74,9 @@
 //
 // Nothing is ever deleted because it failed to open; the only records
 // removed are those a new discoverable credential for the same RP and user
-// replaces (CTAP 2.1 §6.1.2 step 17).
+// replaces (CTAP 2.1 §6.1.2 step 17). When the user chooses to, StartOver
+// renames an unusable store aside (still whole, still openable with its
+// old master key) so that this computer can make passkeys again.
 //
 // # User verification: the local PIN
 //

@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -156,21 +157,15 @@ func (a *Authenticator) masterKeys(s *storeFile) (*keys, error) {
 			return nil, fmt.Errorf("%w: the keyring has no entry %q for %s, but %s holds sealed passkeys (kept)",
 				ErrMasterKeyMismatch, a.user, KeyringService, a.path)
 		case isNotFound(err):
-			master := make([]byte, 32)
-			rand.Read(master)
-			if err := a.keyring.Set(KeyringService, a.user, base64.StdEncoding.EncodeToString(master)); err != nil {
-				clear(master)
-				return nil, keyringError("storing", err)
-			}
-			k, err = deriveKeys(master)
-			clear(master)
-			if err != nil {
-				return nil, err
-			}
+			return a.newMasterKey()
 		case err != nil:
 			return nil, keyringError("reading", err)
 		default:
 			master, err := base64.StdEncoding.DecodeString(secret)
+			if (err != nil || len(master) != 32) && s == nil {
+				// Nothing is sealed under this entry: replace it.
+				return a.newMasterKey()
+			}
 			if err != nil || len(master) != 32 {
 				return nil, fmt.Errorf("%w: the keyring entry %q is not a 32-byte key", ErrMasterKeyMismatch, a.user)
 			}
@@ -188,6 +183,52 @@ func (a *Authenticator) masterKeys(s *storeFile) (*keys, error) {
 		a.cached = k
 	}
 	return k, nil
+}
+
+// newMasterKey makes a master key and stores it in the keyring. Called
+// only when there is no store, so nothing sealed is lost.
+func (a *Authenticator) newMasterKey() (*keys, error) {
+	master := make([]byte, 32)
+	rand.Read(master)
+	defer clear(master)
+	if err := a.keyring.Set(KeyringService, a.user, base64.StdEncoding.EncodeToString(master)); err != nil {
+		return nil, keyringError("storing", err)
+	}
+	k, err := deriveKeys(master)
+	if err != nil {
+		return nil, err
+	}
+	if a.cache {
+		a.cached = k
+	}
+	return k, nil
+}
+
+// StartOver sets aside a store that cannot be used — its master key
+// missing or replaced (ErrMasterKeyMismatch) or the file damaged
+// (ErrStoreCorrupt) — so that this computer can make passkeys again with
+// a new PIN. The old file is renamed, never deleted: putting the old
+// master key back into the keyring and the file back in place makes its
+// passkeys usable again. It returns the name the file was moved to, or ""
+// and an error when the store is usable (nothing to start over) or the
+// keyring is unavailable (starting over would not help).
+func (a *Authenticator) StartOver(ctx context.Context) (string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, _, _, err := a.load()
+	if err == nil {
+		return "", errors.New("platform: the store is usable; nothing to start over")
+	}
+	if !errors.Is(err, ErrMasterKeyMismatch) && !errors.Is(err, ErrStoreCorrupt) {
+		return "", err
+	}
+	aside := fmt.Sprintf("%s.unusable-%s", a.path, a.now().UTC().Format("20060102T150405.000000000Z"))
+	if err := os.Rename(a.path, aside); err != nil {
+		return "", fmt.Errorf("platform: setting the store aside: %w", err)
+	}
+	a.cached = nil
+	a.pin.forget()
+	return aside, nil
 }
 
 // Path implements fido.Device.
@@ -406,6 +447,9 @@ func (a *Authenticator) verify(ctx context.Context, s *storeFile, k *keys, st *s
 		}
 		pin, err := p.PIN(ctx, fido.PINRequest{Retries: retriesLeft(st), Wrong: wrong, MinLength: MinPINLength})
 		if err != nil {
+			if ctx.Err() != nil && !errors.Is(err, fido.ErrCanceled) {
+				return fmt.Errorf("%w: %w", fido.ErrCanceled, err)
+			}
 			return err
 		}
 		ok, err := a.checkPIN(s, k, st, pin)

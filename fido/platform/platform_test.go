@@ -480,3 +480,75 @@ func TestExcludeAndReplace(t *testing.T) {
 		t.Errorf("other RP: %v", err)
 	}
 }
+
+// TestStartOver: an unusable store is set aside (kept byte for byte), the
+// computer makes passkeys again, and the old store still opens with its
+// old key.
+func TestStartOver(t *testing.T) {
+	ctx := context.Background()
+	a, kr, ids := setup(t, "alice")
+	if _, err := a.StartOver(ctx); err == nil {
+		t.Error("StartOver on a usable store succeeded")
+	}
+	entry := KeyringService + "/" + KeyringUser
+	oldKey := kr.secrets[entry]
+	before := readFile(t, a.path)
+	delete(kr.secrets, entry)
+
+	aside, err := a.StartOver(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unchanged(t, aside, before)
+	if err := a.SetPIN(ctx, []byte("135790")); err != nil {
+		t.Fatalf("SetPIN after starting over: %v", err)
+	}
+	if _, err := a.MakeCredential(ctx, makeReq("alice"), answer("135790").prompt()); err != nil {
+		t.Fatalf("MakeCredential after starting over: %v", err)
+	}
+	if kr.secrets[entry] == "" || kr.secrets[entry] == oldKey {
+		t.Error("no new master key after starting over")
+	}
+
+	// The old store and key, put back, still work.
+	dir := t.TempDir()
+	if err := os.WriteFile(storePath(dir), readFile(t, aside), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := newMemKeyring()
+	old.secrets[entry] = oldKey
+	b := newAuth(t, dir, old, nil)
+	if _, err := b.GetAssertion(ctx, getReq(ids[0]), answer(testPIN).prompt()); err != nil {
+		t.Errorf("old store with its old key: %v", err)
+	}
+
+	// A damaged file is set aside too; an unavailable keyring is not a
+	// reason to.
+	if err := os.WriteFile(b.path, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.StartOver(ctx); err != nil {
+		t.Errorf("StartOver on a damaged file: %v", err)
+	}
+	old.err = errLocked
+	if _, err := b.StartOver(ctx); !errors.Is(err, ErrKeyringUnavailable) {
+		t.Errorf("StartOver without a keyring: %v", err)
+	}
+}
+
+// TestPromptCanceled: a PIN prompt that ends with its context gives
+// fido.ErrCanceled and writes nothing.
+func TestPromptCanceled(t *testing.T) {
+	a, _, ids := setup(t, "alice")
+	before := readFile(t, a.path)
+	ctx, cancel := context.WithCancel(context.Background())
+	p := fido.Prompt{PIN: func(ctx context.Context, req fido.PINRequest) ([]byte, error) {
+		cancel()
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}}
+	if _, err := a.GetAssertion(ctx, getReq(ids[0]), p); !errors.Is(err, fido.ErrCanceled) || !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled prompt: %v, want ErrCanceled", err)
+	}
+	unchanged(t, a.path, before)
+}
