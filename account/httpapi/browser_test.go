@@ -1,0 +1,481 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/webauthn"
+	"github.com/chromedp/chromedp"
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/skip2/go-qrcode"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/account/accounttest"
+	"github.com/passkeydesk/passkeydesk/account/httpapi"
+	"github.com/passkeydesk/passkeydesk/assets"
+)
+
+// The phone in these tests is Debian's Chromium, driven through chromedp,
+// with a WebAuthn virtual authenticator standing in for the phone's own
+// platform authenticator (ctap2, internal transport, resident keys, user
+// verification, backed up like iCloud Keychain or Google Password
+// Manager). The service listens on loopback; the page's origin is
+// http://localhost:PORT, a secure context whose RP ID is localhost.
+
+// chromiumPath finds the browser. Under CI=true a missing browser fails
+// the test; elsewhere the test is skipped with the reason.
+func chromiumPath(t testing.TB) string {
+	t.Helper()
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed (make deps installs Debian's chromium); CI needs it for the phone enrollment test")
+	}
+	t.Skip("chromium is not installed: run make deps to install Debian's chromium")
+	return ""
+}
+
+// browser starts one headless Chromium for the test and returns its
+// context.
+func browser(t testing.TB) context.Context {
+	t.Helper()
+	path := chromiumPath(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	return bctx
+}
+
+// phone is one tab in its own browser context (its own storage, as a
+// separate phone has), with an iPhone's User-Agent and a virtual platform
+// authenticator.
+func phone(t testing.TB, bctx context.Context) context.Context {
+	t.Helper()
+	tctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	err := chromedp.Do(tctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		if _, err := chromedp.Call(ctx, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: iPhoneUA}); err != nil {
+			return err
+		}
+		if _, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+			Options: &webauthn.VirtualAuthenticatorOptions{
+				Protocol:                    webauthn.AuthenticatorProtocolCtap2,
+				Transport:                   webauthn.AuthenticatorTransportInternal,
+				HasResidentKey:              true,
+				HasUserVerification:         true,
+				IsUserVerified:              true,
+				AutomaticPresenceSimulation: true, // without it create() waits for a touch forever
+				DefaultBackupEligibility:    true,
+				DefaultBackupState:          true,
+			},
+		})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("setting up the phone tab: %v", err)
+	}
+	return tctx
+}
+
+// timedAPI is the service as the handler sees it, timing the page's calls:
+// the share of the enrollment spent in the service.
+type timedAPI struct {
+	account.API
+	spent atomic.Int64 // nanoseconds
+	mu    sync.Mutex
+	bound time.Time // when FinishPhoneEnrollment last returned a passkey
+}
+
+func (a *timedAPI) time(start time.Time) { a.spent.Add(int64(time.Since(start))) }
+
+func (a *timedAPI) OpenPhoneEnrollment(ctx context.Context, link, device, ua string) (*account.PhonePage, error) {
+	defer a.time(time.Now())
+	return a.API.OpenPhoneEnrollment(ctx, link, device, ua)
+}
+
+func (a *timedAPI) ConfirmPhoneEnrollment(ctx context.Context, link, device, code string) (*account.PhonePage, error) {
+	defer a.time(time.Now())
+	return a.API.ConfirmPhoneEnrollment(ctx, link, device, code)
+}
+
+func (a *timedAPI) PhoneEnrollmentOptions(ctx context.Context, link, device string) (json.RawMessage, error) {
+	defer a.time(time.Now())
+	return a.API.PhoneEnrollmentOptions(ctx, link, device)
+}
+
+func (a *timedAPI) FinishPhoneEnrollment(ctx context.Context, link, device string, cred json.RawMessage) (*account.Passkey, error) {
+	defer a.time(time.Now())
+	pk, err := a.API.FinishPhoneEnrollment(ctx, link, device, cred)
+	if err == nil {
+		a.mu.Lock()
+		a.bound = time.Now()
+		a.mu.Unlock()
+	}
+	return pk, err
+}
+
+// site is the service behind a loopback listener, as a phone reaches it.
+type site struct {
+	svc    *account.Service
+	clock  *accounttest.Clock
+	api    *timedAPI
+	origin string // http://localhost:PORT
+	port   string
+}
+
+func newSite(t testing.TB) *site {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	s := &site{origin: "http://localhost:" + port, port: port}
+	s.svc, s.clock, _ = accounttest.NewService(t, accounttest.Options{PublicURL: s.origin, Model: assets.ModelName})
+	s.api = &timedAPI{API: s.svc}
+	h, err := httpapi.New(s.api, httpapi.Config{PublicURL: s.origin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+// enrollment signs up a new account and starts a phone enrollment on it,
+// as the desktop does after the user verified their identity.
+func (s *site) enrollment(t testing.TB, email string) (*accounttest.User, *account.PhoneEnrollment) {
+	t.Helper()
+	u := accounttest.SignUp(t, s.svc, s.clock, email)
+	enr, err := s.svc.BeginPhoneEnrollment(ctx, u.Session.Token, u.Grant(t, account.PurposeAddPasskey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, enr
+}
+
+// scanQR renders the link as the desktop will (go-qrcode) and reads it
+// back as a phone's camera would (gozxing).
+func scanQR(t testing.TB, link string) string {
+	t.Helper()
+	img, err := qrcode.Encode(link, qrcode.Medium, 320)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded, err := png.Decode(bytes.NewReader(img))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(decoded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("decoding the QR code: %v", err)
+	}
+	return res.GetText()
+}
+
+// message waits for the page's error line and returns it.
+func message(t testing.TB, tab context.Context) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("message"))); err != nil {
+		t.Fatalf("no message on the page: %v", err)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("message")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
+}
+
+func run(t testing.TB, tab context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+}
+
+// enrollInBrowser is the happy path on the phone: open the link, type the
+// code, create the passkey, see "done". It returns the passkey's name as
+// the page shows it.
+func enrollInBrowser(t testing.TB, tab context.Context, url, code string) string {
+	t.Helper()
+	run(t, tab,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.ID("code")),
+		chromedp.SendKeys(chromedp.ID("code"), code),
+		chromedp.Click(chromedp.ID("confirm")),
+		chromedp.WaitVisible(chromedp.ID("create")),
+		chromedp.Click(chromedp.ID("create")),
+		chromedp.WaitVisible(chromedp.ID("step-done")),
+	)
+	name, err := chromedp.Run(tab, chromedp.Text(chromedp.ID("passkey-name")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+func TestPhoneEnrollmentInChromium(t *testing.T) {
+	bctx := browser(t)
+	s := newSite(t)
+	u, enr := s.enrollment(t, "ann@example.com")
+	url := scanQR(t, enr.URL)
+	if url != enr.URL || !strings.HasPrefix(url, s.origin+"/enroll#") {
+		t.Fatalf("QR round trip: %q, want %q", url, enr.URL)
+	}
+	watch, err := s.svc.WatchPhoneEnrollment(ctx, u.Session.Token, enr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := phone(t, bctx)
+
+	start := time.Now()
+	name := enrollInBrowser(t, tab, url, enr.MatchCode)
+	took := time.Since(start)
+
+	const want = "iPhone — iCloud Keychain" // Chromium's virtual authenticator has an AAGUID the catalog does not know
+	if name != want {
+		t.Fatalf("page shows name %q, want %q", name, want)
+	}
+	var seen []string
+	var last account.EnrollmentStatus
+	timeout := time.After(10 * time.Second)
+	for open := true; open; {
+		select {
+		case st, ok := <-watch:
+			if open = ok; ok {
+				seen, last = append(seen, string(st.State)), st
+			}
+		case <-timeout:
+			t.Fatalf("the watch did not reach done: %v", seen)
+		}
+	}
+	if strings.Join(seen, ",") != "waiting,opened,code-confirmed,passkey-created,done" {
+		t.Fatalf("watched %v", seen)
+	}
+	pks, err := s.svc.Passkeys(ctx, u.Session.Token)
+	if err != nil || len(pks) != 1 {
+		t.Fatalf("passkeys %+v, %v", pks, err)
+	}
+	pk := pks[0]
+	if pk.Name != want || pk.Kind != account.KindPhone || !pk.BackupEligible || !pk.BackedUp || last.Passkey == nil || last.Passkey.ID != pk.ID {
+		t.Fatalf("passkey %+v; done status %+v", pk, last)
+	}
+	// The page showed nothing of the account but the masked email.
+	html, _ := chromedp.Run(tab, chromedp.OuterHTML(chromedp.CSS("html")))
+	if !strings.Contains(html, "a•••@example.com") || strings.Contains(html, "ann@") || strings.Contains(html, "Test User") {
+		t.Fatalf("page shows account data: %s", html)
+	}
+	t.Logf("open link → passkey shown as bound: %v (service: %v)", took.Round(time.Millisecond), time.Duration(s.api.spent.Load()).Round(time.Millisecond))
+}
+
+// TestPhoneEnrollmentRefusedInChromium runs the ways an enrollment must
+// fail, each in a fresh phone (tab with its own storage) of one browser.
+func TestPhoneEnrollmentRefusedInChromium(t *testing.T) {
+	bctx := browser(t)
+	s := newSite(t)
+	tests := []struct {
+		name string
+		// act drives the phone (and the desktop) into the refusal and
+		// returns the message the page shows.
+		act  func(t *testing.T, tab context.Context, u *accounttest.User, enr *account.PhoneEnrollment) string
+		want string // in the page's message
+		// state is the enrollment's final state ("" when it stays open).
+		state account.EnrollmentState
+	}{
+		{"expired link", func(t *testing.T, tab context.Context, u *accounttest.User, enr *account.PhoneEnrollment) string {
+			s.clock.Advance(account.EnrollmentLifetime)
+			run(t, tab, chromedp.Navigate(enr.URL))
+			return message(t, tab)
+		}, "expired", account.EnrollmentExpired},
+		{"reused link", func(t *testing.T, tab context.Context, u *accounttest.User, enr *account.PhoneEnrollment) string {
+			enrollInBrowser(t, tab, enr.URL, enr.MatchCode)
+			again := phone(t, bctx)
+			run(t, again, chromedp.Navigate(enr.URL))
+			return message(t, again)
+		}, "already used", account.EnrollmentDone},
+		{"wrong match code", func(t *testing.T, tab context.Context, u *accounttest.User, enr *account.PhoneEnrollment) string {
+			run(t, tab, chromedp.Navigate(enr.URL), chromedp.WaitVisible(chromedp.ID("code")),
+				chromedp.SendKeys(chromedp.ID("code"), wrongCode(enr.MatchCode)), chromedp.Click(chromedp.ID("confirm")))
+			return message(t, tab)
+		}, "code is wrong", ""},
+		{"too many wrong codes", func(t *testing.T, tab context.Context, u *accounttest.User, enr *account.PhoneEnrollment) string {
+			run(t, tab, chromedp.Navigate(enr.URL), chromedp.WaitVisible(chromedp.ID("code")))
+			for range account.MaxFailures {
+				run(t, tab, chromedp.SendKeys(chromedp.ID("code"), wrongCode(enr.MatchCode)), chromedp.Click(chromedp.ID("confirm")),
+					chromedp.WaitVisible(chromedp.ID("message")))
+			}
+			return message(t, tab)
+		}, "too many wrong codes", account.EnrollmentCanceled},
+		{"canceled on the desktop", func(t *testing.T, tab context.Context, u *accounttest.User, enr *account.PhoneEnrollment) string {
+			run(t, tab, chromedp.Navigate(enr.URL), chromedp.WaitVisible(chromedp.ID("code")))
+			if err := s.svc.CancelPhoneEnrollment(ctx, u.Session.Token, enr.ID); err != nil {
+				t.Fatal(err)
+			}
+			run(t, tab, chromedp.SendKeys(chromedp.ID("code"), enr.MatchCode), chromedp.Click(chromedp.ID("confirm")))
+			return message(t, tab)
+		}, "canceled on the desktop", account.EnrollmentCanceled},
+		{"desktop signed out meanwhile", func(t *testing.T, tab context.Context, u *accounttest.User, enr *account.PhoneEnrollment) string {
+			run(t, tab, chromedp.Navigate(enr.URL), chromedp.WaitVisible(chromedp.ID("code")),
+				chromedp.SendKeys(chromedp.ID("code"), enr.MatchCode), chromedp.Click(chromedp.ID("confirm")),
+				chromedp.WaitVisible(chromedp.ID("create")))
+			if err := s.svc.SignOut(ctx, u.Session.Token); err != nil {
+				t.Fatal(err)
+			}
+			u.Session, _ = s.svc.SignIn(ctx, u.Email, u.Password, u.Code(t)) // to read the state afterwards
+			run(t, tab, chromedp.Click(chromedp.ID("create")))
+			return message(t, tab)
+		}, "signed out on the desktop", account.EnrollmentCanceled},
+		{"tampered result", func(t *testing.T, tab context.Context, u *accounttest.User, enr *account.PhoneEnrollment) string {
+			run(t, tab, chromedp.Navigate(enr.URL), chromedp.WaitVisible(chromedp.ID("code")),
+				chromedp.SendKeys(chromedp.ID("code"), enr.MatchCode), chromedp.Click(chromedp.ID("confirm")),
+				chromedp.WaitVisible(chromedp.ID("create")))
+			// Something between the authenticator and the service swaps the
+			// origin in clientDataJSON, as a phishing proxy would.
+			_, err := chromedp.Run(tab, chromedp.Evaluate[any](tamperScript))
+			if err != nil {
+				t.Fatal(err)
+			}
+			run(t, tab, chromedp.Click(chromedp.ID("create")))
+			return message(t, tab)
+		}, "rejected", account.EnrollmentCanceled},
+		{"second phone opens the same link", func(t *testing.T, tab context.Context, u *accounttest.User, enr *account.PhoneEnrollment) string {
+			run(t, tab, chromedp.Navigate(enr.URL), chromedp.WaitVisible(chromedp.ID("code")))
+			second := phone(t, bctx)
+			run(t, second, chromedp.Navigate(enr.URL))
+			return message(t, second)
+		}, "open on another device", ""},
+		{"cross-origin page", func(t *testing.T, tab context.Context, u *accounttest.User, enr *account.PhoneEnrollment) string {
+			// The same page served from another origin (127.0.0.1 is not
+			// localhost): its calls carry that Origin and are refused.
+			_, frag, _ := strings.Cut(enr.URL, "#")
+			run(t, tab, chromedp.Navigate("http://127.0.0.1:"+s.port+"/enroll#"+frag))
+			return message(t, tab)
+		}, "only the enrollment page", ""},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, enr := s.enrollment(t, "user"+string(rune('a'+i))+"@example.com")
+			tab := phone(t, bctx)
+			got := tt.act(t, tab, u, enr)
+			if !strings.Contains(got, tt.want) {
+				t.Fatalf("page says %q, want it to say %q", got, tt.want)
+			}
+			st, err := s.svc.PhoneEnrollmentStatus(ctx, u.Session.Token, enr.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.state != "" && st.State != tt.state {
+				t.Fatalf("state %s, want %s", st.State, tt.state)
+			}
+			if tt.state == "" && st.State.Ended() {
+				t.Fatalf("state %s, want the enrollment still open", st.State)
+			}
+			pks, _ := s.svc.Passkeys(ctx, u.Session.Token)
+			if (len(pks) == 1) != (tt.state == account.EnrollmentDone) {
+				t.Fatalf("%d passkeys bound", len(pks))
+			}
+		})
+	}
+}
+
+// tamperScript wraps the page's fetch so the result it posts carries a
+// clientDataJSON whose origin is another site's.
+const tamperScript = `(() => {
+  const real = window.fetch;
+  window.fetch = (url, init) => {
+    if (String(url).endsWith("/api/phone/result")) {
+      const body = JSON.parse(init.body);
+      const b64 = body.credential.response.clientDataJSON.replace(/-/g, "+").replace(/_/g, "/");
+      const cd = JSON.parse(atob(b64 + "=".repeat((4 - b64.length % 4) % 4)));
+      cd.origin = "https://evil.example";
+      body.credential.response.clientDataJSON = btoa(JSON.stringify(cd)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+      init = Object.assign({}, init, { body: JSON.stringify(body) });
+    }
+    return real(url, init);
+  };
+  return true;
+})()`
+
+// BenchmarkPhoneEnrollmentInChromium times, per iteration, a whole phone
+// enrollment in the browser: from navigating to the link to the service
+// having bound the passkey (typing the code and creating the passkey
+// included). It reports the median and, separately, the median time
+// spent inside the service's calls. Budget: median under 1 s.
+func BenchmarkPhoneEnrollmentInChromium(b *testing.B) {
+	bctx := browser(b)
+	s := newSite(b)
+	var total, service []time.Duration
+	b.StopTimer()
+	for i := range b.N {
+		_, enr := s.enrollment(b, fmt.Sprintf("bench%d@example.com", i))
+		tab := phone(b, bctx)
+		s.api.spent.Store(0)
+		b.StartTimer()
+		start := time.Now()
+		enrollInBrowser(b, tab, enr.URL, enr.MatchCode)
+		b.StopTimer()
+		s.api.mu.Lock()
+		bound := s.api.bound
+		s.api.mu.Unlock()
+		if bound.Before(start) {
+			b.Fatal("no passkey bound")
+		}
+		total = append(total, bound.Sub(start))
+		service = append(service, time.Duration(s.api.spent.Load()))
+	}
+	b.ReportMetric(float64(median(total).Microseconds())/1000, "median-ms")
+	b.ReportMetric(float64(median(service).Microseconds())/1000, "service-median-ms")
+	if m := median(total); m >= time.Second {
+		b.Errorf("median %v is over the 1 s budget", m)
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
