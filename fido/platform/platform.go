@@ -111,10 +111,24 @@ func New(opts Options) (*Authenticator, error) {
 // passkeys cannot be used, or nil. The UI shows the method disabled with
 // the reason when it is not nil.
 func (a *Authenticator) Check(ctx context.Context) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	_, _, _, err := a.load()
+	unlock, err := a.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	_, _, _, err = a.load()
 	return err
+}
+
+// lock takes the in-process mutex and the data directory's lock.
+func (a *Authenticator) lock() (func(), error) {
+	a.mu.Lock()
+	unlock, err := lockDir(filepath.Dir(a.path))
+	if err != nil {
+		a.mu.Unlock()
+		return nil, err
+	}
+	return func() { unlock(); a.mu.Unlock() }, nil
 }
 
 // load returns the store (made on first use), its keys and its state.
@@ -213,9 +227,12 @@ func (a *Authenticator) newMasterKey() (*keys, error) {
 // and an error when the store is usable (nothing to start over) or the
 // keyring is unavailable (starting over would not help).
 func (a *Authenticator) StartOver(ctx context.Context) (string, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	_, _, _, err := a.load()
+	unlock, err := a.lock()
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	_, _, _, err = a.load()
 	if err == nil {
 		return "", errors.New("platform: the store is usable; nothing to start over")
 	}
@@ -239,8 +256,11 @@ func (a *Authenticator) Path() string { return Path }
 // rk, up, plat and uv (true once the local PIN is set: the PIN is this
 // authenticator's built-in verification, CTAP 2.1 §6.4).
 func (a *Authenticator) Info(ctx context.Context) (*fido.Info, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	_, _, st, err := a.load()
 	if err != nil {
 		return nil, err
@@ -277,8 +297,11 @@ func (a *Authenticator) MakeCredential(ctx context.Context, req *fido.MakeCreden
 	if !slices.Contains(req.Algorithms, fido.ES256) {
 		return nil, &fido.DeviceError{Op: "make credential", Status: 0x26} // CTAP2_ERR_UNSUPPORTED_ALGORITHM
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	s, k, st, err := a.load()
 	if err != nil {
 		return nil, err
@@ -358,8 +381,11 @@ func (a *Authenticator) GetAssertion(ctx context.Context, req *fido.GetAssertion
 	if len(req.ClientDataHash) != sha256.Size {
 		return nil, errors.New("platform: client data hash must be 32 bytes")
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	s, k, st, err := a.load()
 	if err != nil {
 		return nil, err
@@ -508,8 +534,11 @@ func (a *Authenticator) saveState(s *storeFile, k *keys, st *state) error {
 // PINState implements fido.Device. Retries is how many wrong PINs may
 // follow before the next wait; UVRetries is -1.
 func (a *Authenticator) PINState(ctx context.Context) (fido.PINState, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lock()
+	if err != nil {
+		return fido.PINState{}, err
+	}
+	defer unlock()
 	_, _, st, err := a.load()
 	if err != nil {
 		return fido.PINState{}, err
@@ -524,8 +553,11 @@ func (a *Authenticator) SetPIN(ctx context.Context, pin []byte) error {
 	if !validPIN(pin) {
 		return fmt.Errorf("%w: the PIN for this computer must be %d to %d digits", fido.ErrPINPolicy, MinPINLength, maxPINLength)
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	s, k, st, err := a.load()
 	if err != nil {
 		return err
@@ -548,8 +580,11 @@ func (a *Authenticator) ChangePIN(ctx context.Context, old, new []byte) error {
 	if !validPIN(new) {
 		return fmt.Errorf("%w: the PIN for this computer must be %d to %d digits", fido.ErrPINPolicy, MinPINLength, maxPINLength)
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	s, k, st, err := a.load()
 	if err != nil {
 		return err

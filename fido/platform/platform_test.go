@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -551,4 +552,37 @@ func TestPromptCanceled(t *testing.T) {
 		t.Errorf("canceled prompt: %v, want ErrCanceled", err)
 	}
 	unchanged(t, a.path, before)
+}
+
+// TestTwoInstances: two authenticators on one data directory (as two
+// instances of the app) never lose each other's counter updates.
+func TestTwoInstances(t *testing.T) {
+	ctx := context.Background()
+	a, kr, ids := setup(t, "alice")
+	b := newAuth(t, a.path[:len(a.path)-len(FileName)-1], kr, nil)
+	const each = 10
+	errs := make(chan error, 2)
+	for _, dev := range []*Authenticator{a, b} {
+		go func() {
+			for range each {
+				if _, err := dev.GetAssertion(ctx, getReq(ids[0]), answer(testPIN).prompt()); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	as, err := a.GetAssertion(ctx, getReq(ids[0]), answer(testPIN).prompt())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := binary.BigEndian.Uint32(as[0].AuthData[33:37]); n != 2*each+1 {
+		t.Errorf("counter %d after %d assertions", n, 2*each+1)
+	}
 }
