@@ -6,14 +6,18 @@
 // dependencies and has a build method returning its content: first run
 // (signup.go), sign in (signin.go), the signed-in shell with its navigation
 // (shell.go), security overview (overview.go), passkeys (passkeys.go), the
-// add-passkey wizard (addpasskey.go) and settings (settings.go). Every error
-// is put into words in one place, errors.go.
+// add-passkey wizard (addpasskey.go) with its security-key method
+// (securitykey.go: the key list; keypin.go: a first PIN; keytouch.go: PIN
+// entry and "Touch your key"; keyname.go: naming and saving) and settings
+// (settings.go). Every error is put into words in one place, errors.go.
 //
 // Threading: every account.API call and every TokenStore call runs in a
 // goroutine started by App.run and reports back on the UI goroutine through
 // fyne.Do, so the UI goroutine never waits on the database, the network or
 // the keyring. A screen shows a busy line and disables its submit button
-// while its work runs.
+// while its work runs. Security-key work runs the same way under a context
+// its Cancel button ends; when the key asks for a PIN or a touch, the
+// worker waits for the person while the UI goroutine stays free.
 //
 // Secrets: passwords, codes, TOTP secrets, session and grant tokens are never
 // logged and never written to a file. Errors are logged with their text,

@@ -79,13 +79,12 @@ func (f *keyFlow) register(newPIN []byte) {
 	})
 }
 
-// cancelOp cancels the key operation under way, if any.
+// cancelOp cancels the key operation under way, if any: its context
+// ends, and libfido2 sends CTAPHID_CANCEL until the key gives up (the
+// operation then returns fido.ErrCanceled). Nothing here waits.
 func (f *keyFlow) cancelOp() {
 	if f.op != nil {
 		f.op(fido.ErrCanceled)
-	}
-	if f.dev != nil {
-		f.dev.Cancel()
 	}
 }
 

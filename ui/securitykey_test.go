@@ -345,6 +345,8 @@ type keyErrorCase struct {
 	// act drives the wizard from the key list to the error.
 	act  func(k *keyTest)
 	want []string
+	// after, when set, checks the app is usable instead of afterError.
+	after func(k *keyTest)
 }
 
 func TestSecurityKeyErrors(t *testing.T) {
@@ -444,9 +446,20 @@ func TestSecurityKeyErrors(t *testing.T) {
 				k.enterPIN(keyPIN)
 				k.wantText("Touch your key")
 				k.tap("Cancel")
+				// The key would wait 30 s for a touch: the answer within
+				// 5 s is the cancel reaching the key.
 				k.waitText(5*time.Second, "Cancelled")
 			},
 			want: []string{"Cancelled", "Nothing was added to your account"},
+			after: func(k *keyTest) {
+				// The key is free again: the next attempt goes through.
+				k.key.SetTouch(softkey.TouchAtOnce, 0)
+				k.tap("Continue")
+				k.enterPIN(keyPIN)
+				k.waitText(5*time.Second, "Name your passkey")
+				k.tap("Save")
+				k.waitText(5*time.Second, "Security key · "+simModel)
+			},
 		},
 		{
 			name:  "cancel at the PIN",
@@ -477,6 +490,10 @@ func TestSecurityKeyErrors(t *testing.T) {
 			}
 			if n := len(k.passkeys()); n != before {
 				t.Errorf("%d passkeys after the error; want %d (unchanged)", n, before)
+			}
+			if tc.after != nil {
+				tc.after(k)
+				return
 			}
 			k.afterError()
 		})
