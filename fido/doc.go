@@ -26,6 +26,8 @@
 // # Errors
 //
 // Every method returns nil, one of the sentinels in errors.go (test with
-// errors.Is), a *PINError (errors.As; it also matches ErrPINInvalid), or a
-// *DeviceError for a CTAP status with no sentinel of its own.
+// errors.Is), a *PINError (errors.As; it also matches ErrPINInvalid), a
+// *PINBackoffError when a platform authenticator makes the user wait
+// before the next PIN, or a *DeviceError for a CTAP status with no
+// sentinel of its own.
 package fido

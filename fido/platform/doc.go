@@ -37,7 +37,10 @@
 //
 // One JSON file, FileName in the data directory, mode 0600, replaced
 // atomically (a temporary file in the same directory, fsync, rename,
-// fsync of the directory):
+// fsync of the directory). Every operation reads it, and writes it back
+// when something changed, under an exclusive flock of the data directory
+// (on Unix), so two instances of the app never lose each other's counters
+// or wrong PINs:
 //
 //	{
 //	  "format":  "passkeydesk-platform-v1",
@@ -90,7 +93,7 @@
 // time. The count survives restarts because it lives in the store.
 //
 // argon2id (RFC 9106) runs with 19 MiB, 2 passes, 1 lane (OWASP's
-// minimum), about 30–60 ms here; that is too slow to pay on every
+// minimum), about 30 ms on a shared 2-core machine; that is too slow to pay on every
 // sign-in within the 10 ms budget. So an Authenticator remembers, for its
 // lifetime (the app's session), an HMAC-SHA-256 of the last PIN that
 // verified, under a random key that exists only in memory, together with

@@ -100,6 +100,12 @@ func TestCredentialShape(t *testing.T) {
 	if !bytes.Equal(att.AuthData[37:53], info.AAGUID[:]) {
 		t.Errorf("AAGUID %x", att.AuthData[37:53])
 	}
+	raw := readFile(t, a.path)
+	for _, secret := range []string{"localhost", "alice", testPIN} {
+		if bytes.Contains(raw, []byte(secret)) {
+			t.Errorf("the store holds %q in the clear", secret)
+		}
+	}
 	for i := 1; i <= 3; i++ {
 		as, err := a.GetAssertion(ctx, getReq(att.CredentialID), answer(testPIN).prompt())
 		if err != nil {
