@@ -592,3 +592,32 @@ func TestTwoInstances(t *testing.T) {
 		t.Errorf("counter %d after %d assertions", n, 2*each+1)
 	}
 }
+
+// TestFirstUseThroughClient: before the local PIN is set, a registration
+// through fido/client fails with fido.ErrPINNotSet (the UI then asks for
+// a new PIN twice and calls SetPIN), and works after.
+func TestFirstUseThroughClient(t *testing.T) {
+	ctx := context.Background()
+	a := newAuth(t, t.TempDir(), newMemKeyring(), nil)
+	svc, clk, _ := accounttest.NewService(t, accounttest.Options{})
+	c := newClient(t)
+	u := accounttest.SignUp(t, svc, clk, "carol@example.com")
+	grant := u.Grant(t, account.PurposeAddPasskey)
+	opts, err := svc.BeginRegistration(ctx, u.Session.Token, grant, account.KindThisComputer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(ctx, a, opts, answer(testPIN).prompt()); !errors.Is(err, fido.ErrPINNotSet) {
+		t.Fatalf("create before a PIN: %v, want ErrPINNotSet", err)
+	}
+	if err := a.SetPIN(ctx, []byte(testPIN)); err != nil {
+		t.Fatal(err)
+	}
+	cred, err := c.Create(ctx, a, opts, answer(testPIN).prompt())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.FinishRegistration(ctx, u.Session.Token, grant, cred, "laptop — this computer"); err != nil {
+		t.Fatal(err)
+	}
+}
