@@ -34,8 +34,8 @@ type pinHash struct {
 }
 
 // pinCost is the argon2id cost of new PIN hashes: OWASP's minimum
-// (19 MiB, 2 passes, 1 lane). A variable so that tests under the race
-// detector can make it cheap (testOnlyCheapPINs).
+// (19 MiB, 2 passes, 1 lane). Each hash keeps its own parameters, so a
+// higher cost later needs no migration.
 var pinCost = pinHash{Time: 2, MemoryKiB: 19 * 1024, Threads: 1}
 
 func (h *pinHash) check() error {
