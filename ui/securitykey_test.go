@@ -680,3 +680,38 @@ func writeCapture(path string, img image.Image) error {
 	}
 	return f.Close()
 }
+
+// TestSecurityKeyLeaveMidway: leaving the wizard by the navigation while
+// the key waits for a touch or a PIN ends the operation on the key; the
+// next attempt goes through.
+func TestSecurityKeyLeaveMidway(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		reach func(k *keyTest)
+	}{
+		{"touch", func(k *keyTest) {
+			k.key.SetTouch(softkey.TouchNever, 0)
+			k.tap("Continue")
+			k.enterPIN(keyPIN)
+			k.wantText("Touch your key")
+		}},
+		{"PIN", func(k *keyTest) {
+			k.tap("Continue")
+			k.wantText("Enter your key's PIN")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := newKeyTest(t, softkey.Options{})
+			k.setKeyPIN(keyPIN)
+			k.toKeyList()
+			tc.reach(k)
+			k.tap("Overview")
+			k.notText("Touch your key", "Enter your key's PIN")
+			k.key.SetTouch(softkey.TouchAtOnce, 0)
+			k.register()
+			if n := len(k.passkeys()); n != 1 {
+				t.Errorf("%d passkeys; want 1", n)
+			}
+		})
+	}
+}
