@@ -35,6 +35,38 @@
 // first answer, right or wrong, so a restart or a second process can
 // finish a ceremony and a replay cannot.
 //
+// # Phone enrollment
+//
+// A phone (or tablet) gets a passkey through a one-time page of the
+// service. BeginPhoneEnrollment, with the desktop session and an
+// add-passkey grant, returns a link (Config.PublicURL + "/enroll#" + a
+// 128-bit random token, shown as a QR code) and a 6-digit match code
+// (shown on the desktop). Only the token's and the code's hashes are
+// stored. The enrollment lives EnrollmentLifetime (5 minutes), or less
+// when the grant expires sooner, and moves only forward:
+//
+//	waiting → opened → code-confirmed → passkey-created → done
+//	         (any state before done) → expired | canceled
+//
+// The page's calls are authorised by the token and by a device key the
+// page makes up when it first opens the link: the first device holds the
+// enrollment and a second one gets ErrEnrollmentInUse. The page shows a
+// masked email and asks for the match code; MaxFailures wrong codes
+// cancel the enrollment. Only then are creation options issued (kind
+// phone), and the credential the phone sends must answer that challenge.
+// Every page call first checks that the desktop session and the grant are
+// still good: a sign-out on the desktop or a grant used elsewhere cancels
+// the enrollment. A rejected credential cancels it too; the desktop starts
+// a new one. The bound passkey is named from its AAGUID (Config.Model) and
+// the device in the User-Agent, "iPhone — iCloud Keychain", with its
+// backup flags kept. Each step is one transaction and leaves an event in
+// the activity log (source "phone page").
+//
+// WatchPhoneEnrollment streams the states to the desktop from an
+// in-process notifier that publishes after each commit; a second process
+// on the same database sees the state on its next read. The HTTP face is
+// package httpapi.
+//
 // # Storage
 //
 // The service keeps no state of its own: everything is in a Store, and
@@ -45,5 +77,8 @@
 // verifications and grants (hashes only), ceremonies (go-webauthn's
 // SessionData as JSON), passkeys (credential ID, COSE public key, AAGUID,
 // model, kind, name, transports, backup flags, sign count, clone warning,
-// created and last used) and events, the append-only activity log.
+// created and last used), phone_enrollments (token, match code and device
+// key as hashes, the session and grant hashes it is bound to, state,
+// failures, challenge; kept a day after they end) and events, the
+// append-only activity log.
 package account

@@ -9,6 +9,7 @@ import (
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
+	"github.com/passkeydesk/passkeydesk/account/sqlstore"
 )
 
 const (
@@ -24,12 +25,13 @@ type enrollHarness struct {
 	grant string
 	enr   *account.PhoneEnrollment
 	link  string
+	path  string // the database file
 }
 
 func newEnrollHarness(t *testing.T) *enrollHarness {
 	t.Helper()
-	svc, clock, _ := accounttest.NewService(t, accounttest.Options{})
-	h := &enrollHarness{svc: svc, clock: clock, u: accounttest.SignUp(t, svc, clock, "ann@example.com")}
+	svc, clock, path := accounttest.NewService(t, accounttest.Options{})
+	h := &enrollHarness{svc: svc, clock: clock, path: path, u: accounttest.SignUp(t, svc, clock, "ann@example.com")}
 	h.grant = h.u.Grant(t, account.PurposeAddPasskey)
 	var err error
 	if h.enr, err = svc.BeginPhoneEnrollment(ctx, h.u.Session.Token, h.grant); err != nil {
@@ -289,5 +291,39 @@ func TestPhonePasskeyNames(t *testing.T) {
 		if got := account.PhonePasskeyName(tc.model, tc.ua); got != tc.want {
 			t.Errorf("name(%q, %q) = %q, want %q", tc.model, tc.ua, got, tc.want)
 		}
+	}
+}
+
+// TestPhoneEnrollmentSurvivesRestart opens the link on one service, then
+// finishes on another opened on the same database file, as after a
+// restart of the app or on a second server instance.
+func TestPhoneEnrollmentSurvivesRestart(t *testing.T) {
+	h := newEnrollHarness(t)
+	if _, err := h.svc.OpenPhoneEnrollment(ctx, h.link, phoneKey, iPhoneUA); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.ConfirmPhoneEnrollment(ctx, h.link, phoneKey, h.enr.MatchCode); err != nil {
+		t.Fatal(err)
+	}
+	store, err := sqlstore.Open(h.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	key := make([]byte, 32)
+	again, err := account.New(account.Config{RPID: accounttest.RPID, Origins: []string{accounttest.Origin}, SecretKey: key, Now: h.clock.Now}, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := again.PhoneEnrollmentOptions(ctx, h.link, phoneKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, _ := (&accounttest.Authenticator{}).Register(opts)
+	if _, err := again.FinishPhoneEnrollment(ctx, h.link, phoneKey, cred); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.state(t); st != account.EnrollmentDone {
+		t.Fatalf("state seen by the first service: %s", st)
 	}
 }

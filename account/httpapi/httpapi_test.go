@@ -96,6 +96,7 @@ func TestHeadersOnEveryAnswer(t *testing.T) {
 		{"GET", "/phone/app.js", ""},
 		{"GET", "/phone/style.css", ""},
 		{"GET", "/nothing", ""},
+		{"PUT", "/api/phone/open", ""},
 		{"POST", "/api/phone/open", "{"},
 		{"GET", "/api/enrollments/x", ""},
 	} {
@@ -109,9 +110,15 @@ func TestHeadersOnEveryAnswer(t *testing.T) {
 			t.Errorf("%s %s: headers %v", tc.method, tc.path, h)
 		}
 	}
-	// The page holds no account data and nothing inline.
-	r := httptest.NewRequest("GET", "/enroll", nil)
+	r := httptest.NewRequest("GET", "/api/nothing", nil)
 	w := httptest.NewRecorder()
+	f.h.ServeHTTP(w, r)
+	if w.Code != 404 || errorWord(t, w) != "not-found" {
+		t.Fatalf("unknown path: %d %s", w.Code, w.Body)
+	}
+	// The page holds no account data and nothing inline.
+	r = httptest.NewRequest("GET", "/enroll", nil)
+	w = httptest.NewRecorder()
 	f.h.ServeHTTP(w, r)
 	page := w.Body.String()
 	if w.Code != 200 || strings.Contains(page, "ann@") || strings.Contains(page, "<script>") || strings.Contains(page, "style=") ||
@@ -246,18 +253,21 @@ func wrongCode(code string) string {
 	return "000000"
 }
 
+// desktopCall makes one of the desktop's calls with a session token.
+func (f *fixture) desktopCall(method, path, token, body string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	w := httptest.NewRecorder()
+	f.h.ServeHTTP(w, r)
+	return w
+}
+
 func TestDesktopCalls(t *testing.T) {
 	f := newFixture(t)
-	do := func(method, path, token, body string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(method, path, strings.NewReader(body))
-		r.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			r.Header.Set("Authorization", "Bearer "+token)
-		}
-		w := httptest.NewRecorder()
-		f.h.ServeHTTP(w, r)
-		return w
-	}
+	do := f.desktopCall
 	tok := f.u.Session.Token
 	if w := do("GET", "/api/enrollments/"+f.enr.ID, "", ""); w.Code != 401 {
 		t.Fatalf("no token: %d", w.Code)
