@@ -132,7 +132,7 @@ type PhonePage struct {
 // add-passkey grant; the enrollment is bound to both, and lives
 // EnrollmentLifetime or until the grant expires, whichever comes first.
 func (s *Service) BeginPhoneEnrollment(ctx context.Context, token, grant string) (*PhoneEnrollment, error) {
-	link := randomBytes16()
+	link := newLinkToken()
 	code := randomDigits(6)
 	now := s.now().UTC()
 	e := &PhoneEnrollmentRecord{
@@ -259,7 +259,7 @@ func (s *Service) OpenPhoneEnrollment(ctx context.Context, link, device, userAge
 		userAgent = truncate(strings.ToValidUTF8(userAgent, ""), 512)
 	}
 	var page *PhonePage
-	err := s.pageUpdate(ctx, link, "", func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
+	err := s.pageUpdate(ctx, link, "", true, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
 		dh := hashToken(device)
 		if e.DeviceHash != nil {
 			if subtle.ConstantTimeCompare(dh, e.DeviceHash) != 1 {
@@ -283,7 +283,7 @@ func (s *Service) OpenPhoneEnrollment(ctx context.Context, link, device, userAge
 func (s *Service) ConfirmPhoneEnrollment(ctx context.Context, link, device, code string) (*PhonePage, error) {
 	code = strings.TrimSpace(code)
 	var page *PhonePage
-	err := s.pageUpdate(ctx, link, device, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
+	err := s.pageUpdate(ctx, link, device, false, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
 		switch e.State {
 		case EnrollmentOpened:
 		case EnrollmentCodeConfirmed:
@@ -319,7 +319,7 @@ func (s *Service) ConfirmPhoneEnrollment(ctx context.Context, link, device, code
 // confirmed. Asking again replaces the challenge.
 func (s *Service) PhoneEnrollmentOptions(ctx context.Context, link, device string) (json.RawMessage, error) {
 	var out json.RawMessage
-	err := s.pageUpdate(ctx, link, device, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
+	err := s.pageUpdate(ctx, link, device, false, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
 		if e.State != EnrollmentCodeConfirmed {
 			return ErrEnrollmentStep, nil
 		}
@@ -346,7 +346,7 @@ func (s *Service) FinishPhoneEnrollment(ctx context.Context, link, device string
 		challenge = parsed.Response.CollectedClientData.Challenge
 	}
 	// First change: the result arrived. Only one result is ever checked.
-	err := s.pageUpdate(ctx, link, device, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
+	err := s.pageUpdate(ctx, link, device, false, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
 		if e.State != EnrollmentCodeConfirmed || e.Challenge == "" {
 			return ErrEnrollmentStep, nil
 		}
@@ -367,7 +367,7 @@ func (s *Service) FinishPhoneEnrollment(ctx context.Context, link, device string
 	}
 	// Second change: verify and bind, or end.
 	var pk *Passkey
-	err = s.pageUpdate(ctx, link, device, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
+	err = s.pageUpdate(ctx, link, device, false, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
 		if e.State != EnrollmentPasskeyCreated {
 			return ErrEnrollmentStep, nil
 		}
@@ -433,12 +433,17 @@ func (s *Service) desktopUpdate(ctx context.Context, token, id string, fn func(T
 // pageUpdate runs fn, in one transaction, on the live enrollment of a
 // link for a page-side call. Before fn it ends the enrollment when its
 // time is up, the desktop session has ended, or the grant is no longer
-// valid, and (when device is not "") checks the device holds it. fn
-// returns the caller's error verr (committed, so counts and state
-// changes stay) and a storage failure err (rolled back).
-func (s *Service) pageUpdate(ctx context.Context, link, device string, fn func(Tx, *PhoneEnrollmentRecord, *AccountRecord) (verr, err error)) error {
+// valid, and (unless opening, where fn claims it) checks that device
+// holds it. fn returns the caller's error verr (committed, so counts and
+// state changes stay) and a storage failure err (rolled back).
+func (s *Service) pageUpdate(ctx context.Context, link, device string, opening bool, fn func(Tx, *PhoneEnrollmentRecord, *AccountRecord) (verr, err error)) error {
 	if !validLink(link) {
 		return ErrEnrollmentEnded
+	}
+	if !opening {
+		if err := checkDevice(device); err != nil {
+			return err
+		}
 	}
 	var verr error
 	err := s.update(ctx, func(tx Tx) error {
@@ -476,7 +481,7 @@ func (s *Service) pageUpdate(ctx context.Context, link, device string, fn func(T
 		if err != nil {
 			return err
 		}
-		if device != "" {
+		if !opening {
 			if e.DeviceHash == nil {
 				verr = ErrEnrollmentStep
 				return nil
@@ -567,8 +572,8 @@ func matchCodeHash(id, code string) []byte {
 	return sum[:]
 }
 
-// randomBytes16 is a link token: 128 random bits, base64url (22 chars).
-func randomBytes16() string { return randomID() }
+// newLinkToken is a link token: 128 random bits, base64url (22 chars).
+func newLinkToken() string { return randomID() }
 
 // validLink reports whether link has the shape of a link token, so
 // garbage never reaches the database.

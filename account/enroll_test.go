@@ -211,6 +211,13 @@ func TestPhoneEnrollmentSecondPhoneAndWrongCodes(t *testing.T) {
 	if _, err := h.svc.ConfirmPhoneEnrollment(ctx, h.link, otherKey, h.enr.MatchCode); !errors.Is(err, account.ErrEnrollmentInUse) {
 		t.Fatalf("second phone confirms: %v", err)
 	}
+	var input *account.InputError
+	if _, err := h.svc.ConfirmPhoneEnrollment(ctx, h.link, "", h.enr.MatchCode); !errors.As(err, &input) {
+		t.Fatalf("confirm with no device key: %v", err)
+	}
+	if _, err := h.svc.PhoneEnrollmentOptions(ctx, h.link, ""); !errors.As(err, &input) {
+		t.Fatalf("options with no device key: %v", err)
+	}
 	wrong := "000000"
 	if h.enr.MatchCode == wrong {
 		wrong = "111111"
