@@ -177,3 +177,44 @@ func BenchmarkFinishLogin(b *testing.B) {
 	}
 	report(b, service, baseline)
 }
+
+// BenchmarkPhoneEnrollment times the service's side of a whole phone
+// enrollment (begin, open, confirm, options, finish with the software
+// authenticator's "none" attestation, on a SQLite file): the share of the
+// browser benchmark in account/httpapi that is spent in the service.
+func BenchmarkPhoneEnrollment(b *testing.B) {
+	svc, clock, _ := accounttest.NewService(b, accounttest.Options{})
+	device := "device-key-of-the-phone"
+	b.StopTimer()
+	for i := range b.N {
+		u := accounttest.SignUp(b, svc, clock, fmt.Sprintf("user%d@example.com", i))
+		grant := u.Grant(b, account.PurposeAddPasskey)
+		auth := &accounttest.Authenticator{BackupEligible: true, BackedUp: true}
+		b.StartTimer()
+		enr, err := svc.BeginPhoneEnrollment(ctx, u.Session.Token, grant)
+		if err != nil {
+			b.Fatal(err)
+		}
+		link := enr.URL[len(enr.URL)-22:]
+		if _, err := svc.OpenPhoneEnrollment(ctx, link, device, "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X)"); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := svc.ConfirmPhoneEnrollment(ctx, link, device, enr.MatchCode); err != nil {
+			b.Fatal(err)
+		}
+		opts, err := svc.PhoneEnrollmentOptions(ctx, link, device)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		cred, err := auth.Register(opts) // the phone's part, not timed
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := svc.FinishPhoneEnrollment(ctx, link, device, cred); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+	}
+}

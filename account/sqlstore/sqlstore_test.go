@@ -153,3 +153,61 @@ func TestConcurrentWritersQueue(t *testing.T) {
 		return nil
 	})
 }
+
+func TestPhoneEnrollmentRoundTrip(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "passkeydesk.db"))
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	e := &account.PhoneEnrollmentRecord{
+		ID: "e1", TokenHash: []byte("token-hash"), AccountID: "a1", SessionHash: []byte("session"), GrantHash: []byte("grant"),
+		CodeHash: []byte("code"), State: account.EnrollmentWaiting, CreatedAt: at, ExpiresAt: at.Add(5 * time.Minute),
+	}
+	err := s.Update(ctx, func(tx account.Tx) error {
+		if err := tx.InsertAccount(newAccount("a1", "a@example.com")); err != nil {
+			return err
+		}
+		return tx.InsertPhoneEnrollment(e)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.State, e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID =
+		account.EnrollmentCanceled, "why", 2, []byte("device"), "UA", "challenge", "pk"
+	if err := s.Update(ctx, func(tx account.Tx) error { return tx.UpdatePhoneEnrollment(e) }); err != nil {
+		t.Fatal(err)
+	}
+	err = s.View(ctx, func(tx account.Tx) error {
+		byID, err := tx.PhoneEnrollmentByID("e1")
+		if err != nil {
+			return err
+		}
+		byToken, err := tx.PhoneEnrollmentByTokenHash([]byte("token-hash"))
+		if err != nil {
+			return err
+		}
+		for _, got := range []*account.PhoneEnrollmentRecord{byID, byToken} {
+			if fmt.Sprint(*got) != fmt.Sprint(*e) {
+				return fmt.Errorf("read back %+v, want %+v", *got, *e)
+			}
+		}
+		if _, err := tx.PhoneEnrollmentByID("nope"); !errors.Is(err, account.ErrNotFound) {
+			return fmt.Errorf("unknown id: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ended rows stay a day after they expire, then go.
+	for _, tc := range []struct {
+		now  time.Time
+		gone bool
+	}{{e.ExpiresAt.Add(time.Hour), false}, {e.ExpiresAt.Add(25 * time.Hour), true}} {
+		if err := s.Update(ctx, func(tx account.Tx) error { return tx.DeleteExpired(tc.now) }); err != nil {
+			t.Fatal(err)
+		}
+		err := s.View(ctx, func(tx account.Tx) error { _, err := tx.PhoneEnrollmentByID("e1"); return err })
+		if gone := errors.Is(err, account.ErrNotFound); gone != tc.gone {
+			t.Fatalf("at %v: gone %v, want %v (%v)", tc.now, gone, tc.gone, err)
+		}
+	}
+}
