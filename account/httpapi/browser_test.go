@@ -225,6 +225,14 @@ func message(t testing.TB, tab context.Context) string {
 	return text
 }
 
+// voidOf drops an action's value.
+func voidOf[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := a(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
 func run(t testing.TB, tab context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tab, 20*time.Second)
@@ -309,6 +317,24 @@ func TestPhoneEnrollmentInChromium(t *testing.T) {
 	t.Logf("open link → passkey shown as bound: %v (service: %v)", took.Round(time.Millisecond), time.Duration(s.api.spent.Load()).Round(time.Millisecond))
 }
 
+// TestPhoneEnrollmentPathLinkInChromium follows the other form of link,
+// /e/TOKEN, which some QR readers keep better than a fragment.
+func TestPhoneEnrollmentPathLinkInChromium(t *testing.T) {
+	bctx := browser(t)
+	s := newSite(t)
+	u, enr := s.enrollment(t, "ann@example.com")
+	_, token, _ := strings.Cut(enr.URL, "#")
+	tab := phone(t, bctx)
+	enrollInBrowser(t, tab, s.origin+"/e/"+token, enr.MatchCode)
+	loc, err := chromedp.Run(tab, chromedp.Location())
+	if err != nil || strings.Contains(loc, token) {
+		t.Fatalf("the token stays in the address bar: %q, %v", loc, err)
+	}
+	if pks, _ := s.svc.Passkeys(ctx, u.Session.Token); len(pks) != 1 {
+		t.Fatalf("%d passkeys", len(pks))
+	}
+}
+
 // TestPhoneEnrollmentRefusedInChromium runs the ways an enrollment must
 // fail, each in a fresh phone (tab with its own storage) of one browser.
 func TestPhoneEnrollmentRefusedInChromium(t *testing.T) {
@@ -342,8 +368,12 @@ func TestPhoneEnrollmentRefusedInChromium(t *testing.T) {
 		{"too many wrong codes", func(t *testing.T, tab context.Context, u *accounttest.User, enr *account.PhoneEnrollment) string {
 			run(t, tab, chromedp.Navigate(enr.URL), chromedp.WaitVisible(chromedp.ID("code")))
 			for range account.MaxFailures {
-				run(t, tab, chromedp.SendKeys(chromedp.ID("code"), wrongCode(enr.MatchCode)), chromedp.Click(chromedp.ID("confirm")),
-					chromedp.WaitVisible(chromedp.ID("message")))
+				// Each answer shows the message anew and empties the field (or,
+				// the last, hides the form): wait for that before typing again.
+				run(t, tab, chromedp.Evaluate[chromedp.Void](`document.getElementById("message").hidden = true`, chromedp.EvalIgnoreExceptions),
+					chromedp.SendKeys(chromedp.ID("code"), wrongCode(enr.MatchCode)), chromedp.Click(chromedp.ID("confirm")),
+					voidOf(chromedp.Poll[bool](`!document.getElementById("message").hidden &&
+						(document.getElementById("code").value === "" || document.getElementById("step-code").hidden)`)))
 			}
 			return message(t, tab)
 		}, "too many wrong codes", account.EnrollmentCanceled},
