@@ -257,8 +257,14 @@ func (s *keyListStep) update(list []fido.DeviceInfo) {
 func (s *keyListStep) updateButton() {
 	if s.paths[s.radio.Selected] == "" {
 		s.next.Disable()
-	} else {
-		s.next.Enable()
+		return
+	}
+	s.next.Enable()
+	// With a key chosen, Enter or Space goes on, unless the user has
+	// moved the focus elsewhere.
+	c := s.flow.app.win.Canvas()
+	if f := c.Focused(); f == nil || f == s.cancel {
+		c.Focus(s.next)
 	}
 }
 
