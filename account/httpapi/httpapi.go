@@ -302,7 +302,7 @@ func bearer(r *http.Request) string {
 	return strings.TrimSpace(tok)
 }
 
-func (h *Handler) desktop(fn func(ctx context.Context, token string, r *http.Request) (any, error)) http.HandlerFunc {
+func (h *Handler) desktop(fn func(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		// The desktop is not a browser; a browser's cross-site request is
 		// refused outright.
@@ -317,7 +317,7 @@ func (h *Handler) desktop(fn func(ctx context.Context, token string, r *http.Req
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
 		defer cancel()
-		out, err := fn(ctx, token, r)
+		out, err := fn(ctx, token, w, r)
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -330,11 +330,11 @@ func (h *Handler) desktop(fn func(ctx context.Context, token string, r *http.Req
 	}
 }
 
-func (h *Handler) begin(ctx context.Context, token string, r *http.Request) (any, error) {
+func (h *Handler) begin(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
 	var req struct {
 		Grant string `json:"grant"`
 	}
-	if err := decodeBody(r, &req); err != nil {
+	if err := decodeBody(w, r, &req); err != nil {
 		return nil, err
 	}
 	e, err := h.api.BeginPhoneEnrollment(ctx, token, req.Grant)
@@ -344,7 +344,7 @@ func (h *Handler) begin(ctx context.Context, token string, r *http.Request) (any
 	return map[string]any{"id": e.ID, "url": e.URL, "matchCode": e.MatchCode, "expiresAt": e.ExpiresAt}, nil
 }
 
-func (h *Handler) status(ctx context.Context, token string, r *http.Request) (any, error) {
+func (h *Handler) status(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
 	st, err := h.api.PhoneEnrollmentStatus(ctx, token, r.PathValue("id"))
 	if err != nil {
 		return nil, err
@@ -352,7 +352,7 @@ func (h *Handler) status(ctx context.Context, token string, r *http.Request) (an
 	return statusOf(st), nil
 }
 
-func (h *Handler) cancel(ctx context.Context, token string, r *http.Request) (any, error) {
+func (h *Handler) cancel(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
 	return nil, h.api.CancelPhoneEnrollment(ctx, token, r.PathValue("id"))
 }
 
@@ -419,11 +419,11 @@ func (e *errBody) Error() string { return e.msg }
 
 // decodeBody reads one JSON object of at most MaxBody bytes, refusing
 // unknown fields and trailing data.
-func decodeBody(r *http.Request, v any) error {
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" && !strings.HasPrefix(ct, "application/json;") {
 		return &errBody{http.StatusUnsupportedMediaType, "send application/json"}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, MaxBody))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
@@ -442,7 +442,7 @@ func decodeBody(r *http.Request, v any) error {
 }
 
 func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	if err := decodeBody(r, v); err != nil {
+	if err := decodeBody(w, r, v); err != nil {
 		h.fail(w, r, err)
 		return false
 	}
