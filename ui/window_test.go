@@ -126,15 +126,22 @@ func buildCommand(tb testing.TB, pkg, dir string) string {
 
 func moduleRoot(tb testing.TB) string {
 	tb.Helper()
-	b, err := exec.Command("go", "env", "GOMOD").Output()
+	// go test runs in the package's folder: walk up to go.mod. (Asking
+	// `go env GOMOD` fails while another go command rewrites go.mod.)
+	dir, err := os.Getwd()
 	if err != nil {
-		tb.Fatalf("go env GOMOD: %v", err)
+		tb.Fatal(err)
 	}
-	gomod := strings.TrimSpace(string(b))
-	if gomod == "" || gomod == os.DevNull {
-		tb.Fatal("go env GOMOD: not inside the module")
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			tb.Fatal("no go.mod above the test's folder")
+		}
+		dir = parent
 	}
-	return filepath.Dir(gomod)
 }
 
 // screenshotDir is $PASSKEYDESK_SCREENSHOT_DIR when set (kept after the
