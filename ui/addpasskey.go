@@ -17,8 +17,9 @@ import (
 // user's identity with the factors the service asks for; the grant it
 // earns is what binding a passkey needs. Binding methods are offered only
 // when the app has what they need: the security-key method (securitykey.go
-// and the key*.go steps) when Deps.Keys is set. With none, the last step
-// says so.
+// and the key*.go steps) when Deps.Keys is set, the phone-or-tablet method
+// (phone.go) when Deps.Phone is, the this-computer method (thiscomputer.go)
+// when Deps.ThisComputer is. With none, the last step says so.
 type addPasskeyScreen struct {
 	app   *App
 	shell *shell
@@ -34,7 +35,9 @@ type addPasskeyScreen struct {
 	fb       *feedback
 
 	grant *account.Grant
-	keys  *keyFlow // the security-key method, once chosen
+	keys  *keyFlow          // the security-key method, once chosen
+	phone *phoneFlow        // the phone-or-tablet method, once chosen
+	local *thisComputerFlow // the this-computer method, once chosen
 }
 
 func (s *addPasskeyScreen) build() fyne.CanvasObject {
@@ -184,12 +187,15 @@ func (s *addPasskeyScreen) setInputs(on bool) {
 
 // showMethods is the step after verification. It offers the binding
 // methods this build has: a security key when a key provider is
-// configured; with none, it says so plainly.
+// configured, a phone or tablet when the enrollment page is served (or
+// disabled with why it cannot be), this computer when a platform
+// authenticator is configured (disabled with why while it cannot be used);
+// with none, it says so plainly.
 func (s *addPasskeyScreen) showMethods(g *account.Grant) {
 	s.grant = g
 	verified := container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.ConfirmIcon())), nil,
 		paragraph("Your identity is verified. You can add a passkey until "+g.ExpiresAt.Local().Format("15:04")+"."))
-	if s.app.keys == nil {
+	if !s.hasMethods() {
 		done := widget.NewButtonWithIcon("Back to passkeys", theme.NavigateBackIcon(), s.leave)
 		done.Importance = widget.HighImportance
 		s.setStep(page(
@@ -201,23 +207,58 @@ func (s *addPasskeyScreen) showMethods(g *account.Grant) {
 		), done)
 		return
 	}
-	key := widget.NewButtonWithIcon("Security key", component.SecurityKeyIcon(), s.addSecurityKey)
-	key.Importance = widget.HighImportance
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), s.leave)
-	s.setStep(page(
+	objs := []fyne.CanvasObject{
 		headingText("Add a passkey"),
 		heading("Step 2 of 3: choose how to add it"),
 		verified,
-		key,
-		paragraph("A USB security key you plug into this computer, protected by its PIN."),
-		cancel,
-	), key)
+	}
+	// The first method that can be used at once has the keyboard focus;
+	// this computer's is checked first, off the UI goroutine.
+	var first fyne.Focusable
+	if s.app.keys != nil {
+		b := widget.NewButtonWithIcon("Security key", component.SecurityKeyIcon(), s.addSecurityKey)
+		objs = append(objs, b, paragraph("A USB security key you plug into this computer, protected by its PIN."))
+		first = b
+	}
+	if s.app.phone {
+		b := widget.NewButtonWithIcon("Phone or tablet", component.PhoneIcon(), s.addPhone)
+		objs = append(objs, b, paragraph("Scan a QR code with your phone or tablet; it keeps the passkey (iCloud Keychain, Google Password Manager and the like)."))
+		if err := s.app.phoneUnavailable; err != nil {
+			b.Disable()
+			fb := newFeedback()
+			fb.show(describe(&phonePageError{err}))
+			objs = append(objs, fb.object())
+		} else if first == nil {
+			first = b
+		}
+	}
+	if s.app.thisComputer != nil {
+		b, why := s.thisComputerChoice()
+		objs = append(objs, b, paragraph("A passkey kept on this computer, protected by the system keyring and a local PIN. It works only on this computer."), why)
+	}
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), s.leave)
+	objs = append(objs, cancel)
+	if first == nil {
+		first = cancel
+	}
+	s.setStep(page(objs...), first)
+}
+
+// hasMethods reports whether the wizard has a binding method to offer.
+func (s *addPasskeyScreen) hasMethods() bool {
+	return s.app.keys != nil || s.app.phone || s.app.thisComputer != nil
 }
 
 // addSecurityKey starts the security-key method.
 func (s *addPasskeyScreen) addSecurityKey() {
 	s.keys = newKeyFlow(s, s.grant.Token)
 	s.keys.start()
+}
+
+// addPhone starts the phone-or-tablet method.
+func (s *addPasskeyScreen) addPhone() {
+	s.phone = newPhoneFlow(s, s.grant.Token)
+	s.phone.start()
 }
 
 // close ends what the wizard has under way; the shell calls it when the
@@ -227,12 +268,20 @@ func (s *addPasskeyScreen) close() {
 		s.keys.end()
 		s.keys = nil
 	}
+	if s.phone != nil {
+		s.phone.end()
+		s.phone = nil
+	}
+	if s.local != nil {
+		s.local.end()
+		s.local = nil
+	}
 }
 
 // stepCount is how many steps the wizard has: with a binding method, a
 // third to bind the passkey.
 func (s *addPasskeyScreen) stepCount() string {
-	if s.app.keys == nil {
+	if !s.hasMethods() {
 		return "2"
 	}
 	return "3"

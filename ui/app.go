@@ -8,8 +8,10 @@
 // (shell.go), security overview (overview.go), passkeys (passkeys.go), the
 // add-passkey wizard (addpasskey.go) with its security-key method
 // (securitykey.go: the key list; keypin.go: a first PIN; keytouch.go: PIN
-// entry and "Touch your key"; keyname.go: naming and saving) and settings
-// (settings.go). Every error is put into words in one place, errors.go.
+// entry and "Touch your key"; keyname.go: naming and saving), its
+// phone-or-tablet method (phone.go: QR code, match code, live status) and
+// its this-computer method (thiscomputer.go: local PIN and name), and
+// settings (settings.go). Every error is put into words in one place, errors.go.
 //
 // Threading: every account.API call and every TokenStore call runs in a
 // goroutine started by App.run and reports back on the UI goroutine through
@@ -63,6 +65,26 @@ type Deps struct {
 	// Client is the WebAuthn client that drives a key for the account
 	// service's origin.
 	Client *client.Client
+	// Phone offers the phone-or-tablet method: the account service's
+	// enrollment page is served where its links point (the public URL).
+	// PhoneUnavailable, when set, is why the page cannot be served; the
+	// method is then shown disabled with the reason.
+	Phone            bool
+	PhoneUnavailable error
+	// ThisComputer is this computer's platform authenticator
+	// (fido/platform); nil means the wizard offers no this-computer
+	// method. Client must be set with it.
+	ThisComputer ThisComputer
+}
+
+// ThisComputer is a platform authenticator: a fido.Device that can say
+// why it cannot be used before it is tried.
+type ThisComputer interface {
+	fido.Device
+	// Check reports why this computer's passkeys cannot be used (the OS
+	// keyring unavailable, its master key not the store's, the store
+	// damaged), or nil.
+	Check(ctx context.Context) error
 }
 
 // App is Passkey Desk's window and the state of its session.
@@ -74,7 +96,14 @@ type App struct {
 	dataDir string
 	log     *slog.Logger
 	keys    fido.Provider  // nil: no security-key method
-	client  *client.Client // set with keys
+	client  *client.Client // set with keys or thisComputer
+
+	phone            bool         // the phone-or-tablet method is offered
+	phoneUnavailable error        // why it cannot be used, or nil
+	thisComputer     ThisComputer // nil: no this-computer method
+	// now is the clock the phone enrollment's countdown runs on; the
+	// headless tests set the account service's test clock.
+	now func() time.Time
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -115,9 +144,15 @@ func newApp(fa fyne.App, deps Deps, deliver func(func())) *App {
 		log:     deps.Logger,
 		keys:    deps.Keys,
 		client:  deps.Client,
+
+		phone:            deps.Phone || deps.PhoneUnavailable != nil,
+		phoneUnavailable: deps.PhoneUnavailable,
+		thisComputer:     deps.ThisComputer,
+		now:              time.Now,
 	}
 	if a.client == nil {
 		a.keys = nil
+		a.thisComputer = nil
 	}
 	if a.log == nil {
 		a.log = slog.Default()

@@ -10,7 +10,23 @@ import (
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/fido"
+	"github.com/passkeydesk/passkeydesk/fido/platform"
 )
+
+// localPINError is a wrong PIN for this computer's passkeys, as the
+// platform authenticator's PIN prompt reports it (fido.PINRequest.Wrong):
+// Retries more may follow before Passkey Desk makes the user wait.
+type localPINError struct{ Retries int }
+
+func (e *localPINError) Error() string { return "wrong local PIN" }
+
+// phonePageError is why the phone enrollment page cannot be served (such
+// as its port taken), from Deps.PhoneUnavailable.
+type phonePageError struct{ err error }
+
+func (e *phonePageError) Error() string { return "phone enrollment page: " + e.err.Error() }
+
+func (e *phonePageError) Unwrap() error { return e.err }
 
 // message is an error put into words for the user: a short title, one
 // sentence saying what happened, and the next step.
@@ -36,6 +52,9 @@ func describe(err error) message {
 		wrong   *fido.PINError
 		pinRule *pinRuleError
 	)
+	if m, ok := describeLocal(err); ok {
+		return m
+	}
 	if m, ok := describeKey(err, &wrong, &pinRule); ok {
 		return m
 	}
@@ -140,6 +159,13 @@ func describeKey(err error, wrong **fido.PINError, rule **pinRuleError) (message
 	switch {
 	case errors.As(err, rule):
 		r := *rule
+		if r.Local && !r.Mismatch {
+			return message{
+				Title:    "PIN not accepted",
+				Sentence: "The PIN for this computer's passkeys must be " + strconv.Itoa(r.MinLength) + " to 63 digits, and digits only.",
+				Next:     "Choose another PIN.",
+			}, true
+		}
 		switch {
 		case r.Mismatch:
 			return message{
@@ -240,6 +266,79 @@ func describeKey(err error, wrong **fido.PINError, rule **pinRuleError) (message
 			Title:    "Key cannot do this",
 			Sentence: "This key cannot keep a passkey protected by a PIN, which the account needs.",
 			Next:     "Use a FIDO2 key with a PIN.",
+		}, true
+	}
+	return message{}, false
+}
+
+// describeLocal puts into words the errors of this computer's passkeys
+// (fido/platform) and of the phone method.
+func describeLocal(err error) (message, bool) {
+	var (
+		backoff *fido.PINBackoffError
+		local   *localPINError
+		page    *phonePageError
+		ended   *account.EnrollmentEndedError
+	)
+	switch {
+	case errors.As(err, &page):
+		return message{
+			Title:    "Phones cannot be added now",
+			Sentence: "Passkey Desk could not open the address a phone's page is served from; another program may be using its port.",
+			Next:     "Close that program, or start Passkey Desk with another --phone-addr (and a --public-url that reaches it), then try again.",
+		}, true
+	case errors.As(err, &backoff):
+		return message{
+			Title:    "Too many wrong PINs",
+			Sentence: "This computer's passkeys take no PIN until " + backoff.Until.Local().Format("15:04:05") + ", after too many wrong ones.",
+			Next:     "Wait until then and try again; each further wrong PIN doubles the wait. Your account is unchanged.",
+		}, true
+	case errors.As(err, &local):
+		s := "The PIN for this computer's passkeys is wrong."
+		if n := local.Retries; n > 0 {
+			s += " " + retriesWords(n) + " left before Passkey Desk makes you wait."
+		}
+		return message{
+			Title:    "Wrong PIN",
+			Sentence: s,
+			Next:     "Type the PIN you chose for this computer.",
+		}, true
+	case errors.Is(err, platform.ErrKeyringUnavailable):
+		return message{
+			Title:    "System keyring not available",
+			Sentence: "This computer's passkeys are protected by a key in the system keyring, which cannot be used now (no keyring service, locked, or access denied).",
+			Next:     "Unlock the keyring, or install and start one (GNOME Keyring or KWallet on Linux), then open this step again. Passkey Desk never keeps the key in a plain file.",
+		}, true
+	case errors.Is(err, platform.ErrMasterKeyMismatch):
+		return message{
+			Title:    "This computer's passkeys cannot be opened",
+			Sentence: "The key in the system keyring is missing or is not the one they were sealed with, so the passkeys kept on this computer cannot be used. They are kept as they are.",
+			Next:     "Restore the keyring entry \"" + platform.KeyringService + "\" if you can; otherwise add a passkey another way, and remove this computer's passkeys from the list.",
+		}, true
+	case errors.Is(err, platform.ErrStoreCorrupt):
+		return message{
+			Title:    "This computer's passkey store is damaged",
+			Sentence: "The file that holds this computer's passkeys does not open; it is kept as it is.",
+			Next:     "Add a passkey another way, or restore the file " + platform.FileName + " in the data folder from a backup.",
+		}, true
+	case errors.As(err, &ended):
+		if ended.State == account.EnrollmentExpired {
+			return message{
+				Title:    "Code expired",
+				Sentence: "The QR code and its code were valid for " + strconv.Itoa(int(account.EnrollmentLifetime.Minutes())) + " minutes.",
+				Next:     "Make a new code.",
+			}, true
+		}
+		return message{
+			Title:    "Enrollment ended",
+			Sentence: sentence(ended.Error()),
+			Next:     "Make a new code to try again.",
+		}, true
+	case errors.Is(err, account.ErrEnrollmentEnded):
+		return message{
+			Title:    "Enrollment ended",
+			Sentence: "This phone enrollment has expired, was canceled or was already used.",
+			Next:     "Make a new code to try again.",
 		}, true
 	}
 	return message{}, false

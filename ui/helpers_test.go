@@ -102,6 +102,8 @@ type harness struct {
 	wrap   func(account.API) account.API
 	keys   fido.Provider
 	client *client.Client
+	phone  bool
+	local  ThisComputer
 
 	// secrets are strings that must never reach the log.
 	secrets []string
@@ -117,11 +119,17 @@ type harnessOptions struct {
 	// keys and client, when set, give the app the security-key method.
 	keys   fido.Provider
 	client *client.Client
+	// publicURL, when set, is the service's phone enrollment base (and an
+	// allowed origin); phone offers the phone-or-tablet method.
+	publicURL string
+	phone     bool
+	// thisComputer, with client, gives the app the this-computer method.
+	thisComputer ThisComputer
 }
 
 func newHarness(t *testing.T, opts harnessOptions) *harness {
 	t.Helper()
-	svc, clock, _ := accounttest.NewService(t, accounttest.Options{Mailer: opts.mailer, Model: opts.model})
+	svc, clock, _ := accounttest.NewService(t, accounttest.Options{Mailer: opts.mailer, Model: opts.model, PublicURL: opts.publicURL})
 	h := &harness{
 		t:      t,
 		fa:     test.NewTempApp(t),
@@ -133,6 +141,8 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		wrap:   opts.wrap,
 		keys:   opts.keys,
 		client: opts.client,
+		phone:  opts.phone,
+		local:  opts.thisComputer,
 	}
 	if h.tokens == nil {
 		h.tokens = &memTokens{}
@@ -169,7 +179,11 @@ func (h *harness) start() {
 		Logger:  slog.New(slog.NewTextHandler(h.log, nil)),
 		Keys:    h.keys,
 		Client:  h.client,
+
+		Phone:        h.phone,
+		ThisComputer: h.local,
 	}, func(fn func()) { h.queue <- fn })
+	h.app.now = h.clock.Now
 	h.app.Window().Resize(fyne.NewSize(800, 600))
 	h.settle()
 }

@@ -28,12 +28,18 @@ type pinRuleError struct {
 	MinLength int
 	TooLong   bool
 	Mismatch  bool
+	// Local marks the PIN of this computer's passkeys, Digits one with
+	// other characters than digits (which only that PIN refuses).
+	Local  bool
+	Digits bool
 }
 
 func (e *pinRuleError) Error() string {
 	switch {
 	case e.Mismatch:
 		return "the two PINs differ"
+	case e.Digits:
+		return "PIN with other characters than digits"
 	case e.TooLong:
 		return "PIN longer than " + strconv.Itoa(maxPINBytes) + " bytes"
 	}

@@ -1,0 +1,379 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/fido"
+)
+
+// localMinPINLength is the shortest local PIN of this computer's passkeys
+// (fido/platform's MinPINLength): digits only.
+const localMinPINLength = 6
+
+// thisComputerChoice is the wizard's "This computer" button with a strip
+// under it. The button stays disabled while the authenticator's Check runs
+// and, when Check finds it unusable, the strip says why and what to do.
+func (s *addPasskeyScreen) thisComputerChoice() (*widget.Button, fyne.CanvasObject) {
+	b := widget.NewButtonWithIcon("This computer", theme.ComputerIcon(), s.addThisComputer)
+	b.Importance = widget.HighImportance
+	b.Disable()
+	fb := newFeedback()
+	fb.busy("Checking this computer's passkey store…")
+	dev := s.app.thisComputer
+	s.app.run(func(ctx context.Context) error {
+		return dev.Check(ctx)
+	}, func(err error) {
+		if err != nil {
+			s.app.log.Warn("this computer's passkeys cannot be used", "err", err)
+			fb.show(describe(err))
+		} else {
+			fb.clear()
+			b.Enable()
+		}
+		s.body.Refresh()
+	})
+	return b, fb.object()
+}
+
+// addThisComputer starts the this-computer method.
+func (s *addPasskeyScreen) addThisComputer() {
+	s.local = &thisComputerFlow{app: s.app, wizard: s, grant: s.grant.Token, dev: s.app.thisComputer}
+	s.local.ctx, s.local.stop = context.WithCancel(s.app.ctx)
+	s.local.start()
+}
+
+// thisComputerFlow is the "This computer" method of the add-passkey
+// wizard: on first use it sets the local PIN (typed twice), then the
+// account service's creation options go through the WebAuthn client to
+// the platform authenticator, which asks for the local PIN (unless it was
+// just set); the new passkey is named ("<hostname> — this computer") and
+// saved as kind "This computer". Work runs through App.runIn; fields are
+// read and written on the UI goroutine only.
+type thisComputerFlow struct {
+	app    *App
+	wizard *addPasskeyScreen
+	grant  string
+	dev    ThisComputer
+
+	ctx  context.Context // ends with the flow
+	stop context.CancelFunc
+
+	ended bool
+	op    context.CancelFunc // ends the registration under way, or nil
+
+	newPIN, repeatPIN *widget.Entry // the set-PIN step's entries, while on display
+}
+
+// start reads whether the local PIN is set and goes on to set it or to
+// register.
+func (f *thisComputerFlow) start() {
+	f.showWaiting("Opening this computer's passkey store…")
+	var pin fido.PINState
+	f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
+		var err error
+		pin, err = f.dev.PINState(ctx)
+		return err
+	}, func(err error) {
+		switch {
+		case f.ended:
+		case err != nil:
+			f.fail("opening this computer's passkeys", err)
+		case !pin.Set:
+			f.showSetPIN()
+		default:
+			f.register(nil)
+		}
+	})
+}
+
+// showSetPIN asks for the first local PIN, typed twice.
+func (f *thisComputerFlow) showSetPIN() {
+	pin, again := widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	f.newPIN, f.repeatPIN = pin, again
+	fb := newFeedback()
+	var set *widget.Button
+	submit := func() {
+		if set.Disabled() {
+			return
+		}
+		if err := checkLocalPIN(pin.Text, again.Text); err != nil {
+			f.app.fail(fb, "setting the local PIN", err)
+			again.SetText("")
+			f.app.win.Canvas().Focus(pin)
+			f.relayout()
+			return
+		}
+		p := []byte(pin.Text)
+		fb.busy("Setting the PIN…")
+		setEnabled(false, pin, again, set)
+		f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
+			return f.dev.SetPIN(ctx, p)
+		}, func(err error) {
+			if f.ended {
+				clear(p)
+				return
+			}
+			setEnabled(true, pin, again, set)
+			if err != nil {
+				clear(p)
+				if errors.Is(err, fido.ErrPINPolicy) {
+					f.app.fail(fb, "setting the local PIN", err)
+					f.relayout()
+					return
+				}
+				f.fail("setting the local PIN", err)
+				return
+			}
+			pin.SetText("")
+			again.SetText("")
+			f.register(p)
+		})
+	}
+	set = widget.NewButtonWithIcon("Set PIN", theme.ConfirmIcon(), submit)
+	set.Importance = widget.HighImportance
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	submitOnEnter(f.app.win.Canvas(), submit, pin, again)
+	f.setStep([]fyne.CanvasObject{
+		heading("Choose a PIN for this computer's passkeys"),
+		paragraph("Passkey Desk asks for this PIN whenever a passkey on this computer is used, so someone else at this computer cannot use it. Use at least " + strconv.Itoa(localMinPINLength) + " digits."),
+		widget.NewForm(widget.NewFormItem("New PIN", pin), widget.NewFormItem("Repeat PIN", again)),
+		container.NewHBox(set, cancel),
+		fb.object(),
+	}, pin)
+}
+
+// checkLocalPIN applies the local PIN's rules to a new PIN typed twice:
+// at least localMinPINLength digits, digits only, both the same.
+func checkLocalPIN(pin, again string) error {
+	if err := checkNewPIN(pin, again, localMinPINLength); err != nil {
+		var r *pinRuleError
+		if errors.As(err, &r) {
+			r.Local = true
+		}
+		return err
+	}
+	for _, c := range pin {
+		if c < '0' || c > '9' {
+			return &pinRuleError{MinLength: localMinPINLength, Local: true, Digits: true}
+		}
+	}
+	return nil
+}
+
+// register makes the passkey. newPIN, when set, is the PIN just set: it
+// answers the first PIN request and is zeroed after.
+func (f *thisComputerFlow) register(newPIN []byte) {
+	opCtx, cancel := context.WithCancel(f.ctx)
+	f.op = cancel
+	f.showWaiting("Making the passkey…")
+	token, grant := f.app.token, f.grant
+	wait := &userWait{app: f.app}
+	prompt := fido.Prompt{
+		PIN: func(ctx context.Context, req fido.PINRequest) ([]byte, error) {
+			if newPIN != nil && !req.Wrong {
+				pin := newPIN
+				newPIN = nil
+				return pin, nil
+			}
+			return f.askPIN(ctx, wait, req)
+		},
+		Touch: func() {},
+	}
+	var cred []byte
+	f.app.runIn(opCtx, keyCeremonyTimeout, func(ctx context.Context) error {
+		defer clear(newPIN)
+		opts, err := f.app.api.BeginRegistration(ctx, token, grant, account.KindThisComputer)
+		if err != nil {
+			return err
+		}
+		cred, err = f.app.client.Create(ctx, f.dev, opts, prompt)
+		return err
+	}, func(err error) {
+		f.op = nil
+		cancel()
+		if f.ended {
+			return
+		}
+		if err != nil {
+			f.fail("adding this computer", err)
+			return
+		}
+		f.showName(cred)
+	})
+}
+
+// askPIN runs on the registration's goroutine: it shows the PIN step and
+// waits for the answer or for ctx to end.
+func (f *thisComputerFlow) askPIN(ctx context.Context, wait *userWait, req fido.PINRequest) ([]byte, error) {
+	ch := make(chan []byte, 1)
+	wait.show(func() {
+		if !f.ended && ctx.Err() == nil {
+			f.showPIN(req, func(pin []byte) {
+				wait.resume()
+				ch <- pin
+			})
+		}
+	})
+	wait.park()
+	select {
+	case pin := <-ch:
+		return pin, nil
+	case <-ctx.Done():
+		wait.resume()
+		return nil, ctx.Err()
+	}
+}
+
+// showPIN asks for the local PIN; after a wrong one it says so, with the
+// tries left before Passkey Desk makes the user wait.
+func (f *thisComputerFlow) showPIN(req fido.PINRequest, reply func([]byte)) {
+	pin := widget.NewPasswordEntry()
+	pin.SetPlaceHolder("PIN for this computer's passkeys")
+	answered := false
+	submit := func() {
+		if answered || pin.Text == "" {
+			return
+		}
+		answered = true
+		p := []byte(pin.Text)
+		pin.SetText("")
+		f.showWaiting("Checking the PIN…")
+		reply(p)
+	}
+	pin.OnSubmitted = func(string) { submit() }
+	ok := widget.NewButtonWithIcon("Continue", theme.ConfirmIcon(), submit)
+	ok.Importance = widget.HighImportance
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	objs := []fyne.CanvasObject{
+		heading("Enter the PIN for this computer"),
+		paragraph("Type the PIN you chose for this computer's passkeys. It stays on this computer and is never sent to the account service."),
+	}
+	if req.Wrong {
+		fb := newFeedback()
+		fb.show(describe(&localPINError{Retries: req.Retries}))
+		objs = append(objs, fb.object())
+	}
+	objs = append(objs, widget.NewForm(widget.NewFormItem("PIN", pin)), container.NewHBox(ok, cancel))
+	f.setStep(objs, pin)
+}
+
+// showName names the new passkey and saves it: only then does the
+// account change.
+func (f *thisComputerFlow) showName(cred []byte) {
+	name := widget.NewEntry()
+	name.SetText(thisComputerName())
+	fb := newFeedback()
+	var save, cancel *widget.Button
+	submit := func() {
+		if save.Disabled() {
+			return
+		}
+		token, grant, n := f.app.token, f.grant, name.Text
+		fb.busy("Saving…")
+		setEnabled(false, name, save, cancel)
+		f.app.run(func(ctx context.Context) error {
+			_, err := f.app.api.FinishRegistration(ctx, token, grant, cred, n)
+			return err
+		}, func(err error) {
+			if f.ended {
+				return
+			}
+			setEnabled(true, name, save, cancel)
+			var input *account.InputError
+			switch {
+			case errors.As(err, &input):
+				f.app.fail(fb, "saving a passkey", err)
+				f.relayout()
+				f.app.win.Canvas().Focus(name)
+			case err != nil:
+				f.fail("saving a passkey", err)
+			default:
+				f.leave()
+			}
+		})
+	}
+	name.OnSubmitted = func(string) { submit() }
+	save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), submit)
+	save.Importance = widget.HighImportance
+	cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	f.setStep([]fyne.CanvasObject{
+		container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.ConfirmIcon())), nil,
+			paragraph("This computer has made a passkey for your account.")),
+		heading("Name your passkey"),
+		paragraph("The name tells your passkeys apart in this list; you can change it later."),
+		widget.NewForm(widget.NewFormItem("Name", name)),
+		container.NewHBox(save, cancel),
+		fb.object(),
+	}, name)
+}
+
+// thisComputerName is the name suggested for a passkey on this computer.
+func thisComputerName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		return "This computer"
+	}
+	return host + " — this computer"
+}
+
+// fail shows why the attempt ended, with Try again and Cancel. The
+// account is unchanged: a passkey is only stored by the name step's Save.
+func (f *thisComputerFlow) fail(op string, err error) {
+	if errors.Is(err, account.ErrGrantRequired) || errors.Is(err, account.ErrVerificationExpired) {
+		f.end()
+		f.wizard.begin(err)
+		return
+	}
+	fb := newFeedback()
+	again := widget.NewButtonWithIcon("Try again", theme.ViewRefreshIcon(), f.start)
+	again.Importance = widget.HighImportance
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(again, cancel)}, again)
+	f.app.fail(fb, op, err)
+	f.relayout()
+}
+
+func (f *thisComputerFlow) showWaiting(text string) {
+	fb := newFeedback()
+	fb.busy(text)
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(cancel)}, cancel)
+}
+
+func (f *thisComputerFlow) setStep(objs []fyne.CanvasObject, focus fyne.Focusable) {
+	head := []fyne.CanvasObject{headingText("Add a passkey"), heading("Step 3 of 3: add this computer")}
+	f.wizard.setStep(page(append(head, objs...)...), focus)
+}
+
+func (f *thisComputerFlow) relayout() {
+	if !f.ended {
+		f.wizard.body.Refresh()
+	}
+}
+
+// end stops the flow and any registration under way.
+func (f *thisComputerFlow) end() {
+	if f.ended {
+		return
+	}
+	f.ended = true
+	if f.op != nil {
+		f.op()
+	}
+	f.stop()
+}
+
+// leave ends the flow and goes back to the passkeys list.
+func (f *thisComputerFlow) leave() {
+	f.end()
+	f.wizard.leave()
+}
