@@ -4,10 +4,12 @@
 //
 // Usage:
 //
-//	passkeydesk [--data-dir DIR] [--simulated-key] [--smtp-host HOST --smtp-port N --smtp-user USER --smtp-from ADDR]
+//	passkeydesk [--data-dir DIR] [--simulated-key] [--public-url URL] [--phone-addr ADDR]
+//	            [--smtp-host HOST --smtp-port N --smtp-user USER --smtp-from ADDR]
 //
 // Every flag has an environment variable that sets its default:
 // PASSKEYDESK_DATA_DIR, PASSKEYDESK_SIMULATED_KEY (1 to turn it on),
+// PASSKEYDESK_PUBLIC_URL, PASSKEYDESK_PHONE_ADDR,
 // PASSKEYDESK_SMTP_HOST, PASSKEYDESK_SMTP_PORT, PASSKEYDESK_SMTP_USER and
 // PASSKEYDESK_SMTP_FROM. The SMTP password is
 // read only from PASSKEYDESK_SMTP_PASSWORD, never from a flag, so it does
@@ -19,6 +21,20 @@
 // hook), listed as "Simulated security key", whose state (PIN,
 // passkeys) lives in simulated-key.json in the data folder: a way to try
 // every security-key flow without owning a key.
+//
+// A phone gets its passkey through the account service's enrollment page
+// (package account/httpapi), served on the loopback address --phone-addr
+// (default 127.0.0.1:8787). --public-url (default http://localhost:8787)
+// is where a phone reaches it: the base of the QR code's link, and the
+// WebAuthn RP ID (its host name) and origin. A phone needs an HTTPS name
+// it can reach, such as https://passkeys.example.com served by a TLS
+// proxy that forwards to --phone-addr; with the default, only a browser
+// on this computer can open the link. A taken port is logged and the
+// phone method is shown unavailable.
+//
+// "This computer" is a platform authenticator (fido/platform) whose
+// passkeys are sealed in the data folder under a master key kept in the
+// OS keyring.
 //
 // PASSKEYDESK_TEST_EXIT_AFTER (a Go duration such as "3s") quits the app
 // after that long; the real-window tests and benchmarks use it.
@@ -63,6 +79,8 @@ func run(log *slog.Logger) error {
 	smtpPort := flag.Int("smtp-port", envInt("PASSKEYDESK_SMTP_PORT", 587), "SMTP port (env PASSKEYDESK_SMTP_PORT)")
 	smtpUser := flag.String("smtp-user", env("PASSKEYDESK_SMTP_USER", ""), "SMTP user name; the password comes from env PASSKEYDESK_SMTP_PASSWORD only (env PASSKEYDESK_SMTP_USER)")
 	simulated := flag.Bool("simulated-key", envBool("PASSKEYDESK_SIMULATED_KEY"), "plug in a simulated security key whose state lives in the data folder (env PASSKEYDESK_SIMULATED_KEY=1)")
+	publicURL := flag.String("public-url", env("PASSKEYDESK_PUBLIC_URL", "http://localhost:8787"), "address where a phone reaches the enrollment page: the QR link's base and the WebAuthn RP ID (env PASSKEYDESK_PUBLIC_URL)")
+	phoneAddr := flag.String("phone-addr", env("PASSKEYDESK_PHONE_ADDR", "127.0.0.1:8787"), "loopback address the phone enrollment page is served on (env PASSKEYDESK_PHONE_ADDR)")
 	smtpFrom := flag.String("smtp-from", env("PASSKEYDESK_SMTP_FROM", ""), "sender address of email codes (env PASSKEYDESK_SMTP_FROM)")
 	flag.Parse()
 
@@ -89,6 +107,9 @@ func run(log *slog.Logger) error {
 		SecretKey: key,
 		Model:     assets.ModelName,
 	}
+	if err := relyingParty(&cfg, *publicURL); err != nil {
+		return err
+	}
 	if *smtpHost != "" {
 		cfg.Mailer = account.NewSMTPMailer(account.SMTPConfig{
 			Host:     *smtpHost,
@@ -113,6 +134,17 @@ func run(log *slog.Logger) error {
 		}
 		defer unplug()
 	}
+	srv, phoneErr := servePhonePage(svc, cfg.PublicURL, *phoneAddr, log)
+	if srv != nil {
+		defer srv.Close()
+	}
+	var thisComputer ui.ThisComputer
+	if a, err := openThisComputer(*dataDir); err != nil {
+		log.Warn("this computer cannot keep passkeys", "err", err)
+	} else {
+		thisComputer = a
+		defer a.Close()
+	}
 	log.Info("starting", "data_dir", *dataDir, "email_codes", cfg.Mailer != nil, "simulated_key", *simulated)
 
 	fa := app.NewWithID(appID)
@@ -124,6 +156,10 @@ func run(log *slog.Logger) error {
 		Logger:  log,
 		Keys:    libfido2.NewProvider(),
 		Client:  webauthn,
+
+		Phone:            true,
+		PhoneUnavailable: phoneErr,
+		ThisComputer:     thisComputer,
 	})
 	desk.Window().SetIcon(assets.Icon)
 	if d, err := time.ParseDuration(os.Getenv("PASSKEYDESK_TEST_EXIT_AFTER")); err == nil && d > 0 {
