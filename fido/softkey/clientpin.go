@@ -19,13 +19,18 @@ const (
 	pinSetPIN            = 0x03
 	pinChangePIN         = 0x04
 	pinGetToken          = 0x05
+	pinGetUVToken        = 0x06
+	pinGetUVRetries      = 0x07
 	pinGetTokenWithPerms = 0x09
 )
 
 // pinUvAuthToken permissions (§6.5.5.7); the key grants no others.
 const (
-	permMakeCredential = 0x01
-	permGetAssertion   = 0x02
+	permMakeCredential       = 0x01
+	permGetAssertion         = 0x02
+	permCredentialManagement = 0x04
+	permAuthenticatorConfig  = 0x20
+	permsGranted             = permMakeCredential | permGetAssertion | permCredentialManagement | permAuthenticatorConfig
 )
 
 const (
@@ -47,6 +52,7 @@ type pinSession struct {
 	tokenProto  pinProtocol
 	perms       int
 	rpID        string // the token's permissions RP ID; "" for any
+	legacy      bool   // the token came from getPinToken (no permissions asked)
 	wrongInARow int
 }
 
@@ -76,6 +82,12 @@ func (k *Key) clientPIN(r *request) (any, byte) {
 	if sub == pinGetRetries {
 		return map[int]any{0x03: k.st.PINRetries, 0x04: k.pin.wrongInARow >= maxWrongPINsInARow}, statusOK
 	}
+	if sub == pinGetUVRetries {
+		if !k.opts.BuiltInUV {
+			return nil, statusInvalidSubcommand
+		}
+		return map[int]any{0x05: k.st.uvRetries()}, statusOK
+	}
 	if !hasProto {
 		return nil, statusMissingParameter
 	}
@@ -95,6 +107,8 @@ func (k *Key) clientPIN(r *request) (any, byte) {
 		return k.getPINToken(p, r, false)
 	case pinGetTokenWithPerms:
 		return k.getPINToken(p, r, true)
+	case pinGetUVToken:
+		return k.getUVToken(p, r)
 	}
 	return nil, statusInvalidSubcommand
 }
@@ -150,6 +164,16 @@ func (k *Key) changePIN(p pinProtocol, r *request) byte {
 	if status := k.checkPIN(p, secret, pinHashEnc); status != statusOK {
 		return status
 	}
+	if k.st.ForcePINChange { // the forced change must change the PIN
+		if padded, ok := p.decrypt(secret, newPINEnc); ok {
+			pin, _, _ := bytes.Cut(padded, []byte{0})
+			h := sha256.Sum256(pin)
+			clear(padded)
+			if subtle.ConstantTimeCompare(h[:leftPINHashLength], k.st.PINHash) == 1 {
+				return statusPINPolicyViolation
+			}
+		}
+	}
 	return k.storePIN(p, secret, newPINEnc)
 }
 
@@ -174,7 +198,7 @@ func (k *Key) getPINToken(p pinProtocol, r *request, withPerms bool) (any, byte)
 	if perms == 0 {
 		return nil, statusInvalidParameter
 	}
-	if perms&^(permMakeCredential|permGetAssertion) != 0 {
+	if perms&^permsGranted != 0 {
 		return nil, statusUnauthorizedPermission
 	}
 	if status := k.pinUsable(); status != statusOK {
@@ -187,9 +211,76 @@ func (k *Key) getPINToken(p pinProtocol, r *request, withPerms bool) (any, byte)
 	if status := k.checkPIN(p, secret, pinHashEnc); status != statusOK {
 		return nil, status
 	}
+	if k.st.ForcePINChange { // §6.5.5.7: no token until the PIN is changed
+		return nil, statusPINPolicyViolation
+	}
+	return k.issueToken(p, secret, perms, rpID, !withPerms), statusOK
+}
+
+// issueToken makes a new pinUvAuthToken and returns it encrypted for the
+// platform.
+func (k *Key) issueToken(p pinProtocol, secret []byte, perms int, rpID string, legacy bool) map[int]any {
 	k.pin.token = random(pinUvAuthTokenLength)
-	k.pin.tokenProto, k.pin.perms, k.pin.rpID = p, perms, rpID
-	return map[int]any{0x02: p.encrypt(secret, k.pin.token)}, statusOK
+	k.pin.tokenProto, k.pin.perms, k.pin.rpID, k.pin.legacy = p, perms, rpID, legacy
+	return map[int]any{0x02: p.encrypt(secret, k.pin.token)}
+}
+
+// getUVToken is getPinUvAuthTokenUsingUvWithPermissions (§6.5.5.7.3):
+// the key's built-in verification instead of the PIN. A failed
+// verification costs a UV retry; at zero the key answers UV_BLOCKED.
+func (k *Key) getUVToken(p pinProtocol, r *request) (any, byte) {
+	var (
+		ka    coseEC2
+		perms int
+		rpID  string
+	)
+	r.need(0x03, &ka)
+	r.need(0x09, &perms)
+	r.opt(0x0a, &rpID)
+	if r.status != statusOK {
+		return nil, r.status
+	}
+	if !k.opts.BuiltInUV {
+		return nil, statusInvalidSubcommand
+	}
+	if perms == 0 {
+		return nil, statusInvalidParameter
+	}
+	if perms&^permsGranted != 0 {
+		return nil, statusUnauthorizedPermission
+	}
+	secret, status := k.sharedSecret(p, ka)
+	if status != statusOK {
+		return nil, status
+	}
+	if status := k.builtInUV(); status != statusOK {
+		return nil, status
+	}
+	return k.issueToken(p, secret, perms, rpID, false), statusOK
+}
+
+// builtInUV verifies the user with the simulated built-in UV, as FailUV
+// says.
+func (k *Key) builtInUV() byte {
+	if k.st.uvRetries() == 0 {
+		return statusUVBlocked
+	}
+	if k.failUV > 0 {
+		k.failUV--
+		k.st.UVFailures++
+		if k.persist() != nil {
+			return statusOther
+		}
+		if k.st.uvRetries() == 0 {
+			return statusUVBlocked
+		}
+		return statusUVInvalid
+	}
+	k.st.UVFailures = 0
+	if k.persist() != nil {
+		return statusOther
+	}
+	return statusOK
 }
 
 // pinUsable says whether a PIN can be tried now.
@@ -241,11 +332,14 @@ func (k *Key) storePIN(p pinProtocol, secret, newPINEnc []byte) byte {
 		return statusInvalidParameter
 	}
 	pin, _, _ := bytes.Cut(padded, []byte{0})
-	if len(pin) > maxPINBytes || !utf8.Valid(pin) || utf8.RuneCount(pin) < minPINLength {
+	if len(pin) > maxPINBytes || !utf8.Valid(pin) || utf8.RuneCount(pin) < k.st.minPINLength() {
 		return statusPINPolicyViolation
 	}
 	h := sha256.Sum256(pin)
 	k.st.PINHash = h[:leftPINHashLength]
+	k.st.PINLength = utf8.RuneCount(pin)
+	k.st.ForcePINChange = false
+	clear(padded)
 	k.st.PINRetries = maxPINRetries
 	k.pin.token = nil
 	if k.persist() != nil {
@@ -260,7 +354,7 @@ func (k *Key) storePIN(p pinProtocol, secret, newPINEnc []byte) byte {
 func (k *Key) verifyToken(proto int, cdh, param []byte, perm int, rpID string) byte {
 	s := &k.pin
 	switch {
-	case k.st.PINHash == nil:
+	case k.st.PINHash == nil && !k.opts.BuiltInUV:
 		return statusPINNotSet
 	case s.token == nil || s.tokenProto != pinProtocol(proto) || !s.tokenProto.verify(s.token, cdh, param):
 		return statusPINAuthInvalid

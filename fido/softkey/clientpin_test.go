@@ -268,8 +268,10 @@ func TestPermissions(t *testing.T) {
 		status byte
 	}{
 		{"makeCredential and getAssertion", 0x03, stOK},
-		{"credential management", 0x04, stUnauthorizedPermiss},
-		{"authenticator configuration", 0x20, stUnauthorizedPermiss},
+		{"credential management", 0x04, stOK},
+		{"authenticator configuration", 0x20, stOK},
+		{"bio enrollment", 0x08, stUnauthorizedPermiss},
+		{"large blob write", 0x10, stUnauthorizedPermiss},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

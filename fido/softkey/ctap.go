@@ -17,7 +17,10 @@ const (
 	cmdClientPIN        = 0x06
 	cmdReset            = 0x07
 	cmdGetNextAssertion = 0x08
+	cmdCredMgmt         = 0x0a
 	cmdSelection        = 0x0b
+	cmdConfig           = 0x0d
+	cmdCredMgmtPreview  = 0x41 // CTAP 2.1-PRE, sent by libfido2 1.12–1.14
 )
 
 // CTAP status codes (§8.2).
@@ -46,6 +49,8 @@ const (
 	statusPUATRequired           = 0x36
 	statusPINPolicyViolation     = 0x37
 	statusInvalidSubcommand      = 0x3e
+	statusUVBlocked              = 0x3c
+	statusUVInvalid              = 0x3f
 	statusUnauthorizedPermission = 0x40
 	statusOther                  = 0x7f
 )
@@ -153,6 +158,9 @@ func (k *Key) execute(tx *transaction) []byte {
 	if cmd != cmdGetNextAssertion {
 		k.next = nil
 	}
+	if cmd != cmdCredMgmt && cmd != cmdCredMgmtPreview {
+		k.cm = nil
+	}
 	var (
 		resp   any
 		status byte
@@ -172,6 +180,10 @@ func (k *Key) execute(tx *transaction) []byte {
 		status = k.reset(tx)
 	case cmdSelection:
 		status = k.waitTouch(tx)
+	case cmdCredMgmt, cmdCredMgmtPreview:
+		resp, status = k.credentialManagement(tx, parseRequest(tx.data[1:]), cmd == cmdCredMgmtPreview)
+	case cmdConfig:
+		resp, status = k.authenticatorConfig(parseRequest(tx.data[1:]))
 	default:
 		status = statusInvalidCommand
 	}
@@ -187,28 +199,43 @@ func (k *Key) execute(tx *transaction) []byte {
 
 // getInfo answers authenticatorGetInfo (§6.4).
 func (k *Key) getInfo() map[int]any {
-	return map[int]any{
+	opts := map[string]bool{
+		"rk":                    true,
+		"up":                    true,
+		"plat":                  false,
+		"clientPin":             k.st.PINHash != nil,
+		"pinUvAuthToken":        true,
+		"makeCredUvNotRqd":      !k.st.AlwaysUV,
+		"credMgmt":              true,
+		"credentialMgmtPreview": true,
+		"authnrCfg":             true,
+		"alwaysUv":              k.st.AlwaysUV,
+		"setMinPINLength":       true,
+	}
+	if k.opts.BuiltInUV {
+		opts["uv"] = true
+	}
+	info := map[int]any{
 		0x01: []string{"FIDO_2_0", "FIDO_2_1"},
 		0x02: []string{"credProtect"},
 		0x03: k.st.AAGUID[:],
-		0x04: map[string]bool{
-			"rk":               true,
-			"up":               true,
-			"plat":             false,
-			"clientPin":        k.st.PINHash != nil,
-			"pinUvAuthToken":   true,
-			"makeCredUvNotRqd": true,
-		},
+		0x04: opts,
 		0x05: maxPayload,
 		0x06: []int{2, 1},
 		0x07: maxCredsInList,
 		0x08: credIDLength,
 		0x09: []string{"usb"},
 		0x0a: []map[string]any{{"type": "public-key", "alg": fido.ES256}},
-		0x0d: minPINLength,
+		0x0c: k.st.ForcePINChange,
+		0x0d: k.st.minPINLength(),
 		0x0e: firmwareMajor<<16 | firmwareMinor<<8 | firmwareBuild,
 		0x14: k.opts.Slots - k.st.discoverableCount(),
 	}
+	if k.opts.BuiltInUV {
+		info[0x11] = 1 // preferredPlatformUvAttempts
+		info[0x12] = 2 // uvModality: fingerprint (FIDO Registry §3.1)
+	}
+	return info
 }
 
 // makeCredential answers authenticatorMakeCredential (§6.1.2).
@@ -248,7 +275,7 @@ func (k *Key) makeCredential(tx *transaction, r *request) (any, byte) {
 	if !offersES256(algs) {
 		return nil, statusUnsupportedAlgorithm
 	}
-	if status := checkOptions(opts, true); status != statusOK {
+	if status := k.checkOptions(opts, true); status != statusOK {
 		return nil, status
 	}
 	rk := opts["rk"]
@@ -261,6 +288,13 @@ func (k *Key) makeCredential(tx *transaction, r *request) (any, byte) {
 			return nil, status
 		}
 		uv = true
+	case opts["uv"]: // built-in UV asked with the option (checkOptions let it through)
+		if status := k.builtInUV(); status != statusOK {
+			return nil, status
+		}
+		uv = true
+	case k.st.AlwaysUV:
+		return nil, statusPUATRequired
 	case k.st.PINHash != nil && rk: // makeCredUvNotRqd covers non-discoverable only
 		return nil, statusPUATRequired
 	}
@@ -349,7 +383,7 @@ func (k *Key) getAssertion(tx *transaction, r *request) (any, byte) {
 	if status := checkProtocol(hasPinAuth, hasProto, proto); status != statusOK {
 		return nil, status
 	}
-	if status := checkOptions(opts, false); status != statusOK {
+	if status := k.checkOptions(opts, false); status != statusOK {
 		return nil, status
 	}
 	up := true
@@ -357,11 +391,19 @@ func (k *Key) getAssertion(tx *transaction, r *request) (any, byte) {
 		up = v
 	}
 	var flags byte
-	if hasPinAuth {
+	switch {
+	case hasPinAuth:
 		if status := k.verifyToken(proto, cdh, pinAuth, permGetAssertion, rpID); status != statusOK {
 			return nil, status
 		}
 		flags |= flagUV
+	case opts["uv"]:
+		if status := k.builtInUV(); status != statusOK {
+			return nil, status
+		}
+		flags |= flagUV
+	case k.st.AlwaysUV:
+		return nil, statusPUATRequired
 	}
 	creds := k.st.applicable(rpID, allow, flags&flagUV != 0)
 	if len(creds) == 0 {
@@ -442,7 +484,13 @@ func (k *Key) reset(tx *transaction) byte {
 	}
 	k.st.Credentials = nil
 	k.st.PINHash = nil
+	k.st.PINLength = 0
 	k.st.PINRetries = maxPINRetries
+	k.st.MinPINLength = 0
+	k.st.ForcePINChange = false
+	k.st.AlwaysUV = false
+	k.st.UVFailures = 0
+	k.cm = nil
 	k.pin = pinSession{}
 	k.pin.regenerate()
 	if k.persist() != nil {
@@ -477,10 +525,10 @@ func checkProtocol(hasPinAuth, hasProto bool, proto int) byte {
 }
 
 // checkOptions rejects what this key cannot do: built-in user verification
-// (it has none), a registration without user presence, and "rk" in an
-// assertion.
-func checkOptions(opts map[string]bool, registering bool) byte {
-	if opts["uv"] {
+// (unless Options.BuiltInUV), a registration without user presence, and
+// "rk" in an assertion.
+func (k *Key) checkOptions(opts map[string]bool, registering bool) byte {
+	if opts["uv"] && !k.opts.BuiltInUV {
 		return statusUnsupportedOption
 	}
 	if up, ok := opts["up"]; registering && ok && !up {

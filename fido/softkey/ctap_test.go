@@ -268,7 +268,9 @@ func TestGetInfo(t *testing.T) {
 		info.MaxMsgSize < 1024 || len(info.Algorithms) != 1 || info.Algorithms[0]["alg"] != int64(-7) {
 		t.Errorf("getInfo %+v", info)
 	}
-	if !info.Options["rk"] || !info.Options["up"] || info.Options["clientPin"] {
+	if !info.Options["rk"] || !info.Options["up"] || info.Options["clientPin"] || !info.Options["credMgmt"] ||
+		!info.Options["credentialMgmtPreview"] || !info.Options["authnrCfg"] || !info.Options["setMinPINLength"] ||
+		info.Options["alwaysUv"] || !info.Options["makeCredUvNotRqd"] {
 		t.Errorf("options %v", info.Options)
 	}
 }
@@ -539,7 +541,7 @@ func TestCommandErrors(t *testing.T) {
 		msg    []byte
 		status byte
 	}{
-		{"unknown command", []byte{0x0a, 0xa0}, stInvalidCommand},
+		{"unknown command", []byte{0x0c, 0xa0}, stInvalidCommand},
 		{"unknown command with malformed CBOR", []byte{0x00, 0xa1}, stInvalidCommand},
 		{"truncated map", []byte{ctapMakeCredential, 0xa1, 0x01}, stInvalidCBOR},
 		{"array instead of map", []byte{ctapGetAssertion, 0x80}, stInvalidCBOR},

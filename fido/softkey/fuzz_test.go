@@ -73,6 +73,9 @@ func FuzzCBOR(f *testing.F) {
 		{ctapReset, nil},
 		{ctapSelection, nil},
 		{0x0a, map[int]any{1: 1}},
+		{0x41, map[int]any{1: 2, 3: 2, 4: make([]byte, 32)}},
+		{0x0c, map[int]any{1: 1}},
+		{0x0d, map[int]any{1: 2}},
 	}
 	for _, s := range seeds {
 		var b []byte
@@ -95,7 +98,8 @@ func FuzzCBOR(f *testing.F) {
 				t.Fatalf("answer %#x %x", hc, resp)
 			}
 			switch cmd {
-			case ctapGetInfo, ctapMakeCredential, ctapGetAssertion, ctapGetNextAssertion, ctapClientPIN, ctapReset, ctapSelection:
+			case ctapGetInfo, ctapMakeCredential, ctapGetAssertion, ctapGetNextAssertion, ctapClientPIN, ctapReset, ctapSelection,
+				0x0a, 0x0d, 0x41: // credential management, authenticatorConfig, credential management preview
 			default:
 				if resp[0] != stInvalidCommand {
 					t.Fatalf("command %#x answered %#x", cmd, resp[0])

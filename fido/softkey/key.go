@@ -37,6 +37,11 @@ type Options struct {
 	// ResetWindow is how long after power-up authenticatorReset is allowed
 	// (DefaultResetWindow if 0).
 	ResetWindow time.Duration
+	// BuiltInUV gives the key built-in user verification (as a fingerprint
+	// reader would): getInfo lists uv true, getUVRetries and
+	// getPinUvAuthTokenUsingUvWithPermissions work, and the "uv" option is
+	// taken. Verification succeeds unless FailUV says otherwise.
+	BuiltInUV bool
 }
 
 // TouchMode is how the simulated user answers a request for a touch.
@@ -74,6 +79,8 @@ type Key struct {
 	pressed   chan struct{} // closed (and replaced) by Press
 	selfAtt   bool
 	winks     int
+	cm        *cmQueue // for the credential management GetNext subcommands
+	failUV    int      // built-in verifications still to fail
 }
 
 // New returns a plugged-in key with a fresh state: no PIN, no
@@ -243,6 +250,22 @@ func (k *Key) SetSelfAttestation(on bool) {
 	k.selfAtt = on
 }
 
+// FailUV makes the next n built-in user verifications fail (a finger
+// that does not match), each costing a UV retry; at zero retries the key
+// answers UV_BLOCKED. Only for a key with Options.BuiltInUV.
+func (k *Key) FailUV(n int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.failUV = n
+}
+
+// UVRetries returns the built-in UV retries left.
+func (k *Key) UVRetries() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.st.uvRetries()
+}
+
 // Winks counts the CTAPHID_WINK requests the key has answered.
 func (k *Key) Winks() int {
 	k.mu.Lock()
@@ -273,6 +296,7 @@ func (k *Key) powerUp() {
 	k.channels = make(map[uint32]bool)
 	k.busy = nil
 	k.next = nil
+	k.cm = nil
 	k.pin = pinSession{}
 	k.pin.regenerate()
 }

@@ -23,6 +23,7 @@ const (
 	handleLength  = 16
 	credIDLength  = handleLength + 32
 	maxPINRetries = 8
+	maxUVRetries  = 5
 )
 
 // state is what the key keeps across power cycles, and what its state
@@ -37,6 +38,24 @@ type state struct {
 	PINRetries      int
 	SignCount       uint32
 	Credentials     []*credential
+
+	// authenticatorConfig and built-in UV (absent in older state files,
+	// whose zero values mean the defaults).
+	PINLength      int  `json:",omitempty"` // code points of the PIN; 0 when unknown
+	MinPINLength   int  `json:",omitempty"` // 0: the default minPINLength
+	ForcePINChange bool `json:",omitempty"`
+	AlwaysUV       bool `json:",omitempty"`
+	UVFailures     int  `json:",omitempty"` // built-in UV retries used up
+}
+
+// minPINLength is the current minimum PIN length in code points.
+func (st *state) minPINLength() int {
+	return max(st.MinPINLength, minPINLength)
+}
+
+// uvRetries is how many built-in UV attempts are left.
+func (st *state) uvRetries() int {
+	return max(maxUVRetries-st.UVFailures, 0)
 }
 
 // credential is one credential the key made.

@@ -1,0 +1,63 @@
+package fido
+
+import "context"
+
+// Manager is what a device-management screen needs beyond Device: the
+// passkeys stored on a key (credential management, CTAP 2.1 §6.8), the
+// key's policy (authenticatorConfig, §6.11) and reset (§6.6). It is a
+// separate interface so that Device stays as it is; a device that can do
+// this implements both, and callers find out with a type assertion:
+//
+//	if m, ok := dev.(fido.Manager); ok { … }
+//
+// Errors: as for Device. A key that lacks the feature (no credMgmt, no
+// authnrCfg in its getInfo options) gives ErrUnsupported; a key without a
+// PIN or built-in verification gives ErrPINNotSet for the operations that
+// need one; a wrong PIN is asked again through p.PIN, as for Device, and
+// ends in *PINError or ErrPINBlocked. A PIN the key refuses because a
+// change is forced gives ErrPINPolicy.
+type Manager interface {
+	// CredentialsMetadata returns how many discoverable credentials the
+	// key holds and how many more fit.
+	CredentialsMetadata(ctx context.Context, p Prompt) (existing, remaining int, err error)
+	// RelyingParties lists the sites the key holds discoverable
+	// credentials for; none is an empty list, not an error.
+	RelyingParties(ctx context.Context, p Prompt) ([]StoredRP, error)
+	// Credentials lists the discoverable credentials for one RP ID; none
+	// is an empty list.
+	Credentials(ctx context.Context, rpID string, p Prompt) ([]StoredCredential, error)
+	// DeleteCredential deletes the discoverable credential with this ID;
+	// ErrNoCredentials when the key has none such.
+	DeleteCredential(ctx context.Context, id []byte, p Prompt) error
+	// UpdateUser replaces the user name and display name of a stored
+	// credential (updateUserInformation). user.ID must be the credential's
+	// user ID.
+	UpdateUser(ctx context.Context, id []byte, user User, p Prompt) error
+	// SetAlwaysUV turns the key's alwaysUv option on or off (nothing is
+	// sent when it already is).
+	SetAlwaysUV(ctx context.Context, on bool, p Prompt) error
+	// SetMinPINLength raises the key's minimum PIN length to n (0: keep
+	// it) and, with forceChange, makes the PIN unusable until it is
+	// changed. ErrPINPolicy when n is below the current minimum.
+	SetMinPINLength(ctx context.Context, n int, forceChange bool, p Prompt) error
+	// Reset deletes every credential and the PIN. Keys allow it only
+	// shortly after being plugged in (ErrDenied or a *DeviceError with
+	// status NOT_ALLOWED otherwise) and only with a touch (p.Touch is
+	// called when the key waits for it).
+	Reset(ctx context.Context, p Prompt) error
+}
+
+// StoredRP is a relying party as a key's credential management lists it.
+type StoredRP struct {
+	RelyingParty
+	IDHash []byte // SHA-256 of the RP ID, as the key reports it
+}
+
+// StoredCredential is a discoverable credential as a key's credential
+// management lists it.
+type StoredCredential struct {
+	ID          []byte
+	RPID        string
+	User        User
+	CredProtect int // credProtect level, 0 when the key does not say
+}
