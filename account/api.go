@@ -88,6 +88,57 @@ type API interface {
 	PhoneEnrollmentOptions(ctx context.Context, link, device string) (json.RawMessage, error)
 	// FinishPhoneEnrollment verifies and binds the phone's credential.
 	FinishPhoneEnrollment(ctx context.Context, link, device string, credential json.RawMessage) (*Passkey, error)
+
+	// Passkey verification and removal. Errors: ErrGrantRequired,
+	// ErrNotFound, ErrPasskeyCloned, ErrCredentialRejected,
+	// ErrCeremonyExpired, *PolicyError.
+
+	// BeginPasskeyVerification starts an identity check by a passkey
+	// for purpose: request options JSON.
+	BeginPasskeyVerification(ctx context.Context, token string, purpose Purpose) (json.RawMessage, error)
+	// FinishPasskeyVerification checks the assertion and returns a grant
+	// for the purpose, which remembers the passkey.
+	FinishPasskeyVerification(ctx context.Context, token string, assertion json.RawMessage) (*Grant, error)
+	// RemovePasskey removes a passkey with a remove-passkey grant.
+	RemovePasskey(ctx context.Context, token, grant, passkeyID string) error
+	// Policy returns the account's security policy and any hold.
+	Policy(ctx context.Context, token string) (*Policy, error)
+	// SetPasskeyRequired turns "Passkey required" on (needs a passkey) or
+	// off.
+	SetPasskeyRequired(ctx context.Context, token string, on bool) error
+
+	// Service API keys, for requesters of approvals.
+
+	// CreateAPIKey makes a key; its secret is returned only here.
+	CreateAPIKey(ctx context.Context, token, name string) (*NewAPIKey, error)
+	// ListAPIKeys lists the account's keys, oldest first.
+	ListAPIKeys(ctx context.Context, token string) ([]APIKey, error)
+	// RevokeAPIKey stops a key at once.
+	RevokeAPIKey(ctx context.Context, token, id string) error
+
+	// Approvals. Errors: ErrInvalidAPIKey (requesters), ErrNotFound,
+	// ErrApprovalExpired, ErrApprovalDecided, ErrPasskeyCloned,
+	// ErrCredentialRejected, *PolicyError, *InputError.
+
+	// RequestApproval asks the API key's account to approve an
+	// operation.
+	RequestApproval(ctx context.Context, apiKey string, req ApprovalRequest) (*Approval, error)
+	// GetApproval is the requester's read of an approval.
+	GetApproval(ctx context.Context, apiKey, id string) (*Approval, error)
+	// PendingApprovals lists the session's pending approvals, oldest
+	// first.
+	PendingApprovals(ctx context.Context, token string) ([]Approval, error)
+	// BeginApproval returns request options JSON whose challenge commits
+	// to the operation (ChallengeFor).
+	BeginApproval(ctx context.Context, token, id string) (json.RawMessage, error)
+	// FinishApproval approves with the assertion JSON.
+	FinishApproval(ctx context.Context, token, id string, assertion json.RawMessage) (*Approval, error)
+	// DenyApproval records a denial.
+	DenyApproval(ctx context.Context, token, id string) (*Approval, error)
+
+	// ExportActivity returns the activity log, filtered, as "csv" or
+	// "json".
+	ExportActivity(ctx context.Context, token, format string, filter ActivityFilter) ([]byte, error)
 }
 
 // SignUpRequest carries what a new user types on the first-run screen.
@@ -260,4 +311,22 @@ const (
 	EventPhoneEnrollmentConfirmed EventType = "phone-enrollment-confirmed"
 	EventPhoneEnrollmentCanceled  EventType = "phone-enrollment-canceled"
 	EventPhoneEnrollmentExpired   EventType = "phone-enrollment-expired"
+
+	EventPasskeyRemoved        EventType = "passkey-removed"
+	EventPasskeyCloneSuspected EventType = "passkey-clone-suspected"
+	EventHoldStarted           EventType = "hold-started"
+	EventPolicyChanged         EventType = "policy-changed"
+	EventAPIKeyCreated         EventType = "api-key-created"
+	EventAPIKeyRevoked         EventType = "api-key-revoked"
+	EventApprovalRequested     EventType = "approval-requested"
+	EventApprovalApproved      EventType = "approval-approved"
+	EventApprovalDenied        EventType = "approval-denied"
+	EventApprovalRefused       EventType = "approval-refused"
+)
+
+// The sources of events.
+const (
+	SourceApp       = "app"
+	SourcePhonePage = "phone page"
+	SourceAPI       = "api"
 )

@@ -61,3 +61,58 @@ func (e *InputError) Error() string { return e.Field + ": " + e.Reason }
 func rejected(detail error) error {
 	return fmt.Errorf("%w: %v", ErrCredentialRejected, detail)
 }
+
+// Errors of API keys and approvals.
+var (
+	// ErrInvalidAPIKey: the API key is missing, unknown or revoked.
+	ErrInvalidAPIKey = errors.New("the API key is missing, wrong or revoked")
+	// ErrApprovalExpired: the approval was not decided in time; the
+	// requester must ask again.
+	ErrApprovalExpired = errors.New("the approval request expired")
+	// ErrApprovalDecided: the approval was already approved or denied.
+	ErrApprovalDecided = errors.New("the approval request was already decided")
+	// ErrPasskeyCloned: the passkey's sign counter went backwards, so it
+	// may have been copied; it is marked "possible clone" and cannot
+	// approve operations or verify identity.
+	ErrPasskeyCloned = errors.New("this passkey may have been cloned (its sign counter went backwards); use another passkey")
+)
+
+// PolicyRule names a security policy rule that refused a change.
+type PolicyRule string
+
+// The policy rules.
+const (
+	// RuleLastPasskey: passkey sign-in is required, so the last passkey
+	// cannot be removed.
+	RuleLastPasskey PolicyRule = "last-passkey"
+	// RulePasskeySignIn: passkey sign-in is required; password and code
+	// no longer sign in.
+	RulePasskeySignIn PolicyRule = "passkey-sign-in"
+	// RuleNoPasskey: the account has no passkey to require or approve
+	// with.
+	RuleNoPasskey PolicyRule = "no-passkey"
+	// RuleHold: withdrawals and C2C trades are held after a passkey
+	// removal, until Until.
+	RuleHold PolicyRule = "hold"
+)
+
+// PolicyError reports a change or request refused by the account's
+// security policy, with the reason as a sentence.
+type PolicyError struct {
+	Rule  PolicyRule
+	Until time.Time // RuleHold: when the hold ends
+}
+
+func (e *PolicyError) Error() string {
+	switch e.Rule {
+	case RuleLastPasskey:
+		return "passkey sign-in is required, so the last passkey cannot be removed: add another passkey or turn off \"Passkey required\" first"
+	case RulePasskeySignIn:
+		return "this account requires a passkey to sign in: use \"Sign in with a passkey\""
+	case RuleNoPasskey:
+		return "the account has no passkey: add one first"
+	case RuleHold:
+		return "withdrawals and C2C trades are held after a passkey removal, until " + e.Until.UTC().Format(time.RFC3339)
+	}
+	return "refused by the account's security policy (" + string(e.Rule) + ")"
+}

@@ -272,11 +272,19 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Se
 		if err := s.resetFactor(tx, rec.ID, FactorPassword); err != nil {
 			return err
 		}
-		if err := tx.AppendEvent(rec.ID, s.event(EventSignedIn, "password and authenticator code")); err != nil {
-			return err
-		}
 		pks, err := tx.Passkeys(rec.ID)
 		if err != nil {
+			return err
+		}
+		p, err := tx.Policy(rec.ID)
+		if err != nil {
+			return err
+		}
+		if p.PasskeyRequired && len(pks) > 0 {
+			verr = &PolicyError{Rule: RulePasskeySignIn}
+			return tx.AppendEvent(rec.ID, s.event(EventSignInFailed, "password refused: a passkey is required"))
+		}
+		if err := tx.AppendEvent(rec.ID, s.event(EventSignedIn, "password and authenticator code")); err != nil {
 			return err
 		}
 		sess, err = s.newSession(tx, rec, len(pks))
@@ -448,7 +456,11 @@ func (s *Service) checkTOTP(tx Tx, rec *AccountRecord, code string) error {
 // --- small helpers ---------------------------------------------------------
 
 func (s *Service) event(t EventType, detail string) *Event {
-	return &Event{At: s.now().UTC(), Type: t, Detail: detail, Source: "app"}
+	return s.eventFrom(SourceApp, t, detail)
+}
+
+func (s *Service) eventFrom(source string, t EventType, detail string) *Event {
+	return &Event{At: s.now().UTC(), Type: t, Detail: detail, Source: source}
 }
 
 func (s *Service) seal(accountID string, plain []byte) []byte {

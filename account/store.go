@@ -65,6 +65,29 @@ type Tx interface {
 	PhoneEnrollmentByID(id string) (*PhoneEnrollmentRecord, error)
 	PhoneEnrollmentByTokenHash(hash []byte) (*PhoneEnrollmentRecord, error)
 
+	InsertAPIKey(k *APIKeyRecord) error
+	// UpdateAPIKey writes a key's last use and revocation.
+	UpdateAPIKey(k *APIKeyRecord) error
+	APIKeyByHash(hash []byte) (*APIKeyRecord, error)
+	// APIKeys lists an account's keys, oldest first, revoked ones too.
+	APIKeys(accountID string) ([]APIKeyRecord, error)
+
+	InsertApproval(a *ApprovalRecord) error
+	// UpdateApproval writes an approval's state, decision and assertion;
+	// the operation's details and nonce never change.
+	UpdateApproval(a *ApprovalRecord) error
+	ApprovalByID(id string) (*ApprovalRecord, error)
+	// Approvals lists an account's approvals in state, oldest first.
+	Approvals(accountID string, state ApprovalState) ([]ApprovalRecord, error)
+
+	// Policy returns the zero Policy when none is stored.
+	Policy(accountID string) (Policy, error)
+	PutPolicy(accountID string, p Policy) error
+
+	// DeletePasskey removes one of the account's passkeys; ErrNotFound
+	// when it has no such passkey.
+	DeletePasskey(accountID string, credentialID []byte) error
+
 	// DeleteExpired removes sessions, verifications, grants and ceremonies
 	// that expired before now, and phone enrollments that expired more
 	// than a day before now.
@@ -119,6 +142,37 @@ type GrantRecord struct {
 	AccountID string
 	Purpose   Purpose
 	ExpiresAt time.Time
+	// PasskeyID is the passkey whose assertion verified the user, "" when
+	// the grant came from password and codes.
+	PasskeyID string
+}
+
+// APIKeyRecord is a service API key as stored: only the secret's hash.
+type APIKeyRecord struct {
+	ID         string
+	Hash       []byte
+	AccountID  string
+	Name       string
+	Hint       string // "pdk_" and the secret's first characters
+	CreatedAt  time.Time
+	LastUsedAt time.Time // zero when never used
+	RevokedAt  time.Time // zero while valid
+}
+
+// ApprovalRecord is an approval as stored. Operation and Nonce are
+// written once; the challenge is always recomputed from them.
+type ApprovalRecord struct {
+	ID        string
+	AccountID string
+	APIKeyID  string
+	Operation Operation
+	Nonce     []byte
+	State     ApprovalState // as stored: a pending row may have expired
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	DecidedAt time.Time // zero while pending
+	PasskeyID string    // the approving passkey, "" otherwise
+	Assertion *Assertion
 }
 
 // CeremonyRecord is a WebAuthn ceremony awaiting its answer.

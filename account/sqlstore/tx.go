@@ -115,8 +115,8 @@ var (
 	qInsertVerifications = q(`INSERT INTO verifications (id, account_id, session_hash, purpose, factors, email_code_hash, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	qSelectVerifications = q(`SELECT account_id, session_hash, purpose, factors, email_code_hash, expires_at FROM verifications WHERE id = ?`)
 	qDeleteVerifications = q(`DELETE FROM verifications WHERE id = ?`)
-	qInsertGrants        = q(`INSERT INTO grants (hash, account_id, purpose, expires_at) VALUES (?, ?, ?, ?)`)
-	qSelectGrants        = q(`SELECT account_id, purpose, expires_at FROM grants WHERE hash = ?`)
+	qInsertGrants        = q(`INSERT INTO grants (hash, account_id, purpose, expires_at, passkey_id) VALUES (?, ?, ?, ?, ?)`)
+	qSelectGrants        = q(`SELECT account_id, purpose, expires_at, passkey_id FROM grants WHERE hash = ?`)
 	qDeleteGrants        = q(`DELETE FROM grants WHERE hash = ?`)
 	qInsertCeremonies    = q(`INSERT INTO ceremonies (challenge, account_id, type, kind, session, expires_at) VALUES (?, ?, ?, ?, ?, ?)`)
 	qTakeCeremony        = q(`DELETE FROM ceremonies WHERE challenge = ? RETURNING account_id, type, kind, session, expires_at`)
@@ -281,7 +281,7 @@ func (t *txn) DeleteVerification(id string) error {
 
 func (t *txn) InsertGrant(g *account.GrantRecord) error {
 	return t.exec(qInsertGrants,
-		g.Hash, g.AccountID, string(g.Purpose), nanos(g.ExpiresAt))
+		g.Hash, g.AccountID, string(g.Purpose), nanos(g.ExpiresAt), g.PasskeyID)
 }
 
 func (t *txn) GrantByHash(hash []byte) (*account.GrantRecord, error) {
@@ -289,7 +289,7 @@ func (t *txn) GrantByHash(hash []byte) (*account.GrantRecord, error) {
 	var purpose string
 	var expires int64
 	err := t.queryRow(qSelectGrants, hash).
-		Scan(&g.AccountID, &purpose, &expires)
+		Scan(&g.AccountID, &purpose, &expires, &g.PasskeyID)
 	if err != nil {
 		return nil, notFound(err)
 	}

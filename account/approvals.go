@@ -1,0 +1,654 @@
+package account
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+)
+
+// Approval lifetimes.
+const (
+	// ApprovalLifetime is how long a request waits for a decision unless
+	// it asks for less.
+	ApprovalLifetime = 5 * time.Minute
+	// MaxApprovalLifetime is the longest a request may ask for.
+	MaxApprovalLifetime = time.Hour
+	// RemovalHold is how long withdrawals and C2C trades are held after a
+	// passkey removal that no other passkey approved.
+	RemovalHold = 24 * time.Hour
+)
+
+// OperationKind names a sensitive operation.
+type OperationKind string
+
+// The operation kinds.
+const (
+	OperationWithdrawal      OperationKind = "withdrawal"
+	OperationDeposit         OperationKind = "deposit"
+	OperationC2CTrade        OperationKind = "c2c-trade"
+	OperationSignInElsewhere OperationKind = "sign-in-elsewhere"
+)
+
+// Held reports whether a removal hold applies to operations of kind k.
+func (k OperationKind) Held() bool { return k == OperationWithdrawal || k == OperationC2CTrade }
+
+// Operation is what an approval is asked for, exactly as the requester
+// sent it. Every field is signed over (see ChallengeFor).
+type Operation struct {
+	Kind         OperationKind
+	Asset        string // "BTC", "USDT"
+	Amount       string // a decimal string, "0.015"
+	Network      string // "Bitcoin", "TRC20"
+	Destination  string // an address (withdrawals, deposits)
+	Counterparty string // the other side (C2C trades)
+	Fee          string // a decimal string, "" when none
+	Reference    string // the requester's own reference
+}
+
+// ApprovalRequest is a requester's call: the operation and, optionally, a
+// shorter or longer life than ApprovalLifetime (at most
+// MaxApprovalLifetime).
+type ApprovalRequest struct {
+	Operation Operation
+	Lifetime  time.Duration
+}
+
+// ApprovalState is where an approval stands.
+type ApprovalState string
+
+// The approval states. Pending moves once, to one of the others.
+const (
+	ApprovalPending  ApprovalState = "pending"
+	ApprovalApproved ApprovalState = "approved"
+	ApprovalDenied   ApprovalState = "denied"
+	ApprovalExpired  ApprovalState = "expired"
+)
+
+// Assertion is the WebAuthn assertion that approved an operation, with
+// the public key to check it: the signature is over AuthenticatorData ‖
+// SHA-256(ClientDataJSON) (WebAuthn §7.2 step 20), and ClientDataJSON's
+// challenge is the approval's Challenge.
+type Assertion struct {
+	CredentialID      []byte
+	PublicKey         []byte // COSE_Key
+	AuthenticatorData []byte
+	ClientDataJSON    []byte
+	Signature         []byte
+}
+
+// Approval is an approval as the app and requesters see it.
+type Approval struct {
+	ID        string
+	Operation Operation
+	State     ApprovalState
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	DecidedAt time.Time // zero while pending
+	// Nonce and Challenge let a requester recompute and check what the
+	// passkey signed: Challenge = ChallengeFor(Nonce, ID, Operation).
+	Nonce     []byte
+	Challenge []byte
+	// PasskeyID and PasskeyName name the approving passkey.
+	PasskeyID   string
+	PasskeyName string
+	Assertion   *Assertion // set when approved
+	// HeldUntil is the end of a removal hold on this operation's kind, or
+	// zero.
+	HeldUntil time.Time
+}
+
+// approvalTag opens the canonical encoding; a new encoding gets a new tag.
+const approvalTag = "passkeydesk approval v1"
+
+// CanonicalOperation is the canonical encoding of an approval's operation
+// (see the package doc, "Approvals"): ten fields in a fixed order, each
+// as its UTF-8 length (4 bytes, big-endian) then its bytes.
+func CanonicalOperation(id string, op Operation) []byte {
+	fields := []string{approvalTag, id, string(op.Kind), op.Asset, op.Amount, op.Network,
+		op.Destination, op.Counterparty, op.Fee, op.Reference}
+	n := 0
+	for _, f := range fields {
+		n += 4 + len(f)
+	}
+	out := make([]byte, 0, n)
+	for _, f := range fields {
+		out = binary.BigEndian.AppendUint32(out, uint32(len(f)))
+		out = append(out, f...)
+	}
+	return out
+}
+
+// ChallengeFor is the WebAuthn challenge of an approval:
+// SHA-256(nonce ‖ CanonicalOperation(id, op)).
+func ChallengeFor(nonce []byte, id string, op Operation) []byte {
+	h := sha256.New()
+	h.Write(nonce)
+	h.Write(CanonicalOperation(id, op))
+	return h.Sum(nil)
+}
+
+// validate checks op and returns an *InputError naming the first bad
+// field.
+func (op *Operation) validate() error {
+	bad := func(field, reason string) error { return &InputError{Field: field, Reason: reason} }
+	switch op.Kind {
+	case OperationWithdrawal, OperationDeposit, OperationC2CTrade, OperationSignInElsewhere:
+	case "":
+		return bad("kind", "name the operation: withdrawal, deposit, c2c-trade or sign-in-elsewhere")
+	default:
+		return bad("kind", "unknown operation; use withdrawal, deposit, c2c-trade or sign-in-elsewhere")
+	}
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{
+		{"asset", op.Asset, 16}, {"amount", op.Amount, 40}, {"network", op.Network, 32},
+		{"destination", op.Destination, 128}, {"counterparty", op.Counterparty, 64},
+		{"fee", op.Fee, 40}, {"reference", op.Reference, 128},
+	} {
+		if !utf8.ValidString(f.value) || utf8.RuneCountInString(f.value) > f.max {
+			return bad(f.name, fmt.Sprintf("use at most %d characters", f.max))
+		}
+		if strings.TrimSpace(f.value) != f.value {
+			return bad(f.name, "no spaces at the start or end")
+		}
+		for _, r := range f.value {
+			if !unicode.IsPrint(r) {
+				return bad(f.name, "only printable characters")
+			}
+		}
+	}
+	money := op.Kind != OperationSignInElsewhere
+	switch {
+	case money && op.Asset == "":
+		return bad("asset", "name the asset, such as BTC")
+	case op.Asset != "" && strings.Trim(op.Asset, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != "":
+		return bad("asset", "use upper-case letters, digits, '.', '-' or '_'")
+	case money && op.Amount == "":
+		return bad("amount", "give the amount as a decimal number, such as 0.015")
+	case op.Amount != "" && !decimal(op.Amount, false):
+		return bad("amount", "give a decimal number above zero, such as 0.015 (digits and one '.', no sign or exponent)")
+	case op.Fee != "" && !decimal(op.Fee, true):
+		return bad("fee", "give a decimal number, such as 0.0001")
+	case op.Kind == OperationWithdrawal && op.Network == "":
+		return bad("network", "name the network the withdrawal goes over")
+	case (op.Kind == OperationWithdrawal || op.Kind == OperationDeposit) && op.Destination == "":
+		return bad("destination", "give the destination address")
+	case op.Destination != "" && strings.ContainsFunc(op.Destination, unicode.IsSpace):
+		return bad("destination", "an address has no spaces")
+	case op.Kind == OperationC2CTrade && op.Counterparty == "":
+		return bad("counterparty", "name the other side of the trade")
+	case !money && (op.Asset != "" || op.Amount != "" || op.Fee != ""):
+		return bad("amount", "a sign-in has no asset, amount or fee")
+	case !money && op.Reference == "":
+		return bad("reference", "say where the sign-in comes from (device, place)")
+	}
+	return nil
+}
+
+// decimal reports whether s is digits with at most one '.', without
+// superfluous leading zeros, and (unless zeroOK) above zero.
+func decimal(s string, zeroOK bool) bool {
+	whole, frac, dot := strings.Cut(s, ".")
+	if whole == "" || (dot && frac == "") || len(frac) > 18 {
+		return false
+	}
+	if len(whole) > 1 && whole[0] == '0' {
+		return false
+	}
+	nonzero := false
+	for _, r := range whole + frac {
+		if r < '0' || r > '9' {
+			return false
+		}
+		nonzero = nonzero || r != '0'
+	}
+	return nonzero || zeroOK
+}
+
+// --- requester side ----------------------------------------------------------
+
+// RequestApproval implements API: the API key's account gets a pending
+// approval of req.Operation. A withdrawal or C2C trade during a removal
+// hold is refused with a *PolicyError (RuleHold) saying until when.
+func (s *Service) RequestApproval(ctx context.Context, apiKey string, req ApprovalRequest) (*Approval, error) {
+	op := req.Operation
+	if err := op.validate(); err != nil {
+		return nil, err
+	}
+	life := req.Lifetime
+	switch {
+	case life == 0:
+		life = ApprovalLifetime
+	case life < 30*time.Second || life > MaxApprovalLifetime:
+		return nil, &InputError{Field: "lifetime", Reason: "ask for 30 seconds to 1 hour"}
+	}
+	now := s.now().UTC()
+	a := &ApprovalRecord{
+		ID:        randomID(),
+		Operation: op,
+		Nonce:     randomBytes(32),
+		State:     ApprovalPending,
+		CreatedAt: now,
+		ExpiresAt: now.Add(life),
+	}
+	err := s.store.Update(ctx, func(tx Tx) error {
+		k, err := s.authenticateKey(tx, apiKey)
+		if err != nil {
+			return err
+		}
+		a.AccountID, a.APIKeyID = k.AccountID, k.ID
+		if err := s.checkHold(tx, k.AccountID, op.Kind); err != nil {
+			return err
+		}
+		k.LastUsedAt = now
+		if err := tx.UpdateAPIKey(k); err != nil {
+			return err
+		}
+		if err := tx.InsertApproval(a); err != nil {
+			return err
+		}
+		return tx.AppendEvent(k.AccountID, s.eventFrom(SourceAPI, EventApprovalRequested, summary(&op)+" (key "+k.Name+")"))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.approvalOf(a, nil, time.Time{}), nil
+}
+
+// GetApproval implements API: the requester's view, by any valid API key
+// of the approval's account.
+func (s *Service) GetApproval(ctx context.Context, apiKey, id string) (*Approval, error) {
+	var out *Approval
+	err := s.store.View(ctx, func(tx Tx) error {
+		k, err := s.authenticateKey(tx, apiKey)
+		if err != nil {
+			return err
+		}
+		a, err := tx.ApprovalByID(id)
+		if errors.Is(err, ErrNotFound) || (err == nil && a.AccountID != k.AccountID) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		out, err = s.loadApproval(tx, a)
+		return err
+	})
+	return out, err
+}
+
+// loadApproval is a's public view, with its passkey's name and any hold.
+func (s *Service) loadApproval(tx Tx, a *ApprovalRecord) (*Approval, error) {
+	var pk *Passkey
+	if a.PasskeyID != "" {
+		pks, err := tx.Passkeys(a.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range pks {
+			if pks[i].ID == a.PasskeyID {
+				pk = &pks[i]
+			}
+		}
+	}
+	var hold time.Time
+	if a.Operation.Kind.Held() {
+		p, err := tx.Policy(a.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		if s.now().Before(p.HoldUntil) {
+			hold = p.HoldUntil
+		}
+	}
+	return s.approvalOf(a, pk, hold), nil
+}
+
+func (s *Service) approvalOf(a *ApprovalRecord, pk *Passkey, hold time.Time) *Approval {
+	out := &Approval{
+		ID:        a.ID,
+		Operation: a.Operation,
+		State:     a.State,
+		CreatedAt: a.CreatedAt,
+		ExpiresAt: a.ExpiresAt,
+		DecidedAt: a.DecidedAt,
+		Nonce:     a.Nonce,
+		Challenge: ChallengeFor(a.Nonce, a.ID, a.Operation),
+		PasskeyID: a.PasskeyID,
+		Assertion: a.Assertion,
+		HeldUntil: hold,
+	}
+	if out.State == ApprovalPending && !s.now().Before(a.ExpiresAt) {
+		out.State = ApprovalExpired
+	}
+	if pk != nil {
+		out.PasskeyName = pk.Name
+	}
+	return out
+}
+
+// --- the account owner's side --------------------------------------------------
+
+// PendingApprovals implements API: the pending, unexpired approvals,
+// oldest first.
+func (s *Service) PendingApprovals(ctx context.Context, token string) ([]Approval, error) {
+	var out []Approval
+	err := s.store.View(ctx, func(tx Tx) error {
+		rec, err := s.authenticate(tx, token)
+		if err != nil {
+			return err
+		}
+		as, err := tx.Approvals(rec.ID, ApprovalPending)
+		if err != nil {
+			return err
+		}
+		for i := range as {
+			if !s.now().Before(as[i].ExpiresAt) {
+				continue
+			}
+			a, err := s.loadApproval(tx, &as[i])
+			if err != nil {
+				return err
+			}
+			out = append(out, *a)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// openApproval returns the session's pending approval id, or an error:
+// ErrNotFound, ErrApprovalDecided, ErrApprovalExpired (after marking it
+// expired when write is set), or a *PolicyError for a hold.
+func (s *Service) openApproval(tx Tx, rec *AccountRecord, id string, write bool) (*ApprovalRecord, error) {
+	a, err := tx.ApprovalByID(id)
+	if errors.Is(err, ErrNotFound) || (err == nil && a.AccountID != rec.ID) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.State != ApprovalPending {
+		if a.State == ApprovalExpired {
+			return nil, ErrApprovalExpired
+		}
+		return nil, ErrApprovalDecided
+	}
+	if !s.now().Before(a.ExpiresAt) {
+		if write {
+			a.State = ApprovalExpired
+			if err := tx.UpdateApproval(a); err != nil {
+				return nil, err
+			}
+		}
+		return nil, ErrApprovalExpired
+	}
+	return a, nil
+}
+
+// approvalUser is the account as a go-webauthn user whose credentials are
+// the passkeys that may approve: those without a clone warning.
+func (s *Service) approvalUser(tx Tx, rec *AccountRecord) (*webauthnUser, error) {
+	user, err := s.loadUser(tx, rec)
+	if err != nil {
+		return nil, err
+	}
+	if len(user.passkeys) == 0 {
+		return nil, &PolicyError{Rule: RuleNoPasskey}
+	}
+	ok := user.passkeys[:0:0]
+	for _, p := range user.passkeys {
+		if !p.CloneWarning {
+			ok = append(ok, p)
+		}
+	}
+	if len(ok) == 0 {
+		return nil, ErrPasskeyCloned
+	}
+	user.passkeys = ok
+	return user, nil
+}
+
+// BeginApproval implements API: request options whose challenge is the
+// approval's ChallengeFor, allowing the account's passkeys that have no
+// clone warning. Nothing is written: the challenge is recomputed from the
+// stored approval when the answer comes.
+func (s *Service) BeginApproval(ctx context.Context, token, id string) (json.RawMessage, error) {
+	var out json.RawMessage
+	err := s.store.View(ctx, func(tx Tx) error {
+		rec, err := s.authenticate(tx, token)
+		if err != nil {
+			return err
+		}
+		a, err := s.openApproval(tx, rec, id, false)
+		if err != nil {
+			return err
+		}
+		if err := s.checkHold(tx, rec.ID, a.Operation.Kind); err != nil {
+			return err
+		}
+		user, err := s.approvalUser(tx, rec)
+		if err != nil {
+			return err
+		}
+		assertion, _, err := s.approvalCeremony(user, a)
+		if err != nil {
+			return err
+		}
+		out, err = json.Marshal(assertion)
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) approvalCeremony(user *webauthnUser, a *ApprovalRecord) (*protocol.CredentialAssertion, *webauthn.SessionData, error) {
+	return s.rp.BeginLogin(user,
+		webauthn.WithChallenge(ChallengeFor(a.Nonce, a.ID, a.Operation)),
+		webauthn.WithUserVerification(protocol.VerificationRequired))
+}
+
+// FinishApproval implements API. The challenge is recomputed from the
+// stored approval, and the assertion must answer exactly it (WebAuthn
+// §7.2 through go-webauthn, user verification required). A passkey with a
+// clone warning, or whose counter now goes backwards (it is then marked),
+// is refused with ErrPasskeyCloned. On success the decision, the passkey,
+// the time and the assertion's parts are stored with the new sign count,
+// in one transaction.
+func (s *Service) FinishApproval(ctx context.Context, token, id string, assertion json.RawMessage) (*Approval, error) {
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(assertion)
+	if err != nil {
+		return nil, rejected(err)
+	}
+	var out *Approval
+	var verr error
+	err = s.store.Update(ctx, func(tx Tx) error {
+		rec, err := s.authenticate(tx, token)
+		if err != nil {
+			return err
+		}
+		a, err := s.openApproval(tx, rec, id, true)
+		if errors.Is(err, ErrApprovalExpired) {
+			verr = err
+			return nil // commit the expired state
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.checkHold(tx, rec.ID, a.Operation.Kind); err != nil {
+			return err
+		}
+		refuse := func(why error) error {
+			verr = why
+			return tx.AppendEvent(rec.ID, s.event(EventApprovalRefused, summary(&a.Operation)+": "+why.Error()))
+		}
+		want := base64.RawURLEncoding.EncodeToString(ChallengeFor(a.Nonce, a.ID, a.Operation))
+		if parsed.Response.CollectedClientData.Challenge != want {
+			return refuse(rejected(errors.New("the signed challenge does not match the operation's details")))
+		}
+		user, err := s.loadUser(tx, rec)
+		if err != nil {
+			return err
+		}
+		pk, why, err := s.checkAssertion(tx, user, parsed, func(session *webauthn.SessionData) error {
+			_, sd, err := s.approvalCeremony(user, a)
+			if err == nil {
+				*session = *sd
+			}
+			return err
+		}, "approval: "+string(a.Operation.Kind))
+		if err != nil {
+			return err
+		}
+		if why != nil {
+			return refuse(why)
+		}
+		raw := parsed.Raw.AssertionResponse
+		a.State, a.DecidedAt, a.PasskeyID = ApprovalApproved, s.now().UTC(), pk.ID
+		a.Assertion = &Assertion{
+			CredentialID:      pk.CredentialID,
+			PublicKey:         pk.PublicKey,
+			AuthenticatorData: raw.AuthenticatorData,
+			ClientDataJSON:    raw.ClientDataJSON,
+			Signature:         raw.Signature,
+		}
+		if err := tx.UpdateApproval(a); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(rec.ID, s.event(EventApprovalApproved, summary(&a.Operation)+" with passkey "+pk.Name)); err != nil {
+			return err
+		}
+		out = s.approvalOf(a, pk, time.Time{})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if verr != nil {
+		return nil, verr
+	}
+	return out, nil
+}
+
+// checkAssertion verifies parsed (WebAuthn §7.2 through go-webauthn) for
+// one of user's passkeys against the session that sessionFor fills, and
+// applies the clone rule: a passkey already marked, or whose counter does
+// not advance (it is marked now and the event logged), gives why =
+// ErrPasskeyCloned. Otherwise the passkey's counter and last use are
+// written. A response that does not verify gives why under
+// ErrCredentialRejected. err is a storage failure.
+func (s *Service) checkAssertion(tx Tx, user *webauthnUser, parsed *protocol.ParsedCredentialAssertionData, sessionFor func(*webauthn.SessionData) error, usedFor string) (pk *Passkey, why, err error) {
+	for i := range user.passkeys {
+		if bytes.Equal(user.passkeys[i].CredentialID, parsed.RawID) {
+			pk = &user.passkeys[i]
+		}
+	}
+	if pk == nil {
+		return nil, rejected(errors.New("not a passkey of this account")), nil
+	}
+	if pk.CloneWarning {
+		return nil, ErrPasskeyCloned, nil
+	}
+	var session webauthn.SessionData
+	if err := sessionFor(&session); err != nil {
+		return nil, nil, err
+	}
+	session.Expires = time.Time{}
+	cred, verr := s.rp.ValidateLogin(user, session, parsed)
+	if verr != nil {
+		return nil, rejected(verr), nil
+	}
+	if cred.Authenticator.CloneWarning {
+		pk.CloneWarning = true
+		if err := tx.UpdatePasskey(user.rec.ID, pk); err != nil {
+			return nil, nil, err
+		}
+		detail := fmt.Sprintf("%s: sign counter went from %d to %d", pk.Name, pk.SignCount, parsed.Response.AuthenticatorData.Counter)
+		if err := tx.AppendEvent(user.rec.ID, s.event(EventPasskeyCloneSuspected, detail)); err != nil {
+			return nil, nil, err
+		}
+		return nil, ErrPasskeyCloned, nil
+	}
+	pk.SignCount = cred.Authenticator.SignCount
+	pk.BackedUp = parsed.Response.AuthenticatorData.Flags.HasBackupState()
+	pk.LastUsedAt, pk.LastUsedFor = s.now().UTC(), usedFor
+	return pk, nil, tx.UpdatePasskey(user.rec.ID, pk)
+}
+
+// DenyApproval implements API: the decision is recorded; the requester
+// sees state denied.
+func (s *Service) DenyApproval(ctx context.Context, token, id string) (*Approval, error) {
+	var out *Approval
+	var verr error
+	err := s.store.Update(ctx, func(tx Tx) error {
+		rec, err := s.authenticate(tx, token)
+		if err != nil {
+			return err
+		}
+		a, err := s.openApproval(tx, rec, id, true)
+		if errors.Is(err, ErrApprovalExpired) {
+			verr = err
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		a.State, a.DecidedAt = ApprovalDenied, s.now().UTC()
+		if err := tx.UpdateApproval(a); err != nil {
+			return err
+		}
+		out = s.approvalOf(a, nil, time.Time{})
+		return tx.AppendEvent(rec.ID, s.event(EventApprovalDenied, summary(&a.Operation)))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, verr
+}
+
+// checkHold returns a *PolicyError (RuleHold) while a removal hold covers
+// operations of kind.
+func (s *Service) checkHold(tx Tx, accountID string, kind OperationKind) error {
+	if !kind.Held() {
+		return nil
+	}
+	p, err := tx.Policy(accountID)
+	if err != nil {
+		return err
+	}
+	if s.now().Before(p.HoldUntil) {
+		return &PolicyError{Rule: RuleHold, Until: p.HoldUntil}
+	}
+	return nil
+}
+
+// summary is an operation in a few words, for the activity log.
+func summary(op *Operation) string {
+	var b strings.Builder
+	b.WriteString(string(op.Kind))
+	if op.Amount != "" {
+		b.WriteString(" " + op.Amount + " " + op.Asset)
+	}
+	if op.Destination != "" {
+		b.WriteString(" to " + op.Destination)
+	}
+	if op.Counterparty != "" {
+		b.WriteString(" with " + op.Counterparty)
+	}
+	if op.Reference != "" {
+		b.WriteString(" (" + op.Reference + ")")
+	}
+	return b.String()
+}

@@ -1,0 +1,237 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+)
+
+// Policy is an account's security policy.
+type Policy struct {
+	// PasskeyRequired makes a passkey mandatory for sign-in once one is
+	// bound, and keeps the last passkey from being removed.
+	PasskeyRequired bool
+	// HoldUntil ends the hold on withdrawals and C2C trades that a passkey
+	// removal started; zero (or past) when there is none.
+	HoldUntil time.Time
+}
+
+// Policy implements API. HoldUntil is zero once the hold has passed.
+func (s *Service) Policy(ctx context.Context, token string) (*Policy, error) {
+	var out Policy
+	err := s.store.View(ctx, func(tx Tx) error {
+		rec, err := s.authenticate(tx, token)
+		if err != nil {
+			return err
+		}
+		out, err = tx.Policy(rec.ID)
+		return err
+	})
+	if !s.now().Before(out.HoldUntil) {
+		out.HoldUntil = time.Time{}
+	}
+	return &out, err
+}
+
+// SetPasskeyRequired implements API. Turning it on needs at least one
+// passkey (*PolicyError, RuleNoPasskey).
+func (s *Service) SetPasskeyRequired(ctx context.Context, token string, on bool) error {
+	return s.store.Update(ctx, func(tx Tx) error {
+		rec, err := s.authenticate(tx, token)
+		if err != nil {
+			return err
+		}
+		p, err := tx.Policy(rec.ID)
+		if err != nil {
+			return err
+		}
+		if p.PasskeyRequired == on {
+			return nil
+		}
+		if on {
+			pks, err := tx.Passkeys(rec.ID)
+			if err != nil {
+				return err
+			}
+			if len(pks) == 0 {
+				return &PolicyError{Rule: RuleNoPasskey}
+			}
+		}
+		p.PasskeyRequired = on
+		if err := tx.PutPolicy(rec.ID, p); err != nil {
+			return err
+		}
+		detail := "passkey required: off"
+		if on {
+			detail = "passkey required: on"
+		}
+		return tx.AppendEvent(rec.ID, s.event(EventPolicyChanged, detail))
+	})
+}
+
+// verifyCeremony is the ceremony type of a passkey verification for
+// purpose.
+func verifyCeremony(purpose Purpose) CeremonyType { return CeremonyType("verify:" + string(purpose)) }
+
+// BeginPasskeyVerification implements API: an identity check by one of
+// the account's passkeys (not one marked as a possible clone), for
+// purpose. It returns request options JSON; FinishPasskeyVerification
+// takes the answer.
+func (s *Service) BeginPasskeyVerification(ctx context.Context, token string, purpose Purpose) (json.RawMessage, error) {
+	switch purpose {
+	case PurposeAddPasskey, PurposeRemovePasskey:
+	default:
+		return nil, &InputError{Field: "purpose", Reason: fmt.Sprintf("unknown purpose %q", purpose)}
+	}
+	var out json.RawMessage
+	err := s.store.Update(ctx, func(tx Tx) error {
+		rec, err := s.authenticate(tx, token)
+		if err != nil {
+			return err
+		}
+		user, err := s.approvalUser(tx, rec)
+		if err != nil {
+			return err
+		}
+		assertion, session, err := s.rp.BeginLogin(user, webauthn.WithUserVerification(protocol.VerificationRequired))
+		if err != nil {
+			return err
+		}
+		if out, err = json.Marshal(assertion); err != nil {
+			return err
+		}
+		return s.putCeremony(tx, rec.ID, verifyCeremony(purpose), "", session)
+	})
+	return out, err
+}
+
+// FinishPasskeyVerification implements API: the assertion (WebAuthn §7.2,
+// user verification required) gives a grant for the ceremony's purpose
+// that remembers the passkey. A remove-passkey grant from one passkey
+// lets another be removed without a hold.
+func (s *Service) FinishPasskeyVerification(ctx context.Context, token string, assertion json.RawMessage) (*Grant, error) {
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(assertion)
+	if err != nil {
+		return nil, rejected(err)
+	}
+	var grant *Grant
+	var verr error
+	err = s.store.Update(ctx, func(tx Tx) error {
+		rec, err := s.authenticate(tx, token)
+		if err != nil {
+			return err
+		}
+		challenge := parsed.Response.CollectedClientData.Challenge
+		c, err := tx.TakeCeremony(challenge)
+		if challenge == "" || errors.Is(err, ErrNotFound) {
+			verr = ErrCeremonyExpired
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		purpose, ok := strings.CutPrefix(string(c.Type), "verify:")
+		if !ok || c.AccountID != rec.ID || !s.now().Before(c.ExpiresAt) {
+			verr = ErrCeremonyExpired
+			return nil
+		}
+		user, err := s.loadUser(tx, rec)
+		if err != nil {
+			return err
+		}
+		pk, why, err := s.checkAssertion(tx, user, parsed, func(sd *webauthn.SessionData) error {
+			return json.Unmarshal(c.Session, sd)
+		}, "verification")
+		if err != nil {
+			return err
+		}
+		if why != nil {
+			verr = why
+			return tx.AppendEvent(rec.ID, s.event(EventVerificationFailed, purpose+": passkey refused"))
+		}
+		token := randomToken()
+		g := &GrantRecord{Hash: hashToken(token), AccountID: rec.ID, Purpose: Purpose(purpose),
+			ExpiresAt: s.now().UTC().Add(GrantLifetime), PasskeyID: pk.ID}
+		if err := tx.InsertGrant(g); err != nil {
+			return err
+		}
+		grant = &Grant{Token: token, Purpose: g.Purpose, ExpiresAt: g.ExpiresAt}
+		return tx.AppendEvent(rec.ID, s.event(EventVerificationPassed, purpose+": passkey "+pk.Name))
+	})
+	if err != nil {
+		return nil, err
+	}
+	if verr != nil {
+		return nil, verr
+	}
+	return grant, nil
+}
+
+// RemovePasskey implements API. It needs a remove-passkey grant (used up
+// here). While passkey sign-in is required the last passkey stays
+// (*PolicyError, RuleLastPasskey). Unless the grant came from another
+// passkey's assertion, withdrawals and C2C trades are held for
+// RemovalHold.
+func (s *Service) RemovePasskey(ctx context.Context, token, grant, passkeyID string) error {
+	return s.store.Update(ctx, func(tx Tx) error {
+		rec, err := s.authenticate(tx, token)
+		if err != nil {
+			return err
+		}
+		g, err := s.useGrant(tx, rec.ID, grant, PurposeRemovePasskey)
+		if err != nil {
+			return err
+		}
+		pks, err := tx.Passkeys(rec.ID)
+		if err != nil {
+			return err
+		}
+		var pk *Passkey
+		for i := range pks {
+			if pks[i].ID == passkeyID {
+				pk = &pks[i]
+			}
+		}
+		if pk == nil {
+			return ErrNotFound
+		}
+		p, err := tx.Policy(rec.ID)
+		if err != nil {
+			return err
+		}
+		if p.PasskeyRequired && len(pks) == 1 {
+			return &PolicyError{Rule: RuleLastPasskey}
+		}
+		if err := tx.DeletePasskey(rec.ID, pk.CredentialID); err != nil {
+			return err
+		}
+		if err := tx.DeleteGrant(g.Hash); err != nil {
+			return err
+		}
+		how := "verified with password and code"
+		if g.PasskeyID != "" && g.PasskeyID != pk.ID {
+			how = "approved with another passkey"
+		} else {
+			if g.PasskeyID != "" {
+				how = "verified with the removed passkey itself"
+			}
+			p.HoldUntil = s.now().UTC().Add(RemovalHold)
+			if err := tx.PutPolicy(rec.ID, p); err != nil {
+				return err
+			}
+		}
+		if err := tx.AppendEvent(rec.ID, s.event(EventPasskeyRemoved, pk.Kind.Label()+": "+pk.Name+", "+how)); err != nil {
+			return err
+		}
+		if !p.HoldUntil.IsZero() && how != "approved with another passkey" {
+			return tx.AppendEvent(rec.ID, s.event(EventHoldStarted, "withdrawals and C2C trades held until "+p.HoldUntil.Format(time.RFC3339)))
+		}
+		return nil
+	})
+}
