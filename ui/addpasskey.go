@@ -237,7 +237,7 @@ func (s *addPasskeyScreen) showMethods(g *account.Grant) {
 		objs = append(objs, b, paragraph("A passkey kept on this computer, protected by the system keyring and a local PIN. It works only on this computer."), why)
 	}
 	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), s.leave)
-	objs = append(objs, cancel)
+	objs = append(objs, container.NewHBox(cancel))
 	if first == nil {
 		first = cancel
 	}
@@ -289,6 +289,15 @@ func (s *addPasskeyScreen) stepCount() string {
 
 // leave goes back to the passkeys list.
 func (s *addPasskeyScreen) leave() { s.shell.open(sectionPasskeys) }
+
+// relayout lays the step out again after a part of it changed height
+// (a feedback strip shown, a status line added). It lays out twice: a
+// wrapped label that was hidden learns its width in the first pass and
+// its height, in lines, only from that width.
+func (s *addPasskeyScreen) relayout() {
+	s.body.Refresh()
+	s.body.Refresh()
+}
 
 func (s *addPasskeyScreen) setStep(c fyne.CanvasObject, focus fyne.Focusable) {
 	s.body.Objects = []fyne.CanvasObject{c}

@@ -300,7 +300,7 @@ func (f *phoneFlow) setStep(objs []fyne.CanvasObject, focus fyne.Focusable) {
 
 func (f *phoneFlow) relayout() {
 	if !f.ended {
-		f.wizard.body.Refresh()
+		f.wizard.relayout()
 	}
 }
 

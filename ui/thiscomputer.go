@@ -39,7 +39,7 @@ func (s *addPasskeyScreen) thisComputerChoice() (*widget.Button, fyne.CanvasObje
 			fb.clear()
 			b.Enable()
 		}
-		s.body.Refresh()
+		s.relayout()
 	})
 	return b, fb.object()
 }
@@ -356,7 +356,7 @@ func (f *thisComputerFlow) setStep(objs []fyne.CanvasObject, focus fyne.Focusabl
 
 func (f *thisComputerFlow) relayout() {
 	if !f.ended {
-		f.wizard.body.Refresh()
+		f.wizard.relayout()
 	}
 }
 

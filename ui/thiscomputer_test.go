@@ -5,6 +5,8 @@ package ui
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -67,6 +69,8 @@ type localTest struct {
 	*harness
 	user    *accounttest.User
 	keyring *memKeyring
+	dev     *platform.Authenticator
+	dir     string // the data folder of dev's store
 }
 
 const localPIN = "135790"
@@ -78,7 +82,8 @@ func newLocalTest(t *testing.T) *localTest {
 		t.Fatal(err)
 	}
 	kr := &memKeyring{m: map[string]string{}}
-	dev, err := platform.New(platform.Options{Dir: t.TempDir(), AAGUID: aaguid, Keyring: kr})
+	dir := t.TempDir()
+	dev, err := platform.New(platform.Options{Dir: dir, AAGUID: aaguid, Keyring: kr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +93,7 @@ func newLocalTest(t *testing.T) *localTest {
 		t.Fatal(err)
 	}
 	h := newHarness(t, harnessOptions{client: c, thisComputer: dev, model: assets.ModelName})
-	l := &localTest{harness: h, user: h.user("lee@example.com"), keyring: kr}
+	l := &localTest{harness: h, user: h.user("lee@example.com"), keyring: kr, dev: dev, dir: dir}
 	h.signedIn(l.user)
 	h.secrets = append(h.secrets, localPIN)
 	return l
@@ -176,18 +181,54 @@ func TestThisComputerMethod(t *testing.T) {
 	}
 }
 
-func TestThisComputerKeyringUnavailable(t *testing.T) {
-	l := newLocalTest(t)
-	l.keyring.fail(errors.New("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'"))
-	b := l.toMethods()
-	if !b.Disabled() {
-		t.Error("This computer is enabled without a keyring")
+// TestThisComputerUnusable: when this computer's passkeys cannot be used,
+// the method is shown disabled with the reason and what to do, and the
+// rest of the wizard still works.
+func TestThisComputerUnusable(t *testing.T) {
+	tests := []struct {
+		name  string
+		spoil func(l *localTest)
+		want  []string
+	}{
+		{"keyring unavailable", func(l *localTest) {
+			l.keyring.fail(errors.New("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'"))
+		}, []string{"System keyring not available", "Unlock the keyring, or install and start one"}},
+		{"master key missing", func(l *localTest) {
+			l.firstUse()
+			l.keyring.mu.Lock()
+			clear(l.keyring.m)
+			l.keyring.mu.Unlock()
+		}, []string{"This computer's passkeys cannot be opened", "They are kept as they are."}},
+		{"store damaged", func(l *localTest) {
+			l.firstUse()
+			if err := os.WriteFile(filepath.Join(l.dir, platform.FileName), []byte("{\"version\":"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"This computer's passkey store is damaged", platform.FileName}},
 	}
-	l.wantText("System keyring not available", "Unlock the keyring, or install and start one")
-	fits(l.harness, "local-no-keyring")
-	// Other methods still work: the wizard is otherwise unchanged.
-	l.tap("Cancel")
-	if l.app.shell.passkeys == nil {
-		t.Error("Cancel did not go back to the list")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newLocalTest(t)
+			tt.spoil(l)
+			b := l.toMethods()
+			if !b.Disabled() {
+				t.Error("This computer is enabled, and cannot be used")
+			}
+			l.wantText(tt.want...)
+			fits(l.harness, "local-"+strings.ReplaceAll(tt.name, " ", "-"))
+			l.tap("Cancel")
+			if l.app.shell.passkeys == nil {
+				t.Error("Cancel did not go back to the list")
+			}
+		})
+	}
+}
+
+// firstUse sets the local PIN, as a first use of the method does, so that
+// the store and the master key exist.
+func (l *localTest) firstUse() {
+	l.t.Helper()
+	if err := l.dev.SetPIN(context.Background(), []byte(localPIN)); err != nil {
+		l.t.Fatal(err)
 	}
 }
