@@ -26,6 +26,18 @@
 //	GET    /api/enrollments/{id}/events  text/event-stream of "status" events
 //	DELETE /api/enrollments/{id}       cancel
 //
+// A requester's calls (an exchange backend asking the account owner to
+// approve an operation), authorised by a service API key
+// (Authorization: Bearer pdk_…); 401 "invalid-api-key" when it is
+// missing, wrong or revoked:
+//
+//	POST /v1/approvals       ApprovalRequest → 201 Approval (Location: /v1/approvals/{id})
+//	GET  /v1/approvals/{id}  → Approval: state, decision time, passkey, assertion
+//
+// A withdrawal or C2C trade asked for during a removal hold gets 409
+// "held" with "holdUntil". The approval body is limited to
+// MaxApprovalBody.
+//
 // Every answer carries Cache-Control: no-store, a Content-Security-Policy
 // of 'self' only with frame-ancestors 'none', X-Content-Type-Options:
 // nosniff and Referrer-Policy: no-referrer. Bodies are limited to
@@ -105,6 +117,8 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /api/enrollments/{id}", h.desktop(h.status))
 	h.mux.HandleFunc("DELETE /api/enrollments/{id}", h.desktop(h.cancel))
 	h.mux.HandleFunc("GET /api/enrollments/{id}/events", h.events)
+	h.mux.HandleFunc("POST /v1/approvals", h.requester(h.requestApproval))
+	h.mux.HandleFunc("GET /v1/approvals/{id}", h.requester(h.getApproval))
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not-found", "no such page or call")
 	})
@@ -420,15 +434,20 @@ func (e *errBody) Error() string { return e.msg }
 // decodeBody reads one JSON object of at most MaxBody bytes, refusing
 // unknown fields and trailing data.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	return decodeLimited(w, r, v, MaxBody)
+}
+
+// decodeLimited is decodeBody with a limit of its own.
+func decodeLimited(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" && !strings.HasPrefix(ct, "application/json;") {
 		return &errBody{http.StatusUnsupportedMediaType, "send application/json"}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return &errBody{http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", MaxBody)}
+			return &errBody{http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", limit)}
 		}
 		return &errBody{http.StatusBadRequest, "the body is not the expected JSON object: " + err.Error()}
 	}
@@ -452,6 +471,11 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 // fail answers err: a 4xx with a reason for the caller's errors, a 500
 // (logged, not explained) for anything else.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var pe *account.PolicyError
+	if errors.As(err, &pe) && pe.Rule == account.RuleHold {
+		writeJSON(w, http.StatusConflict, map[string]any{"error": "held", "message": pe.Error(), "holdUntil": pe.Until})
+		return
+	}
 	status, word := classify(err)
 	msg := err.Error()
 	if status >= 500 {
@@ -470,7 +494,18 @@ func classify(err error) (int, string) {
 	var input *account.InputError
 	var locked *account.LockedError
 	var body *errBody
+	var policy *account.PolicyError
 	switch {
+	case errors.Is(err, account.ErrInvalidAPIKey):
+		return http.StatusUnauthorized, "invalid-api-key"
+	case errors.Is(err, account.ErrApprovalExpired):
+		return http.StatusGone, "expired"
+	case errors.Is(err, account.ErrApprovalDecided):
+		return http.StatusConflict, "decided"
+	case errors.Is(err, account.ErrPasskeyCloned):
+		return http.StatusForbidden, "possible-clone"
+	case errors.As(err, &policy):
+		return http.StatusConflict, string(policy.Rule)
 	case errors.As(err, &body):
 		return body.status, "invalid-body"
 	case errors.As(err, &ended):
