@@ -9,23 +9,24 @@ import (
 // Sentinel errors. Their texts are for logs; package ui puts them into
 // words for people.
 var (
-	ErrPINInvalid         = errors.New("fido: wrong PIN")                                        // see PINError for retries
-	ErrPINBlocked         = errors.New("fido: PIN blocked; only a reset helps")                  // CTAP2_ERR_PIN_BLOCKED
-	ErrPINAuthBlocked     = errors.New("fido: too many wrong PINs; remove and reinsert the key") // CTAP2_ERR_PIN_AUTH_BLOCKED
-	ErrPINRequired        = errors.New("fido: the key needs a PIN for this")                     // CTAP2_ERR_PIN_REQUIRED
-	ErrPINNotSet          = errors.New("fido: the key has no PIN")                               // CTAP2_ERR_PIN_NOT_SET
-	ErrPINPolicy          = errors.New("fido: the PIN does not meet the key's rules")            // CTAP2_ERR_PIN_POLICY_VIOLATION
-	ErrUVBlocked          = errors.New("fido: built-in verification blocked; use the PIN")       // CTAP2_ERR_UV_BLOCKED
-	ErrCredentialExcluded = errors.New("fido: the key already holds a passkey for this account") // CTAP2_ERR_CREDENTIAL_EXCLUDED
-	ErrKeyStoreFull       = errors.New("fido: no room left on the key for passkeys")             // CTAP2_ERR_KEY_STORE_FULL
-	ErrNoCredentials      = errors.New("fido: the key holds no matching passkey")                // CTAP2_ERR_NO_CREDENTIALS
-	ErrTimeout            = errors.New("fido: the key was not touched in time")                  // CTAP2_ERR_USER_ACTION_TIMEOUT
-	ErrDenied             = errors.New("fido: the request was denied on the key")                // CTAP2_ERR_OPERATION_DENIED
-	ErrCanceled           = errors.New("fido: canceled")                                         // CTAP2_ERR_KEEPALIVE_CANCEL, context canceled
-	ErrKeyRemoved         = errors.New("fido: the key was removed")                              // I/O failure on an open key
-	ErrNotFIDO2           = errors.New("fido: not a FIDO2 security key")                         // U2F-only or not a FIDO device
-	ErrUnsupported        = errors.New("fido: the key does not support this")                    // CTAP1_ERR_INVALID_COMMAND, CTAP2_ERR_UNSUPPORTED_OPTION …
-	ErrBusy               = errors.New("fido: the key is busy with another request")             // CTAP1_ERR_CHANNEL_BUSY
+	ErrPINInvalid         = errors.New("fido: wrong PIN")                                           // see PINError for retries
+	ErrPINBlocked         = errors.New("fido: PIN blocked; only a reset helps")                     // CTAP2_ERR_PIN_BLOCKED
+	ErrPINAuthBlocked     = errors.New("fido: too many wrong PINs; remove and reinsert the key")    // CTAP2_ERR_PIN_AUTH_BLOCKED
+	ErrPINRequired        = errors.New("fido: the key needs a PIN for this")                        // CTAP2_ERR_PIN_REQUIRED
+	ErrPINNotSet          = errors.New("fido: the key has no PIN")                                  // CTAP2_ERR_PIN_NOT_SET
+	ErrPINPolicy          = errors.New("fido: the PIN does not meet the key's rules")               // CTAP2_ERR_PIN_POLICY_VIOLATION
+	ErrUVBlocked          = errors.New("fido: built-in verification blocked; use the PIN")          // CTAP2_ERR_UV_BLOCKED
+	ErrCredentialExcluded = errors.New("fido: the key already holds a passkey for this account")    // CTAP2_ERR_CREDENTIAL_EXCLUDED
+	ErrKeyStoreFull       = errors.New("fido: no room left on the key for passkeys")                // CTAP2_ERR_KEY_STORE_FULL
+	ErrNoCredentials      = errors.New("fido: the key holds no matching passkey")                   // CTAP2_ERR_NO_CREDENTIALS
+	ErrTimeout            = errors.New("fido: the key was not touched in time")                     // CTAP2_ERR_USER_ACTION_TIMEOUT
+	ErrDenied             = errors.New("fido: the request was denied on the key")                   // CTAP2_ERR_OPERATION_DENIED
+	ErrCanceled           = errors.New("fido: canceled")                                            // CTAP2_ERR_KEEPALIVE_CANCEL, context canceled
+	ErrKeyRemoved         = errors.New("fido: the key was removed")                                 // I/O failure on an open key
+	ErrNotFIDO2           = errors.New("fido: not a FIDO2 security key")                            // U2F-only or not a FIDO device
+	ErrUnsupported        = errors.New("fido: the key does not support this")                       // CTAP1_ERR_INVALID_COMMAND, CTAP2_ERR_UNSUPPORTED_OPTION …
+	ErrBusy               = errors.New("fido: the key is busy with another request")                // CTAP1_ERR_CHANNEL_BUSY
+	ErrResetTooLate       = errors.New("fido: a key can be reset only just after it is plugged in") // CTAP2_ERR_NOT_ALLOWED to authenticatorReset
 )
 
 // PINError is a wrong PIN, with the retries the key has left (-1 when it

@@ -41,9 +41,9 @@ type Manager interface {
 	// changed. ErrPINPolicy when n is below the current minimum.
 	SetMinPINLength(ctx context.Context, n int, forceChange bool, p Prompt) error
 	// Reset deletes every credential and the PIN. Keys allow it only
-	// shortly after being plugged in (ErrDenied or a *DeviceError with
-	// status NOT_ALLOWED otherwise) and only with a touch (p.Touch is
-	// called when the key waits for it).
+	// shortly after being plugged in (ErrResetTooLate otherwise) and only
+	// with a touch (p.Touch is called when the key waits for it; ErrDenied
+	// or ErrTimeout without one).
 	Reset(ctx context.Context, p Prompt) error
 }
 

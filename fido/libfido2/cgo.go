@@ -16,6 +16,8 @@ package libfido2
 /*
 #cgo pkg-config: libfido2
 #include <stdlib.h>
+#include <fido/config.h>
+#include <fido/credman.h>
 #include "hook.h"
 */
 import "C"
@@ -189,6 +191,142 @@ func (h *handle) setPIN(newPIN, oldPIN []byte) int {
 	defer n.free()
 	defer o.free()
 	return int(C.fido_dev_set_pin(h.dev, n.p, o.p))
+}
+
+// reset is authenticatorReset; the key waits for a touch.
+func (h *handle) reset() int { return int(C.fido_dev_reset(h.dev)) }
+
+// credMetadata is credential management getCredsMetadata. pin nil lets
+// libfido2 use the key's built-in UV.
+func (h *handle) credMetadata(pin []byte) (existing, remaining int, rc int) {
+	m := C.fido_credman_metadata_new()
+	if m == nil {
+		return 0, 0, codeInternal
+	}
+	defer C.fido_credman_metadata_free(&m)
+	s := newSecret(pin)
+	defer s.free()
+	if rc := C.fido_credman_get_dev_metadata(h.dev, m, s.p); rc != C.FIDO_OK {
+		return 0, 0, int(rc)
+	}
+	return int(C.fido_credman_rk_existing(m)), int(C.fido_credman_rk_remaining(m)), codeOK
+}
+
+// credRPs is credential management enumerateRPs.
+func (h *handle) credRPs(pin []byte) ([]fido.StoredRP, int) {
+	rp := C.fido_credman_rp_new()
+	if rp == nil {
+		return nil, codeInternal
+	}
+	defer C.fido_credman_rp_free(&rp)
+	s := newSecret(pin)
+	defer s.free()
+	if rc := C.fido_credman_get_dev_rp(h.dev, rp, s.p); rc != C.FIDO_OK {
+		return nil, int(rc)
+	}
+	n := C.fido_credman_rp_count(rp)
+	out := make([]fido.StoredRP, 0, int(n))
+	for i := C.size_t(0); i < n; i++ {
+		out = append(out, fido.StoredRP{
+			RelyingParty: fido.RelyingParty{ID: goOptString(C.fido_credman_rp_id(rp, i)), Name: goOptString(C.fido_credman_rp_name(rp, i))},
+			IDHash:       goBytes(C.fido_credman_rp_id_hash_ptr(rp, i), C.fido_credman_rp_id_hash_len(rp, i)),
+		})
+	}
+	return out, codeOK
+}
+
+// credRKs is credential management enumerateCredentials for rpID.
+func (h *handle) credRKs(rpID string, pin []byte) ([]fido.StoredCredential, int) {
+	rk := C.fido_credman_rk_new()
+	if rk == nil {
+		return nil, codeInternal
+	}
+	defer C.fido_credman_rk_free(&rk)
+	crp := C.CString(rpID)
+	defer C.free(unsafe.Pointer(crp))
+	s := newSecret(pin)
+	defer s.free()
+	if rc := C.fido_credman_get_dev_rk(h.dev, crp, rk, s.p); rc != C.FIDO_OK {
+		return nil, int(rc)
+	}
+	n := C.fido_credman_rk_count(rk)
+	out := make([]fido.StoredCredential, 0, int(n))
+	for i := C.size_t(0); i < n; i++ {
+		c := C.fido_credman_rk(rk, i)
+		if c == nil {
+			return nil, codeInternal
+		}
+		out = append(out, fido.StoredCredential{
+			ID:   goBytes(C.fido_cred_id_ptr(c), C.fido_cred_id_len(c)),
+			RPID: rpID,
+			User: fido.User{
+				ID:          goBytes(C.fido_cred_user_id_ptr(c), C.fido_cred_user_id_len(c)),
+				Name:        goOptString(C.fido_cred_user_name(c)),
+				DisplayName: goOptString(C.fido_cred_display_name(c)),
+			},
+			CredProtect: int(C.fido_cred_prot(c)),
+		})
+	}
+	return out, codeOK
+}
+
+// credDelete is credential management deleteCredential.
+func (h *handle) credDelete(id, pin []byte) int {
+	s := newSecret(pin)
+	defer s.free()
+	return int(C.fido_credman_del_dev_rk(h.dev, bytesPtr(id), C.size_t(len(id)), s.p))
+}
+
+// credUpdateUser is credential management updateUserInformation
+// (fido_credman_set_dev_rk).
+func (h *handle) credUpdateUser(id []byte, user fido.User, pin []byte) int {
+	cred := C.fido_cred_new()
+	if cred == nil {
+		return codeInternal
+	}
+	defer C.fido_cred_free(&cred)
+	name, display := optCString(user.Name), optCString(user.DisplayName)
+	defer C.free(unsafe.Pointer(name))
+	defer C.free(unsafe.Pointer(display))
+	if rc := C.fido_cred_set_id(cred, bytesPtr(id), C.size_t(len(id))); rc != C.FIDO_OK {
+		return int(rc)
+	}
+	if rc := C.fido_cred_set_user(cred, bytesPtr(user.ID), C.size_t(len(user.ID)), name, display, nil); rc != C.FIDO_OK {
+		return int(rc)
+	}
+	s := newSecret(pin)
+	defer s.free()
+	return int(C.fido_credman_set_dev_rk(h.dev, cred, s.p))
+}
+
+// toggleAlwaysUV is authenticatorConfig toggleAlwaysUv.
+func (h *handle) toggleAlwaysUV(pin []byte) int {
+	s := newSecret(pin)
+	defer s.free()
+	return int(C.fido_dev_toggle_always_uv(h.dev, s.p))
+}
+
+// setPINMinLen is authenticatorConfig setMinPINLength with a new length.
+func (h *handle) setPINMinLen(n int, pin []byte) int {
+	s := newSecret(pin)
+	defer s.free()
+	return int(C.fido_dev_set_pin_minlen(h.dev, C.size_t(n), s.p))
+}
+
+// forcePINChange is authenticatorConfig setMinPINLength with
+// forceChangePin.
+func (h *handle) forcePINChange(pin []byte) int {
+	s := newSecret(pin)
+	defer s.free()
+	return int(C.fido_dev_force_pin_change(h.dev, s.p))
+}
+
+// goOptString is C.GoString, "" for NULL.
+func goOptString(p *C.char) string {
+	if p == nil {
+		return ""
+	}
+	return C.GoString(p)
 }
 
 // info is authenticatorGetInfo.

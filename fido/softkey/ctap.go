@@ -155,6 +155,7 @@ type credDescriptor struct {
 // status byte, then the CBOR response if any. k.mu is held.
 func (k *Key) execute(tx *transaction) []byte {
 	cmd := tx.data[0]
+	k.commands[cmd]++
 	if cmd != cmdGetNextAssertion {
 		k.next = nil
 	}

@@ -81,6 +81,7 @@ type Key struct {
 	winks     int
 	cm        *cmQueue // for the credential management GetNext subcommands
 	failUV    int      // built-in verifications still to fail
+	commands  [256]int // CTAP commands answered, by command byte
 }
 
 // New returns a plugged-in key with a fresh state: no PIN, no
@@ -264,6 +265,14 @@ func (k *Key) UVRetries() int {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.st.uvRetries()
+}
+
+// Commands counts the CTAP (CBOR) requests with command byte cmd the key
+// has answered, such as 0x0A and 0x41 for credential management.
+func (k *Key) Commands(cmd byte) int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.commands[cmd]
 }
 
 // Winks counts the CTAPHID_WINK requests the key has answered.
