@@ -218,3 +218,63 @@ func BenchmarkPhoneEnrollment(b *testing.B) {
 		b.StopTimer()
 	}
 }
+
+// BenchmarkFinishApproval times FinishApproval (parse, the challenge
+// recomputed from the stored operation, verification through go-webauthn,
+// the clone rule, and the writes of the decision, assertion, counter and
+// event) against go-webauthn's ValidateLogin of the same assertion bytes.
+func BenchmarkFinishApproval(b *testing.B) {
+	fx := newApprovalFixture(b)
+	rp := newBaselineRP(b)
+	var service, baseline time.Duration
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		req, err := fx.svc.RequestApproval(ctx, fx.key.Secret, account.ApprovalRequest{Operation: withdrawal})
+		if err != nil {
+			b.Fatal(err)
+		}
+		opts, err := fx.svc.BeginApproval(ctx, fx.u.Session.Token, req.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp, err := fx.auth.Assert(opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var r struct {
+			Response struct {
+				UserHandle string `json:"userHandle"`
+			} `json:"response"`
+		}
+		json.Unmarshal(resp, &r)
+		uh, _ := base64.RawURLEncoding.DecodeString(r.Response.UserHandle)
+		user := &baselineUser{handle: uh, creds: []webauthn.Credential{{
+			ID: fx.pk.CredentialID, PublicKey: fx.pk.PublicKey,
+			Flags:         webauthn.CredentialFlags{UserPresent: true, UserVerified: true},
+			Authenticator: webauthn.Authenticator{SignCount: fx.auth.Counter - 1},
+		}}}
+		session := webauthn.SessionData{
+			Challenge: base64.RawURLEncoding.EncodeToString(req.Challenge), RelyingPartyID: accounttest.RPID, UserID: uh,
+			AllowedCredentialIDs: [][]byte{fx.pk.CredentialID}, UserVerification: protocol.VerificationRequired,
+		}
+		b.StartTimer()
+
+		t0 := time.Now()
+		parsed, err := protocol.ParseCredentialRequestResponseBytes(resp)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := rp.ValidateLogin(user, session, parsed); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := fx.svc.FinishApproval(ctx, fx.u.Session.Token, req.ID, resp); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		baseline += t1.Sub(t0)
+		service += t2.Sub(t1)
+	}
+	report(b, service, baseline)
+}
