@@ -22,6 +22,21 @@
 // (CTAPHID framing, CBOR, the PIN protocols' cryptography, parsing), so a
 // simulated key goes through the same C code as a USB key.
 //
+// # Managing a key
+//
+// The device is also a fido.Manager (manage.go): credential management
+// through fido_credman_* (metadata, sites, passkeys by site, delete, and
+// updateUserInformation through fido_credman_set_dev_rk), authenticatorConfig
+// through fido_dev_toggle_always_uv, fido_dev_set_pin_minlen and
+// fido_dev_force_pin_change, and fido_dev_reset. libfido2 1.12 sends
+// credential management as the CTAP 2.1 preview command 0x41 to every key
+// (1.15 and later send 0x0A to keys listing credMgmt) and gets the
+// pinUvAuthToken itself: from the PIN, or from built-in UV when no PIN is
+// given. Each call asks the PIN through Prompt.PIN as Device does (a
+// minimum PIN length together with a forced change may ask twice: libfido2
+// sends them as two requests). A site with no passkeys lists as empty, and
+// a reset outside the key's window is fido.ErrResetTooLate.
+//
 // # Touch
 //
 // For a simulated key, Prompt.Touch runs when the I/O hook reads the

@@ -17,22 +17,42 @@
 //     §6.3), authenticatorClientPIN (§6.5) with PIN/UV auth protocols 1
 //     and 2, authenticatorReset (§6.6), authenticatorSelection (§6.9), and
 //     the credProtect extension (§12.1).
-//   - PIN rules: minimum 4 code points, 8 retries, three wrong PINs in a
-//     row give PIN_AUTH_BLOCKED until a power cycle, no retries left give
-//     PIN_BLOCKED until a reset. Reset only within 10 s of power-up.
+//   - authenticatorCredentialManagement (§6.8) under both 0x0A and the
+//     CTAP 2.1 preview command 0x41 that libfido2 1.12–1.14 send:
+//     getCredsMetadata, enumerateRPs, enumerateCredentials,
+//     deleteCredential, updateUserInformation. 0x0A needs a token with the
+//     cm permission; 0x41 also takes a getPinToken token, as keys of that
+//     time did. A token bound to an RP ID may neither read the metadata
+//     nor list the RPs.
+//   - authenticatorConfig (§6.11): toggleAlwaysUv (alwaysUv then asks for
+//     user verification on every makeCredential and getAssertion) and
+//     setMinPINLength with forceChangePin (no minPinLengthRPIDs), with the
+//     acfg permission, or without a token on a key with neither PIN nor
+//     UV. While a change is forced, getInfo says forcePINChange and the
+//     PIN gets no token (PIN_POLICY_VIOLATION; a wrong PIN is still
+//     PIN_INVALID); the new PIN must differ and meet the minimum.
+//   - Built-in user verification when Options.BuiltInUV is set: getInfo
+//     lists uv, getUVRetries (5), getPinUvAuthTokenUsingUvWithPermissions
+//     and the "uv" option work; FailUV makes verifications fail
+//     (UV_INVALID, then UV_BLOCKED at zero retries).
+//   - PIN rules: minimum 4 code points (or what setMinPINLength set), 8
+//     retries, three wrong PINs in a row give PIN_AUTH_BLOCKED until a
+//     power cycle, no retries left give PIN_BLOCKED until a reset. Reset
+//     only within 10 s of power-up; it also clears the policy above.
 //   - A fixed number of slots for discoverable credentials
 //     (KEY_STORE_FULL). Non-discoverable credentials are stored in the key
 //     as well, without limit: a credential ID is the key's 16-byte handle
 //     followed by 32 random bytes, never a wrapped key.
 //
-// Not implemented: U2F (CTAPHID_MSG), credential management, large blobs,
-// authenticatorConfig, built-in user verification, EdDSA and RS256.
+// Not implemented: U2F (CTAPHID_MSG), large blobs, enterprise
+// attestation, bio enrollment, EdDSA and RS256.
 //
 // # Knobs
 //
 // A Key's exported methods play the user and the USB port: SetTouch (touch
 // at once, after a delay, never, or deny), Press (touch now), Unplug, Plug
-// and PowerCycle, SetSignCount, SetSelfAttestation. They are safe to call
+// and PowerCycle, SetSignCount, SetSelfAttestation, FailUV; Commands
+// counts the requests by command byte. They are safe to call
 // from any goroutine while a client reads and writes reports.
 //
 // # State
