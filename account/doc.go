@@ -12,12 +12,14 @@
 // and returns a session: a random token of which only the SHA-256 is
 // stored.
 //
-// Security changes (adding a passkey now; removing one later) need a
-// fresh identity verification: BeginVerification names the factors
-// (password and TOTP, plus an emailed code when a Mailer is configured),
-// CompleteVerification checks them and returns a grant for that one
-// purpose, valid for GrantLifetime. BeginRegistration needs an add-passkey
-// grant; the grant is used up when a passkey is stored.
+// Security changes (adding or removing a passkey) need a fresh identity
+// verification: BeginVerification names the factors (password and TOTP,
+// plus an emailed code when a Mailer is configured), CompleteVerification
+// checks them and returns a grant for that one purpose, valid for
+// GrantLifetime; BeginPasskeyVerification and FinishPasskeyVerification
+// do the same with one of the account's passkeys. BeginRegistration needs
+// an add-passkey grant, RemovePasskey a remove-passkey one; the grant is
+// used up by the change.
 //
 // Abuse rules: MaxFailures wrong answers at a factor lock that factor of
 // that account for LockDuration (*LockedError says until when); a TOTP
@@ -67,6 +69,75 @@
 // on the same database sees the state on its next read. The HTTP face is
 // package httpapi.
 //
+// # Approvals
+//
+// A requester (an exchange's backend) asks the account owner to approve
+// a sensitive operation with RequestApproval, authenticated by a service
+// API key: "pdk_" and 256 random bits (base64url), made by CreateAPIKey,
+// shown once, stored only as its SHA-256, revocable with RevokeAPIKey.
+// The Operation names the kind (withdrawal, deposit, c2c-trade,
+// sign-in-elsewhere) and its details: asset, amount (a decimal string,
+// never a float), network, destination address or counterparty, fee,
+// reference. Fields are checked (printable, bounded, decimals as
+// digits with at most one '.' and 18 decimals; what each kind needs);
+// a bad one is an *InputError naming it. The approval gets a random
+// 32-byte nonce and lives ApprovalLifetime (5 minutes) unless the
+// request asks for 30 s to 1 h; after that it is expired.
+//
+// Approving is a WebAuthn assertion (user verification required) whose
+// challenge commits to the operation:
+//
+//	challenge = SHA-256(nonce ‖ CanonicalOperation(id, operation))
+//
+// The canonical encoding is ten fields in this fixed order, each as its
+// byte length (uint32, big-endian) followed by its UTF-8 bytes, exactly
+// as stored, with no normalisation:
+//
+//	"passkeydesk approval v1", id, kind, asset, amount, network,
+//	destination, counterparty, fee, reference
+//
+// An empty field is its four zero length bytes. BeginApproval returns
+// request options with that challenge (nothing is written); FinishApproval
+// recomputes it from the stored row and refuses an assertion whose
+// clientDataJSON names any other challenge (ErrCredentialRejected, an
+// "approval-refused" event) before go-webauthn verifies the rest
+// (WebAuthn §7.2). The decision, passkey, time and the assertion's parts
+// (authenticatorData, clientDataJSON, signature, and the passkey's COSE
+// public key) are stored with the new sign counter in one transaction.
+// GetApproval gives a requester all of it plus the nonce, so a backend
+// can recompute the challenge and check the ES256 signature over
+// authenticatorData ‖ SHA-256(clientDataJSON) without trusting this
+// service's word. DenyApproval records a denial. Pending moves once: to
+// approved, denied or expired (ErrApprovalDecided, ErrApprovalExpired).
+//
+// # Policies
+//
+// A passkey whose sign counter does not advance (WebAuthn §6.1.1) when
+// it approves or verifies is marked CloneWarning ("possible clone"), the
+// event is logged, and it is refused for approvals and verification from
+// then on (ErrPasskeyCloned). Sign-in with it (FinishLogin) still marks
+// and works, as before.
+//
+// RemovePasskey needs a remove-passkey grant: password and codes
+// (CompleteVerification) or another passkey (BeginPasskeyVerification,
+// FinishPasskeyVerification; the grant remembers which passkey). After a
+// removal, withdrawals and C2C trades are held for RemovalHold (24 h):
+// RequestApproval, BeginApproval and FinishApproval of those kinds give a
+// *PolicyError (RuleHold) with the end, which GetApproval and Policy
+// show too. A removal verified by another passkey starts no hold.
+//
+// SetPasskeyRequired (turning it on needs a passkey: RuleNoPasskey) makes
+// sign-in with password and code give a *PolicyError (RulePasskeySignIn)
+// once a passkey is bound, and keeps the last passkey from being removed
+// (RuleLastPasskey).
+//
+// # Activity
+//
+// Every security event lands in the append-only log with its source:
+// "app", "phone page" or "api" (approval requests). ExportActivity writes
+// it, filtered by type and time, as CSV (time, type, detail, source;
+// cells a spreadsheet would run as formulas start with ') or JSON.
+//
 // # Storage
 //
 // The service keeps no state of its own: everything is in a Store, and
@@ -79,6 +150,9 @@
 // model, kind, name, transports, backup flags, sign count, clone warning,
 // created and last used), phone_enrollments (token, match code and device
 // key as hashes, the session and grant hashes it is bound to, state,
-// failures, challenge; kept a day after they end) and events, the
-// append-only activity log.
+// failures, challenge; kept a day after they end), events, the
+// append-only activity log, and (migration 3) api_keys (hashes only),
+// approvals (the operation as requested, nonce, state, decision and the
+// assertion's parts), account_policies (passkey required, hold end) and
+// grants.passkey_id (the passkey that verified, if any).
 package account
