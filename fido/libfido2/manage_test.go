@@ -297,6 +297,19 @@ func TestManagerBuiltInUV(t *testing.T) {
 	if err != nil || len(creds) != 1 || !bytes.Equal(creds[0].ID, att.CredentialID) {
 		t.Fatalf("credentials by built-in UV: %+v, %v", creds, err)
 	}
+	// authenticatorConfig by built-in UV, no PIN.
+	if err := m.SetAlwaysUV(ctx, true, fido.Prompt{}); err != nil {
+		t.Fatalf("SetAlwaysUV by built-in UV: %v", err)
+	}
+	if info, _ := d.Info(ctx); !info.HasOption("alwaysUv") {
+		t.Error("alwaysUv not on")
+	}
+	if _, err := d.GetAssertion(ctx, &fido.GetAssertionRequest{RPID: "passkeydesk.test", ClientDataHash: cdh("a")}, fido.Prompt{}); err == nil {
+		t.Error("assertion without UV under alwaysUv")
+	}
+	if err := m.SetAlwaysUV(ctx, false, fido.Prompt{}); err != nil {
+		t.Fatalf("SetAlwaysUV off by built-in UV: %v", err)
+	}
 	k.FailUV(1)
 	if _, _, err := m.CredentialsMetadata(ctx, fido.Prompt{}); err == nil {
 		t.Error("failed UV succeeded")
@@ -322,5 +335,20 @@ func TestManagerBuiltInUV(t *testing.T) {
 	setPIN(t, d)
 	if _, _, err := m.CredentialsMetadata(ctx, pinOnly(testPIN)); err != nil {
 		t.Errorf("PIN on a key with blocked UV: %v", err)
+	}
+}
+
+func TestManagerPINBlocked(t *testing.T) {
+	ctx := context.Background()
+	_, d := softKey(t, softkey.Options{})
+	setPIN(t, d)
+	m := manager(t, d)
+	wrong := &pinPrompt{pins: []string{"0000"}}
+	// Three wrong PINs in a row: soft lock until the key is reinserted.
+	if _, err := m.RelyingParties(ctx, wrong.prompt()); !errors.Is(err, fido.ErrPINAuthBlocked) {
+		t.Fatalf("three wrong PINs: %v", err)
+	}
+	if st, _ := d.PINState(ctx); st.Retries != 5 {
+		t.Errorf("retries %d", st.Retries)
 	}
 }
