@@ -1,6 +1,8 @@
 // Package fido holds what Passkey Desk knows about authenticators, in pure
 // Go: the types of CTAP 2.1 (device info, relying party, user, credential,
-// attestation, assertion), the Device and Provider interfaces, the Prompt
+// attestation, assertion), the Device and Provider interfaces, the optional
+// Manager interface of a device-management screen (passkeys stored on a
+// key, key policy, reset; assert it on a Device), the Prompt
 // through which a device asks for a PIN or a touch, and the errors every
 // implementation returns.
 //
