@@ -391,3 +391,54 @@ func TestCloneDetection(t *testing.T) {
 		t.Fatalf("after the refusal: %+v", got)
 	}
 }
+
+func TestCanonicalEncodingIsUnambiguous(t *testing.T) {
+	nonce := bytes.Repeat([]byte{7}, 32)
+	base := account.Operation{Kind: account.OperationWithdrawal, Asset: "BTC", Amount: "1", Network: "n", Destination: "d"}
+	shifted := base
+	shifted.Asset, shifted.Amount = "BT", "C1" // same bytes run together, other fields
+	moved := base
+	moved.Destination, moved.Counterparty = "", "d"
+	seen := map[string]string{}
+	for name, c := range map[string][]byte{
+		"base":        account.ChallengeFor(nonce, "id", base),
+		"shifted":     account.ChallengeFor(nonce, "id", shifted),
+		"moved":       account.ChallengeFor(nonce, "id", moved),
+		"other id":    account.ChallengeFor(nonce, "id2", base),
+		"other nonce": account.ChallengeFor(bytes.Repeat([]byte{8}, 32), "id", base),
+	} {
+		if other, dup := seen[string(c)]; dup {
+			t.Fatalf("%s and %s share a challenge", name, other)
+		}
+		seen[string(c)] = name
+	}
+	if !bytes.Equal(account.CanonicalOperation("id", base), canonical("id", base)) {
+		t.Fatal("CanonicalOperation differs from the documented encoding")
+	}
+}
+
+func TestConcurrentAnswersDecideOnce(t *testing.T) {
+	fx := newApprovalFixture(t)
+	req := fx.request(t, withdrawal)
+	opts, _ := fx.svc.BeginApproval(ctx, fx.u.Session.Token, req.ID)
+	assertion, _ := fx.auth.Assert(opts)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			_, err := fx.svc.FinishApproval(ctx, fx.u.Session.Token, req.ID, assertion)
+			errs <- err
+		}()
+	}
+	ok := 0
+	for range 4 {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case !errors.Is(err, account.ErrApprovalDecided):
+			t.Errorf("a losing answer: %v", err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d answers approved", ok)
+	}
+}
