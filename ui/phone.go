@@ -55,6 +55,7 @@ type phoneFlow struct {
 	codeHead  *widget.Label
 	countdown *widget.Label
 	lines     *fyne.Container // one status line per state seen
+	current   *widget.Icon    // the icon of the last line
 	fb        *feedback
 	newCode   *widget.Button
 	cancel    *widget.Button
@@ -102,7 +103,7 @@ func (f *phoneFlow) start() {
 
 // show displays enr and starts following it.
 func (f *phoneFlow) show(enr *account.PhoneEnrollment) {
-	f.enr, f.state, f.seen = enr, "", map[account.EnrollmentState]bool{}
+	f.enr, f.state, f.seen, f.current = enr, "", map[account.EnrollmentState]bool{}, nil
 	qr, err := component.NewQRCode(enr.URL)
 	if err != nil {
 		// Only a link far too long for a QR code gets here.
@@ -214,11 +215,12 @@ func (f *phoneFlow) status(st account.EnrollmentStatus) {
 	}
 	f.state = st.State
 	f.seen[st.State] = true
-	icon := theme.ConfirmIcon()
+	// The line of the state under way has an arrow; passed ones a tick.
+	icon := theme.MediaPlayIcon()
 	var text string
 	switch st.State {
 	case account.EnrollmentWaiting:
-		icon, text = theme.MediaPlayIcon(), "Waiting for the phone to open the link."
+		text = "Waiting for the phone to open the link."
 	case account.EnrollmentOpened:
 		text = "A phone opened the link. Type the code on it."
 	case account.EnrollmentCodeConfirmed:
@@ -226,7 +228,7 @@ func (f *phoneFlow) status(st account.EnrollmentStatus) {
 	case account.EnrollmentPasskeyCreated:
 		text = "The phone made a passkey; checking it."
 	case account.EnrollmentDone:
-		text = "Passkey added."
+		icon, text = theme.ConfirmIcon(), "Passkey added."
 	case account.EnrollmentExpired:
 		icon, text = theme.NewErrorThemedResource(theme.ErrorIcon()), "This code has expired."
 	case account.EnrollmentCanceled:
@@ -238,7 +240,11 @@ func (f *phoneFlow) status(st account.EnrollmentStatus) {
 	default:
 		return
 	}
-	f.lines.Add(container.NewBorder(nil, nil, widget.NewIcon(icon), nil, paragraph(text)))
+	if f.current != nil {
+		f.current.SetResource(theme.ConfirmIcon())
+	}
+	f.current = widget.NewIcon(icon)
+	f.lines.Add(container.NewBorder(nil, nil, f.current, nil, paragraph(text)))
 	switch st.State {
 	case account.EnrollmentDone:
 		f.leave()

@@ -191,6 +191,34 @@ func TestPhoneMethodNewCodeAfterExpiry(t *testing.T) {
 	p.waitText(5*time.Second, "Step 1 of 3: verify your identity", "Verify your identity", "the last one has expired")
 }
 
+// TestPhoneMethodCanceledByThePhone: too many wrong codes on the phone
+// end the enrollment; the desktop says so, with the reason, and offers a
+// new code. The phone's calls go to the service directly here: the page
+// itself is proven in Chromium above and in account/httpapi.
+func TestPhoneMethodCanceledByThePhone(t *testing.T) {
+	p := newPhoneTest(t)
+	enr := p.toPhone().enr
+	_, link, _ := strings.Cut(enr.URL, "#")
+	p.secrets = append(p.secrets, link)
+	ctx := context.Background()
+	if _, err := p.svc.OpenPhoneEnrollment(ctx, link, "phone-device-key", iPhoneUA); err != nil {
+		t.Fatal(err)
+	}
+	p.waitText(5*time.Second, "A phone opened the link.")
+	wrong := "000000"
+	if enr.MatchCode == wrong {
+		wrong = "111111"
+	}
+	for range account.MaxFailures {
+		p.svc.ConfirmPhoneEnrollment(ctx, link, "phone-device-key", wrong)
+	}
+	p.waitText(5*time.Second, "The enrollment was canceled: too many wrong codes.")
+	p.fits("phone canceled")
+	p.notText("Expires in")
+	p.tap("New code")
+	p.waitText(5*time.Second, "Waiting for the phone to open the link.")
+}
+
 func TestPhoneMethodCancel(t *testing.T) {
 	p := newPhoneTest(t)
 	enr := p.toPhone().enr

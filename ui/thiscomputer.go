@@ -24,7 +24,6 @@ const localMinPINLength = 6
 // and, when Check finds it unusable, the strip says why and what to do.
 func (s *addPasskeyScreen) thisComputerChoice() (*widget.Button, fyne.CanvasObject) {
 	b := widget.NewButtonWithIcon("This computer", theme.ComputerIcon(), s.addThisComputer)
-	b.Importance = widget.HighImportance
 	b.Disable()
 	fb := newFeedback()
 	fb.busy("Checking this computer's passkey store…")
