@@ -222,7 +222,9 @@ func decimal(s string, zeroOK bool) bool {
 
 // RequestApproval implements API: the API key's account gets a pending
 // approval of req.Operation. A withdrawal or C2C trade during a removal
-// hold is refused with a *PolicyError (RuleHold) saying until when.
+// hold is refused with a *PolicyError (RuleHold) saying until when; an
+// account with no passkey gets RuleNoPasskey, and one whose passkeys are
+// all marked as possible clones ErrPasskeyCloned.
 func (s *Service) RequestApproval(ctx context.Context, apiKey string, req ApprovalRequest) (*Approval, error) {
 	op := req.Operation
 	if err := op.validate(); err != nil {
@@ -251,6 +253,15 @@ func (s *Service) RequestApproval(ctx context.Context, apiKey string, req Approv
 		}
 		a.AccountID, a.APIKeyID = k.AccountID, k.ID
 		if err := s.checkHold(tx, k.AccountID, op.Kind); err != nil {
+			return err
+		}
+		// An account without a passkey that may approve could never
+		// answer: the requester hears so now, not after the expiry.
+		rec, err := tx.AccountByID(k.AccountID)
+		if err != nil {
+			return err
+		}
+		if _, err := s.approvalUser(tx, rec); err != nil {
 			return err
 		}
 		k.LastUsedAt = now

@@ -390,6 +390,9 @@ func TestCloneDetection(t *testing.T) {
 	if got, _ := fx.svc.GetApproval(ctx, fx.key.Secret, req.ID); got.State != account.ApprovalPending {
 		t.Fatalf("after the refusal: %+v", got)
 	}
+	if _, err := fx.svc.RequestApproval(ctx, fx.key.Secret, account.ApprovalRequest{Operation: withdrawal}); !errors.Is(err, account.ErrPasskeyCloned) {
+		t.Fatalf("a request while only a marked passkey is bound: %v", err)
+	}
 }
 
 func TestCanonicalEncodingIsUnambiguous(t *testing.T) {
@@ -440,5 +443,19 @@ func TestConcurrentAnswersDecideOnce(t *testing.T) {
 	}
 	if ok != 1 {
 		t.Fatalf("%d answers approved", ok)
+	}
+}
+
+func TestRequestNeedsAPasskeyThatMayApprove(t *testing.T) {
+	svc, clock, _ := accounttest.NewService(t, accounttest.Options{})
+	u := accounttest.SignUp(t, svc, clock, "ann@example.com")
+	key, err := svc.CreateAPIKey(ctx, u.Session.Token, "backend")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.RequestApproval(ctx, key.Secret, account.ApprovalRequest{Operation: withdrawal})
+	var pe *account.PolicyError
+	if !errors.As(err, &pe) || pe.Rule != account.RuleNoPasskey {
+		t.Fatalf("no passkey: %v", err)
 	}
 }
