@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/fido"
+	"github.com/passkeydesk/passkeydesk/fido/platform"
 )
 
 func TestDescribe(t *testing.T) {
@@ -39,6 +41,19 @@ func TestDescribe(t *testing.T) {
 		{"keyring", &tokenStoreError{errors.New("dbus: no session bus")}, "Sign-in is not remembered",
 			[]string{"sign in each time it starts"}, false},
 		{"deadline", fmt.Errorf("query: %w", context.DeadlineExceeded), "No answer in time", nil, false},
+		{"local PIN backoff", fmt.Errorf("registering: %w", &fido.PINBackoffError{Until: until}), "Too many wrong PINs",
+			[]string{"take no PIN until 12:45:00", "doubles the wait"}, false},
+		{"wrong local PIN", &localPINError{Retries: 4}, "Wrong PIN", []string{"4 tries left before Passkey Desk makes you wait"}, false},
+		{"local PIN too short", &pinRuleError{MinLength: 6, Local: true}, "PIN not accepted", []string{"6 to 63 digits"}, false},
+		{"keyring unavailable", fmt.Errorf("%w: reading the master key: %w", platform.ErrKeyringUnavailable, errors.New("dbus: locked")),
+			"System keyring not available", []string{"Unlock the keyring"}, false},
+		{"master key mismatch", platform.ErrMasterKeyMismatch, "This computer's passkeys cannot be opened", []string{"kept as they are"}, false},
+		{"store corrupt", fmt.Errorf("%w: record 3", platform.ErrStoreCorrupt), "This computer's passkey store is damaged", []string{platform.FileName}, false},
+		{"phone page port", &phonePageError{errors.New("listen tcp 127.0.0.1:8787: bind: address already in use")},
+			"Phones cannot be added now", []string{"--phone-addr"}, false},
+		{"enrollment expired", &account.EnrollmentEndedError{State: account.EnrollmentExpired}, "Code expired", []string{"5 minutes", "Make a new code."}, false},
+		{"enrollment canceled", &account.EnrollmentEndedError{State: account.EnrollmentCanceled, Reason: "too many wrong codes"},
+			"Enrollment ended", []string{"too many wrong codes"}, false},
 		{"unknown", errors.New("disk I/O error"), "Something went wrong", []string{"the log"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,7 +78,7 @@ func TestDescribe(t *testing.T) {
 			}
 			// The words never repeat an error's own text, which for an
 			// unknown error may be anything.
-			if strings.Contains(all, "disk I/O") || strings.Contains(all, "dbus:") {
+			if strings.Contains(all, "disk I/O") || strings.Contains(all, "dbus:") || strings.Contains(all, "bind:") {
 				t.Errorf("message %q repeats the error's detail", all)
 			}
 		})
