@@ -187,12 +187,18 @@ func kindIcon(k account.Kind) fyne.Resource {
 	return theme.LoginIcon()
 }
 
-// kindAndModel is a line like "Security key · YubiKey 5 NFC".
+// kindAndModel is a line like "Phone or tablet · iPhone — iCloud Keychain ·
+// Synced": the kind, the model when known, and "Synced" when the passkey is
+// backed up by its platform (the BS flag).
 func kindAndModel(pk account.Passkey) string {
-	if pk.Model == "" {
-		return pk.Kind.Label()
+	s := pk.Kind.Label()
+	if pk.Model != "" {
+		s += " · " + pk.Model
 	}
-	return pk.Kind.Label() + " · " + pk.Model
+	if pk.BackedUp {
+		s += " · Synced"
+	}
+	return s
 }
 
 // usage is a line like "Added 2 Mar 2026 · Last used 5 Mar 2026 (sign-in)".
