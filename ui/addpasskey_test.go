@@ -52,7 +52,7 @@ func TestAddPasskeyVerifiesIdentity(t *testing.T) {
 
 	// No binding method is offered, not even as a placeholder: the only
 	// buttons are the navigation and the way back.
-	want := []string{"Overview", "Passkeys", "Settings", "Sign out", "Back to passkeys"}
+	want := []string{"Overview", "Approvals", "Activity", "Passkeys", "Settings", "Sign out", "Back to passkeys"}
 	got := h.buttons()
 	slices.Sort(got)
 	slices.Sort(want)

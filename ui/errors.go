@@ -51,6 +51,7 @@ func describe(err error) message {
 		store   *tokenStoreError
 		wrong   *fido.PINError
 		pinRule *pinRuleError
+		policy  *account.PolicyError
 	)
 	if m, ok := describeLocal(err); ok {
 		return m
@@ -124,6 +125,32 @@ func describe(err error) message {
 			Title:    "Passkey not accepted",
 			Sentence: "The account service could not verify the passkey's answer.",
 			Next:     "Try again with the same passkey, or use another one.",
+		}
+	case errors.As(err, &policy):
+		return describePolicy(policy)
+	case errors.Is(err, account.ErrPasskeyCloned):
+		return message{
+			Title:    "Passkey may be cloned",
+			Sentence: "This passkey's signature counter went backwards, so it may have been copied. It is marked \"possible clone\" and cannot approve operations or verify your identity.",
+			Next:     "Use another passkey, and remove this one from your account.",
+		}
+	case errors.Is(err, account.ErrApprovalExpired):
+		return message{
+			Title:    "Request expired",
+			Sentence: "This request was not approved in time, so it can no longer be approved or denied.",
+			Next:     "Ask for the operation again where you started it.",
+		}
+	case errors.Is(err, account.ErrApprovalDecided):
+		return message{
+			Title:    "Already decided",
+			Sentence: "This request was already approved or denied.",
+			Next:     "Nothing more to do here.",
+		}
+	case errors.Is(err, fido.ErrNoCredentials):
+		return message{
+			Title:    "No passkey for this service",
+			Sentence: "The chosen security key or this computer holds no passkey for this account service.",
+			Next:     "Choose another key, or sign in with password and code.",
 		}
 	case errors.Is(err, account.ErrNotFound):
 		return message{
@@ -372,4 +399,40 @@ func sentence(s string) string {
 		s += "."
 	}
 	return s
+}
+
+// describePolicy puts a refusal by the account's security policy into
+// words, with the hold's end when there is one.
+func describePolicy(e *account.PolicyError) message {
+	switch e.Rule {
+	case account.RuleLastPasskey:
+		return message{
+			Title:    "This is your last passkey",
+			Sentence: "\"Passkey required\" is on, so your account must keep at least one passkey.",
+			Next:     "Add another passkey first, or turn off \"Passkey required\" in Settings.",
+		}
+	case account.RulePasskeySignIn:
+		return message{
+			Title:    "A passkey is required",
+			Sentence: "This account requires a passkey to sign in; password and code alone no longer do.",
+			Next:     "Use \"Sign in with a passkey\".",
+		}
+	case account.RuleNoPasskey:
+		return message{
+			Title:    "No passkey yet",
+			Sentence: "The account has no passkey that can do this.",
+			Next:     "Add a passkey first.",
+		}
+	case account.RuleHold:
+		return message{
+			Title:    "Withdrawals and C2C trades are on hold",
+			Sentence: "A passkey was removed, so withdrawals and C2C trades are held until " + e.Until.Local().Format("Mon 2 Jan 15:04") + ".",
+			Next:     "Wait until then. The hold protects you if someone else removed the passkey.",
+		}
+	}
+	return message{
+		Title:    "Not allowed",
+		Sentence: "The account's security policy does not allow this.",
+		Next:     "Check the security settings and try again.",
+	}
 }

@@ -24,6 +24,10 @@ type passkeysScreen struct {
 	rows []*passkeyRow
 	add  *widget.Button
 	fb   *feedback
+	// note, when set, is shown above the list once: what just changed.
+	note string
+	// removal is the removal on display in place of the list, or nil.
+	removal *removeScreen
 }
 
 func (s *passkeysScreen) build() fyne.CanvasObject {
@@ -58,8 +62,15 @@ func (s *passkeysScreen) load() {
 }
 
 func (s *passkeysScreen) show(list []account.Passkey) {
+	s.removal = nil
 	s.body.RemoveAll()
 	s.rows = nil
+	if s.note != "" {
+		n := paragraph(s.note)
+		n.Importance = widget.SuccessImportance
+		s.body.Add(n)
+		s.note = ""
+	}
 	if len(list) == 0 {
 		s.body.Add(paragraph("You have no passkeys yet."))
 		s.body.Add(paragraph("A passkey is a key pair made for this account and kept on a device you hold: a USB security key, your phone or tablet, or this computer. To sign in or approve a change, the device proves it has the private key, after you unlock it with your PIN, fingerprint or face. Nothing secret is ever typed or sent, so a passkey cannot be phished or guessed."))
@@ -69,6 +80,8 @@ func (s *passkeysScreen) show(list []account.Passkey) {
 	s.body.Add(s.add)
 	for _, pk := range list {
 		r := newPasskeyRow(s.app, pk)
+		pk, count := pk, len(list)
+		r.remove = func() { s.startRemove(pk, count) }
 		s.rows = append(s.rows, r)
 		s.body.Add(widget.NewSeparator())
 		s.body.Add(r.build())
@@ -83,6 +96,8 @@ type passkeyRow struct {
 
 	name      *widget.Label
 	renameBtn *widget.Button
+	removeBtn *widget.Button
+	remove    func() // opens the removal of this passkey
 	view      *fyne.Container
 
 	entry  *widget.Entry
@@ -101,7 +116,12 @@ func (r *passkeyRow) build() fyne.CanvasObject {
 	r.name = widget.NewLabelWithStyle(r.pk.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.name.Truncation = fyne.TextTruncateEllipsis
 	r.renameBtn = widget.NewButtonWithIcon("Rename", theme.DocumentCreateIcon(), r.startRename)
-	r.view = container.NewBorder(nil, nil, nil, r.renameBtn, r.name)
+	r.removeBtn = widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() {
+		if r.remove != nil {
+			r.remove()
+		}
+	})
+	r.view = container.NewBorder(nil, nil, nil, container.NewHBox(r.renameBtn, r.removeBtn), r.name)
 
 	r.entry = widget.NewEntry()
 	r.entry.OnSubmitted = func(string) { r.commit() }

@@ -42,6 +42,8 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 
 	return page(
 		headingText("Settings"),
+		s.app.securitySettings(),
+		s.app.apiKeysSettings(),
 		heading("Theme"),
 		s.theme,
 		heading("Data folder"),

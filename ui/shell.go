@@ -16,6 +16,8 @@ const (
 	sectionPasskeys
 	sectionSettings
 	sectionAddPasskey // reached from the overview and passkeys, not the nav
+	sectionApprovals
+	sectionActivity
 )
 
 // shell is the signed-in window: the account at the top, navigation on
@@ -32,10 +34,15 @@ type shell struct {
 	shortcuts []fyne.Shortcut
 
 	// The screen on display; the others are nil.
-	overview *overviewScreen
-	passkeys *passkeysScreen
-	settings *settingsScreen
-	wizard   *addPasskeyScreen
+	overview  *overviewScreen
+	passkeys  *passkeysScreen
+	settings  *settingsScreen
+	wizard    *addPasskeyScreen
+	approvals *approvalsScreen
+	detail    *approvalDetail
+	activity  *activityScreen
+	// watch keeps the count of pending approvals, for the badge.
+	watch *approvalWatch
 }
 
 func newShell(a *App) *shell {
@@ -45,10 +52,13 @@ func newShell(a *App) *shell {
 // show puts the shell in the window and opens the overview.
 func (s *shell) show() {
 	s.nav = map[section]*widget.Button{
-		sectionOverview: widget.NewButtonWithIcon("Overview", theme.HomeIcon(), func() { s.open(sectionOverview) }),
-		sectionPasskeys: widget.NewButtonWithIcon("Passkeys", theme.LoginIcon(), func() { s.open(sectionPasskeys) }),
-		sectionSettings: widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { s.open(sectionSettings) }),
+		sectionOverview:  widget.NewButtonWithIcon("Overview", theme.HomeIcon(), func() { s.open(sectionOverview) }),
+		sectionPasskeys:  widget.NewButtonWithIcon("Passkeys", theme.LoginIcon(), func() { s.open(sectionPasskeys) }),
+		sectionSettings:  widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { s.open(sectionSettings) }),
+		sectionApprovals: widget.NewButtonWithIcon("Approvals", theme.MailComposeIcon(), func() { s.open(sectionApprovals) }),
+		sectionActivity:  widget.NewButtonWithIcon("Activity", theme.HistoryIcon(), func() { s.open(sectionActivity) }),
 	}
+	s.watch = newApprovalWatch(s)
 	for _, b := range s.nav {
 		b.Alignment = widget.ButtonAlignLeading
 	}
@@ -63,7 +73,9 @@ func (s *shell) show() {
 	email.Truncation = fyne.TextTruncateEllipsis
 	nav := container.NewVBox(
 		who, email, widget.NewSeparator(),
-		s.nav[sectionOverview], s.nav[sectionPasskeys], s.nav[sectionSettings],
+		s.nav[sectionOverview],
+		container.NewBorder(nil, nil, nil, s.watch.badge, s.nav[sectionApprovals]),
+		s.nav[sectionActivity], s.nav[sectionPasskeys], s.nav[sectionSettings],
 		widget.NewSeparator(), s.signOut, s.fb.object(),
 	)
 	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(),
@@ -76,6 +88,7 @@ func (s *shell) show() {
 		s.shortcuts = append(s.shortcuts, sc)
 	}
 	s.open(sectionOverview)
+	s.watch.start()
 }
 
 // navShortcut is the keyboard shortcut of a navigation section: Ctrl+1, 2
@@ -91,6 +104,10 @@ func (s *shell) open(sec section) {
 	if s.wizard != nil {
 		s.wizard.close()
 	}
+	if s.detail != nil {
+		s.detail.close()
+	}
+	s.approvals, s.detail, s.activity = nil, nil, nil
 	for k, b := range s.nav {
 		if k == sec {
 			b.Importance = widget.HighImportance
@@ -117,6 +134,12 @@ func (s *shell) open(sec section) {
 	case sectionAddPasskey:
 		s.wizard = &addPasskeyScreen{app: s.app, shell: s}
 		obj = s.wizard.build()
+	case sectionApprovals:
+		s.approvals = &approvalsScreen{app: s.app, shell: s}
+		obj, focus = s.approvals.build(), s.nav[sec]
+	case sectionActivity:
+		s.activity = &activityScreen{app: s.app}
+		obj, focus = s.activity.build(), s.nav[sec]
 	}
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()
@@ -130,6 +153,10 @@ func (s *shell) close() {
 	if s.wizard != nil {
 		s.wizard.close()
 	}
+	if s.detail != nil {
+		s.detail.close()
+	}
+	s.watch.stop()
 	for _, sc := range s.shortcuts {
 		s.app.win.Canvas().RemoveShortcut(sc)
 	}

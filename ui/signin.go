@@ -21,6 +21,7 @@ type signInScreen struct {
 	code     *widget.Entry
 	submit   *widget.Button
 	create   *widget.Button
+	passkey  *widget.Button // nil when no authenticator is set up
 	fb       *feedback
 }
 
@@ -37,6 +38,11 @@ func (s *signInScreen) build() fyne.CanvasObject {
 	s.fb = newFeedback()
 	submitOnEnter(s.app.win.Canvas(), s.signIn, s.email, s.password, s.code)
 
+	var passkey fyne.CanvasObject
+	if s.app.canPasskeySignIn() {
+		s.passkey = widget.NewButtonWithIcon("Sign in with a passkey", theme.LoginIcon(), s.app.showPasskeySignIn)
+		passkey = s.passkey
+	}
 	form := widget.NewForm(
 		widget.NewFormItem("Email", s.email),
 		widget.NewFormItem("Password", s.password),
@@ -45,6 +51,7 @@ func (s *signInScreen) build() fyne.CanvasObject {
 	return page(
 		headingText("Sign in to Passkey Desk"),
 		s.app.noticeLine(),
+		passkey,
 		form,
 		s.submit,
 		s.fb.object(),
@@ -97,4 +104,7 @@ func (s *signInScreen) busy(on bool) {
 		s.fb.clear()
 	}
 	setEnabled(!on, s.email, s.password, s.code, s.submit, s.create)
+	if s.passkey != nil {
+		setEnabled(!on, s.passkey)
+	}
 }

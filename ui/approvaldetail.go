@@ -1,0 +1,197 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/passkeydesk/passkeydesk/account"
+)
+
+// approvalDetail shows one pending approval, every field large and plain,
+// and approves it with a passkey (an assertion whose challenge commits to
+// exactly these details) or denies it.
+type approvalDetail struct {
+	app      *App
+	shell    *shell
+	approval account.Approval
+
+	approve *widget.Button
+	deny    *widget.Button
+	back    *widget.Button
+	steps   *fyne.Container
+	fb      *feedback
+	flow    *assertFlow
+}
+
+// approvalFields are the operation's fields in order, as label and value;
+// empty values are shown as "none" so nothing is hidden.
+func approvalFields(a account.Approval) [][2]string {
+	op := a.Operation
+	none := func(s string) string {
+		if s == "" {
+			return "none"
+		}
+		return s
+	}
+	fields := [][2]string{
+		{"Kind", operationKindWords(op.Kind)},
+		{"Asset", none(op.Asset)},
+		{"Amount", none(op.Amount)},
+		{"Network", none(op.Network)},
+	}
+	if op.Counterparty != "" || op.Kind == account.OperationC2CTrade {
+		fields = append(fields, [2]string{"Counterparty", none(op.Counterparty)})
+	}
+	if op.Destination != "" || op.Kind != account.OperationC2CTrade {
+		fields = append(fields, [2]string{"Destination", none(op.Destination)})
+	}
+	fields = append(fields,
+		[2]string{"Fee", none(op.Fee)},
+		[2]string{"Reference", none(op.Reference)},
+		[2]string{"Expires", a.ExpiresAt.Local().Format("Mon 2 Jan 15:04:05")},
+	)
+	return fields
+}
+
+func (d *approvalDetail) build() fyne.CanvasObject {
+	grid := container.New(&twoColumn{})
+	for _, f := range approvalFields(d.approval) {
+		label := widget.NewLabel(f[0])
+		value := widget.NewRichText(&widget.TextSegment{Text: f[1], Style: widget.RichTextStyleSubHeading})
+		value.Wrapping = fyne.TextWrapBreak
+		grid.Add(label)
+		grid.Add(value)
+	}
+	d.fb = newFeedback()
+	d.steps = container.NewVBox()
+	d.approve = widget.NewButtonWithIcon("Approve with a passkey", theme.ConfirmIcon(), d.startApprove)
+	d.approve.Importance = widget.HighImportance
+	d.deny = widget.NewButtonWithIcon("Deny", theme.CancelIcon(), d.doDeny)
+	d.deny.Importance = widget.DangerImportance
+	d.back = widget.NewButtonWithIcon("Back to approvals", theme.NavigateBackIcon(), func() { d.shell.open(sectionApprovals) })
+	objs := []fyne.CanvasObject{
+		headingText(operationSummary(d.approval.Operation)),
+		paragraph("Check every detail. Your passkey signs exactly these details; if anything differs from what you asked for, deny it."),
+		grid,
+	}
+	if !d.approval.HeldUntil.IsZero() {
+		m := describePolicy(&account.PolicyError{Rule: account.RuleHold, Until: d.approval.HeldUntil})
+		objs = append(objs, infoLine(m.Sentence))
+	}
+	objs = append(objs, container.NewHBox(d.approve, d.deny, d.back), d.steps, d.fb.object())
+	return page(objs...)
+}
+
+func (d *approvalDetail) setStep(objs []fyne.CanvasObject, focus fyne.Focusable) {
+	d.steps.Objects = objs
+	d.steps.Refresh()
+	if focus != nil {
+		d.app.win.Canvas().Focus(focus)
+	}
+}
+
+func (d *approvalDetail) startApprove() {
+	d.fb.clear()
+	setEnabled(false, d.approve, d.deny)
+	token, id := d.app.token, d.approval.ID
+	d.flow = &assertFlow{
+		app:  d.app,
+		what: "to approve",
+		begin: func(ctx context.Context) (json.RawMessage, error) {
+			return d.app.api.BeginApproval(ctx, token, id)
+		},
+		finish: func(ctx context.Context, assertion json.RawMessage) error {
+			_, err := d.app.api.FinishApproval(ctx, token, id, assertion)
+			return err
+		},
+		setStep: d.setStep,
+		done:    d.decided("Approved"),
+	}
+	d.flow.start()
+}
+
+func (d *approvalDetail) doDeny() {
+	d.fb.busy("Denying…")
+	setEnabled(false, d.approve, d.deny)
+	token, id := d.app.token, d.approval.ID
+	d.app.run(func(ctx context.Context) error {
+		_, err := d.app.api.DenyApproval(ctx, token, id)
+		return err
+	}, d.decided("Denied"))
+}
+
+// decided ends an approve or deny: on success the inbox says so.
+func (d *approvalDetail) decided(what string) func(error) {
+	return func(err error) {
+		if d.shell.detail != d {
+			return
+		}
+		d.setStep(nil, nil)
+		if err != nil {
+			setEnabled(true, d.approve, d.deny)
+			if canceled(err) {
+				d.fb.clear()
+				return
+			}
+			d.app.fail(d.fb, "deciding an approval", err)
+			return
+		}
+		d.shell.watch.now()
+		d.shell.open(sectionApprovals)
+		if d.shell.approvals != nil {
+			d.shell.approvals.decided(what + ": " + operationSummary(d.approval.Operation) + ". The requester sees the decision now.")
+		}
+	}
+}
+
+// close ends a passkey step under way when the screen goes away.
+func (d *approvalDetail) close() {
+	if d.flow != nil {
+		d.flow.abandon()
+	}
+}
+
+// twoColumn lays out label/value pairs: labels at their minimum width,
+// values taking the rest.
+type twoColumn struct{}
+
+func (twoColumn) labelWidth(objects []fyne.CanvasObject) float32 {
+	var w float32
+	for i := 0; i+1 < len(objects); i += 2 {
+		w = max(w, objects[i].MinSize().Width)
+	}
+	return w
+}
+
+func (c *twoColumn) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	lw := c.labelWidth(objects)
+	pad := theme.Padding()
+	var y float32
+	for i := 0; i+1 < len(objects); i += 2 {
+		l, v := objects[i], objects[i+1]
+		vw := size.Width - lw - pad
+		v.Resize(fyne.NewSize(vw, v.MinSize().Height))
+		h := max(l.MinSize().Height, v.MinSize().Height)
+		l.Move(fyne.NewPos(0, y))
+		l.Resize(fyne.NewSize(lw, h))
+		v.Move(fyne.NewPos(lw+pad, y))
+		v.Resize(fyne.NewSize(vw, h))
+		y += h
+	}
+}
+
+func (c *twoColumn) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	lw := c.labelWidth(objects)
+	var w, h float32
+	for i := 0; i+1 < len(objects); i += 2 {
+		l, v := objects[i], objects[i+1]
+		w = max(w, v.MinSize().Width)
+		h += max(l.MinSize().Height, v.MinSize().Height)
+	}
+	return fyne.NewSize(lw+theme.Padding()+w, h)
+}

@@ -1,0 +1,156 @@
+//go:build cgo
+
+package ui
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/account/accounttest"
+)
+
+// withdrawal is the operation the approval tests ask for.
+var withdrawal = account.Operation{
+	Kind:        account.OperationWithdrawal,
+	Asset:       "BTC",
+	Amount:      "0.015",
+	Network:     "Bitcoin",
+	Destination: "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh",
+	Fee:         "0.0001",
+	Reference:   "W-7731",
+}
+
+// approvalTest is a signed-in app whose account has a passkey on the soft
+// key, an API key, and a pending withdrawal asked for with it.
+type approvalTest struct {
+	*signInKeyTest
+	user   *accounttest.User
+	secret string
+	id     string
+}
+
+func newApprovalTest(t *testing.T) *approvalTest {
+	t.Helper()
+	k := newSignInKeyTest(t)
+	u := k.user("ann@example.com")
+	k.bind(u)
+	k.signedIn(u)
+	ctx := context.Background()
+	key, err := k.svc.CreateAPIKey(ctx, u.Session.Token, "exchange backend")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.secrets = append(k.secrets, key.Secret)
+	a, err := k.svc.RequestApproval(ctx, key.Secret, account.ApprovalRequest{Operation: withdrawal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := &approvalTest{signInKeyTest: k, user: u, secret: key.Secret, id: a.ID}
+	// The inbox's badge shows it at the next poll.
+	k.app.shell.watch.now()
+	k.waitFor("the badge", 10*time.Second, func() bool {
+		return k.app.shell.watch.badge.Visible() && k.app.shell.watch.badge.Text == "1"
+	})
+	k.tap("Approvals")
+	k.waitText(5*time.Second, "Withdrawal of 0.015 BTC")
+	k.tap("Open")
+	return at
+}
+
+func (a *approvalTest) state() account.ApprovalState {
+	a.t.Helper()
+	got, err := a.svc.GetApproval(context.Background(), a.secret, a.id)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return got.State
+}
+
+func TestApprovalApprove(t *testing.T) {
+	a := newApprovalTest(t)
+	// Every field, plainly.
+	a.wantText("Withdrawal", "BTC", "0.015", "Bitcoin", "0.0001", "W-7731", "Expires")
+	// A long address wraps; it is all there.
+	if !strings.Contains(strings.ReplaceAll(a.text(), " ", ""), withdrawal.Destination) {
+		t.Fatalf("the destination is not shown whole:\n%s", a.text())
+	}
+	a.tap("Approve with a passkey")
+	a.waitText(5*time.Second, "Use a passkey to approve", simulatedKeyLabel)
+	a.tap(a.keyButton())
+	a.waitText(5*time.Second, "Enter your key's PIN")
+	a.typeFocused(keyPIN)
+	a.tap("Continue")
+	a.waitText(10*time.Second, "Approved")
+	if got := a.state(); got != account.ApprovalApproved {
+		t.Fatalf("state %q, want approved", got)
+	}
+	got, err := a.svc.GetApproval(context.Background(), a.secret, a.id)
+	if err != nil || got.Assertion == nil {
+		t.Fatalf("no assertion: %+v, %v", got, err)
+	}
+	a.waitFor("the badge to go", 10*time.Second, func() bool { return !a.app.shell.watch.badge.Visible() })
+	a.wantText("Nothing is waiting for approval.")
+}
+
+func TestApprovalDeny(t *testing.T) {
+	a := newApprovalTest(t)
+	a.tap("Deny")
+	a.waitText(5*time.Second, "Denied")
+	if got := a.state(); got != account.ApprovalDenied {
+		t.Fatalf("state %q, want denied", got)
+	}
+}
+
+func TestApprovalExpired(t *testing.T) {
+	a := newApprovalTest(t)
+	a.clock.Advance(account.ApprovalLifetime + time.Minute)
+	a.tap("Deny")
+	a.waitText(5*time.Second, "Request expired")
+}
+
+func TestActivityExport(t *testing.T) {
+	k := newSignInKeyTest(t)
+	u := k.user("ann@example.com")
+	k.bind(u)
+	k.signedIn(u)
+	k.tap("Activity")
+	k.waitText(5*time.Second, "Passkey added", "Account created")
+	s := k.app.shell.activity
+	ctx := context.Background()
+
+	data, err := s.export(ctx, "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(data))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) < 3 || strings.Join(rows[0], ",") != "time,type,detail,source" {
+		t.Fatalf("CSV export:\n%s", data)
+	}
+	if !strings.Contains(string(data), string(account.EventPasskeyAdded)) {
+		t.Fatalf("CSV export has no passkey-added:\n%s", data)
+	}
+
+	// The filter applies to the export.
+	s.filter.SetSelected(string(account.EventPasskeyAdded))
+	k.settle()
+	k.notText("Account created")
+	data, err = s.export(ctx, "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []struct{ Time, Type, Detail, Source string }
+	if err := json.Unmarshal(data, &events); err != nil {
+		t.Fatalf("JSON export: %v\n%s", err, data)
+	}
+	if len(events) != 1 || events[0].Type != string(account.EventPasskeyAdded) || events[0].Source == "" {
+		t.Fatalf("JSON export with the filter:\n%s", data)
+	}
+}
