@@ -264,6 +264,24 @@ func describeKey(err error, wrong **fido.PINError, rule **pinRuleError) (message
 			Sentence: "The key declined the request.",
 			Next:     "Try again, and confirm on the key. Your account is unchanged.",
 		}, true
+	case errors.Is(err, fido.ErrResetTooLate):
+		return message{
+			Title:    "Too late to reset",
+			Sentence: "A key accepts a reset only in the first 10 seconds after it is plugged in.",
+			Next:     "Start the reset again: unplug the key, plug it back in and touch it at once. Nothing was deleted.",
+		}, true
+	case errors.Is(err, errManagementUnsupported):
+		return message{
+			Title:    "Key cannot list its passkeys",
+			Sentence: "This key has no credential management, so the passkeys on it cannot be listed or changed here.",
+			Next:     "Its PIN and reset still work from this screen.",
+		}, true
+	case errors.As(err, new(*minLengthError)):
+		return message{
+			Title:    "Minimum PIN length not allowed",
+			Sentence: "The key cannot lower its minimum PIN length, nor raise it above 63.",
+			Next:     "Type a number from the key's current minimum up to 63, or leave the box empty to keep it.",
+		}, true
 	case errors.Is(err, fido.ErrKeyRemoved):
 		return message{
 			Title:    "Key removed",

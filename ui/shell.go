@@ -18,6 +18,7 @@ const (
 	sectionAddPasskey // reached from the overview and passkeys, not the nav
 	sectionApprovals
 	sectionActivity
+	sectionKeys // the key panel; in the nav only with Deps.Keys
 )
 
 // shell is the signed-in window: the account at the top, navigation on
@@ -42,7 +43,8 @@ type shell struct {
 	detail    *approvalDetail
 	activity  *activityScreen
 	// watch keeps the count of pending approvals, for the badge.
-	watch *approvalWatch
+	watch    *approvalWatch
+	keyPanel *keyPanel
 }
 
 func newShell(a *App) *shell {
@@ -59,6 +61,9 @@ func (s *shell) show() {
 		sectionActivity:  widget.NewButtonWithIcon("Activity", theme.HistoryIcon(), func() { s.open(sectionActivity) }),
 	}
 	s.watch = newApprovalWatch(s)
+	if s.app.keys != nil {
+		s.nav[sectionKeys] = widget.NewButtonWithIcon("Security keys", theme.StorageIcon(), func() { s.open(sectionKeys) })
+	}
 	for _, b := range s.nav {
 		b.Alignment = widget.ButtonAlignLeading
 	}
@@ -76,8 +81,13 @@ func (s *shell) show() {
 		s.nav[sectionOverview],
 		container.NewBorder(nil, nil, nil, s.watch.badge, s.nav[sectionApprovals]),
 		s.nav[sectionActivity], s.nav[sectionPasskeys], s.nav[sectionSettings],
-		widget.NewSeparator(), s.signOut, s.fb.object(),
 	)
+	if b := s.nav[sectionKeys]; b != nil {
+		nav.Add(b)
+	}
+	nav.Add(widget.NewSeparator())
+	nav.Add(s.signOut)
+	nav.Add(s.fb.object())
 	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(),
 		container.NewVScroll(container.New(fixedWidth(190), nav)))
 	s.app.setContent(container.NewBorder(nil, nil, left, nil, s.content), nil)
@@ -108,6 +118,10 @@ func (s *shell) open(sec section) {
 		s.detail.close()
 	}
 	s.approvals, s.detail, s.activity = nil, nil, nil
+	if s.keyPanel != nil {
+		s.keyPanel.close()
+		s.keyPanel = nil
+	}
 	for k, b := range s.nav {
 		if k == sec {
 			b.Importance = widget.HighImportance
@@ -131,6 +145,9 @@ func (s *shell) open(sec section) {
 	case sectionSettings:
 		s.settings = &settingsScreen{app: s.app}
 		obj, focus = s.settings.build(), s.nav[sec]
+	case sectionKeys:
+		s.keyPanel = newKeyPanel(s.app, s)
+		obj, focus = s.keyPanel.build(), s.nav[sec]
 	case sectionAddPasskey:
 		s.wizard = &addPasskeyScreen{app: s.app, shell: s}
 		obj = s.wizard.build()
@@ -157,6 +174,9 @@ func (s *shell) close() {
 		s.detail.close()
 	}
 	s.watch.stop()
+	if s.keyPanel != nil {
+		s.keyPanel.close()
+	}
 	for _, sc := range s.shortcuts {
 		s.app.win.Canvas().RemoveShortcut(sc)
 	}

@@ -91,9 +91,10 @@ func TestRealWindowSecurityKey(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	shot("key-1-signed-in")
 
-	// Passkeys (Ctrl+2), then Tab past Settings and Sign out to Add
-	// passkey.
+	// Passkeys (Ctrl+2), then Tab past Settings, Security keys and Sign
+	// out to Add passkey.
 	key("ctrl+2")
+	key("Tab")
 	key("Tab")
 	key("Tab")
 	key("Tab")

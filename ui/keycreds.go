@@ -1,0 +1,337 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/fido"
+)
+
+// pinObjects is the PIN part of the panel: unlock (to list the passkeys),
+// change, or set a first PIN; a blocked PIN explained.
+func (p *keyPanel) pinObjects() []fyne.CanvasObject {
+	_, canPIN := p.info.Options["clientPin"]
+	switch {
+	case !canPIN:
+		return []fyne.CanvasObject{paragraph("This key has no PIN feature.")}
+	case p.pinSt.Set && p.pinSt.Retries == 0:
+		return []fyne.CanvasObject{paragraph("The PIN is blocked after too many wrong tries. Only a reset makes the key usable again, and a reset deletes every passkey on it.")}
+	case !p.pinSt.Set:
+		set := widget.NewButtonWithIcon("Set PIN…", theme.AccountIcon(), func() { p.showPINForm(false) })
+		return []fyne.CanvasObject{paragraph("This key has no PIN. Set one to protect the passkeys on it and to manage them here."), container.NewHBox(set)}
+	}
+	change := widget.NewButtonWithIcon("Change PIN…", theme.AccountIcon(), func() { p.showPINForm(true) })
+	if p.credsRead {
+		return []fyne.CanvasObject{container.NewHBox(change)}
+	}
+	pin := widget.NewPasswordEntry()
+	pin.SetPlaceHolder("PIN of the key")
+	unlock := widget.NewButtonWithIcon("Show passkeys", theme.VisibilityIcon(), nil)
+	unlock.Importance = widget.HighImportance
+	unlock.OnTapped = func() {
+		if pin.Text != "" && p.op == nil {
+			p.unlock([]byte(pin.Text))
+			pin.SetText("")
+		}
+	}
+	pin.OnSubmitted = func(string) { unlock.OnTapped() }
+	return []fyne.CanvasObject{
+		paragraph("Enter the key's PIN to see and manage the passkeys on it."),
+		widget.NewForm(widget.NewFormItem("PIN", pin)),
+		container.NewHBox(unlock, change),
+	}
+}
+
+// unlock reads the passkeys on the key with pin, and keeps pin for the
+// changes made to them until the key is forgotten.
+func (p *keyPanel) unlock(pin []byte) {
+	m := p.manager()
+	if m == nil {
+		p.fb.show(describe(errManagementUnsupported))
+		return
+	}
+	p.fb.busy("Reading the passkeys on the key…")
+	gen := p.gen
+	var (
+		creds         []fido.StoredCredential
+		exist, remain int
+		prompt        = p.prompt(pin)
+		pinState      fido.PINState
+		dev           = p.dev
+	)
+	p.runOp(func(ctx context.Context) error {
+		var err error
+		defer func() {
+			if errors.Is(err, fido.ErrPINInvalid) || errors.Is(err, fido.ErrPINBlocked) || errors.Is(err, fido.ErrPINAuthBlocked) {
+				pinState, _ = dev.PINState(ctx)
+			}
+		}()
+		creds, exist, remain, err = readCreds(ctx, m, prompt)
+		return err
+	}, func(err error) {
+		if p.gen != gen {
+			clear(pin)
+			return
+		}
+		if err != nil {
+			clear(pin)
+			if pinState.Set {
+				p.pinSt = pinState
+			}
+			p.app.fail(p.fb, "reading the passkeys on a key", err)
+			p.render()
+			return
+		}
+		p.fb.clear()
+		p.pin, p.creds, p.credsRead = pin, creds, true
+		p.existing, p.remaining = exist, remain
+		p.render()
+	})
+}
+
+// readCreds lists every discoverable credential on the key.
+func readCreds(ctx context.Context, m fido.Manager, prompt fido.Prompt) (creds []fido.StoredCredential, exist, remain int, err error) {
+	if exist, remain, err = m.CredentialsMetadata(ctx, prompt); err != nil {
+		return nil, 0, 0, err
+	}
+	rps, err := m.RelyingParties(ctx, prompt)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	for _, rp := range rps {
+		list, err := m.Credentials(ctx, rp.ID, prompt)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		for _, c := range list {
+			if c.RPID == "" {
+				c.RPID = rp.ID
+			}
+			creds = append(creds, c)
+		}
+	}
+	return creds, exist, remain, nil
+}
+
+// credObjects is the passkeys on the key, grouped by site, joined with the
+// account's passkeys.
+func (p *keyPanel) credObjects() []fyne.CanvasObject {
+	if !p.credsRead {
+		return nil
+	}
+	objs := []fyne.CanvasObject{headingText("Passkeys on this key")}
+	if len(p.creds) == 0 {
+		objs = append(objs, paragraph("This key holds no passkeys that sign in without a user name."))
+	} else {
+		objs = append(objs, container.NewBorder(nil, nil, nil, p.sortBy, p.search))
+	}
+	q := strings.ToLower(strings.TrimSpace(p.search.Text))
+	shown := slices.Clone(p.creds)
+	shown = slices.DeleteFunc(shown, func(c fido.StoredCredential) bool {
+		return q != "" && !strings.Contains(strings.ToLower(c.RPID+" "+c.User.Name+" "+c.User.DisplayName), q)
+	})
+	byUser := p.sortBy.Selected == "User name"
+	slices.SortStableFunc(shown, func(a, b fido.StoredCredential) int {
+		if c := strings.Compare(a.RPID, b.RPID); c != 0 {
+			return c
+		}
+		if byUser {
+			return strings.Compare(strings.ToLower(a.User.Name), strings.ToLower(b.User.Name))
+		}
+		return 0
+	})
+	site := ""
+	for _, c := range shown {
+		if c.RPID != site {
+			site = c.RPID
+			objs = append(objs, widget.NewLabelWithStyle(site, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		}
+		objs = append(objs, p.credRow(c))
+	}
+	if q != "" && len(shown) == 0 && len(p.creds) > 0 {
+		objs = append(objs, paragraph("No passkey on this key matches “"+p.search.Text+"”."))
+	}
+	objs = append(objs, p.notConnected()...)
+	return objs
+}
+
+// credRow is one passkey on the key.
+func (p *keyPanel) credRow(c fido.StoredCredential) fyne.CanvasObject {
+	line := c.User.Name
+	if c.User.DisplayName != "" && c.User.DisplayName != c.User.Name {
+		line += " (" + c.User.DisplayName + ")"
+	}
+	details := "ID " + shortID(c.ID)
+	if c.CredProtect > 0 {
+		details += " · " + credProtectWords(c.CredProtect)
+	}
+	if j := p.joinWords(c); j != "" {
+		details += " · " + j
+	}
+	del := widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), func() {
+		p.mode, p.target = modeDelete, c
+		p.render()
+	})
+	edit := widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() {
+		p.mode, p.target = modeEdit, c
+		p.render()
+	})
+	return container.NewBorder(nil, nil, nil, container.NewHBox(edit, del),
+		container.NewVBox(widget.NewLabel(line), paragraph(details)))
+}
+
+// joinWords says how a passkey on the key relates to the signed-in
+// account: one of its passkeys, or an orphan for the account's site.
+func (p *keyPanel) joinWords(c fido.StoredCredential) string {
+	if p.accountErr != nil || p.accountPKs == nil && c.RPID != p.accountRPID() {
+		return ""
+	}
+	for _, pk := range p.accountPKs {
+		if bytes.Equal(pk.CredentialID, c.ID) {
+			return "Bound to your account as “" + pk.Name + "”"
+		}
+	}
+	if c.RPID == p.accountRPID() {
+		return "Orphan: your account no longer knows this passkey"
+	}
+	return ""
+}
+
+// notConnected lists the account's security-key passkeys that are not on
+// the key on display.
+func (p *keyPanel) notConnected() []fyne.CanvasObject {
+	var objs []fyne.CanvasObject
+	for _, pk := range p.accountPKs {
+		if pk.Kind != account.KindSecurityKey {
+			continue
+		}
+		if slices.ContainsFunc(p.creds, func(c fido.StoredCredential) bool { return bytes.Equal(c.ID, pk.CredentialID) }) {
+			continue
+		}
+		if len(objs) == 0 {
+			objs = append(objs, headingText("Your account's other security-key passkeys"))
+		}
+		objs = append(objs, paragraph(pk.Name+" · not connected"))
+	}
+	return objs
+}
+
+// shortID is a credential ID cut to its first and last bytes in hex:
+// keys often start every ID alike (a key handle, a version byte).
+func shortID(id []byte) string {
+	if len(id) > 8 {
+		return hex.EncodeToString(id[:4]) + "…" + hex.EncodeToString(id[len(id)-4:])
+	}
+	return hex.EncodeToString(id)
+}
+
+// credProtectWords names a credProtect level (CTAP 2.1 §12.1).
+func credProtectWords(level int) string {
+	switch level {
+	case 1:
+		return "credProtect 1: used without verification"
+	case 2:
+		return "credProtect 2: verification to be found without its ID"
+	case 3:
+		return "credProtect 3: verification always required"
+	}
+	return "credProtect " + strconv.Itoa(level)
+}
+
+// deleteObjects asks to confirm deleting p.target.
+func (p *keyPanel) deleteObjects() []fyne.CanvasObject {
+	c := p.target
+	words := "Delete the passkey of " + c.User.Name + " on " + c.RPID + " from this key? It cannot be undone."
+	if j := p.joinWords(c); strings.HasPrefix(j, "Bound") {
+		words += " It is one of your account's passkeys: it will no longer sign in, and the account keeps listing it until you remove it there."
+	}
+	ok := widget.NewButtonWithIcon("Delete passkey", theme.DeleteIcon(), nil)
+	ok.Importance = widget.DangerImportance
+	keep := widget.NewButtonWithIcon("Keep it", theme.CancelIcon(), p.back)
+	ok.OnTapped = func() {
+		if p.op != nil {
+			return
+		}
+		m, id := p.manager(), slices.Clone(c.ID)
+		prompt := p.prompt(p.pin)
+		p.fb.busy("Deleting the passkey…")
+		ok.Disable()
+		p.runOp(func(ctx context.Context) error {
+			return m.DeleteCredential(ctx, id, prompt)
+		}, func(err error) {
+			p.afterChange("deleting a passkey on a key", err, "Passkey deleted from the key.")
+		})
+	}
+	return []fyne.CanvasObject{headingText("Delete a passkey"), paragraph(words), container.NewHBox(ok, keep)}
+}
+
+// editObjects edits the user name and display name of p.target.
+func (p *keyPanel) editObjects() []fyne.CanvasObject {
+	c := p.target
+	name, display := widget.NewEntry(), widget.NewEntry()
+	name.SetText(c.User.Name)
+	display.SetText(c.User.DisplayName)
+	save := widget.NewButtonWithIcon("Save user", theme.DocumentSaveIcon(), nil)
+	save.Importance = widget.HighImportance
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.back)
+	save.OnTapped = func() {
+		if p.op != nil {
+			return
+		}
+		m := p.manager()
+		u := fido.User{ID: slices.Clone(c.User.ID), Name: name.Text, DisplayName: display.Text}
+		id, prompt := slices.Clone(c.ID), p.prompt(p.pin)
+		p.fb.busy("Saving on the key…")
+		save.Disable()
+		p.runOp(func(ctx context.Context) error {
+			return m.UpdateUser(ctx, id, u, prompt)
+		}, func(err error) {
+			p.afterChange("updating a passkey's user on a key", err, "User saved on the key.")
+		})
+	}
+	return []fyne.CanvasObject{
+		headingText("Edit the user of a passkey on " + c.RPID),
+		widget.NewForm(widget.NewFormItem("User name", name), widget.NewFormItem("Display name", display)),
+		container.NewHBox(save, cancel),
+	}
+}
+
+// back returns to the overview of the key.
+func (p *keyPanel) back() {
+	p.mode = modeOverview
+	p.pinForm = nil
+	p.fb.clear()
+	p.render()
+}
+
+// afterChange ends a change to the key: on success it says so and reads
+// the passkeys again; on failure it shows why.
+func (p *keyPanel) afterChange(op string, err error, success string) {
+	if p.info == nil {
+		return
+	}
+	if err != nil {
+		p.app.fail(p.fb, op, err)
+		p.render()
+		return
+	}
+	p.mode = modeOverview
+	pin := bytes.Clone(p.pin)
+	p.forgetCreds()
+	p.render()
+	if pin != nil {
+		p.unlock(pin)
+	}
+	p.notice = success
+}

@@ -1,0 +1,528 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/assets"
+	"github.com/passkeydesk/passkeydesk/fido"
+)
+
+// keyPanel is the "Security keys" section: everything about a plugged-in
+// key, joined with the account's passkeys. It shows the keys plugged in
+// (following plug and unplug through Provider.Watch), the chosen key's
+// card (getInfo and PIN state, shown as soon as they are read), its PIN,
+// the passkeys on it (credential management, CTAP 2.1 §6.8, unlocked with
+// the PIN), its policy (authenticatorConfig, §6.11) and a guided reset
+// (§6.6; keyreset.go). Credential views are in keycreds.go.
+//
+// Every key call runs off the UI goroutine through App.runIn under a
+// context that ends when the key leaves the list (cause
+// fido.ErrKeyRemoved) or the panel closes. The screen is drawn from the
+// fields below by render, so what a removed key leaves behind is cleared
+// with them; they are read and written on the UI goroutine only.
+type keyPanel struct {
+	app   *App
+	shell *shell
+
+	ctx   context.Context
+	stop  context.CancelFunc
+	ended bool
+
+	devices []fido.DeviceInfo
+	watched bool
+	chosen  string // path of the key on display, "" for none
+
+	dev   fido.Device
+	info  *fido.Info
+	pinSt fido.PINState
+	op    context.CancelCauseFunc // ends the operation under way, or nil
+	opID  int                     // which operation op belongs to
+	gen   int                     // bumped whenever the key on display changes
+
+	// The passkeys on the key, once unlocked with pin.
+	pin        []byte
+	creds      []fido.StoredCredential
+	credsRead  bool
+	existing   int
+	remaining  int
+	accountPKs []account.Passkey
+	accountErr error
+
+	mode   panelMode
+	target fido.StoredCredential // of modeDelete and modeEdit
+	reset  *keyReset             // the guided reset, while under way
+
+	notice  string // what the last change did, shown under the feedback
+	body    *fyne.Container
+	fb      *feedback
+	search  *widget.Entry
+	sortBy  *widget.Select
+	pinForm *pinChangeForm
+}
+
+// panelMode is what the panel shows below the key card.
+type panelMode int
+
+const (
+	modeOverview panelMode = iota
+	modeChangePIN
+	modeDelete
+	modeEdit
+	modeReset
+)
+
+func newKeyPanel(a *App, s *shell) *keyPanel {
+	p := &keyPanel{app: a, shell: s}
+	p.ctx, p.stop = context.WithCancel(a.ctx)
+	return p
+}
+
+// build returns the panel's content and starts following the key list.
+func (p *keyPanel) build() fyne.CanvasObject {
+	p.fb = newFeedback()
+	p.body = container.NewVBox()
+	p.search = widget.NewEntry()
+	p.search.SetPlaceHolder("Search by site or user")
+	p.search.OnChanged = func(string) { p.render() }
+	p.sortBy = widget.NewSelect([]string{"Site", "User name"}, func(string) { p.render() })
+	p.sortBy.Selected = "Site"
+	p.render()
+	p.start()
+	p.loadAccount()
+	return page(p.body)
+}
+
+// start lists the keys, then keeps the list current.
+func (p *keyPanel) start() {
+	var list []fido.DeviceInfo
+	p.app.runIn(p.ctx, keyOpenTimeout, func(ctx context.Context) error {
+		var err error
+		list, err = p.app.keys.Devices(ctx)
+		return err
+	}, func(err error) {
+		if p.ended {
+			return
+		}
+		if err != nil {
+			p.app.fail(p.fb, "listing security keys", err)
+		} else {
+			p.setDevices(list)
+		}
+		ch := p.app.keys.Watch(p.ctx, keyWatchInterval)
+		go func() {
+			for list := range ch {
+				p.app.deliver(func() {
+					if !p.ended {
+						p.setDevices(list)
+					}
+				})
+			}
+		}()
+	})
+}
+
+// loadAccount reads the account's passkeys for the joined view.
+func (p *keyPanel) loadAccount() {
+	token := p.app.token
+	var list []account.Passkey
+	p.app.run(func(ctx context.Context) error {
+		var err error
+		list, err = p.app.api.Passkeys(ctx, token)
+		return err
+	}, func(err error) {
+		if p.ended {
+			return
+		}
+		p.accountPKs, p.accountErr = list, err
+		if err != nil {
+			p.app.log.Info("reading the account's passkeys failed", "err", err)
+		}
+		p.render()
+	})
+}
+
+// close stops the panel: the watch, any operation, the open key.
+func (p *keyPanel) close() {
+	if p.ended {
+		return
+	}
+	p.ended = true
+	p.stop()
+	p.forget()
+}
+
+// setDevices takes a new key listing. A key on display that is gone is
+// forgotten at once; the operation on it ends as fido.ErrKeyRemoved.
+func (p *keyPanel) setDevices(list []fido.DeviceInfo) {
+	p.devices, p.watched = list, true
+	if p.reset != nil {
+		p.reset.devicesChanged(list)
+		p.render()
+		return
+	}
+	present := slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == p.chosen })
+	if p.chosen != "" && !present {
+		if p.op != nil {
+			p.op(fido.ErrKeyRemoved)
+		} else {
+			p.fb.show(describe(fido.ErrKeyRemoved))
+		}
+		p.forget()
+		p.chosen = ""
+	}
+	if p.chosen == "" && len(list) > 0 && p.op == nil {
+		p.choose(list[0].Path)
+		return
+	}
+	p.render()
+}
+
+// forget closes the key on display and drops everything read from it.
+func (p *keyPanel) forget() {
+	p.gen++
+	if p.op != nil {
+		p.op(fido.ErrKeyRemoved)
+		p.op = nil
+	}
+	if dev := p.dev; dev != nil {
+		go dev.Close()
+	}
+	p.dev, p.info = nil, nil
+	p.pinSt = fido.PINState{}
+	p.forgetCreds()
+	p.mode = modeOverview
+	p.pinForm = nil
+	p.notice = ""
+}
+
+// forgetCreds drops the passkey list and the PIN that unlocked it.
+func (p *keyPanel) forgetCreds() {
+	clear(p.pin)
+	p.pin = nil
+	p.creds, p.credsRead = nil, false
+	p.existing, p.remaining = 0, 0
+}
+
+// choose opens the key at path and shows its card.
+func (p *keyPanel) choose(path string) {
+	p.forget()
+	p.chosen = path
+	p.fb.busy("Reading the key…")
+	p.render()
+	gen := p.gen
+	var (
+		dev  fido.Device
+		info *fido.Info
+		st   fido.PINState
+	)
+	p.runOp(func(ctx context.Context) error {
+		var err error
+		if dev, err = p.app.keys.Open(ctx, path); err != nil {
+			return err
+		}
+		if info, err = dev.Info(ctx); err == nil {
+			st, err = dev.PINState(ctx)
+		}
+		if err != nil {
+			dev.Close()
+			dev = nil
+		}
+		return err
+	}, func(err error) {
+		if p.gen != gen {
+			if dev != nil {
+				go dev.Close()
+			}
+			return
+		}
+		if err != nil {
+			p.app.fail(p.fb, "opening a security key", err)
+			p.render()
+			return
+		}
+		p.fb.clear()
+		p.dev, p.info, p.pinSt = dev, info, st
+		p.render()
+	})
+}
+
+// runOp runs one key operation. done is not called once the panel has
+// ended; an operation cut short by the key leaving ends with
+// fido.ErrKeyRemoved whatever the key call returned.
+func (p *keyPanel) runOp(work func(ctx context.Context) error, done func(err error)) {
+	if p.op != nil {
+		p.op(fido.ErrCanceled)
+	}
+	ctx, cancel := context.WithCancelCause(p.ctx)
+	p.notice = ""
+	p.opID++
+	id := p.opID
+	p.op = cancel
+	path, keys := p.chosen, p.app.keys
+	p.app.runIn(ctx, keyCeremonyTimeout, func(ctx context.Context) error {
+		err := work(ctx)
+		if err == nil || errors.Is(err, fido.ErrKeyRemoved) || path == "" {
+			return err
+		}
+		if keyAnswered(err) {
+			return err
+		}
+		// A key pulled out mid-operation may end it (as a timeout, a
+		// cancel) before the system's list drops it: look twice.
+		for range 2 {
+			lctx, lcancel := context.WithTimeout(context.Background(), keyOpenTimeout)
+			list, lerr := keys.Devices(lctx)
+			lcancel()
+			if lerr == nil && !slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == path }) {
+				return fido.ErrKeyRemoved
+			}
+			time.Sleep(2 * keyWatchInterval)
+		}
+		return err
+	}, func(err error) {
+		cause := context.Cause(ctx)
+		cancel(nil)
+		if p.opID == id {
+			p.op = nil
+		}
+		if p.ended {
+			return
+		}
+		if errors.Is(cause, fido.ErrKeyRemoved) {
+			done(cause)
+			p.fb.show(describe(cause))
+			p.render()
+			return
+		}
+		done(err)
+	})
+}
+
+// keyAnswered reports whether err is an answer of a key still plugged in
+// (a wrong PIN, a rule), which needs no check for removal.
+func keyAnswered(err error) bool {
+	for _, e := range []error{fido.ErrPINInvalid, fido.ErrPINBlocked, fido.ErrPINAuthBlocked, fido.ErrPINPolicy,
+		fido.ErrPINRequired, fido.ErrResetTooLate, fido.ErrNoCredentials, fido.ErrUnsupported} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// prompt answers the key's PIN requests with pin (a copy each time: the
+// device zeroes what it is given); a wrong PIN ends the operation with
+// the retries left instead of asking again. A touch shows on fb.
+func (p *keyPanel) prompt(pin []byte) fido.Prompt {
+	pin = bytes.Clone(pin)
+	return fido.Prompt{
+		PIN: func(ctx context.Context, req fido.PINRequest) ([]byte, error) {
+			if req.Wrong {
+				return nil, &fido.PINError{Retries: req.Retries}
+			}
+			if len(pin) == 0 {
+				return nil, fido.ErrPINRequired
+			}
+			return bytes.Clone(pin), nil
+		},
+		Touch: func() {
+			p.app.deliver(func() {
+				if !p.ended {
+					p.fb.busy("Touch your key now: its button or metal contact.")
+				}
+			})
+		},
+	}
+}
+
+// manager is the key on display as a fido.Manager, or nil.
+func (p *keyPanel) manager() fido.Manager {
+	m, _ := p.dev.(fido.Manager)
+	return m
+}
+
+// render draws the panel from its fields.
+func (p *keyPanel) render() {
+	if p.ended {
+		return
+	}
+	objs := []fyne.CanvasObject{heading("Security keys")}
+	objs = append(objs, p.keyList()...)
+	objs = append(objs, p.fb.object())
+	if p.notice != "" {
+		objs = append(objs, infoLine(p.notice))
+	}
+	if p.reset != nil {
+		objs = append(objs, p.reset.objects()...)
+	} else if p.info != nil {
+		objs = append(objs, p.card()...)
+		switch p.mode {
+		case modeChangePIN:
+			objs = append(objs, p.pinForm.objects()...)
+		case modeDelete:
+			objs = append(objs, p.deleteObjects()...)
+		case modeEdit:
+			objs = append(objs, p.editObjects()...)
+		default:
+			objs = append(objs, p.pinObjects()...)
+			objs = append(objs, p.credObjects()...)
+			objs = append(objs, p.policyObjects()...)
+			objs = append(objs, p.resetButton()...)
+		}
+	}
+	p.body.Objects = objs
+	p.body.Refresh()
+}
+
+// keyList is the list of keys plugged in.
+func (p *keyPanel) keyList() []fyne.CanvasObject {
+	switch {
+	case !p.watched:
+		return []fyne.CanvasObject{paragraph("Looking for security keys…")}
+	case len(p.devices) == 0:
+		return []fyne.CanvasObject{paragraph("No security key is plugged in. Plug one in to manage it.")}
+	case len(p.devices) == 1:
+		return []fyne.CanvasObject{paragraph("This key is plugged in: " + keyLabel(p.devices[0]))}
+	}
+	labels := keyLabels(p.devices)
+	sel := widget.NewSelect(labels, nil)
+	for i, d := range p.devices {
+		if d.Path == p.chosen {
+			sel.Selected = labels[i]
+		}
+	}
+	sel.OnChanged = func(l string) {
+		if i := slices.Index(labels, l); i >= 0 && p.devices[i].Path != p.chosen && p.reset == nil {
+			p.choose(p.devices[i].Path)
+		}
+	}
+	return []fyne.CanvasObject{paragraph(strconv.Itoa(len(p.devices)) + " keys are plugged in. Pick the one to manage:"), sel}
+}
+
+// chosenDevice is the listing of the key on display.
+func (p *keyPanel) chosenDevice() fido.DeviceInfo {
+	for _, d := range p.devices {
+		if d.Path == p.chosen {
+			return d
+		}
+	}
+	return fido.DeviceInfo{Path: p.chosen}
+}
+
+// card is the key card: what getInfo and the PIN state say.
+func (p *keyPanel) card() []fyne.CanvasObject {
+	info, d := p.info, p.chosenDevice()
+	form := widget.NewForm()
+	add := func(label, value string) {
+		if value == "" {
+			value = "—"
+		}
+		v := widget.NewLabel(value)
+		v.Wrapping = fyne.TextWrapWord
+		form.Append(label, v)
+	}
+	model := assets.ModelName(info.AAGUID[:])
+	if model == "" {
+		model = keyLabel(d)
+	}
+	add("Model", model)
+	add("Product", d.Product)
+	add("Firmware", firmwareWords(info.FirmwareVersion))
+	add("FIDO versions", strings.Join(info.Versions, ", "))
+	add("AAGUID", aaguidWords(info.AAGUID))
+	add("Transports", strings.Join(info.Transports, ", "))
+	add("Algorithms", algorithmWords(info.Algorithms))
+	add("Extensions", strings.Join(info.Extensions, ", "))
+	add("PIN", p.pinWords())
+	if p.pinSt.UVRetries >= 0 && info.HasOption("uv") {
+		add("Built-in verification", retriesWords(p.pinSt.UVRetries)+" left")
+	}
+	if info.MinPINLength > 0 {
+		add("Minimum PIN length", strconv.Itoa(info.MinPINLength))
+	}
+	add("Passkey slots", p.slotWords())
+	return []fyne.CanvasObject{headingText(model), form}
+}
+
+// pinWords is the PIN state in words.
+func (p *keyPanel) pinWords() string {
+	st := p.pinSt
+	switch {
+	case !st.Set:
+		return "Not set"
+	case st.Retries == 0:
+		return "Blocked: only a reset makes the key usable again"
+	case p.info.ForcePINChange:
+		return "Set; a change is required before the key can be used"
+	case st.Retries > 0:
+		return "Set (" + retriesWords(st.Retries) + " left)"
+	}
+	return "Set"
+}
+
+// slotWords says how many discoverable passkeys the key holds and how many
+// more fit, as far as is known.
+func (p *keyPanel) slotWords() string {
+	if p.credsRead {
+		return strconv.Itoa(p.existing) + " used, " + strconv.Itoa(p.remaining) + " free"
+	}
+	if p.info.RemainingDiscoverable >= 0 {
+		return strconv.Itoa(p.info.RemainingDiscoverable) + " free (unlock with the PIN to see those used)"
+	}
+	return "Unlock with the PIN to see them"
+}
+
+func firmwareWords(v uint64) string {
+	if v == 0 {
+		return ""
+	}
+	return strconv.FormatUint(v, 10)
+}
+
+func aaguidWords(a fido.AAGUID) string {
+	h := hex.EncodeToString(a[:])
+	if len(h) != 32 {
+		return h
+	}
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// algorithmWords names COSE algorithm identifiers (RFC 9053).
+func algorithmWords(algs []int) string {
+	names := map[int]string{-7: "ES256", -8: "EdDSA", -35: "ES384", -36: "ES512", -257: "RS256", -47: "ES256K"}
+	var out []string
+	for _, a := range algs {
+		if n, ok := names[a]; ok {
+			out = append(out, n)
+		} else {
+			out = append(out, strconv.Itoa(a))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// accountRPID is the account service's RP ID: the host of the client's
+// origin.
+func (p *keyPanel) accountRPID() string {
+	if p.app.client == nil {
+		return ""
+	}
+	u, err := url.Parse(p.app.client.Origin())
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}

@@ -1,0 +1,293 @@
+//go:build cgo
+
+package ui
+
+import (
+	"context"
+	"crypto/sha256"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/passkeydesk/passkeydesk/account/accounttest"
+	"github.com/passkeydesk/passkeydesk/fido"
+	"github.com/passkeydesk/passkeydesk/fido/softkey"
+)
+
+// The key panel, driven through the headless window against the real
+// account service and a soft key reached through real libfido2.
+
+// addSitePasskey makes a discoverable passkey for rpID on the key
+// directly, as another site (or an earlier account) would have.
+func (k *keyTest) addSitePasskey(rpID, user, display string) {
+	k.t.Helper()
+	dev := k.openKey()
+	defer dev.Close()
+	cdh := sha256.Sum256([]byte(rpID + user))
+	_, err := dev.MakeCredential(context.Background(), &fido.MakeCredentialRequest{
+		ClientDataHash:   cdh[:],
+		RP:               fido.RelyingParty{ID: rpID},
+		User:             fido.User{ID: []byte(user), Name: user, DisplayName: display},
+		Algorithms:       []int{fido.ES256},
+		ResidentKey:      true,
+		UserVerification: true,
+		CredProtect:      2,
+	}, fido.Prompt{PIN: func(context.Context, fido.PINRequest) ([]byte, error) { return []byte(keyPIN), nil }})
+	if err != nil {
+		k.t.Fatal(err)
+	}
+}
+
+// newPanelTest is a signed-in app whose key holds the account's passkey
+// (bound), an orphan for the account's site and a passkey for another
+// site, with the key panel open on its card.
+func newPanelTest(t *testing.T, opts softkey.Options) *keyTest {
+	t.Helper()
+	k := newKeyTest(t, opts)
+	k.setKeyPIN(keyPIN)
+	k.register()
+	k.addSitePasskey(accounttest.RPID, "old@example.com", "Old account")
+	k.addSitePasskey("example.org", "ada@example.org", "Ada")
+	k.tap("Security keys")
+	k.waitText(5*time.Second, "Model", simModel, "FIDO versions", "FIDO_2_1", "AAGUID", "Algorithms", "ES256", "Set (8 tries left)", "Minimum PIN length", "Passkey slots")
+	return k
+}
+
+// entry finds the visible entry with this placeholder.
+func (k *keyTest) entry(placeholder string) *widget.Entry {
+	k.t.Helper()
+	var found *widget.Entry
+	walkVisible(k.app.Window().Content(), func(o fyne.CanvasObject) {
+		if e, ok := o.(*widget.Entry); ok && e.PlaceHolder == placeholder {
+			found = e
+		}
+	})
+	if found == nil {
+		k.t.Fatalf("no visible entry %q; the window shows:\n%s", placeholder, k.text())
+	}
+	return found
+}
+
+// formEntry finds the visible entry of the form item labelled label.
+func (k *keyTest) formEntry(label string) *widget.Entry {
+	k.t.Helper()
+	var found *widget.Entry
+	walkVisible(k.app.Window().Content(), func(o fyne.CanvasObject) {
+		if f, ok := o.(*widget.Form); ok {
+			for _, it := range f.Items {
+				if e, ok := it.Widget.(*widget.Entry); ok && it.Text == label {
+					found = e
+				}
+			}
+		}
+	})
+	if found == nil {
+		k.t.Fatalf("no visible field %q; the window shows:\n%s", label, k.text())
+	}
+	return found
+}
+
+// unlockPanel types pin and asks for the passkeys.
+func (k *keyTest) unlockPanel(pin string) {
+	k.t.Helper()
+	k.typeInto(k.entry("PIN of the key"), pin)
+	k.tap("Show passkeys")
+}
+
+func TestKeyPanelPasskeys(t *testing.T) {
+	k := newPanelTest(t, softkey.Options{})
+	h := k.harness
+
+	// A wrong PIN shows the retries left and lists nothing.
+	k.unlockPanel("0000")
+	h.wantText("7 tries")
+	h.notText("Passkeys on this key")
+
+	k.unlockPanel(keyPIN)
+	h.wantText("Passkeys on this key", "3 used", accounttest.RPID, "example.org",
+		"ada@example.org (Ada)", "old@example.com (Old account)", "walt@example.com",
+		"Bound to your account as", "Orphan: your account no longer knows this passkey",
+		"credProtect 2")
+	h.notText("not connected")
+
+	// Search narrows to one passkey; editing its user goes to the key.
+	p := h.app.shell.keyPanel
+	h.typeInto(p.search, "example.org")
+	h.notText("Bound to your account")
+	h.tap("Edit")
+	h.wantText("Edit the user of a passkey on example.org")
+	h.typeInto(k.formEntry("User name"), "ada.l@example.org")
+	h.typeInto(k.formEntry("Display name"), "Ada L")
+	h.tap("Save user")
+	h.waitText(5*time.Second, "User saved on the key.", "ada.l@example.org (Ada L)")
+
+	// Delete asks first, naming site and user; keeping it changes nothing.
+	h.typeInto(p.search, "walt@")
+	h.tap("Delete")
+	h.wantText("Delete the passkey of walt@example.com on "+accounttest.RPID, "It is one of your account's passkeys")
+	h.tap("Keep it")
+	h.wantText("Bound to your account")
+	h.tap("Delete")
+	h.tap("Delete passkey")
+	h.waitText(5*time.Second, "Passkey deleted from the key.", "2 used")
+	// The account still lists it: its key no longer holds it.
+	h.typeInto(p.search, "")
+	h.wantText("Your account's other security-key passkeys", "not connected")
+	if n := len(k.passkeys()); n != 1 {
+		t.Fatalf("the account has %d passkeys, want 1 (deleting on the key leaves the account alone)", n)
+	}
+}
+
+func TestKeyPanelChangePIN(t *testing.T) {
+	k := newPanelTest(t, softkey.Options{})
+	h := k.harness
+	h.tap("Change PIN…")
+	h.typeInto(k.formEntry("Current PIN"), keyPIN)
+	h.typeInto(k.formEntry("New PIN"), "12")
+	h.typeInto(k.formEntry("New PIN again"), "12")
+	h.tap("Change PIN")
+	h.wantText("at least 4")
+	if st := k.pinState(); st.Retries != 8 {
+		t.Fatalf("the key was asked with a too short PIN: %d retries left", st.Retries)
+	}
+
+	h.typeInto(k.formEntry("Current PIN"), "9999")
+	h.typeInto(k.formEntry("New PIN"), "13579")
+	h.typeInto(k.formEntry("New PIN again"), "13579")
+	h.tap("Change PIN")
+	h.waitText(5*time.Second, "7 tries")
+
+	h.typeInto(k.formEntry("Current PIN"), keyPIN)
+	h.typeInto(k.formEntry("New PIN"), "13579")
+	h.typeInto(k.formEntry("New PIN again"), "13579")
+	h.tap("Change PIN")
+	h.waitText(5*time.Second, "PIN saved on the key.", "Set (8 tries left)")
+	k.unlockPanel("13579")
+	h.wantText("Passkeys on this key")
+}
+
+func TestKeyPanelPolicy(t *testing.T) {
+	k := newPanelTest(t, softkey.Options{})
+	h := k.harness
+	h.wantText("Key policy", "Enter the key's PIN above to change its policy.")
+	k.unlockPanel(keyPIN)
+	var check *widget.Check
+	walkVisible(h.app.Window().Content(), func(o fyne.CanvasObject) {
+		if c, ok := o.(*widget.Check); ok && c.Text == "Always require the PIN or built-in verification" {
+			check = c
+		}
+	})
+	if check == nil || check.Checked {
+		t.Fatalf("always-UV check missing or on; the window shows:\n%s", h.text())
+	}
+	check.SetChecked(true)
+	h.settle()
+	h.waitText(5*time.Second, "Policy saved on the key.")
+	info, err := k.openKey().Info(context.Background())
+	if err != nil || !info.HasOption("alwaysUv") {
+		t.Fatalf("alwaysUv not on after the toggle: %v %v", info, err)
+	}
+}
+
+func TestKeyPanelPolicyHiddenWhenUnsupported(t *testing.T) {
+	// A key whose getInfo lacks authnrCfg shows no policy: the soft key
+	// always has it, so this checks the rule on the panel directly.
+	k := newPanelTest(t, softkey.Options{})
+	p := k.app.shell.keyPanel
+	delete(p.info.Options, "authnrCfg")
+	if objs := p.policyObjects(); objs != nil {
+		t.Fatalf("policy shown for a key without authnrCfg")
+	}
+}
+
+func TestKeyPanelReset(t *testing.T) {
+	k := newPanelTest(t, softkey.Options{})
+	h := k.harness
+	k.unlockPanel(keyPIN)
+	h.tap("Reset key…")
+	h.wantText("deletes every passkey", "These passkeys of your account will stop working:")
+	h.tap("Start reset")
+	h.wantText("Step 1 of 3: unplug the key now.")
+	k.unplug()
+	h.waitText(watchLimit*5, "Step 2 of 3")
+	k.plug()
+	h.waitText(10*time.Second, "The key is reset")
+	h.tap("Done")
+	h.waitText(5*time.Second, "Not set")
+	h.notText("Passkeys on this key")
+}
+
+func TestKeyPanelResetTooLate(t *testing.T) {
+	k := newPanelTest(t, softkey.Options{ResetWindow: 200 * time.Millisecond})
+	h := k.harness
+	k.key.SetTouch(softkey.TouchAfterDelay, 2*time.Second)
+	h.tap("Reset key…")
+	h.wantText("Enter the key's PIN first")
+	h.tap("Start reset")
+	k.unplug()
+	h.waitText(watchLimit*5, "Step 2 of 3")
+	k.plug()
+	h.waitText(15*time.Second, "Too late to reset", "first 10 seconds")
+	h.tap("Cancel")
+	h.waitText(5*time.Second, "Set (8 tries left)")
+}
+
+func TestKeyPanelUnplug(t *testing.T) {
+	k := newPanelTest(t, softkey.Options{})
+	h := k.harness
+	k.unlockPanel(keyPIN)
+	h.wantText("Passkeys on this key")
+
+	// Pulled out with the list on screen: nothing of it stays.
+	k.unplug()
+	h.waitText(watchLimit*5, "No security key is plugged in")
+	h.notText("Passkeys on this key", "Bound to your account", simModel)
+	k.plug()
+	h.waitText(watchLimit*5, simModel, "Set (8 tries left)")
+
+	// Pulled out while the key waits for a touch: the operation ends with
+	// "Key removed" and the app stays usable.
+	k.key.SetTouch(softkey.TouchNever, 0)
+	h.tap("Reset key…")
+	h.tap("Start reset")
+	k.unplug()
+	h.waitText(watchLimit*5, "Step 2 of 3")
+	k.plug()
+	h.waitText(10*time.Second, "Step 3 of 3")
+	k.unplug()
+	h.waitText(watchLimit*5, "Key removed")
+	k.plug()
+	h.tap("Cancel")
+	h.waitText(5*time.Second, "Set (8 tries left)")
+	h.tap("Passkeys")
+	h.wantText("Security key · " + simModel)
+	if n := len(k.passkeys()); n != 1 {
+		t.Fatalf("the account has %d passkeys, want 1", n)
+	}
+}
+
+func TestKeyPanelSeveralKeys(t *testing.T) {
+	k := newPanelTest(t, softkey.Options{})
+	h := k.harness
+	k.unlockPanel(keyPIN)
+	h.wantText("Passkeys on this key")
+	plugKey(t, "ui-"+t.Name()+"-second", softkey.Options{})
+	h.waitText(watchLimit*5, "2 keys are plugged in")
+	var sel *widget.Select
+	walkVisible(h.app.Window().Content(), func(o fyne.CanvasObject) {
+		if s, ok := o.(*widget.Select); ok && len(s.Options) == 2 && strings.HasPrefix(s.Options[0], simulatedKeyLabel) {
+			sel = s
+		}
+	})
+	if sel == nil {
+		t.Fatalf("no key list; the window shows:\n%s", h.text())
+	}
+	sel.SetSelected(sel.Options[1])
+	h.waitText(5*time.Second, "Not set", "This key has no PIN")
+	h.notText("Passkeys on this key", "Bound to your account")
+	sel.SetSelected(sel.Options[0])
+	h.waitText(5*time.Second, "Set (8 tries left)")
+}

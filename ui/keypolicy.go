@@ -1,0 +1,223 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/passkeydesk/passkeydesk/fido"
+)
+
+// errManagementUnsupported is a key that cannot list or change the
+// passkeys on it (no credMgmt in its getInfo options).
+var errManagementUnsupported = errors.New("the key has no credential management")
+
+// pinChangeForm sets a first PIN or changes the PIN: current (when
+// changing), new, and the new one again. The key's minimum length is
+// checked before the key is asked.
+type pinChangeForm struct {
+	panel                *keyPanel
+	change               bool
+	current, next, again *widget.Entry
+	ok                   *widget.Button
+}
+
+func (p *keyPanel) showPINForm(change bool) {
+	f := &pinChangeForm{panel: p, change: change}
+	f.current, f.next, f.again = widget.NewPasswordEntry(), widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	label := "Set PIN"
+	if change {
+		label = "Change PIN"
+	}
+	f.ok = widget.NewButtonWithIcon(label, theme.ConfirmIcon(), f.submit)
+	f.ok.Importance = widget.HighImportance
+	p.pinForm, p.mode = f, modeChangePIN
+	p.fb.clear()
+	p.render()
+	first := f.next
+	if change {
+		first = f.current
+	}
+	p.app.win.Canvas().Focus(first)
+}
+
+func (f *pinChangeForm) objects() []fyne.CanvasObject {
+	p := f.panel
+	min := max(p.info.MinPINLength, defaultMinPINLength)
+	items := []*widget.FormItem{}
+	title := "Set a PIN for the key"
+	if f.change {
+		title = "Change the key's PIN"
+		items = append(items, widget.NewFormItem("Current PIN", f.current))
+	}
+	items = append(items, widget.NewFormItem("New PIN", f.next), widget.NewFormItem("New PIN again", f.again))
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.back)
+	objs := []fyne.CanvasObject{
+		headingText(title),
+		paragraph("The new PIN must have at least " + strconv.Itoa(min) + " characters. It stays on the key and is never sent to the account service."),
+	}
+	if f.change && p.pinSt.Retries > 0 && p.pinSt.Retries <= 3 {
+		objs = append(objs, infoLine(retriesWords(p.pinSt.Retries)+" left before the PIN is blocked."))
+	}
+	return append(objs, widget.NewForm(items...), container.NewHBox(f.ok, cancel))
+}
+
+func (f *pinChangeForm) submit() {
+	p := f.panel
+	if p.op != nil || p.dev == nil {
+		return
+	}
+	if f.change && f.current.Text == "" {
+		return
+	}
+	if err := checkNewPIN(f.next.Text, f.again.Text, p.info.MinPINLength); err != nil {
+		p.fb.show(describe(err))
+		return
+	}
+	old, next := []byte(f.current.Text), []byte(f.next.Text)
+	f.current.SetText("")
+	f.next.SetText("")
+	f.again.SetText("")
+	dev, gen := p.dev, p.gen
+	var st fido.PINState
+	p.fb.busy("Asking the key…")
+	p.runOp(func(ctx context.Context) error {
+		defer clear(old)
+		defer clear(next)
+		var err error
+		if f.change {
+			err = dev.ChangePIN(ctx, old, next)
+		} else {
+			err = dev.SetPIN(ctx, next)
+		}
+		if !errors.Is(err, fido.ErrKeyRemoved) {
+			st, _ = dev.PINState(ctx)
+		}
+		return err
+	}, func(err error) {
+		if p.gen != gen {
+			return
+		}
+		if st.Set || st.Retries > 0 {
+			p.pinSt = st
+		}
+		if err != nil {
+			p.app.fail(p.fb, "changing a key's PIN", err)
+			p.render()
+			return
+		}
+		p.fb.clear()
+		p.forgetCreds()
+		p.mode, p.pinForm = modeOverview, nil
+		p.info.ForcePINChange = false
+		p.notice = "PIN saved on the key."
+		p.render()
+	})
+}
+
+// policyObjects is the key's policy (authenticatorConfig), shown only
+// where the key supports it.
+func (p *keyPanel) policyObjects() []fyne.CanvasObject {
+	info := p.info
+	if !info.HasOption("authnrCfg") || p.manager() == nil {
+		return nil
+	}
+	_, hasAlwaysUV := info.Options["alwaysUv"]
+	_, hasMinPIN := info.Options["setMinPINLength"]
+	if !hasAlwaysUV && !hasMinPIN {
+		return nil
+	}
+	objs := []fyne.CanvasObject{headingText("Key policy")}
+	if !p.credsRead {
+		return append(objs, paragraph("Enter the key's PIN above to change its policy."))
+	}
+	if hasAlwaysUV {
+		on := info.HasOption("alwaysUv")
+		check := widget.NewCheck("Always require the PIN or built-in verification", nil)
+		check.SetChecked(on)
+		check.OnChanged = func(want bool) {
+			if p.op != nil {
+				return
+			}
+			p.applyPolicy("Saving the policy…", func(ctx context.Context, m fido.Manager, pr fido.Prompt) error {
+				return m.SetAlwaysUV(ctx, want, pr)
+			})
+		}
+		objs = append(objs, check)
+	}
+	if hasMinPIN {
+		length := widget.NewEntry()
+		length.SetPlaceHolder(strconv.Itoa(max(info.MinPINLength, defaultMinPINLength)))
+		force := widget.NewCheck("Require a new PIN at next use", nil)
+		apply := widget.NewButton("Apply PIN rules", func() {
+			if p.op != nil {
+				return
+			}
+			n := 0
+			if t := strings.TrimSpace(length.Text); t != "" {
+				v, err := strconv.Atoi(t)
+				if err != nil || v < max(info.MinPINLength, defaultMinPINLength) || v > 63 {
+					p.fb.show(describe(&minLengthError{min: max(info.MinPINLength, defaultMinPINLength)}))
+					return
+				}
+				n = v
+			}
+			forced := force.Checked
+			p.applyPolicy("Saving the PIN rules…", func(ctx context.Context, m fido.Manager, pr fido.Prompt) error {
+				return m.SetMinPINLength(ctx, n, forced, pr)
+			})
+		})
+		objs = append(objs, widget.NewForm(widget.NewFormItem("Minimum PIN length", length)), force, container.NewHBox(apply))
+	}
+	return objs
+}
+
+// applyPolicy runs one authenticatorConfig change, then reads the key's
+// info again so the card and policy show what the key now says.
+func (p *keyPanel) applyPolicy(busy string, change func(context.Context, fido.Manager, fido.Prompt) error) {
+	m, dev, gen, prompt := p.manager(), p.dev, p.gen, p.prompt(p.pin)
+	var (
+		info *fido.Info
+		st   fido.PINState
+	)
+	p.fb.busy(busy)
+	p.runOp(func(ctx context.Context) error {
+		if err := change(ctx, m, prompt); err != nil {
+			return err
+		}
+		var err error
+		if info, err = dev.Info(ctx); err == nil {
+			st, err = dev.PINState(ctx)
+		}
+		return err
+	}, func(err error) {
+		if p.gen != gen {
+			return
+		}
+		if err != nil {
+			p.app.fail(p.fb, "changing a key's policy", err)
+			p.render()
+			return
+		}
+		p.fb.clear()
+		p.info, p.pinSt = info, st
+		p.notice = "Policy saved on the key."
+		if info.ForcePINChange {
+			p.forgetCreds()
+		}
+		p.render()
+	})
+}
+
+// minLengthError is a minimum PIN length outside what the key allows.
+type minLengthError struct{ min int }
+
+func (e *minLengthError) Error() string {
+	return "minimum PIN length below " + strconv.Itoa(e.min) + " or above 63"
+}

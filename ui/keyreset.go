@@ -1,0 +1,185 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"slices"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/passkeydesk/passkeydesk/fido"
+)
+
+// keyReset is the guided reset of a key (authenticatorReset, CTAP 2.1
+// §6.6): keys accept it only within seconds of being plugged in and with
+// a touch, so the panel walks the person through unplugging the key,
+// plugging it back in and touching it.
+type keyReset struct {
+	panel    *keyPanel
+	path     string   // the key being reset
+	affected []string // names of the account passkeys that will stop working
+	known    bool     // affected comes from the key's passkey list
+	stage    resetStage
+	result   string // what the reset did, once over
+}
+
+type resetStage int
+
+const (
+	resetIntro resetStage = iota
+	resetUnplug
+	resetReplug
+	resetTouch
+	resetDone
+)
+
+// resetButton starts the guided reset.
+func (p *keyPanel) resetButton() []fyne.CanvasObject {
+	b := widget.NewButtonWithIcon("Reset key…", theme.WarningIcon(), p.startReset)
+	b.Importance = widget.DangerImportance
+	return []fyne.CanvasObject{headingText("Reset"), container.NewHBox(b)}
+}
+
+func (p *keyPanel) startReset() {
+	r := &keyReset{panel: p, path: p.chosen, known: p.credsRead}
+	for _, pk := range p.accountPKs {
+		if slices.ContainsFunc(p.creds, func(c fido.StoredCredential) bool { return bytes.Equal(c.ID, pk.CredentialID) }) {
+			r.affected = append(r.affected, pk.Name)
+		}
+	}
+	p.reset = r
+	p.fb.clear()
+	p.render()
+}
+
+func (r *keyReset) objects() []fyne.CanvasObject {
+	p := r.panel
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), r.cancel)
+	objs := []fyne.CanvasObject{headingText("Reset the key")}
+	switch r.stage {
+	case resetIntro:
+		objs = append(objs, paragraph("A reset deletes every passkey on this key and its PIN. Sites cannot sign you in with those passkeys any more. It cannot be undone."))
+		switch {
+		case !r.known:
+			objs = append(objs, paragraph("Enter the key's PIN first to see which of your account's passkeys are on it; without it Passkey Desk cannot tell."))
+		case len(r.affected) == 0:
+			objs = append(objs, paragraph("None of your account's passkeys is on this key."))
+		default:
+			objs = append(objs, paragraph("These passkeys of your account will stop working:"))
+			for _, n := range r.affected {
+				objs = append(objs, paragraph("• "+n))
+			}
+		}
+		start := widget.NewButtonWithIcon("Start reset", theme.WarningIcon(), func() {
+			r.stage = resetUnplug
+			p.render()
+		})
+		start.Importance = widget.DangerImportance
+		objs = append(objs, container.NewHBox(start, cancel))
+	case resetUnplug:
+		objs = append(objs, paragraph("Step 1 of 3: unplug the key now."), container.NewHBox(cancel))
+	case resetReplug:
+		objs = append(objs, paragraph("Step 2 of 3: plug the key back in. You then have 10 seconds to touch it."), container.NewHBox(cancel))
+	case resetTouch:
+		objs = append(objs, paragraph("Step 3 of 3: touch the key now to confirm the reset."), container.NewHBox(cancel))
+	case resetDone:
+		done := widget.NewButtonWithIcon("Done", theme.ConfirmIcon(), r.finish)
+		done.Importance = widget.HighImportance
+		objs = append(objs, paragraph(r.result), container.NewHBox(done))
+	}
+	return objs
+}
+
+// devicesChanged moves the reset on as the key leaves and comes back.
+func (r *keyReset) devicesChanged(list []fido.DeviceInfo) {
+	p := r.panel
+	present := slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == r.path })
+	switch {
+	case !present && p.dev != nil:
+		// Whatever the stage, the key that was open is gone.
+		p.forget()
+		if r.stage == resetUnplug {
+			r.stage = resetReplug
+		}
+		if r.stage == resetTouch {
+			p.fb.show(describe(fido.ErrKeyRemoved))
+			r.stage = resetIntro
+		}
+	case !present && r.stage == resetUnplug:
+		r.stage = resetReplug
+	case !present && r.stage == resetTouch:
+		if p.op != nil {
+			p.op(fido.ErrKeyRemoved)
+		}
+	case present && r.stage == resetReplug:
+		r.stage = resetTouch
+		r.run()
+	}
+}
+
+// run opens the replugged key and resets it; the key asks for a touch.
+func (r *keyReset) run() {
+	p := r.panel
+	keys, path := p.app.keys, r.path
+	// While the key waits for the touch the worker waits for the person,
+	// not for work (see userWait).
+	wait := &userWait{app: p.app}
+	prompt := fido.Prompt{Touch: wait.park}
+	p.fb.clear()
+	p.runOp(func(ctx context.Context) error {
+		defer wait.resume()
+		dev, err := keys.Open(ctx, path)
+		if err != nil {
+			return err
+		}
+		defer dev.Close()
+		m, ok := dev.(fido.Manager)
+		if !ok {
+			return fido.ErrUnsupported
+		}
+		return m.Reset(ctx, prompt)
+	}, func(err error) {
+		if p.reset != r {
+			return
+		}
+		if err != nil {
+			p.app.fail(p.fb, "resetting a key", err)
+			r.stage = resetIntro
+			p.render()
+			return
+		}
+		r.stage = resetDone
+		r.result = "The key is reset: every passkey on it is deleted and it has no PIN."
+		if len(r.affected) > 0 {
+			r.result += " Remove the account passkeys that stopped working in Passkeys."
+		}
+		p.render()
+	})
+}
+
+// cancel leaves the reset; a reset already sent to the key is cancelled.
+func (r *keyReset) cancel() {
+	p := r.panel
+	if p.op != nil {
+		p.op(fido.ErrCanceled)
+	}
+	r.finish()
+}
+
+// finish leaves the reset and shows the key again.
+func (r *keyReset) finish() {
+	p := r.panel
+	p.reset = nil
+	p.fb.clear()
+	path := r.path
+	if slices.ContainsFunc(p.devices, func(d fido.DeviceInfo) bool { return d.Path == path }) {
+		p.choose(path)
+		return
+	}
+	p.forget()
+	p.chosen = ""
+	p.setDevices(p.devices)
+}
