@@ -10,8 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
+	"github.com/passkeydesk/passkeydesk/fido/libfido2"
+	"github.com/passkeydesk/passkeydesk/fido/softkey"
 )
 
 // withdrawal is the operation the approval tests ask for.
@@ -51,10 +56,14 @@ func newApprovalTest(t *testing.T) *approvalTest {
 		t.Fatal(err)
 	}
 	at := &approvalTest{signInKeyTest: k, user: u, secret: key.Secret, id: a.ID}
-	// The inbox's badge shows it at the next poll.
-	k.app.shell.watch.now()
-	k.waitFor("the badge", 10*time.Second, func() bool {
-		return k.app.shell.watch.badge.Visible() && k.app.shell.watch.badge.Text == "1"
+	// The inbox's badge shows it at the next poll, and a desktop
+	// notification says what it is.
+	want := fyne.NewNotification("Approval requested", "Withdrawal of 0.015 BTC. Open Passkey Desk to approve or deny it.")
+	test.AssertNotificationSent(t, want, func() {
+		k.app.shell.watch.now()
+		k.waitFor("the badge", 10*time.Second, func() bool {
+			return k.app.shell.watch.badge.Visible() && k.app.shell.watch.badge.Text == "1"
+		})
 	})
 	k.tap("Approvals")
 	k.waitText(5*time.Second, "Withdrawal of 0.015 BTC")
@@ -152,5 +161,33 @@ func TestActivityExport(t *testing.T) {
 	}
 	if len(events) != 1 || events[0].Type != string(account.EventPasskeyAdded) || events[0].Source == "" {
 		t.Fatalf("JSON export with the filter:\n%s", data)
+	}
+}
+
+// TestApprovalHeld: a passkey removed by password and code after the
+// request holds withdrawals; approving says so, with the hold's end.
+func TestApprovalHeld(t *testing.T) {
+	a := newApprovalTest(t)
+	ctx := context.Background()
+	other, unplug := plugKey(t, "ui-"+t.Name()+"-other", softkey.Options{})
+	dev, err := libfido2.NewProvider().Open(ctx, other.HIDInfo().Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dev.SetPIN(ctx, []byte(keyPIN)); err != nil {
+		t.Fatal(err)
+	}
+	dev.Close()
+	pk := a.bindOn(a.user, other)
+	unplug()
+	if err := a.svc.RemovePasskey(ctx, a.user.Session.Token, a.user.Grant(t, account.PurposeRemovePasskey), pk.ID); err != nil {
+		t.Fatal(err)
+	}
+	a.tap("Approve with a passkey")
+	a.waitText(5*time.Second, "Use a passkey to approve")
+	a.tap(a.keyButton())
+	a.waitText(10*time.Second, "Withdrawals and C2C trades are on hold", "held until")
+	if got := a.state(); got != account.ApprovalPending {
+		t.Fatalf("state %q, want pending", got)
 	}
 }

@@ -211,3 +211,41 @@ func (h *harness) check(text string) *widget.Check {
 	}
 	return found
 }
+
+// TestPasskeySignInThisComputer signs in with a passkey of this computer
+// (the real platform authenticator on an in-memory keyring).
+func TestPasskeySignInThisComputer(t *testing.T) {
+	l := newLocalTest(t)
+	ctx := context.Background()
+	if err := l.dev.SetPIN(ctx, []byte(localPIN)); err != nil {
+		t.Fatal(err)
+	}
+	u := l.user
+	grant := u.Grant(t, account.PurposeAddPasskey)
+	opts, err := l.svc.BeginRegistration(ctx, u.Session.Token, grant, account.KindThisComputer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompt := fido.Prompt{
+		PIN:   func(context.Context, fido.PINRequest) ([]byte, error) { return []byte(localPIN), nil },
+		Touch: func() {},
+	}
+	cred, err := l.client.Create(ctx, l.dev, opts, prompt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.svc.FinishRegistration(ctx, u.Session.Token, grant, cred, ""); err != nil {
+		t.Fatal(err)
+	}
+	l.tap("Sign out")
+	l.tap("Sign in with a passkey")
+	l.waitText(5*time.Second, "Use a passkey to sign in")
+	l.tap("This computer")
+	l.waitText(5*time.Second, "Enter the PIN for this computer")
+	l.typeFocused(localPIN)
+	l.tap("Continue")
+	l.waitFor("signed in", 10*time.Second, func() bool { return l.app.shell != nil })
+	if l.app.me.Email != u.Email {
+		t.Fatalf("signed in as %q", l.app.me.Email)
+	}
+}
