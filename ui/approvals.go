@@ -98,6 +98,7 @@ func (w *approvalWatch) loop(token string) {
 
 // update shows a new list of pending approvals.
 func (w *approvalWatch) update(list []account.Approval) {
+	changed := !w.loaded || !sameApprovals(w.pending, list)
 	w.pending = list
 	for _, a := range list {
 		if !w.seen[a.ID] {
@@ -112,9 +113,23 @@ func (w *approvalWatch) update(list []account.Approval) {
 	} else {
 		w.badge.Hide()
 	}
-	if w.shell.approvals != nil {
+	// Rebuilding an unchanged list would take the keyboard focus away.
+	if w.shell.approvals != nil && changed {
 		w.shell.approvals.show(list)
 	}
+}
+
+// sameApprovals reports whether a and b list the same approvals.
+func sameApprovals(a, b []account.Approval) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].ID != b[i].ID {
+			return false
+		}
+	}
+	return true
 }
 
 // operationKindWords is an operation kind for people.
