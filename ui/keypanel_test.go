@@ -291,3 +291,34 @@ func TestKeyPanelSeveralKeys(t *testing.T) {
 	sel.SetSelected(sel.Options[0])
 	h.waitText(5*time.Second, "Set (8 tries left)")
 }
+
+func TestKeyPanelCardStates(t *testing.T) {
+	t.Run("built-in verification", func(t *testing.T) {
+		k := newKeyTest(t, softkey.Options{BuiltInUV: true})
+		k.setKeyPIN(keyPIN)
+		k.tap("Security keys")
+		k.waitText(5*time.Second, "Built-in verification", "5 tries left", "Set (8 tries left)")
+	})
+	t.Run("blocked PIN", func(t *testing.T) {
+		k := newKeyTest(t, softkey.Options{})
+		k.setKeyPIN(keyPIN)
+		k.blockPIN()
+		k.tap("Security keys")
+		k.waitText(5*time.Second, "Blocked: only a reset makes the key usable again", "a reset deletes every passkey on it")
+		k.notText("Show passkeys")
+	})
+	t.Run("no PIN", func(t *testing.T) {
+		k := newKeyTest(t, softkey.Options{})
+		k.tap("Security keys")
+		k.waitText(5*time.Second, "Not set", "This key has no PIN")
+		k.tap("Set PIN…")
+		k.typeInto(k.formEntry("New PIN"), "12")
+		k.typeInto(k.formEntry("New PIN again"), "12")
+		k.tap("Set PIN")
+		k.wantText("at least 4")
+		k.typeInto(k.formEntry("New PIN"), keyPIN)
+		k.typeInto(k.formEntry("New PIN again"), keyPIN)
+		k.tap("Set PIN")
+		k.waitText(5*time.Second, "PIN saved on the key.", "Set (8 tries left)")
+	})
+}
