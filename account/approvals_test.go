@@ -10,7 +10,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -115,7 +114,10 @@ func verifyIndependently(t *testing.T, a *account.Approval, op account.Operation
 	if len(x) != 32 || len(y) != 32 {
 		t.Fatalf("COSE key %v is not P-256", cose)
 	}
-	pub := &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cdh := sha256.Sum256(as.ClientDataJSON)
 	signed := sha256.Sum256(append(append([]byte{}, as.AuthenticatorData...), cdh[:]...))
 	if !ecdsa.VerifyASN1(pub, signed[:], as.Signature) {

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -120,7 +119,12 @@ func TestApprovalOverHTTP(t *testing.T) {
 	if err := cbor.Unmarshal(dec(got.Assertion.PublicKey), &cose); err != nil {
 		t.Fatal(err)
 	}
-	pub := &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(cose[-2].([]byte)), Y: new(big.Int).SetBytes(cose[-3].([]byte))}
+	x, _ := cose[-2].([]byte)
+	y, _ := cose[-3].([]byte)
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cdh := sha256.Sum256(dec(got.Assertion.ClientDataJSON))
 	digest := sha256.Sum256(append(dec(got.Assertion.AuthenticatorData), cdh[:]...))
 	if !ecdsa.VerifyASN1(pub, digest[:], dec(got.Assertion.Signature)) {
