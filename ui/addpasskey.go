@@ -27,6 +27,7 @@ type addPasskeyScreen struct {
 	body *fyne.Container // the current step
 
 	ver      *account.Verification
+	factors  *factorForm // the identity check's answers
 	password *widget.Entry
 	totp     *widget.Entry
 	email    *widget.Entry
@@ -81,32 +82,18 @@ func (s *addPasskeyScreen) showFactors(ver *account.Verification) {
 	s.verify.Importance = widget.HighImportance
 	s.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), s.leave)
 
-	form := widget.NewForm()
-	var entries []*widget.Entry
+	s.factors = newFactorForm(ver)
+	s.password, s.totp, s.email = s.factors.password, s.factors.totp, s.factors.email
+	form, entries := s.factors.form, s.factors.entries
 	var notes []fyne.CanvasObject
-	for _, f := range ver.Factors {
-		switch f {
-		case account.FactorPassword:
-			s.password = widget.NewPasswordEntry()
-			form.Append("Password", s.password)
-			entries = append(entries, s.password)
-		case account.FactorTOTP:
-			s.totp = widget.NewEntry()
-			s.totp.SetPlaceHolder("6-digit code from your authenticator app")
-			form.Append("App code", s.totp)
-			entries = append(entries, s.totp)
-		case account.FactorEmailCode:
-			s.email = widget.NewEntry()
-			s.email.SetPlaceHolder("Code from the email")
-			form.Append("Email code", s.email)
-			entries = append(entries, s.email)
-			notes = append(notes, infoLine("A code was emailed to "+ver.EmailSentTo+". It is valid for 10 minutes."))
-		default:
-			// A factor this build cannot answer (such as an existing
-			// passkey): say so rather than fail at the service.
-			notes = append(notes, infoLine("This check asks for "+factorWords(f)+", which this version of Passkey Desk cannot provide yet."))
-			s.verify.Disable()
-		}
+	if s.email != nil {
+		notes = append(notes, infoLine("A code was emailed to "+ver.EmailSentTo+". It is valid for 10 minutes."))
+	}
+	for _, f := range s.factors.unanswerable {
+		// A factor this build cannot answer (such as an existing passkey):
+		// say so rather than fail at the service.
+		notes = append(notes, infoLine("This check asks for "+factorWords(f)+", which this version of Passkey Desk cannot provide yet."))
+		s.verify.Disable()
 	}
 	if !ver.EmailConfigured {
 		notes = append(notes, infoLine("Email delivery is not configured on this account service, so this check does not ask for an email code."))
@@ -134,15 +121,7 @@ func (s *addPasskeyScreen) complete() {
 	if s.verify.Disabled() {
 		return
 	}
-	var proof account.Proof
-	for _, f := range []struct {
-		e   *widget.Entry
-		dst *string
-	}{{s.password, &proof.Password}, {s.totp, &proof.TOTPCode}, {s.email, &proof.EmailCode}} {
-		if f.e != nil {
-			*f.dst = f.e.Text
-		}
-	}
+	proof := s.factors.proof()
 	token, id := s.app.token, s.ver.ID
 	s.fb.busy("Checking…")
 	s.setInputs(false)

@@ -29,6 +29,7 @@ type removeScreen struct {
 	fb    *feedback
 	ver   *account.Verification
 
+	factors               *factorForm // the password-and-code answers
 	password, totp, email *widget.Entry
 	verify                *widget.Button
 	withPasskey           *widget.Button
@@ -112,28 +113,13 @@ func (r *removeScreen) showWays(ver *account.Verification) {
 	r.box.Add(heading("With your password and code"))
 	hold := r.app.now().Add(account.RemovalHold).Local().Format("Mon 2 Jan 15:04")
 	r.box.Add(paragraph("After this, withdrawals and C2C trades are held for 24 hours, until about " + hold + ", in case someone else is removing your passkey."))
-	form := widget.NewForm()
-	var entries []*widget.Entry
 	r.verify = widget.NewButtonWithIcon("Verify and remove", theme.DeleteIcon(), r.complete)
 	r.verify.Importance = widget.DangerImportance
-	for _, f := range ver.Factors {
-		switch f {
-		case account.FactorPassword:
-			r.password = widget.NewPasswordEntry()
-			form.Append("Password", r.password)
-			entries = append(entries, r.password)
-		case account.FactorTOTP:
-			r.totp = widget.NewEntry()
-			r.totp.SetPlaceHolder("6-digit code from your authenticator app")
-			form.Append("App code", r.totp)
-			entries = append(entries, r.totp)
-		case account.FactorEmailCode:
-			r.email = widget.NewEntry()
-			r.email.SetPlaceHolder("Code from the email")
-			form.Append("Email code", r.email)
-			entries = append(entries, r.email)
-			r.box.Add(infoLine("A code was emailed to " + ver.EmailSentTo + "."))
-		}
+	r.factors = newFactorForm(ver)
+	r.password, r.totp, r.email = r.factors.password, r.factors.totp, r.factors.email
+	form, entries := r.factors.form, r.factors.entries
+	if r.email != nil {
+		r.box.Add(infoLine("A code was emailed to " + ver.EmailSentTo + "."))
 	}
 	r.box.Add(form)
 	r.box.Add(container.NewHBox(r.verify))
@@ -148,15 +134,7 @@ func (r *removeScreen) complete() {
 	if r.verify.Disabled() {
 		return
 	}
-	var proof account.Proof
-	for _, f := range []struct {
-		e   *widget.Entry
-		dst *string
-	}{{r.password, &proof.Password}, {r.totp, &proof.TOTPCode}, {r.email, &proof.EmailCode}} {
-		if f.e != nil {
-			*f.dst = f.e.Text
-		}
-	}
+	proof := r.factors.proof()
 	token, verID, id := r.app.token, r.ver.ID, r.pk.ID
 	r.fb.busy("Removing…")
 	r.setInputs(false)

@@ -1,0 +1,57 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/passkeydesk/passkeydesk/account"
+)
+
+// factorForm answers an identity verification: one entry for each factor
+// this build can answer (password, authenticator code, email code), in the
+// order the service asks for them. Factors it cannot answer (such as an
+// existing passkey) are listed in unanswerable for the screen to explain.
+type factorForm struct {
+	form                  *widget.Form
+	password, totp, email *widget.Entry
+	entries               []*widget.Entry // in order: focus the first, Enter submits
+	unanswerable          []account.Factor
+}
+
+func newFactorForm(ver *account.Verification) *factorForm {
+	f := &factorForm{form: widget.NewForm()}
+	for _, factor := range ver.Factors {
+		switch factor {
+		case account.FactorPassword:
+			f.password = widget.NewPasswordEntry()
+			f.form.Append("Password", f.password)
+			f.entries = append(f.entries, f.password)
+		case account.FactorTOTP:
+			f.totp = widget.NewEntry()
+			f.totp.SetPlaceHolder("6-digit code from your authenticator app")
+			f.form.Append("App code", f.totp)
+			f.entries = append(f.entries, f.totp)
+		case account.FactorEmailCode:
+			f.email = widget.NewEntry()
+			f.email.SetPlaceHolder("Code from the email")
+			f.form.Append("Email code", f.email)
+			f.entries = append(f.entries, f.email)
+		default:
+			f.unanswerable = append(f.unanswerable, factor)
+		}
+	}
+	return f
+}
+
+// proof is what the user typed, for CompleteVerification.
+func (f *factorForm) proof() account.Proof {
+	var p account.Proof
+	for _, a := range []struct {
+		e   *widget.Entry
+		dst *string
+	}{{f.password, &p.Password}, {f.totp, &p.TOTPCode}, {f.email, &p.EmailCode}} {
+		if a.e != nil {
+			*a.dst = a.e.Text
+		}
+	}
+	return p
+}
