@@ -33,51 +33,8 @@ func TestRealWindowSecurityKey(t *testing.T) {
 	dataDir := t.TempDir()
 	const email, password = "kim@example.com", "correct horse battery"
 	secret := makeAccount(t, dataDir, email, password)
-	// The app has run before: it opens on sign-in, not account creation.
-	prefs := filepath.Join(x.configDir, "fyne", "io.passkeydesk.app")
-	if err := os.MkdirAll(prefs, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(prefs, "preferences.json"), []byte(`{"account.known":true}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	app := x.launch(t, bin, "--data-dir", dataDir, "--simulated-key")
-	t.Cleanup(func() {
-		app.stop()
-		if t.Failed() {
-			t.Logf("passkeydesk output:\n%s", app.output())
-		}
-	})
-	win, err := app.waitWindow("Passkey Desk", 50*time.Millisecond, 30*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.waitPainted(win, 50*time.Millisecond, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(time.Second)
-	shots := screenshotDir(t)
-	shot := func(name string) {
-		t.Helper()
-		img, err := x.capture(win)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := writePNG(filepath.Join(shots, name+".png"), img); err != nil {
-			t.Fatal(err)
-		}
-	}
-	do := func(args ...string) {
-		t.Helper()
-		if _, err := x.xtool("xdotool", args...); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(150 * time.Millisecond)
-	}
-	typeText := func(s string) { t.Helper(); do("type", "--delay", "20", s) }
-	key := func(k string) { t.Helper(); do("key", k) }
-	do("windowfocus", "--sync", win)
+	d := launchKnownAccount(t, x, bin, dataDir)
+	app, win, shots, shot, typeText, key := d.app, d.win, d.shots, d.shot, d.typeText, d.key
 
 	// Sign in: the email entry has the focus; Enter moves on, and submits
 	// from the code.
@@ -203,4 +160,68 @@ func totp(t *testing.T, secret string, at time.Time) string {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// keyboardSession is passkeydesk running in a real window, focused, with
+// the small vocabulary the keyboard-driven tests use.
+type keyboardSession struct {
+	app      *xprocess
+	win      string
+	shots    string // where shot writes its PNGs
+	shot     func(name string)
+	do       func(args ...string)
+	typeText func(s string)
+	key      func(k string)
+}
+
+// launchKnownAccount starts passkeydesk --simulated-key on dataDir as if
+// it had run before (it opens on sign-in, not account creation), waits for
+// its first painted frame and focuses its window.
+func launchKnownAccount(t *testing.T, x *xvfb, bin, dataDir string) *keyboardSession {
+	t.Helper()
+	prefs := filepath.Join(x.configDir, "fyne", "io.passkeydesk.app")
+	if err := os.MkdirAll(prefs, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(prefs, "preferences.json"), []byte(`{"account.known":true}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	app := x.launch(t, bin, "--data-dir", dataDir, "--simulated-key")
+	t.Cleanup(func() {
+		app.stop()
+		if t.Failed() {
+			t.Logf("passkeydesk output:\n%s", app.output())
+		}
+	})
+	win, err := app.waitWindow("Passkey Desk", 50*time.Millisecond, 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.waitPainted(win, 50*time.Millisecond, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	shots := screenshotDir(t)
+	shot := func(name string) {
+		t.Helper()
+		img, err := x.capture(win)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := writePNG(filepath.Join(shots, name+".png"), img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do := func(args ...string) {
+		t.Helper()
+		if _, err := x.xtool("xdotool", args...); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+	typeText := func(s string) { t.Helper(); do("type", "--delay", "20", s) }
+	key := func(k string) { t.Helper(); do("key", k) }
+	do("windowfocus", "--sync", win)
+	return &keyboardSession{app: app, win: win, shots: shots, shot: shot, do: do, typeText: typeText, key: key}
 }

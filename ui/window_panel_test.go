@@ -5,7 +5,6 @@ package ui_test
 import (
 	"context"
 	"crypto/sha256"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -75,50 +74,8 @@ func TestRealWindowKeyPanel(t *testing.T) {
 	const email, password, pin = "kim@example.com", "correct horse battery", "2468"
 	secret := makeAccount(t, dataDir, email, password)
 	prepareSimulatedKey(t, dataDir, pin)
-	prefs := filepath.Join(x.configDir, "fyne", "io.passkeydesk.app")
-	if err := os.MkdirAll(prefs, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(prefs, "preferences.json"), []byte(`{"account.known":true}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	app := x.launch(t, bin, "--data-dir", dataDir, "--simulated-key")
-	t.Cleanup(func() {
-		app.stop()
-		if t.Failed() {
-			t.Logf("passkeydesk output:\n%s", app.output())
-		}
-	})
-	win, err := app.waitWindow("Passkey Desk", 50*time.Millisecond, 30*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.waitPainted(win, 50*time.Millisecond, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(time.Second)
-	shots := screenshotDir(t)
-	shot := func(name string) {
-		t.Helper()
-		img, err := x.capture(win)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := writePNG(filepath.Join(shots, name+".png"), img); err != nil {
-			t.Fatal(err)
-		}
-	}
-	do := func(args ...string) {
-		t.Helper()
-		if _, err := x.xtool("xdotool", args...); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(150 * time.Millisecond)
-	}
-	typeText := func(s string) { t.Helper(); do("type", "--delay", "20", s) }
-	key := func(k string) { t.Helper(); do("key", k) }
-	do("windowfocus", "--sync", win)
+	d := launchKnownAccount(t, x, bin, dataDir)
+	win, shots, shot, typeText, key := d.win, d.shots, d.shot, d.typeText, d.key
 
 	typeText(email)
 	key("Return")
@@ -145,9 +102,9 @@ func TestRealWindowKeyPanel(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	shot("panel-3-unlocked")
 	// The list is below the card: scroll the panel down with the wheel.
-	do("mousemove", "--window", win, "600", "400")
+	d.do("mousemove", "--window", win, "600", "400")
 	for range 20 {
-		do("click", "5")
+		d.do("click", "5")
 	}
 	time.Sleep(time.Second)
 	img, err := x.capture(win)
@@ -159,7 +116,7 @@ func TestRealWindowKeyPanel(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot of the key panel: %s", path)
-	if app.exited() {
+	if d.app.exited() {
 		t.Fatal("passkeydesk exited")
 	}
 	s := colourStats(img)
