@@ -54,6 +54,12 @@ type API interface {
 	Passkeys(ctx context.Context, token string) ([]Passkey, error)
 	// RenamePasskey sets a passkey's user-visible name.
 	RenamePasskey(ctx context.Context, token, passkeyID, name string) (*Passkey, error)
+	// MarkPasskeysLost records that the authenticator of each of these
+	// passkeys no longer holds it (a security key was reset, or the
+	// passkey was deleted from it), with why in words. All or nothing:
+	// ErrNotFound, and nothing marked, when one is not the account's.
+	// The passkeys stay listed, marked, until removed.
+	MarkPasskeysLost(ctx context.Context, token string, passkeyIDs []string, why string) error
 
 	// Activity returns the account's security events, newest first.
 	Activity(ctx context.Context, token string, limit int) ([]Event, error)
@@ -279,7 +285,15 @@ type Passkey struct {
 	CreatedAt      time.Time
 	LastUsedAt     time.Time // zero when never used
 	LastUsedFor    string
+	// LostAt is when the passkey was marked lost: its authenticator no
+	// longer holds it. Zero while it is not.
+	LostAt time.Time
+	// LostReason says why, in words ("the security key was reset").
+	LostReason string
 }
+
+// Lost reports whether the passkey is marked lost.
+func (p Passkey) Lost() bool { return !p.LostAt.IsZero() }
 
 // Event is one entry of the activity log.
 type Event struct {
@@ -306,6 +320,7 @@ const (
 	EventFactorLocked       EventType = "factor-locked"
 	EventPasskeyAdded       EventType = "passkey-added"
 	EventPasskeyRenamed     EventType = "passkey-renamed"
+	EventPasskeyLost        EventType = "passkey-lost"
 
 	EventPhoneEnrollmentOpened    EventType = "phone-enrollment-opened"
 	EventPhoneEnrollmentConfirmed EventType = "phone-enrollment-confirmed"

@@ -14,8 +14,10 @@ func (s *Service) Passkeys(ctx context.Context, token string) ([]Passkey, error)
 		if err != nil {
 			return err
 		}
-		out, err = tx.Passkeys(rec.ID)
-		return err
+		if out, err = tx.Passkeys(rec.ID); err != nil {
+			return err
+		}
+		return withLost(tx, rec.ID, out)
 	})
 	return out, err
 }

@@ -165,6 +165,7 @@ func eventWords(t account.EventType) string {
 		account.EventFactorLocked:          "Factor locked",
 		account.EventPasskeyAdded:          "Passkey added",
 		account.EventPasskeyRenamed:        "Passkey renamed",
+		account.EventPasskeyLost:           "Passkey lost",
 		account.EventPasskeyRemoved:        "Passkey removed",
 		account.EventPasskeyCloneSuspected: "Possible passkey clone",
 		account.EventHoldStarted:           "Hold started",

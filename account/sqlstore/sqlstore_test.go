@@ -38,7 +38,7 @@ func TestMigrationsApplyOnceAndFileIsPrivate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "passkeydesk.db")
 	s := open(t, path)
 	v, err := s.SchemaVersion(ctx)
-	if err != nil || v != 3 {
+	if err != nil || v != 4 {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
 	if err := s.Update(ctx, func(tx account.Tx) error { return tx.InsertAccount(newAccount("a1", "a@example.com")) }); err != nil {
@@ -46,7 +46,7 @@ func TestMigrationsApplyOnceAndFileIsPrivate(t *testing.T) {
 	}
 	s.Close()
 	s = open(t, path) // reopening must not re-run the migrations
-	if v, _ := s.SchemaVersion(ctx); v != 3 {
+	if v, _ := s.SchemaVersion(ctx); v != 4 {
 		t.Fatalf("schema version after reopen %d", v)
 	}
 	err = s.View(ctx, func(tx account.Tx) error {
