@@ -26,6 +26,14 @@ type Manager interface {
 	// Credentials lists the discoverable credentials for one RP ID; none
 	// is an empty list.
 	Credentials(ctx context.Context, rpID string, p Prompt) ([]StoredCredential, error)
+	// Holds reports whether the key holds the credential with this ID for
+	// rpID, discoverable or not, without a touch: a getAssertion with
+	// up=false and the credential alone in the allow list, which a key
+	// answers with NO_CREDENTIALS when it does not hold it (CTAP 2.1
+	// §6.2.2). Nothing is signed for anyone: the client data hash is
+	// random. With p.PIN the probe is made with the PIN, so a credential
+	// that needs verification (credProtect 3) is found too.
+	Holds(ctx context.Context, rpID string, id []byte, p Prompt) (bool, error)
 	// DeleteCredential deletes the discoverable credential with this ID;
 	// ErrNoCredentials when the key has none such.
 	DeleteCredential(ctx context.Context, id []byte, p Prompt) error

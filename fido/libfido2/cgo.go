@@ -455,6 +455,7 @@ type assertParams struct {
 	cdh       []byte
 	allow     []fido.CredentialDescriptor
 	builtinUV bool
+	silent    bool // up=false: no touch asked, none given (CTAP 2.1 §6.2.2)
 }
 
 // getAssert is authenticatorGetAssertion followed by every
@@ -481,6 +482,11 @@ func (h *handle) getAssert(p *assertParams, pin []byte) ([]fido.Assertion, [][]b
 	}
 	if p.builtinUV {
 		if rc := C.fido_assert_set_uv(a, C.FIDO_OPT_TRUE); rc != C.FIDO_OK {
+			return nil, nil, int(rc)
+		}
+	}
+	if p.silent {
+		if rc := C.fido_assert_set_up(a, C.FIDO_OPT_FALSE); rc != C.FIDO_OK {
 			return nil, nil, int(rc)
 		}
 	}
