@@ -1,16 +1,20 @@
-// Package sqlstore keeps the account service's state in SQL through
-// database/sql: a SQLite file (modernc.org/sqlite, pure Go) today.
+// Package sqlstore keeps the account service's state in a SQLite file
+// (modernc.org/sqlite, pure Go), through the driver interfaces of
+// database/sql/driver (conn.go says why not *sql.DB).
 //
-// The file runs in WAL mode with foreign keys on. Write transactions start
-// with BEGIN IMMEDIATE, so concurrent writers queue on the busy timeout
-// instead of failing when they upgrade a read lock. The schema is created
-// and upgraded by the numbered scripts in migrations/, each applied once in
-// its own transaction and recorded in schema_migrations.
+// The file runs in WAL mode with foreign keys on. The store holds one
+// connection and runs one transaction at a time on it; write transactions
+// start with BEGIN IMMEDIATE, so another process on the same file waits on
+// the busy timeout instead of failing when it upgrades a read lock. The
+// schema is created and upgraded by the numbered scripts in migrations/,
+// each applied once in its own transaction and recorded in
+// schema_migrations.
 package sqlstore
 
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -22,9 +26,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/passkeydesk/passkeydesk/account"
+	"modernc.org/sqlite"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"github.com/passkeydesk/passkeydesk/account"
 )
 
 //go:embed migrations/*.sql
@@ -32,14 +36,18 @@ var migrations embed.FS
 
 // Store is an account.Store on a SQLite file.
 type Store struct {
-	db *sql.DB
-	// stmts holds every registered query, prepared once at Open (the
-	// pool has one connection, so a statement cannot be prepared while a
-	// transaction holds it). Read-only after Open.
-	stmts map[string]*sql.Stmt
+	// turn holds the right to use conn: one transaction at a time, and
+	// a caller waiting for its turn can give up with its context.
+	turn chan struct{}
+	conn dbConn // nil once closed
+	// stmts holds every registered query, prepared once at Open.
+	stmts map[string]driver.Stmt
 }
 
 var _ account.Store = (*Store)(nil)
+
+// ErrClosed is returned by a store used after Close.
+var ErrClosed = errors.New("sqlstore: the store is closed")
 
 // Open opens (creating if needed) the SQLite database at path and brings
 // its schema up to date. The file is created readable by its owner only.
@@ -57,47 +65,56 @@ func Open(path string) (*Store, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	c, err := (&sqlite.Driver{}).Open("file:" + path + "?" + q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("opening database %s: %w", path, err)
 	}
-	// One connection: write transactions are serialised by SQLite anyway
-	// (BEGIN IMMEDIATE), and queueing in Go is cheaper than SQLite's
-	// busy-wait. Other processes on the same file still wait on the busy
-	// timeout.
-	db.SetMaxOpenConns(1)
-	s := &Store{db: db}
+	conn, ok := c.(dbConn)
+	if !ok {
+		c.Close()
+		return nil, fmt.Errorf("opening database %s: the driver's connection lacks context methods", path)
+	}
+	s := &Store{turn: make(chan struct{}, 1), conn: conn}
 	if err := s.migrate(context.Background()); err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("migrating database %s: %w", path, err)
 	}
 	if err := s.prepare(context.Background()); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// Close closes the database.
+// Close closes the database. It waits for a transaction in progress.
 func (s *Store) Close() error {
+	s.turn <- struct{}{}
+	defer func() { <-s.turn }()
+	if s.conn == nil {
+		return nil
+	}
 	for _, st := range s.stmts {
 		st.Close()
 	}
-	return s.db.Close()
+	err := s.conn.Close()
+	s.conn, s.stmts = nil, nil
+	return err
 }
 
 // SchemaVersion returns the highest migration applied.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v)
+	err := s.inTx(ctx, func(t *txn) error {
+		return t.queryText(`SELECT MAX(version) FROM schema_migrations`).Scan(&v)
+	})
 	return int(v.Int64), err
 }
 
 // prepare prepares every registered query.
 func (s *Store) prepare(ctx context.Context) error {
-	s.stmts = make(map[string]*sql.Stmt, len(queries))
+	s.stmts = make(map[string]driver.Stmt, len(queries))
 	for _, text := range queries {
-		st, err := s.db.PrepareContext(ctx, text)
+		st, err := s.conn.PrepareContext(ctx, text)
 		if err != nil {
 			return fmt.Errorf("preparing %.60q: %w", text, err)
 		}
@@ -107,8 +124,8 @@ func (s *Store) prepare(ctx context.Context) error {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
+	if _, err := s.conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL)`, nil); err != nil {
 		return err
 	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
@@ -127,16 +144,15 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		err = s.inTx(ctx, func(tx *sql.Tx) error {
+		err = s.inTx(ctx, func(t *txn) error {
 			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil || n > 0 {
+			if err := t.queryText(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil || n > 0 {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, string(script)); err != nil {
+			if err := t.execText(string(script)); err != nil {
 				return fmt.Errorf("migration %s: %w", base, err)
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, version, base)
-			return err
+			return t.execText(`INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, version, base)
 		})
 		if err != nil {
 			return err
@@ -145,8 +161,20 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+// inTx runs fn in a transaction on the store's connection when its turn
+// comes, and commits if fn returns nil; otherwise, or if fn panics, it
+// rolls back.
+func (s *Store) inTx(ctx context.Context, fn func(*txn) error) (err error) {
+	select {
+	case s.turn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.turn }()
+	if s.conn == nil {
+		return ErrClosed
+	}
+	tx, err := s.conn.BeginTx(ctx, driver.TxOptions{})
 	if err != nil {
 		return err
 	}
@@ -161,18 +189,18 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 		}
 		err = tx.Commit()
 	}()
-	return fn(tx)
+	return fn(&txn{ctx: ctx, store: s})
 }
 
 // Update implements account.Store.
 func (s *Store) Update(ctx context.Context, fn func(account.Tx) error) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(&txn{ctx: ctx, tx: tx, store: s}) })
+	return s.inTx(ctx, func(t *txn) error { return fn(t) })
 }
 
 // View implements account.Store. It runs in a transaction too, so what fn
 // reads is one consistent snapshot.
 func (s *Store) View(ctx context.Context, fn func(account.Tx) error) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(&txn{ctx: ctx, tx: tx, store: s}) })
+	return s.inTx(ctx, func(t *txn) error { return fn(t) })
 }
 
 func notFound(err error) error {

@@ -1,82 +1,13 @@
 package sqlstore
 
 import (
-	"context"
 	"database/sql"
-	"fmt"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/passkeydesk/passkeydesk/account"
 )
-
-// txn implements account.Tx on one database transaction.
-type txn struct {
-	ctx   context.Context
-	tx    *sql.Tx
-	store *Store
-}
-
-// prefixed puts p before each column name in the list cols.
-func prefixed(p, cols string) string {
-	parts := strings.Split(cols, ",")
-	for i, c := range parts {
-		parts[i] = p + strings.TrimSpace(c)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// queries lists every query text; Open prepares them all.
-var queries []string
-
-// q registers a query text for preparation and returns it.
-func q(text string) string {
-	queries = append(queries, text)
-	return text
-}
-
-// prepared returns query's prepared statement bound to this transaction.
-func (t *txn) prepared(query string) (*sql.Stmt, error) {
-	st, ok := t.store.stmts[query]
-	if !ok {
-		return nil, fmt.Errorf("sqlstore: query not registered with q(): %.40s", query)
-	}
-	return t.tx.StmtContext(t.ctx, st), nil
-}
-
-func (t *txn) exec(query string, args ...any) error {
-	_, err := t.execResult(query, args...)
-	return err
-}
-
-func (t *txn) execResult(query string, args ...any) (sql.Result, error) {
-	st, err := t.prepared(query)
-	if err != nil {
-		return nil, err
-	}
-	return st.ExecContext(t.ctx, args...)
-}
-
-func (t *txn) query(query string, args ...any) (*sql.Rows, error) {
-	st, err := t.prepared(query)
-	if err != nil {
-		return nil, err
-	}
-	return st.QueryContext(t.ctx, args...)
-}
-
-// errRow is a row that fails to scan with err.
-type errRow struct{ err error }
-
-func (r errRow) Scan(...any) error { return r.err }
-
-func (t *txn) queryRow(query string, args ...any) scanner {
-	st, err := t.prepared(query)
-	if err != nil {
-		return errRow{err}
-	}
-	return st.QueryRowContext(t.ctx, args...)
-}
 
 // nanos stores a time as Unix nanoseconds; the zero time is 0.
 func nanos(tm time.Time) int64 {
@@ -202,7 +133,7 @@ func (t *txn) FactorState(accountID string, f account.Factor) (account.FactorSta
 	var locked int64
 	err := t.queryRow(qSelectFactorStates,
 		accountID, string(f)).Scan(&st.Failures, &locked, &st.LastStep)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return account.FactorState{}, nil
 	}
 	st.LockedUntil = fromNanos(locked)
@@ -382,8 +313,6 @@ func (t *txn) UpdatePasskey(accountID string, p *account.Passkey) error {
 	return t.exec(qUpdatePasskeys,
 		p.Name, p.BackedUp, p.SignCount, p.CloneWarning, nanos(p.LastUsedAt), p.LastUsedFor, p.CredentialID, accountID)
 }
-
-type scanner interface{ Scan(...any) error }
 
 // scanPasskey scans passkeyCols, after the leading columns in lead.
 func scanPasskey(row scanner, lead ...any) (*account.Passkey, error) {
