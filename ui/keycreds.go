@@ -69,6 +69,8 @@ func (p *keyPanel) unlock(pin []byte) {
 		prompt        = p.prompt(pin)
 		pinState      fido.PINState
 		dev           = p.dev
+		held          map[string]bool
+		pks, rpID     = p.accountPKs, p.accountRPID()
 	)
 	p.runOp(func(ctx context.Context) error {
 		var err error
@@ -77,7 +79,10 @@ func (p *keyPanel) unlock(pin []byte) {
 				pinState, _ = dev.PINState(ctx)
 			}
 		}()
-		creds, exist, remain, err = readCreds(ctx, m, prompt)
+		if creds, exist, remain, err = readCreds(ctx, m, prompt); err != nil {
+			return err
+		}
+		held, err = probeAccount(ctx, m, prompt, rpID, pks, creds)
 		return err
 	}, func(err error) {
 		if p.gen != gen {
@@ -94,7 +99,7 @@ func (p *keyPanel) unlock(pin []byte) {
 			return
 		}
 		p.fb.clear()
-		p.pin, p.creds, p.credsRead = pin, creds, true
+		p.pin, p.creds, p.credsRead, p.held = pin, creds, true, held
 		p.existing, p.remaining = exist, remain
 		p.render()
 	})
@@ -122,6 +127,34 @@ func readCreds(ctx context.Context, m fido.Manager, prompt fido.Prompt) (creds [
 		}
 	}
 	return creds, exist, remain, nil
+}
+
+// probeAccount asks the key, without a touch, whether it holds each of
+// the account's security-key passkeys that its passkey list leaves out (a
+// passkey that is not discoverable is not listed). Passkeys marked lost
+// are not asked about.
+func probeAccount(ctx context.Context, m fido.Manager, prompt fido.Prompt, rpID string, pks []account.Passkey,
+	creds []fido.StoredCredential) (map[string]bool, error) {
+	held := map[string]bool{}
+	if rpID == "" {
+		return held, nil
+	}
+	for _, pk := range pks {
+		if pk.Kind != account.KindSecurityKey || pk.Lost() || onKey(creds, pk) {
+			continue
+		}
+		ok, err := m.Holds(ctx, rpID, pk.CredentialID, prompt)
+		if err != nil {
+			return nil, err
+		}
+		held[pk.ID] = ok
+	}
+	return held, nil
+}
+
+// onKey reports whether the key's passkey list holds pk.
+func onKey(creds []fido.StoredCredential, pk account.Passkey) bool {
+	return slices.ContainsFunc(creds, func(c fido.StoredCredential) bool { return bytes.Equal(c.ID, pk.CredentialID) })
 }
 
 // credObjects is the passkeys on the key, grouped by site, joined with the
@@ -162,7 +195,7 @@ func (p *keyPanel) credObjects() []fyne.CanvasObject {
 	if q != "" && len(shown) == 0 && len(p.creds) > 0 {
 		objs = append(objs, paragraph("No passkey on this key matches “"+p.search.Text+"”."))
 	}
-	objs = append(objs, p.notConnected()...)
+	objs = append(objs, p.otherAccountKeys()...)
 	return objs
 }
 
@@ -208,21 +241,36 @@ func (p *keyPanel) joinWords(c fido.StoredCredential) string {
 	return ""
 }
 
-// notConnected lists the account's security-key passkeys that are not on
-// the key on display.
-func (p *keyPanel) notConnected() []fyne.CanvasObject {
+// otherAccountKeys lists the account's security-key passkeys that the
+// key's passkey list leaves out, each with where it is: on this key all
+// the same (not discoverable), lost (marked so after a reset or a
+// delete), not on this key although it is the same model (the silent
+// probe says no), or on a key that is not plugged in.
+func (p *keyPanel) otherAccountKeys() []fyne.CanvasObject {
 	var objs []fyne.CanvasObject
 	for _, pk := range p.accountPKs {
-		if pk.Kind != account.KindSecurityKey {
-			continue
-		}
-		if slices.ContainsFunc(p.creds, func(c fido.StoredCredential) bool { return bytes.Equal(c.ID, pk.CredentialID) }) {
+		if pk.Kind != account.KindSecurityKey || onKey(p.creds, pk) {
 			continue
 		}
 		if len(objs) == 0 {
 			objs = append(objs, headingText("Your account's other security-key passkeys"))
 		}
-		objs = append(objs, paragraph(pk.Name+" · not connected"))
+		name := "“" + pk.Name + "”"
+		held, probed := p.held[pk.ID]
+		sameModel := len(pk.AAGUID) == 16 && bytes.Equal(pk.AAGUID, p.info.AAGUID[:]) && p.info.AAGUID != (fido.AAGUID{})
+		switch {
+		case pk.Lost():
+			line := paragraph(name + " · " + lostWords(pk) + ". It can no longer sign in: remove it from your account.")
+			line.Importance = widget.WarningImportance
+			remove := widget.NewButtonWithIcon("Remove in Passkeys…", theme.DeleteIcon(), func() { p.shell.open(sectionPasskeys) })
+			objs = append(objs, container.NewBorder(nil, nil, nil, container.NewHBox(remove), line))
+		case probed && held:
+			objs = append(objs, paragraph(name+" · on this key (it is not listed above: it signs in after you give your user name)"))
+		case probed && sameModel:
+			objs = append(objs, paragraph(name+" · not on this key. If you made it with this key, the key no longer holds it; otherwise plug in the key you made it with."))
+		default:
+			objs = append(objs, paragraph(name+" · not connected: the key that holds it is not plugged in"))
+		}
 	}
 	return objs
 }
@@ -253,8 +301,9 @@ func credProtectWords(level int) string {
 func (p *keyPanel) deleteObjects() []fyne.CanvasObject {
 	c := p.target
 	words := "Delete the passkey of " + c.User.Name + " on " + c.RPID + " from this key? It cannot be undone."
-	if j := p.joinWords(c); strings.HasPrefix(j, "Bound") {
-		words += " It is one of your account's passkeys: it will no longer sign in, and the account keeps listing it until you remove it there."
+	bound := p.boundPasskey(c)
+	if bound != nil {
+		words += " It is one of your account's passkeys: it will no longer sign in, and your account will list it as lost until you remove it there."
 	}
 	ok := widget.NewButtonWithIcon("Delete passkey", theme.DeleteIcon(), nil)
 	ok.Importance = widget.DangerImportance
@@ -270,10 +319,40 @@ func (p *keyPanel) deleteObjects() []fyne.CanvasObject {
 		p.runOp(func(ctx context.Context) error {
 			return m.DeleteCredential(ctx, id, prompt)
 		}, func(err error) {
+			if err == nil && bound != nil {
+				p.markLost([]string{bound.ID}, "deleted from the security key")
+			}
 			p.afterChange("deleting a passkey on a key", err, "Passkey deleted from the key.")
 		})
 	}
 	return []fyne.CanvasObject{headingText("Delete a passkey"), paragraph(words), container.NewHBox(ok, keep)}
+}
+
+// boundPasskey is the account's passkey that c is, or nil.
+func (p *keyPanel) boundPasskey(c fido.StoredCredential) *account.Passkey {
+	for i := range p.accountPKs {
+		if bytes.Equal(p.accountPKs[i].CredentialID, c.ID) {
+			return &p.accountPKs[i]
+		}
+	}
+	return nil
+}
+
+// markLost marks the account's passkeys with these IDs as lost (their key
+// no longer holds them), then reads the account's passkeys again.
+func (p *keyPanel) markLost(ids []string, why string) {
+	token := p.app.token
+	p.app.run(func(ctx context.Context) error {
+		return p.app.api.MarkPasskeysLost(ctx, token, ids, why)
+	}, func(err error) {
+		if p.ended {
+			return
+		}
+		if err != nil {
+			p.app.fail(p.fb, "marking passkeys as lost", err)
+		}
+		p.loadAccount()
+	})
 }
 
 // editObjects edits the user name and display name of p.target.

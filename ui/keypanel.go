@@ -56,6 +56,7 @@ type keyPanel struct {
 	pin        []byte
 	creds      []fido.StoredCredential
 	credsRead  bool
+	held       map[string]bool // account passkey ID → the key holds it (silent probe)
 	existing   int
 	remaining  int
 	accountPKs []account.Passkey
@@ -212,7 +213,7 @@ func (p *keyPanel) forget() {
 func (p *keyPanel) forgetCreds() {
 	clear(p.pin)
 	p.pin = nil
-	p.creds, p.credsRead = nil, false
+	p.creds, p.credsRead, p.held = nil, false, nil
 	p.existing, p.remaining = 0, 0
 }
 

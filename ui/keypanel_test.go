@@ -5,6 +5,7 @@ package ui
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +13,11 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
+	"github.com/passkeydesk/passkeydesk/assets"
 	"github.com/passkeydesk/passkeydesk/fido"
+	"github.com/passkeydesk/passkeydesk/fido/client"
 	"github.com/passkeydesk/passkeydesk/fido/softkey"
 )
 
@@ -133,12 +137,16 @@ func TestKeyPanelPasskeys(t *testing.T) {
 	h.tap("Delete")
 	h.tap("Delete passkey")
 	h.waitText(5*time.Second, "Passkey deleted from the key.", "2 used")
-	// The account still lists it: its key no longer holds it.
+	// The account still lists it, marked lost: its key no longer holds it.
 	h.typeInto(p.search, "")
-	h.wantText("Your account's other security-key passkeys", "not connected")
-	if n := len(k.passkeys()); n != 1 {
-		t.Fatalf("the account has %d passkeys, want 1 (deleting on the key leaves the account alone)", n)
+	h.waitText(5*time.Second, "Your account's other security-key passkeys", "Lost — the key no longer holds it (deleted from the security key", "Remove in Passkeys…")
+	h.notText("not connected")
+	pks := k.passkeys()
+	if len(pks) != 1 || !pks[0].Lost() || pks[0].LostReason != "deleted from the security key" {
+		t.Fatalf("the account's passkeys = %+v, want the one passkey, marked lost", pks)
 	}
+	h.tap("Remove in Passkeys…")
+	h.waitText(5*time.Second, "Lost — the key no longer holds it (deleted from the security key", "Remove")
 }
 
 func TestKeyPanelChangePIN(t *testing.T) {
@@ -218,6 +226,11 @@ func TestKeyPanelReset(t *testing.T) {
 	h.tap("Done")
 	h.waitText(5*time.Second, "Not set")
 	h.notText("Passkeys on this key")
+	if pks := k.passkeys(); len(pks) != 1 || !pks[0].Lost() || pks[0].LostReason != "the security key was reset" {
+		t.Fatalf("the account's passkeys = %+v, want the one passkey, marked lost", pks)
+	}
+	h.tap("Passkeys")
+	h.waitText(5*time.Second, "Lost — the key no longer holds it (the security key was reset")
 }
 
 func TestKeyPanelResetTooLate(t *testing.T) {
@@ -225,7 +238,8 @@ func TestKeyPanelResetTooLate(t *testing.T) {
 	h := k.harness
 	k.key.SetTouch(softkey.TouchAfterDelay, 2*time.Second)
 	h.tap("Reset key…")
-	h.wantText("Enter the key's PIN first")
+	// Without the PIN the key is asked silently which passkeys it holds.
+	h.waitText(5*time.Second, "Enter the key's PIN first", "are on this key and will stop working", "• "+k.passkeys()[0].Name)
 	h.tap("Start reset")
 	k.unplug()
 	h.waitText(watchLimit*5, "Step 2 of 3")
@@ -321,4 +335,77 @@ func TestKeyPanelCardStates(t *testing.T) {
 		k.tap("Set PIN")
 		k.waitText(5*time.Second, "PIN saved on the key.", "Set (8 tries left)")
 	})
+}
+
+// TestKeyPanelWhereAccountPasskeysAre: the account's security-key passkeys
+// missing from the key's list are told apart: on this key all the same
+// (not discoverable), not on this key though of its model (the silent
+// probe says no), on a key that is not plugged in (another model), and
+// lost.
+func TestKeyPanelWhereAccountPasskeysAre(t *testing.T) {
+	k := newKeyTest(t, softkey.Options{})
+	k.setKeyPIN(keyPIN)
+	k.register()
+	ctx := context.Background()
+	simAAGUID, err := assets.ParseAAGUID(assets.SimulatedKeyAAGUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Passkeys of the account made elsewhere: on another key of the same
+	// model, on a key of another model, and one since lost.
+	k.user.AddPasskey(t, &accounttest.Authenticator{AAGUID: simAAGUID}, account.KindSecurityKey, "Twin key")
+	k.user.AddPasskey(t, &accounttest.Authenticator{AAGUID: [16]byte{1, 2, 3}}, account.KindSecurityKey, "Travel key")
+	gone := k.user.AddPasskey(t, &accounttest.Authenticator{AAGUID: simAAGUID}, account.KindSecurityKey, "Old key")
+	if err := k.svc.MarkPasskeysLost(ctx, k.user.Session.Token, []string{gone.ID}, "the security key was reset"); err != nil {
+		t.Fatal(err)
+	}
+	// And a passkey on this key that is not discoverable, so not listed.
+	k.addNonDiscoverable()
+
+	k.tap("Security keys")
+	k.waitText(5*time.Second, "Set (8 tries left)")
+	k.unlockPanel(keyPIN)
+	k.waitText(5*time.Second, "Passkeys on this key", "Your account's other security-key passkeys",
+		"“Twin key” · not on this key. If you made it with this key, the key no longer holds it",
+		"“Travel key” · not connected: the key that holds it is not plugged in",
+		"“Old key” · Lost — the key no longer holds it (the security key was reset",
+		"“Hidden key” · on this key (it is not listed above")
+	k.notText("“Twin key” · not connected", "“Old key” · not connected")
+}
+
+// addNonDiscoverable binds a passkey on the key that is not discoverable
+// (the service's options rewritten to discourage a resident key), named Hidden key.
+func (k *keyTest) addNonDiscoverable() {
+	k.t.Helper()
+	ctx := context.Background()
+	token := k.user.Session.Token
+	grant := k.user.Grant(k.t, account.PurposeAddPasskey)
+	opts, err := k.svc.BeginRegistration(ctx, token, grant, account.KindSecurityKey)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	// Not discoverable, and no exclude list: the key already holds the
+	// account's discoverable passkey.
+	var o map[string]map[string]any
+	if err := json.Unmarshal(opts, &o); err != nil {
+		k.t.Fatal(err)
+	}
+	o["publicKey"]["authenticatorSelection"] = map[string]any{"residentKey": "discouraged", "userVerification": "required"}
+	delete(o["publicKey"], "excludeCredentials")
+	if opts, err = json.Marshal(o); err != nil {
+		k.t.Fatal(err)
+	}
+	c, err := client.New(accounttest.Origin)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	dev := k.openKey()
+	defer dev.Close()
+	cred, err := c.Create(ctx, dev, opts, fido.Prompt{PIN: func(context.Context, fido.PINRequest) ([]byte, error) { return []byte(keyPIN), nil }})
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	if _, err := k.svc.FinishRegistration(ctx, token, grant, cred, "Hidden key"); err != nil {
+		k.t.Fatal(err)
+	}
 }

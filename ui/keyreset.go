@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"slices"
 
@@ -10,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/fido"
 )
 
@@ -19,9 +19,10 @@ import (
 // plugging it back in and touching it.
 type keyReset struct {
 	panel    *keyPanel
-	path     string   // the key being reset
-	affected []string // names of the account passkeys that will stop working
-	known    bool     // affected comes from the key's passkey list
+	path     string            // the key being reset
+	affected []account.Passkey // the account passkeys that will stop working
+	known    bool              // affected comes from the key's passkey list
+	probed   bool              // affected comes from asking the key without its PIN
 	stage    resetStage
 	result   string // what the reset did, once over
 }
@@ -46,13 +47,44 @@ func (p *keyPanel) resetButton() []fyne.CanvasObject {
 func (p *keyPanel) startReset() {
 	r := &keyReset{panel: p, path: p.chosen, known: p.credsRead}
 	for _, pk := range p.accountPKs {
-		if slices.ContainsFunc(p.creds, func(c fido.StoredCredential) bool { return bytes.Equal(c.ID, pk.CredentialID) }) {
-			r.affected = append(r.affected, pk.Name)
+		if onKey(p.creds, pk) || p.held[pk.ID] {
+			r.affected = append(r.affected, pk)
 		}
 	}
 	p.reset = r
 	p.fb.clear()
 	p.render()
+	if !r.known {
+		r.probe()
+	}
+}
+
+// probe asks the key, without its PIN and without a touch, which of the
+// account's security-key passkeys it holds. A passkey that needs the PIN
+// even to be found (credProtect 3) stays hidden from it.
+func (r *keyReset) probe() {
+	p := r.panel
+	m, rpID, pks := p.manager(), p.accountRPID(), p.accountPKs
+	if m == nil || rpID == "" || len(pks) == 0 {
+		return
+	}
+	var held map[string]bool
+	p.runOp(func(ctx context.Context) error {
+		var err error
+		held, err = probeAccount(ctx, m, fido.Prompt{}, rpID, pks, nil)
+		return err
+	}, func(err error) {
+		if p.reset != r || r.stage != resetIntro || err != nil {
+			return
+		}
+		for _, pk := range pks {
+			if held[pk.ID] {
+				r.affected = append(r.affected, pk)
+			}
+		}
+		r.probed = true
+		p.render()
+	})
 }
 
 func (r *keyReset) objects() []fyne.CanvasObject {
@@ -63,17 +95,23 @@ func (r *keyReset) objects() []fyne.CanvasObject {
 	case resetIntro:
 		objs = append(objs, paragraph("A reset deletes every passkey on this key and its PIN. Sites cannot sign you in with those passkeys any more. It cannot be undone."))
 		switch {
-		case !r.known:
-			objs = append(objs, paragraph("Enter the key's PIN first to see which of your account's passkeys are on it; without it Passkey Desk cannot tell."))
-		case len(r.affected) == 0:
-			objs = append(objs, paragraph("None of your account's passkeys is on this key."))
-		default:
+		case !r.known && len(r.affected) > 0:
+			objs = append(objs, paragraph("These passkeys of your account are on this key and will stop working:"))
+		case r.known && len(r.affected) > 0:
 			objs = append(objs, paragraph("These passkeys of your account will stop working:"))
-			for _, n := range r.affected {
-				objs = append(objs, paragraph("• "+n))
-			}
+		case r.known:
+			objs = append(objs, paragraph("None of your account's passkeys is on this key."))
+		}
+		for _, pk := range r.affected {
+			objs = append(objs, paragraph("• "+pk.Name))
+		}
+		if !r.known {
+			objs = append(objs, paragraph("Enter the key's PIN first to see every passkey of your account on it; without it Passkey Desk can miss those that need the PIN."))
 		}
 		start := widget.NewButtonWithIcon("Start reset", theme.WarningIcon(), func() {
+			if p.op != nil {
+				p.op(fido.ErrCanceled) // the probe, if still asking
+			}
 			r.stage = resetUnplug
 			p.render()
 		})
@@ -154,7 +192,12 @@ func (r *keyReset) run() {
 		r.stage = resetDone
 		r.result = "The key is reset: every passkey on it is deleted and it has no PIN."
 		if len(r.affected) > 0 {
-			r.result += " Remove the account passkeys that stopped working in Passkeys."
+			r.result += " Your account now lists the passkeys that were on it as lost: remove them in Passkeys."
+			ids := make([]string, len(r.affected))
+			for i, pk := range r.affected {
+				ids[i] = pk.ID
+			}
+			p.markLost(ids, "the security key was reset")
 		}
 		p.render()
 	})

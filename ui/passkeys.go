@@ -142,6 +142,11 @@ func (r *passkeyRow) build() fyne.CanvasObject {
 		w.Importance = widget.WarningImportance
 		details.Add(w)
 	}
+	if r.pk.Lost() {
+		w := paragraph(lostWords(r.pk) + ". It can no longer sign in: remove it.")
+		w.Importance = widget.WarningImportance
+		details.Add(w)
+	}
 	details.Add(r.fb.object())
 	icon := widget.NewIcon(kindIcon(r.pk.Kind))
 	return container.NewBorder(nil, nil, container.NewVBox(icon), nil, details)
@@ -235,3 +240,12 @@ func usage(pk account.Passkey) string {
 }
 
 func day(t time.Time) string { return t.Local().Format("2 Jan 2006") }
+
+// lostWords says that a passkey's key no longer holds it, and why.
+func lostWords(pk account.Passkey) string {
+	w := "Lost — the key no longer holds it"
+	if pk.LostReason != "" {
+		w += " (" + pk.LostReason + ", " + day(pk.LostAt) + ")"
+	}
+	return w
+}
