@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"slices"
@@ -275,13 +276,14 @@ func (p *keyPanel) otherAccountKeys() []fyne.CanvasObject {
 	return objs
 }
 
-// shortID is a credential ID cut to its first and last bytes in hex:
-// keys often start every ID alike (a key handle, a version byte).
+// shortID names a credential in ten characters: the first five bytes of
+// the SHA-256 of its whole ID, in hex. Keys lay their IDs out in their own
+// ways (the soft key starts each with its 16-byte handle; others start
+// with a version byte or end with a tag), so no fixed slice of the ID is
+// sure to tell two credentials of one key apart; a hash of it is.
 func shortID(id []byte) string {
-	if len(id) > 8 {
-		return hex.EncodeToString(id[:4]) + "…" + hex.EncodeToString(id[len(id)-4:])
-	}
-	return hex.EncodeToString(id)
+	h := sha256.Sum256(id)
+	return hex.EncodeToString(h[:5])
 }
 
 // credProtectWords names a credProtect level (CTAP 2.1 §12.1).
