@@ -48,6 +48,12 @@ type Manager interface {
 	// it) and, with forceChange, makes the PIN unusable until it is
 	// changed. ErrPINPolicy when n is below the current minimum.
 	SetMinPINLength(ctx context.Context, n int, forceChange bool, p Prompt) error
+	// WaitTouch makes the key wait for a touch that does nothing but pick
+	// it, and returns nil once it is touched: a screen asks every key
+	// plugged in at once and manages the one touched. ErrCanceled when ctx
+	// ends or Cancel is called (the key stops waiting), ErrTimeout when
+	// the key gives up waiting, ErrKeyRemoved when it is pulled out.
+	WaitTouch(ctx context.Context) error
 	// Reset deletes every credential and the PIN. Keys allow it only
 	// shortly after being plugged in (ErrResetTooLate otherwise) and only
 	// with a touch (p.Touch is called when the key waits for it; ErrDenied

@@ -196,6 +196,19 @@ func (h *handle) setPIN(newPIN, oldPIN []byte) int {
 // reset is authenticatorReset; the key waits for a touch.
 func (h *handle) reset() int { return int(C.fido_dev_reset(h.dev)) }
 
+// touchBegin asks the key to wait for a touch and do nothing else
+// (fido_dev_get_touch_begin: a request with an empty pinUvAuthParam, CTAP
+// 2.1 §6.1.2 step 1).
+func (h *handle) touchBegin() int { return int(C.fido_dev_get_touch_begin(h.dev)) }
+
+// touchStatus waits at most ms for the answer to touchBegin; touched is
+// true once the key was touched.
+func (h *handle) touchStatus(ms int) (touched bool, rc int) {
+	var t C.int
+	rc = int(C.fido_dev_get_touch_status(h.dev, &t, C.int(ms)))
+	return t != 0, rc
+}
+
 // credMetadata is credential management getCredsMetadata. pin nil lets
 // libfido2 use the key's built-in UV.
 func (h *handle) credMetadata(pin []byte) (existing, remaining int, rc int) {

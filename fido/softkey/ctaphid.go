@@ -364,8 +364,12 @@ func (k *Key) waitTouch(tx *transaction) byte {
 	defer timeout.Stop()
 	tick := time.NewTicker(keepaliveGap)
 	defer tick.Stop()
+	k.waiting = true
 	k.mu.Unlock()
-	defer k.mu.Lock()
+	defer func() {
+		k.mu.Lock()
+		k.waiting = false
+	}()
 	for {
 		tx.conn.send(tx.cid, cmdKeepalive, []byte{statusUPNeeded})
 		select {

@@ -50,7 +50,8 @@
 // # Knobs
 //
 // A Key's exported methods play the user and the USB port: SetTouch (touch
-// at once, after a delay, never, or deny), Press (touch now), Unplug, Plug
+// at once, after a delay, never, or deny), Press (touch now) and
+// WaitingForTouch (whether a Press would land on a request), Unplug, Plug
 // and PowerCycle, SetSignCount, SetSelfAttestation, FailUV; Commands
 // counts the requests by command byte. They are safe to call
 // from any goroutine while a client reads and writes reports.

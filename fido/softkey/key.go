@@ -81,6 +81,7 @@ type Key struct {
 	winks     int
 	cm        *cmQueue // for the credential management GetNext subcommands
 	failUV    int      // built-in verifications still to fail
+	waiting   bool     // a request waits for a touch now
 	commands  [256]int // CTAP commands answered, by command byte
 }
 
@@ -218,6 +219,14 @@ func (k *Key) Plug() {
 func (k *Key) PowerCycle() {
 	k.Unplug()
 	k.Plug()
+}
+
+// WaitingForTouch reports whether a request waits for a touch now, so
+// that Press lands on it (a Press with nothing waiting is not kept).
+func (k *Key) WaitingForTouch() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.waiting
 }
 
 // Plugged reports whether the key is plugged in.
