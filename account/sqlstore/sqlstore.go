@@ -40,6 +40,7 @@ type Store struct {
 	// a caller waiting for its turn can give up with its context.
 	turn chan struct{}
 	conn dbConn // nil once closed
+	ckpt *checkpointer
 	// stmts holds every registered query, prepared once at Open.
 	stmts map[string]driver.Stmt
 }
@@ -61,18 +62,15 @@ func Open(path string) (*Store, error) {
 	}
 	f.Close()
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(NORMAL)", "mmap_size(268435456)"} {
+	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(NORMAL)",
+		"mmap_size(268435456)", fmt.Sprintf("wal_autocheckpoint(%d)", walBackstopPages)} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	c, err := (&sqlite.Driver{}).Open("file:" + path + "?" + q.Encode())
+	dsn := "file:" + path + "?" + q.Encode()
+	conn, err := openConn(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening database %s: %w", path, err)
-	}
-	conn, ok := c.(dbConn)
-	if !ok {
-		c.Close()
-		return nil, fmt.Errorf("opening database %s: the driver's connection lacks context methods", path)
 	}
 	s := &Store{turn: make(chan struct{}, 1), conn: conn}
 	if err := s.migrate(context.Background()); err != nil {
@@ -83,7 +81,26 @@ func Open(path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	ckpt, err := openConn(dsn)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("opening database %s: %w", path, err)
+	}
+	s.ckpt = startCheckpointer(ckpt)
 	return s, nil
+}
+
+func openConn(dsn string) (dbConn, error) {
+	c, err := (&sqlite.Driver{}).Open(dsn)
+	if err != nil {
+		return nil, err
+	}
+	conn, ok := c.(dbConn)
+	if !ok {
+		c.Close()
+		return nil, errors.New("the driver's connection lacks context methods")
+	}
+	return conn, nil
 }
 
 // Close closes the database. It waits for a transaction in progress.
@@ -92,6 +109,9 @@ func (s *Store) Close() error {
 	defer func() { <-s.turn }()
 	if s.conn == nil {
 		return nil
+	}
+	if s.ckpt != nil {
+		s.ckpt.stop()
 	}
 	for _, st := range s.stmts {
 		st.Close()
@@ -104,7 +124,7 @@ func (s *Store) Close() error {
 // SchemaVersion returns the highest migration applied.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v sql.NullInt64
-	err := s.inTx(ctx, func(t *txn) error {
+	err := s.inTx(ctx, false, func(t *txn) error {
 		return t.queryText(`SELECT MAX(version) FROM schema_migrations`).Scan(&v)
 	})
 	return int(v.Int64), err
@@ -144,7 +164,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		err = s.inTx(ctx, func(t *txn) error {
+		err = s.inTx(ctx, true, func(t *txn) error {
 			var n int
 			if err := t.queryText(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil || n > 0 {
 				return err
@@ -163,8 +183,8 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // inTx runs fn in a transaction on the store's connection when its turn
 // comes, and commits if fn returns nil; otherwise, or if fn panics, it
-// rolls back.
-func (s *Store) inTx(ctx context.Context, fn func(*txn) error) (err error) {
+// rolls back. A committed write counts towards the next checkpoint.
+func (s *Store) inTx(ctx context.Context, write bool, fn func(*txn) error) (err error) {
 	select {
 	case s.turn <- struct{}{}:
 	case <-ctx.Done():
@@ -187,20 +207,22 @@ func (s *Store) inTx(ctx context.Context, fn func(*txn) error) (err error) {
 			tx.Rollback()
 			return
 		}
-		err = tx.Commit()
+		if err = tx.Commit(); err == nil && write && s.ckpt != nil {
+			s.ckpt.committed()
+		}
 	}()
 	return fn(&txn{ctx: ctx, store: s})
 }
 
 // Update implements account.Store.
 func (s *Store) Update(ctx context.Context, fn func(account.Tx) error) error {
-	return s.inTx(ctx, func(t *txn) error { return fn(t) })
+	return s.inTx(ctx, true, func(t *txn) error { return fn(t) })
 }
 
 // View implements account.Store. It runs in a transaction too, so what fn
 // reads is one consistent snapshot.
 func (s *Store) View(ctx context.Context, fn func(account.Tx) error) error {
-	return s.inTx(ctx, func(t *txn) error { return fn(t) })
+	return s.inTx(ctx, false, func(t *txn) error { return fn(t) })
 }
 
 func notFound(err error) error {
