@@ -109,9 +109,9 @@ type API interface {
 	RemovePasskey(ctx context.Context, token, grant, passkeyID string) error
 	// Policy returns the account's security policy and any hold.
 	Policy(ctx context.Context, token string) (*Policy, error)
-	// SetPasskeyRequired turns "Passkey required" on (needs a passkey) or
-	// off.
-	SetPasskeyRequired(ctx context.Context, token string, on bool) error
+	// SetPasskeyRequired turns "Passkey required" on (needs a passkey;
+	// grant is not read) or off (needs a change-policy grant, used up).
+	SetPasskeyRequired(ctx context.Context, token, grant string, on bool) error
 
 	// Service API keys, for requesters of approvals.
 
@@ -213,6 +213,9 @@ type Purpose string
 const (
 	PurposeAddPasskey    Purpose = "add-passkey"
 	PurposeRemovePasskey Purpose = "remove-passkey"
+	// PurposeChangePolicy loosens the security policy: turning
+	// "Passkey required" off.
+	PurposeChangePolicy Purpose = "change-policy"
 )
 
 // Verification is a started identity check.

@@ -126,7 +126,9 @@
 // *PolicyError (RuleHold) with the end, which GetApproval and Policy
 // show too. A removal verified by another passkey starts no hold.
 //
-// SetPasskeyRequired (turning it on needs a passkey: RuleNoPasskey) makes
+// SetPasskeyRequired (turning it on needs a passkey: RuleNoPasskey;
+// turning it off needs a change-policy grant, from password and codes or
+// a passkey, as a removal does) makes
 // sign-in with password and code give a *PolicyError (RulePasskeySignIn)
 // once a passkey is bound, and keeps the last passkey from being removed
 // (RuleLastPasskey).

@@ -39,9 +39,13 @@ func (s *Service) Policy(ctx context.Context, token string) (*Policy, error) {
 	return &out, err
 }
 
-// SetPasskeyRequired implements API. Turning it on needs at least one
-// passkey (*PolicyError, RuleNoPasskey).
-func (s *Service) SetPasskeyRequired(ctx context.Context, token string, on bool) error {
+// SetPasskeyRequired implements API. Turning it on only tightens the
+// policy: the session is enough, and it needs at least one passkey
+// (*PolicyError, RuleNoPasskey). Turning it off loosens it: it needs a
+// change-policy grant (ErrGrantRequired otherwise), from password and
+// codes or from a passkey, as any security change does; the grant is used
+// up. Setting the state it already has changes nothing and uses no grant.
+func (s *Service) SetPasskeyRequired(ctx context.Context, token, grant string, on bool) error {
 	return s.store.Update(ctx, func(tx Tx) error {
 		rec, err := s.authenticate(tx, token)
 		if err != nil {
@@ -54,6 +58,7 @@ func (s *Service) SetPasskeyRequired(ctx context.Context, token string, on bool)
 		if p.PasskeyRequired == on {
 			return nil
 		}
+		detail := "passkey required: on"
 		if on {
 			pks, err := tx.Passkeys(rec.ID)
 			if err != nil {
@@ -62,14 +67,22 @@ func (s *Service) SetPasskeyRequired(ctx context.Context, token string, on bool)
 			if len(pks) == 0 {
 				return &PolicyError{Rule: RuleNoPasskey}
 			}
+		} else {
+			g, err := s.useGrant(tx, rec.ID, grant, PurposeChangePolicy)
+			if err != nil {
+				return err
+			}
+			if err := tx.DeleteGrant(g.Hash); err != nil {
+				return err
+			}
+			detail = "passkey required: off, verified with password and code"
+			if g.PasskeyID != "" {
+				detail = "passkey required: off, verified with a passkey"
+			}
 		}
 		p.PasskeyRequired = on
 		if err := tx.PutPolicy(rec.ID, p); err != nil {
 			return err
-		}
-		detail := "passkey required: off"
-		if on {
-			detail = "passkey required: on"
 		}
 		return tx.AppendEvent(rec.ID, s.event(EventPolicyChanged, detail))
 	})
@@ -85,7 +98,7 @@ func verifyCeremony(purpose Purpose) CeremonyType { return CeremonyType("verify:
 // takes the answer.
 func (s *Service) BeginPasskeyVerification(ctx context.Context, token string, purpose Purpose) (json.RawMessage, error) {
 	switch purpose {
-	case PurposeAddPasskey, PurposeRemovePasskey:
+	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy:
 	default:
 		return nil, &InputError{Field: "purpose", Reason: fmt.Sprintf("unknown purpose %q", purpose)}
 	}

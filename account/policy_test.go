@@ -83,12 +83,12 @@ func TestPasskeyRequired(t *testing.T) {
 	svc, clock, _ := accounttest.NewService(t, accounttest.Options{})
 	u := accounttest.SignUp(t, svc, clock, "ann@example.com")
 	tok := u.Session.Token
-	if err := svc.SetPasskeyRequired(ctx, tok, true); policyRule(err) != account.RuleNoPasskey {
+	if err := svc.SetPasskeyRequired(ctx, tok, "", true); policyRule(err) != account.RuleNoPasskey {
 		t.Fatalf("on without a passkey: %v", err)
 	}
 	auth := &accounttest.Authenticator{}
 	pk := u.AddPasskey(t, auth, account.KindSecurityKey, "")
-	if err := svc.SetPasskeyRequired(ctx, tok, true); err != nil {
+	if err := svc.SetPasskeyRequired(ctx, tok, "", true); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ := svc.Policy(ctx, tok); !p.PasskeyRequired {
@@ -125,7 +125,7 @@ func TestPasskeyRequired(t *testing.T) {
 		t.Fatalf("removing the new last passkey: %v", err)
 	}
 	// Turned off, password sign-in and removal work again.
-	if err := svc.SetPasskeyRequired(ctx, tok, false); err != nil {
+	if err := svc.SetPasskeyRequired(ctx, tok, u.Grant(t, account.PurposeChangePolicy), false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.SignIn(ctx, u.Email, u.Password, u.Code(t)); err != nil {
@@ -133,6 +133,87 @@ func TestPasskeyRequired(t *testing.T) {
 	}
 	if err := svc.RemovePasskey(ctx, tok, u.Grant(t, account.PurposeRemovePasskey), pk2.ID); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPasskeyRequiredOffNeedsVerification: turning "Passkey required" on
+// only tightens and needs the session; turning it off needs a
+// change-policy grant from password and codes or a passkey, used up by
+// the change.
+func TestPasskeyRequiredOffNeedsVerification(t *testing.T) {
+	other := func(t *testing.T, fx *approvalFixture) string {
+		bob := accounttest.SignUp(t, fx.svc, fx.clock, "bob@example.com")
+		return bob.Grant(t, account.PurposeChangePolicy)
+	}
+	for _, tc := range []struct {
+		name  string
+		grant func(t *testing.T, fx *approvalFixture) string
+		ok    bool
+		how   string // the event's words when ok
+	}{
+		{name: "no grant", grant: func(*testing.T, *approvalFixture) string { return "" }},
+		{name: "made-up grant", grant: func(*testing.T, *approvalFixture) string { return "not-a-grant" }},
+		{name: "remove-passkey grant", grant: func(t *testing.T, fx *approvalFixture) string {
+			return fx.u.Grant(t, account.PurposeRemovePasskey)
+		}},
+		{name: "add-passkey grant from a passkey", grant: func(t *testing.T, fx *approvalFixture) string {
+			g, err := passkeyGrant(t, fx, fx.auth, account.PurposeAddPasskey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return g
+		}},
+		{name: "another account's grant", grant: other},
+		{name: "expired grant", grant: func(t *testing.T, fx *approvalFixture) string {
+			g := fx.u.Grant(t, account.PurposeChangePolicy)
+			fx.clock.Advance(account.GrantLifetime)
+			return g
+		}},
+		{name: "password and code", ok: true, how: "verified with password and code", grant: func(t *testing.T, fx *approvalFixture) string {
+			return fx.u.Grant(t, account.PurposeChangePolicy)
+		}},
+		{name: "passkey", ok: true, how: "verified with a passkey", grant: func(t *testing.T, fx *approvalFixture) string {
+			g, err := passkeyGrant(t, fx, fx.auth, account.PurposeChangePolicy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return g
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newApprovalFixture(t)
+			tok := fx.u.Session.Token
+			// On: the session is enough; a grant is not read.
+			if err := fx.svc.SetPasskeyRequired(ctx, tok, "", true); err != nil {
+				t.Fatalf("turning it on: %v", err)
+			}
+			grant := tc.grant(t, fx)
+			err := fx.svc.SetPasskeyRequired(ctx, tok, grant, false)
+			p, perr := fx.svc.Policy(ctx, tok)
+			if perr != nil {
+				t.Fatal(perr)
+			}
+			if !tc.ok {
+				if !errors.Is(err, account.ErrGrantRequired) || !p.PasskeyRequired {
+					t.Fatalf("turned off with %s: %v, policy %+v", tc.name, err, p)
+				}
+				return
+			}
+			if err != nil || p.PasskeyRequired {
+				t.Fatalf("turning it off: %v, policy %+v", err, p)
+			}
+			ev, _ := fx.svc.Activity(ctx, tok, 5)
+			if len(ev) == 0 || ev[0].Type != account.EventPolicyChanged || !strings.Contains(ev[0].Detail, tc.how) {
+				t.Fatalf("no policy event saying %q: %+v", tc.how, ev)
+			}
+			// The grant was used up: on again, it cannot turn it off twice.
+			if err := fx.svc.SetPasskeyRequired(ctx, tok, "", true); err != nil {
+				t.Fatal(err)
+			}
+			if err := fx.svc.SetPasskeyRequired(ctx, tok, grant, false); !errors.Is(err, account.ErrGrantRequired) {
+				t.Fatalf("grant reused: %v", err)
+			}
+		})
 	}
 }
 

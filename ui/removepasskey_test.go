@@ -4,14 +4,15 @@ package ui
 
 import (
 	"context"
-	"fyne.io/fyne/v2/test"
-
-	"github.com/passkeydesk/passkeydesk/fido/libfido2"
-	"github.com/passkeydesk/passkeydesk/fido/softkey"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2/test"
+
+	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
+	"github.com/passkeydesk/passkeydesk/fido/libfido2"
+	"github.com/passkeydesk/passkeydesk/fido/softkey"
 )
 
 // removeTest is a signed-in app whose account has n passkeys on the soft
@@ -56,10 +57,11 @@ func TestRemovePasskeyWithPassword(t *testing.T) {
 	k, u := newRemoveTest(t, 1)
 	k.tap("Remove")
 	// What it needs, before the click.
-	k.waitText(5*time.Second, "With your password and code", "held for 24 hours")
-	rs := k.app.shell.passkeys.removal
-	k.typeInto(rs.password, u.Password)
-	k.typeInto(rs.totp, k.code(u.Secret))
+	k.waitText(5*time.Second, "With your password and codes", "held for 24 hours")
+	k.tap("Verify with password and codes")
+	check := k.app.shell.passkeys.removal.check
+	k.typeInto(check.factors.password, u.Password)
+	k.typeInto(check.factors.totp, k.code(u.Secret))
 	k.tap("Verify and remove")
 	k.waitText(5*time.Second, "was removed", "held until")
 	if n := passkeyCount(t, k, u.Session.Token); n != 0 {
@@ -75,8 +77,8 @@ func TestRemovePasskeyWithAnotherPasskey(t *testing.T) {
 	k, u := newRemoveTest(t, 2)
 	test.Tap(k.app.shell.passkeys.rows[1].removeBtn)
 	k.settle()
-	k.waitText(5*time.Second, "With another of your passkeys", "no hold")
-	k.tap("Verify with another passkey and remove")
+	k.waitText(5*time.Second, "With one of your passkeys", "no hold")
+	k.tap("Verify with a passkey")
 	k.waitText(5*time.Second, "Use a passkey to verify it is you")
 	k.tap(k.keyButton())
 	k.waitText(5*time.Second, "Enter your key's PIN")
@@ -94,7 +96,7 @@ func TestRemovePasskeyWithAnotherPasskey(t *testing.T) {
 
 func TestRemoveLastPasskeyGuard(t *testing.T) {
 	k, u := newRemoveTest(t, 1)
-	if err := k.svc.SetPasskeyRequired(context.Background(), u.Session.Token, true); err != nil {
+	if err := k.svc.SetPasskeyRequired(context.Background(), u.Session.Token, "", true); err != nil {
 		t.Fatal(err)
 	}
 	k.tap("Remove")
@@ -102,5 +104,88 @@ func TestRemoveLastPasskeyGuard(t *testing.T) {
 	k.notText("Verify and remove")
 	if n := passkeyCount(t, k, u.Session.Token); n != 1 {
 		t.Fatalf("%d passkeys left", n)
+	}
+}
+
+// TestRemoveSendsNoEmailBeforeTheChoice: opening a removal starts no
+// check; the email code goes out only when the person picks password and
+// codes.
+func TestRemoveSendsNoEmailBeforeTheChoice(t *testing.T) {
+	mail := &mailbox{}
+	h := newHarness(t, harnessOptions{mailer: mail})
+	u := h.user("ann@example.com")
+	addPasskeyWithEmailCode(t, h, mail, u)
+	sent := func() int {
+		mail.mu.Lock()
+		defer mail.mu.Unlock()
+		return len(mail.to)
+	}
+	h.signedIn(u)
+	before := sent()
+	h.tap("Passkeys")
+	h.waitText(5*time.Second, "Remove")
+	h.tap("Remove")
+	h.waitText(5*time.Second, "Verify with password and codes", "held for 24 hours")
+	if n := sent(); n != before {
+		t.Fatalf("%d emails sent on opening the removal", n-before)
+	}
+	h.tap("Verify with password and codes")
+	h.waitText(5*time.Second, "A code was emailed to", "Email code")
+	if n := sent(); n != before+1 {
+		t.Fatalf("%d emails sent after choosing codes, want 1", n-before)
+	}
+	check := h.app.shell.passkeys.removal.check
+	h.typeInto(check.factors.password, u.Password)
+	h.typeInto(check.factors.totp, h.code(u.Secret))
+	h.typeInto(check.factors.email, mail.lastCode(t))
+	h.tap("Verify and remove")
+	h.waitText(5*time.Second, "was removed")
+	if pks, err := h.svc.Passkeys(context.Background(), u.Session.Token); err != nil || len(pks) != 0 {
+		t.Fatalf("passkeys after removal: %+v, %v", pks, err)
+	}
+}
+
+// addPasskeyWithEmailCode binds a phone passkey to u as if added
+// earlier, on a service that asks for email codes.
+func addPasskeyWithEmailCode(t *testing.T, h *harness, mail *mailbox, u *accounttest.User) {
+	t.Helper()
+	ctx := context.Background()
+	v, err := h.svc.BeginVerification(ctx, u.Session.Token, account.PurposeAddPasskey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := h.svc.CompleteVerification(ctx, u.Session.Token, v.ID, account.Proof{Password: u.Password, TOTPCode: u.Code(t), EmailCode: mail.lastCode(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := h.svc.BeginRegistration(ctx, u.Session.Token, g.Token, account.KindPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := (&accounttest.Authenticator{}).Register(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.FinishRegistration(ctx, u.Session.Token, g.Token, cred, "Phone"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRemoveCancelGoesBack: Cancel on the choice leads back to the list
+// and removes nothing.
+func TestRemoveCancelGoesBack(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	u := h.user("ann@example.com")
+	u.AddPasskey(t, &accounttest.Authenticator{}, account.KindPhone, "Phone")
+	h.signedIn(u)
+	h.tap("Passkeys")
+	h.waitText(5*time.Second, "Remove")
+	h.tap("Remove")
+	h.waitText(5*time.Second, "Verify with password and codes")
+	h.tap("Cancel")
+	h.waitText(5*time.Second, "Phone")
+	h.notText("Verify with password and codes")
+	if pks, _ := h.svc.Passkeys(context.Background(), u.Session.Token); len(pks) != 1 {
+		t.Fatalf("%d passkeys left, want 1", len(pks))
 	}
 }

@@ -10,9 +10,17 @@ import (
 type settingsScreen struct {
 	app *App
 
-	dataDir *widget.Label
-	theme   *widget.RadioGroup
-	session *widget.Label
+	dataDir  *widget.Label
+	theme    *widget.RadioGroup
+	session  *widget.Label
+	security *policySettings
+}
+
+// close ends what Settings has under way when it goes away.
+func (s *settingsScreen) close() {
+	if s.security != nil {
+		s.security.close()
+	}
 }
 
 func (s *settingsScreen) build() fyne.CanvasObject {
@@ -40,9 +48,10 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 		s.session.SetText(m.Sentence + " " + m.Next)
 	}
 
+	s.security = newPolicySettings(s.app)
 	return page(
 		headingText("Settings"),
-		s.app.securitySettings(),
+		s.security.build(),
 		s.app.apiKeysSettings(),
 		heading("Theme"),
 		s.theme,
