@@ -4,6 +4,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
+	"github.com/passkeydesk/passkeydesk/fido"
 	"github.com/passkeydesk/passkeydesk/fido/libfido2"
 	"github.com/passkeydesk/passkeydesk/fido/softkey"
 )
@@ -187,5 +189,75 @@ func TestRemoveCancelGoesBack(t *testing.T) {
 	h.notText("Verify with password and codes")
 	if pks, _ := h.svc.Passkeys(context.Background(), u.Session.Token); len(pks) != 1 {
 		t.Fatalf("%d passkeys left, want 1", len(pks))
+	}
+}
+
+// assertionWatch is the test's libfido2 provider with each opened
+// device's GetAssertion result reported on results, so that a test can
+// see how the key's operation ended.
+type assertionWatch struct {
+	fido.Provider
+	results chan error
+}
+
+func (w *assertionWatch) Open(ctx context.Context, path string) (fido.Device, error) {
+	d, err := w.Provider.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return &watchedDevice{Device: d, results: w.results}, nil
+}
+
+type watchedDevice struct {
+	fido.Device
+	results chan error
+}
+
+func (d *watchedDevice) GetAssertion(ctx context.Context, req *fido.GetAssertionRequest, p fido.Prompt) ([]fido.Assertion, error) {
+	out, err := d.Device.GetAssertion(ctx, req, p)
+	d.results <- err
+	return out, err
+}
+
+// TestLeavingPasskeysCancelsTheKeyOperation: going to another section
+// while a passkey-verified removal waits for the key's touch cancels the
+// key's request (the key answers it as cancelled, not timed out) and
+// removes nothing.
+func TestLeavingPasskeysCancelsTheKeyOperation(t *testing.T) {
+	k, u := newRemoveTest(t, 2)
+	watch := &assertionWatch{Provider: k.app.keys, results: make(chan error, 4)}
+	k.app.keys = watch
+	k.key.SetTouch(softkey.TouchNever, 0)
+	test.Tap(k.app.shell.passkeys.rows[1].removeBtn)
+	k.settle()
+	k.tap("Verify with a passkey")
+	k.waitText(5*time.Second, "Use a passkey to verify it is you")
+	k.tap(k.keyButton())
+	k.waitText(5*time.Second, "Enter your key's PIN")
+	k.typeFocused(keyPIN)
+	k.tap("Continue")
+	k.waitText(5*time.Second, "Touch your key")
+
+	k.tap("Overview")
+	// The key's answer: cancelled. Had the request been left running,
+	// the key would answer only at its touch timeout, with ErrTimeout.
+	var err error
+	select {
+	case err = <-watch.results:
+	case <-time.After(softkey.DefaultTouchTimeout + 10*time.Second):
+		t.Fatal("the key's request never ended")
+	}
+	if !errors.Is(err, fido.ErrCanceled) || errors.Is(err, fido.ErrTimeout) {
+		t.Fatalf("the key's request ended with %v, want cancelled", err)
+	}
+	k.settle()
+	// The key is free again at once, and nothing was removed.
+	dev := k.open()
+	defer dev.Close()
+	if _, err := dev.Info(context.Background()); err != nil {
+		t.Fatalf("the key after leaving: %v", err)
+	}
+	if n := passkeyCount(t, k, u.Session.Token); n != 2 {
+		t.Fatalf("%d passkeys left, want 2", n)
 	}
 }

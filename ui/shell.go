@@ -118,6 +118,7 @@ func (s *shell) open(sec section) {
 		s.detail.close()
 	}
 	s.approvals, s.detail, s.activity = nil, nil, nil
+	s.closeScreens()
 	if s.keyPanel != nil {
 		s.keyPanel.close()
 		s.keyPanel = nil
@@ -174,6 +175,7 @@ func (s *shell) close() {
 		s.detail.close()
 	}
 	s.watch.stop()
+	s.closeScreens()
 	if s.keyPanel != nil {
 		s.keyPanel.close()
 	}
@@ -181,4 +183,16 @@ func (s *shell) close() {
 		s.app.win.Canvas().RemoveShortcut(sc)
 	}
 	s.shortcuts = nil
+}
+
+// closeScreens ends what the passkeys and settings screens have under way
+// (a removal's or a policy change's identity check, and with it any key
+// operation) as they go away.
+func (s *shell) closeScreens() {
+	if s.passkeys != nil && s.passkeys.removal != nil {
+		s.passkeys.removal.close()
+	}
+	if s.settings != nil {
+		s.settings.close()
+	}
 }
