@@ -65,6 +65,10 @@ type keyPanel struct {
 	mode   panelMode
 	target fido.StoredCredential // of modeDelete and modeEdit
 	reset  *keyReset             // the guided reset, while under way
+	// picking ends the pick by touch under way (keypick.go), or is nil.
+	picking   context.CancelFunc
+	pickReady bool // every key of the pick waits for the touch
+	pickGen   int  // bumped by each pick
 
 	notice  string // what the last change did, shown under the feedback
 	body    *fyne.Container
@@ -173,6 +177,14 @@ func (p *keyPanel) setDevices(list []fido.DeviceInfo) {
 		p.reset.devicesChanged(list)
 		p.render()
 		return
+	}
+	if p.picking != nil {
+		if len(list) > 1 {
+			p.render()
+			return
+		}
+		p.picking()
+		p.picking = nil
 	}
 	present := slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == p.chosen })
 	if p.chosen != "" && !present {
@@ -368,6 +380,8 @@ func (p *keyPanel) render() {
 	}
 	if p.reset != nil {
 		objs = append(objs, p.reset.objects()...)
+	} else if p.picking != nil {
+		objs = append(objs, p.pickObjects()...)
 	} else if p.info != nil {
 		objs = append(objs, p.card()...)
 		switch p.mode {
@@ -407,10 +421,17 @@ func (p *keyPanel) keyList() []fyne.CanvasObject {
 	}
 	sel.OnChanged = func(l string) {
 		if i := slices.Index(labels, l); i >= 0 && p.devices[i].Path != p.chosen && p.reset == nil {
+			if p.picking != nil {
+				p.picking()
+				p.picking = nil
+			}
 			p.choose(p.devices[i].Path)
 		}
 	}
-	return []fyne.CanvasObject{paragraph(strconv.Itoa(len(p.devices)) + " keys are plugged in. Pick the one to manage:"), sel}
+	return []fyne.CanvasObject{
+		paragraph(strconv.Itoa(len(p.devices)) + " keys are plugged in. Pick the one to manage from the list, or touch it:"),
+		container.NewBorder(nil, nil, nil, p.pickButton(), sel),
+	}
 }
 
 // chosenDevice is the listing of the key on display.

@@ -290,15 +290,7 @@ func TestKeyPanelSeveralKeys(t *testing.T) {
 	h.wantText("Passkeys on this key")
 	plugKey(t, "ui-"+t.Name()+"-second", softkey.Options{})
 	h.waitText(watchLimit*5, "2 keys are plugged in")
-	var sel *widget.Select
-	walkVisible(h.app.Window().Content(), func(o fyne.CanvasObject) {
-		if s, ok := o.(*widget.Select); ok && len(s.Options) == 2 && strings.HasPrefix(s.Options[0], simulatedKeyLabel) {
-			sel = s
-		}
-	})
-	if sel == nil {
-		t.Fatalf("no key list; the window shows:\n%s", h.text())
-	}
+	sel := k.keySelect()
 	sel.SetSelected(sel.Options[1])
 	h.waitText(5*time.Second, "Not set", "This key has no PIN")
 	h.notText("Passkeys on this key", "Bound to your account")
@@ -408,4 +400,19 @@ func (k *keyTest) addNonDiscoverable() {
 	if _, err := k.svc.FinishRegistration(ctx, token, grant, cred, "Hidden key"); err != nil {
 		k.t.Fatal(err)
 	}
+}
+
+// keySelect finds the list of two keys plugged in.
+func (k *keyTest) keySelect() *widget.Select {
+	k.t.Helper()
+	var sel *widget.Select
+	walkVisible(k.app.Window().Content(), func(o fyne.CanvasObject) {
+		if s, ok := o.(*widget.Select); ok && len(s.Options) == 2 && strings.HasPrefix(s.Options[0], simulatedKeyLabel) {
+			sel = s
+		}
+	})
+	if sel == nil {
+		k.t.Fatalf("no key list; the window shows:\n%s", k.text())
+	}
+	return sel
 }
