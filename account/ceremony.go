@@ -345,7 +345,7 @@ func (s *Service) putCeremony(tx Tx, accountID string, t CeremonyType, kind Kind
 		return err
 	}
 	now := s.now().UTC()
-	if err := tx.DeleteExpired(now); err != nil {
+	if err := s.sweepExpired(tx, now); err != nil {
 		return err
 	}
 	return tx.InsertCeremony(&CeremonyRecord{

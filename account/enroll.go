@@ -158,7 +158,7 @@ func (s *Service) BeginPhoneEnrollment(ctx context.Context, token, grant string)
 			e.ExpiresAt = g.ExpiresAt
 		}
 		e.AccountID = rec.ID
-		if err := tx.DeleteExpired(now); err != nil {
+		if err := s.sweepExpired(tx, now); err != nil {
 			return err
 		}
 		return tx.InsertPhoneEnrollment(e)

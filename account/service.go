@@ -77,6 +77,9 @@ type Service struct {
 	// takes tens of milliseconds and MiBs, which start-up should not pay.
 	dummyOnce sync.Once
 	dummyPwd  string
+	// nextSweep is when expired rows are next swept (see sweepExpired).
+	sweepMu   sync.Mutex
+	nextSweep time.Time
 }
 
 var _ API = (*Service)(nil)
@@ -454,6 +457,26 @@ func (s *Service) checkTOTP(tx Tx, rec *AccountRecord, code string) error {
 }
 
 // --- small helpers ---------------------------------------------------------
+
+// sweepInterval is how often expired sessions, verifications, grants,
+// ceremonies and phone enrollments are deleted. The sweep scans whole
+// tables, so it runs at most this often rather than with every new
+// ceremony; an expired row is refused on its own expiry time meanwhile.
+const sweepInterval = time.Minute
+
+// sweepExpired deletes expired rows in tx when a sweep is due at now.
+func (s *Service) sweepExpired(tx Tx, now time.Time) error {
+	s.sweepMu.Lock()
+	due := !now.Before(s.nextSweep)
+	if due {
+		s.nextSweep = now.Add(sweepInterval)
+	}
+	s.sweepMu.Unlock()
+	if !due {
+		return nil
+	}
+	return tx.DeleteExpired(now)
+}
 
 func (s *Service) event(t EventType, detail string) *Event {
 	return s.eventFrom(SourceApp, t, detail)

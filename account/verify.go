@@ -40,7 +40,7 @@ func (s *Service) BeginVerification(ctx context.Context, token string, purpose P
 			return err
 		}
 		v.AccountID, email = rec.ID, rec.Email
-		if err := tx.DeleteExpired(now); err != nil {
+		if err := s.sweepExpired(tx, now); err != nil {
 			return err
 		}
 		return tx.InsertVerification(v)
