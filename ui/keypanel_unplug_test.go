@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
@@ -143,5 +144,83 @@ func TestKeyPanelUnplugEveryStep(t *testing.T) {
 				k.wantText("Security key · " + simModel)
 			})
 		}
+	}
+}
+
+// TestKeyPanelUnplugMidRequest pulls the key out while libfido2 waits for
+// its answer to a request of the operation (the soft key holds the answer
+// until it is unplugged): the operation ends as Key removed, nothing of
+// the key stays on screen, and the key and the account are unchanged.
+func TestKeyPanelUnplugMidRequest(t *testing.T) {
+	unlock := panelStep{"PIN typed", func(k *keyTest) { k.typeInto(k.entry("PIN of the key"), keyPIN) }}
+	listed := panelStep{"passkeys listed", func(k *keyTest) {
+		k.tap("Show passkeys")
+		k.wantText("Passkeys on this key", "3 used")
+	}}
+	const clientPIN, credMgmtPreview = 0x06, 0x41 // CTAP command bytes
+	tests := []struct {
+		name  string
+		steps []panelStep
+		cmd   byte // the request held: the skip+1st with this command byte
+		skip  int
+		tap   string
+	}{
+		{"change PIN", []panelStep{
+			{"form filled", func(k *keyTest) {
+				k.tap("Change PIN…")
+				k.typeInto(k.formEntry("Current PIN"), keyPIN)
+				k.typeInto(k.formEntry("New PIN"), "13579")
+				k.typeInto(k.formEntry("New PIN again"), "13579")
+			}},
+		}, clientPIN, 1, "Change PIN"},
+		{"list passkeys (the sites)", []panelStep{unlock}, credMgmtPreview, 1, "Show passkeys"},
+		{"delete", []panelStep{unlock, listed, {"confirmation shown", func(k *keyTest) {
+			k.typeInto(k.app.shell.keyPanel.search, "walt@")
+			k.tap("Delete")
+		}}}, credMgmtPreview, 0, "Delete passkey"},
+		{"edit user", []panelStep{unlock, listed, {"form filled", func(k *keyTest) {
+			k.typeInto(k.app.shell.keyPanel.search, "example.org")
+			k.tap("Edit")
+			k.typeInto(k.formEntry("User name"), "ada.l@example.org")
+		}}}, credMgmtPreview, 0, "Save user"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k := newPanelTest(t, softkey.Options{})
+			for _, s := range tt.steps {
+				s.do(k)
+			}
+			k.key.StallNext(tt.cmd, tt.skip)
+			b := k.button(tt.tap)
+			test.Tap(b)
+			// Not k.waitFor: it settles, and the operation is in flight
+			// until the key goes.
+			deadline := time.After(10 * time.Second)
+			for !k.key.Stalled() {
+				select {
+				case fn := <-k.queue:
+					fn()
+				case <-time.After(5 * time.Millisecond):
+				case <-deadline:
+					t.Fatalf("the key never held the request; the window shows:\n%s", k.text())
+				}
+			}
+			k.unplug()
+			k.waitText(watchLimit*5, "No security key is plugged in", "Key removed")
+			k.notText(simModel, "Firmware", "AAGUID", "Set (8 tries left)", "Passkeys on this key", "Bound to your account",
+				"ada@example.org", "old@example.com", "Current PIN", "Edit the user", "Delete the passkey of",
+				"Show passkeys", "Reading the passkeys", "Deleting", "Saving", "PIN saved", "Passkey deleted")
+			if pks := k.passkeys(); len(pks) != 1 || pks[0].Lost() {
+				t.Fatalf("the account's passkeys = %+v, want the one passkey, not lost", pks)
+			}
+
+			// Back in, the key is as it was: same PIN, same passkeys.
+			k.plug()
+			k.waitText(watchLimit*5, simModel, "Set (8 tries left)")
+			k.unlockPanel(keyPIN)
+			k.typeInto(k.app.shell.keyPanel.search, "")
+			k.waitText(5*time.Second, "Passkeys on this key", "3 used", "walt@example.com",
+				"ada@example.org (Ada)", "old@example.com (Old account)", "Bound to your account as")
+		})
 	}
 }

@@ -156,6 +156,14 @@ type credDescriptor struct {
 func (k *Key) execute(tx *transaction) []byte {
 	cmd := tx.data[0]
 	k.commands[cmd]++
+	if st := k.stall; st != nil && st.cmd == cmd {
+		if st.skip > 0 {
+			st.skip--
+		} else {
+			k.stall = nil
+			return k.stallUntilUnplugged(tx)
+		}
+	}
 	if cmd != cmdGetNextAssertion {
 		k.next = nil
 	}

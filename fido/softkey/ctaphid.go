@@ -53,7 +53,10 @@ const (
 )
 
 // KEEPALIVE status (§11.2.9.1.7).
-const statusUPNeeded = 0x02
+const (
+	statusProcessing = 0x01
+	statusUPNeeded   = 0x02
+)
 
 var errClosed = errors.New("softkey: connection closed")
 
@@ -384,6 +387,29 @@ func (k *Key) waitTouch(tx *transaction) byte {
 			return statusKeepaliveCancel
 		case <-removed:
 			return statusKeepaliveCancel // nobody hears the answer
+		}
+	}
+}
+
+// stallUntilUnplugged keeps the answer to a request (StallNext) until the
+// key is pulled out, sending KEEPALIVE PROCESSING meanwhile as a slow key
+// does. k.mu is held, and released while waiting.
+func (k *Key) stallUntilUnplugged(tx *transaction) []byte {
+	removed := k.removed
+	tick := time.NewTicker(keepaliveGap)
+	defer tick.Stop()
+	k.stalled = true
+	k.mu.Unlock()
+	defer func() {
+		k.mu.Lock()
+		k.stalled = false
+	}()
+	for {
+		tx.conn.send(tx.cid, cmdKeepalive, []byte{statusProcessing})
+		select {
+		case <-tick.C:
+		case <-removed:
+			return []byte{statusKeepaliveCancel} // nobody hears it
 		}
 	}
 }

@@ -52,7 +52,8 @@
 // A Key's exported methods play the user and the USB port: SetTouch (touch
 // at once, after a delay, never, or deny), Press (touch now) and
 // WaitingForTouch (whether a Press would land on a request), Unplug, Plug
-// and PowerCycle, SetSignCount, SetSelfAttestation, FailUV; Commands
+// and PowerCycle, StallNext and Stalled (hold a request's answer until
+// unplugged), SetSignCount, SetSelfAttestation, FailUV; Commands
 // counts the requests by command byte. They are safe to call
 // from any goroutine while a client reads and writes reports.
 //

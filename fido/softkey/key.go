@@ -82,6 +82,8 @@ type Key struct {
 	cm        *cmQueue // for the credential management GetNext subcommands
 	failUV    int      // built-in verifications still to fail
 	waiting   bool     // a request waits for a touch now
+	stall     *stall   // the request to hold until unplugged (StallNext)
+	stalled   bool     // a request is held now
 	commands  [256]int // CTAP commands answered, by command byte
 }
 
@@ -219,6 +221,29 @@ func (k *Key) Plug() {
 func (k *Key) PowerCycle() {
 	k.Unplug()
 	k.Plug()
+}
+
+// stall is what StallNext armed.
+type stall struct {
+	cmd  byte
+	skip int
+}
+
+// StallNext makes the key hold its answer to a CTAP request with command
+// byte cmd, after letting skip such requests through, until it is
+// unplugged: the client is then mid-request when the key goes. Stalled
+// reports when the request is held. Only the next one is held.
+func (k *Key) StallNext(cmd byte, skip int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.stall = &stall{cmd: cmd, skip: skip}
+}
+
+// Stalled reports whether a request is held by StallNext now.
+func (k *Key) Stalled() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.stalled
 }
 
 // WaitingForTouch reports whether a request waits for a touch now, so
