@@ -159,7 +159,7 @@ func (s *Service) FinishPasskeyVerification(ctx context.Context, token string, a
 			return err
 		}
 		pk, why, err := s.checkAssertion(tx, user, parsed, func(sd *webauthn.SessionData) error {
-			return json.Unmarshal(c.Session, sd)
+			return decodeSession(c.Session, sd)
 		}, "verification")
 		if err != nil {
 			return err
