@@ -5,6 +5,7 @@ package ui_test
 import (
 	"context"
 	"crypto/sha256"
+	"image"
 	"path/filepath"
 	"testing"
 	"time"
@@ -101,26 +102,60 @@ func TestRealWindowKeyPanel(t *testing.T) {
 	key("Return")
 	time.Sleep(3 * time.Second)
 	shot("panel-3-unlocked")
-	// The list is below the card: scroll the panel down with the wheel.
+	// The list is below the card: scroll the panel down with the wheel,
+	// until the search box is at a place of its own (the bottom of the
+	// scroll), and click into it.
 	d.do("mousemove", "--window", win, "600", "400")
-	for range 20 {
+	for range 40 {
 		d.do("click", "5")
 	}
 	time.Sleep(time.Second)
-	img, err := x.capture(win)
-	if err != nil {
-		t.Fatal(err)
+	shot("panel-4-passkeys")
+	d.do("mousemove", "--window", win, "480", "404")
+	d.do("click", "1")
+
+	// One site, then the other, through the search box: each screenshot
+	// shows one site's group, and the two differ below the search box.
+	search := func(text, name string) *image.RGBA {
+		t.Helper()
+		key("ctrl+a")
+		typeText(text)
+		time.Sleep(time.Second)
+		img, err := x.capture(win)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(shots, name+".png")
+		if err := writePNG(path, img); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot of the key panel searched for %q: %s", text, path)
+		if s := colourStats(img); s.distinct < 32 || s.dominantShare > 0.985 {
+			t.Errorf("the key panel searched for %q looks blank: %d colours, the commonest covers %.1f%%", text, s.distinct, 100*s.dominantShare)
+		}
+		return img
 	}
-	path := filepath.Join(shots, "panel-4-passkeys.png")
-	if err := writePNG(path, img); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot of the key panel: %s", path)
+	org := search("example.org", "panel-5-example-org")
+	local := search("localhost", "panel-6-localhost")
 	if d.app.exited() {
 		t.Fatal("passkeydesk exited")
 	}
-	s := colourStats(img)
-	if s.distinct < 32 || s.dominantShare > 0.985 {
-		t.Errorf("the key panel looks blank: %d colours, the commonest covers %.1f%%", s.distinct, 100*s.dominantShare)
+	if share := differentShare(org, local); share < 0.02 {
+		t.Errorf("the list looks the same for both sites: %.2f%% of the pixels differ", 100*share)
 	}
+}
+
+// differentShare is the share of pixels that differ between two images of
+// the same size (1 when the sizes differ).
+func differentShare(a, b *image.RGBA) float64 {
+	if a.Bounds() != b.Bounds() || len(a.Pix) == 0 {
+		return 1
+	}
+	n := 0
+	for i := 0; i+3 < len(a.Pix); i += 4 {
+		if a.Pix[i] != b.Pix[i] || a.Pix[i+1] != b.Pix[i+1] || a.Pix[i+2] != b.Pix[i+2] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(a.Pix)/4)
 }
