@@ -133,6 +133,16 @@
 // once a passkey is bound, and keeps the last passkey from being removed
 // (RuleLastPasskey).
 //
+// # Lost passkeys
+//
+// A passkey whose authenticator no longer holds it (the security key was
+// reset, or the passkey was deleted from it) can no longer sign in, but
+// the service cannot see that by itself. MarkPasskeysLost records it,
+// with when and why, for some of the caller's own passkeys: all or none
+// (ErrNotFound when one is not the account's), one "passkey-lost" event
+// per passkey newly marked, the first mark kept. A lost passkey stays
+// listed, with LostAt and LostReason, until it is removed as any other.
+//
 // # Activity
 //
 // Every security event lands in the append-only log with its source:
@@ -150,8 +160,9 @@
 // verifications and grants (hashes only), ceremonies (go-webauthn's
 // SessionData as JSON), passkeys (credential ID, COSE public key, AAGUID,
 // model, kind, name, transports, backup flags, sign count, clone warning,
-// created and last used), phone_enrollments (token, match code and device
-// key as hashes, the session and grant hashes it is bound to, state,
+// created and last used, lost at and why), phone_enrollments (token,
+// match code and device key as hashes, the session and grant hashes it
+// is bound to, state,
 // failures, challenge; kept a day after they end), events, the
 // append-only activity log, and (migration 3) api_keys (hashes only),
 // approvals (the operation as requested, nonce, state, decision and the
