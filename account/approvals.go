@@ -74,6 +74,10 @@ const (
 	ApprovalApproved ApprovalState = "approved"
 	ApprovalDenied   ApprovalState = "denied"
 	ApprovalExpired  ApprovalState = "expired"
+	// ApprovalRefused ends an approval whose answer showed foul play: the
+	// signed challenge did not match the stored details, or the passkey
+	// looked cloned. The requester must ask again.
+	ApprovalRefused ApprovalState = "refused"
 )
 
 // Assertion is the WebAuthn assertion that approved an operation, with
@@ -471,13 +475,20 @@ func (s *Service) approvalCeremony(user *webauthnUser, a *ApprovalRecord) (*prot
 		webauthn.WithUserVerification(protocol.VerificationRequired))
 }
 
+// errDetailsMismatch: an approval's answer signed another challenge than
+// the one its stored details give.
+var errDetailsMismatch = errors.New("the signed challenge does not match the operation's details")
+
 // FinishApproval implements API. The challenge is recomputed from the
 // stored approval, and the assertion must answer exactly it (WebAuthn
 // §7.2 through go-webauthn, user verification required). A passkey with a
 // clone warning, or whose counter now goes backwards (it is then marked),
-// is refused with ErrPasskeyCloned. On success the decision, the passkey,
-// the time and the assertion's parts are stored with the new sign count,
-// in one transaction.
+// is refused with ErrPasskeyCloned. A challenge that does not match, or a
+// cloned-looking passkey, refuses the approval for good (state refused,
+// ErrApprovalRefused wrapping the cause); other failures
+// (ErrCredentialRejected) leave it pending. On success the decision, the
+// passkey, the time and the assertion's parts are stored with the new
+// sign count, in one transaction.
 func (s *Service) FinishApproval(ctx context.Context, token, id string, assertion json.RawMessage) (*Approval, error) {
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(assertion)
 	if err != nil {
@@ -501,13 +512,27 @@ func (s *Service) FinishApproval(ctx context.Context, token, id string, assertio
 		if err := s.checkHold(tx, rec.ID, a.Operation.Kind); err != nil {
 			return err
 		}
+		// An answer refused for a benign reason (an unknown passkey, no
+		// user verification, a signature that does not check) leaves the
+		// approval pending, to try again. One that signed other details
+		// than those stored, or from a passkey that looks cloned, ends it
+		// for good: state refused, which the requester reads.
 		refuse := func(why error) error {
+			detail := summary(&a.Operation) + ": " + why.Error()
+			if final := errors.Is(why, ErrPasskeyCloned) || errors.Is(why, errDetailsMismatch); final {
+				a.State, a.DecidedAt = ApprovalRefused, s.now().UTC()
+				if err := tx.UpdateApproval(a); err != nil {
+					return err
+				}
+				why = fmt.Errorf("%w: %w", ErrApprovalRefused, why)
+				detail += "; refused for good"
+			}
 			verr = why
-			return tx.AppendEvent(rec.ID, s.event(EventApprovalRefused, summary(&a.Operation)+": "+why.Error()))
+			return tx.AppendEvent(rec.ID, s.event(EventApprovalRefused, detail))
 		}
 		want := base64.RawURLEncoding.EncodeToString(ChallengeFor(a.Nonce, a.ID, a.Operation))
 		if parsed.Response.CollectedClientData.Challenge != want {
-			return refuse(rejected(errors.New("the signed challenge does not match the operation's details")))
+			return refuse(fmt.Errorf("%w: %w", ErrCredentialRejected, errDetailsMismatch))
 		}
 		user, err := s.loadUser(tx, rec)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -204,11 +205,11 @@ func TestApprovalRefusedWhenDetailsChange(t *testing.T) {
 	if _, err := db.Exec(`UPDATE approvals SET amount = '15', destination = 'bc1qattacker' WHERE id = ?`, req.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fx.svc.FinishApproval(ctx, fx.u.Session.Token, req.ID, assertion); !errors.Is(err, account.ErrCredentialRejected) {
+	if _, err := fx.svc.FinishApproval(ctx, fx.u.Session.Token, req.ID, assertion); !errors.Is(err, account.ErrCredentialRejected) || !errors.Is(err, account.ErrApprovalRefused) {
 		t.Fatalf("finish after the details changed: %v", err)
 	}
 	got, _ := fx.svc.GetApproval(ctx, fx.key.Secret, req.ID)
-	if got.State != account.ApprovalPending || got.Assertion != nil {
+	if got.State != account.ApprovalRefused || got.Assertion != nil || got.DecidedAt.IsZero() {
 		t.Fatalf("after a refused answer: %+v", got)
 	}
 	ev, _ := fx.svc.Activity(ctx, fx.u.Session.Token, 1)
@@ -361,6 +362,126 @@ func TestAPIKeys(t *testing.T) {
 	}
 }
 
+// TestRejectedAnswer: an answer that shows foul play (other details
+// signed, a cloned-looking passkey) refuses the approval for good; one
+// that fails for a benign reason leaves it pending, and the right answer
+// then approves it.
+func TestRejectedAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// answer makes the bad answer for the approval id.
+		answer func(t *testing.T, fx *approvalFixture, id string) []byte
+		final  bool
+	}{
+		{name: "details changed after signing", final: true, answer: func(t *testing.T, fx *approvalFixture, id string) []byte {
+			opts, err := fx.svc.BeginApproval(ctx, fx.u.Session.Token, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := assertOrFail(t, fx.auth, opts)
+			db, err := sql.Open("sqlite", fx.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Exec(`UPDATE approvals SET destination = 'bc1qattacker' WHERE id = ?`, id); err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}},
+		{name: "another approval's answer", final: true, answer: func(t *testing.T, fx *approvalFixture, _ string) []byte {
+			other := fx.request(t, withdrawal)
+			opts, err := fx.svc.BeginApproval(ctx, fx.u.Session.Token, other.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return assertOrFail(t, fx.auth, opts)
+		}},
+		{name: "cloned key's counter", final: true, answer: func(t *testing.T, fx *approvalFixture, id string) []byte {
+			if _, err := fx.approve(t, fx.request(t, withdrawal).ID); err != nil {
+				t.Fatal(err)
+			}
+			clone := *fx.auth
+			clone.Counter = 0
+			opts, _ := fx.svc.BeginApproval(ctx, fx.u.Session.Token, id)
+			return assertOrFail(t, &clone, opts)
+		}},
+		{name: "wrong key: unknown credential", answer: func(t *testing.T, fx *approvalFixture, id string) []byte {
+			stranger := &accounttest.Authenticator{}
+			bob := accounttest.SignUp(t, fx.svc, fx.clock, "bob@example.com")
+			bob.AddPasskey(t, stranger, account.KindSecurityKey, "")
+			opts, _ := fx.svc.BeginApproval(ctx, fx.u.Session.Token, id)
+			// The stranger's key answers with its own credential, as a
+			// key does when the allow list is dropped.
+			var o map[string]map[string]any
+			if err := json.Unmarshal(opts, &o); err != nil {
+				t.Fatal(err)
+			}
+			delete(o["publicKey"], "allowCredentials")
+			opts, _ = json.Marshal(o)
+			return assertOrFail(t, stranger, opts)
+		}},
+		{name: "no user verification", answer: func(t *testing.T, fx *approvalFixture, id string) []byte {
+			noUV := *fx.auth
+			noUV.NoUV = true
+			opts, _ := fx.svc.BeginApproval(ctx, fx.u.Session.Token, id)
+			a := assertOrFail(t, &noUV, opts)
+			fx.auth.Counter = noUV.Counter
+			return a
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newApprovalFixture(t)
+			req := fx.request(t, withdrawal)
+			bad := tc.answer(t, fx, req.ID)
+			_, err := fx.svc.FinishApproval(ctx, fx.u.Session.Token, req.ID, bad)
+			if err == nil {
+				t.Fatal("the bad answer approved")
+			}
+			got, gerr := fx.svc.GetApproval(ctx, fx.key.Secret, req.ID)
+			if gerr != nil {
+				t.Fatal(gerr)
+			}
+			ev, _ := fx.svc.Activity(ctx, fx.u.Session.Token, 1)
+			if len(ev) == 0 || ev[0].Type != account.EventApprovalRefused {
+				t.Fatalf("last event %+v", ev)
+			}
+			if tc.final {
+				if !errors.Is(err, account.ErrApprovalRefused) || got.State != account.ApprovalRefused || got.DecidedAt.IsZero() || got.Assertion != nil {
+					t.Fatalf("not refused for good: %v, %+v", err, got)
+				}
+				if !strings.Contains(ev[0].Detail, "refused for good") {
+					t.Fatalf("event %q", ev[0].Detail)
+				}
+				if _, err := fx.svc.BeginApproval(ctx, fx.u.Session.Token, req.ID); !errors.Is(err, account.ErrApprovalDecided) && !errors.Is(err, account.ErrPasskeyCloned) {
+					t.Fatalf("begin after refusal: %v", err)
+				}
+				if pending, _ := fx.svc.PendingApprovals(ctx, fx.u.Session.Token); slices.ContainsFunc(pending, func(a account.Approval) bool { return a.ID == req.ID }) {
+					t.Fatal("a refused approval is still in the inbox")
+				}
+				return
+			}
+			if errors.Is(err, account.ErrApprovalRefused) || !errors.Is(err, account.ErrCredentialRejected) || got.State != account.ApprovalPending {
+				t.Fatalf("a benign failure: %v, state %s", err, got.State)
+			}
+			// The person tries again with the right key.
+			approved, err := fx.approve(t, req.ID)
+			if err != nil || approved.State != account.ApprovalApproved {
+				t.Fatalf("retry: %+v, %v", approved, err)
+			}
+		})
+	}
+}
+
+func assertOrFail(t *testing.T, auth *accounttest.Authenticator, opts []byte) []byte {
+	t.Helper()
+	a, err := auth.Assert(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 func TestCloneDetection(t *testing.T) {
 	fx := newApprovalFixture(t)
 	if _, err := fx.approve(t, fx.request(t, withdrawal).ID); err != nil {
@@ -369,7 +490,8 @@ func TestCloneDetection(t *testing.T) {
 	// A copy of the key answers with a counter the service has seen.
 	fx.auth.Counter = 0
 	req := fx.request(t, withdrawal)
-	if _, err := fx.approve(t, req.ID); !errors.Is(err, account.ErrPasskeyCloned) {
+	other := fx.request(t, withdrawal)
+	if _, err := fx.approve(t, req.ID); !errors.Is(err, account.ErrPasskeyCloned) || !errors.Is(err, account.ErrApprovalRefused) {
 		t.Fatalf("counter went backwards: %v", err)
 	}
 	pks, _ := fx.svc.Passkeys(ctx, fx.u.Session.Token)
@@ -386,10 +508,10 @@ func TestCloneDetection(t *testing.T) {
 	}
 	// Marked, it cannot approve even with a fresh counter.
 	fx.auth.Counter = 1000
-	if _, err := fx.svc.BeginApproval(ctx, fx.u.Session.Token, req.ID); !errors.Is(err, account.ErrPasskeyCloned) {
+	if _, err := fx.svc.BeginApproval(ctx, fx.u.Session.Token, other.ID); !errors.Is(err, account.ErrPasskeyCloned) {
 		t.Fatalf("begin with only a marked passkey: %v", err)
 	}
-	if got, _ := fx.svc.GetApproval(ctx, fx.key.Secret, req.ID); got.State != account.ApprovalPending {
+	if got, _ := fx.svc.GetApproval(ctx, fx.key.Secret, req.ID); got.State != account.ApprovalRefused {
 		t.Fatalf("after the refusal: %+v", got)
 	}
 	if _, err := fx.svc.RequestApproval(ctx, fx.key.Secret, account.ApprovalRequest{Operation: withdrawal}); !errors.Is(err, account.ErrPasskeyCloned) {

@@ -99,16 +99,21 @@
 // An empty field is its four zero length bytes. BeginApproval returns
 // request options with that challenge (nothing is written); FinishApproval
 // recomputes it from the stored row and refuses an assertion whose
-// clientDataJSON names any other challenge (ErrCredentialRejected, an
-// "approval-refused" event) before go-webauthn verifies the rest
+// clientDataJSON names any other challenge (ErrApprovalRefused and
+// ErrCredentialRejected, an "approval-refused" event, and the approval
+// ends in state refused: the details were tampered with) before
+// go-webauthn verifies the rest
 // (WebAuthn §7.2). The decision, passkey, time and the assertion's parts
 // (authenticatorData, clientDataJSON, signature, and the passkey's COSE
 // public key) are stored with the new sign counter in one transaction.
 // GetApproval gives a requester all of it plus the nonce, so a backend
 // can recompute the challenge and check the ES256 signature over
 // authenticatorData ‖ SHA-256(clientDataJSON) without trusting this
-// service's word. DenyApproval records a denial. Pending moves once: to
-// approved, denied or expired (ErrApprovalDecided, ErrApprovalExpired).
+// service's word. DenyApproval records a denial. A cloned-looking passkey
+// refuses the approval for good too; an answer that fails for a benign
+// reason (an unknown passkey, no user verification) leaves it pending.
+// Pending moves once: to approved, denied, refused or expired
+// (ErrApprovalDecided, ErrApprovalExpired).
 //
 // # Policies
 //

@@ -69,8 +69,14 @@ var (
 	// ErrApprovalExpired: the approval was not decided in time; the
 	// requester must ask again.
 	ErrApprovalExpired = errors.New("the approval request expired")
-	// ErrApprovalDecided: the approval was already approved or denied.
+	// ErrApprovalDecided: the approval was already approved, denied or
+	// refused.
 	ErrApprovalDecided = errors.New("the approval request was already decided")
+	// ErrApprovalRefused: the answer signed other details than those
+	// requested, or came from a passkey that may be cloned, so the
+	// approval was refused for good; the requester must ask again. It
+	// wraps the cause (ErrCredentialRejected or ErrPasskeyCloned).
+	ErrApprovalRefused = errors.New("the approval was refused for good")
 	// ErrPasskeyCloned: the passkey's sign counter went backwards, so it
 	// may have been copied; it is marked "possible clone" and cannot
 	// approve operations or verify identity.

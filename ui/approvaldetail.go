@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -132,6 +133,12 @@ func (d *approvalDetail) decided(what string) func(error) {
 			return
 		}
 		d.setStep(nil, nil)
+		if errors.Is(err, account.ErrApprovalRefused) {
+			// Refused for good: nothing more can be decided here.
+			d.shell.watch.now()
+			d.app.fail(d.fb, "deciding an approval", err)
+			return
+		}
 		if err != nil {
 			setEnabled(true, d.approve, d.deny)
 			if canceled(err) {

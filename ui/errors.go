@@ -120,6 +120,18 @@ func describe(err error) message {
 			Sentence: "The passkey request timed out or was already used.",
 			Next:     "Start again.",
 		}
+	case errors.Is(err, account.ErrApprovalRefused) && errors.Is(err, account.ErrPasskeyCloned):
+		return message{
+			Title:    "Request refused: passkey may be cloned",
+			Sentence: "This passkey's signature counter went backwards, so it may have been copied. The request was refused for good, and the passkey is marked \"possible clone\".",
+			Next:     "Ask for the operation again where you started it, approve it with another passkey, and remove this one from your account.",
+		}
+	case errors.Is(err, account.ErrApprovalRefused):
+		return message{
+			Title:    "Request refused",
+			Sentence: "The passkey signed other details than those of this request, so the details may have been changed. The request was refused for good.",
+			Next:     "Check the operation where you started it, and ask for it again if it is yours.",
+		}
 	case errors.Is(err, account.ErrCredentialRejected):
 		return message{
 			Title:    "Passkey not accepted",
@@ -143,7 +155,7 @@ func describe(err error) message {
 	case errors.Is(err, account.ErrApprovalDecided):
 		return message{
 			Title:    "Already decided",
-			Sentence: "This request was already approved or denied.",
+			Sentence: "This request was already approved, denied or refused.",
 			Next:     "Nothing more to do here.",
 		}
 	case errors.Is(err, fido.ErrNoCredentials):

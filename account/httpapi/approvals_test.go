@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -261,4 +262,37 @@ func FuzzApprovalRequest(f *testing.F) {
 			t.Fatalf("%q: status %d %s", body, w.Code, w.Body)
 		}
 	})
+}
+
+// TestRefusedApprovalOverHTTP: an answer from a cloned-looking passkey
+// refuses the approval for good, and the requester reads state refused.
+func TestRefusedApprovalOverHTTP(t *testing.T) {
+	fx := newApprovalFixture(t)
+	answer := func(id string, auth *accounttest.Authenticator) error {
+		opts, err := fx.svc.BeginApproval(ctx, fx.u.Session.Token, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertion, err := auth.Assert(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = fx.svc.FinishApproval(ctx, fx.u.Session.Token, id, assertion)
+		return err
+	}
+	first := decodeApproval(t, fx.apiCall("POST", "/v1/approvals", fx.key, withdrawalBody))
+	if err := answer(first.ID, fx.auth); err != nil {
+		t.Fatal(err)
+	}
+	a := decodeApproval(t, fx.apiCall("POST", "/v1/approvals", fx.key, withdrawalBody))
+	clone := *fx.auth
+	clone.Counter = 0
+	if err := answer(a.ID, &clone); !errors.Is(err, account.ErrApprovalRefused) {
+		t.Fatalf("the clone's answer: %v", err)
+	}
+	w := fx.apiCall("GET", "/v1/approvals/"+a.ID, fx.key, "")
+	got := decodeApproval(t, w)
+	if w.Code != 200 || got.State != "refused" || got.DecidedAt == nil || got.Assertion != nil {
+		t.Fatalf("status %d, %+v", w.Code, got)
+	}
 }
