@@ -5,14 +5,13 @@ package assets
 
 import (
 	_ "embed"
-
-	"fyne.io/fyne/v2"
 )
 
-//go:embed icon.png
-var iconPNG []byte
-
-// Icon is the application icon: a white shield with a key hole on a blue
+// IconPNG is the application icon: a white shield with a key hole on a blue
 // rounded square, 512×512 PNG. The GUI sets it as the app and window icon;
-// FyneApp.toml points the packaging tool at the same file.
-var Icon = &fyne.StaticResource{StaticName: "icon.png", StaticContent: iconPNG}
+// FyneApp.toml points the packaging tool at the same file. It is bytes,
+// not a Fyne resource, so that the account server, which serves the phone
+// page from this package, does not link the GUI toolkit.
+//
+//go:embed icon.png
+var IconPNG []byte

@@ -148,7 +148,8 @@ func run(log *slog.Logger) error {
 	log.Info("starting", "data_dir", *dataDir, "email_codes", cfg.Mailer != nil, "simulated_key", *simulated)
 
 	fa := app.NewWithID(appID)
-	fa.SetIcon(assets.Icon)
+	icon := fyne.NewStaticResource("icon.png", assets.IconPNG)
+	fa.SetIcon(icon)
 	desk := ui.New(fa, ui.Deps{
 		API:     svc,
 		Tokens:  ui.KeyringTokens{},
@@ -161,7 +162,7 @@ func run(log *slog.Logger) error {
 		PhoneUnavailable: phoneErr,
 		ThisComputer:     thisComputer,
 	})
-	desk.Window().SetIcon(assets.Icon)
+	desk.Window().SetIcon(icon)
 	if d, err := time.ParseDuration(os.Getenv("PASSKEYDESK_TEST_EXIT_AFTER")); err == nil && d > 0 {
 		time.AfterFunc(d, func() { fyne.Do(fa.Quit) })
 	}
