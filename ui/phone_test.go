@@ -8,15 +8,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
@@ -24,6 +21,7 @@ import (
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
 	"github.com/passkeydesk/passkeydesk/account/httpapi"
+	"github.com/passkeydesk/passkeydesk/account/httpapi/phonetest"
 	"github.com/passkeydesk/passkeydesk/assets"
 )
 
@@ -130,7 +128,7 @@ func (p *phoneTest) shownCode() string {
 }
 
 func TestPhoneMethodInChromium(t *testing.T) {
-	bctx := chromium(t)
+	bctx := phonetest.Browser(t)
 	p := newPhoneTest(t)
 	flow := p.toPhone()
 	p.wantText("A phone cannot open this link: localhost is this computer's own address.", "--public-url https://HOST")
@@ -145,7 +143,7 @@ func TestPhoneMethodInChromium(t *testing.T) {
 	}
 	p.secrets = append(p.secrets, link)
 
-	tab := phoneTab(t, bctx)
+	tab := phonetest.Phone(t, bctx, iPhoneUA)
 	browse(t, tab, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("code")))
 	p.waitText(5*time.Second, "A phone opened the link. Type the code on it.")
 	browse(t, tab,
@@ -248,74 +246,6 @@ func TestPhoneMethodUnavailable(t *testing.T) {
 	if !h.button("Phone or tablet").Disabled() {
 		t.Error("the phone method is enabled without its page")
 	}
-}
-
-// chromium starts one headless Debian Chromium for the test. Under
-// CI=true a missing browser fails the test; elsewhere it is skipped.
-func chromium(t *testing.T) context.Context {
-	t.Helper()
-	var path string
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed (make deps installs Debian's chromium); CI needs it for the phone method test")
-		}
-		t.Skip("chromium is not installed: run make deps to install Debian's chromium")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
-	return bctx
-}
-
-// phoneTab is a tab in its own browser context, with an iPhone's
-// User-Agent and a virtual platform authenticator (ctap2, internal,
-// resident keys, user verification, backed up).
-func phoneTab(t *testing.T, bctx context.Context) context.Context {
-	t.Helper()
-	tctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	err := chromedp.Do(tctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		if _, err := chromedp.Call(ctx, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: iPhoneUA}); err != nil {
-			return err
-		}
-		if _, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
-			return err
-		}
-		_, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
-			Options: &webauthn.VirtualAuthenticatorOptions{
-				Protocol:                    webauthn.AuthenticatorProtocolCtap2,
-				Transport:                   webauthn.AuthenticatorTransportInternal,
-				HasResidentKey:              true,
-				HasUserVerification:         true,
-				IsUserVerified:              true,
-				AutomaticPresenceSimulation: true, // without it create() waits for a touch forever
-				DefaultBackupEligibility:    true,
-				DefaultBackupState:          true,
-			},
-		})
-		return err
-	}))
-	if err != nil {
-		t.Fatalf("setting up the phone tab: %v", err)
-	}
-	return tctx
 }
 
 // browse runs steps in the tab, within 20 s.

@@ -8,8 +8,6 @@ import (
 	"image/png"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -17,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
@@ -27,87 +23,14 @@ import (
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
 	"github.com/passkeydesk/passkeydesk/account/httpapi"
+	"github.com/passkeydesk/passkeydesk/account/httpapi/phonetest"
 	"github.com/passkeydesk/passkeydesk/assets"
 )
 
-// The phone in these tests is Debian's Chromium, driven through chromedp,
-// with a WebAuthn virtual authenticator standing in for the phone's own
-// platform authenticator (ctap2, internal transport, resident keys, user
-// verification, backed up like iCloud Keychain or Google Password
-// Manager). The service listens on loopback; the page's origin is
+// The phone in these tests is Debian's Chromium (see phonetest), with a
+// WebAuthn virtual authenticator standing in for the phone's own platform
+// authenticator. The service listens on loopback; the page's origin is
 // http://localhost:PORT, a secure context whose RP ID is localhost.
-
-// chromiumPath finds the browser. Under CI=true a missing browser fails
-// the test; elsewhere the test is skipped with the reason.
-func chromiumPath(t testing.TB) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed (make deps installs Debian's chromium); CI needs it for the phone enrollment test")
-	}
-	t.Skip("chromium is not installed: run make deps to install Debian's chromium")
-	return ""
-}
-
-// browser starts one headless Chromium for the test and returns its
-// context.
-func browser(t testing.TB) context.Context {
-	t.Helper()
-	path := chromiumPath(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
-	return bctx
-}
-
-// phone is one tab in its own browser context (its own storage, as a
-// separate phone has), with an iPhone's User-Agent and a virtual platform
-// authenticator.
-func phone(t testing.TB, bctx context.Context) context.Context {
-	t.Helper()
-	tctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	err := chromedp.Do(tctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		if _, err := chromedp.Call(ctx, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: iPhoneUA}); err != nil {
-			return err
-		}
-		if _, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
-			return err
-		}
-		_, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
-			Options: &webauthn.VirtualAuthenticatorOptions{
-				Protocol:                    webauthn.AuthenticatorProtocolCtap2,
-				Transport:                   webauthn.AuthenticatorTransportInternal,
-				HasResidentKey:              true,
-				HasUserVerification:         true,
-				IsUserVerified:              true,
-				AutomaticPresenceSimulation: true, // without it create() waits for a touch forever
-				DefaultBackupEligibility:    true,
-				DefaultBackupState:          true,
-			},
-		})
-		return err
-	}))
-	if err != nil {
-		t.Fatalf("setting up the phone tab: %v", err)
-	}
-	return tctx
-}
 
 // timedAPI is the service as the handler sees it, timing the page's calls:
 // the share of the enrollment spent in the service.
@@ -264,7 +187,7 @@ func enrollInBrowser(t testing.TB, tab context.Context, url, code string) string
 }
 
 func TestPhoneEnrollmentInChromium(t *testing.T) {
-	bctx := browser(t)
+	bctx := phonetest.Browser(t)
 	s := newSite(t)
 	u, enr := s.enrollment(t, "ann@example.com")
 	url := scanQR(t, enr.URL)
@@ -275,7 +198,7 @@ func TestPhoneEnrollmentInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tab := phone(t, bctx)
+	tab := phonetest.Phone(t, bctx, iPhoneUA)
 
 	start := time.Now()
 	name := enrollInBrowser(t, tab, url, enr.MatchCode)
@@ -320,11 +243,11 @@ func TestPhoneEnrollmentInChromium(t *testing.T) {
 // TestPhoneEnrollmentPathLinkInChromium follows the other form of link,
 // /e/TOKEN, which some QR readers keep better than a fragment.
 func TestPhoneEnrollmentPathLinkInChromium(t *testing.T) {
-	bctx := browser(t)
+	bctx := phonetest.Browser(t)
 	s := newSite(t)
 	u, enr := s.enrollment(t, "ann@example.com")
 	_, token, _ := strings.Cut(enr.URL, "#")
-	tab := phone(t, bctx)
+	tab := phonetest.Phone(t, bctx, iPhoneUA)
 	enrollInBrowser(t, tab, s.origin+"/e/"+token, enr.MatchCode)
 	loc, err := chromedp.Run(tab, chromedp.Location())
 	if err != nil || strings.Contains(loc, token) {
@@ -338,7 +261,7 @@ func TestPhoneEnrollmentPathLinkInChromium(t *testing.T) {
 // TestPhoneEnrollmentRefusedInChromium runs the ways an enrollment must
 // fail, each in a fresh phone (tab with its own storage) of one browser.
 func TestPhoneEnrollmentRefusedInChromium(t *testing.T) {
-	bctx := browser(t)
+	bctx := phonetest.Browser(t)
 	s := newSite(t)
 	tests := []struct {
 		name string
@@ -356,7 +279,7 @@ func TestPhoneEnrollmentRefusedInChromium(t *testing.T) {
 		}, "expired", account.EnrollmentExpired},
 		{"reused link", func(t *testing.T, tab context.Context, u *accounttest.User, enr *account.PhoneEnrollment) string {
 			enrollInBrowser(t, tab, enr.URL, enr.MatchCode)
-			again := phone(t, bctx)
+			again := phonetest.Phone(t, bctx, iPhoneUA)
 			run(t, again, chromedp.Navigate(enr.URL))
 			return message(t, again)
 		}, "already used", account.EnrollmentDone},
@@ -411,7 +334,7 @@ func TestPhoneEnrollmentRefusedInChromium(t *testing.T) {
 		}, "rejected", account.EnrollmentCanceled},
 		{"second phone opens the same link", func(t *testing.T, tab context.Context, u *accounttest.User, enr *account.PhoneEnrollment) string {
 			run(t, tab, chromedp.Navigate(enr.URL), chromedp.WaitVisible(chromedp.ID("code")))
-			second := phone(t, bctx)
+			second := phonetest.Phone(t, bctx, iPhoneUA)
 			run(t, second, chromedp.Navigate(enr.URL))
 			return message(t, second)
 		}, "open on another device", ""},
@@ -426,7 +349,7 @@ func TestPhoneEnrollmentRefusedInChromium(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			u, enr := s.enrollment(t, "user"+string(rune('a'+i))+"@example.com")
-			tab := phone(t, bctx)
+			tab := phonetest.Phone(t, bctx, iPhoneUA)
 			got := tt.act(t, tab, u, enr)
 			if !strings.Contains(got, tt.want) {
 				t.Fatalf("page says %q, want it to say %q", got, tt.want)
@@ -473,13 +396,13 @@ const tamperScript = `(() => {
 // included). It reports the median and, separately, the median time
 // spent inside the service's calls. Budget: median under 1 s.
 func BenchmarkPhoneEnrollmentInChromium(b *testing.B) {
-	bctx := browser(b)
+	bctx := phonetest.Browser(b)
 	s := newSite(b)
 	var total, service []time.Duration
 	b.StopTimer()
 	for i := range b.N {
 		_, enr := s.enrollment(b, fmt.Sprintf("bench%d@example.com", i))
-		tab := phone(b, bctx)
+		tab := phonetest.Phone(b, bctx, iPhoneUA)
 		s.api.spent.Store(0)
 		b.StartTimer()
 		start := time.Now()
