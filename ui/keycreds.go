@@ -72,6 +72,7 @@ func (p *keyPanel) unlock(pin []byte) {
 		dev           = p.dev
 		held          map[string]bool
 		pks, rpID     = p.accountPKs, p.accountRPID()
+		log           = p.app.log
 	)
 	p.runOp(func(ctx context.Context) error {
 		var err error
@@ -83,8 +84,17 @@ func (p *keyPanel) unlock(pin []byte) {
 		if creds, exist, remain, err = readCreds(ctx, m, prompt); err != nil {
 			return err
 		}
-		held, err = probeAccount(ctx, m, prompt, rpID, pks, creds)
-		return err
+		// The probe only sharpens the joined view: a key that refuses it
+		// still shows its list.
+		var perr error
+		if held, perr = probeAccount(ctx, m, prompt, rpID, pks, creds); perr != nil {
+			if errors.Is(perr, fido.ErrKeyRemoved) || ctx.Err() != nil {
+				return perr
+			}
+			log.Info("probing the key for the account's passkeys failed", "err", perr)
+			held = nil
+		}
+		return nil
 	}, func(err error) {
 		if p.gen != gen {
 			clear(pin)

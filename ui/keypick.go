@@ -69,7 +69,7 @@ func (p *keyPanel) startPick() {
 		if p.ended {
 			return
 		}
-		own := p.picking != nil
+		own := p.picking != nil && p.pickGen == gen // not ended, nor followed by another pick
 		if own {
 			p.picking()
 			p.picking = nil
