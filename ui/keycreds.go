@@ -73,6 +73,8 @@ func (p *keyPanel) unlock(pin []byte) {
 		held          map[string]bool
 		pks, rpID     = p.accountPKs, p.accountRPID()
 		log           = p.app.log
+		keys, others  = p.app.keys, p.otherPaths()
+		elsewhere     map[string]string
 	)
 	p.runOp(func(ctx context.Context) error {
 		var err error
@@ -94,6 +96,7 @@ func (p *keyPanel) unlock(pin []byte) {
 			log.Info("probing the key for the account's passkeys failed", "err", perr)
 			held = nil
 		}
+		elsewhere = probeOtherKeys(ctx, keys, others, rpID, pks, creds, held)
 		return nil
 	}, func(err error) {
 		if p.gen != gen {
@@ -110,7 +113,7 @@ func (p *keyPanel) unlock(pin []byte) {
 			return
 		}
 		p.fb.clear()
-		p.pin, p.creds, p.credsRead, p.held = pin, creds, true, held
+		p.pin, p.creds, p.credsRead, p.held, p.elsewhere = pin, creds, true, held, elsewhere
 		p.existing, p.remaining = exist, remain
 		p.render()
 	})
@@ -161,6 +164,58 @@ func probeAccount(ctx context.Context, m fido.Manager, prompt fido.Prompt, rpID 
 		held[pk.ID] = ok
 	}
 	return held, nil
+}
+
+// otherPaths lists the keys plugged in besides the one on display.
+func (p *keyPanel) otherPaths() []string {
+	var out []string
+	for _, d := range p.devices {
+		if d.Path != p.chosen {
+			out = append(out, d.Path)
+		}
+	}
+	return out
+}
+
+// probeOtherKeys asks the other keys plugged in, silently and without a
+// PIN, for the account's security-key passkeys that the key on display
+// does not hold; it returns where each one found is (passkey ID → path).
+// A key that cannot be asked is passed over: this only sharpens words.
+func probeOtherKeys(ctx context.Context, keys fido.Provider, paths []string, rpID string, pks []account.Passkey,
+	creds []fido.StoredCredential, held map[string]bool) map[string]string {
+	found := map[string]string{}
+	if rpID == "" {
+		return found
+	}
+	for _, path := range paths {
+		dev, err := keys.Open(ctx, path)
+		if err != nil {
+			continue
+		}
+		if m, ok := dev.(fido.Manager); ok {
+			for _, pk := range pks {
+				if pk.Kind != account.KindSecurityKey || pk.Lost() || onKey(creds, pk) || held[pk.ID] || found[pk.ID] != "" {
+					continue
+				}
+				if ok, err := m.Holds(ctx, rpID, pk.CredentialID, fido.Prompt{}); err == nil && ok {
+					found[pk.ID] = path
+				}
+			}
+		}
+		dev.Close()
+	}
+	return found
+}
+
+// deviceLabel is the list's label of the key at path.
+func (p *keyPanel) deviceLabel(path string) string {
+	labels := keyLabels(p.devices)
+	for i, d := range p.devices {
+		if d.Path == path {
+			return labels[i]
+		}
+	}
+	return "another key"
 }
 
 // onKey reports whether the key's passkey list holds pk.
@@ -268,6 +323,7 @@ func (p *keyPanel) otherAccountKeys() []fyne.CanvasObject {
 		}
 		name := "“" + pk.Name + "”"
 		held, probed := p.held[pk.ID]
+		other := p.elsewhere[pk.ID]
 		sameModel := len(pk.AAGUID) == 16 && bytes.Equal(pk.AAGUID, p.info.AAGUID[:]) && p.info.AAGUID != (fido.AAGUID{})
 		switch {
 		case pk.Lost():
@@ -277,6 +333,8 @@ func (p *keyPanel) otherAccountKeys() []fyne.CanvasObject {
 			objs = append(objs, container.NewBorder(nil, nil, nil, container.NewHBox(remove), line))
 		case probed && held:
 			objs = append(objs, paragraph(name+" · on this key (it is not listed above: it signs in after you give your user name)"))
+		case other != "":
+			objs = append(objs, paragraph(name+" · on another key plugged in: "+p.deviceLabel(other)+". Pick that key to manage it."))
 		case probed && sameModel:
 			objs = append(objs, paragraph(name+" · not on this key. If you made it with this key, the key no longer holds it; otherwise plug in the key you made it with."))
 		default:

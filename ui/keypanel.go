@@ -56,7 +56,8 @@ type keyPanel struct {
 	pin        []byte
 	creds      []fido.StoredCredential
 	credsRead  bool
-	held       map[string]bool // account passkey ID → the key holds it (silent probe)
+	held       map[string]bool   // account passkey ID → the key holds it (silent probe)
+	elsewhere  map[string]string // account passkey ID → path of another plugged key holding it
 	existing   int
 	remaining  int
 	accountPKs []account.Passkey
@@ -225,7 +226,7 @@ func (p *keyPanel) forget() {
 func (p *keyPanel) forgetCreds() {
 	clear(p.pin)
 	p.pin = nil
-	p.creds, p.credsRead, p.held = nil, false, nil
+	p.creds, p.credsRead, p.held, p.elsewhere = nil, false, nil, nil
 	p.existing, p.remaining = 0, 0
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/passkeydesk/passkeydesk/assets"
 	"github.com/passkeydesk/passkeydesk/fido"
 	"github.com/passkeydesk/passkeydesk/fido/client"
+	"github.com/passkeydesk/passkeydesk/fido/libfido2"
 	"github.com/passkeydesk/passkeydesk/fido/softkey"
 )
 
@@ -351,23 +352,41 @@ func TestKeyPanelWhereAccountPasskeysAre(t *testing.T) {
 	if err := k.svc.MarkPasskeysLost(ctx, k.user.Session.Token, []string{gone.ID}, "the security key was reset"); err != nil {
 		t.Fatal(err)
 	}
-	// And a passkey on this key that is not discoverable, so not listed.
-	k.addNonDiscoverable()
+	// A passkey on this key that is not discoverable, so not listed.
+	dev := k.openKey()
+	k.bindOn(dev, "Hidden key", false)
+	dev.Close()
+	// And one on another key plugged in.
+	spare, _ := plugKey(t, "ui-"+t.Name()+"-spare", softkey.Options{})
+	spareDev, err := libfido2.NewProvider().Open(ctx, spare.HIDInfo().Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := spareDev.SetPIN(ctx, []byte(keyPIN)); err != nil {
+		t.Fatal(err)
+	}
+	k.bindOn(spareDev, "Spare key", true)
+	spareDev.Close()
 
 	k.tap("Security keys")
-	k.waitText(5*time.Second, "Set (8 tries left)")
+	k.waitText(5*time.Second, "2 keys are plugged in", "Set (8 tries left)")
+	if sel := k.keySelect(); sel.Selected != sel.Options[0] {
+		t.Fatalf("the panel shows %q, want the first key", sel.Selected)
+	}
 	k.unlockPanel(keyPIN)
 	k.waitText(5*time.Second, "Passkeys on this key", "Your account's other security-key passkeys",
+		"“Spare key” · on another key plugged in: "+simulatedKeyLabel+" (2). Pick that key to manage it.",
 		"“Twin key” · not on this key. If you made it with this key, the key no longer holds it",
 		"“Travel key” · not connected: the key that holds it is not plugged in",
 		"“Old key” · Lost — the key no longer holds it (the security key was reset",
 		"“Hidden key” · on this key (it is not listed above")
-	k.notText("“Twin key” · not connected", "“Old key” · not connected")
+	k.notText("“Twin key” · not connected", "“Old key” · not connected", "“Spare key” · not")
 }
 
-// addNonDiscoverable binds a passkey on the key that is not discoverable
-// (the service's options rewritten to discourage a resident key), named Hidden key.
-func (k *keyTest) addNonDiscoverable() {
+// bindOn binds a passkey made on dev to the account under name; one not
+// discoverable has the service's options rewritten to discourage a
+// resident key.
+func (k *keyTest) bindOn(dev fido.Device, name string, discoverable bool) {
 	k.t.Helper()
 	ctx := context.Background()
 	token := k.user.Session.Token
@@ -376,13 +395,15 @@ func (k *keyTest) addNonDiscoverable() {
 	if err != nil {
 		k.t.Fatal(err)
 	}
-	// Not discoverable, and no exclude list: the key already holds the
-	// account's discoverable passkey.
+	// No exclude list: the key may already hold the account's
+	// discoverable passkey.
 	var o map[string]map[string]any
 	if err := json.Unmarshal(opts, &o); err != nil {
 		k.t.Fatal(err)
 	}
-	o["publicKey"]["authenticatorSelection"] = map[string]any{"residentKey": "discouraged", "userVerification": "required"}
+	if !discoverable {
+		o["publicKey"]["authenticatorSelection"] = map[string]any{"residentKey": "discouraged", "userVerification": "required"}
+	}
 	delete(o["publicKey"], "excludeCredentials")
 	if opts, err = json.Marshal(o); err != nil {
 		k.t.Fatal(err)
@@ -391,13 +412,11 @@ func (k *keyTest) addNonDiscoverable() {
 	if err != nil {
 		k.t.Fatal(err)
 	}
-	dev := k.openKey()
-	defer dev.Close()
 	cred, err := c.Create(ctx, dev, opts, fido.Prompt{PIN: func(context.Context, fido.PINRequest) ([]byte, error) { return []byte(keyPIN), nil }})
 	if err != nil {
 		k.t.Fatal(err)
 	}
-	if _, err := k.svc.FinishRegistration(ctx, token, grant, cred, "Hidden key"); err != nil {
+	if _, err := k.svc.FinishRegistration(ctx, token, grant, cred, name); err != nil {
 		k.t.Fatal(err)
 	}
 }
