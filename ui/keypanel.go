@@ -67,9 +67,11 @@ type keyPanel struct {
 	target fido.StoredCredential // of modeDelete and modeEdit
 	reset  *keyReset             // the guided reset, while under way
 	// picking ends the pick by touch under way (keypick.go), or is nil.
-	picking   context.CancelFunc
-	pickReady bool // every key of the pick waits for the touch
-	pickGen   int  // bumped by each pick
+	picking    context.CancelFunc
+	pickReady  bool   // every key of the pick waits for the touch
+	pickEnding bool   // the pick was ended; its keys are being closed
+	pickNext   string // the key to show once the pick has ended, "" for the first
+	pickGen    int    // bumped by each pick
 
 	notice  string // what the last change did, shown under the feedback
 	body    *fyne.Container
@@ -180,12 +182,11 @@ func (p *keyPanel) setDevices(list []fido.DeviceInfo) {
 		return
 	}
 	if p.picking != nil {
-		if len(list) > 1 {
-			p.render()
-			return
+		if len(list) < 2 {
+			p.endPick("")
 		}
-		p.picking()
-		p.picking = nil
+		p.render()
+		return
 	}
 	present := slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == p.chosen })
 	if p.chosen != "" && !present {
@@ -423,8 +424,8 @@ func (p *keyPanel) keyList() []fyne.CanvasObject {
 	sel.OnChanged = func(l string) {
 		if i := slices.Index(labels, l); i >= 0 && p.devices[i].Path != p.chosen && p.reset == nil {
 			if p.picking != nil {
-				p.picking()
-				p.picking = nil
+				p.endPick(p.devices[i].Path)
+				return
 			}
 			p.choose(p.devices[i].Path)
 		}

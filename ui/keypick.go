@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -24,9 +23,12 @@ func (p *keyPanel) pickButton() fyne.CanvasObject {
 
 // pickObjects is what the panel shows while the keys wait for a touch.
 func (p *keyPanel) pickObjects() []fyne.CanvasObject {
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.endPick)
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { p.endPick("") })
 	words := "Getting the keys ready…"
-	if p.pickReady {
+	switch {
+	case p.pickEnding:
+		words = "Ending the pick…"
+	case p.pickReady:
 		words = "Touch the key you want to manage: its button or metal contact. Every key plugged in is waiting for it."
 	}
 	return []fyne.CanvasObject{paragraph(words), container.NewHBox(cancel)}
@@ -40,7 +42,7 @@ func (p *keyPanel) startPick() {
 	p.forget()
 	p.chosen = ""
 	ctx, cancel := context.WithCancel(p.ctx)
-	p.picking, p.pickReady = cancel, false
+	p.picking, p.pickReady, p.pickEnding, p.pickNext = cancel, false, false, ""
 	p.pickGen++
 	gen := p.pickGen
 	p.fb.clear()
@@ -66,35 +68,33 @@ func (p *keyPanel) startPick() {
 		})
 		return err
 	}, func(err error) {
-		if p.ended {
+		if p.ended || p.pickGen != gen {
 			return
 		}
-		own := p.picking != nil && p.pickGen == gen // not ended, nor followed by another pick
-		if own {
-			p.picking()
-			p.picking = nil
-		}
+		p.picking()
+		p.picking = nil
 		switch {
-		case err == nil && own:
-			p.choose(touched)
-		case err != nil && own && !errors.Is(err, fido.ErrCanceled):
-			p.app.fail(p.fb, "picking a security key by touch", err)
+		case p.pickEnding && p.pickNext != "":
+			p.choose(p.pickNext)
+		case p.pickEnding:
 			p.setDevices(p.devices)
-		case own:
+		case err == nil:
+			p.choose(touched)
+		default:
+			p.app.fail(p.fb, "picking a security key by touch", err)
 			p.setDevices(p.devices)
 		}
 	})
 }
 
-// endPick ends a pick by touch under way, if any; the keys stop waiting.
-// The panel goes back to the first key unless the caller chooses one.
-func (p *keyPanel) endPick() {
+// endPick ends the pick under way, if any: the keys stop waiting and are
+// closed, then the key at next is shown (the first in the list for "").
+func (p *keyPanel) endPick(next string) {
 	if p.picking == nil {
 		return
 	}
 	p.picking()
-	p.picking = nil
-	p.setDevices(p.devices)
+	p.pickEnding, p.pickNext = true, next
 }
 
 // pickByTouch opens the keys at paths, asks each for a touch at once and

@@ -15,7 +15,7 @@ import (
 func TestKeyPanelPickByTouch(t *testing.T) {
 	k := newPanelTest(t, softkey.Options{})
 	first := k.key
-	second, _ := plugKey(t, "ui-"+t.Name()+"-second", softkey.Options{})
+	second, unplugSecond := plugKey(t, "ui-"+t.Name()+"-second", softkey.Options{})
 	k.waitText(watchLimit*5, "2 keys are plugged in", "Pick by touch")
 	first.SetTouch(softkey.TouchNever, 0)
 	second.SetTouch(softkey.TouchNever, 0)
@@ -55,4 +55,14 @@ func TestKeyPanelPickByTouch(t *testing.T) {
 	k.waitText(5*time.Second, "Model")
 	k.waitFor("the keys to stop waiting", 10*time.Second, noneWaiting)
 	k.notText("Touch the key you want to manage")
+
+	// A key pulled out during a pick leaves one key: the pick ends and the
+	// one left is shown.
+	k.tap("Pick by touch")
+	k.waitFor("both keys waiting for a touch", 10*time.Second, bothWaiting)
+	second.Unplug()
+	unplugSecond()
+	k.waitText(watchLimit*5, "This key is plugged in", "Set (8 tries left)")
+	k.notText("Touch the key you want to manage", "Pick by touch")
+	k.waitFor("the key left to stop waiting", 10*time.Second, noneWaiting)
 }

@@ -51,14 +51,16 @@ func (d *device) WaitTouch(ctx context.Context) error {
 	}
 }
 
-// stopWaiting sends CTAPHID_CANCEL once, so a key left waiting for a
-// touch stops blinking.
+// stopWaiting sends CTAPHID_CANCEL, so a key left waiting for a touch
+// stops, and reads its answer (KEEPALIVE_CANCEL) for a moment, so the key
+// is free for the next request when WaitTouch returns. The operation is
+// still under way (opMu held), so d.h is open.
 func (d *device) stopWaiting() {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.h != nil {
-		d.h.cancel()
-	}
+	h := d.h
+	h.cancel()
+	d.mu.Unlock()
+	h.touchStatus(int(2 * touchPoll / time.Millisecond))
 }
 
 // simState is what a simulated key's connection saw; false for a USB key.
