@@ -234,6 +234,27 @@ func TestKeyPanelReset(t *testing.T) {
 	h.waitText(5*time.Second, "Lost — the key no longer holds it (the security key was reset")
 }
 
+// TestKeyPanelResetWithoutPIN: with no PIN entered, the key is asked
+// silently which of the account's passkeys it holds; after the reset
+// those are marked lost.
+func TestKeyPanelResetWithoutPIN(t *testing.T) {
+	k := newPanelTest(t, softkey.Options{})
+	h := k.harness
+	name := k.passkeys()[0].Name
+	h.tap("Reset key…")
+	h.waitText(5*time.Second, "are on this key and will stop working", "• "+name)
+	h.tap("Start reset")
+	k.unplug()
+	h.waitText(watchLimit*5, "Step 2 of 3")
+	k.plug()
+	h.waitText(10*time.Second, "The key is reset", "Your account now lists the passkeys that were on it as lost")
+	h.tap("Done")
+	h.waitText(5*time.Second, "Not set")
+	if pks := k.passkeys(); len(pks) != 1 || !pks[0].Lost() {
+		t.Fatalf("the account's passkeys = %+v, want the one passkey, marked lost", pks)
+	}
+}
+
 func TestKeyPanelResetTooLate(t *testing.T) {
 	k := newPanelTest(t, softkey.Options{ResetWindow: 200 * time.Millisecond})
 	h := k.harness
