@@ -14,14 +14,18 @@ import (
 // in the background, after every checkpointEvery write transactions; they
 // neither block nor wait for the writer. When writes pause, a background
 // checkpoint catches up and the next write restarts the WAL from its
-// beginning. Under a steady stream of writes it never quite catches up, so
-// SQLite's own checkpoint stays on, at walBackstopPages: by then the
-// background has copied nearly every page, and the writer that trips it
-// pays little more than the fsyncs, a few times less often than before.
+// beginning. Under a steady stream of writes a passive checkpoint never
+// quite catches up, and the WAL would only grow; once it holds
+// restartPages pages, the checkpointer follows its passive pass with a
+// restarting one, which makes writers wait while it copies the few pages
+// the passive pass left and syncs, so that the next write starts the WAL
+// afresh. SQLite's own checkpoint stays on as a backstop at
+// walBackstopPages, should the checkpointer be starved of CPU.
 
 const (
 	checkpointEvery  = 64
-	walBackstopPages = 4096 // 16 MiB of 4 KiB pages
+	restartPages     = 2048 // 8 MiB of 4 KiB pages
+	walBackstopPages = 4096
 )
 
 // checkpointer runs passive checkpoints on its own connection when kicked.
@@ -44,11 +48,22 @@ func startCheckpointer(conn dbConn) *checkpointer {
 func (c *checkpointer) run() {
 	defer c.done.Done()
 	for range c.kick {
-		// SQLITE_BUSY (another checkpoint in progress) and the like
-		// leave the WAL for the next round or the backstop; there is
-		// nothing to tell a caller.
-		c.conn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`, nil)
+		if c.checkpoint("PASSIVE") >= restartPages {
+			c.checkpoint("RESTART")
+		}
 	}
+}
+
+// checkpoint runs a checkpoint in mode and returns the WAL's size in
+// pages. A failure (SQLITE_BUSY while another checkpoint runs, say)
+// leaves the WAL to the next round or the backstop; there is nobody to
+// tell, so it reads as an empty WAL.
+func (c *checkpointer) checkpoint(mode string) int64 {
+	var busy, log, copied int64
+	if queryOn(context.Background(), c.conn, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &log, &copied) != nil {
+		return 0
+	}
+	return log
 }
 
 // committed notes a committed write transaction; called in the store's

@@ -266,11 +266,17 @@ func (t *txn) execText(text string, args ...any) error {
 
 // queryText is queryRow for a query not registered with q().
 func (t *txn) queryText(text string, args ...any) scanner {
+	return queryOn(t.ctx, t.store.conn, text, args...)
+}
+
+// queryOn runs a query that is not registered with q() on conn, for its
+// first row.
+func queryOn(ctx context.Context, conn dbConn, text string, args ...any) scanner {
 	nv, err := namedValues(args)
 	if err != nil {
 		return singleRow{err: err}
 	}
-	r, err := t.store.conn.QueryContext(t.ctx, text, nv)
+	r, err := conn.QueryContext(ctx, text, nv)
 	if err != nil {
 		return singleRow{err: err}
 	}
