@@ -108,6 +108,8 @@ type Approval struct {
 	PasskeyID   string
 	PasskeyName string
 	Assertion   *Assertion // set when approved
+	// Reason says why the approval was refused; "" in other states.
+	Reason string
 	// HeldUntil is the end of a removal hold on this operation's kind, or
 	// zero.
 	HeldUntil time.Time
@@ -345,6 +347,7 @@ func (s *Service) approvalOf(a *ApprovalRecord, pk *Passkey, hold time.Time) *Ap
 		PasskeyID: a.PasskeyID,
 		Assertion: a.Assertion,
 		HeldUntil: hold,
+		Reason:    a.Reason,
 	}
 	if out.State == ApprovalPending && !s.now().Before(a.ExpiresAt) {
 		out.State = ApprovalExpired
@@ -475,6 +478,15 @@ func (s *Service) approvalCeremony(user *webauthnUser, a *ApprovalRecord) (*prot
 		webauthn.WithUserVerification(protocol.VerificationRequired))
 }
 
+// refusalReason is the requester's short account of why an approval was
+// refused for good.
+func refusalReason(why error) string {
+	if errors.Is(why, ErrPasskeyCloned) {
+		return "the passkey looks cloned: its signature counter went backwards"
+	}
+	return errDetailsMismatch.Error()
+}
+
 // errDetailsMismatch: an approval's answer signed another challenge than
 // the one its stored details give.
 var errDetailsMismatch = errors.New("the signed challenge does not match the operation's details")
@@ -520,7 +532,7 @@ func (s *Service) FinishApproval(ctx context.Context, token, id string, assertio
 		refuse := func(why error) error {
 			detail := summary(&a.Operation) + ": " + why.Error()
 			if final := errors.Is(why, ErrPasskeyCloned) || errors.Is(why, errDetailsMismatch); final {
-				a.State, a.DecidedAt = ApprovalRefused, s.now().UTC()
+				a.State, a.DecidedAt, a.Reason = ApprovalRefused, s.now().UTC(), refusalReason(why)
 				if err := tx.UpdateApproval(a); err != nil {
 					return err
 				}

@@ -209,7 +209,7 @@ func TestApprovalRefusedWhenDetailsChange(t *testing.T) {
 		t.Fatalf("finish after the details changed: %v", err)
 	}
 	got, _ := fx.svc.GetApproval(ctx, fx.key.Secret, req.ID)
-	if got.State != account.ApprovalRefused || got.Assertion != nil || got.DecidedAt.IsZero() {
+	if got.State != account.ApprovalRefused || got.Assertion != nil || got.DecidedAt.IsZero() || !strings.Contains(got.Reason, "does not match the operation's details") {
 		t.Fatalf("after a refused answer: %+v", got)
 	}
 	ev, _ := fx.svc.Activity(ctx, fx.u.Session.Token, 1)
@@ -461,8 +461,8 @@ func TestRejectedAnswer(t *testing.T) {
 				}
 				return
 			}
-			if errors.Is(err, account.ErrApprovalRefused) || !errors.Is(err, account.ErrCredentialRejected) || got.State != account.ApprovalPending {
-				t.Fatalf("a benign failure: %v, state %s", err, got.State)
+			if errors.Is(err, account.ErrApprovalRefused) || !errors.Is(err, account.ErrCredentialRejected) || got.State != account.ApprovalPending || got.Reason != "" {
+				t.Fatalf("a benign failure: %v, state %s, reason %q", err, got.State, got.Reason)
 			}
 			// The person tries again with the right key.
 			approved, err := fx.approve(t, req.ID)
@@ -511,7 +511,7 @@ func TestCloneDetection(t *testing.T) {
 	if _, err := fx.svc.BeginApproval(ctx, fx.u.Session.Token, other.ID); !errors.Is(err, account.ErrPasskeyCloned) {
 		t.Fatalf("begin with only a marked passkey: %v", err)
 	}
-	if got, _ := fx.svc.GetApproval(ctx, fx.key.Secret, req.ID); got.State != account.ApprovalRefused {
+	if got, _ := fx.svc.GetApproval(ctx, fx.key.Secret, req.ID); got.State != account.ApprovalRefused || !strings.Contains(got.Reason, "cloned") {
 		t.Fatalf("after the refusal: %+v", got)
 	}
 	if _, err := fx.svc.RequestApproval(ctx, fx.key.Secret, account.ApprovalRequest{Operation: withdrawal}); !errors.Is(err, account.ErrPasskeyCloned) {

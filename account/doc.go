@@ -110,8 +110,9 @@
 // can recompute the challenge and check the ES256 signature over
 // authenticatorData ‖ SHA-256(clientDataJSON) without trusting this
 // service's word. DenyApproval records a denial. A cloned-looking passkey
-// refuses the approval for good too; an answer that fails for a benign
-// reason (an unknown passkey, no user verification) leaves it pending.
+// refuses the approval for good too; a refused approval's Reason says
+// which of the two it was. An answer that fails for a benign reason (an
+// unknown passkey, no user verification) leaves it pending.
 // Pending moves once: to approved, denied, refused or expired
 // (ErrApprovalDecided, ErrApprovalExpired).
 //

@@ -180,6 +180,7 @@ type ApprovalRecord struct {
 	DecidedAt time.Time // zero while pending
 	PasskeyID string    // the approving passkey, "" otherwise
 	Assertion *Assertion
+	Reason    string // why it was refused, "" otherwise
 }
 
 // CeremonyRecord is a WebAuthn ceremony awaiting its answer.
@@ -188,7 +189,7 @@ type CeremonyRecord struct {
 	AccountID string // "" for a discoverable login
 	Type      CeremonyType
 	Kind      Kind   // registrations: the kind of passkey being bound
-	Session   []byte // go-webauthn's SessionData, JSON
+	Session   []byte // go-webauthn's SessionData, MessagePack (JSON before version 0.2)
 	ExpiresAt time.Time
 }
 

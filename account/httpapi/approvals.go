@@ -51,6 +51,8 @@ type Approval struct {
 		Name string `json:"name"`
 	} `json:"passkey,omitempty"`
 	Assertion *Assertion `json:"assertion,omitempty"`
+	// Reason says why a refused approval was refused.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Assertion is the approving WebAuthn assertion: check Signature over
@@ -76,6 +78,7 @@ func approvalOf(a *account.Approval) Approval {
 		ExpiresAt: a.ExpiresAt,
 		Nonce:     b64.EncodeToString(a.Nonce),
 		Challenge: b64.EncodeToString(a.Challenge),
+		Reason:    a.Reason,
 	}
 	if !a.DecidedAt.IsZero() {
 		out.DecidedAt = &a.DecidedAt

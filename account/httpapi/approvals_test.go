@@ -292,7 +292,7 @@ func TestRefusedApprovalOverHTTP(t *testing.T) {
 	}
 	w := fx.apiCall("GET", "/v1/approvals/"+a.ID, fx.key, "")
 	got := decodeApproval(t, w)
-	if w.Code != 200 || got.State != "refused" || got.DecidedAt == nil || got.Assertion != nil {
+	if w.Code != 200 || got.State != "refused" || got.DecidedAt == nil || got.Assertion != nil || !strings.Contains(got.Reason, "cloned") {
 		t.Fatalf("status %d, %+v", w.Code, got)
 	}
 }

@@ -8,16 +8,16 @@ const apiKeyCols = `id, hash, account_id, name, hint, created_at, last_used_at, 
 
 const approvalCols = `id, account_id, api_key_id, kind, asset, amount, network, destination, counterparty, fee, reference,
 	nonce, state, created_at, expires_at, decided_at, passkey_id, credential_id, public_key, authenticator_data,
-	client_data_json, signature`
+	client_data_json, signature, reason`
 
 var (
 	qInsertAPIKey   = q(`INSERT INTO api_keys (` + apiKeyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 	qUpdateAPIKey   = q(`UPDATE api_keys SET last_used_at = ?, revoked_at = ? WHERE id = ?`)
 	qAPIKeyByHash   = q(`SELECT ` + apiKeyCols + ` FROM api_keys WHERE hash = ?`)
 	qAPIKeys        = q(`SELECT ` + apiKeyCols + ` FROM api_keys WHERE account_id = ? ORDER BY created_at, id`)
-	qInsertApproval = q(`INSERT INTO approvals (` + approvalCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qInsertApproval = q(`INSERT INTO approvals (` + approvalCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qUpdateApproval = q(`UPDATE approvals SET state = ?, decided_at = ?, passkey_id = ?, credential_id = ?, public_key = ?,
-		authenticator_data = ?, client_data_json = ?, signature = ? WHERE id = ?`)
+		authenticator_data = ?, client_data_json = ?, signature = ?, reason = ? WHERE id = ?`)
 	qApprovalByID = q(`SELECT ` + approvalCols + ` FROM approvals WHERE id = ?`)
 	qApprovals    = q(`SELECT ` + approvalCols + ` FROM approvals WHERE account_id = ? AND state = ? ORDER BY created_at, id`)
 	qSelectPolicy = q(`SELECT passkey_required, hold_until FROM account_policies WHERE account_id = ?`)
@@ -78,7 +78,7 @@ func (t *txn) InsertApproval(a *account.ApprovalRecord) error {
 	return t.exec(qInsertApproval, a.ID, a.AccountID, a.APIKeyID, string(op.Kind), op.Asset, op.Amount, op.Network,
 		op.Destination, op.Counterparty, op.Fee, op.Reference, a.Nonce, string(a.State), nanos(a.CreatedAt),
 		nanos(a.ExpiresAt), nanos(a.DecidedAt), a.PasskeyID, as.CredentialID, as.PublicKey, as.AuthenticatorData,
-		as.ClientDataJSON, as.Signature)
+		as.ClientDataJSON, as.Signature, a.Reason)
 }
 
 func (t *txn) UpdateApproval(a *account.ApprovalRecord) error {
@@ -87,7 +87,7 @@ func (t *txn) UpdateApproval(a *account.ApprovalRecord) error {
 		as = *a.Assertion
 	}
 	return t.exec(qUpdateApproval, string(a.State), nanos(a.DecidedAt), a.PasskeyID, as.CredentialID, as.PublicKey,
-		as.AuthenticatorData, as.ClientDataJSON, as.Signature, a.ID)
+		as.AuthenticatorData, as.ClientDataJSON, as.Signature, a.Reason, a.ID)
 }
 
 func scanApproval(row scanner) (*account.ApprovalRecord, error) {
@@ -98,7 +98,7 @@ func scanApproval(row scanner) (*account.ApprovalRecord, error) {
 	op := &a.Operation
 	err := row.Scan(&a.ID, &a.AccountID, &a.APIKeyID, &kind, &op.Asset, &op.Amount, &op.Network, &op.Destination,
 		&op.Counterparty, &op.Fee, &op.Reference, &a.Nonce, &state, &created, &expires, &decided, &a.PasskeyID,
-		&as.CredentialID, &as.PublicKey, &as.AuthenticatorData, &as.ClientDataJSON, &as.Signature)
+		&as.CredentialID, &as.PublicKey, &as.AuthenticatorData, &as.ClientDataJSON, &as.Signature, &a.Reason)
 	if err != nil {
 		return nil, notFound(err)
 	}
