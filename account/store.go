@@ -189,7 +189,7 @@ type CeremonyRecord struct {
 	AccountID string // "" for a discoverable login
 	Type      CeremonyType
 	Kind      Kind   // registrations: the kind of passkey being bound
-	Session   []byte // go-webauthn's SessionData, MessagePack (JSON before version 0.2)
+	Session   []byte // go-webauthn's SessionData, MessagePack (JSON when stored by earlier builds)
 	ExpiresAt time.Time
 }
 
