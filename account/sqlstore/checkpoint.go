@@ -15,11 +15,13 @@ import (
 // neither block nor wait for the writer. When writes pause, a background
 // checkpoint catches up and the next write restarts the WAL from its
 // beginning. Under a steady stream of writes a passive checkpoint never
-// quite catches up, and the WAL would only grow; once it holds
-// restartPages pages, the checkpointer follows its passive pass with a
-// restarting one, which makes writers wait while it copies the few pages
-// the passive pass left and syncs, so that the next write starts the WAL
-// afresh. SQLite's own checkpoint stays on as a backstop at
+// quite catches up, and the WAL would only grow: once it holds
+// restartPages pages, the checkpointer takes the store's turn, so that no
+// write runs meanwhile, and checkpoints again; that pass copies only what
+// the last one left and syncs, and the next write starts the WAL afresh.
+// (SQLite's own RESTART mode would wait for the writer through its busy
+// handler, which polls, and the writer takes its lock back first every
+// time.) SQLite's own checkpoint stays on as a backstop at
 // walBackstopPages, should the checkpointer be starved of CPU.
 
 const (
@@ -30,16 +32,18 @@ const (
 
 // checkpointer runs passive checkpoints on its own connection when kicked.
 type checkpointer struct {
-	conn dbConn
-	kick chan struct{}
-	done sync.WaitGroup
+	conn     dbConn
+	turn     chan struct{} // the store's
+	kick     chan struct{}
+	stopping chan struct{}
+	done     sync.WaitGroup
 	// writes counts write transactions since the last kick; guarded by
 	// the store's turn.
 	writes int
 }
 
-func startCheckpointer(conn dbConn) *checkpointer {
-	c := &checkpointer{conn: conn, kick: make(chan struct{}, 1)}
+func startCheckpointer(conn dbConn, turn chan struct{}) *checkpointer {
+	c := &checkpointer{conn: conn, turn: turn, kick: make(chan struct{}, 1), stopping: make(chan struct{})}
 	c.done.Add(1)
 	go c.run()
 	return c
@@ -48,19 +52,25 @@ func startCheckpointer(conn dbConn) *checkpointer {
 func (c *checkpointer) run() {
 	defer c.done.Done()
 	for range c.kick {
-		if c.checkpoint("PASSIVE") >= restartPages {
-			c.checkpoint("RESTART")
+		if c.checkpoint() < restartPages {
+			continue
+		}
+		select {
+		case c.turn <- struct{}{}:
+			c.checkpoint()
+			<-c.turn
+		case <-c.stopping: // Close holds the turn and waits for us
 		}
 	}
 }
 
-// checkpoint runs a checkpoint in mode and returns the WAL's size in
-// pages. A failure (SQLITE_BUSY while another checkpoint runs, say)
+// checkpoint runs a passive checkpoint and returns the WAL's size in
+// pages. A failure (SQLITE_BUSY while the backstop checkpoint runs, say)
 // leaves the WAL to the next round or the backstop; there is nobody to
 // tell, so it reads as an empty WAL.
-func (c *checkpointer) checkpoint(mode string) int64 {
+func (c *checkpointer) checkpoint() int64 {
 	var busy, log, copied int64
-	if queryOn(context.Background(), c.conn, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &log, &copied) != nil {
+	if queryOn(context.Background(), c.conn, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &copied) != nil {
 		return 0
 	}
 	return log
@@ -80,7 +90,9 @@ func (c *checkpointer) committed() {
 }
 
 // stop waits for a checkpoint in progress and closes the connection.
+// The caller holds the store's turn.
 func (c *checkpointer) stop() error {
+	close(c.stopping)
 	close(c.kick)
 	c.done.Wait()
 	return c.conn.Close()

@@ -63,7 +63,8 @@ func Open(path string) (*Store, error) {
 	f.Close()
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(NORMAL)",
-		"mmap_size(268435456)", fmt.Sprintf("wal_autocheckpoint(%d)", walBackstopPages)} {
+		"mmap_size(268435456)", fmt.Sprintf("wal_autocheckpoint(%d)", walBackstopPages),
+		fmt.Sprintf("journal_size_limit(%d)", restartPages*4096)} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -86,7 +87,7 @@ func Open(path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("opening database %s: %w", path, err)
 	}
-	s.ckpt = startCheckpointer(ckpt)
+	s.ckpt = startCheckpointer(ckpt, s.turn)
 	return s, nil
 }
 
