@@ -36,6 +36,18 @@ type txn struct {
 	// goroutine of its own.
 	ctx   context.Context
 	store *Store
+	// open lists the queries this transaction started, so that one left
+	// unclosed is closed before the transaction ends: an open query
+	// leaves its prepared statement un-reset for the next user.
+	open []*rows
+}
+
+// closeRows closes every query the transaction left open.
+func (t *txn) closeRows() {
+	for _, r := range t.open {
+		r.Close()
+	}
+	t.open = nil
 }
 
 // prefixed puts p before each column name in the list cols.
@@ -92,7 +104,9 @@ func (t *txn) query(query string, args ...any) (*rows, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &rows{r: r, vals: make([]driver.Value, len(r.Columns()))}, nil
+	out := &rows{r: r, vals: make([]driver.Value, len(r.Columns()))}
+	t.open = append(t.open, out)
+	return out, nil
 }
 
 // scanner is a row to scan: *rows after Next, or a single row.

@@ -195,11 +195,21 @@ func (s *Store) inTx(ctx context.Context, write bool, fn func(*txn) error) (err 
 	if s.conn == nil {
 		return ErrClosed
 	}
-	tx, err := s.conn.BeginTx(ctx, driver.TxOptions{})
+	// The caller's context is checked here and before every statement,
+	// not handed to the driver: with a context that can be cancelled,
+	// modernc.org/sqlite watches each call from a goroutine of its own.
+	// BEGIN IMMEDIATE may wait for another process's write, up to the
+	// busy timeout.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	tx, err := s.conn.BeginTx(context.Background(), driver.TxOptions{})
 	if err != nil {
 		return err
 	}
+	t := &txn{ctx: ctx, store: s}
 	defer func() {
+		t.closeRows()
 		if p := recover(); p != nil {
 			tx.Rollback()
 			panic(p)
@@ -212,7 +222,7 @@ func (s *Store) inTx(ctx context.Context, write bool, fn func(*txn) error) (err 
 			s.ckpt.committed()
 		}
 	}()
-	return fn(&txn{ctx: ctx, store: s})
+	return fn(t)
 }
 
 // Update implements account.Store.
