@@ -144,6 +144,14 @@ func (s *Store) prepare(ctx context.Context) error {
 	return nil
 }
 
+// ErrNewerSchema is returned by Open for a database written by a newer
+// Passkey Desk than this one: its schema has migrations this build does
+// not know, and using it could lose what they added.
+var ErrNewerSchema = errors.New("the database was written by a newer version of Passkey Desk")
+
+// migrate brings the schema up to date: every migration the file has not
+// had, in order, in one transaction, so a failure leaves the file exactly
+// as it was.
 func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL)`, nil); err != nil {
@@ -154,32 +162,43 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
-	for _, name := range names {
-		base := filepath.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		version, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return fmt.Errorf("migration %s: name must start with a number and '_'", base)
-		}
-		script, err := migrations.ReadFile(name)
-		if err != nil {
+	return s.inTx(ctx, true, func(t *txn) error {
+		var applied sql.NullInt64
+		if err := t.queryText(`SELECT MAX(version) FROM schema_migrations`).Scan(&applied); err != nil {
 			return err
 		}
-		err = s.inTx(ctx, true, func(t *txn) error {
+		newest := 0
+		for _, name := range names {
+			base := filepath.Base(name)
+			num, _, ok := strings.Cut(base, "_")
+			version, err := strconv.Atoi(num)
+			if !ok || err != nil {
+				return fmt.Errorf("migration %s: name must start with a number and '_'", base)
+			}
+			newest = version
 			var n int
 			if err := t.queryText(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil || n > 0 {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			script, err := migrations.ReadFile(name)
+			if err != nil {
 				return err
 			}
 			if err := t.execText(string(script)); err != nil {
 				return fmt.Errorf("migration %s: %w", base, err)
 			}
-			return t.execText(`INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, version, base)
-		})
-		if err != nil {
-			return err
+			if err := t.execText(`INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, version, base); err != nil {
+				return err
+			}
 		}
-	}
-	return nil
+		if int(applied.Int64) > newest {
+			return fmt.Errorf("%w (schema %d; this build knows up to %d)", ErrNewerSchema, applied.Int64, newest)
+		}
+		return nil
+	})
 }
 
 // inTx runs fn in a transaction on the store's connection when its turn

@@ -7,6 +7,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -286,9 +287,12 @@ func checkSeeds(t *testing.T, s *Store, from int) {
 func TestFailedMigrationLeavesTheOldVersion(t *testing.T) {
 	ms := embeddedMigrations(t)
 	for i, m := range ms {
+		// The first migration fails on an empty file; every later one
+		// fails partway through an upgrade from the first version, after
+		// the migrations before it have run: all of them must go.
 		prev := 0
 		if i > 0 {
-			prev = ms[i-1].version
+			prev = ms[0].version
 		}
 		t.Run(m.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "old.db")
@@ -333,5 +337,32 @@ func TestFailedMigrationLeavesTheOldVersion(t *testing.T) {
 				t.Fatalf("version %d after the retry", v)
 			}
 		})
+	}
+}
+
+// TestNewerSchemaIsRefused: a file written by a newer Passkey Desk, with
+// migrations this build does not know, is not opened, and is left as it
+// was.
+func TestNewerSchemaIsRefused(t *testing.T) {
+	ms := embeddedMigrations(t)
+	path := filepath.Join(t.TempDir(), "newer.db")
+	buildAt(t, path, ms, ms[len(ms)-1].version)
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO schema_migrations (version, name) VALUES (999, '0999_from_the_future.sql')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	before := take(t, path)
+	if s, err := Open(path); err == nil {
+		s.Close()
+		t.Fatal("opened a database with a schema newer than this build")
+	} else if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), "999") {
+		t.Fatalf("open: %v", err)
+	}
+	if after := take(t, path); after != before {
+		t.Fatalf("the refused open changed the file: %+v", after)
 	}
 }
