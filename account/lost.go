@@ -3,16 +3,8 @@ package account
 import (
 	"context"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
-
-// LostMark is a passkey marked lost, as the store keeps it.
-type LostMark struct {
-	PasskeyID string
-	At        time.Time
-	Reason    string
-}
 
 // maxLostReason bounds the words kept for why a passkey was lost.
 const maxLostReason = 200
@@ -36,10 +28,6 @@ func (s *Service) MarkPasskeysLost(ctx context.Context, token string, passkeyIDs
 		if err != nil {
 			return err
 		}
-		lost, err := lostByID(tx, rec.ID)
-		if err != nil {
-			return err
-		}
 		byID := make(map[string]*Passkey, len(pks))
 		for i := range pks {
 			byID[pks[i].ID] = &pks[i]
@@ -53,44 +41,17 @@ func (s *Service) MarkPasskeysLost(ctx context.Context, token string, passkeyIDs
 		}
 		now := s.now().UTC()
 		for _, id := range passkeyIDs {
-			if _, done := lost[id]; done {
+			if byID[id].Lost() {
 				continue
 			}
 			if err := tx.MarkPasskeyLost(rec.ID, id, now, why); err != nil {
 				return err
 			}
-			lost[id] = LostMark{PasskeyID: id, At: now, Reason: why}
+			byID[id].LostAt, byID[id].LostReason = now, why
 			if err := tx.AppendEvent(rec.ID, s.event(EventPasskeyLost, byID[id].Name+": "+why)); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-}
-
-// lostByID reads the account's lost marks by passkey ID.
-func lostByID(tx Tx, accountID string) (map[string]LostMark, error) {
-	marks, err := tx.LostPasskeys(accountID)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]LostMark, len(marks))
-	for _, m := range marks {
-		out[m.PasskeyID] = m
-	}
-	return out, nil
-}
-
-// withLost fills the lost marks of the account's passkeys in pks.
-func withLost(tx Tx, accountID string, pks []Passkey) error {
-	lost, err := lostByID(tx, accountID)
-	if err != nil {
-		return err
-	}
-	for i := range pks {
-		if m, ok := lost[pks[i].ID]; ok {
-			pks[i].LostAt, pks[i].LostReason = m.At, m.Reason
-		}
-	}
-	return nil
 }

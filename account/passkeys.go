@@ -14,10 +14,8 @@ func (s *Service) Passkeys(ctx context.Context, token string) ([]Passkey, error)
 		if err != nil {
 			return err
 		}
-		if out, err = tx.Passkeys(rec.ID); err != nil {
-			return err
-		}
-		return withLost(tx, rec.ID, out)
+		out, err = tx.Passkeys(rec.ID)
+		return err
 	})
 	return out, err
 }

@@ -92,8 +92,6 @@ type Tx interface {
 	// account's passkeys no longer holds it; ErrNotFound when the account
 	// has no passkey with that ID.
 	MarkPasskeyLost(accountID, passkeyID string, at time.Time, reason string) error
-	// LostPasskeys lists the account's passkeys marked lost.
-	LostPasskeys(accountID string) ([]LostMark, error)
 
 	// DeleteExpired removes sessions, verifications, grants and ceremonies
 	// that expired before now, and phone enrollments that expired more
