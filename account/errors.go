@@ -98,7 +98,8 @@ const (
 	// with.
 	RuleNoPasskey PolicyRule = "no-passkey"
 	// RuleHold: withdrawals and C2C trades are held after a passkey
-	// removal, until Until.
+	// removal, or "Passkey required" turned off, without another passkey's
+	// word, until Until.
 	RuleHold PolicyRule = "hold"
 )
 
@@ -118,7 +119,7 @@ func (e *PolicyError) Error() string {
 	case RuleNoPasskey:
 		return "the account has no passkey: add one first"
 	case RuleHold:
-		return "withdrawals and C2C trades are held after a passkey removal, until " + e.Until.UTC().Format(time.RFC3339)
+		return "withdrawals and C2C trades are held after a passkey removal or \"Passkey required\" turned off, until " + e.Until.UTC().Format(time.RFC3339)
 	}
 	return "refused by the account's security policy (" + string(e.Rule) + ")"
 }

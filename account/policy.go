@@ -44,7 +44,9 @@ func (s *Service) Policy(ctx context.Context, token string) (*Policy, error) {
 // (*PolicyError, RuleNoPasskey). Turning it off loosens it: it needs a
 // change-policy grant (ErrGrantRequired otherwise), from password and
 // codes or from a passkey, as any security change does; the grant is used
-// up. Setting the state it already has changes nothing and uses no grant.
+// up. Turned off with password and codes, withdrawals and C2C trades are
+// held for RemovalHold, as after a removal. Setting the state it already
+// has changes nothing and uses no grant.
 func (s *Service) SetPasskeyRequired(ctx context.Context, token, grant string, on bool) error {
 	return s.store.Update(ctx, func(tx Tx) error {
 		rec, err := s.authenticate(tx, token)
@@ -58,13 +60,13 @@ func (s *Service) SetPasskeyRequired(ctx context.Context, token, grant string, o
 		if p.PasskeyRequired == on {
 			return nil
 		}
-		detail := "passkey required: on"
+		detail, held := "passkey required: on", false
 		if on {
 			pks, err := tx.Passkeys(rec.ID)
 			if err != nil {
 				return err
 			}
-			if len(pks) == 0 {
+			if usablePasskeys(pks) == 0 {
 				return &PolicyError{Rule: RuleNoPasskey}
 			}
 		} else {
@@ -75,16 +77,25 @@ func (s *Service) SetPasskeyRequired(ctx context.Context, token, grant string, o
 			if err := tx.DeleteGrant(g.Hash); err != nil {
 				return err
 			}
-			detail = "passkey required: off, verified with password and code"
-			if g.PasskeyID != "" {
-				detail = "passkey required: off, verified with a passkey"
+			detail = "passkey required: off, verified with a passkey"
+			if g.PasskeyID == "" {
+				// Without a passkey's word, loosening the policy holds
+				// withdrawals and C2C trades as a removal would.
+				detail = "passkey required: off, verified with password and code"
+				p.HoldUntil, held = s.now().UTC().Add(RemovalHold), true
 			}
 		}
 		p.PasskeyRequired = on
 		if err := tx.PutPolicy(rec.ID, p); err != nil {
 			return err
 		}
-		return tx.AppendEvent(rec.ID, s.event(EventPolicyChanged, detail))
+		if err := tx.AppendEvent(rec.ID, s.event(EventPolicyChanged, detail)); err != nil {
+			return err
+		}
+		if held {
+			return tx.AppendEvent(rec.ID, s.event(EventHoldStarted, "withdrawals and C2C trades held until "+p.HoldUntil.Format(time.RFC3339)))
+		}
+		return nil
 	})
 }
 
@@ -186,9 +197,20 @@ func (s *Service) FinishPasskeyVerification(ctx context.Context, token string, a
 	return grant, nil
 }
 
+// usablePasskeys counts the passkeys in pks not marked lost.
+func usablePasskeys(pks []Passkey) int {
+	n := 0
+	for i := range pks {
+		if !pks[i].Lost() {
+			n++
+		}
+	}
+	return n
+}
+
 // RemovePasskey implements API. It needs a remove-passkey grant (used up
-// here). While passkey sign-in is required the last passkey stays
-// (*PolicyError, RuleLastPasskey). Unless the grant came from another
+// here). While passkey sign-in is required the last passkey that is not
+// lost stays (*PolicyError, RuleLastPasskey); a lost one can always go. Unless the grant came from another
 // passkey's assertion, withdrawals and C2C trades are held for
 // RemovalHold.
 func (s *Service) RemovePasskey(ctx context.Context, token, grant, passkeyID string) error {
@@ -218,7 +240,7 @@ func (s *Service) RemovePasskey(ctx context.Context, token, grant, passkeyID str
 		if err != nil {
 			return err
 		}
-		if p.PasskeyRequired && len(pks) == 1 {
+		if p.PasskeyRequired && !pk.Lost() && usablePasskeys(pks) == 1 {
 			return &PolicyError{Rule: RuleLastPasskey}
 		}
 		if err := tx.DeletePasskey(rec.ID, pk.CredentialID); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -150,6 +151,7 @@ func TestPasskeyRequiredOffNeedsVerification(t *testing.T) {
 		grant func(t *testing.T, fx *approvalFixture) string
 		ok    bool
 		how   string // the event's words when ok
+		held  bool   // whether withdrawals are held afterwards
 	}{
 		{name: "no grant", grant: func(*testing.T, *approvalFixture) string { return "" }},
 		{name: "made-up grant", grant: func(*testing.T, *approvalFixture) string { return "not-a-grant" }},
@@ -169,7 +171,7 @@ func TestPasskeyRequiredOffNeedsVerification(t *testing.T) {
 			fx.clock.Advance(account.GrantLifetime)
 			return g
 		}},
-		{name: "password and code", ok: true, how: "verified with password and code", grant: func(t *testing.T, fx *approvalFixture) string {
+		{name: "password and code", ok: true, how: "verified with password and code", held: true, grant: func(t *testing.T, fx *approvalFixture) string {
 			return fx.u.Grant(t, account.PurposeChangePolicy)
 		}},
 		{name: "passkey", ok: true, how: "verified with a passkey", grant: func(t *testing.T, fx *approvalFixture) string {
@@ -203,8 +205,16 @@ func TestPasskeyRequiredOffNeedsVerification(t *testing.T) {
 				t.Fatalf("turning it off: %v, policy %+v", err, p)
 			}
 			ev, _ := fx.svc.Activity(ctx, tok, 5)
-			if len(ev) == 0 || ev[0].Type != account.EventPolicyChanged || !strings.Contains(ev[0].Detail, tc.how) {
+			if !slices.ContainsFunc(ev, func(e account.Event) bool {
+				return e.Type == account.EventPolicyChanged && strings.Contains(e.Detail, tc.how)
+			}) {
 				t.Fatalf("no policy event saying %q: %+v", tc.how, ev)
+			}
+			if held := !p.HoldUntil.IsZero(); held != tc.held {
+				t.Fatalf("withdrawals held %v after turning it off %s, want %v", held, tc.how, tc.held)
+			}
+			if _, err := fx.svc.RequestApproval(ctx, fx.key.Secret, account.ApprovalRequest{Operation: withdrawal}); (policyRule(err) == account.RuleHold) != tc.held {
+				t.Fatalf("a withdrawal request after turning it off %s: %v", tc.how, err)
 			}
 			// The grant was used up: on again, it cannot turn it off twice.
 			if err := fx.svc.SetPasskeyRequired(ctx, tok, "", true); err != nil {
@@ -405,5 +415,37 @@ func TestExportActivity(t *testing.T) {
 	}
 	if _, err := fx.svc.ExportActivity(ctx, "nope", "csv", account.ActivityFilter{}); !errors.Is(err, account.ErrUnauthenticated) {
 		t.Fatalf("no session: %v", err)
+	}
+}
+
+// TestLostPasskeysDoNotCountAsUsable: while a passkey is required, the
+// last passkey that is not lost stays even when lost ones remain, a lost
+// one can always be removed, and the policy cannot be turned on with only
+// lost passkeys.
+func TestLostPasskeysDoNotCountAsUsable(t *testing.T) {
+	svc, clock, _ := accounttest.NewService(t, accounttest.Options{})
+	u := accounttest.SignUp(t, svc, clock, "ann@example.com")
+	tok := u.Session.Token
+	lost := u.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Reset key")
+	if err := svc.MarkPasskeysLost(ctx, tok, []string{lost.ID}, "the key was reset"); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.SetPasskeyRequired(ctx, tok, "", true); policyRule(err) != account.RuleNoPasskey {
+		t.Fatalf("on with only a lost passkey: %v", err)
+	}
+	good := u.AddPasskey(t, &accounttest.Authenticator{}, account.KindPhone, "Phone")
+	if err := svc.SetPasskeyRequired(ctx, tok, "", true); err != nil {
+		t.Fatal(err)
+	}
+	err := svc.RemovePasskey(ctx, tok, u.Grant(t, account.PurposeRemovePasskey), good.ID)
+	if policyRule(err) != account.RuleLastPasskey {
+		t.Fatalf("removing the last passkey that works, a lost one left: %v", err)
+	}
+	if err := svc.RemovePasskey(ctx, tok, u.Grant(t, account.PurposeRemovePasskey), lost.ID); err != nil {
+		t.Fatalf("removing the lost passkey: %v", err)
+	}
+	pks, _ := svc.Passkeys(ctx, tok)
+	if len(pks) != 1 || pks[0].ID != good.ID {
+		t.Fatalf("passkeys left: %+v", pks)
 	}
 }

@@ -456,8 +456,8 @@ func describePolicy(e *account.PolicyError) message {
 	case account.RuleHold:
 		return message{
 			Title:    "Withdrawals and C2C trades are on hold",
-			Sentence: "A passkey was removed, so withdrawals and C2C trades are held until " + e.Until.Local().Format("Mon 2 Jan 15:04") + ".",
-			Next:     "Wait until then. The hold protects you if someone else removed the passkey.",
+			Sentence: "A passkey was removed or \u201cPasskey required\u201d was turned off, so withdrawals and C2C trades are held until " + e.Until.Local().Format("Mon 2 Jan 15:04") + ".",
+			Next:     "Wait until then. The hold protects you if someone else made the change.",
 		}
 	}
 	return message{
