@@ -9,12 +9,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 	"github.com/go-webauthn/webauthn/webauthn"
 )
 
@@ -478,6 +480,25 @@ func (s *Service) approvalCeremony(user *webauthnUser, a *ApprovalRecord) (*prot
 		webauthn.WithUserVerification(protocol.VerificationRequired))
 }
 
+// signedBy reports whether parsed carries a valid signature by pk over its
+// own authenticator data and client data, for this relying party: a
+// genuine answer from that passkey, whatever challenge it signed. pk may
+// be nil (not one of the account's passkeys).
+func (s *Service) signedBy(pk *Passkey, parsed *protocol.ParsedCredentialAssertionData) bool {
+	rpIDHash := sha256.Sum256([]byte(s.rp.Config.RPID))
+	if pk == nil || !bytes.Equal(parsed.Response.AuthenticatorData.RPIDHash, rpIDHash[:]) {
+		return false
+	}
+	key, err := webauthncose.ParsePublicKey(pk.PublicKey)
+	if err != nil {
+		return false
+	}
+	raw := parsed.Raw.AssertionResponse
+	clientData := sha256.Sum256(raw.ClientDataJSON)
+	ok, err := webauthncose.VerifySignature(key, slices.Concat([]byte(raw.AuthenticatorData), clientData[:]), raw.Signature)
+	return err == nil && ok
+}
+
 // refusalReason is the requester's short account of why an approval was
 // refused for good.
 func refusalReason(why error) string {
@@ -524,14 +545,26 @@ func (s *Service) FinishApproval(ctx context.Context, token, id string, assertio
 		if err := s.checkHold(tx, rec.ID, a.Operation.Kind); err != nil {
 			return err
 		}
+		user, err := s.loadUser(tx, rec)
+		if err != nil {
+			return err
+		}
 		// An answer refused for a benign reason (an unknown passkey, no
 		// user verification, a signature that does not check) leaves the
-		// approval pending, to try again. One that signed other details
-		// than those stored, or from a passkey that looks cloned, ends it
-		// for good: state refused, which the requester reads.
+		// approval pending, to try again. One genuinely signed by one of
+		// the account's passkeys over other details than those stored, or
+		// by a passkey that looks cloned, ends it for good: state refused,
+		// which the requester reads. An answer whose signature does not
+		// check proves nothing, so it cannot end the approval.
 		refuse := func(why error) error {
 			detail := summary(&a.Operation) + ": " + why.Error()
-			if final := errors.Is(why, ErrPasskeyCloned) || errors.Is(why, errDetailsMismatch); final {
+			final := errors.Is(why, ErrPasskeyCloned) || errors.Is(why, errDetailsMismatch)
+			if final && !s.signedBy(user.passkey(parsed.RawID), parsed) {
+				final = false
+				why = rejected(errors.New("the answer's signature does not check"))
+				detail = summary(&a.Operation) + ": " + why.Error()
+			}
+			if final {
 				a.State, a.DecidedAt, a.Reason = ApprovalRefused, s.now().UTC(), refusalReason(why)
 				if err := tx.UpdateApproval(a); err != nil {
 					return err
@@ -545,10 +578,6 @@ func (s *Service) FinishApproval(ctx context.Context, token, id string, assertio
 		want := base64.RawURLEncoding.EncodeToString(ChallengeFor(a.Nonce, a.ID, a.Operation))
 		if parsed.Response.CollectedClientData.Challenge != want {
 			return refuse(fmt.Errorf("%w: %w", ErrCredentialRejected, errDetailsMismatch))
-		}
-		user, err := s.loadUser(tx, rec)
-		if err != nil {
-			return err
 		}
 		pk, why, err := s.checkAssertion(tx, user, parsed, func(session *webauthn.SessionData) error {
 			_, sd, err := s.approvalCeremony(user, a)

@@ -406,6 +406,16 @@ func TestRejectedAnswer(t *testing.T) {
 			opts, _ := fx.svc.BeginApproval(ctx, fx.u.Session.Token, id)
 			return assertOrFail(t, &clone, opts)
 		}},
+		{name: "another approval's challenge, signature forged", answer: func(t *testing.T, fx *approvalFixture, _ string) []byte {
+			// Not signed by the passkey, it proves no tampering and must
+			// not end the approval.
+			other := fx.request(t, withdrawal)
+			opts, err := fx.svc.BeginApproval(ctx, fx.u.Session.Token, other.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return forgeSignature(t, assertOrFail(t, fx.auth, opts))
+		}},
 		{name: "wrong key: unknown credential", answer: func(t *testing.T, fx *approvalFixture, id string) []byte {
 			stranger := &accounttest.Authenticator{}
 			bob := accounttest.SignUp(t, fx.svc, fx.clock, "bob@example.com")
@@ -471,6 +481,27 @@ func TestRejectedAnswer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// forgeSignature changes one byte of an assertion's signature.
+func forgeSignature(t *testing.T, assertion []byte) []byte {
+	t.Helper()
+	var a map[string]any
+	if err := json.Unmarshal(assertion, &a); err != nil {
+		t.Fatal(err)
+	}
+	resp := a["response"].(map[string]any)
+	sig, err := base64.RawURLEncoding.DecodeString(resp["signature"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig[len(sig)-1] ^= 1
+	resp["signature"] = base64.RawURLEncoding.EncodeToString(sig)
+	out, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func assertOrFail(t *testing.T, auth *accounttest.Authenticator, opts []byte) []byte {

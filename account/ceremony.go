@@ -32,6 +32,16 @@ func (u *webauthnUser) WebAuthnCredentials() []webauthn.Credential {
 	return out
 }
 
+// passkey returns the user's passkey with credential ID id, or nil.
+func (u *webauthnUser) passkey(id []byte) *Passkey {
+	for i := range u.passkeys {
+		if bytes.Equal(u.passkeys[i].CredentialID, id) {
+			return &u.passkeys[i]
+		}
+	}
+	return nil
+}
+
 func credentialOf(p *Passkey) webauthn.Credential {
 	ts := make([]protocol.AuthenticatorTransport, len(p.Transports))
 	for i, t := range p.Transports {

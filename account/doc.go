@@ -99,10 +99,12 @@
 // An empty field is its four zero length bytes. BeginApproval returns
 // request options with that challenge (nothing is written); FinishApproval
 // recomputes it from the stored row and refuses an assertion whose
-// clientDataJSON names any other challenge (ErrApprovalRefused and
-// ErrCredentialRejected, an "approval-refused" event, and the approval
-// ends in state refused: the details were tampered with) before
-// go-webauthn verifies the rest
+// clientDataJSON names any other challenge before go-webauthn verifies
+// the rest. When that assertion is genuinely signed by one of the
+// account's passkeys, the details were tampered with: ErrApprovalRefused
+// and ErrCredentialRejected, an "approval-refused" event, and the approval
+// ends in state refused. A signature that does not check proves nothing
+// and leaves the approval pending
 // (WebAuthn §7.2). The decision, passkey, time and the assertion's parts
 // (authenticatorData, clientDataJSON, signature, and the passkey's COSE
 // public key) are stored with the new sign counter in one transaction.
