@@ -82,6 +82,13 @@ var seeds = map[int][]string{
 		`INSERT INTO account_policies VALUES ('a1', 1, ` + fmt.Sprint(seedAt+int64(24*time.Hour)) + `)`,
 		`INSERT INTO grants VALUES (x'6772616e7432', 'a1', 'remove-passkey', ` + fmt.Sprint(seedAt+int64(time.Hour)) + `, 'Y3JlZDE')`,
 	},
+	4: {
+		`UPDATE passkeys SET lost_at = ` + fmt.Sprint(seedAt+int64(2*time.Hour)) + `, lost_reason = 'the key was reset' WHERE id = 'Y3JlZDE'`,
+	},
+	5: {
+		`INSERT INTO approvals VALUES ('ap3', 'a1', 'k1', 'deposit', 'ETH', '1', 'Ethereum', '0xabc', '', '', '', x'6e6f6e6365', 'refused', ` +
+			fmt.Sprint(seedAt) + `, ` + fmt.Sprint(seedAt+int64(5*time.Minute)) + `, ` + fmt.Sprint(seedAt+int64(time.Minute)) + `, '', NULL, NULL, NULL, NULL, NULL)`,
+	},
 }
 
 // buildAt makes a database at path with the migrations up to version
@@ -253,7 +260,11 @@ func checkSeeds(t *testing.T, s *Store, from int) {
 			return fmt.Errorf("api key: %+v, %v", k, err)
 		}
 		ap, err := tx.ApprovalByID("ap1")
-		if err != nil || ap.State != account.ApprovalApproved || ap.Assertion == nil || string(ap.Assertion.Signature) != "sig" || ap.Operation.Amount != "0.015" {
+		if err != nil || ap.State != account.ApprovalApproved || ap.Assertion == nil || ap.Operation.Amount != "0.015" ||
+			ap.Operation.Reference != "W-1" || string(ap.Nonce) != "nonce" || ap.PasskeyID != "Y3JlZDE" ||
+			string(ap.Assertion.CredentialID) != "cred1" || string(ap.Assertion.PublicKey) != "cose" ||
+			string(ap.Assertion.AuthenticatorData) != "auth" || string(ap.Assertion.ClientDataJSON) != "{}" ||
+			string(ap.Assertion.Signature) != "sig" || ap.DecidedAt.UnixNano() != seedAt+int64(time.Minute) {
 			return fmt.Errorf("approved approval: %+v, %v", ap, err)
 		}
 		pending, err := tx.Approvals("a1", account.ApprovalPending)
@@ -272,6 +283,18 @@ func checkSeeds(t *testing.T, s *Store, from int) {
 		}
 		if g, err := tx.GrantByHash([]byte("grant2")); err != nil || g.PasskeyID != "Y3JlZDE" {
 			return fmt.Errorf("grant with passkey: %+v, %v", g, err)
+		}
+		if from < 4 {
+			return nil
+		}
+		if !pks[0].Lost() || pks[0].LostReason != "the key was reset" || pks[0].LostAt.UnixNano() != seedAt+int64(2*time.Hour) {
+			return fmt.Errorf("lost passkey: %+v", pks[0])
+		}
+		if from < 5 {
+			return nil
+		}
+		if ap, err := tx.ApprovalByID("ap3"); err != nil || ap.State != account.ApprovalRefused || ap.Operation.Kind != account.OperationDeposit {
+			return fmt.Errorf("refused approval: %+v, %v", ap, err)
 		}
 		return nil
 	})
