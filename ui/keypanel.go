@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -206,14 +207,24 @@ func (p *keyPanel) setDevices(list []fido.DeviceInfo) {
 }
 
 // forget closes the key on display and drops everything read from it.
-func (p *keyPanel) forget() {
+// The key is closed off the UI goroutine; the channel returned is closed
+// once it is. Work that opens the same key again waits for it: a key
+// opened while another connection to it is still busy answers as busy,
+// which libfido2 reports as "not a FIDO2 key".
+func (p *keyPanel) forget() <-chan struct{} {
 	p.gen++
 	if p.op != nil {
 		p.op(fido.ErrKeyRemoved)
 		p.op = nil
 	}
+	closed := make(chan struct{})
 	if dev := p.dev; dev != nil {
-		go dev.Close()
+		go func() {
+			defer close(closed)
+			dev.Close()
+		}()
+	} else {
+		close(closed)
 	}
 	p.dev, p.info = nil, nil
 	p.pinSt = fido.PINState{}
@@ -221,6 +232,7 @@ func (p *keyPanel) forget() {
 	p.mode = modeOverview
 	p.pinForm = nil
 	p.notice = ""
+	return closed
 }
 
 // forgetCreds drops the passkey list and the PIN that unlocked it.
@@ -233,7 +245,7 @@ func (p *keyPanel) forgetCreds() {
 
 // choose opens the key at path and shows its card.
 func (p *keyPanel) choose(path string) {
-	p.forget()
+	closed := p.forget()
 	p.chosen = path
 	p.fb.busy("Reading the key…")
 	p.render()
@@ -244,6 +256,9 @@ func (p *keyPanel) choose(path string) {
 		st   fido.PINState
 	)
 	p.runOp(func(ctx context.Context) error {
+		if err := waitClosed(ctx, closed); err != nil {
+			return err
+		}
 		var err error
 		if dev, err = p.app.keys.Open(ctx, path); err != nil {
 			return err
@@ -272,6 +287,17 @@ func (p *keyPanel) choose(path string) {
 		p.dev, p.info, p.pinSt = dev, info, st
 		p.render()
 	})
+}
+
+// waitClosed waits for a key forget closes (the channel it returned), or
+// for ctx to end.
+func waitClosed(ctx context.Context, closed <-chan struct{}) error {
+	select {
+	case <-closed:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", fido.ErrCanceled, ctx.Err())
+	}
 }
 
 // runOp runs one key operation. done is not called once the panel has

@@ -34,12 +34,13 @@ func (p *keyPanel) pickObjects() []fyne.CanvasObject {
 	return []fyne.CanvasObject{paragraph(words), container.NewHBox(cancel)}
 }
 
-// startPick closes the key on display and asks every key for a touch.
+// startPick closes the key on display and, once it is closed, asks every
+// key for a touch.
 func (p *keyPanel) startPick() {
 	if p.picking != nil || p.reset != nil || len(p.devices) < 2 {
 		return
 	}
-	p.forget()
+	closed := p.forget()
 	p.chosen = ""
 	ctx, cancel := context.WithCancel(p.ctx)
 	p.picking, p.pickReady, p.pickEnding, p.pickNext = cancel, false, false, ""
@@ -56,6 +57,11 @@ func (p *keyPanel) startPick() {
 	var touched string
 	p.app.runIn(ctx, keyCeremonyTimeout, func(ctx context.Context) error {
 		defer wait.resume()
+		// The key that was on display is opened again only once its
+		// connection is closed.
+		if err := waitClosed(ctx, closed); err != nil {
+			return err
+		}
 		var err error
 		touched, err = pickByTouch(ctx, keys, paths, func() {
 			wait.show(func() {
