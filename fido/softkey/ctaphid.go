@@ -393,9 +393,12 @@ func (k *Key) waitTouch(tx *transaction) byte {
 
 // stallUntilUnplugged keeps the answer to a request (StallNext) until the
 // key is pulled out, sending KEEPALIVE PROCESSING meanwhile as a slow key
-// does. k.mu is held, and released while waiting.
+// does. A CTAPHID_CANCEL ends it too (answered KEEPALIVE_CANCEL), and so
+// does the connection closing (Close stops its transaction), so a held
+// request never outlives its client. k.mu is held, and released while
+// waiting.
 func (k *Key) stallUntilUnplugged(tx *transaction) []byte {
-	removed := k.removed
+	removed, cancel, closed := k.removed, tx.cancel, tx.conn.done
 	tick := time.NewTicker(keepaliveGap)
 	defer tick.Stop()
 	k.stalled = true
@@ -408,6 +411,10 @@ func (k *Key) stallUntilUnplugged(tx *transaction) []byte {
 		tx.conn.send(tx.cid, cmdKeepalive, []byte{statusProcessing})
 		select {
 		case <-tick.C:
+		case <-cancel:
+			return []byte{statusKeepaliveCancel}
+		case <-closed:
+			return []byte{statusKeepaliveCancel} // nobody hears it
 		case <-removed:
 			return []byte{statusKeepaliveCancel} // nobody hears it
 		}

@@ -430,3 +430,70 @@ func TestHIDInfo(t *testing.T) {
 		t.Fatalf("HIDInfo %+v, want %+v", got, want)
 	}
 }
+
+// TestStallEnds: a request held by StallNext ends not only when the key
+// is unplugged but also on CTAPHID_CANCEL (answered KEEPALIVE_CANCEL) and
+// when its connection closes, so a held request never outlives its
+// client.
+func TestStallEnds(t *testing.T) {
+	stalled := func(t *testing.T, k *softkey.Key, c *client) {
+		t.Helper()
+		k.StallNext(0x04, 0) // authenticatorGetInfo
+		c.send(hidCBOR, []byte{0x04})
+		if _, cmd, payload, err := c.recvAny(); err != nil || cmd != hidKeepalive || payload[0] != 1 {
+			t.Fatalf("want KEEPALIVE PROCESSING, got cmd %#x %x %v", cmd, payload, err)
+		}
+		if !k.Stalled() {
+			t.Fatal("the request is not held")
+		}
+	}
+	t.Run("cancel", func(t *testing.T) {
+		k := newKey(t, softkey.Options{})
+		c := dial(t, k)
+		stalled(t, k, c)
+		c.send(hidCancel, nil)
+		// Keepalives may come first, but not for ever.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			_, cmd, payload, err := c.recvAny()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cmd == hidKeepalive {
+				if time.Now().After(deadline) {
+					t.Fatal("still sending keepalives 10s after CANCEL")
+				}
+				continue
+			}
+			if cmd != hidCBOR || payload[0] != 0x2d {
+				t.Fatalf("after CANCEL: cmd %#x %x, want CTAP2_ERR_KEEPALIVE_CANCEL", cmd, payload)
+			}
+			break
+		}
+		if k.Stalled() {
+			t.Fatal("still held after it was answered")
+		}
+		c.send(hidPing, []byte{1})
+		if cmd, _ := c.recv(); cmd != hidPing {
+			t.Fatalf("after the cancel: cmd %#x, want PING", cmd)
+		}
+	})
+	t.Run("close", func(t *testing.T) {
+		k := newKey(t, softkey.Options{})
+		c := dial(t, k)
+		stalled(t, k, c)
+		c.conn.Close()
+		deadline := time.Now().Add(10 * time.Second)
+		for k.Stalled() {
+			if time.Now().After(deadline) {
+				t.Fatal("the request is still held 10s after its connection closed")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		d := dial(t, k)
+		d.send(hidPing, []byte{7})
+		if cmd, _ := d.recv(); cmd != hidPing {
+			t.Fatalf("after the close: cmd %#x, want PING", cmd)
+		}
+	})
+}

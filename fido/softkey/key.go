@@ -231,8 +231,10 @@ type stall struct {
 
 // StallNext makes the key hold its answer to a CTAP request with command
 // byte cmd, after letting skip such requests through, until it is
-// unplugged: the client is then mid-request when the key goes. Stalled
-// reports when the request is held. Only the next one is held.
+// unplugged: the client is then mid-request when the key goes. The
+// client cancelling the request (CTAPHID_CANCEL) or closing its connection
+// also ends the hold. Stalled reports when the request is held. Only the
+// next one is held.
 func (k *Key) StallNext(cmd byte, skip int) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
