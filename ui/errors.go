@@ -315,8 +315,8 @@ func describeKey(err error, wrong **fido.PINError, rule **pinRuleError) (message
 	case errors.Is(err, fido.ErrBusy):
 		return message{
 			Title:    "Key busy",
-			Sentence: "The key is busy with a request from another program.",
-			Next:     "Finish or cancel it there, then try again.",
+			Sentence: "The key is busy with another request, from this app or another program.",
+			Next:     "Finish or cancel that request, then try again.",
 		}, true
 	case errors.Is(err, fido.ErrUnsupported), errors.Is(err, fido.ErrPINNotSet):
 		return message{

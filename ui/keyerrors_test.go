@@ -35,7 +35,8 @@ func TestDescribeKeyErrors(t *testing.T) {
 		{"too long", &pinRuleError{MinLength: 4, TooLong: true}, "PIN too long", []string{"63 bytes"}},
 		{"mismatch", &pinRuleError{MinLength: 4, Mismatch: true}, "The PINs differ", nil},
 		{"unsupported", fido.ErrUnsupported, "Key cannot do this", nil},
-		{"busy", fido.ErrBusy, "Key busy", nil},
+		{"busy", fido.ErrBusy, "Key busy", []string{"busy with another request", "Finish or cancel that request"}},
+		{"busy when opened", fmt.Errorf("opening sim://key: %w", fido.ErrBusy), "Key busy", []string{"busy with another request"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := describe(tc.err)

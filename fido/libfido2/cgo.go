@@ -174,6 +174,7 @@ func (h *handle) close() {
 
 func (h *handle) ioHandle() uintptr     { return uintptr(C.pd_io_handle(h.dev)) }
 func (h *handle) isFIDO2() bool         { return bool(C.fido_dev_is_fido2(h.dev)) }
+func (h *handle) flags() uint8          { return uint8(C.fido_dev_flags(h.dev)) }
 func (h *handle) cancel() int           { return int(C.fido_dev_cancel(h.dev)) }
 func (h *handle) setTimeout(ms int) int { return int(C.fido_dev_set_timeout(h.dev, C.int(ms))) }
 func (h *handle) retryCount() (int, int) {

@@ -24,6 +24,8 @@ type fakeKey struct {
 	// touchAfter is how many keepalives UPNEEDED makeCredential sends
 	// before it answers; 0 waits until cancelled.
 	touchAfter int
+	// u2fOnly makes it say at CTAPHID_INIT that it speaks U2F alone.
+	u2fOnly bool
 
 	mu    sync.Mutex
 	gone  chan struct{} // closed when unplugged
@@ -159,7 +161,11 @@ func (c *fakeConn) send(cid uint32, cmd byte, payload []byte) {
 func (c *fakeConn) handle(cid uint32, cmd byte, msg []byte) {
 	switch cmd {
 	case 0x80 | 0x06: // INIT
-		resp := append(append([]byte(nil), msg[:8]...), 0x01, 0x02, 0x03, 0x04, 2, 1, 0, 0, 0x04|0x08)
+		caps := byte(0x04 | 0x08) // CBOR, NMSG
+		if c.key.u2fOnly {
+			caps = 0x01 // WINK
+		}
+		resp := append(append([]byte(nil), msg[:8]...), 0x01, 0x02, 0x03, 0x04, 2, 1, 0, 0, caps)
 		c.send(cid, cmd, resp)
 	case 0x80 | 0x10: // CBOR
 		if len(msg) == 0 {

@@ -39,7 +39,16 @@ func (*Provider) Devices(ctx context.Context) ([]fido.DeviceInfo, error) {
 }
 
 // Open opens the key at path. A key that is gone gives ErrKeyRemoved; a
-// U2F-only key gives ErrNotFIDO2.
+// U2F-only key gives ErrNotFIDO2; a key busy with a request on another
+// connection (waiting for a touch, say) gives ErrBusy once it is still
+// busy after a few tries.
+//
+// libfido2's open asks the key for getInfo and, when that fails, falls
+// back to U2F, so a busy key looks like a U2F-only one. Open tells them
+// apart by what the key answered: a simulated key's connection saw
+// CTAPHID_ERROR CHANNEL_BUSY; a USB key said at CTAPHID_INIT that it does
+// not speak U2F (CAPABILITY_NMSG), so the fallback cannot be what it is.
+// A USB key that speaks both and is busy still reads as ErrNotFIDO2.
 func (*Provider) Open(ctx context.Context, path string) (fido.Device, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, ctxError(ctx)
@@ -50,35 +59,76 @@ func (*Provider) Open(ctx context.Context, path string) (fido.Device, error) {
 			return nil, fmt.Errorf("opening %s: no such simulated key: %w", path, fido.ErrKeyRemoved)
 		}
 	}
-	timeout := openTimeout
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
-		timeout = max(time.Until(dl), time.Millisecond)
-	}
-	h, rc := openHandle(path, sim, int(timeout/time.Millisecond))
-	if rc != codeOK {
-		if ctx.Err() != nil {
-			return nil, ctxError(ctx)
+	for try := 1; ; try++ {
+		timeout := openTimeout
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
+			timeout = max(time.Until(dl), time.Millisecond)
 		}
-		if sim {
-			// The hook's open fails when the device refuses a connection,
-			// which a HIDDevice does once unplugged.
-			return nil, fmt.Errorf("opening %s: %w", path, fido.ErrKeyRemoved)
+		h, rc := openHandle(path, sim, int(timeout/time.Millisecond))
+		if rc != codeOK {
+			if ctx.Err() != nil {
+				return nil, ctxError(ctx)
+			}
+			if sim {
+				// The hook's open fails when the device refuses a connection,
+				// which a HIDDevice does once unplugged.
+				return nil, fmt.Errorf("opening %s: %w", path, fido.ErrKeyRemoved)
+			}
+			if list, err := manifest(); err == nil && !slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == path }) {
+				// Listed a moment ago, gone now.
+				return nil, fmt.Errorf("opening %s: %w", path, fido.ErrKeyRemoved)
+			}
+			return nil, fmt.Errorf("opening %s: %w", path, codeError("open", rc))
 		}
-		if list, err := manifest(); err == nil && !slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == path }) {
-			// Listed a moment ago, gone now.
-			return nil, fmt.Errorf("opening %s: %w", path, fido.ErrKeyRemoved)
+		if h.isFIDO2() {
+			d := &device{path: path, h: h}
+			if sim {
+				d.sim = simConnOf(h.ioHandle())
+			}
+			return d, nil
 		}
-		return nil, fmt.Errorf("opening %s: %w", path, codeError("open", rc))
-	}
-	if !h.isFIDO2() {
+		busy := h.openedBusy(sim)
 		h.close()
-		return nil, fmt.Errorf("opening %s: %w", path, fido.ErrNotFIDO2)
+		if !busy {
+			return nil, fmt.Errorf("opening %s: %w", path, fido.ErrNotFIDO2)
+		}
+		if try == openBusyTries {
+			return nil, fmt.Errorf("opening %s: %w", path, fido.ErrBusy)
+		}
+		// A connection closing a moment ago may still be finishing its
+		// request: try again shortly.
+		t := time.NewTimer(openBusyGap)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctxError(ctx)
+		case <-t.C:
+		}
 	}
-	d := &device{path: path, h: h}
+}
+
+// How often Open tries a busy key, and how long it waits between tries.
+const (
+	openBusyTries = 3
+	openBusyGap   = 100 * time.Millisecond
+)
+
+// capNMSG is the CTAPHID_INIT capability flag of a key that does not
+// speak U2F (CTAP 2.1 §11.2.9.1.3).
+const capNMSG = 0x08
+
+// openedBusy reports whether h, which libfido2 opened as a U2F key, fell
+// back to U2F because the key was busy rather than because it is one.
+func (h *handle) openedBusy(sim bool) bool {
 	if sim {
-		d.sim = simConnOf(h.ioHandle())
+		c := simConnOf(h.ioHandle())
+		if c == nil {
+			return false
+		}
+		_, hidErr := c.state()
+		return hidErr == codeChannelBusy
 	}
-	return d, nil
+	return h.flags()&capNMSG != 0
 }
 
 // Watch sends the device list at once and whenever it changes, checking

@@ -429,3 +429,61 @@ func TestSoftkeyPINWhenRequired(t *testing.T) {
 		t.Errorf("non-discoverable: %v, PIN asked %d times", err, len(pp.reqs))
 	}
 }
+
+// TestSoftkeyOpenBusy: opening a key busy with a request on another
+// connection (here waiting for a touch) reports ErrBusy, not ErrNotFIDO2
+// (libfido2 falls back to U2F when getInfo fails); once that request
+// ends, the key opens again.
+func TestSoftkeyOpenBusy(t *testing.T) {
+	k, d := softKey(t, softkey.Options{})
+	k.SetTouch(softkey.TouchNever, 0)
+	waited := make(chan error, 1)
+	go func() { waited <- d.(fido.Manager).WaitTouch(context.Background()) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !k.WaitingForTouch() {
+		if time.Now().After(deadline) {
+			t.Fatal("the first connection's request is not waiting for a touch")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	d2, err := NewProvider().Open(context.Background(), d.Path())
+	if err == nil {
+		d2.Close()
+		t.Fatal("opened a key busy on another connection")
+	}
+	if !errors.Is(err, fido.ErrBusy) || errors.Is(err, fido.ErrNotFIDO2) {
+		t.Fatalf("opening a busy key: %v, want ErrBusy", err)
+	}
+
+	d.Cancel()
+	select {
+	case err := <-waited:
+		if !errors.Is(err, fido.ErrCanceled) {
+			t.Fatalf("the cancelled wait: %v, want ErrCanceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the wait did not end 10s after Cancel")
+	}
+	d3, err := NewProvider().Open(context.Background(), d.Path())
+	if err != nil {
+		t.Fatalf("opening the key once it is free: %v", err)
+	}
+	d3.Close()
+}
+
+// TestOpenU2FOnlyKey: a key that speaks U2F alone is still ErrNotFIDO2,
+// not ErrBusy.
+func TestOpenU2FOnlyKey(t *testing.T) {
+	k := newFakeKey()
+	k.u2fOnly = true
+	path := register(t, "u2f-only", k)
+	d, err := NewProvider().Open(context.Background(), path)
+	if err == nil {
+		d.Close()
+		t.Fatal("opened a U2F-only key")
+	}
+	if !errors.Is(err, fido.ErrNotFIDO2) || errors.Is(err, fido.ErrBusy) {
+		t.Fatalf("opening a U2F-only key: %v, want ErrNotFIDO2", err)
+	}
+}
