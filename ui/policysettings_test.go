@@ -4,6 +4,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -77,9 +78,17 @@ func TestPasskeyRequiredOffAsksWhoItIs(t *testing.T) {
 	}
 	h.notText("Verify and turn off")
 	ev, _ := h.svc.Activity(context.Background(), u.Session.Token, 5)
-	if len(ev) == 0 || ev[0].Type != account.EventPolicyChanged || !strings.Contains(ev[0].Detail, "off") {
+	if !slices.ContainsFunc(ev, func(e account.Event) bool {
+		return e.Type == account.EventPolicyChanged && strings.Contains(e.Detail, "off")
+	}) {
 		t.Fatalf("no policy event: %+v", ev)
 	}
+	// Turned off with password and codes, withdrawals are held, and the
+	// screen says so.
+	if len(ev) == 0 || ev[0].Type != account.EventHoldStarted {
+		t.Fatalf("no hold after turning it off with password and codes: %+v", ev)
+	}
+	h.wantText("on hold until")
 	// On again needs no check.
 	test.Tap(box)
 	h.settle()
