@@ -4,11 +4,7 @@ package ui
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -18,12 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fxamacker/cbor/v2"
 	"github.com/zalando/go-keyring"
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
 	"github.com/passkeydesk/passkeydesk/account/httpapi"
+	"github.com/passkeydesk/passkeydesk/account/httpapi/requestertest"
 	"github.com/passkeydesk/passkeydesk/assets"
 	"github.com/passkeydesk/passkeydesk/fido"
 	"github.com/passkeydesk/passkeydesk/fido/client"
@@ -144,53 +140,5 @@ func TestApproveWithThisComputer(t *testing.T) {
 	if got.State != string(account.ApprovalApproved) || got.Passkey == nil || got.Passkey.ID != pk.ID || got.Assertion == nil {
 		t.Fatalf("the requester sees %+v", got)
 	}
-	verifyApprovalAnswer(t, got)
-}
-
-// verifyApprovalAnswer checks an approval's answer as a requester's
-// backend would: the challenge is SHA-256(nonce ‖ canonical operation),
-// clientDataJSON carries it, and the ES256 signature over authenticatorData
-// ‖ SHA-256(clientDataJSON) verifies with the COSE public key given.
-func verifyApprovalAnswer(t *testing.T, a httpapi.Approval) {
-	t.Helper()
-	dec := func(s string) []byte {
-		b, err := base64.RawURLEncoding.DecodeString(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	op := account.Operation{
-		Kind: account.OperationKind(a.Operation.Kind), Asset: a.Operation.Asset, Amount: a.Operation.Amount,
-		Network: a.Operation.Network, Destination: a.Operation.Destination, Counterparty: a.Operation.Counterparty,
-		Fee: a.Operation.Fee, Reference: a.Operation.Reference,
-	}
-	sum := sha256.Sum256(append(dec(a.Nonce), account.CanonicalOperation(a.ID, op)...))
-	if base64.RawURLEncoding.EncodeToString(sum[:]) != a.Challenge {
-		t.Fatal("the challenge is not SHA-256(nonce ‖ canonical operation)")
-	}
-	var cd struct{ Type, Challenge string }
-	if err := json.Unmarshal(dec(a.Assertion.ClientDataJSON), &cd); err != nil || cd.Challenge != a.Challenge || cd.Type != "webauthn.get" {
-		t.Fatalf("clientDataJSON %+v, %v", cd, err)
-	}
-	var cose map[int]any
-	if err := cbor.Unmarshal(dec(a.Assertion.PublicKey), &cose); err != nil {
-		t.Fatal(err)
-	}
-	x, _ := cose[-2].([]byte)
-	y, _ := cose[-3].([]byte)
-	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	authData := dec(a.Assertion.AuthenticatorData)
-	rpHash := sha256.Sum256([]byte(accounttest.RPID))
-	if len(authData) < 37 || string(authData[:32]) != string(rpHash[:]) || authData[32]&0x05 != 0x05 {
-		t.Fatal("authenticatorData: wrong RP or user not present and verified")
-	}
-	cdh := sha256.Sum256(dec(a.Assertion.ClientDataJSON))
-	digest := sha256.Sum256(append(authData, cdh[:]...))
-	if !ecdsa.VerifyASN1(pub, digest[:], dec(a.Assertion.Signature)) {
-		t.Fatal("the signature does not verify")
-	}
+	requestertest.VerifyAnswer(t, got, accounttest.RPID)
 }

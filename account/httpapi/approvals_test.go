@@ -1,10 +1,6 @@
 package httpapi_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -13,11 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fxamacker/cbor/v2"
-
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
 	"github.com/passkeydesk/passkeydesk/account/httpapi"
+	"github.com/passkeydesk/passkeydesk/account/httpapi/requestertest"
 )
 
 const withdrawalBody = `{"kind":"withdrawal","asset":"BTC","amount":"0.015","network":"Bitcoin",` +
@@ -104,33 +99,7 @@ func TestApprovalOverHTTP(t *testing.T) {
 		t.Fatalf("after approval %+v", got)
 	}
 	// The backend checks the signature with nothing but this answer.
-	dec := func(s string) []byte {
-		b, err := base64.RawURLEncoding.DecodeString(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	var cd struct{ Challenge string }
-	json.Unmarshal(dec(got.Assertion.ClientDataJSON), &cd)
-	if cd.Challenge != got.Challenge {
-		t.Fatal("clientDataJSON's challenge is not the approval's")
-	}
-	var cose map[int]any
-	if err := cbor.Unmarshal(dec(got.Assertion.PublicKey), &cose); err != nil {
-		t.Fatal(err)
-	}
-	x, _ := cose[-2].([]byte)
-	y, _ := cose[-3].([]byte)
-	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cdh := sha256.Sum256(dec(got.Assertion.ClientDataJSON))
-	digest := sha256.Sum256(append(dec(got.Assertion.AuthenticatorData), cdh[:]...))
-	if !ecdsa.VerifyASN1(pub, digest[:], dec(got.Assertion.Signature)) {
-		t.Fatal("signature does not verify")
-	}
+	requestertest.VerifyAnswer(t, got, accounttest.RPID)
 
 	if w := fx.apiCall("GET", "/v1/approvals/nope", fx.key, ""); w.Code != 404 || errorWord(t, w) != "not-found" {
 		t.Fatalf("unknown id: %d %s", w.Code, w.Body)
