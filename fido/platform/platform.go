@@ -111,13 +111,12 @@ func New(opts Options) (*Authenticator, error) {
 // passkeys cannot be used, or nil. The UI shows the method disabled with
 // the reason when it is not nil.
 func (a *Authenticator) Check(ctx context.Context) error {
-	unlock, err := a.lock()
+	_, _, _, unlock, err := a.open()
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	_, _, _, err = a.load()
-	return err
+	unlock()
+	return nil
 }
 
 // lock takes the in-process mutex and the data directory's lock.
@@ -129,6 +128,19 @@ func (a *Authenticator) lock() (func(), error) {
 		return nil, err
 	}
 	return func() { unlock(); a.mu.Unlock() }, nil
+}
+
+// open takes the locks (see lock) and loads the store (see load); unlock
+// releases the locks, and on an error they are already released.
+func (a *Authenticator) open() (s *storeFile, k *keys, st *state, unlock func(), err error) {
+	if unlock, err = a.lock(); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if s, k, st, err = a.load(); err != nil {
+		unlock()
+		return nil, nil, nil, nil, err
+	}
+	return s, k, st, unlock, nil
 }
 
 // load returns the store (made on first use), its keys and its state.
@@ -256,15 +268,11 @@ func (a *Authenticator) Path() string { return Path }
 // rk, up, plat and uv (true once the local PIN is set: the PIN is this
 // authenticator's built-in verification, CTAP 2.1 §6.4).
 func (a *Authenticator) Info(ctx context.Context) (*fido.Info, error) {
-	unlock, err := a.lock()
+	_, _, st, unlock, err := a.open()
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	_, _, st, err := a.load()
-	if err != nil {
-		return nil, err
-	}
 	return &fido.Info{
 		Versions:              []string{"FIDO_2_0", "FIDO_2_1"},
 		AAGUID:                a.aaguid,
@@ -297,15 +305,11 @@ func (a *Authenticator) MakeCredential(ctx context.Context, req *fido.MakeCreden
 	if !slices.Contains(req.Algorithms, fido.ES256) {
 		return nil, &fido.DeviceError{Op: "make credential", Status: 0x26} // CTAP2_ERR_UNSUPPORTED_ALGORITHM
 	}
-	unlock, err := a.lock()
+	s, k, st, unlock, err := a.open()
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	s, k, st, err := a.load()
-	if err != nil {
-		return nil, err
-	}
 	rpHash := sha256.Sum256([]byte(req.RP.ID))
 	for _, ex := range req.Exclude {
 		for _, r := range s.Records {
@@ -381,15 +385,11 @@ func (a *Authenticator) GetAssertion(ctx context.Context, req *fido.GetAssertion
 	if len(req.ClientDataHash) != sha256.Size {
 		return nil, errors.New("platform: client data hash must be 32 bytes")
 	}
-	unlock, err := a.lock()
+	s, k, st, unlock, err := a.open()
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	s, k, st, err := a.load()
-	if err != nil {
-		return nil, err
-	}
 	rpHash := sha256.Sum256([]byte(req.RPID))
 	var found []int
 	for i, r := range s.Records {
@@ -534,34 +534,29 @@ func (a *Authenticator) saveState(s *storeFile, k *keys, st *state) error {
 // PINState implements fido.Device. Retries is how many wrong PINs may
 // follow before the next wait; UVRetries is -1.
 func (a *Authenticator) PINState(ctx context.Context) (fido.PINState, error) {
-	unlock, err := a.lock()
+	_, _, st, unlock, err := a.open()
 	if err != nil {
 		return fido.PINState{}, err
 	}
 	defer unlock()
-	_, _, st, err := a.load()
-	if err != nil {
-		return fido.PINState{}, err
-	}
 	return fido.PINState{Set: st.PIN != nil, Retries: retriesLeft(st), UVRetries: -1}, nil
 }
+
+// errPINPolicy refuses a PIN that validPIN does not accept.
+var errPINPolicy = fmt.Errorf("%w: the PIN for this computer must be %d to %d digits", fido.ErrPINPolicy, MinPINLength, maxPINLength)
 
 // SetPIN implements fido.Device: the first local PIN, MinPINLength digits
 // or more (else fido.ErrPINPolicy). Once one is set, ChangePIN changes it;
 // SetPIN then gives fido.ErrUnsupported.
 func (a *Authenticator) SetPIN(ctx context.Context, pin []byte) error {
 	if !validPIN(pin) {
-		return fmt.Errorf("%w: the PIN for this computer must be %d to %d digits", fido.ErrPINPolicy, MinPINLength, maxPINLength)
+		return errPINPolicy
 	}
-	unlock, err := a.lock()
+	s, k, st, unlock, err := a.open()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	s, k, st, err := a.load()
-	if err != nil {
-		return err
-	}
 	if st.PIN != nil {
 		return fmt.Errorf("platform: a PIN is already set; change it instead: %w", fido.ErrUnsupported)
 	}
@@ -578,17 +573,13 @@ func (a *Authenticator) SetPIN(ctx context.Context, pin []byte) error {
 // *fido.PINBackoffError.
 func (a *Authenticator) ChangePIN(ctx context.Context, old, new []byte) error {
 	if !validPIN(new) {
-		return fmt.Errorf("%w: the PIN for this computer must be %d to %d digits", fido.ErrPINPolicy, MinPINLength, maxPINLength)
+		return errPINPolicy
 	}
-	unlock, err := a.lock()
+	s, k, st, unlock, err := a.open()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	s, k, st, err := a.load()
-	if err != nil {
-		return err
-	}
 	if st.PIN == nil {
 		return fido.ErrPINNotSet
 	}
