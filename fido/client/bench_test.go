@@ -4,8 +4,7 @@ package client_test
 
 import (
 	"context"
-	"slices"
-	"strconv"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -37,23 +36,11 @@ func benchKey(b *testing.B) fido.Device {
 	return dev
 }
 
-// reportMedian adds the median of the timed operations as "median-ms"; the
-// goal for a security-key registration is under 25 ms, for a sign-in
-// under 15 ms.
-func reportMedian(b *testing.B, d []time.Duration) {
-	if len(d) == 0 {
-		return
-	}
-	slices.Sort(d)
-	b.ReportMetric(float64(d[len(d)/2])/float64(time.Millisecond), "median-ms")
-}
-
 // BenchmarkSecurityKeyRegistration times a whole registration: the
 // service's BeginRegistration, Client.Create through libfido2 and the soft
 // key (PIN, touch at once) and FinishRegistration on SQLite. Each
 // iteration binds a new account, made with the timer stopped.
 func BenchmarkSecurityKeyRegistration(b *testing.B) {
-	ctx := context.Background()
 	dev := benchKey(b)
 	svc, clock, _ := accounttest.NewService(b, accounttest.Options{Model: assets.ModelName})
 	c, err := client.New(accounttest.Origin)
@@ -61,29 +48,9 @@ func BenchmarkSecurityKeyRegistration(b *testing.B) {
 		b.Fatal(err)
 	}
 	pp := &pinPrompt{pin: "4321"}
-	times := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		u := accounttest.SignUp(b, svc, clock, "user"+strconv.Itoa(i)+"@example.com")
-		grant := u.Grant(b, account.PurposeAddPasskey)
-		b.StartTimer()
-		start := time.Now()
-		opts, err := svc.BeginRegistration(ctx, u.Session.Token, grant, account.KindSecurityKey)
-		if err != nil {
-			b.Fatal(err)
-		}
-		cred, err := c.Create(ctx, dev, opts, pp.prompt())
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := svc.FinishRegistration(ctx, u.Session.Token, grant, cred, ""); err != nil {
-			b.Fatal(err)
-		}
-		times = append(times, time.Since(start))
-	}
-	b.StopTimer()
-	reportMedian(b, times)
+	accounttest.BenchRegistrations(b, svc, clock, account.KindSecurityKey, func(ctx context.Context, opts json.RawMessage) (json.RawMessage, error) {
+		return c.Create(ctx, dev, opts, pp.prompt())
+	})
 }
 
 // BenchmarkSecurityKeySignIn times a sign-in with an email (allow list):
@@ -128,5 +95,5 @@ func BenchmarkSecurityKeySignIn(b *testing.B) {
 		times = append(times, time.Since(start))
 	}
 	b.StopTimer()
-	reportMedian(b, times)
+	accounttest.ReportMedian(b, times)
 }

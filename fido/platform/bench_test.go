@@ -2,9 +2,8 @@ package platform
 
 import (
 	"context"
+	"encoding/json"
 	"os"
-	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -14,15 +13,6 @@ import (
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
 	"github.com/passkeydesk/passkeydesk/assets"
 )
-
-// reportMedian adds the median of the timed operations as "median-ms".
-func reportMedian(b *testing.B, d []time.Duration) {
-	if len(d) == 0 {
-		return
-	}
-	slices.Sort(d)
-	b.ReportMetric(float64(d[len(d)/2])/float64(time.Millisecond), "median-ms")
-}
 
 // benchKeyring is the real Secret Service when the harness provides one
 // (PASSKEYDESK_TEST_KEYRING=1, under .ci/with-session), else the
@@ -67,29 +57,9 @@ func benchRegistration(b *testing.B, kr Keyring, user string, cached bool) {
 	svc, clk, _ := accounttest.NewService(b, accounttest.Options{Model: assets.ModelName})
 	c := newClient(b)
 	pp := answer(testPIN)
-	times := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		u := accounttest.SignUp(b, svc, clk, "user"+strconv.Itoa(i)+"@example.com")
-		grant := u.Grant(b, account.PurposeAddPasskey)
-		b.StartTimer()
-		start := time.Now()
-		opts, err := svc.BeginRegistration(ctx, u.Session.Token, grant, account.KindThisComputer)
-		if err != nil {
-			b.Fatal(err)
-		}
-		cred, err := c.Create(ctx, a, opts, pp.prompt())
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := svc.FinishRegistration(ctx, u.Session.Token, grant, cred, ""); err != nil {
-			b.Fatal(err)
-		}
-		times = append(times, time.Since(start))
-	}
-	b.StopTimer()
-	reportMedian(b, times)
+	accounttest.BenchRegistrations(b, svc, clk, account.KindThisComputer, func(ctx context.Context, opts json.RawMessage) (json.RawMessage, error) {
+		return c.Create(ctx, a, opts, pp.prompt())
+	})
 }
 
 // BenchmarkPINFirstUnlock times what the first PIN of a session costs:
@@ -105,5 +75,5 @@ func BenchmarkPINFirstUnlock(b *testing.B) {
 		}
 		times = append(times, time.Since(start))
 	}
-	reportMedian(b, times)
+	accounttest.ReportMedian(b, times)
 }
