@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/passkeydesk/passkeydesk/account"
@@ -14,6 +15,35 @@ import (
 
 // register binds a passkey on dev to u's account through the real
 // service: BeginRegistration → Client.Create → FinishRegistration.
+// signInAs signs in with the passkeys on dev, from the allow list when
+// email is given and discoverably when it is "": it asks the key, finishes
+// the login with the candidate whose user is pick, checks the session is
+// pick's, and returns every candidate the key gave.
+func signInAs(t *testing.T, svc *account.Service, c *client.Client, dev fido.Device, p fido.Prompt, email, pick string) []client.Candidate {
+	t.Helper()
+	ctx := context.Background()
+	opts, err := svc.BeginLogin(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cands, err := c.Get(ctx, dev, opts, p)
+	if err != nil {
+		t.Fatalf("get: %v", err)
+	}
+	i := slices.IndexFunc(cands, func(cand client.Candidate) bool { return cand.User.Name == pick })
+	if i < 0 {
+		t.Fatalf("no candidate for %s among %d", pick, len(cands))
+	}
+	sess, err := svc.FinishLogin(ctx, cands[i].Credential)
+	if err != nil {
+		t.Fatalf("finishing login: %v\nassertion: %s", err, cands[i].Credential)
+	}
+	if sess.Account.Email != pick {
+		t.Errorf("picked %s, signed in as %q", pick, sess.Account.Email)
+	}
+	return cands
+}
+
 func register(t *testing.T, svc *account.Service, u *accounttest.User, c *client.Client, dev fido.Device, p fido.Prompt) (*account.Passkey, error) {
 	t.Helper()
 	ctx := context.Background()
@@ -83,23 +113,8 @@ func TestCeremoniesAgainstAccountService(t *testing.T) {
 	}
 
 	// Sign in with an allow list (email given).
-	opts, err := svc.BeginLogin(ctx, "alice@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cands, err := c.Get(ctx, dev, opts, pp.prompt())
-	if err != nil {
-		t.Fatalf("get: %v", err)
-	}
-	if len(cands) != 1 || !bytes.Equal(cands[0].CredentialID, pk.CredentialID) {
+	if cands := signInAs(t, svc, c, dev, pp.prompt(), "alice@example.com", "alice@example.com"); len(cands) != 1 || !bytes.Equal(cands[0].CredentialID, pk.CredentialID) {
 		t.Fatalf("candidates %+v; want alice's one passkey", cands)
-	}
-	sess, err := svc.FinishLogin(ctx, cands[0].Credential)
-	if err != nil {
-		t.Fatalf("finishing login: %v\nassertion: %s", err, cands[0].Credential)
-	}
-	if sess.Account.Email != "alice@example.com" {
-		t.Errorf("signed in as %q", sess.Account.Email)
 	}
 
 	// A second account on the same key; a discoverable sign-in then
@@ -108,14 +123,7 @@ func TestCeremoniesAgainstAccountService(t *testing.T) {
 	if _, err := register(t, svc, bob, c, dev, pp.prompt()); err != nil {
 		t.Fatalf("create for bob: %v", err)
 	}
-	opts, err = svc.BeginLogin(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cands, err = c.Get(ctx, dev, opts, pp.prompt())
-	if err != nil {
-		t.Fatalf("discoverable get: %v", err)
-	}
+	cands := signInAs(t, svc, c, dev, pp.prompt(), "", "bob@example.com")
 	if len(dev.lastGet.Allow) != 0 || !dev.lastGet.UserVerification {
 		t.Errorf("get assertion request %+v; want discoverable with uv", dev.lastGet)
 	}
@@ -123,18 +131,11 @@ func TestCeremoniesAgainstAccountService(t *testing.T) {
 	for _, cand := range cands {
 		names[cand.User.Name] = cand
 	}
-	if len(cands) != 2 || names["alice@example.com"].Credential == nil || names["bob@example.com"].Credential == nil {
+	if len(cands) != 2 || names["alice@example.com"].Credential == nil {
 		t.Fatalf("candidates for %v; want alice and bob", names)
 	}
 	if names["bob@example.com"].User.DisplayName != "Test User" || len(names["bob@example.com"].User.ID) == 0 {
 		t.Errorf("bob's candidate user %+v", names["bob@example.com"].User)
-	}
-	sess, err = svc.FinishLogin(ctx, names["bob@example.com"].Credential)
-	if err != nil {
-		t.Fatalf("finishing discoverable login: %v", err)
-	}
-	if sess.Account.Email != "bob@example.com" {
-		t.Errorf("picked bob, signed in as %q", sess.Account.Email)
 	}
 }
 

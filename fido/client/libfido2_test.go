@@ -79,51 +79,15 @@ func TestCeremoniesThroughLibfido2AndSoftKey(t *testing.T) {
 				t.Fatalf("second registration on the same key: %v, want ErrCredentialExcluded", err)
 			}
 
-			opts, err := svc.BeginLogin(ctx, "alice@example.com")
-			if err != nil {
-				t.Fatal(err)
-			}
-			cands, err := c.Get(ctx, dev, opts, pp.prompt())
-			if err != nil {
-				t.Fatalf("get: %v", err)
-			}
-			if len(cands) != 1 || !bytes.Equal(cands[0].CredentialID, pk.CredentialID) {
+			if cands := signInAs(t, svc, c, dev, pp.prompt(), "alice@example.com", "alice@example.com"); len(cands) != 1 || !bytes.Equal(cands[0].CredentialID, pk.CredentialID) {
 				t.Fatalf("%d candidates; want alice's passkey", len(cands))
 			}
-			sess, err := svc.FinishLogin(ctx, cands[0].Credential)
-			if err != nil {
-				t.Fatalf("finishing login: %v", err)
-			}
-			if sess.Account.Email != "alice@example.com" {
-				t.Errorf("signed in as %q", sess.Account.Email)
-			}
-
 			bob := accounttest.SignUp(t, svc, clock, "bob@example.com")
 			if _, err := register(t, svc, bob, c, dev, pp.prompt()); err != nil {
 				t.Fatalf("create for bob: %v", err)
 			}
-			opts, err = svc.BeginLogin(ctx, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			cands, err = c.Get(ctx, dev, opts, pp.prompt())
-			if err != nil {
-				t.Fatalf("discoverable get: %v", err)
-			}
-			byName := map[string]int{}
-			for i, cand := range cands {
-				byName[cand.User.Name] = i
-			}
-			i, ok := byName["bob@example.com"]
-			if len(cands) != 2 || !ok {
-				t.Fatalf("candidates for %v; want alice and bob", byName)
-			}
-			sess, err = svc.FinishLogin(ctx, cands[i].Credential)
-			if err != nil {
-				t.Fatalf("finishing discoverable login: %v", err)
-			}
-			if sess.Account.Email != "bob@example.com" {
-				t.Errorf("picked bob, signed in as %q", sess.Account.Email)
+			if cands := signInAs(t, svc, c, dev, pp.prompt(), "", "bob@example.com"); len(cands) != 2 {
+				t.Fatalf("%d candidates; want alice and bob", len(cands))
 			}
 		})
 	}
