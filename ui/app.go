@@ -28,8 +28,11 @@ package ui
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -47,7 +50,38 @@ const callTimeout = 30 * time.Second
 
 // prefKnownAccount is the preference set once an account has signed in on
 // this computer; without it the app opens on account creation (first run).
+// It is kept per data folder (knownAccountPref): a new folder is a new
+// account database, so it opens on first run even when another folder has
+// accounts. Versions before that kept the plain key for every folder.
 const prefKnownAccount = "account.known"
+
+// knownAccountPref is the preference key of prefKnownAccount for the data
+// folder dir.
+func knownAccountPref(dir string) string {
+	if dir == "" {
+		return prefKnownAccount
+	}
+	sum := sha256.Sum256([]byte(filepath.Clean(dir)))
+	return prefKnownAccount + "." + hex.EncodeToString(sum[:8])
+}
+
+// knownAccount says whether an account has signed in with this data
+// folder. The plain key an earlier version set is taken over by the first
+// folder opened after the upgrade, which is the one it was set for unless
+// the user has since switched folders.
+func (a *App) knownAccount() bool {
+	prefs := a.fyne.Preferences()
+	key := knownAccountPref(a.dataDir)
+	if prefs.Bool(key) {
+		return true
+	}
+	if key != prefKnownAccount && prefs.Bool(prefKnownAccount) {
+		prefs.RemoveValue(prefKnownAccount)
+		prefs.SetBool(key, true)
+		return true
+	}
+	return false
+}
 
 // Deps are what the UI is built on.
 type Deps struct {
@@ -260,7 +294,7 @@ func (a *App) restore() {
 			a.fail(a.signInScreen.fb, "restoring the session", err)
 		case me != nil:
 			a.enter(token, *me)
-		case a.fyne.Preferences().Bool(prefKnownAccount):
+		case a.knownAccount():
 			a.showSignIn()
 		default:
 			a.showSignUp()
@@ -291,7 +325,7 @@ func (a *App) setTokenProblem(err error) {
 func (a *App) enter(token string, me account.Account) {
 	a.token = token
 	a.me = me
-	a.fyne.Preferences().SetBool(prefKnownAccount, true)
+	a.fyne.Preferences().SetBool(knownAccountPref(a.dataDir), true)
 	a.signInScreen, a.signUpScreen = nil, nil
 	a.shell = newShell(a)
 	a.shell.show()

@@ -46,7 +46,7 @@ func TestScreensFit800x600(t *testing.T) {
 			check("settings")
 			h.tap("Sign out")
 			check("sign in")
-			h.fa.Preferences().SetBool(prefKnownAccount, false)
+			h.setKnownAccount(false)
 			h.start()
 			check("first run")
 			s := h.app.signUpScreen

@@ -104,6 +104,8 @@ type harness struct {
 	client *client.Client
 	phone  bool
 	local  ThisComputer
+	// dataDir is the data folder the next start gives the app.
+	dataDir string
 
 	// secrets are strings that must never reach the log.
 	secrets []string
@@ -143,6 +145,8 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		client: opts.client,
 		phone:  opts.phone,
 		local:  opts.thisComputer,
+
+		dataDir: "/home/user/.config/passkeydesk",
 	}
 	if h.tokens == nil {
 		h.tokens = &memTokens{}
@@ -161,6 +165,12 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 	return h
 }
 
+// setKnownAccount sets whether an account has signed in with the
+// harness's data folder, as an earlier run would have left it.
+func (h *harness) setKnownAccount(known bool) {
+	h.fa.Preferences().SetBool(knownAccountPref(h.dataDir), known)
+}
+
 // start opens a new window of the app, as a new run of the program on the
 // same service, preferences and token store would.
 func (h *harness) start() {
@@ -175,7 +185,7 @@ func (h *harness) start() {
 	h.app = newApp(h.fa, Deps{
 		API:     api,
 		Tokens:  h.tokens,
-		DataDir: "/home/user/.config/passkeydesk",
+		DataDir: h.dataDir,
 		Logger:  slog.New(slog.NewTextHandler(h.log, nil)),
 		Keys:    h.keys,
 		Client:  h.client,

@@ -44,7 +44,7 @@ func newSignInKeyTest(t *testing.T) *signInKeyTest {
 		t.Fatal(err)
 	}
 	h.secrets = append(h.secrets, keyPIN)
-	h.fa.Preferences().SetBool(prefKnownAccount, true)
+	h.setKnownAccount(true)
 	return k
 }
 

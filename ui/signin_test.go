@@ -202,7 +202,7 @@ func TestRestoresSavedSession(t *testing.T) {
 func TestForgetsEndedSession(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	u := h.user("judy@example.com")
-	h.fa.Preferences().SetBool(prefKnownAccount, true)
+	h.setKnownAccount(true)
 	if err := h.svc.SignOut(context.Background(), u.Session.Token); err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestWithoutKeyringAsksToSignInAndSaysWhy(t *testing.T) {
 	tokens := &memTokens{err: errors.New("exec: \"dbus-launch\": executable file not found in $PATH")}
 	h := newHarness(t, harnessOptions{tokens: tokens})
 	u := h.user("oscar@example.com")
-	h.fa.Preferences().SetBool(prefKnownAccount, true)
+	h.setKnownAccount(true)
 	h.start()
 
 	h.wantText("Sign in to Passkey Desk",

@@ -79,7 +79,7 @@ func TestFirstRunCreatesAccountAndSignsIn(t *testing.T) {
 	if me.Email != "ada@example.com" || me.DisplayName != "Ada Lovelace" {
 		t.Errorf("account is %q %q", me.Email, me.DisplayName)
 	}
-	if !h.fa.Preferences().Bool(prefKnownAccount) {
+	if !h.fa.Preferences().Bool(knownAccountPref(h.dataDir)) {
 		t.Error("the app does not remember that an account exists: the next start would show first run again")
 	}
 }
