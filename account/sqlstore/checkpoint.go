@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 )
 
@@ -40,10 +41,14 @@ type checkpointer struct {
 	// writes counts write transactions since the last kick; guarded by
 	// the store's turn.
 	writes int
+	log    *slog.Logger
+	// failures counts the checkpoints that failed in a row; only run
+	// touches it.
+	failures int
 }
 
-func startCheckpointer(conn dbConn, turn chan struct{}) *checkpointer {
-	c := &checkpointer{conn: conn, turn: turn, kick: make(chan struct{}, 1), stopping: make(chan struct{})}
+func startCheckpointer(conn dbConn, turn chan struct{}, log *slog.Logger) *checkpointer {
+	c := &checkpointer{conn: conn, turn: turn, kick: make(chan struct{}, 1), stopping: make(chan struct{}), log: log}
 	c.done.Add(1)
 	go c.run()
 	return c
@@ -65,13 +70,23 @@ func (c *checkpointer) run() {
 }
 
 // checkpoint runs a passive checkpoint and returns the WAL's size in
-// pages. A failure (SQLITE_BUSY while the backstop checkpoint runs, say)
-// leaves the WAL to the next round or the backstop; there is nobody to
-// tell, so it reads as an empty WAL.
+// pages. A failure (SQLITE_BUSY while the backstop checkpoint runs, say,
+// or a full disk) leaves the WAL to the next round or the backstop, and
+// reads as an empty WAL. The first failure of a run is logged, and the
+// first success after it: a failure that persists shows as one warning
+// and a WAL that grows to the backstop, not as a line per write.
 func (c *checkpointer) checkpoint() int64 {
 	var busy, log, copied int64
-	if queryOn(context.Background(), c.conn, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &copied) != nil {
+	err := queryOn(context.Background(), c.conn, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &copied)
+	if err != nil {
+		if c.failures++; c.failures == 1 {
+			c.log.Warn("database checkpoint failed; the write-ahead log grows until one succeeds", "err", err)
+		}
 		return 0
+	}
+	if c.failures > 0 {
+		c.log.Info("database checkpoints succeed again", "failed_in_a_row", c.failures)
+		c.failures = 0
 	}
 	return log
 }

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -50,9 +51,24 @@ var _ account.Store = (*Store)(nil)
 // ErrClosed is returned by a store used after Close.
 var ErrClosed = errors.New("sqlstore: the store is closed")
 
+// Options are a store's settings beyond its file.
+type Options struct {
+	// Log receives what goes wrong in the background, where no caller is
+	// there to be told: a failing checkpoint. nil means slog.Default().
+	Log *slog.Logger
+}
+
 // Open opens (creating if needed) the SQLite database at path and brings
 // its schema up to date. The file is created readable by its owner only.
 func Open(path string) (*Store, error) {
+	return OpenWith(path, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(path string, opts Options) (*Store, error) {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
@@ -87,7 +103,7 @@ func Open(path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("opening database %s: %w", path, err)
 	}
-	s.ckpt = startCheckpointer(ckpt, s.turn)
+	s.ckpt = startCheckpointer(ckpt, s.turn, opts.Log)
 	return s, nil
 }
 

@@ -94,7 +94,7 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	store, err := sqlstore.Open(filepath.Join(*dataDir, "passkeydesk.db"))
+	store, err := sqlstore.OpenWith(filepath.Join(*dataDir, "passkeydesk.db"), sqlstore.Options{Log: log})
 	if err != nil {
 		return fmt.Errorf("opening the account database: %w", err)
 	}
