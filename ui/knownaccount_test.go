@@ -10,14 +10,7 @@ func TestFirstRunIsPerDataFolder(t *testing.T) {
 	if h.app.signUpScreen == nil {
 		t.Fatalf("a new data folder does not open on first run; the window shows:\n%s", h.text())
 	}
-	u := h.user("kate@example.com")
-	h.toSignIn()
-	h.fillSignIn(u.Email, u.Password, h.code(u.Secret))
-	h.tap("Sign in")
-	if h.app.shell == nil {
-		t.Fatalf("sign-in failed; the window shows:\n%s", h.text())
-	}
-	h.secrets = append(h.secrets, h.app.token)
+	h.signedIn(h.user("kate@example.com"))
 	h.tap("Settings")
 	h.tap("Sign out")
 
