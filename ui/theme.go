@@ -40,23 +40,41 @@ func savedTheme(p fyne.Preferences) themeChoice {
 
 // applyTheme makes the app use the chosen theme.
 func applyTheme(fa fyne.App, c themeChoice) {
+	t := appTheme{Theme: theme.DefaultTheme()}
 	switch c {
 	case themeLight:
-		fa.Settings().SetTheme(fixedVariant{Theme: theme.DefaultTheme(), variant: theme.VariantLight})
+		t.variant, t.fixed = theme.VariantLight, true
 	case themeDark:
-		fa.Settings().SetTheme(fixedVariant{Theme: theme.DefaultTheme(), variant: theme.VariantDark})
-	default:
-		fa.Settings().SetTheme(theme.DefaultTheme())
+		t.variant, t.fixed = theme.VariantDark, true
 	}
+	fa.Settings().SetTheme(t)
 }
 
-// fixedVariant is Fyne's default theme held in one variant whatever the
-// system prefers.
-type fixedVariant struct {
+// appTheme is Fyne's default theme, held in one variant when fixed, with
+// the status colours darkened in the light variant. Fyne's own success,
+// warning and error colours are bright enough to fill a button under white
+// text, but as text on a white page they are hard or impossible to read
+// (success green is about 1.5:1 against white). The darker shades read at
+// 4.5:1 or better as text (WCAG AA) and still carry white text on buttons.
+type appTheme struct {
 	fyne.Theme
 	variant fyne.ThemeVariant
+	fixed   bool
 }
 
-func (t fixedVariant) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
-	return t.Theme.Color(n, t.variant)
+// readableOnLight are the status colours of the light variant.
+var readableOnLight = map[fyne.ThemeColorName]color.Color{
+	theme.ColorNameSuccess: color.NRGBA{R: 0x1b, G: 0x7a, B: 0x30, A: 0xff},
+	theme.ColorNameWarning: color.NRGBA{R: 0xa8, G: 0x52, B: 0x00, A: 0xff},
+	theme.ColorNameError:   color.NRGBA{R: 0xc6, G: 0x28, B: 0x28, A: 0xff},
+}
+
+func (t appTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	if t.fixed {
+		v = t.variant
+	}
+	if c, ok := readableOnLight[n]; ok && v == theme.VariantLight {
+		return c
+	}
+	return t.Theme.Color(n, v)
 }
