@@ -121,6 +121,11 @@ func (s *addPasskeyScreen) complete() {
 	if s.verify.Disabled() {
 		return
 	}
+	if e, err := s.factors.checkCodes(); err != nil {
+		s.app.fail(s.fb, "verifying identity", err)
+		s.app.win.Canvas().Focus(e)
+		return
+	}
 	proof := s.factors.proof()
 	token, id := s.app.token, s.ver.ID
 	s.fb.busy("Checking…")

@@ -42,6 +42,26 @@ func newFactorForm(ver *account.Verification) *factorForm {
 	return f
 }
 
+// checkCodes puts each code entry's text in the form the service takes
+// (see oneTimeCode). A code that cannot be one is returned as an error
+// with its entry, to focus; nothing is then to be sent.
+func (f *factorForm) checkCodes() (*widget.Entry, error) {
+	for _, c := range []struct {
+		e    *widget.Entry
+		what string
+	}{{f.totp, "app code"}, {f.email, "email code"}} {
+		if c.e == nil {
+			continue
+		}
+		code, err := oneTimeCode(c.e.Text, c.what)
+		if err != nil {
+			return c.e, err
+		}
+		c.e.SetText(code)
+	}
+	return nil, nil
+}
+
 // proof is what the user typed, for CompleteVerification.
 func (f *factorForm) proof() account.Proof {
 	var p account.Proof

@@ -65,7 +65,13 @@ func (s *signInScreen) signIn() {
 	if s.submit.Disabled() {
 		return
 	}
-	email, password, code := s.email.Text, s.password.Text, s.code.Text
+	code, err := oneTimeCode(s.code.Text, "code")
+	if err != nil {
+		s.app.fail(s.fb, "signing in", err)
+		s.app.win.Canvas().Focus(s.code)
+		return
+	}
+	email, password := s.email.Text, s.password.Text
 	s.busy(true)
 	var (
 		sess    *account.Session

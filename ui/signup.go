@@ -151,7 +151,13 @@ func (s *signUpScreen) confirmCode() {
 	if s.activate.Disabled() {
 		return
 	}
-	id, code := s.enrollment.ID, s.code.Text
+	code, err := oneTimeCode(s.code.Text, "code")
+	if err != nil {
+		s.app.fail(s.totpFB, "activating the account", err)
+		s.app.win.Canvas().Focus(s.code)
+		return
+	}
+	id := s.enrollment.ID
 	s.totpFB.busy("Checking the code…")
 	setEnabled(false, s.code, s.activate, s.copy, s.restart)
 	var (

@@ -1,0 +1,72 @@
+package ui
+
+import (
+	"testing"
+)
+
+// spaced writes a 6-digit code the way apps show it: "123 456".
+func spaced(code string) string { return code[:3] + " " + code[3:] }
+
+// A code that is not 6 digits is refused in the app, with what is wrong,
+// and never reaches the service: six such tries do not lock the code
+// factor (the service locks it after 5 wrong codes). A code typed with
+// the space apps show it with is taken.
+func TestSignInCodeMustHaveSixDigits(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	u := h.user("nia@example.com")
+	s := h.toSignIn()
+	for _, typed := range []string{"12345", "1234567", "12a456", "", "12345", "99999"} {
+		h.fillSignIn(u.Email, u.Password, typed)
+		h.tap("Sign in")
+		h.wantText("Check the code", "It has 6 digits")
+		h.notText("Wrong code", "Too many wrong attempts")
+		if h.canvas().Focused() != s.code {
+			t.Errorf("after %q the focus is not on the code entry", typed)
+		}
+	}
+	h.fillSignIn(u.Email, u.Password, spaced(h.code(u.Secret)))
+	h.tap("Sign in")
+	if h.app.shell == nil {
+		t.Fatalf("a right code, typed with its space, after six malformed ones did not sign in; the window shows:\n%s", h.text())
+	}
+	h.secrets = append(h.secrets, h.app.token)
+}
+
+func TestSignUpCodeMustHaveSixDigits(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	s := h.app.signUpScreen
+	h.typeInto(s.email, "ola@example.com")
+	h.typeInto(s.name, "Ola")
+	h.typeInto(s.password, "long enough pw")
+	h.typeInto(s.confirm, "long enough pw")
+	h.tap("Create account")
+	secret := s.secret.Text
+	h.secrets = append(h.secrets, secret, "long enough pw")
+
+	h.typeInto(s.code, "1234")
+	h.tap("Confirm and sign in")
+	h.wantText("Check the code", "It has 6 digits")
+	h.notText("Wrong code")
+
+	h.typeInto(s.code, spaced(h.code(secret)))
+	h.tap("Confirm and sign in")
+	if h.app.shell == nil {
+		t.Fatalf("the first code, typed with its space, did not activate the account; the window shows:\n%s", h.text())
+	}
+	h.secrets = append(h.secrets, h.app.token)
+}
+
+func TestVerificationCodeMustHaveSixDigits(t *testing.T) {
+	h, w, password, secret := openWizard(t, harnessOptions{})
+	h.typeInto(w.password, password)
+	h.typeInto(w.totp, "12 34")
+	h.tap("Verify")
+	h.wantText("Check the app code", "It has 6 digits")
+	h.notText("Wrong code", "Your identity is verified")
+	if h.canvas().Focused() != w.totp {
+		t.Error("the focus is not on the app code")
+	}
+	h.typeInto(w.totp, spaced(h.code(secret)))
+	h.tap("Verify")
+	h.wantText("Your identity is verified.")
+}
