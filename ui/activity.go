@@ -3,6 +3,9 @@ package ui
 import (
 	"context"
 	"io"
+	"regexp"
+	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -32,6 +35,9 @@ type activityScreen struct {
 	json   *widget.Button
 	fb     *feedback
 	events []account.Event
+	// byWords maps the filter's choices, event types in words, back to
+	// the types.
+	byWords map[string]account.EventType
 }
 
 func (s *activityScreen) build() fyne.CanvasObject {
@@ -66,11 +72,11 @@ func (s *activityScreen) load() {
 		}
 		s.events = events
 		types := []string{allEvents}
-		seen := map[account.EventType]bool{}
+		s.byWords = map[string]account.EventType{}
 		for _, e := range events {
-			if !seen[e.Type] {
-				seen[e.Type] = true
-				types = append(types, string(e.Type))
+			if w := eventWords(e.Type); s.byWords[w] == "" {
+				s.byWords[w] = e.Type
+				types = append(types, w)
 			}
 		}
 		s.filter.Options = types
@@ -81,10 +87,7 @@ func (s *activityScreen) load() {
 
 // chosenType is the filter's type, "" for all.
 func (s *activityScreen) chosenType() account.EventType {
-	if t := s.filter.Selected; t != allEvents {
-		return account.EventType(t)
-	}
-	return ""
+	return s.byWords[s.filter.Selected]
 }
 
 func (s *activityScreen) show() {
@@ -98,9 +101,14 @@ func (s *activityScreen) show() {
 		n++
 		what := widget.NewLabelWithStyle(eventWords(e.Type), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		when := widget.NewLabel(e.At.Local().Format("2 Jan 2006 15:04:05") + " · from " + e.Source)
-		detail := widget.NewLabel(e.Detail)
-		detail.Wrapping = fyne.TextWrapWord
-		s.list.Add(container.NewVBox(what, when, detail, widget.NewSeparator()))
+		row := container.NewVBox(what, when)
+		if d := detailWords(e.Detail); d != "" {
+			detail := widget.NewLabel(d)
+			detail.Wrapping = fyne.TextWrapWord
+			row.Add(detail)
+		}
+		row.Add(widget.NewSeparator())
+		s.list.Add(row)
 	}
 	if n == 0 {
 		s.list.Add(infoLine("No events to show."))
@@ -176,9 +184,47 @@ func eventWords(t account.EventType) string {
 		account.EventApprovalApproved:      "Operation approved",
 		account.EventApprovalDenied:        "Operation denied",
 		account.EventApprovalRefused:       "Approval refused",
+
+		account.EventPhoneEnrollmentOpened:    "Phone enrollment opened",
+		account.EventPhoneEnrollmentConfirmed: "Phone enrollment confirmed",
+		account.EventPhoneEnrollmentCanceled:  "Phone enrollment canceled",
+		account.EventPhoneEnrollmentExpired:   "Phone enrollment expired",
 	}
 	if w, ok := words[t]; ok {
 		return w
 	}
 	return string(t)
 }
+
+// detailWords is an event's detail for people. The service words details
+// for the record, with its own names for what a verification was for
+// ("add-passkey: wrong password"), for a factor ("totp") and times in
+// RFC 3339 UTC, the same for every reader wherever they are: here the
+// names become words and the times local.
+func detailWords(detail string) string {
+	for p, w := range map[account.Purpose]string{
+		account.PurposeAddPasskey:    "Adding a passkey",
+		account.PurposeRemovePasskey: "Removing a passkey",
+		account.PurposeChangePolicy:  "Changing the passkey policy",
+	} {
+		if rest, ok := strings.CutPrefix(detail, string(p)); ok && (rest == "" || strings.HasPrefix(rest, ":")) {
+			detail = w + rest
+			break
+		}
+	}
+	for _, f := range []account.Factor{account.FactorPassword, account.FactorTOTP, account.FactorEmailCode, account.FactorPasskey} {
+		if detail == string(f) {
+			return factorWords(f)
+		}
+	}
+	return rfc3339.ReplaceAllStringFunc(detail, func(ts string) string {
+		t, err := time.Parse(time.RFC3339, ts)
+		if err != nil {
+			return ts
+		}
+		return t.Local().Format("2 Jan 2006 15:04")
+	})
+}
+
+// rfc3339 finds the times the service writes into details.
+var rfc3339 = regexp.MustCompile(`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})`)

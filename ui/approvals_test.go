@@ -148,7 +148,7 @@ func TestActivityExport(t *testing.T) {
 	}
 
 	// The filter applies to the export.
-	s.filter.SetSelected(string(account.EventPasskeyAdded))
+	s.filter.SetSelected("Passkey added")
 	k.settle()
 	k.notText("Account created")
 	data, err = s.export(ctx, "json")
