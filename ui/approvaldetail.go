@@ -29,41 +29,44 @@ type approvalDetail struct {
 	flow    *assertFlow
 }
 
-// approvalFields are the operation's fields in order, as label and value;
-// empty values are shown as "none" so nothing is hidden.
+// approvalFields are the operation's fields in order, as label and value.
+// An empty value stays in the list ("" here, "not given" on screen), so
+// nothing the requester sent, or left out, is hidden.
 func approvalFields(a account.Approval) [][2]string {
 	op := a.Operation
-	none := func(s string) string {
-		if s == "" {
-			return "none"
-		}
-		return s
-	}
 	fields := [][2]string{
 		{"Kind", operationKindWords(op.Kind)},
-		{"Asset", none(op.Asset)},
-		{"Amount", none(op.Amount)},
-		{"Network", none(op.Network)},
+		{"Asset", op.Asset},
+		{"Amount", op.Amount},
+		{"Network", op.Network},
 	}
 	if op.Counterparty != "" || op.Kind == account.OperationC2CTrade {
-		fields = append(fields, [2]string{"Counterparty", none(op.Counterparty)})
+		fields = append(fields, [2]string{"Counterparty", op.Counterparty})
 	}
 	if op.Destination != "" || op.Kind != account.OperationC2CTrade {
-		fields = append(fields, [2]string{"Destination", none(op.Destination)})
+		fields = append(fields, [2]string{"Destination", op.Destination})
 	}
 	fields = append(fields,
-		[2]string{"Fee", none(op.Fee)},
-		[2]string{"Reference", none(op.Reference)},
+		[2]string{"Fee", op.Fee},
+		[2]string{"Reference", op.Reference},
 		[2]string{"Expires", a.ExpiresAt.Local().Format("Mon 2 Jan 15:04:05")},
 	)
 	return fields
 }
 
+// notGiven stands for an empty field: in the body style, not the values'
+// bold, so it does not read as a value.
+const notGiven = "not given"
+
 func (d *approvalDetail) build() fyne.CanvasObject {
 	grid := container.New(&twoColumn{})
 	for _, f := range approvalFields(d.approval) {
 		label := widget.NewLabel(f[0])
-		value := widget.NewRichText(&widget.TextSegment{Text: f[1], Style: widget.RichTextStyleSubHeading})
+		seg := &widget.TextSegment{Text: f[1], Style: widget.RichTextStyleSubHeading}
+		if f[1] == "" {
+			seg = &widget.TextSegment{Text: notGiven, Style: widget.RichTextStyleEmphasis}
+		}
+		value := widget.NewRichText(seg)
 		value.Wrapping = fyne.TextWrapBreak
 		grid.Add(label)
 		grid.Add(value)

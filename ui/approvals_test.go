@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
@@ -88,8 +89,12 @@ func TestApprovalApprove(t *testing.T) {
 	if !strings.Contains(strings.ReplaceAll(a.text(), " ", ""), withdrawal.Destination) {
 		t.Fatalf("the destination is not shown whole:\n%s", a.text())
 	}
+	a.notText("not given")
 	a.tap("Approve with a passkey")
 	a.waitText(5*time.Second, "Use a passkey to approve", simulatedKeyLabel)
+	// Signed in, nobody asks for an email: the sign-in's reassurance
+	// does not belong here.
+	a.notText("No email is needed")
 	a.tap(a.keyButton())
 	a.waitText(5*time.Second, "Enter your key's PIN")
 	a.typeFocused(keyPIN)
@@ -189,5 +194,38 @@ func TestApprovalHeld(t *testing.T) {
 	a.waitText(10*time.Second, "Withdrawals and C2C trades are on hold", "held until")
 	if got := a.state(); got != account.ApprovalPending {
 		t.Fatalf("state %q, want pending", got)
+	}
+}
+
+// Fields the requester left empty are listed all the same, as "not given"
+// in the body style, not as a bold value.
+func TestApprovalEmptyFieldsNotGiven(t *testing.T) {
+	a := account.Approval{Operation: account.Operation{Kind: account.OperationDeposit, Asset: "USDT", Amount: "250"}, ExpiresAt: time.Now()}
+	d := &approvalDetail{approval: a}
+	obj := d.build()
+	var notGivenSegs, valueSegs int
+	walkVisible(obj, func(o fyne.CanvasObject) {
+		rt, ok := o.(*widget.RichText)
+		if !ok {
+			return
+		}
+		for _, seg := range rt.Segments {
+			ts, ok := seg.(*widget.TextSegment)
+			if !ok {
+				continue
+			}
+			switch {
+			case ts.Text == notGiven && ts.Style != widget.RichTextStyleSubHeading:
+				notGivenSegs++
+			case ts.Text == "none" || ts.Text == notGiven:
+				t.Errorf("an empty field reads as a value: %q in style %+v", ts.Text, ts.Style)
+			case ts.Style == widget.RichTextStyleSubHeading:
+				valueSegs++
+			}
+		}
+	})
+	// Network, Destination, Fee and Reference are empty.
+	if notGivenSegs != 4 || valueSegs < 4 {
+		t.Errorf("%d fields shown as not given (want 4), %d values", notGivenSegs, valueSegs)
 	}
 }

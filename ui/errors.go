@@ -162,7 +162,7 @@ func describe(err error) message {
 		return message{
 			Title:    "No passkey for this service",
 			Sentence: "The chosen security key or this computer holds no passkey for this account service.",
-			Next:     "Choose another key, or sign in with password and code.",
+			Next:     "Choose the security key or the computer that holds your passkey.",
 		}
 	case errors.Is(err, account.ErrNotFound):
 		return message{

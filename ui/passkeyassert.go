@@ -67,11 +67,19 @@ func (f *assertFlow) start() {
 	})
 }
 
+// intro says what to choose; signed out, also why no email is asked for.
+func (f *assertFlow) intro() string {
+	if f.app.token != "" {
+		return "Choose where your passkey is."
+	}
+	return "Choose where your passkey is. No email is needed: the passkey says which account it is for."
+}
+
 // showChoices offers each plugged key and this computer.
 func (f *assertFlow) showChoices(list []fido.DeviceInfo) {
 	objs := []fyne.CanvasObject{
 		heading("Use a passkey " + f.what),
-		paragraph("Choose where your passkey is. No email is needed: the passkey says which account it is for."),
+		paragraph(f.intro()),
 	}
 	var first fyne.Focusable
 	for _, d := range list {

@@ -97,7 +97,7 @@ func (k *signInKeyTest) bindOn(u *accounttest.User, key *softkey.Key) *account.P
 func (k *signInKeyTest) passkeySignIn() {
 	k.t.Helper()
 	k.tap("Sign in with a passkey")
-	k.waitText(5*time.Second, "Use a passkey to sign in", simulatedKeyLabel)
+	k.waitText(5*time.Second, "Use a passkey to sign in", simulatedKeyLabel, "No email is needed")
 	k.tap(k.keyButton())
 	k.waitText(5*time.Second, "Enter your key's PIN")
 	k.typeFocused(keyPIN)
