@@ -178,7 +178,7 @@ func (s *addPasskeyScreen) setInputs(on bool) {
 func (s *addPasskeyScreen) showMethods(g *account.Grant) {
 	s.grant = g
 	verified := container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.ConfirmIcon())), nil,
-		paragraph("Your identity is verified. You can add a passkey until "+g.ExpiresAt.Local().Format("15:04")+"."))
+		paragraph("Your identity is verified. This check lets you add one passkey, until "+g.ExpiresAt.Local().Format("15:04")+"; another passkey after it needs a new check."))
 	if !s.hasMethods() {
 		done := widget.NewButtonWithIcon("Back to passkeys", theme.NavigateBackIcon(), s.leave)
 		done.Importance = widget.HighImportance

@@ -47,7 +47,7 @@ func TestAddPasskeyVerifiesIdentity(t *testing.T) {
 
 	h.typeInto(w.totp, h.code(secret))
 	h.tap("Verify")
-	h.wantText("Your identity is verified.",
+	h.wantText("Your identity is verified.", "This check lets you add one passkey, until",
 		"No way to add a passkey is available in this version of Passkey Desk yet")
 
 	// No binding method is offered, not even as a placeholder: the only
