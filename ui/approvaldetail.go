@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -54,6 +55,20 @@ func approvalFields(a account.Approval) [][2]string {
 	return fields
 }
 
+// grouped writes an address in groups of four characters, in the
+// monospace style, the way people compare addresses character by
+// character: a long one then wraps between groups, not anywhere.
+func grouped(addr string) string {
+	var b strings.Builder
+	for i, r := range []rune(addr) {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // notGiven stands for an empty field: in the body style, not the values'
 // bold, so it does not read as a value.
 const notGiven = "not given"
@@ -63,11 +78,16 @@ func (d *approvalDetail) build() fyne.CanvasObject {
 	for _, f := range approvalFields(d.approval) {
 		label := widget.NewLabel(f[0])
 		seg := &widget.TextSegment{Text: f[1], Style: widget.RichTextStyleSubHeading}
-		if f[1] == "" {
+		wrap := fyne.TextWrapBreak
+		switch {
+		case f[1] == "":
 			seg = &widget.TextSegment{Text: notGiven, Style: widget.RichTextStyleEmphasis}
+		case f[0] == "Destination":
+			seg = &widget.TextSegment{Text: grouped(f[1]), Style: widget.RichTextStyleCodeInline}
+			wrap = fyne.TextWrapWord
 		}
 		value := widget.NewRichText(seg)
-		value.Wrapping = fyne.TextWrapBreak
+		value.Wrapping = wrap
 		grid.Add(label)
 		grid.Add(value)
 	}

@@ -229,3 +229,24 @@ func TestApprovalEmptyFieldsNotGiven(t *testing.T) {
 		t.Errorf("%d fields shown as not given (want 4), %d values", notGivenSegs, valueSegs)
 	}
 }
+
+// The destination is shown in monospace, in groups of four, so it wraps
+// between groups and can be compared group by group.
+func TestApprovalDestinationGrouped(t *testing.T) {
+	d := &approvalDetail{approval: account.Approval{Operation: withdrawal, ExpiresAt: time.Now()}}
+	var found bool
+	walkVisible(d.build(), func(o fyne.CanvasObject) {
+		rt, ok := o.(*widget.RichText)
+		if !ok {
+			return
+		}
+		for _, seg := range rt.Segments {
+			if ts, ok := seg.(*widget.TextSegment); ok && ts.Text == "bc1q xy2k gdyg jrsq tzq2 n0yr f249 3p83 kkfj hx0w lh" {
+				found = ts.Style == widget.RichTextStyleCodeInline && rt.Wrapping == fyne.TextWrapWord
+			}
+		}
+	})
+	if !found {
+		t.Error("the destination is not shown grouped by four in monospace, wrapping between groups")
+	}
+}
