@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -53,6 +54,18 @@ type keyPanel struct {
 	opID  int                     // which operation op belongs to
 	gen   int                     // bumped whenever the key on display changes
 
+	// settled is closed once all key work started so far (operations,
+	// forget's closes) has closed every connection to a key it opened.
+	// Each operation waits for it before it starts (see queueKeyWork):
+	// a key opened while another connection to it is still busy answers
+	// as busy (fido.ErrBusy), and fido's Open retries only briefly, so
+	// an operation that was superseded must be over, its keys closed,
+	// before the next one opens a key.
+	settled chan struct{}
+	// opening is where the worker of the choose under way hands over the
+	// key it opened, or nil.
+	opening *handoff
+
 	// The passkeys on the key, once unlocked with pin.
 	pin        []byte
 	creds      []fido.StoredCredential
@@ -94,7 +107,8 @@ const (
 )
 
 func newKeyPanel(a *App, s *shell) *keyPanel {
-	p := &keyPanel{app: a, shell: s}
+	p := &keyPanel{app: a, shell: s, settled: make(chan struct{})}
+	close(p.settled)
 	p.ctx, p.stop = context.WithCancel(a.ctx)
 	return p
 }
@@ -207,24 +221,21 @@ func (p *keyPanel) setDevices(list []fido.DeviceInfo) {
 }
 
 // forget closes the key on display and drops everything read from it.
-// The key is closed off the UI goroutine; the channel returned is closed
-// once it is. Work that opens the same key again waits for it: a key
-// opened while another connection to it is still busy answers as busy,
-// which libfido2 reports as "not a FIDO2 key".
+// The key (or the one a choose under way has just opened) is closed off
+// the UI goroutine; the channel returned is closed once it is and all
+// earlier key work is over. Work that opens a key again waits for it
+// (runOp does): a key opened while another connection to it is still
+// busy answers as busy.
 func (p *keyPanel) forget() <-chan struct{} {
 	p.gen++
 	if p.op != nil {
 		p.op(fido.ErrKeyRemoved)
 		p.op = nil
 	}
-	closed := make(chan struct{})
-	if dev := p.dev; dev != nil {
-		go func() {
-			defer close(closed)
-			dev.Close()
-		}()
-	} else {
-		close(closed)
+	p.closeKey(p.dev)
+	if p.opening != nil {
+		p.closeKey(p.opening.take())
+		p.opening = nil
 	}
 	p.dev, p.info = nil, nil
 	p.pinSt = fido.PINState{}
@@ -232,7 +243,68 @@ func (p *keyPanel) forget() <-chan struct{} {
 	p.mode = modeOverview
 	p.pinForm = nil
 	p.notice = ""
-	return closed
+	return p.settled
+}
+
+// closeKey closes dev, if not nil, off the UI goroutine, as key work
+// that later work waits for.
+func (p *keyPanel) closeKey(dev fido.Device) {
+	if dev == nil {
+		return
+	}
+	_, settled := p.queueKeyWork()
+	go func() {
+		dev.Close()
+		settled()
+	}()
+}
+
+// queueKeyWork puts new key work after all key work started so far. The
+// new work waits for before until it opens a key, and calls settled
+// (off the UI goroutine) once it has closed every key it opened; settled
+// waits for before too, so that p.settled, once closed, speaks for all
+// work up to it, also work that ended without waiting.
+func (p *keyPanel) queueKeyWork() (before <-chan struct{}, settled func()) {
+	before = p.settled
+	next := make(chan struct{})
+	p.settled = next
+	return before, func() {
+		<-before
+		close(next)
+	}
+}
+
+// handoff passes the key that choose's worker opened to the UI
+// goroutine. Whichever comes second closes it: a worker that finds the
+// handoff taken (forget ran meanwhile) closes the key itself, before its
+// operation counts as settled; forget closes a key handed over but not
+// yet shown. Either way, the close is part of the queued key work.
+type handoff struct {
+	mu    sync.Mutex
+	dev   fido.Device
+	taken bool
+}
+
+// give hands dev over; false if the handoff was already taken, and the
+// caller must close dev.
+func (h *handoff) give(dev fido.Device) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.taken {
+		return false
+	}
+	h.dev = dev
+	return true
+}
+
+// take returns the key handed over, if any; later gives are refused.
+func (h *handoff) take() fido.Device {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.taken = true
+	dev := h.dev
+	h.dev = nil
+	return dev
 }
 
 // forgetCreds drops the passkey list and the PIN that unlocked it.
@@ -245,46 +317,49 @@ func (p *keyPanel) forgetCreds() {
 
 // choose opens the key at path and shows its card.
 func (p *keyPanel) choose(path string) {
-	closed := p.forget()
+	p.forget()
 	p.chosen = path
 	p.fb.busy("Reading the key…")
 	p.render()
 	gen := p.gen
+	h := &handoff{}
+	p.opening = h
 	var (
-		dev  fido.Device
 		info *fido.Info
 		st   fido.PINState
 	)
+	// runOp starts the work once the keys that earlier work opened are
+	// closed, the one forget has just let go included.
 	p.runOp(func(ctx context.Context) error {
-		if err := waitClosed(ctx, closed); err != nil {
-			return err
-		}
-		var err error
-		if dev, err = p.app.keys.Open(ctx, path); err != nil {
+		dev, err := p.app.keys.Open(ctx, path)
+		if err != nil {
 			return err
 		}
 		if info, err = dev.Info(ctx); err == nil {
 			st, err = dev.PINState(ctx)
 		}
+		if err == nil && !h.give(dev) {
+			err = fmt.Errorf("%w: another key was chosen", fido.ErrCanceled)
+		}
 		if err != nil {
 			dev.Close()
-			dev = nil
 		}
 		return err
 	}, func(err error) {
 		if p.gen != gen {
-			if dev != nil {
-				go dev.Close()
-			}
-			return
+			return // forget took the key, if it was handed over
 		}
+		p.opening = nil
 		if err != nil {
+			// Only an operation cut short after the worker had handed
+			// the key over leaves it in h.
+			p.closeKey(h.take())
 			p.app.fail(p.fb, "opening a security key", err)
 			p.render()
 			return
 		}
 		p.fb.clear()
-		p.dev, p.info, p.pinSt = dev, info, st
+		p.dev, p.info, p.pinSt = h.take(), info, st
 		p.render()
 	})
 }
@@ -300,9 +375,12 @@ func waitClosed(ctx context.Context, closed <-chan struct{}) error {
 	}
 }
 
-// runOp runs one key operation. done is not called once the panel has
-// ended; an operation cut short by the key leaving ends with
-// fido.ErrKeyRemoved whatever the key call returned.
+// runOp runs one key operation. Its work starts once all earlier key
+// work has closed the keys it opened (queueKeyWork), and must itself
+// close, before it returns, every key it opens (the key on display is
+// closed by forget). done is not called once the panel has ended; an
+// operation cut short by the key leaving ends with fido.ErrKeyRemoved
+// whatever the key call returned.
 func (p *keyPanel) runOp(work func(ctx context.Context) error, done func(err error)) {
 	if p.op != nil {
 		p.op(fido.ErrCanceled)
@@ -313,8 +391,13 @@ func (p *keyPanel) runOp(work func(ctx context.Context) error, done func(err err
 	id := p.opID
 	p.op = cancel
 	path, keys := p.chosen, p.app.keys
+	before, settled := p.queueKeyWork()
 	p.app.runIn(ctx, keyCeremonyTimeout, func(ctx context.Context) error {
-		err := work(ctx)
+		err := waitClosed(ctx, before)
+		if err == nil {
+			err = work(ctx)
+		}
+		settled()
 		if err == nil || errors.Is(err, fido.ErrKeyRemoved) || path == "" {
 			return err
 		}
@@ -344,7 +427,12 @@ func (p *keyPanel) runOp(work func(ctx context.Context) error, done func(err err
 		}
 		if errors.Is(cause, fido.ErrKeyRemoved) {
 			done(cause)
-			p.fb.show(describe(cause))
+			// forget ends an operation with this cause also when a later
+			// one (a choose) supersedes it: the key then on display was
+			// not pulled out, and its own operation says how it went.
+			if p.opID == id {
+				p.fb.show(describe(cause))
+			}
 			p.render()
 			return
 		}

@@ -219,6 +219,8 @@ func (r *keyReset) finish() {
 	p.fb.clear()
 	path := r.path
 	if slices.ContainsFunc(p.devices, func(d fido.DeviceInfo) bool { return d.Path == path }) {
+		// The reset's connection may still be open, its request being
+		// cancelled: choose opens the key only once it is closed (runOp).
 		p.choose(path)
 		return
 	}
