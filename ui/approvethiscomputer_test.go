@@ -126,7 +126,7 @@ func TestApproveWithThisComputer(t *testing.T) {
 	h.tap("Approvals")
 	h.waitText(5*time.Second, "Withdrawal of 0.015 BTC")
 	h.tap("Open")
-	h.wantText("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"[:20], "W-7731")
+	h.wantText(grouped("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"), "W-7731")
 	h.tap("Approve with a passkey")
 	h.waitText(5*time.Second, "Use a passkey to approve")
 	h.tap("This computer")
