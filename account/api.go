@@ -183,6 +183,11 @@ type Account struct {
 	Factors []Factor
 	// PasskeyCount is the number of bound passkeys.
 	PasskeyCount int
+	// UserHandle is the WebAuthn user.id that every passkey of the account
+	// carries (32 random bytes, fixed for the account's life). It is not a
+	// secret: a key shows it to anyone who lists its passkeys. A client
+	// tells by it which passkeys on a key are this account's.
+	UserHandle []byte
 }
 
 // Role is an account's role.

@@ -1,6 +1,7 @@
 package account
 
 import (
+	"bytes"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -340,6 +341,7 @@ func (s *Service) publicAccount(rec *AccountRecord, passkeys int) *Account {
 		CreatedAt:    rec.CreatedAt,
 		Factors:      s.factors(),
 		PasskeyCount: passkeys,
+		UserHandle:   bytes.Clone(rec.UserHandle),
 	}
 }
 

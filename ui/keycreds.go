@@ -291,20 +291,32 @@ func (p *keyPanel) credRow(c fido.StoredCredential) fyne.CanvasObject {
 }
 
 // joinWords says how a passkey on the key relates to the signed-in
-// account: one of its passkeys, or an orphan for the account's site.
+// account: one of its passkeys; for the account's site, an orphan (made
+// for the account, which no longer knows it) or another account's.
 func (p *keyPanel) joinWords(c fido.StoredCredential) string {
 	if p.accountErr != nil || p.accountPKs == nil && c.RPID != p.accountRPID() {
 		return ""
 	}
-	for _, pk := range p.accountPKs {
-		if bytes.Equal(pk.CredentialID, c.ID) {
-			return "Bound to your account as “" + pk.Name + "”"
-		}
+	if pk := p.boundPasskey(c); pk != nil {
+		return "Bound to your account as “" + pk.Name + "”"
 	}
-	if c.RPID == p.accountRPID() {
-		return "Orphan: your account no longer knows this passkey"
+	switch {
+	case c.RPID != p.accountRPID():
+		return ""
+	case p.anotherAccounts(c):
+		return "Another account's passkey for this site"
+	case len(p.app.me.UserHandle) == 0:
+		return "Not one of your account's passkeys"
 	}
-	return ""
+	return "Orphan: your account no longer knows this passkey"
+}
+
+// anotherAccounts reports whether c is a passkey for the account's site
+// made for another account: its user ID is not the signed-in account's
+// user handle.
+func (p *keyPanel) anotherAccounts(c fido.StoredCredential) bool {
+	handle := p.app.me.UserHandle
+	return len(handle) > 0 && c.RPID == p.accountRPID() && !bytes.Equal(c.User.ID, handle) && p.boundPasskey(c) == nil
 }
 
 // otherAccountKeys lists the account's security-key passkeys that the
@@ -372,8 +384,11 @@ func (p *keyPanel) deleteObjects() []fyne.CanvasObject {
 	c := p.target
 	words := "Delete the passkey of " + c.User.Name + " on " + c.RPID + " from this key? It cannot be undone."
 	bound := p.boundPasskey(c)
-	if bound != nil {
+	switch {
+	case bound != nil:
 		words += " It is one of your account's passkeys: it will no longer sign in, and your account will list it as lost until you remove it there."
+	case p.anotherAccounts(c):
+		words += " It belongs to another account on this site: that account will no longer be able to sign in with it."
 	}
 	ok := widget.NewButtonWithIcon("Delete passkey", theme.DeleteIcon(), nil)
 	ok.Importance = widget.DangerImportance

@@ -29,13 +29,20 @@ import (
 // directly, as another site (or an earlier account) would have.
 func (k *keyTest) addSitePasskey(rpID, user, display string) {
 	k.t.Helper()
+	k.addPasskeyFor(rpID, fido.User{ID: []byte(user), Name: user, DisplayName: display})
+}
+
+// addPasskeyFor makes a discoverable passkey for rpID and user on the key
+// directly.
+func (k *keyTest) addPasskeyFor(rpID string, user fido.User) {
+	k.t.Helper()
 	dev := k.openKey()
 	defer dev.Close()
-	cdh := sha256.Sum256([]byte(rpID + user))
+	cdh := sha256.Sum256(append([]byte(rpID), user.ID...))
 	_, err := dev.MakeCredential(context.Background(), &fido.MakeCredentialRequest{
 		ClientDataHash:   cdh[:],
 		RP:               fido.RelyingParty{ID: rpID},
-		User:             fido.User{ID: []byte(user), Name: user, DisplayName: display},
+		User:             user,
 		Algorithms:       []int{fido.ES256},
 		ResidentKey:      true,
 		UserVerification: true,
@@ -47,8 +54,10 @@ func (k *keyTest) addSitePasskey(rpID, user, display string) {
 }
 
 // newPanelTest is a signed-in app whose key holds the account's passkey
-// (bound), an orphan for the account's site and a passkey for another
-// site, with the key panel open on its card.
+// (bound), another account's passkey for the account's site and a passkey
+// for another site, with the key panel open on its card. (An orphan of
+// the account cannot sit beside its bound passkey: a key keeps one
+// discoverable passkey per site and user handle.)
 func newPanelTest(t *testing.T, opts softkey.Options) *keyTest {
 	t.Helper()
 	k := newKeyTest(t, opts)
@@ -114,7 +123,7 @@ func TestKeyPanelPasskeys(t *testing.T) {
 	k.unlockPanel(keyPIN)
 	h.wantText("Passkeys on this key", "3 used", accounttest.RPID, "example.org",
 		"ada@example.org (Ada)", "old@example.com (Old account)", "walt@example.com",
-		"Bound to your account as", "Orphan: your account no longer knows this passkey",
+		"Bound to your account as", "Another account's passkey for this site",
 		"credProtect 2")
 	h.notText("not connected")
 
