@@ -14,44 +14,62 @@ import (
 )
 
 // nameStep names the passkey the key has just made and saves it: only
-// then does the account change.
+// then does the account change. The passkey already exists on the key, so
+// the step cannot be cancelled (that would leave it on the key, using a
+// slot, unknown to the account): the second button saves it under the
+// suggested name instead.
 type nameStep struct {
-	flow   *keyFlow
-	cred   json.RawMessage
-	name   *widget.Entry
-	save   *widget.Button
-	cancel *widget.Button
-	fb     *feedback
+	flow *keyFlow
+	cred json.RawMessage
+	name *widget.Entry
+	def  string // the suggested name
+	save *widget.Button
+	skip *widget.Button
+	fb   *feedback
 }
 
 func (f *keyFlow) showName(cred []byte) {
-	s := &nameStep{flow: f, cred: cred}
+	s := &nameStep{flow: f, cred: cred, def: modelName(f.info, f.chosen)}
 	s.name = widget.NewEntry()
-	s.name.SetText(modelName(f.info, f.chosen))
+	s.name.SetText(s.def)
 	s.name.OnSubmitted = func(string) { s.submit() }
 	s.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), s.submit)
 	s.save.Importance = widget.HighImportance
-	s.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	s.skip = widget.NewButtonWithIcon(skipNamingLabel, theme.ConfirmIcon(), func() { s.saveAs(s.def) })
 	s.fb = newFeedback()
 	f.setStep([]fyne.CanvasObject{
 		container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.ConfirmIcon())), nil,
 			paragraph("The key has made a passkey for your account.")),
 		heading("Name your passkey"),
-		paragraph("The name tells your passkeys apart in this list; you can change it later."),
+		paragraph(namingNote(s.def)),
 		widget.NewForm(widget.NewFormItem("Name", s.name)),
-		container.NewHBox(s.save, s.cancel),
+		container.NewHBox(s.save, s.skip),
 		s.fb.object(),
 	}, s.name)
 }
 
-func (s *nameStep) submit() {
+// skipNamingLabel is the name step's second button: the passkey exists on
+// the authenticator already, so it is saved under the suggested name
+// rather than dropped.
+const skipNamingLabel = "Use the default name"
+
+// namingNote explains the name step: naming is optional, the passkey is
+// kept either way.
+func namingNote(def string) string {
+	return "The name tells your passkeys apart in this list. " + skipNamingLabel + " keeps it as \u201c" + def + "\u201d; you can rename it later in Passkeys."
+}
+
+func (s *nameStep) submit() { s.saveAs(s.name.Text) }
+
+// saveAs adds the passkey to the account under name.
+func (s *nameStep) saveAs(name string) {
 	if s.save.Disabled() {
 		return
 	}
 	f := s.flow
-	token, grant, name, cred := f.app.token, f.grant, s.name.Text, s.cred
+	token, grant, cred := f.app.token, f.grant, s.cred
 	s.fb.busy("Saving…")
-	setEnabled(false, s.name, s.save, s.cancel)
+	setEnabled(false, s.name, s.save, s.skip)
 	f.app.run(func(ctx context.Context) error {
 		_, err := f.app.api.FinishRegistration(ctx, token, grant, cred, name)
 		return err
@@ -59,7 +77,7 @@ func (s *nameStep) submit() {
 		if f.ended {
 			return
 		}
-		setEnabled(true, s.name, s.save, s.cancel)
+		setEnabled(true, s.name, s.save, s.skip)
 		if err != nil {
 			var input *account.InputError
 			if errors.As(err, &input) {

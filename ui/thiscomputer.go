@@ -266,19 +266,20 @@ func (f *thisComputerFlow) showPIN(req fido.PINRequest, reply func([]byte)) {
 }
 
 // showName names the new passkey and saves it: only then does the
-// account change.
+// account change. It has no Cancel (see nameStep).
 func (f *thisComputerFlow) showName(cred []byte) {
+	def := thisComputerName()
 	name := widget.NewEntry()
-	name.SetText(thisComputerName())
+	name.SetText(def)
 	fb := newFeedback()
-	var save, cancel *widget.Button
-	submit := func() {
+	var save, skip *widget.Button
+	saveAs := func(n string) {
 		if save.Disabled() {
 			return
 		}
-		token, grant, n := f.app.token, f.grant, name.Text
+		token, grant := f.app.token, f.grant
 		fb.busy("Saving…")
-		setEnabled(false, name, save, cancel)
+		setEnabled(false, name, save, skip)
 		f.app.run(func(ctx context.Context) error {
 			_, err := f.app.api.FinishRegistration(ctx, token, grant, cred, n)
 			return err
@@ -286,7 +287,7 @@ func (f *thisComputerFlow) showName(cred []byte) {
 			if f.ended {
 				return
 			}
-			setEnabled(true, name, save, cancel)
+			setEnabled(true, name, save, skip)
 			var input *account.InputError
 			switch {
 			case errors.As(err, &input):
@@ -300,17 +301,21 @@ func (f *thisComputerFlow) showName(cred []byte) {
 			}
 		})
 	}
+	submit := func() { saveAs(name.Text) }
 	name.OnSubmitted = func(string) { submit() }
 	save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), submit)
 	save.Importance = widget.HighImportance
-	cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	// The passkey exists on this computer already: instead of a Cancel
+	// that would leave it there unknown to the account, the second button
+	// saves it under the suggested name.
+	skip = widget.NewButtonWithIcon(skipNamingLabel, theme.ConfirmIcon(), func() { saveAs(def) })
 	f.setStep([]fyne.CanvasObject{
 		container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.ConfirmIcon())), nil,
 			paragraph("This computer has made a passkey for your account.")),
 		heading("Name your passkey"),
-		paragraph("The name tells your passkeys apart in this list; you can change it later."),
+		paragraph(namingNote(def)),
 		widget.NewForm(widget.NewFormItem("Name", name)),
-		container.NewHBox(save, cancel),
+		container.NewHBox(save, skip),
 		fb.object(),
 	}, name)
 }
