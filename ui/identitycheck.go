@@ -1,9 +1,13 @@
 package ui
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"slices"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -31,6 +35,10 @@ type identityCheck struct {
 	// what each way means for the change (a hold, for instance).
 	withPasskey            bool
 	passkeyNote, codesNote string
+	// notCredential, when set, is the credential ID of the passkey the
+	// change is about (the one being removed): the passkey way does not
+	// ask for it, so it cannot approve its own removal.
+	notCredential []byte
 	// act is the button that completes the codes way, as in "Verify and
 	// remove".
 	act string
@@ -82,7 +90,7 @@ func (c *identityCheck) showChoice() {
 	}
 	b := widget.NewButtonWithIcon("Verify with password and codes", theme.AccountIcon(), c.chooseCodes)
 	c.box.Add(heading("With your password and codes"))
-	c.box.Add(paragraph("Your password and the code from your authenticator app (and, when email is set up, a code sent to you then). " + c.codesNote))
+	c.box.Add(paragraph(codesWords(c.app) + " " + c.codesNote))
 	c.box.Add(container.NewHBox(b, c.cancel))
 	c.choice = append(c.choice, b)
 	if first == nil {
@@ -90,6 +98,15 @@ func (c *identityCheck) showChoice() {
 	}
 	c.cancel.Enable()
 	c.app.win.Canvas().Focus(first)
+}
+
+// codesWords says what the password-and-codes way asks for: an email code
+// only when the account has that factor (mail delivery is configured).
+func codesWords(a *App) string {
+	if slices.Contains(a.me.Factors, account.FactorEmailCode) {
+		return "Your password, the code from your authenticator app and a code emailed to you once you choose this way."
+	}
+	return "Your password and the code from your authenticator app."
 }
 
 // chooseCodes starts a password-and-codes verification: only now is an
@@ -175,12 +192,16 @@ func (c *identityCheck) complete() {
 func (c *identityCheck) choosePasskey() {
 	c.fb.clear()
 	c.setChoiceEnabled(false)
-	token, purpose := c.app.token, c.purpose
+	token, purpose, not := c.app.token, c.purpose, c.notCredential
 	c.flow = &assertFlow{
 		app:  c.app,
 		what: "to verify it is you",
 		begin: func(ctx context.Context) (json.RawMessage, error) {
-			return c.app.api.BeginPasskeyVerification(ctx, token, purpose)
+			opts, err := c.app.api.BeginPasskeyVerification(ctx, token, purpose)
+			if err != nil || not == nil {
+				return opts, err
+			}
+			return withoutCredential(opts, not)
 		},
 		finish: func(ctx context.Context, assertion json.RawMessage) error {
 			grant, err := c.app.api.FinishPasskeyVerification(ctx, token, assertion)
@@ -244,4 +265,52 @@ func (c *identityCheck) setCodesEnabled(on bool) {
 		ws = append(ws, e)
 	}
 	setEnabled(on, ws...)
+}
+
+// withoutCredential takes the credential id out of the allow list of
+// WebAuthn request options (as BeginPasskeyVerification returns them), so
+// no authenticator answers with it. With no credential left it fails with
+// fido.ErrNoCredentials: an empty allow list would let any passkey answer.
+func withoutCredential(opts json.RawMessage, id []byte) (json.RawMessage, error) {
+	var outer map[string]json.RawMessage
+	if err := json.Unmarshal(opts, &outer); err != nil {
+		return nil, err
+	}
+	var pk map[string]json.RawMessage
+	if err := json.Unmarshal(outer["publicKey"], &pk); err != nil {
+		return nil, err
+	}
+	var allow []json.RawMessage
+	if raw, ok := pk["allowCredentials"]; ok {
+		if err := json.Unmarshal(raw, &allow); err != nil {
+			return nil, err
+		}
+	}
+	kept := allow[:0:0]
+	for _, d := range allow {
+		var desc struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(d, &desc); err != nil {
+			return nil, err
+		}
+		got, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(desc.ID, "="))
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(got, id) {
+			kept = append(kept, d)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, fido.ErrNoCredentials
+	}
+	var err error
+	if pk["allowCredentials"], err = json.Marshal(kept); err != nil {
+		return nil, err
+	}
+	if outer["publicKey"], err = json.Marshal(pk); err != nil {
+		return nil, err
+	}
+	return json.Marshal(outer)
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -16,7 +17,11 @@ import (
 // hold follows) or with password and codes (withdrawals and C2C trades are
 // then held for 24 hours); and, while "Passkey required" is on, that the
 // last passkey cannot be removed. The person chooses the way first;
-// only then does the check start (identityCheck).
+// only then does the check start (identityCheck). The passkey being
+// removed is not asked for: the service would accept it, but its word on
+// its own removal starts the hold as password and codes do
+// (account.Service.RemovePasskey), which the passkey way promises not to.
+// Once removed, the list says whether a hold started and until when.
 type removeScreen struct {
 	app   *App
 	list  *passkeysScreen
@@ -27,6 +32,9 @@ type removeScreen struct {
 	fb    *feedback
 	back  *widget.Button
 	check *identityCheck
+	// heldUntil is the end of the hold before the removal (zero for
+	// none), to tell whether the removal started one.
+	heldUntil time.Time
 }
 
 // startRemove shows the removal of pk in place of the list.
@@ -44,7 +52,7 @@ func (r *removeScreen) build() fyne.CanvasObject {
 	r.fb.busy("Checking what removing it needs…")
 	r.load()
 	return container.NewVBox(
-		heading("Remove “"+r.pk.Name+"”"),
+		headingText("Remove “"+r.pk.Name+"”"),
 		r.box,
 		r.fb.object(),
 		container.NewHBox(r.back),
@@ -84,6 +92,7 @@ func (r *removeScreen) load() {
 			r.fb.show(describePolicy(&account.PolicyError{Rule: account.RuleLastPasskey}))
 			return
 		}
+		r.heldUntil = pol.HoldUntil
 		r.showWays()
 	})
 }
@@ -91,15 +100,16 @@ func (r *removeScreen) load() {
 func (r *removeScreen) showWays() {
 	token, id := r.app.token, r.pk.ID
 	var pol *account.Policy
-	hold := r.app.now().Add(account.RemovalHold).Local().Format("Mon 2 Jan 15:04")
+	hold := holdTime(r.app.now().Add(account.RemovalHold))
 	r.check = &identityCheck{
-		app:         r.app,
-		purpose:     account.PurposeRemovePasskey,
-		what:        "removing a passkey",
-		withPasskey: r.count > 1 && r.app.canPasskeySignIn(),
-		passkeyNote: "Removal approved by another of your passkeys puts no hold on withdrawals or C2C trades.",
-		codesNote:   "After this, withdrawals and C2C trades are held for 24 hours, until about " + hold + ", in case someone else is removing your passkey.",
-		act:         "Verify and remove",
+		app:           r.app,
+		purpose:       account.PurposeRemovePasskey,
+		what:          "removing a passkey",
+		withPasskey:   r.count > 1 && r.app.canPasskeySignIn(),
+		notCredential: r.pk.CredentialID,
+		passkeyNote:   "Use another of your passkeys, not \u201c" + r.pk.Name + "\u201d itself. Removal approved by another passkey puts no hold on withdrawals or C2C trades.",
+		codesNote:     "After this, withdrawals and C2C trades are held for 24 hours, until about " + hold + ", in case someone else is removing your passkey.",
+		act:           "Verify and remove",
 		use: func(ctx context.Context, grant string) error {
 			if err := r.app.api.RemovePasskey(ctx, token, grant, id); err != nil {
 				return err
@@ -127,10 +137,29 @@ func (r *removeScreen) removed(pol *account.Policy) {
 	if r.list.shell.passkeys != r.list {
 		return
 	}
-	note := "“" + r.pk.Name + "” was removed."
-	if pol != nil && !pol.HoldUntil.IsZero() {
-		note += " " + describePolicy(&account.PolicyError{Rule: account.RuleHold, Until: pol.HoldUntil}).Sentence
-	}
-	r.list.note = note
+	r.list.note = removedNote(r.pk.Name, r.heldUntil, pol)
 	r.list.load()
+}
+
+// removedNote says that the passkey called name was removed and what that
+// did to withdrawals and C2C trades: held from now (the hold's end moved),
+// still held by an earlier change, or not held. before is the hold's end
+// before the removal; pol is the policy after it (nil when unread).
+func removedNote(name string, before time.Time, pol *account.Policy) string {
+	note := "\u201c" + name + "\u201d was removed."
+	switch {
+	case pol == nil:
+	case !pol.HoldUntil.IsZero() && !pol.HoldUntil.Equal(before):
+		note += " Because it was confirmed without another passkey, withdrawals and C2C trades are held until " + holdTime(pol.HoldUntil) + ", in case someone else removed it."
+	case !pol.HoldUntil.IsZero():
+		note += " This removal started no hold; an earlier change holds withdrawals and C2C trades until " + holdTime(pol.HoldUntil) + "."
+	default:
+		note += " Withdrawals and C2C trades are not held."
+	}
+	return note
+}
+
+// holdTime is when a hold ends, in local time, as people read it.
+func holdTime(t time.Time) string {
+	return t.Local().Format("Mon 2 Jan 15:04")
 }
