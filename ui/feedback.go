@@ -3,6 +3,7 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -21,6 +22,24 @@ type feedback struct {
 	errorUI *fyne.Container
 
 	box *fyne.Container
+	// reveal is set by show: the page holding the strip scrolls it into
+	// view at its next layout (pageLayout), which clears it.
+	reveal bool
+}
+
+// feedbackLayout stacks the strip's rows; it marks the strip's box so that
+// pageLayout can find a strip that asks to be revealed.
+type feedbackLayout struct {
+	fb    *feedback
+	stack fyne.Layout
+}
+
+func (l *feedbackLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	l.stack.Layout(objects, size)
+}
+
+func (l *feedbackLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	return l.stack.MinSize(objects)
 }
 
 func newFeedback() *feedback {
@@ -37,7 +56,7 @@ func newFeedback() *feedback {
 		container.NewVBox(f.title, f.body))
 	f.busyRow.Hide()
 	f.errorUI.Hide()
-	f.box = container.NewVBox(f.busyRow, f.errorUI)
+	f.box = container.New(&feedbackLayout{fb: f, stack: layout.NewVBoxLayout()}, f.busyRow, f.errorUI)
 	f.box.Hide()
 	return f
 }
@@ -62,7 +81,8 @@ func (f *feedback) clear() {
 	f.box.Hide()
 }
 
-// show replaces the strip's content with m.
+// show replaces the strip's content with m and asks the page to scroll
+// it into view.
 func (f *feedback) show(m message) {
 	f.activity.Stop()
 	f.busyRow.Hide()
@@ -70,4 +90,5 @@ func (f *feedback) show(m message) {
 	f.body.SetText(m.Sentence + " " + m.Next)
 	f.errorUI.Show()
 	f.box.Show()
+	f.reveal = true
 }

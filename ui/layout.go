@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"slices"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
@@ -34,7 +36,9 @@ func (c column) MinSize(objects []fyne.CanvasObject) fyne.Size {
 }
 
 // page is a screen's content: a column of objects that scrolls when the
-// window is short.
+// window is short. The scroll follows the content (pageLayout): when the
+// content changes to something else (its titles change) it starts at the
+// top again, and a new feedback message is scrolled into view.
 func page(objects ...fyne.CanvasObject) fyne.CanvasObject {
 	body := container.NewVBox()
 	for _, o := range objects {
@@ -42,8 +46,158 @@ func page(objects ...fyne.CanvasObject) fyne.CanvasObject {
 			body.Add(o)
 		}
 	}
-	return container.NewVScroll(container.NewPadded(
-		container.New(column{width: formWidth}, body)))
+	pl := &pageLayout{}
+	pl.scroll = container.NewVScroll(container.New(pl, container.NewPadded(
+		container.New(column{width: formWidth}, body))))
+	return pl.scroll
+}
+
+// pageLayout lays out a page's content in its scroll container and keeps
+// what matters in view, on every layout of the content (a frame after it
+// changed size, a refresh):
+//
+//   - When the page's titles (headingText) are no longer the ones it
+//     showed (a removal in place of the list, the list again after it, a
+//     reset in place of the key's card), the view goes back to the top:
+//     it never keeps an old offset that hides what replaced the content.
+//   - A feedback strip that has just been given a message (feedback.show)
+//     is scrolled into view, with the focused widget too when both fit
+//     (a "Wrong PIN" message and its PIN entry).
+//
+// Other changes (a list growing, a key plugged in) leave the view where
+// the person put it.
+type pageLayout struct {
+	scroll *container.Scroll
+	titles []string
+	seen   bool // titles holds the last layout's titles
+	busy   bool // scrolling, which lays the content out again
+}
+
+func (p *pageLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+	if p.busy || p.scroll == nil {
+		return
+	}
+	view := p.scroll.Size().Height
+	if view <= 0 {
+		return
+	}
+	var (
+		titles  []string
+		reveals []fyne.CanvasObject
+	)
+	for _, o := range objects {
+		walkPage(o, fyne.NewPos(0, 0), func(obj fyne.CanvasObject, _ fyne.Position) {
+			if t, ok := titleOf(obj); ok {
+				titles = append(titles, t)
+			}
+			if c, ok := obj.(*fyne.Container); ok {
+				if fl, ok := c.Layout.(*feedbackLayout); ok && fl.fb.reveal {
+					fl.fb.reveal = false
+					reveals = append(reveals, obj)
+				}
+			}
+		})
+	}
+	offset := p.scroll.Offset.Y
+	if p.seen && !slices.Equal(titles, p.titles) {
+		offset = 0
+	}
+	p.titles, p.seen = titles, true
+	var focused fyne.CanvasObject
+	if len(reveals) > 0 {
+		if c := fyne.CurrentApp().Driver().CanvasForObject(p.scroll); c != nil {
+			focused, _ = c.Focused().(fyne.CanvasObject)
+		}
+	}
+	for _, r := range reveals {
+		top, ok := positionIn(objects, r)
+		if !ok {
+			continue
+		}
+		bottom := top + r.Size().Height
+		if focused != nil {
+			if ft, ok := positionIn(objects, focused); ok {
+				fb := ft + focused.Size().Height
+				if lo, hi := min(top, ft), max(bottom, fb); hi-lo <= view {
+					top, bottom = lo, hi
+				}
+			}
+		}
+		switch {
+		case top < offset:
+			offset = top
+		case bottom > offset+view:
+			offset = min(top, bottom-view)
+		}
+	}
+	if offset != p.scroll.Offset.Y {
+		p.busy = true
+		p.scroll.ScrollToOffset(fyne.NewPos(p.scroll.Offset.X, offset))
+		p.busy = false
+	}
+}
+
+func (p *pageLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var min fyne.Size
+	for _, o := range objects {
+		min = min.Max(o.MinSize())
+	}
+	return min
+}
+
+// walkPage calls fn with each visible object under o and its position in
+// o's coordinates. It goes into containers and form rows; not into other
+// widgets or into a scroll container of its own.
+func walkPage(o fyne.CanvasObject, at fyne.Position, fn func(fyne.CanvasObject, fyne.Position)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	fn(o, at)
+	switch o := o.(type) {
+	case *fyne.Container:
+		for _, c := range o.Objects {
+			walkPage(c, at.Add(c.Position()), fn)
+		}
+	case *widget.Form:
+		for _, it := range o.Items {
+			if it.Widget != nil {
+				walkPage(it.Widget, at.Add(it.Widget.Position()), fn)
+			}
+		}
+	}
+}
+
+// positionIn is where target is in the page content (objects' parent).
+func positionIn(objects []fyne.CanvasObject, target fyne.CanvasObject) (float32, bool) {
+	var (
+		y     float32
+		found bool
+	)
+	for _, o := range objects {
+		walkPage(o, o.Position(), func(obj fyne.CanvasObject, pos fyne.Position) {
+			if !found && obj == target {
+				y, found = pos.Y, true
+			}
+		})
+	}
+	return y, found
+}
+
+// titleOf is the text of a title made by headingText.
+func titleOf(o fyne.CanvasObject) (string, bool) {
+	r, ok := o.(*widget.RichText)
+	if !ok || len(r.Segments) != 1 {
+		return "", false
+	}
+	s, ok := r.Segments[0].(*widget.TextSegment)
+	if !ok || s.Style != widget.RichTextStyleHeading {
+		return "", false
+	}
+	return s.Text, true
 }
 
 // heading is a screen's title.
