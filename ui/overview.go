@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -21,6 +22,9 @@ type overviewScreen struct {
 
 	factors  *fyne.Container
 	passkeys *widget.Label
+	// hold says withdrawals and C2C trades are held, and until when;
+	// hidden when they are not.
+	hold *widget.Label
 	add      *widget.Button
 	fb       *feedback
 }
@@ -29,6 +33,10 @@ func (s *overviewScreen) build() fyne.CanvasObject {
 	s.factors = container.NewVBox()
 	s.passkeys = widget.NewLabel("")
 	s.passkeys.Wrapping = fyne.TextWrapWord
+	s.hold = widget.NewLabel("")
+	s.hold.Wrapping = fyne.TextWrapWord
+	s.hold.Importance = widget.WarningImportance
+	s.hold.Hide()
 	s.add = widget.NewButtonWithIcon("Add passkey", theme.ContentAddIcon(), func() { s.shell.open(sectionAddPasskey) })
 	s.fb = newFeedback()
 	s.show(s.app.me)
@@ -39,6 +47,7 @@ func (s *overviewScreen) build() fyne.CanvasObject {
 		heading("How you prove it is you"),
 		s.factors,
 		heading("Passkeys"),
+		s.hold,
 		s.passkeys,
 		s.add,
 		s.fb.object(),
@@ -48,10 +57,16 @@ func (s *overviewScreen) build() fyne.CanvasObject {
 // refresh reloads the account, so counts changed elsewhere show.
 func (s *overviewScreen) refresh() {
 	token := s.app.token
-	var me *account.Account
+	var (
+		me     *account.Account
+		policy *account.Policy
+	)
 	s.app.run(func(ctx context.Context) error {
 		var err error
-		me, err = s.app.api.Me(ctx, token)
+		if me, err = s.app.api.Me(ctx, token); err != nil {
+			return err
+		}
+		policy, err = s.app.api.Policy(ctx, token)
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -60,7 +75,19 @@ func (s *overviewScreen) refresh() {
 		}
 		s.app.me = *me
 		s.show(*me)
+		s.showHold(policy.HoldUntil)
 	})
+}
+
+// showHold shows the hold on withdrawals and C2C trades that a passkey
+// removal (or "Passkey required" turned off) started, while it lasts.
+func (s *overviewScreen) showHold(until time.Time) {
+	if !s.app.now().Before(until) {
+		s.hold.Hide()
+		return
+	}
+	s.hold.SetText(describePolicy(&account.PolicyError{Rule: account.RuleHold, Until: until}).Sentence)
+	s.hold.Show()
 }
 
 func (s *overviewScreen) show(me account.Account) {

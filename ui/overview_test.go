@@ -1,0 +1,41 @@
+package ui
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/account/accounttest"
+)
+
+// The overview says when withdrawals and C2C trades are held after a
+// passkey was removed with password and codes, until when, and stops
+// saying it once the hold has passed.
+func TestOverviewShowsHold(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	u := h.user("vera@example.com")
+	u.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Blue key")
+	pk := u.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Red key")
+	h.signedIn(u)
+	h.notText("held until")
+
+	grant := u.Grant(t, account.PurposeRemovePasskey)
+	if err := h.svc.RemovePasskey(context.Background(), u.Session.Token, grant, pk.ID); err != nil {
+		t.Fatal(err)
+	}
+	p, err := h.svc.Policy(context.Background(), u.Session.Token)
+	if err != nil || p.HoldUntil.IsZero() {
+		t.Fatalf("the removal started no hold: %+v, %v", p, err)
+	}
+	h.tap("Settings")
+	h.tap("Overview")
+	h.waitText(5*time.Second, "withdrawals and C2C trades are held until "+p.HoldUntil.Local().Format("Mon 2 Jan 15:04"), "1 passkey is bound")
+
+	h.clock.Advance(25 * time.Hour)
+	h.tap("Settings")
+	h.tap("Overview")
+	h.settle()
+	h.wantText("Security overview", "1 passkey is bound")
+	h.notText("held until")
+}
