@@ -76,10 +76,11 @@ func (p *keyPanel) unlock(pin []byte) {
 		keys, others  = p.app.keys, p.otherPaths()
 		elsewhere     map[string]string
 	)
-	p.runOp(func(ctx context.Context) error {
-		var err error
+	p.runOp(func(ctx context.Context) (err error) {
+		// The key counts the tries again after the right PIN, and down
+		// after a wrong one: the PIN row shows what it counts now.
 		defer func() {
-			if errors.Is(err, fido.ErrPINInvalid) || errors.Is(err, fido.ErrPINBlocked) || errors.Is(err, fido.ErrPINAuthBlocked) {
+			if err == nil || errors.Is(err, fido.ErrPINInvalid) || errors.Is(err, fido.ErrPINBlocked) || errors.Is(err, fido.ErrPINAuthBlocked) {
 				pinState, _ = dev.PINState(ctx)
 			}
 		}()
@@ -113,6 +114,9 @@ func (p *keyPanel) unlock(pin []byte) {
 			return
 		}
 		p.fb.clear()
+		if pinState.Set {
+			p.pinSt = pinState
+		}
 		p.pin, p.creds, p.credsRead, p.held, p.elsewhere = pin, creds, true, held, elsewhere
 		p.existing, p.remaining = exist, remain
 		p.render()

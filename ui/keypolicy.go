@@ -40,11 +40,19 @@ func (p *keyPanel) showPINForm(change bool) {
 	p.pinForm, p.mode = f, modeChangePIN
 	p.fb.clear()
 	p.render()
-	first := f.next
+	fields := []*widget.Entry{f.next, f.again}
 	if change {
-		first = f.current
+		fields = append([]*widget.Entry{f.current}, fields...)
 	}
-	p.app.win.Canvas().Focus(first)
+	submitOnEnter(p.app.win.Canvas(), f.submit, fields...)
+	p.app.win.Canvas().Focus(fields[0])
+}
+
+// noCurrentPIN is a change asked for with the current PIN left empty.
+var noCurrentPIN = message{
+	Title:    "Enter the current PIN",
+	Sentence: "The key changes its PIN only when given the current one.",
+	Next:     "Type the key's current PIN, then the new one twice.",
 }
 
 func (f *pinChangeForm) objects() []fyne.CanvasObject {
@@ -74,6 +82,8 @@ func (f *pinChangeForm) submit() {
 		return
 	}
 	if f.change && f.current.Text == "" {
+		p.fb.show(noCurrentPIN)
+		p.app.win.Canvas().Focus(f.current)
 		return
 	}
 	if err := checkNewPIN(f.next.Text, f.again.Text, p.info.MinPINLength); err != nil {
