@@ -25,8 +25,8 @@ type overviewScreen struct {
 	// hold says withdrawals and C2C trades are held, and until when;
 	// hidden when they are not.
 	hold *widget.Label
-	add      *widget.Button
-	fb       *feedback
+	add  *widget.Button
+	fb   *feedback
 }
 
 func (s *overviewScreen) build() fyne.CanvasObject {
