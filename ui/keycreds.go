@@ -374,11 +374,11 @@ func shortID(id []byte) string {
 func credProtectWords(level int) string {
 	switch level {
 	case 1:
-		return "credProtect 1: used without verification"
+		return "usable without the PIN (credProtect 1)"
 	case 2:
-		return "credProtect 2: verification to be found without its ID"
+		return "PIN needed unless the site names this passkey (credProtect 2)"
 	case 3:
-		return "credProtect 3: verification always required"
+		return "PIN always needed (credProtect 3)"
 	}
 	return "credProtect " + strconv.Itoa(level)
 }

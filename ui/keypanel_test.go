@@ -124,7 +124,7 @@ func TestKeyPanelPasskeys(t *testing.T) {
 	h.wantText("Passkeys on this key", "3 used", accounttest.RPID, "example.org",
 		"ada@example.org (Ada)", "old@example.com (Old account)", "walt@example.com",
 		"Bound to your account as", "Another account's passkey for this site",
-		"credProtect 2")
+		"PIN needed unless the site names this passkey (credProtect 2)")
 	h.notText("not connected")
 
 	// Search narrows to one passkey; editing its user goes to the key.
