@@ -39,6 +39,12 @@ type addPasskeyScreen struct {
 	keys  *keyFlow          // the security-key method, once chosen
 	phone *phoneFlow        // the phone-or-tablet method, once chosen
 	local *thisComputerFlow // the this-computer method, once chosen
+
+	// shown is set once the wizard is in the window; until then a step's
+	// focus waits in pending, for shown to give (an object not in the
+	// window cannot take the focus).
+	shown   bool
+	pending fyne.Focusable
 }
 
 func (s *addPasskeyScreen) build() fyne.CanvasObject {
@@ -123,7 +129,7 @@ func (s *addPasskeyScreen) complete() {
 	}
 	if e, err := s.factors.checkCodes(); err != nil {
 		s.app.fail(s.fb, "verifying identity", err)
-		s.app.win.Canvas().Focus(e)
+		s.app.focus(e)
 		return
 	}
 	proof := s.factors.proof()
@@ -150,7 +156,7 @@ func (s *addPasskeyScreen) complete() {
 			}
 			s.app.fail(s.fb, "verifying identity", err)
 			if s.totp != nil {
-				s.app.win.Canvas().Focus(s.totp)
+				s.app.focus(s.totp)
 			}
 			return
 		}
@@ -286,7 +292,17 @@ func (s *addPasskeyScreen) relayout() {
 func (s *addPasskeyScreen) setStep(c fyne.CanvasObject, focus fyne.Focusable) {
 	s.body.Objects = []fyne.CanvasObject{c}
 	s.body.Refresh()
-	if focus != nil {
-		s.app.win.Canvas().Focus(focus)
+	switch {
+	case !s.shown:
+		s.pending = focus
+	case focus != nil:
+		s.app.focus(focus)
 	}
+}
+
+// showing tells the wizard the shell has put it in the window, and returns
+// the focus its step asked for meanwhile.
+func (s *addPasskeyScreen) showing() fyne.Focusable {
+	s.shown = true
+	return s.pending
 }

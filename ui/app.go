@@ -31,6 +31,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"sync/atomic"
@@ -246,12 +247,24 @@ func (a *App) fail(fb *feedback, op string, err error) {
 	fb.show(m)
 }
 
+// focus puts the keyboard focus on obj. An object that is not in the
+// window (yet) cannot take it, and Fyne says so only on standard error;
+// that is a screen focusing before it is shown, and is logged here, where
+// the tests look.
+func (a *App) focus(obj fyne.Focusable) {
+	c := a.win.Canvas()
+	c.Focus(obj)
+	if c.Focused() != obj {
+		a.log.Warn("focus not taken: the object is not in the window", "object", fmt.Sprintf("%T", obj))
+	}
+}
+
 // setContent replaces the window's content and puts the keyboard focus on
 // first, when given.
 func (a *App) setContent(c fyne.CanvasObject, first fyne.Focusable) {
 	a.win.SetContent(c)
 	if first != nil {
-		a.win.Canvas().Focus(first)
+		a.focus(first)
 	}
 }
 

@@ -115,7 +115,7 @@ func (d *approvalDetail) setStep(objs []fyne.CanvasObject, focus fyne.Focusable)
 	d.steps.Objects = objs
 	d.steps.Refresh()
 	if focus != nil {
-		d.app.win.Canvas().Focus(focus)
+		d.app.focus(focus)
 	}
 }
 

@@ -224,5 +224,5 @@ func (s *shell) openApproval(a account.Approval) {
 	s.detail = &approvalDetail{app: s.app, shell: s, approval: a}
 	s.content.Objects = []fyne.CanvasObject{s.detail.build()}
 	s.content.Refresh()
-	s.app.win.Canvas().Focus(s.detail.approve)
+	s.app.focus(s.detail.approve)
 }

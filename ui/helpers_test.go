@@ -152,6 +152,9 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		h.tokens = &memTokens{}
 	}
 	t.Cleanup(func() {
+		if strings.Contains(h.log.String(), "focus not taken") {
+			t.Errorf("a screen put the focus on something not in the window:\n%s", h.log.String())
+		}
 		for _, s := range h.secrets {
 			if s != "" && strings.Contains(h.log.String(), s) {
 				t.Errorf("the log contains a secret:\n%s", h.log.String())

@@ -58,6 +58,11 @@ type identityCheck struct {
 	flow   *assertFlow
 	cancel *widget.Button
 
+	// attached is set by shown once object() is in the window; until
+	// then the choice's focus waits in first.
+	attached bool
+	first    fyne.Focusable
+
 	// The codes way, once chosen.
 	ver     *account.Verification
 	factors *factorForm
@@ -97,7 +102,21 @@ func (c *identityCheck) showChoice() {
 		first = b
 	}
 	c.cancel.Enable()
-	c.app.win.Canvas().Focus(first)
+	if c.attached {
+		c.app.focus(first)
+	} else {
+		c.first = first
+	}
+}
+
+// shown tells the check that its caller has put object() in the window,
+// and gives the focus to the first way: before, it could not take it.
+func (c *identityCheck) shown() {
+	c.attached = true
+	if c.first != nil {
+		c.app.focus(c.first)
+		c.first = nil
+	}
 }
 
 // codesWords says what the password-and-codes way asks for: an email code
@@ -148,7 +167,7 @@ func (c *identityCheck) showCodes(ver *account.Verification) {
 	c.box.Add(container.NewHBox(c.verify, c.cancel))
 	if es := c.factors.entries; len(es) > 0 {
 		submitOnEnter(c.app.win.Canvas(), c.complete, es...)
-		c.app.win.Canvas().Focus(es[0])
+		c.app.focus(es[0])
 	}
 }
 
@@ -214,7 +233,7 @@ func (c *identityCheck) choosePasskey() {
 			c.steps.Objects = objs
 			c.steps.Refresh()
 			if focus != nil {
-				c.app.win.Canvas().Focus(focus)
+				c.app.focus(focus)
 			}
 		},
 		done: func(err error) {

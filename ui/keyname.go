@@ -83,7 +83,7 @@ func (s *nameStep) saveAs(name string) {
 			if errors.As(err, &input) {
 				f.app.fail(s.fb, "saving a passkey", err)
 				f.relayout()
-				f.app.win.Canvas().Focus(s.name)
+				f.app.focus(s.name)
 				return
 			}
 			f.fail("saving a passkey", err)

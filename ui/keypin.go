@@ -104,7 +104,7 @@ func (s *setPINStep) submit() {
 		s.flow.app.fail(s.fb, "setting a PIN", err)
 		s.flow.relayout()
 		s.again.SetText("")
-		s.flow.app.win.Canvas().Focus(s.pin)
+		s.flow.app.focus(s.pin)
 		return
 	}
 	f := s.flow

@@ -45,7 +45,7 @@ func (p *keyPanel) showPINForm(change bool) {
 		fields = append([]*widget.Entry{f.current}, fields...)
 	}
 	submitOnEnter(p.app.win.Canvas(), f.submit, fields...)
-	p.app.win.Canvas().Focus(fields[0])
+	p.app.focus(fields[0])
 }
 
 // noCurrentPIN is a change asked for with the current PIN left empty.
@@ -83,7 +83,7 @@ func (f *pinChangeForm) submit() {
 	}
 	if f.change && f.current.Text == "" {
 		p.fb.show(noCurrentPIN)
-		p.app.win.Canvas().Focus(f.current)
+		p.app.focus(f.current)
 		return
 	}
 	if err := checkNewPIN(f.next.Text, f.again.Text, p.info.MinPINLength); err != nil {

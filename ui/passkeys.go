@@ -158,14 +158,14 @@ func (r *passkeyRow) startRename() {
 	r.fb.clear()
 	r.view.Hide()
 	r.edit.Show()
-	r.app.win.Canvas().Focus(r.entry)
+	r.app.focus(r.entry)
 }
 
 // stopRename puts the name back without changing it.
 func (r *passkeyRow) stopRename() {
 	r.edit.Hide()
 	r.view.Show()
-	r.app.win.Canvas().Focus(r.renameBtn)
+	r.app.focus(r.renameBtn)
 }
 
 // commit saves the new name.
@@ -190,7 +190,7 @@ func (r *passkeyRow) commit() {
 		setEnabled(true, r.entry, r.save, r.cancel)
 		if err != nil {
 			r.app.fail(r.fb, "renaming a passkey", err)
-			r.app.win.Canvas().Focus(r.entry)
+			r.app.focus(r.entry)
 			return
 		}
 		r.fb.clear()

@@ -54,7 +54,7 @@ func (a *App) showPasskeySignIn() {
 			s.body.Objects = objs
 			s.body.Refresh()
 			if focus != nil {
-				a.win.Canvas().Focus(focus)
+				a.focus(focus)
 			}
 		},
 		done: func(err error) {

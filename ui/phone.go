@@ -258,7 +258,7 @@ func (f *phoneFlow) status(st account.EnrollmentStatus) {
 		f.codeHead.Hide()
 		f.newCode.Importance = widget.HighImportance
 		f.newCode.Show()
-		f.app.win.Canvas().Focus(f.newCode)
+		f.app.focus(f.newCode)
 	}
 	f.relayout()
 }

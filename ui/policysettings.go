@@ -159,4 +159,5 @@ func (p *policySettings) confirmOff() {
 		p.check.object(),
 	}
 	p.verify.Refresh()
+	p.check.shown()
 }

@@ -129,6 +129,7 @@ func (r *removeScreen) showWays() {
 	r.box.RemoveAll()
 	r.box.Add(paragraph("Removing a passkey is a security change, so first confirm it is you. Choose how."))
 	r.box.Add(r.check.object())
+	r.check.shown()
 }
 
 // removed ends the removal: the list again, saying so and showing any

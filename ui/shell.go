@@ -161,8 +161,11 @@ func (s *shell) open(sec section) {
 	}
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()
+	if sec == sectionAddPasskey {
+		focus = s.wizard.showing()
+	}
 	if focus != nil {
-		s.app.win.Canvas().Focus(focus)
+		s.app.focus(focus)
 	}
 }
 

@@ -68,7 +68,7 @@ func (s *signInScreen) signIn() {
 	code, err := oneTimeCode(s.code.Text, "code")
 	if err != nil {
 		s.app.fail(s.fb, "signing in", err)
-		s.app.win.Canvas().Focus(s.code)
+		s.app.focus(s.code)
 		return
 	}
 	email, password := s.email.Text, s.password.Text
@@ -92,9 +92,9 @@ func (s *signInScreen) signIn() {
 			s.code.SetText("")
 			s.app.fail(s.fb, "signing in", err)
 			if errors.Is(err, account.ErrInvalidCredentials) {
-				s.app.win.Canvas().Focus(s.password)
+				s.app.focus(s.password)
 			} else {
-				s.app.win.Canvas().Focus(s.code)
+				s.app.focus(s.code)
 			}
 			return
 		}

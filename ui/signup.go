@@ -81,7 +81,7 @@ func (s *signUpScreen) createAccount() {
 			Reason: "type the same password twice",
 		})
 		s.confirm.SetText("")
-		s.app.win.Canvas().Focus(s.confirm)
+		s.app.focus(s.confirm)
 		return
 	}
 	req := account.SignUpRequest{Email: s.email.Text, DisplayName: s.name.Text, Password: s.password.Text}
@@ -154,7 +154,7 @@ func (s *signUpScreen) confirmCode() {
 	code, err := oneTimeCode(s.code.Text, "code")
 	if err != nil {
 		s.app.fail(s.totpFB, "activating the account", err)
-		s.app.win.Canvas().Focus(s.code)
+		s.app.focus(s.code)
 		return
 	}
 	id := s.enrollment.ID
@@ -176,7 +176,7 @@ func (s *signUpScreen) confirmCode() {
 		if err != nil {
 			s.code.SetText("")
 			s.app.fail(s.totpFB, "activating the account", err)
-			s.app.win.Canvas().Focus(s.code)
+			s.app.focus(s.code)
 			return
 		}
 		s.app.setTokenProblem(problem)

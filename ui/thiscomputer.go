@@ -107,7 +107,7 @@ func (f *thisComputerFlow) showSetPIN() {
 		if err := checkLocalPIN(pin.Text, again.Text); err != nil {
 			f.app.fail(fb, "setting the local PIN", err)
 			again.SetText("")
-			f.app.win.Canvas().Focus(pin)
+			f.app.focus(pin)
 			f.relayout()
 			return
 		}
@@ -293,7 +293,7 @@ func (f *thisComputerFlow) showName(cred []byte) {
 			case errors.As(err, &input):
 				f.app.fail(fb, "saving a passkey", err)
 				f.relayout()
-				f.app.win.Canvas().Focus(name)
+				f.app.focus(name)
 			case err != nil:
 				f.fail("saving a passkey", err)
 			default:
