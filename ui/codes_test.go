@@ -34,14 +34,7 @@ func TestSignInCodeMustHaveSixDigits(t *testing.T) {
 
 func TestSignUpCodeMustHaveSixDigits(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
-	s := h.app.signUpScreen
-	h.typeInto(s.email, "ola@example.com")
-	h.typeInto(s.name, "Ola")
-	h.typeInto(s.password, "long enough pw")
-	h.typeInto(s.confirm, "long enough pw")
-	h.tap("Create account")
-	secret := s.secret.Text
-	h.secrets = append(h.secrets, secret, "long enough pw")
+	s, secret := h.signUpTo("ola@example.com", "Ola")
 
 	h.typeInto(s.code, "1234")
 	h.tap("Confirm and sign in")

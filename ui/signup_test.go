@@ -122,14 +122,7 @@ func TestSignUpRejectsBadInput(t *testing.T) {
 
 func TestSignUpWrongFirstCode(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
-	s := h.app.signUpScreen
-	h.typeInto(s.email, "bob@example.com")
-	h.typeInto(s.name, "Bob")
-	h.typeInto(s.password, "long enough pw")
-	h.typeInto(s.confirm, "long enough pw")
-	h.tap("Create account")
-	secret := s.secret.Text
-	h.secrets = append(h.secrets, secret, "long enough pw")
+	s, secret := h.signUpTo("bob@example.com", "Bob")
 
 	h.typeInto(s.code, wrong(h.code(secret)))
 	h.tap("Confirm and sign in")
@@ -153,18 +146,31 @@ func TestSignUpWrongFirstCode(t *testing.T) {
 
 func TestStartOverDuringSignUp(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
-	s := h.app.signUpScreen
-	h.typeInto(s.email, "carol@example.com")
-	h.typeInto(s.name, "Carol")
-	h.typeInto(s.password, "long enough pw")
-	h.typeInto(s.confirm, "long enough pw")
-	h.tap("Create account")
-	h.secrets = append(h.secrets, s.secret.Text, "long enough pw")
+	s, _ := h.signUpTo("carol@example.com", "Carol")
 	h.tap("Start over")
 	h.wantText("Welcome to Passkey Desk")
 	if h.app.signUpScreen == s {
 		t.Error("Start over kept the old screen")
 	}
+}
+
+// signUpPassword is the password the sign-up tests choose.
+const signUpPassword = "long enough pw"
+
+// signUpTo fills in first run's form for email and name and creates the
+// account, which leaves the authenticator step on screen; it returns the
+// screen and the secret it shows.
+func (h *harness) signUpTo(email, name string) (*signUpScreen, string) {
+	h.t.Helper()
+	s := h.app.signUpScreen
+	h.typeInto(s.email, email)
+	h.typeInto(s.name, name)
+	h.typeInto(s.password, signUpPassword)
+	h.typeInto(s.confirm, signUpPassword)
+	h.tap("Create account")
+	secret := s.secret.Text
+	h.secrets = append(h.secrets, secret, signUpPassword)
+	return s, secret
 }
 
 // wrong returns a 6-digit code that differs from code.
@@ -205,18 +211,11 @@ func decodeQR(t *testing.T, h *harness, q *component.QRCode) string {
 // password and the authenticator secret sign in at the service itself.
 func TestAccountMadeInUISignsInAtService(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
-	s := h.app.signUpScreen
-	h.typeInto(s.email, "dan@example.com")
-	h.typeInto(s.name, "Dan")
-	h.typeInto(s.password, "long enough pw")
-	h.typeInto(s.confirm, "long enough pw")
-	h.tap("Create account")
-	secret := s.secret.Text
-	h.secrets = append(h.secrets, secret, "long enough pw")
+	s, secret := h.signUpTo("dan@example.com", "Dan")
 	h.typeInto(s.code, h.code(secret))
 	h.tap("Confirm and sign in")
 
-	_, err := h.svc.SignIn(context.Background(), "dan@example.com", "long enough pw", h.code(secret))
+	_, err := h.svc.SignIn(context.Background(), "dan@example.com", signUpPassword, h.code(secret))
 	if err != nil {
 		t.Fatalf("signing in at the service with what the UI set up: %v", err)
 	}
