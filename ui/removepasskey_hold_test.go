@@ -75,9 +75,7 @@ func TestRemoveSaysWhatApplies(t *testing.T) {
 	u := h.user("ann@example.com")
 	u.AddPasskey(t, &accounttest.Authenticator{}, account.KindPhone, "Phone")
 	h.signedIn(u)
-	h.tap("Passkeys")
-	h.waitText(5*time.Second, "Remove")
-	h.tap("Remove")
+	h.startRemoval()
 	h.waitText(5*time.Second, "Verify with password and codes", "Your password and the code from your authenticator app.")
 	if s := strings.ToLower(h.text()); strings.Contains(s, "email") {
 		t.Errorf("the choice talks of email, which is not set up:\n%s", h.text())
@@ -104,9 +102,7 @@ func TestRemoveSaysEmailCodeWhenSetUp(t *testing.T) {
 	u := h.user("ann@example.com")
 	addPasskeyWithEmailCode(t, h, mail, u)
 	h.signedIn(u)
-	h.tap("Passkeys")
-	h.waitText(5*time.Second, "Remove")
-	h.tap("Remove")
+	h.startRemoval()
 	h.waitText(5*time.Second, "Verify with password and codes", "a code emailed to you once you choose this way")
 	h.notText("when email is set up")
 }

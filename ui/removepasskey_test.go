@@ -124,9 +124,7 @@ func TestRemoveSendsNoEmailBeforeTheChoice(t *testing.T) {
 	}
 	h.signedIn(u)
 	before := sent()
-	h.tap("Passkeys")
-	h.waitText(5*time.Second, "Remove")
-	h.tap("Remove")
+	h.startRemoval()
 	h.waitText(5*time.Second, "Verify with password and codes", "held for 24 hours")
 	if n := sent(); n != before {
 		t.Fatalf("%d emails sent on opening the removal", n-before)
@@ -173,6 +171,15 @@ func addPasskeyWithEmailCode(t *testing.T, h *harness, mail *mailbox, u *account
 	}
 }
 
+// startRemoval opens the passkeys list and asks to remove the first
+// passkey listed, which leaves the identity check's choice on screen.
+func (h *harness) startRemoval() {
+	h.t.Helper()
+	h.tap("Passkeys")
+	h.waitText(5*time.Second, "Remove")
+	h.tap("Remove")
+}
+
 // TestRemoveCancelGoesBack: Cancel on the choice leads back to the list
 // and removes nothing.
 func TestRemoveCancelGoesBack(t *testing.T) {
@@ -180,9 +187,7 @@ func TestRemoveCancelGoesBack(t *testing.T) {
 	u := h.user("ann@example.com")
 	u.AddPasskey(t, &accounttest.Authenticator{}, account.KindPhone, "Phone")
 	h.signedIn(u)
-	h.tap("Passkeys")
-	h.waitText(5*time.Second, "Remove")
-	h.tap("Remove")
+	h.startRemoval()
 	h.waitText(5*time.Second, "Verify with password and codes")
 	h.tap("Cancel")
 	h.waitText(5*time.Second, "Phone")
