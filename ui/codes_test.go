@@ -1,7 +1,12 @@
 package ui
 
 import (
+	"context"
 	"testing"
+	"time"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/account/accounttest"
 )
 
 // spaced writes a 6-digit code the way apps show it: "123 456".
@@ -62,4 +67,37 @@ func TestVerificationCodeMustHaveSixDigits(t *testing.T) {
 	h.typeInto(w.totp, spaced(h.code(secret)))
 	h.tap("Verify")
 	h.wantText("Your identity is verified.")
+}
+
+// The identity check before a removal (or turning "Passkey required"
+// off) refuses a malformed code in the app too, and takes the right code
+// typed with its space: no failed verification reaches the service.
+func TestIdentityCheckCodeMustHaveSixDigits(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	u := h.user("pia@example.com")
+	u.AddPasskey(t, &accounttest.Authenticator{}, account.KindPhone, "Phone")
+	h.signedIn(u)
+	h.startRemoval()
+	h.waitText(5*time.Second, "Verify with password and codes")
+	h.tap("Verify with password and codes")
+	check := h.app.shell.passkeys.removal.check
+	h.typeInto(check.factors.password, u.Password)
+	h.typeInto(check.factors.totp, "12345")
+	h.tap("Verify and remove")
+	h.wantText("Check the app code", "It has 6 digits")
+	if h.canvas().Focused() != check.factors.totp {
+		t.Error("the focus is not on the app code")
+	}
+	h.typeInto(check.factors.totp, spaced(h.code(u.Secret)))
+	h.tap("Verify and remove")
+	h.waitText(5*time.Second, "was removed")
+	evs, err := h.svc.Activity(context.Background(), u.Session.Token, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if e.Type == account.EventVerificationFailed {
+			t.Errorf("a code reached the service and failed: %s", e.Detail)
+		}
+	}
 }

@@ -176,6 +176,11 @@ func (c *identityCheck) complete() {
 	if c.verify == nil || c.verify.Disabled() {
 		return
 	}
+	if e, err := c.factors.checkCodes(); err != nil {
+		c.app.fail(c.fb, c.what, err)
+		c.app.focus(e)
+		return
+	}
 	proof := c.factors.proof()
 	token, verID := c.app.token, c.ver.ID
 	c.fb.busy("Checking…")
