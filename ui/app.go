@@ -62,6 +62,9 @@ func knownAccountPref(dir string) string {
 	if dir == "" {
 		return prefKnownAccount
 	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs // a relative --data-dir is the same folder from anywhere
+	}
 	sum := sha256.Sum256([]byte(filepath.Clean(dir)))
 	return prefKnownAccount + "." + hex.EncodeToString(sum[:8])
 }
@@ -82,6 +85,18 @@ func (a *App) knownAccount() bool {
 		return true
 	}
 	return false
+}
+
+// setKnownAccount records that an account has signed in with this data
+// folder. It also retires the earlier versions' flag, which a folder
+// opened signed in (its session restored) never read.
+func (a *App) setKnownAccount() {
+	prefs := a.fyne.Preferences()
+	key := knownAccountPref(a.dataDir)
+	prefs.SetBool(key, true)
+	if key != prefKnownAccount {
+		prefs.RemoveValue(prefKnownAccount)
+	}
 }
 
 // Deps are what the UI is built on.
@@ -338,7 +353,7 @@ func (a *App) setTokenProblem(err error) {
 func (a *App) enter(token string, me account.Account) {
 	a.token = token
 	a.me = me
-	a.fyne.Preferences().SetBool(knownAccountPref(a.dataDir), true)
+	a.setKnownAccount()
 	a.signInScreen, a.signUpScreen = nil, nil
 	a.shell = newShell(a)
 	a.shell.show()

@@ -1,6 +1,10 @@
 package ui
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
 
 // The app opens on first run (account creation) until an account has
 // signed in with the data folder it was started with; another folder is
@@ -52,5 +56,40 @@ func TestKnownAccountFlagOfEarlierVersionIsTakenOver(t *testing.T) {
 	h.start()
 	if h.app.signUpScreen == nil {
 		t.Fatalf("after the takeover, another folder does not open on first run; the window shows:\n%s", h.text())
+	}
+}
+
+// The usual upgrade opens signed in, its session restored: the earlier
+// flag is retired then too, so a new folder later has its first run.
+func TestKnownAccountFlagOfEarlierVersionRetiredWhenSignedIn(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	prefs := h.fa.Preferences()
+	prefs.SetBool(prefKnownAccount, true)
+	h.signedIn(h.user("lea@example.com"))
+	if prefs.Bool(prefKnownAccount) || !prefs.Bool(knownAccountPref(h.dataDir)) {
+		t.Errorf("signed in, the earlier flag was not moved to the folder's own (plain %v, folder's %v)",
+			prefs.Bool(prefKnownAccount), prefs.Bool(knownAccountPref(h.dataDir)))
+	}
+	h.tap("Settings")
+	h.tap("Sign out")
+	h.dataDir = t.TempDir()
+	h.start()
+	if h.app.signUpScreen == nil {
+		t.Fatalf("a new folder does not open on first run; the window shows:\n%s", h.text())
+	}
+}
+
+// A relative data folder is the same folder whatever the working
+// directory's spelling of it.
+func TestKnownAccountPrefOfRelativeFolder(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if knownAccountPref("data") != knownAccountPref(filepath.Join(wd, "data")) {
+		t.Error("a relative folder and its absolute path have different flags")
+	}
+	if knownAccountPref("data") == knownAccountPref("other") {
+		t.Error("two folders share a flag")
 	}
 }
