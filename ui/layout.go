@@ -56,10 +56,12 @@ func page(objects ...fyne.CanvasObject) fyne.CanvasObject {
 // what matters in view, on every layout of the content (a frame after it
 // changed size, a refresh):
 //
-//   - When the page's titles (headingText) are no longer the ones it
-//     showed (a removal in place of the list, the list again after it, a
-//     reset in place of the key's card), the view goes back to the top:
-//     it never keeps an old offset that hides what replaced the content.
+//   - When the page's titles (headingText) change, the first new one is
+//     brought into view: a removal under the list, a delete question under
+//     the key's card, a reset in place of the card, the passkeys after an
+//     unlock. The view never keeps an old offset that hides what replaced
+//     the content. With no new title (the list again after a removal) it
+//     goes back to the top.
 //   - A feedback strip that has just been given a message (feedback.show)
 //     is scrolled into view, with the focused widget too when both fit
 //     (a "Wrong PIN" message and its PIN entry).
@@ -87,12 +89,14 @@ func (p *pageLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	}
 	var (
 		titles  []string
+		tops    []float32 // each title's top in the content
 		reveals []fyne.CanvasObject
 	)
 	for _, o := range objects {
-		walkPage(o, fyne.NewPos(0, 0), func(obj fyne.CanvasObject, _ fyne.Position) {
+		walkPage(o, o.Position(), func(obj fyne.CanvasObject, pos fyne.Position) {
 			if t, ok := titleOf(obj); ok {
 				titles = append(titles, t)
+				tops = append(tops, pos.Y)
 			}
 			if c, ok := obj.(*fyne.Container); ok {
 				if fl, ok := c.Layout.(*feedbackLayout); ok && fl.fb.reveal {
@@ -104,7 +108,7 @@ func (p *pageLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	}
 	offset := p.scroll.Offset.Y
 	if p.seen && !slices.Equal(titles, p.titles) {
-		offset = 0
+		offset = p.titleChange(offset, view, titles, tops)
 	}
 	p.titles, p.seen = titles, true
 	var focused fyne.CanvasObject
@@ -139,6 +143,23 @@ func (p *pageLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 		p.scroll.ScrollToOffset(fyne.NewPos(p.scroll.Offset.X, offset))
 		p.busy = false
 	}
+}
+
+// titleChange is the offset after the page's titles changed from
+// p.titles to titles (at tops): the first new title is brought into view
+// (to the top of the view when it was below it); with no new title, the
+// content went back to something shown before, from its top.
+func (p *pageLayout) titleChange(offset, view float32, titles []string, tops []float32) float32 {
+	for i, t := range titles {
+		if slices.Contains(p.titles, t) {
+			continue
+		}
+		if top := tops[i]; top < offset || top >= offset+view {
+			return top
+		}
+		return offset
+	}
+	return 0
 }
 
 func (p *pageLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {

@@ -5,7 +5,10 @@ package ui
 import (
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/fido/softkey"
 )
@@ -47,5 +50,34 @@ func TestKeyPanelWrongPINInView(t *testing.T) {
 	layOutScroll(scroll)
 	if o := shownWith(h.app.Window().Content(), "7 tries"); o == nil || !inView(o, 600) {
 		t.Errorf("the wrong PIN's message is out of view (offset %v)", scroll.Offset)
+	}
+}
+
+// TestKeyPanelDeleteQuestionInView: at 800×600, scrolled down to the last
+// passkey on the key, Delete asks its question under the key's card: the
+// view stays near it instead of going back to the top (review).
+func TestKeyPanelDeleteQuestionInView(t *testing.T) {
+	k := newPanelTest(t, softkey.Options{})
+	h := k.harness
+	k.unlockPanel(keyPIN)
+	scroll := h.app.shell.content.Objects[0].(*container.Scroll)
+	layOutScroll(scroll)
+	scroll.ScrollToBottom()
+	var last *widget.Button
+	walkVisible(h.app.Window().Content(), func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Delete" {
+			last = b
+		}
+	})
+	if last == nil {
+		t.Fatalf("no Delete button; the window shows:\n%s", h.text())
+	}
+	test.Tap(last)
+	h.settle()
+	layOutScroll(scroll)
+	for _, s := range []string{"Delete a passkey", "Delete passkey"} {
+		if o := shownWith(h.app.Window().Content(), s); o == nil || !inView(o, 600) {
+			t.Errorf("%q is out of view (offset %v)", s, scroll.Offset)
+		}
 	}
 }
