@@ -55,8 +55,13 @@ func isIdent(e ast.Expr, name string) bool {
 }
 
 func TestDetailWords(t *testing.T) {
+	// A zone other than UTC, whatever the machine's, so that a time left
+	// in UTC shows.
+	local := time.Local
+	time.Local = time.FixedZone("UTC+5:30", 5*3600+1800)
+	defer func() { time.Local = local }()
 	at := time.Date(2026, 11, 26, 1, 0, 10, 0, time.UTC)
-	local := at.Local().Format("2 Jan 2006 15:04")
+	shown := "26 Nov 2026 06:30"
 	for _, tc := range []struct{ in, want string }{
 		{"", ""},
 		{"add-passkey", "Adding a passkey"},
@@ -64,7 +69,7 @@ func TestDetailWords(t *testing.T) {
 		{"change-policy: passkey Blue key", "Changing the passkey policy: passkey Blue key"},
 		{"add-passkeys and more", "add-passkeys and more"},
 		{"totp", "authenticator-app code"},
-		{"withdrawals and C2C trades held until " + at.Format(time.RFC3339), "withdrawals and C2C trades held until " + local},
+		{"withdrawals and C2C trades held until " + at.Format(time.RFC3339), "withdrawals and C2C trades held until " + shown},
 		{"Security key: Blue key", "Security key: Blue key"},
 	} {
 		if got := detailWords(tc.in); got != tc.want {

@@ -263,14 +263,14 @@ func (a *App) fail(fb *feedback, op string, err error) {
 }
 
 // focus puts the keyboard focus on obj. An object that is not in the
-// window (yet) cannot take it, and Fyne says so only on standard error;
-// that is a screen focusing before it is shown, and is logged here, where
-// the tests look.
+// window (yet), or is hidden or disabled, cannot take it, and Fyne says
+// so only on standard error; that is a screen focusing before it is shown
+// or on the wrong widget, and is logged here, where the tests look.
 func (a *App) focus(obj fyne.Focusable) {
 	c := a.win.Canvas()
 	c.Focus(obj)
 	if c.Focused() != obj {
-		a.log.Warn("focus not taken: the object is not in the window", "object", fmt.Sprintf("%T", obj))
+		a.log.Warn("focus not taken: the object is not in the window, or hidden or disabled", "object", fmt.Sprintf("%T", obj))
 	}
 }
 

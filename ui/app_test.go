@@ -13,7 +13,14 @@ import (
 // a broken database would; the real service cannot be made to fail so.
 type brokenStore struct {
 	account.API
-	signOut, passkeys bool
+	signOut, passkeys, policy bool
+}
+
+func (b brokenStore) Policy(ctx context.Context, token string) (*account.Policy, error) {
+	if b.policy {
+		return nil, errDatabase
+	}
+	return b.API.Policy(ctx, token)
 }
 
 var errDatabase = errors.New("sqlite: database disk image is malformed")

@@ -61,13 +61,16 @@ func (s *overviewScreen) refresh() {
 		me     *account.Account
 		policy *account.Policy
 	)
+	var policyErr error
 	s.app.run(func(ctx context.Context) error {
 		var err error
 		if me, err = s.app.api.Me(ctx, token); err != nil {
 			return err
 		}
-		policy, err = s.app.api.Policy(ctx, token)
-		return err
+		// The hold is one line of this screen: without it, the rest
+		// still shows.
+		policy, policyErr = s.app.api.Policy(ctx, token)
+		return nil
 	}, func(err error) {
 		if err != nil {
 			s.app.fail(s.fb, "loading the account", err)
@@ -75,6 +78,11 @@ func (s *overviewScreen) refresh() {
 		}
 		s.app.me = *me
 		s.show(*me)
+		if policyErr != nil {
+			s.app.log.Warn("reading the hold for the overview failed", "err", policyErr)
+			s.hold.Hide()
+			return
+		}
 		s.showHold(policy.HoldUntil)
 	})
 }

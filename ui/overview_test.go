@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,4 +39,20 @@ func TestOverviewShowsHold(t *testing.T) {
 	h.settle()
 	h.wantText("Security overview", "1 passkey is bound")
 	h.notText("held until")
+}
+
+// The hold is one line of the overview: when it cannot be read, the rest
+// of the screen still shows, and the failure is logged.
+func TestOverviewWithoutPolicy(t *testing.T) {
+	h := newHarness(t, harnessOptions{wrap: func(api account.API) account.API {
+		return brokenStore{API: api, policy: true}
+	}})
+	u := h.user("wes@example.com")
+	u.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Blue key")
+	h.signedIn(u)
+	h.wantText("Security overview", "1 passkey is bound")
+	h.notText("Something went wrong", "held until")
+	if !strings.Contains(h.log.String(), "malformed") {
+		t.Errorf("the failure is not logged:\n%s", h.log.String())
+	}
 }
