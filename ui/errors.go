@@ -338,6 +338,12 @@ func describeLocal(err error) (message, bool) {
 		ended   *account.EnrollmentEndedError
 	)
 	switch {
+	case errors.Is(err, errOnlyThePasskeyItself):
+		return message{
+			Title:    "No other passkey here",
+			Sentence: "The chosen key or computer holds no passkey of yours that can approve this; the one being removed is not asked, as a passkey cannot approve its own removal.",
+			Next:     "Use another of your passkeys, or your password and codes.",
+		}, true
 	case errors.As(err, &page):
 		return message{
 			Title:    "Phones cannot be added now",

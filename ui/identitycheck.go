@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -250,6 +251,9 @@ func (c *identityCheck) choosePasskey() {
 			case canceled(err):
 				c.setChoiceEnabled(true)
 			default:
+				if errors.Is(err, fido.ErrNoCredentials) && not != nil {
+					err = fmt.Errorf("%w: %w", errOnlyThePasskeyItself, err)
+				}
 				c.setChoiceEnabled(true)
 				c.app.fail(c.fb, c.what, err)
 			}
@@ -290,6 +294,11 @@ func (c *identityCheck) setCodesEnabled(on bool) {
 	}
 	setEnabled(on, ws...)
 }
+
+// errOnlyThePasskeyItself is a key or this computer that holds, of the
+// account's passkeys, only the one the change is about, which the check
+// left out of the request (notCredential).
+var errOnlyThePasskeyItself = errors.New("the authenticator holds only the passkey being changed")
 
 // withoutCredential takes the credential id out of the allow list of
 // WebAuthn request options (as BeginPasskeyVerification returns them), so

@@ -32,7 +32,7 @@ func TestRemoveDoesNotAskThePasskeyBeingRemoved(t *testing.T) {
 	k.tap(k.keyButton())
 	k.waitFor("the PIN step or an answer", 10*time.Second, func() bool {
 		s := k.text()
-		return strings.Contains(s, "Enter your key's PIN") || strings.Contains(s, "was removed") || strings.Contains(s, "No passkey for this service")
+		return strings.Contains(s, "Enter your key's PIN") || strings.Contains(s, "was removed") || strings.Contains(s, "No other passkey here")
 	})
 	if strings.Contains(k.text(), "Enter your key's PIN") {
 		k.typeFocused(keyPIN)
@@ -40,7 +40,7 @@ func TestRemoveDoesNotAskThePasskeyBeingRemoved(t *testing.T) {
 	}
 	k.waitFor("an answer", 10*time.Second, func() bool {
 		s := k.text()
-		return strings.Contains(s, "was removed") || strings.Contains(s, "No passkey for this service")
+		return strings.Contains(s, "was removed") || strings.Contains(s, "No other passkey here")
 	})
 	if n := passkeyCount(t, k, u.Session.Token); n != 2 {
 		t.Errorf("%d passkeys left, want 2: the passkey approved its own removal", n)
@@ -49,7 +49,7 @@ func TestRemoveDoesNotAskThePasskeyBeingRemoved(t *testing.T) {
 	if err != nil || !pol.HoldUntil.IsZero() {
 		t.Fatalf("a hold started: %+v, %v", pol, err)
 	}
-	k.wantText("No passkey for this service")
+	k.wantText("No other passkey here", "as a passkey cannot approve its own removal")
 
 	// The other passkey, approved by this key's: removed, no hold, and
 	// the list says so.
