@@ -462,7 +462,7 @@ func describePolicy(e *account.PolicyError) message {
 	case account.RuleHold:
 		return message{
 			Title:    "Withdrawals and C2C trades are on hold",
-			Sentence: "A passkey was removed or \u201cPasskey required\u201d was turned off, so withdrawals and C2C trades are held until " + e.Until.Local().Format("Mon 2 Jan 15:04") + ".",
+			Sentence: "A passkey was removed or \u201cPasskey required\u201d was turned off, so withdrawals and C2C trades are held until " + holdTime(e.Until) + ".",
 			Next:     "Wait until then. The hold protects you if someone else made the change.",
 		}
 	}
