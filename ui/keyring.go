@@ -11,8 +11,10 @@ import (
 // Manager on Windows).
 const KeyringService = "io.passkeydesk.app"
 
-// keyringUser names the one item the app keeps under KeyringService.
-const keyringUser = "session-token"
+// KeyringUser names the item the app keeps under KeyringService for its
+// default data folder; another folder's item adds the folder to it (see
+// KeyringTokens.User).
+const KeyringUser = "session-token"
 
 // KeyringTokens is the TokenStore of the desktop app: the session token
 // lives in the OS keyring through go-keyring. On Linux that needs a D-Bus
@@ -22,6 +24,11 @@ type KeyringTokens struct {
 	// Service is the keyring service name; "" means KeyringService. Tests
 	// use a name of their own.
 	Service string
+	// User names the item under Service; "" means KeyringUser. Each data
+	// folder is an account database of its own, with sessions of its
+	// own: the app gives each folder but the default one an item of its
+	// own, so that opening one folder does not end another's session.
+	User string
 }
 
 var _ TokenStore = KeyringTokens{}
@@ -33,9 +40,16 @@ func (k KeyringTokens) service() string {
 	return k.Service
 }
 
+func (k KeyringTokens) user() string {
+	if k.User == "" {
+		return KeyringUser
+	}
+	return k.User
+}
+
 // Load implements TokenStore.
 func (k KeyringTokens) Load() (string, error) {
-	tok, err := keyring.Get(k.service(), keyringUser)
+	tok, err := keyring.Get(k.service(), k.user())
 	if errors.Is(err, keyring.ErrNotFound) {
 		return "", nil
 	}
@@ -44,12 +58,12 @@ func (k KeyringTokens) Load() (string, error) {
 
 // Save implements TokenStore.
 func (k KeyringTokens) Save(token string) error {
-	return keyring.Set(k.service(), keyringUser, token)
+	return keyring.Set(k.service(), k.user(), token)
 }
 
 // Clear implements TokenStore. Clearing an empty keyring is not an error.
 func (k KeyringTokens) Clear() error {
-	err := keyring.Delete(k.service(), keyringUser)
+	err := keyring.Delete(k.service(), k.user())
 	if errors.Is(err, keyring.ErrNotFound) {
 		return nil
 	}

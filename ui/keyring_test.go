@@ -50,3 +50,34 @@ func TestKeyringTokensRoundTrip(t *testing.T) {
 		t.Fatalf("Clear of an empty keyring: %v", err)
 	}
 }
+
+// Two items under one service, as two data folders have, keep their
+// tokens apart: saving or clearing one leaves the other.
+func TestKeyringTokensPerFolder(t *testing.T) {
+	if os.Getenv("PASSKEYDESK_TEST_KEYRING") != "1" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no Secret Service for the keyring test: run the tests through .ci/with-session")
+		}
+		t.Skip("no Secret Service: run through .ci/with-session (make test) to test the real keyring")
+	}
+	b := make([]byte, 8)
+	rand.Read(b)
+	service := "io.passkeydesk.app.test-" + hex.EncodeToString(b)
+	first, second := KeyringTokens{Service: service}, KeyringTokens{Service: service, User: KeyringUser + ":/tmp/other"}
+	t.Cleanup(func() { first.Clear(); second.Clear() })
+	if err := first.Save("pd_session_first"); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Save("pd_session_second"); err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := first.Load(); err != nil || tok != "pd_session_first" {
+		t.Fatalf("the first folder's token is %q, %v after the second saved its own", tok, err)
+	}
+	if err := second.Clear(); err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := first.Load(); err != nil || tok != "pd_session_first" {
+		t.Fatalf("clearing the second folder's token took the first's: %q, %v", tok, err)
+	}
+}

@@ -152,7 +152,7 @@ func run(log *slog.Logger) error {
 	fa.SetIcon(icon)
 	desk := ui.New(fa, ui.Deps{
 		API:     svc,
-		Tokens:  ui.KeyringTokens{},
+		Tokens:  ui.KeyringTokens{User: keyringUser(*dataDir, defaultDataDir())},
 		DataDir: *dataDir,
 		Logger:  log,
 		Keys:    libfido2.NewProvider(),
@@ -173,6 +173,21 @@ func run(log *slog.Logger) error {
 
 // defaultDataDir is passkeydesk in the user's config folder (on Linux
 // $XDG_CONFIG_HOME or ~/.config), or "" when there is none.
+// keyringUser names the keyring item of the data folder dir's session:
+// the default folder keeps the name every earlier version used, so its
+// session survives the upgrade; another folder's name adds the folder's
+// absolute path, so each folder keeps its own session.
+func keyringUser(dir, defaultDir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	if def, err := filepath.Abs(defaultDir); err == nil && filepath.Clean(def) == filepath.Clean(abs) {
+		return ui.KeyringUser
+	}
+	return ui.KeyringUser + ":" + filepath.Clean(abs)
+}
+
 func defaultDataDir() string {
 	dir, err := os.UserConfigDir()
 	if err != nil {
