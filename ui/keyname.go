@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 
 	"fyne.io/fyne/v2"
@@ -20,28 +18,28 @@ import (
 // suggested name instead.
 type nameStep struct {
 	flow *keyFlow
-	cred json.RawMessage
+	made *madePasskey
 	name *widget.Entry
-	def  string // the suggested name
 	save *widget.Button
 	skip *widget.Button
 	fb   *feedback
 }
 
 func (f *keyFlow) showName(cred []byte) {
-	s := &nameStep{flow: f, cred: cred, def: modelName(f.info, f.chosen)}
+	f.made = &madePasskey{app: f.app, token: f.app.token, grant: f.grant, cred: cred, def: modelName(f.info, f.chosen)}
+	s := &nameStep{flow: f, made: f.made}
 	s.name = widget.NewEntry()
-	s.name.SetText(s.def)
+	s.name.SetText(s.made.def)
 	s.name.OnSubmitted = func(string) { s.submit() }
 	s.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), s.submit)
 	s.save.Importance = widget.HighImportance
-	s.skip = widget.NewButtonWithIcon(skipNamingLabel, theme.ConfirmIcon(), func() { s.saveAs(s.def) })
+	s.skip = widget.NewButtonWithIcon(skipNamingLabel, theme.ConfirmIcon(), func() { s.saveAs(s.made.def) })
 	s.fb = newFeedback()
 	f.setStep([]fyne.CanvasObject{
 		container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.ConfirmIcon())), nil,
 			paragraph("The key has made a passkey for your account.")),
 		heading("Name your passkey"),
-		paragraph(namingNote(s.def)),
+		paragraph(namingNote(s.made.def)),
 		widget.NewForm(widget.NewFormItem("Name", s.name)),
 		container.NewHBox(s.save, s.skip),
 		s.fb.object(),
@@ -67,13 +65,9 @@ func (s *nameStep) saveAs(name string) {
 		return
 	}
 	f := s.flow
-	token, grant, cred := f.app.token, f.grant, s.cred
 	s.fb.busy("Saving…")
 	setEnabled(false, s.name, s.save, s.skip)
-	f.app.run(func(ctx context.Context) error {
-		_, err := f.app.api.FinishRegistration(ctx, token, grant, cred, name)
-		return err
-	}, func(err error) {
+	s.made.save(name, func(err error) {
 		if f.ended {
 			return
 		}

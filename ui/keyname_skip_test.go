@@ -71,3 +71,43 @@ func TestNameStepSkipKeepsThisComputersPasskey(t *testing.T) {
 		t.Fatalf("passkeys %+v, %v; want this computer's passkey under %q", list, err, thisComputerName())
 	}
 }
+
+// TestLeavingNameStepKeepsTheKeysPasskey: leaving the name step through
+// the sidebar does not drop the passkey the key has made either: the
+// account keeps it under the suggested name.
+func TestLeavingNameStepKeepsTheKeysPasskey(t *testing.T) {
+	k := newKeyTest(t, softkey.Options{})
+	k.setKeyPIN(keyPIN)
+	h := k.harness
+	k.toKeyList()
+	h.tap("Continue")
+	k.enterPIN(keyPIN)
+	h.waitText(5*time.Second, "Name your passkey")
+	h.tap("Overview")
+	h.settle()
+	list := k.passkeys()
+	if len(list) != 1 || list[0].Name != simModel {
+		t.Fatalf("passkeys %+v; want the key's passkey under its default name %q", list, simModel)
+	}
+}
+
+// TestLeavingNameStepKeepsThisComputersPasskey is the same for a passkey
+// this computer has made.
+func TestLeavingNameStepKeepsThisComputersPasskey(t *testing.T) {
+	l := newLocalTest(t)
+	h := l.harness
+	l.toMethods()
+	h.tap("This computer")
+	h.waitText(5*time.Second, "Choose a PIN for this computer's passkeys")
+	f := h.app.shell.wizard.local
+	h.typeInto(f.newPIN, localPIN)
+	h.typeInto(f.repeatPIN, localPIN)
+	h.tap("Set PIN")
+	h.waitText(5*time.Second, "Name your passkey")
+	h.tap("Settings")
+	h.settle()
+	list, err := h.svc.Passkeys(context.Background(), l.user.Session.Token)
+	if err != nil || len(list) != 1 || list[0].Name != thisComputerName() {
+		t.Fatalf("passkeys %+v, %v; want this computer's passkey under %q", list, err, thisComputerName())
+	}
+}

@@ -58,6 +58,7 @@ type keyFlow struct {
 	watched bool              // devices holds a listing
 
 	list *keyListStep // the key list, while on display
+	made *madePasskey // the passkey the key has made, from the name step on
 
 	chosen fido.DeviceInfo
 	dev    fido.Device             // the opened key, or nil
@@ -128,6 +129,7 @@ func (f *keyFlow) end() {
 	f.ended = true
 	f.stop()
 	f.closeKey()
+	f.made.keepIfLeft()
 }
 
 // closeKey closes the opened key, if any, off the UI goroutine (Close

@@ -70,6 +70,7 @@ type thisComputerFlow struct {
 	op    context.CancelFunc // ends the registration under way, or nil
 
 	newPIN, repeatPIN *widget.Entry // the set-PIN step's entries, while on display
+	made              *madePasskey  // the passkey this computer has made, from the name step on
 }
 
 // start reads whether the local PIN is set and goes on to set it or to
@@ -269,6 +270,7 @@ func (f *thisComputerFlow) showPIN(req fido.PINRequest, reply func([]byte)) {
 // account change. It has no Cancel (see nameStep).
 func (f *thisComputerFlow) showName(cred []byte) {
 	def := thisComputerName()
+	f.made = &madePasskey{app: f.app, token: f.app.token, grant: f.grant, cred: cred, def: def}
 	name := widget.NewEntry()
 	name.SetText(def)
 	fb := newFeedback()
@@ -277,13 +279,9 @@ func (f *thisComputerFlow) showName(cred []byte) {
 		if save.Disabled() {
 			return
 		}
-		token, grant := f.app.token, f.grant
 		fb.busy("Saving…")
 		setEnabled(false, name, save, skip)
-		f.app.run(func(ctx context.Context) error {
-			_, err := f.app.api.FinishRegistration(ctx, token, grant, cred, n)
-			return err
-		}, func(err error) {
+		f.made.save(n, func(err error) {
 			if f.ended {
 				return
 			}
@@ -374,6 +372,7 @@ func (f *thisComputerFlow) end() {
 		f.op()
 	}
 	f.stop()
+	f.made.keepIfLeft()
 }
 
 // leave ends the flow and goes back to the passkeys list.
