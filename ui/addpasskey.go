@@ -280,6 +280,24 @@ func (s *addPasskeyScreen) stepCount() string {
 // leave goes back to the passkeys list.
 func (s *addPasskeyScreen) leave() { s.shell.open(sectionPasskeys) }
 
+// leaveAdded goes back to the passkeys list, which says that the passkey
+// named name ("" when the app does not know its name) was added.
+func (s *addPasskeyScreen) leaveAdded(name string) {
+	s.leave()
+	if l := s.shell.passkeys; l != nil {
+		l.note = addedNote(name)
+	}
+}
+
+// addedNote is what the passkeys list says after a passkey was added.
+func addedNote(name string) string {
+	what := "The passkey"
+	if name != "" {
+		what = "\u201c" + name + "\u201d"
+	}
+	return what + " was added to your account: use it to sign in and to approve operations."
+}
+
 // relayout lays the step out again after a part of it changed height
 // (a feedback strip shown, a status line added). It lays out twice: a
 // wrapped label that was hidden learns its width in the first pass and

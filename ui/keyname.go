@@ -83,6 +83,7 @@ func (s *nameStep) saveAs(name string) {
 			f.fail("saving a passkey", err)
 			return
 		}
-		f.leave()
+		f.end()
+		f.wizard.leaveAdded(s.made.added.Name)
 	})
 }

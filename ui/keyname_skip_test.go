@@ -31,7 +31,7 @@ func TestNameStepSkipKeepsTheKeysPasskey(t *testing.T) {
 	if h.app.shell.passkeys == nil {
 		t.Fatalf("not back on the passkeys list:\n%s", h.text())
 	}
-	h.waitText(5*time.Second, simModel)
+	h.waitText(5*time.Second, "\u201c"+simModel+"\u201d was added to your account")
 	list := k.passkeys()
 	if len(list) != 1 || list[0].Kind != account.KindSecurityKey || list[0].Name != simModel {
 		t.Fatalf("passkeys %+v; want the key's passkey under its default name %q", list, simModel)
@@ -66,6 +66,7 @@ func TestNameStepSkipKeepsThisComputersPasskey(t *testing.T) {
 	if h.app.shell.passkeys == nil {
 		t.Fatalf("not back on the passkeys list:\n%s", h.text())
 	}
+	h.waitText(5*time.Second, "\u201c"+thisComputerName()+"\u201d was added to your account")
 	list, err := h.svc.Passkeys(context.Background(), l.user.Session.Token)
 	if err != nil || len(list) != 1 || list[0].Kind != account.KindThisComputer || list[0].Name != thisComputerName() {
 		t.Fatalf("passkeys %+v, %v; want this computer's passkey under %q", list, err, thisComputerName())

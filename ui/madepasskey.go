@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/passkeydesk/passkeydesk/account"
 )
 
 // madePasskey is a passkey an authenticator (a security key, this
@@ -19,6 +21,8 @@ type madePasskey struct {
 	// saving is set while a save is under way, saved once one worked;
 	// both only on the UI goroutine.
 	saving, saved bool
+	// added is the account's passkey, once saved.
+	added *account.Passkey
 }
 
 // save adds the passkey to the account under name, off the UI goroutine;
@@ -26,12 +30,14 @@ type madePasskey struct {
 func (m *madePasskey) save(name string, done func(error)) {
 	m.saving = true
 	token, grant, cred := m.token, m.grant, m.cred
+	var added *account.Passkey
 	m.app.run(func(ctx context.Context) error {
-		_, err := m.app.api.FinishRegistration(ctx, token, grant, cred, name)
+		var err error
+		added, err = m.app.api.FinishRegistration(ctx, token, grant, cred, name)
 		return err
 	}, func(err error) {
 		m.saving = false
-		m.saved = err == nil
+		m.saved, m.added = err == nil, added
 		done(err)
 	})
 }

@@ -247,7 +247,8 @@ func (f *phoneFlow) status(st account.EnrollmentStatus) {
 	f.lines.Add(container.NewBorder(nil, nil, f.current, nil, paragraph(text)))
 	switch st.State {
 	case account.EnrollmentDone:
-		f.leave()
+		f.end()
+		f.wizard.leaveAdded("")
 		return
 	case account.EnrollmentExpired, account.EnrollmentCanceled:
 		f.stopWatch()

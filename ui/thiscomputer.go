@@ -295,7 +295,8 @@ func (f *thisComputerFlow) showName(cred []byte) {
 			case err != nil:
 				f.fail("saving a passkey", err)
 			default:
-				f.leave()
+				f.end()
+				f.wizard.leaveAdded(f.made.added.Name)
 			}
 		})
 	}
