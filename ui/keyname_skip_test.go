@@ -51,16 +51,8 @@ func (f *keyFlow) nameStepEntry(t *testing.T) *widget.Entry {
 // TestNameStepSkipKeepsThisComputersPasskey is the same for a passkey
 // this computer has made.
 func TestNameStepSkipKeepsThisComputersPasskey(t *testing.T) {
-	l := newLocalTest(t)
-	h := l.harness
-	l.toMethods()
-	h.tap("This computer")
-	h.waitText(5*time.Second, "Choose a PIN for this computer's passkeys")
-	f := h.app.shell.wizard.local
-	h.typeInto(f.newPIN, localPIN)
-	h.typeInto(f.repeatPIN, localPIN)
-	h.tap("Set PIN")
-	h.waitText(5*time.Second, "Name your passkey", "This computer has made a passkey", skipNamingLabel)
+	l, h := toLocalNameStep(t)
+	h.wantText("This computer has made a passkey", skipNamingLabel)
 	h.notText("Cancel")
 	h.tap(skipNamingLabel)
 	if h.app.shell.passkeys == nil {
@@ -95,6 +87,19 @@ func TestLeavingNameStepKeepsTheKeysPasskey(t *testing.T) {
 // TestLeavingNameStepKeepsThisComputersPasskey is the same for a passkey
 // this computer has made.
 func TestLeavingNameStepKeepsThisComputersPasskey(t *testing.T) {
+	l, h := toLocalNameStep(t)
+	h.tap("Settings")
+	h.settle()
+	list, err := h.svc.Passkeys(context.Background(), l.user.Session.Token)
+	if err != nil || len(list) != 1 || list[0].Name != thisComputerName() {
+		t.Fatalf("passkeys %+v, %v; want this computer's passkey under %q", list, err, thisComputerName())
+	}
+}
+
+// toLocalNameStep adds a passkey with this computer, its PIN set on the
+// way, up to the name step.
+func toLocalNameStep(t *testing.T) (*localTest, *harness) {
+	t.Helper()
 	l := newLocalTest(t)
 	h := l.harness
 	l.toMethods()
@@ -105,10 +110,5 @@ func TestLeavingNameStepKeepsThisComputersPasskey(t *testing.T) {
 	h.typeInto(f.repeatPIN, localPIN)
 	h.tap("Set PIN")
 	h.waitText(5*time.Second, "Name your passkey")
-	h.tap("Settings")
-	h.settle()
-	list, err := h.svc.Passkeys(context.Background(), l.user.Session.Token)
-	if err != nil || len(list) != 1 || list[0].Name != thisComputerName() {
-		t.Fatalf("passkeys %+v, %v; want this computer's passkey under %q", list, err, thisComputerName())
-	}
+	return l, h
 }

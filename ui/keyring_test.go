@@ -12,12 +12,7 @@ import (
 // throwaway gnome-keyring) and sets PASSKEYDESK_TEST_KEYRING=1. Without it
 // the test skips, except in CI, where a missing keyring is a failure.
 func TestKeyringTokensRoundTrip(t *testing.T) {
-	if os.Getenv("PASSKEYDESK_TEST_KEYRING") != "1" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no Secret Service for the keyring test: run the tests through .ci/with-session")
-		}
-		t.Skip("no Secret Service: run through .ci/with-session (make test) to test the real keyring")
-	}
+	requireKeyring(t)
 	// A service name of the test's own, so it never touches the app's item.
 	b := make([]byte, 8)
 	rand.Read(b)
@@ -54,12 +49,7 @@ func TestKeyringTokensRoundTrip(t *testing.T) {
 // Two items under one service, as two data folders have, keep their
 // tokens apart: saving or clearing one leaves the other.
 func TestKeyringTokensPerFolder(t *testing.T) {
-	if os.Getenv("PASSKEYDESK_TEST_KEYRING") != "1" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no Secret Service for the keyring test: run the tests through .ci/with-session")
-		}
-		t.Skip("no Secret Service: run through .ci/with-session (make test) to test the real keyring")
-	}
+	requireKeyring(t)
 	b := make([]byte, 8)
 	rand.Read(b)
 	service := "io.passkeydesk.app.test-" + hex.EncodeToString(b)
@@ -79,5 +69,17 @@ func TestKeyringTokensPerFolder(t *testing.T) {
 	}
 	if tok, err := first.Load(); err != nil || tok != "pd_session_first" {
 		t.Fatalf("clearing the second folder's token took the first's: %q, %v", tok, err)
+	}
+}
+
+// requireKeyring stops t without a Secret Service: a skip, except in CI,
+// where a missing keyring is a failure.
+func requireKeyring(t *testing.T) {
+	t.Helper()
+	if os.Getenv("PASSKEYDESK_TEST_KEYRING") != "1" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no Secret Service for the keyring test: run the tests through .ci/with-session")
+		}
+		t.Skip("no Secret Service: run through .ci/with-session (make test) to test the real keyring")
 	}
 }

@@ -16,12 +16,7 @@ import (
 // TestKeyPanelResetStartsAtTop: at 800×600, scrolled down to "Reset
 // key…", the reset shows from the top, its title and its warning in view.
 func TestKeyPanelResetStartsAtTop(t *testing.T) {
-	k := newPanelTest(t, softkey.Options{})
-	h := k.harness
-	k.unlockPanel(keyPIN)
-	scroll := h.app.shell.content.Objects[0].(*container.Scroll)
-	layOutScroll(scroll)
-	scroll.ScrollToBottom()
+	h, scroll := unlockedPanelAtBottom(t)
 	if scroll.Offset.Y <= 0 {
 		t.Fatalf("the panel fits at 800×600; the test needs it to scroll")
 	}
@@ -57,12 +52,7 @@ func TestKeyPanelWrongPINInView(t *testing.T) {
 // passkey on the key, Delete asks its question under the key's card: the
 // view stays near it instead of going back to the top (review).
 func TestKeyPanelDeleteQuestionInView(t *testing.T) {
-	k := newPanelTest(t, softkey.Options{})
-	h := k.harness
-	k.unlockPanel(keyPIN)
-	scroll := h.app.shell.content.Objects[0].(*container.Scroll)
-	layOutScroll(scroll)
-	scroll.ScrollToBottom()
+	h, scroll := unlockedPanelAtBottom(t)
 	var last *widget.Button
 	walkVisible(h.app.Window().Content(), func(o fyne.CanvasObject) {
 		if b, ok := o.(*widget.Button); ok && b.Text == "Delete" {
@@ -80,4 +70,16 @@ func TestKeyPanelDeleteQuestionInView(t *testing.T) {
 			t.Errorf("%q is out of view (offset %v)", s, scroll.Offset)
 		}
 	}
+}
+
+// unlockedPanelAtBottom is the key panel at 800×600, unlocked and
+// scrolled to its bottom.
+func unlockedPanelAtBottom(t *testing.T) (*harness, *container.Scroll) {
+	t.Helper()
+	k := newPanelTest(t, softkey.Options{})
+	k.unlockPanel(keyPIN)
+	scroll := k.harness.app.shell.content.Objects[0].(*container.Scroll)
+	layOutScroll(scroll)
+	scroll.ScrollToBottom()
+	return k.harness, scroll
 }
