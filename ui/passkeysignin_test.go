@@ -28,6 +28,18 @@ type signInKeyTest struct {
 	key *softkey.Key
 }
 
+// verifyWithKey answers an identity check's choice with the passkey on
+// the plugged key, its PIN typed when asked.
+func (k *signInKeyTest) verifyWithKey() {
+	k.t.Helper()
+	k.tap("Verify with a passkey")
+	k.waitText(5*time.Second, "Use a passkey to verify it is you")
+	k.tap(k.keyButton())
+	k.waitText(5*time.Second, "Enter your key's PIN")
+	k.typeFocused(keyPIN)
+	k.tap("Continue")
+}
+
 func newSignInKeyTest(t *testing.T) *signInKeyTest {
 	t.Helper()
 	c, err := client.New(accounttest.Origin)

@@ -112,12 +112,7 @@ func TestPasskeyRequiredOffWithAPasskey(t *testing.T) {
 	k.waitFor("the policy", 5*time.Second, func() bool { return !k.check("Passkey required").Disabled() })
 	test.Tap(k.check("Passkey required"))
 	k.settle()
-	k.tap("Verify with a passkey")
-	k.waitText(5*time.Second, "Use a passkey to verify it is you")
-	k.tap(k.keyButton())
-	k.waitText(5*time.Second, "Enter your key's PIN")
-	k.typeFocused(keyPIN)
-	k.tap("Continue")
+	k.verifyWithKey()
 	k.waitFor("turned off", 10*time.Second, func() bool { return !passkeyRequired(t, k.harness, u.Session.Token) })
 	if k.check("Passkey required").Checked {
 		t.Fatal("the box is still ticked")

@@ -58,12 +58,7 @@ func TestRemoveDoesNotAskThePasskeyBeingRemoved(t *testing.T) {
 	test.Tap(k.app.shell.passkeys.rows[1].removeBtn)
 	k.settle()
 	k.waitText(5*time.Second, "Verify with a passkey")
-	k.tap("Verify with a passkey")
-	k.waitText(5*time.Second, "Use a passkey to verify it is you")
-	k.tap(k.keyButton())
-	k.waitText(5*time.Second, "Enter your key's PIN")
-	k.typeFocused(keyPIN)
-	k.tap("Continue")
+	k.verifyWithKey()
 	k.waitText(10*time.Second, "was removed", "Withdrawals and C2C trades are not held.")
 }
 

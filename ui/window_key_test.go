@@ -183,25 +183,13 @@ func launchKnownAccount(t *testing.T, x *xvfb, bin, dataDir string) *keyboardSes
 	if err := os.MkdirAll(prefs, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	// The machine-wide flag of earlier versions, which the first folder
+	// opened takes over: the real window runs that upgrade path too.
 	if err := os.WriteFile(filepath.Join(prefs, "preferences.json"), []byte(`{"account.known":true}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 
-	app := x.launch(t, bin, "--data-dir", dataDir, "--simulated-key")
-	t.Cleanup(func() {
-		app.stop()
-		if t.Failed() {
-			t.Logf("passkeydesk output:\n%s", app.output())
-		}
-	})
-	win, err := app.waitWindow("Passkey Desk", 50*time.Millisecond, 30*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.waitPainted(win, 50*time.Millisecond, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(time.Second)
+	app, win := launchPainted(t, x, bin, "--data-dir", dataDir, "--simulated-key")
 	shots := screenshotDir(t)
 	shot := func(name string) {
 		t.Helper()

@@ -34,24 +34,7 @@ func TestRealWindow(t *testing.T) {
 	bin := buildCommand(t, "./cmd/passkeydesk", t.TempDir())
 	x := startXvfb(t)
 
-	app := x.launch(t, bin, "--data-dir", t.TempDir())
-	t.Cleanup(func() {
-		app.stop()
-		if t.Failed() {
-			t.Logf("passkeydesk output:\n%s", app.output())
-		}
-	})
-
-	win, err := app.waitWindow("Passkey Desk", 50*time.Millisecond, 30*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.waitPainted(win, 50*time.Millisecond, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	// The first frame can come before the first screen has laid out; give
-	// it a moment, then take the picture the test judges.
-	time.Sleep(time.Second)
+	app, win := launchPainted(t, x, bin, "--data-dir", t.TempDir())
 	img, err := x.capture(win)
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +68,32 @@ func TestRealWindow(t *testing.T) {
 	if s.dominantShare > 0.985 {
 		t.Errorf("one colour covers %.1f%% of the window; want a screen with content", 100*s.dominantShare)
 	}
+}
+
+// launchPainted starts bin with args on x and waits until its window is
+// painted and its first screen laid out; it returns the process, stopped
+// when the test ends (its output logged if the test failed), and the
+// window.
+func launchPainted(t *testing.T, x *xvfb, bin string, args ...string) (*xprocess, string) {
+	t.Helper()
+	app := x.launch(t, bin, args...)
+	t.Cleanup(func() {
+		app.stop()
+		if t.Failed() {
+			t.Logf("passkeydesk output:\n%s", app.output())
+		}
+	})
+	win, err := app.waitWindow("Passkey Desk", 50*time.Millisecond, 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.waitPainted(win, 50*time.Millisecond, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// The first frame can come before the first screen has laid out; give
+	// it a moment before anything judges the picture.
+	time.Sleep(time.Second)
+	return app, win
 }
 
 // requireXTools stops tb when Xvfb, xdotool or xwd is missing: a skip on a
