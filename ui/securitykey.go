@@ -168,6 +168,9 @@ func (f *keyFlow) setStep(objs []fyne.CanvasObject, focus fyne.Focusable) {
 	f.wizard.setStep(page(append(head, objs...)...), focus)
 }
 
+// over implements namingFlow.
+func (f *keyFlow) over() bool { return f.ended }
+
 // leave ends the flow and goes back to the passkeys list.
 func (f *keyFlow) leave() {
 	f.end()

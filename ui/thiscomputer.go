@@ -266,58 +266,14 @@ func (f *thisComputerFlow) showPIN(req fido.PINRequest, reply func([]byte)) {
 	f.setStep(objs, pin)
 }
 
-// showName names the new passkey and saves it: only then does the
-// account change. It has no Cancel (see nameStep).
+// showName shows the name step of the passkey this computer has made.
 func (f *thisComputerFlow) showName(cred []byte) {
-	def := thisComputerName()
-	f.made = &madePasskey{app: f.app, token: f.app.token, grant: f.grant, cred: cred, def: def}
-	name := widget.NewEntry()
-	name.SetText(def)
-	fb := newFeedback()
-	var save, skip *widget.Button
-	saveAs := func(n string) {
-		if save.Disabled() {
-			return
-		}
-		fb.busy("Saving…")
-		setEnabled(false, name, save, skip)
-		f.made.save(n, func(err error) {
-			if f.ended {
-				return
-			}
-			setEnabled(true, name, save, skip)
-			var input *account.InputError
-			switch {
-			case errors.As(err, &input):
-				f.app.fail(fb, "saving a passkey", err)
-				f.relayout()
-				f.app.focus(name)
-			case err != nil:
-				f.fail("saving a passkey", err)
-			default:
-				f.end()
-				f.wizard.leaveAdded(f.made.added.Name)
-			}
-		})
-	}
-	submit := func() { saveAs(name.Text) }
-	name.OnSubmitted = func(string) { submit() }
-	save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), submit)
-	save.Importance = widget.HighImportance
-	// The passkey exists on this computer already: instead of a Cancel
-	// that would leave it there unknown to the account, the second button
-	// saves it under the suggested name.
-	skip = widget.NewButtonWithIcon(skipNamingLabel, theme.ConfirmIcon(), func() { saveAs(def) })
-	f.setStep([]fyne.CanvasObject{
-		container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.ConfirmIcon())), nil,
-			paragraph("This computer has made a passkey for your account.")),
-		heading("Name your passkey"),
-		paragraph(namingNote(def)),
-		widget.NewForm(widget.NewFormItem("Name", name)),
-		container.NewHBox(save, skip),
-		fb.object(),
-	}, name)
+	f.made = &madePasskey{app: f.app, token: f.app.token, grant: f.grant, cred: cred, def: thisComputerName()}
+	showNameStep(f, f.wizard, f.made, "This computer")
 }
+
+// over implements namingFlow.
+func (f *thisComputerFlow) over() bool { return f.ended }
 
 // thisComputerName is the name suggested for a passkey on this computer.
 func thisComputerName() string {
