@@ -40,11 +40,8 @@ type addPasskeyScreen struct {
 	phone *phoneFlow        // the phone-or-tablet method, once chosen
 	local *thisComputerFlow // the this-computer method, once chosen
 
-	// shown is set once the wizard is in the window; until then a step's
-	// focus waits in pending, for shown to give (an object not in the
-	// window cannot take the focus).
-	shown   bool
-	pending fyne.Focusable
+	// later gives a step's focus once the shell has shown the wizard.
+	later laterFocus
 }
 
 func (s *addPasskeyScreen) build() fyne.CanvasObject {
@@ -310,17 +307,5 @@ func (s *addPasskeyScreen) relayout() {
 func (s *addPasskeyScreen) setStep(c fyne.CanvasObject, focus fyne.Focusable) {
 	s.body.Objects = []fyne.CanvasObject{c}
 	s.body.Refresh()
-	switch {
-	case !s.shown:
-		s.pending = focus
-	case focus != nil:
-		s.app.focus(focus)
-	}
-}
-
-// showing tells the wizard the shell has put it in the window, and returns
-// the focus its step asked for meanwhile.
-func (s *addPasskeyScreen) showing() fyne.Focusable {
-	s.shown = true
-	return s.pending
+	s.later.focus(s.app, focus)
 }

@@ -274,6 +274,36 @@ func (a *App) focus(obj fyne.Focusable) {
 	}
 }
 
+// laterFocus holds the focus a part of a screen asks for before its
+// caller has put it in the window, where it cannot take it yet, and gives
+// it once the part is shown.
+type laterFocus struct {
+	shown   bool
+	pending fyne.Focusable
+}
+
+// focus focuses obj (if not nil) at once when the part is shown, else
+// once it is.
+func (l *laterFocus) focus(a *App, obj fyne.Focusable) {
+	switch {
+	case obj == nil:
+	case l.shown:
+		a.focus(obj)
+	default:
+		l.pending = obj
+	}
+}
+
+// show records that the part is in the window, and gives it the focus it
+// asked for meanwhile.
+func (l *laterFocus) show(a *App) {
+	l.shown = true
+	if l.pending != nil {
+		a.focus(l.pending)
+		l.pending = nil
+	}
+}
+
 // setContent replaces the window's content and puts the keyboard focus on
 // first, when given.
 func (a *App) setContent(c fyne.CanvasObject, first fyne.Focusable) {

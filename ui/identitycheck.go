@@ -59,10 +59,8 @@ type identityCheck struct {
 	flow   *assertFlow
 	cancel *widget.Button
 
-	// attached is set by shown once object() is in the window; until
-	// then the choice's focus waits in first.
-	attached bool
-	first    fyne.Focusable
+	// later gives the choice's focus once the caller has shown object().
+	later laterFocus
 
 	// The codes way, once chosen.
 	ver     *account.Verification
@@ -103,22 +101,12 @@ func (c *identityCheck) showChoice() {
 		first = b
 	}
 	c.cancel.Enable()
-	if c.attached {
-		c.app.focus(first)
-	} else {
-		c.first = first
-	}
+	c.later.focus(c.app, first)
 }
 
 // shown tells the check that its caller has put object() in the window,
 // and gives the focus to the first way: before, it could not take it.
-func (c *identityCheck) shown() {
-	c.attached = true
-	if c.first != nil {
-		c.app.focus(c.first)
-		c.first = nil
-	}
-}
+func (c *identityCheck) shown() { c.later.show(c.app) }
 
 // codesWords says what the password-and-codes way asks for: an email code
 // only when the account has that factor (mail delivery is configured).

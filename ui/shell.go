@@ -162,7 +162,7 @@ func (s *shell) open(sec section) {
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()
 	if sec == sectionAddPasskey {
-		focus = s.wizard.showing()
+		s.wizard.later.show(s.app)
 	}
 	if focus != nil {
 		s.app.focus(focus)
