@@ -30,29 +30,35 @@ type approvalDetail struct {
 	flow    *assertFlow
 }
 
-// approvalFields are the operation's fields in order, as label and value.
-// An empty value stays in the list ("" here, "not given" on screen), so
-// nothing the requester sent, or left out, is hidden.
-func approvalFields(a account.Approval) [][2]string {
+// approvalField is one of an operation's fields on screen. An address is
+// shown grouped, in monospace (see grouped).
+type approvalField struct {
+	label, value string
+	address      bool
+}
+
+// approvalFields are the operation's fields in order. An empty value stays
+// in the list ("" here, "not given" on screen), so nothing the requester
+// sent, or left out, is hidden.
+func approvalFields(a account.Approval) []approvalField {
 	op := a.Operation
-	fields := [][2]string{
-		{"Kind", operationKindWords(op.Kind)},
-		{"Asset", op.Asset},
-		{"Amount", op.Amount},
-		{"Network", op.Network},
+	fields := []approvalField{
+		{label: "Kind", value: operationKindWords(op.Kind)},
+		{label: "Asset", value: op.Asset},
+		{label: "Amount", value: op.Amount},
+		{label: "Network", value: op.Network},
 	}
 	if op.Counterparty != "" || op.Kind == account.OperationC2CTrade {
-		fields = append(fields, [2]string{"Counterparty", op.Counterparty})
+		fields = append(fields, approvalField{label: "Counterparty", value: op.Counterparty})
 	}
 	if op.Destination != "" || op.Kind != account.OperationC2CTrade {
-		fields = append(fields, [2]string{"Destination", op.Destination})
+		fields = append(fields, approvalField{label: "Destination", value: op.Destination, address: true})
 	}
-	fields = append(fields,
-		[2]string{"Fee", op.Fee},
-		[2]string{"Reference", op.Reference},
-		[2]string{"Expires", a.ExpiresAt.Local().Format("Mon 2 Jan 15:04:05")},
+	return append(fields,
+		approvalField{label: "Fee", value: op.Fee},
+		approvalField{label: "Reference", value: op.Reference},
+		approvalField{label: "Expires", value: a.ExpiresAt.Local().Format("Mon 2 Jan 15:04:05")},
 	)
-	return fields
 }
 
 // grouped writes an address in groups of four characters, in the
@@ -76,14 +82,14 @@ const notGiven = "not given"
 func (d *approvalDetail) build() fyne.CanvasObject {
 	grid := container.New(&twoColumn{})
 	for _, f := range approvalFields(d.approval) {
-		label := widget.NewLabel(f[0])
-		seg := &widget.TextSegment{Text: f[1], Style: widget.RichTextStyleSubHeading}
+		label := widget.NewLabel(f.label)
+		seg := &widget.TextSegment{Text: f.value, Style: widget.RichTextStyleSubHeading}
 		wrap := fyne.TextWrapBreak
 		switch {
-		case f[1] == "":
+		case f.value == "":
 			seg = &widget.TextSegment{Text: notGiven, Style: widget.RichTextStyleEmphasis}
-		case f[0] == "Destination":
-			seg = &widget.TextSegment{Text: grouped(f[1]), Style: widget.RichTextStyleCodeInline}
+		case f.address:
+			seg = &widget.TextSegment{Text: grouped(f.value), Style: widget.RichTextStyleCodeInline}
 			wrap = fyne.TextWrapWord
 		}
 		value := widget.NewRichText(seg)
