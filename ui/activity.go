@@ -162,38 +162,40 @@ func (s *activityScreen) writeExport(format string, w io.WriteCloser) {
 
 // eventWords is an event type for people.
 func eventWords(t account.EventType) string {
-	words := map[account.EventType]string{
-		account.EventAccountCreated:        "Account created",
-		account.EventAccountActivated:      "Account activated",
-		account.EventSignedIn:              "Signed in",
-		account.EventSignInFailed:          "Sign-in failed",
-		account.EventSignedOut:             "Signed out",
-		account.EventVerificationPassed:    "Identity verified",
-		account.EventVerificationFailed:    "Identity verification failed",
-		account.EventFactorLocked:          "Factor locked",
-		account.EventPasskeyAdded:          "Passkey added",
-		account.EventPasskeyRenamed:        "Passkey renamed",
-		account.EventPasskeyLost:           "Passkey lost",
-		account.EventPasskeyRemoved:        "Passkey removed",
-		account.EventPasskeyCloneSuspected: "Possible passkey clone",
-		account.EventHoldStarted:           "Hold started",
-		account.EventPolicyChanged:         "Security policy changed",
-		account.EventAPIKeyCreated:         "API key created",
-		account.EventAPIKeyRevoked:         "API key revoked",
-		account.EventApprovalRequested:     "Approval requested",
-		account.EventApprovalApproved:      "Operation approved",
-		account.EventApprovalDenied:        "Operation denied",
-		account.EventApprovalRefused:       "Approval refused",
-
-		account.EventPhoneEnrollmentOpened:    "Phone enrollment opened",
-		account.EventPhoneEnrollmentConfirmed: "Phone enrollment confirmed",
-		account.EventPhoneEnrollmentCanceled:  "Phone enrollment canceled",
-		account.EventPhoneEnrollmentExpired:   "Phone enrollment expired",
-	}
-	if w, ok := words[t]; ok {
+	if w, ok := eventTypeWords[t]; ok {
 		return w
 	}
 	return string(t)
+}
+
+// eventTypeWords are the event types in words.
+var eventTypeWords = map[account.EventType]string{
+	account.EventAccountCreated:        "Account created",
+	account.EventAccountActivated:      "Account activated",
+	account.EventSignedIn:              "Signed in",
+	account.EventSignInFailed:          "Sign-in failed",
+	account.EventSignedOut:             "Signed out",
+	account.EventVerificationPassed:    "Identity verified",
+	account.EventVerificationFailed:    "Identity verification failed",
+	account.EventFactorLocked:          "Factor locked",
+	account.EventPasskeyAdded:          "Passkey added",
+	account.EventPasskeyRenamed:        "Passkey renamed",
+	account.EventPasskeyLost:           "Passkey lost",
+	account.EventPasskeyRemoved:        "Passkey removed",
+	account.EventPasskeyCloneSuspected: "Possible passkey clone",
+	account.EventHoldStarted:           "Hold started",
+	account.EventPolicyChanged:         "Security policy changed",
+	account.EventAPIKeyCreated:         "API key created",
+	account.EventAPIKeyRevoked:         "API key revoked",
+	account.EventApprovalRequested:     "Approval requested",
+	account.EventApprovalApproved:      "Operation approved",
+	account.EventApprovalDenied:        "Operation denied",
+	account.EventApprovalRefused:       "Approval refused",
+
+	account.EventPhoneEnrollmentOpened:    "Phone enrollment opened",
+	account.EventPhoneEnrollmentConfirmed: "Phone enrollment confirmed",
+	account.EventPhoneEnrollmentCanceled:  "Phone enrollment canceled",
+	account.EventPhoneEnrollmentExpired:   "Phone enrollment expired",
 }
 
 // detailWords is an event's detail for people. The service words details
@@ -202,11 +204,7 @@ func eventWords(t account.EventType) string {
 // RFC 3339 UTC, the same for every reader wherever they are: here the
 // names become words and the times local.
 func detailWords(detail string) string {
-	for p, w := range map[account.Purpose]string{
-		account.PurposeAddPasskey:    "Adding a passkey",
-		account.PurposeRemovePasskey: "Removing a passkey",
-		account.PurposeChangePolicy:  "Changing the passkey policy",
-	} {
+	for p, w := range purposeWords {
 		if rest, ok := strings.CutPrefix(detail, string(p)); ok && (rest == "" || strings.HasPrefix(rest, ":")) {
 			detail = w + rest
 			break
@@ -224,6 +222,13 @@ func detailWords(detail string) string {
 		}
 		return t.Local().Format("2 Jan 2006 15:04")
 	})
+}
+
+// purposeWords are the verification purposes that start details, in words.
+var purposeWords = map[account.Purpose]string{
+	account.PurposeAddPasskey:    "Adding a passkey",
+	account.PurposeRemovePasskey: "Removing a passkey",
+	account.PurposeChangePolicy:  "Changing the passkey policy",
 }
 
 // rfc3339 finds the times the service writes into details.
