@@ -21,8 +21,7 @@ type keyReset struct {
 	panel    *keyPanel
 	path     string            // the key being reset
 	affected []account.Passkey // the account passkeys that will stop working
-	known    bool              // affected comes from the key's passkey list
-	probed   bool              // affected comes from asking the key without its PIN
+	known    bool              // affected comes from the key's passkey list, not from a probe
 	stage    resetStage
 	result   string // what the reset did, once over
 }
@@ -82,7 +81,6 @@ func (r *keyReset) probe() {
 				r.affected = append(r.affected, pk)
 			}
 		}
-		r.probed = true
 		p.render()
 	})
 }
