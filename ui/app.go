@@ -107,6 +107,10 @@ type Deps struct {
 	Tokens TokenStore
 	// DataDir is the folder of the app's data, shown in settings.
 	DataDir string
+	// SealingKeyInFile says the key that seals the authenticator secrets
+	// lies in a file in DataDir, as no OS keyring could keep it; Settings
+	// warns about it.
+	SealingKeyInFile bool
 	// Logger receives failure details; nil means slog.Default().
 	Logger *slog.Logger
 	// Keys finds security keys; nil means the add-passkey wizard offers
@@ -144,6 +148,7 @@ type App struct {
 	api     account.API
 	tokens  TokenStore
 	dataDir string
+	keyFile bool // Deps.SealingKeyInFile
 	log     *slog.Logger
 	keys    fido.Provider  // nil: no security-key method
 	client  *client.Client // set with keys or thisComputer
@@ -191,6 +196,7 @@ func newApp(fa fyne.App, deps Deps, deliver func(func())) *App {
 		api:     deps.API,
 		tokens:  deps.Tokens,
 		dataDir: deps.DataDir,
+		keyFile: deps.SealingKeyInFile,
 		log:     deps.Logger,
 		keys:    deps.Keys,
 		client:  deps.Client,

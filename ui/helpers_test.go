@@ -106,6 +106,8 @@ type harness struct {
 	local  ThisComputer
 	// dataDir is the data folder the next start gives the app.
 	dataDir string
+	// keyFile is Deps.SealingKeyInFile of the next start.
+	keyFile bool
 
 	// secrets are strings that must never reach the log.
 	secrets []string
@@ -190,8 +192,10 @@ func (h *harness) start() {
 		Tokens:  h.tokens,
 		DataDir: h.dataDir,
 		Logger:  slog.New(slog.NewTextHandler(h.log, nil)),
-		Keys:    h.keys,
-		Client:  h.client,
+
+		SealingKeyInFile: h.keyFile,
+		Keys:             h.keys,
+		Client:           h.client,
 
 		Phone:        h.phone,
 		ThisComputer: h.local,

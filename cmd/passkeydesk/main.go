@@ -39,6 +39,11 @@
 // on this computer can open the link. A taken port is logged and the
 // phone method is shown unavailable.
 //
+// TOTP secrets are sealed under a key kept in the OS keyring, one item
+// per data folder; without a keyring it is kept in secret.key in the data
+// folder, and Settings warns about it. A key file found when a keyring can
+// be reached is moved into it.
+//
 // "This computer" is a platform authenticator (fido/platform) whose
 // passkeys are sealed in the data folder under a master key kept in the
 // OS keyring.
@@ -98,7 +103,7 @@ func run(log *slog.Logger) error {
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		return fmt.Errorf("creating the data folder: %w", err)
 	}
-	key, err := sealingKey(filepath.Join(*dataDir, "secret.key"))
+	key, keyInFile, err := sealingKey(*dataDir, systemKeyring{}, log)
 	if err != nil {
 		return err
 	}
@@ -168,8 +173,10 @@ func run(log *slog.Logger) error {
 		Tokens:  ui.KeyringTokens{User: keyringUser(*dataDir, defaultDataDir())},
 		DataDir: *dataDir,
 		Logger:  log,
-		Keys:    libfido2.NewProvider(),
-		Client:  webauthn,
+
+		SealingKeyInFile: keyInFile,
+		Keys:             libfido2.NewProvider(),
+		Client:           webauthn,
 
 		Phone:            true,
 		PhoneUnavailable: phoneErr,
