@@ -108,6 +108,9 @@ type harness struct {
 	dataDir string
 	// keyFile is Deps.SealingKeyInFile of the next start.
 	keyFile bool
+	// timers are the functions the app asked to run later (App.after), in
+	// order: a test runs one when it chooses, with runTimer.
+	timers []pendingTimer
 
 	// secrets are strings that must never reach the log.
 	secrets []string
@@ -201,7 +204,30 @@ func (h *harness) start() {
 		ThisComputer: h.local,
 	}, func(fn func()) { h.queue <- fn })
 	h.app.now = h.clock.Now
+	h.app.after = func(d time.Duration, f func()) { h.timers = append(h.timers, pendingTimer{d, f}) }
 	h.app.Window().Resize(fyne.NewSize(800, 600))
+	h.settle()
+}
+
+// pendingTimer is a function the app asked to run after d.
+type pendingTimer struct {
+	d time.Duration
+	f func()
+}
+
+// runTimer runs the oldest pending timer, as if its time had passed,
+// after checking it was set for d.
+func (h *harness) runTimer(d time.Duration) {
+	h.t.Helper()
+	if len(h.timers) == 0 {
+		h.t.Fatal("no timer is pending")
+	}
+	next := h.timers[0]
+	h.timers = h.timers[1:]
+	if next.d != d {
+		h.t.Fatalf("the next timer was set for %v; want %v", next.d, d)
+	}
+	next.f()
 	h.settle()
 }
 
