@@ -2,6 +2,8 @@ package account
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/smtp"
@@ -21,27 +23,59 @@ type Mailer interface {
 // or a secret store, never from a flag or a log.
 type SMTPConfig struct {
 	Host     string
-	Port     int
+	Port     int // 0 means 587
 	Username string
 	Password string
 	From     string
+	// ImplicitTLS speaks TLS from the first byte (SMTPS) instead of
+	// upgrading the connection with STARTTLS. Port 465 always does.
+	ImplicitTLS bool
+	// RootCAs are the authorities the server's certificate must chain
+	// to; nil means the system's.
+	RootCAs *x509.CertPool
 }
 
-type smtpMailer struct{ cfg SMTPConfig }
+type smtpMailer struct {
+	cfg  SMTPConfig
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
 
-// NewSMTPMailer returns a Mailer that sends through cfg's relay, with
-// STARTTLS when the server offers it and PLAIN auth when a username is set.
+// NewSMTPMailer returns a Mailer that sends through cfg's relay over TLS
+// 1.2 or newer, the certificate checked against cfg.Host: implicit TLS on
+// port 465 (or with cfg.ImplicitTLS), STARTTLS otherwise. Mail goes
+// unencrypted only to a server on this computer (cfg.Host "localhost" or
+// a loopback IP literal, connected to a loopback address) that does not
+// offer STARTTLS; any other name, even one that resolves to a loopback
+// address, must offer it. PLAIN auth is used when a username is set.
 func NewSMTPMailer(cfg SMTPConfig) Mailer {
 	if cfg.Port == 0 {
 		cfg.Port = 587
 	}
-	return &smtpMailer{cfg: cfg}
+	d := &net.Dialer{Timeout: 10 * time.Second}
+	return &smtpMailer{cfg: cfg, dial: d.DialContext}
+}
+
+func (m *smtpMailer) tlsConfig() *tls.Config {
+	return &tls.Config{ServerName: m.cfg.Host, MinVersion: tls.VersionTLS12, RootCAs: m.cfg.RootCAs}
+}
+
+// plainAllowed reports whether mail may go unencrypted over conn: only to
+// a host named as this computer and reached on a loopback address. Other
+// names (such as "x.localhost") are resolved by whatever resolver the
+// system has, so they count as remote whatever they resolve to.
+func (m *smtpMailer) plainAllowed(conn net.Conn) bool {
+	host := m.cfg.Host
+	ip := net.ParseIP(host)
+	if !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+		return false
+	}
+	peer, ok := conn.RemoteAddr().(*net.TCPAddr)
+	return ok && peer.IP.IsLoopback()
 }
 
 func (m *smtpMailer) Send(ctx context.Context, to, subject, body string) error {
 	addr := net.JoinHostPort(m.cfg.Host, strconv.Itoa(m.cfg.Port))
-	d := net.Dialer{Timeout: 10 * time.Second}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	conn, err := m.dial(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("connecting to mail server %s: %w", addr, err)
 	}
@@ -50,15 +84,27 @@ func (m *smtpMailer) Send(ctx context.Context, to, subject, body string) error {
 	} else {
 		conn.SetDeadline(time.Now().Add(30 * time.Second))
 	}
+	if m.cfg.ImplicitTLS || m.cfg.Port == 465 {
+		tc := tls.Client(conn, m.tlsConfig())
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return fmt.Errorf("starting TLS with %s: %w", addr, err)
+		}
+		conn = tc
+	}
 	c, err := smtp.NewClient(conn, m.cfg.Host)
 	if err != nil {
 		conn.Close()
 		return fmt.Errorf("talking to mail server %s: %w", addr, err)
 	}
 	defer c.Close()
-	if ok, _ := c.Extension("STARTTLS"); ok {
-		if err := c.StartTLS(nil); err != nil {
-			return fmt.Errorf("starting TLS with %s: %w", addr, err)
+	if _, isTLS := conn.(*tls.Conn); !isTLS {
+		if ok, _ := c.Extension("STARTTLS"); ok {
+			if err := c.StartTLS(m.tlsConfig()); err != nil {
+				return fmt.Errorf("starting TLS with %s: %w", addr, err)
+			}
+		} else if !m.plainAllowed(conn) {
+			return fmt.Errorf("mail server %s does not offer STARTTLS, and mail leaves this computer only encrypted", addr)
 		}
 	}
 	if m.cfg.Username != "" {

@@ -119,9 +119,8 @@ func (k *apiKeySettings) showSecret(key *account.NewAPIKey) {
 	secret := widget.NewLabelWithStyle(key.Secret, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	secret.Selectable = true
 	secret.Wrapping = fyne.TextWrapBreak
-	copyBtn := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
-		k.app.fyne.Clipboard().SetContent(key.Secret)
-	})
+	copyBtn := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), nil)
+	copyBtn.OnTapped = func() { k.app.copySecret(copyBtn, key.Secret) }
 	done := widget.NewButton("Done, I saved it", func() {
 		k.secret.RemoveAll()
 	})

@@ -24,6 +24,9 @@
 // Secrets: passwords, codes, TOTP secrets, session and grant tokens are never
 // logged and never written to a file. Errors are logged with their text,
 // which the account service guarantees to be free of secrets.
+// A secret the user copies (the authenticator secret, a new API key) is
+// taken off the clipboard after a minute if it is still there
+// (clipboard.go).
 package ui
 
 import (
@@ -107,6 +110,10 @@ type Deps struct {
 	Tokens TokenStore
 	// DataDir is the folder of the app's data, shown in settings.
 	DataDir string
+	// SealingKeyInFile says the key that seals the authenticator secrets
+	// lies in a file in DataDir, as no OS keyring could keep it; Settings
+	// warns about it.
+	SealingKeyInFile bool
 	// Logger receives failure details; nil means slog.Default().
 	Logger *slog.Logger
 	// Keys finds security keys; nil means the add-passkey wizard offers
@@ -144,6 +151,7 @@ type App struct {
 	api     account.API
 	tokens  TokenStore
 	dataDir string
+	keyFile bool // Deps.SealingKeyInFile
 	log     *slog.Logger
 	keys    fido.Provider  // nil: no security-key method
 	client  *client.Client // set with keys or thisComputer
@@ -160,6 +168,9 @@ type App struct {
 	// deliver runs a function on the UI goroutine: fyne.Do, or in tests a
 	// queue the test drains on its own goroutine.
 	deliver func(func())
+	// after runs a function on the UI goroutine once a time has passed
+	// (time.AfterFunc, then deliver); the tests run it when they choose.
+	after func(d time.Duration, f func())
 	// inflight counts work started by run whose result has not yet been
 	// handled on the UI goroutine.
 	inflight atomic.Int64
@@ -191,6 +202,7 @@ func newApp(fa fyne.App, deps Deps, deliver func(func())) *App {
 		api:     deps.API,
 		tokens:  deps.Tokens,
 		dataDir: deps.DataDir,
+		keyFile: deps.SealingKeyInFile,
 		log:     deps.Logger,
 		keys:    deps.Keys,
 		client:  deps.Client,
@@ -199,6 +211,9 @@ func newApp(fa fyne.App, deps Deps, deliver func(func())) *App {
 		phoneUnavailable: deps.PhoneUnavailable,
 		thisComputer:     deps.ThisComputer,
 		now:              time.Now,
+	}
+	a.after = func(d time.Duration, f func()) {
+		time.AfterFunc(d, func() { a.deliver(f) })
 	}
 	if a.client == nil {
 		a.keys = nil

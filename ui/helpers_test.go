@@ -106,6 +106,11 @@ type harness struct {
 	local  ThisComputer
 	// dataDir is the data folder the next start gives the app.
 	dataDir string
+	// keyFile is Deps.SealingKeyInFile of the next start.
+	keyFile bool
+	// timers are the functions the app asked to run later (App.after), in
+	// order: a test runs one when it chooses, with runTimer.
+	timers []pendingTimer
 
 	// secrets are strings that must never reach the log.
 	secrets []string
@@ -190,14 +195,39 @@ func (h *harness) start() {
 		Tokens:  h.tokens,
 		DataDir: h.dataDir,
 		Logger:  slog.New(slog.NewTextHandler(h.log, nil)),
-		Keys:    h.keys,
-		Client:  h.client,
+
+		SealingKeyInFile: h.keyFile,
+		Keys:             h.keys,
+		Client:           h.client,
 
 		Phone:        h.phone,
 		ThisComputer: h.local,
 	}, func(fn func()) { h.queue <- fn })
 	h.app.now = h.clock.Now
+	h.app.after = func(d time.Duration, f func()) { h.timers = append(h.timers, pendingTimer{d, f}) }
 	h.app.Window().Resize(fyne.NewSize(800, 600))
+	h.settle()
+}
+
+// pendingTimer is a function the app asked to run after d.
+type pendingTimer struct {
+	d time.Duration
+	f func()
+}
+
+// runTimer runs the oldest pending timer, as if its time had passed,
+// after checking it was set for d.
+func (h *harness) runTimer(d time.Duration) {
+	h.t.Helper()
+	if len(h.timers) == 0 {
+		h.t.Fatal("no timer is pending")
+	}
+	next := h.timers[0]
+	h.timers = h.timers[1:]
+	if next.d != d {
+		h.t.Fatalf("the next timer was set for %v; want %v", next.d, d)
+	}
+	next.f()
 	h.settle()
 }
 

@@ -5,6 +5,10 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
+// keyFileWarning is what Settings says when the key that seals the
+// authenticator secrets is kept in a file in the data folder.
+const keyFileWarning = "The key that protects your authenticator secrets is stored in a file next to the database, because no system keyring was found. Anyone with a copy of this folder can read them. Start a system keyring (such as GNOME Keyring or KWallet) and restart Passkey Desk to move the key there."
+
 // settingsScreen shows where the app keeps its data and whether the
 // session is remembered, and sets the theme.
 type settingsScreen struct {
@@ -49,6 +53,10 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 	}
 
 	s.security = newPolicySettings(s.app)
+	var keyFile fyne.CanvasObject // nil: page leaves it out
+	if s.app.keyFile {
+		keyFile = warningLine(keyFileWarning)
+	}
 	return page(
 		headingText("Settings"),
 		s.security.build(),
@@ -58,6 +66,7 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 		heading("Data folder"),
 		paragraph("Your account database and the app's other data live here:"),
 		s.dataDir,
+		keyFile,
 		heading("Session"),
 		s.session,
 	)

@@ -18,6 +18,22 @@ func TestSettingsShowDataFolder(t *testing.T) {
 	}
 }
 
+// Settings warns when the key that protects the authenticator secrets is
+// kept in a file in the data folder, and only then.
+func TestSettingsWarnsOfSealingKeyFile(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	u := h.user("uma@example.com")
+	h.signedIn(u)
+	h.tap("Settings")
+	h.notText("stored in a file next to the database")
+
+	h.keyFile = true
+	h.signedIn(u) // a new start
+	h.tap("Settings")
+	h.wantText("The key that protects your authenticator secrets is stored in a file next to the database, because no system keyring was found.",
+		"restart Passkey Desk to move the key there")
+}
+
 func TestThemeSettingIsAppliedAndKept(t *testing.T) {
 	bg := func(v fyne.ThemeVariant) color.Color {
 		return theme.DefaultTheme().Color(theme.ColorNameBackground, v)

@@ -121,9 +121,8 @@ func (s *signUpScreen) showTOTP(enr *account.TOTPEnrollment) {
 	}
 	s.secret = widget.NewLabelWithStyle(enr.Secret, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	s.secret.Selectable = true
-	s.copy = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
-		s.app.fyne.Clipboard().SetContent(s.enrollment.Secret)
-	})
+	s.copy = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), nil)
+	s.copy.OnTapped = func() { s.app.copySecret(s.copy, enr.Secret) }
 	s.code = widget.NewEntry()
 	s.code.SetPlaceHolder("6-digit code")
 	s.activate = widget.NewButtonWithIcon("Confirm and sign in", theme.ConfirmIcon(), s.confirmCode)

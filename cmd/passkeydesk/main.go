@@ -5,16 +5,23 @@
 // Usage:
 //
 //	passkeydesk [--data-dir DIR] [--simulated-key] [--public-url URL] [--phone-addr ADDR]
-//	            [--smtp-host HOST --smtp-port N --smtp-user USER --smtp-from ADDR]
+//	            [--smtp-host HOST --smtp-port N --smtp-user USER --smtp-from ADDR
+//	             --smtp-ca FILE]
 //
 // Every flag has an environment variable that sets its default:
 // PASSKEYDESK_DATA_DIR, PASSKEYDESK_SIMULATED_KEY (1 to turn it on),
 // PASSKEYDESK_PUBLIC_URL, PASSKEYDESK_PHONE_ADDR,
-// PASSKEYDESK_SMTP_HOST, PASSKEYDESK_SMTP_PORT, PASSKEYDESK_SMTP_USER and
-// PASSKEYDESK_SMTP_FROM. The SMTP password is
+// PASSKEYDESK_SMTP_HOST, PASSKEYDESK_SMTP_PORT, PASSKEYDESK_SMTP_USER,
+// PASSKEYDESK_SMTP_FROM and PASSKEYDESK_SMTP_CA. The SMTP password is
 // read only from PASSKEYDESK_SMTP_PASSWORD, never from a flag, so it does
 // not show in the process list. Without an SMTP host, email codes are not
 // configured and identity checks do not ask for one.
+//
+// Mail goes over TLS 1.2 or newer: implicit TLS on port 465, STARTTLS on
+// any other port, the server's certificate checked against its name and
+// the system's roots, or against the PEM file --smtp-ca for a relay with a
+// private CA. Only a relay on this computer (--smtp-host localhost or a
+// loopback IP) may go without TLS, when it offers no STARTTLS.
 //
 // Security keys are found and driven through libfido2. --simulated-key
 // plugs in a simulated security key (fido/softkey, through libfido2's I/O
@@ -31,6 +38,11 @@
 // proxy that forwards to --phone-addr; with the default, only a browser
 // on this computer can open the link. A taken port is logged and the
 // phone method is shown unavailable.
+//
+// TOTP secrets are sealed under a key kept in the OS keyring, one item
+// per data folder; without a keyring it is kept in secret.key in the data
+// folder, and Settings warns about it. A key file found when a keyring can
+// be reached is moved into it.
 //
 // "This computer" is a platform authenticator (fido/platform) whose
 // passkeys are sealed in the data folder under a master key kept in the
@@ -82,6 +94,7 @@ func run(log *slog.Logger) error {
 	publicURL := flag.String("public-url", env("PASSKEYDESK_PUBLIC_URL", "http://localhost:8787"), "address where a phone reaches the enrollment page: the QR link's base and the WebAuthn RP ID (env PASSKEYDESK_PUBLIC_URL)")
 	phoneAddr := flag.String("phone-addr", env("PASSKEYDESK_PHONE_ADDR", "127.0.0.1:8787"), "loopback address the phone enrollment page is served on (env PASSKEYDESK_PHONE_ADDR)")
 	smtpFrom := flag.String("smtp-from", env("PASSKEYDESK_SMTP_FROM", ""), "sender address of email codes (env PASSKEYDESK_SMTP_FROM)")
+	smtpCA := flag.String("smtp-ca", env("PASSKEYDESK_SMTP_CA", ""), "PEM file of the CA that issued the SMTP server's certificate; empty means the system's roots (env PASSKEYDESK_SMTP_CA)")
 	flag.Parse()
 
 	if *dataDir == "" {
@@ -90,7 +103,7 @@ func run(log *slog.Logger) error {
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		return fmt.Errorf("creating the data folder: %w", err)
 	}
-	key, err := sealingKey(filepath.Join(*dataDir, "secret.key"))
+	key, keyInFile, err := sealingKey(*dataDir, systemKeyring{}, log)
 	if err != nil {
 		return err
 	}
@@ -111,12 +124,17 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	if *smtpHost != "" {
+		roots, err := smtpRoots(*smtpCA)
+		if err != nil {
+			return err
+		}
 		cfg.Mailer = account.NewSMTPMailer(account.SMTPConfig{
 			Host:     *smtpHost,
 			Port:     *smtpPort,
 			Username: *smtpUser,
 			Password: os.Getenv("PASSKEYDESK_SMTP_PASSWORD"),
 			From:     *smtpFrom,
+			RootCAs:  roots,
 		})
 	}
 	svc, err := account.New(cfg, store)
@@ -155,8 +173,10 @@ func run(log *slog.Logger) error {
 		Tokens:  ui.KeyringTokens{User: keyringUser(*dataDir, defaultDataDir())},
 		DataDir: *dataDir,
 		Logger:  log,
-		Keys:    libfido2.NewProvider(),
-		Client:  webauthn,
+
+		SealingKeyInFile: keyInFile,
+		Keys:             libfido2.NewProvider(),
+		Client:           webauthn,
 
 		Phone:            true,
 		PhoneUnavailable: phoneErr,
