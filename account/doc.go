@@ -43,8 +43,9 @@
 // service. BeginPhoneEnrollment, with the desktop session and an
 // add-passkey grant, returns a link (Config.PublicURL + "/enroll#" + a
 // 128-bit random token, shown as a QR code) and a 6-digit match code
-// (shown on the desktop). Only the token's and the code's hashes are
-// stored. The enrollment lives EnrollmentLifetime (5 minutes), or less
+// (shown on the desktop). Only the token's hash and the code's MAC
+// (HMAC-SHA-256 under a key derived from Config.SecretKey, so a copy of
+// the database cannot test codes) are stored. The enrollment lives EnrollmentLifetime (5 minutes), or less
 // when the grant expires sooner, and moves only forward:
 //
 //	waiting → opened → code-confirmed → passkey-created → done
@@ -168,9 +169,9 @@
 // verifications and grants (hashes only), ceremonies (go-webauthn's
 // SessionData as JSON), passkeys (credential ID, COSE public key, AAGUID,
 // model, kind, name, transports, backup flags, sign count, clone warning,
-// created and last used, lost at and why), phone_enrollments (token,
-// match code and device key as hashes, the session and grant hashes it
-// is bound to, state,
+// created and last used, lost at and why), phone_enrollments (token and
+// device key as hashes, the match code as a MAC, the session and grant
+// hashes it is bound to, state,
 // failures, challenge; kept a day after they end), events, the
 // append-only activity log, and (migration 3) api_keys (hashes only),
 // approvals (the operation as requested, nonce, state, decision and the

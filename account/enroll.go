@@ -2,7 +2,7 @@ package account
 
 import (
 	"context"
-	"crypto/sha256"
+	"crypto/hmac"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -144,7 +144,7 @@ func (s *Service) BeginPhoneEnrollment(ctx context.Context, token, grant string)
 		CreatedAt:   now,
 		ExpiresAt:   now.Add(EnrollmentLifetime),
 	}
-	e.CodeHash = matchCodeHash(e.ID, code)
+	e.CodeHash = s.matchCodeMAC(e.ID, code)
 	err := s.store.Update(ctx, func(tx Tx) error {
 		rec, err := s.authenticate(tx, token)
 		if err != nil {
@@ -292,7 +292,7 @@ func (s *Service) ConfirmPhoneEnrollment(ctx context.Context, link, device, code
 		default:
 			return ErrEnrollmentStep, nil
 		}
-		if subtle.ConstantTimeCompare(matchCodeHash(e.ID, code), e.CodeHash) != 1 {
+		if !hmac.Equal(s.matchCodeMAC(e.ID, code), e.CodeHash) {
 			e.Failures++
 			if err := tx.AppendEvent(e.AccountID, s.phoneEvent(EventVerificationFailed, "phone enrollment: wrong match code")); err != nil {
 				return nil, err
@@ -566,11 +566,6 @@ func (s *Service) phoneEvent(t EventType, detail string) *Event {
 }
 
 // --- small helpers ---------------------------------------------------------------
-
-func matchCodeHash(id, code string) []byte {
-	sum := sha256.Sum256([]byte(id + "\x00" + code))
-	return sum[:]
-}
 
 // newLinkToken is a link token: 128 random bits, base64url (22 chars).
 func newLinkToken() string { return randomID() }

@@ -1,6 +1,8 @@
 package account_test
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -298,6 +300,60 @@ func TestPhonePasskeyNames(t *testing.T) {
 		if got := account.PhonePasskeyName(tc.model, tc.ua); got != tc.want {
 			t.Errorf("name(%q, %q) = %q, want %q", tc.model, tc.ua, got, tc.want)
 		}
+	}
+}
+
+// TestMatchCodeIsKeyed: the stored match code is a MAC under the
+// service's secret key, not a hash anyone can test codes against: a
+// service on the same database with another secret key refuses the right
+// code, one with the same key takes it, and the row holds neither the
+// code nor SHA-256(id ‖ 0 ‖ code).
+func TestMatchCodeIsKeyed(t *testing.T) {
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i + 1)
+	}
+	svc, clock, path := accounttest.NewService(t, accounttest.Options{SecretKey: key})
+	u := accounttest.SignUp(t, svc, clock, "ann@example.com")
+	enr, err := svc.BeginPhoneEnrollment(ctx, u.Session.Token, u.Grant(t, account.PurposeAddPasskey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, link, _ := strings.Cut(enr.URL, "#")
+	if _, err := svc.OpenPhoneEnrollment(ctx, link, phoneKey, iPhoneUA); err != nil {
+		t.Fatal(err)
+	}
+	store, err := sqlstore.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	var stored []byte
+	if err := store.View(ctx, func(tx account.Tx) error {
+		e, err := tx.PhoneEnrollmentByID(enr.ID)
+		if err == nil {
+			stored = e.CodeHash
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	plain := sha256.Sum256([]byte(enr.ID + "\x00" + enr.MatchCode))
+	if len(stored) != 32 || bytes.Equal(stored, plain[:]) || bytes.Contains(stored, []byte(enr.MatchCode)) {
+		t.Fatalf("stored match code %x is the code or its plain hash", stored)
+	}
+	serviceWithKey := func(key []byte) *account.Service {
+		s, err := account.New(account.Config{RPID: accounttest.RPID, Origins: []string{accounttest.Origin}, SecretKey: key, Now: clock.Now}, store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if _, err := serviceWithKey(make([]byte, 32)).ConfirmPhoneEnrollment(ctx, link, phoneKey, enr.MatchCode); !errors.Is(err, account.ErrInvalidCode) {
+		t.Fatalf("another secret key: %v, want the code refused", err)
+	}
+	if _, err := serviceWithKey(key).ConfirmPhoneEnrollment(ctx, link, phoneKey, enr.MatchCode); err != nil {
+		t.Fatalf("the same secret key, after a restart: %v", err)
 	}
 }
 
