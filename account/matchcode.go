@@ -4,6 +4,8 @@ import (
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
+	"strings"
+	"unicode"
 )
 
 // matchKeyInfo labels the key derived from Config.SecretKey for match
@@ -28,4 +30,20 @@ func (s *Service) matchCodeMAC(id, code string) []byte {
 	m.Write([]byte{0})
 	m.Write([]byte(code))
 	return m.Sum(nil)
+}
+
+// typedMatchCode reads a match code as a person types it: the spaces and
+// dashes it may be shown or typed with ("114 473", "114-473") are dropped
+// first, then it must be 6 digits.
+func typedMatchCode(typed string) (string, error) {
+	code := strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || unicode.Is(unicode.Pd, r) {
+			return -1
+		}
+		return r
+	}, typed)
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		return "", &InputError{Field: "code", Reason: "type the 6 digits the phone shows"}
+	}
+	return code, nil
 }

@@ -83,6 +83,8 @@ type Service struct {
 	nextSweep time.Time
 	// matchKey is the key of the match codes' MACs (matchCodeMAC).
 	matchKey []byte
+	// pageWaits are the phone pages' long polls (WaitPhoneEnrollmentPage).
+	pageWaits pageWaits
 }
 
 var _ API = (*Service)(nil)

@@ -209,8 +209,9 @@ type PhoneEnrollmentRecord struct {
 	AccountID   string
 	SessionHash []byte // the desktop session it is bound to
 	GrantHash   []byte // the add-passkey grant it is bound to
-	// CodeHash is the MAC of the match code: HMAC-SHA-256 of ID ‖ 0 ‖
-	// code under a key derived from Config.SecretKey.
+	// CodeHash is the MAC of the match code the phone shows (empty until a
+	// phone opens the link): HMAC-SHA-256 of ID ‖ 0 ‖ code under a key
+	// derived from Config.SecretKey.
 	CodeHash []byte
 	State    EnrollmentState
 	// Reason says why an enrollment ended when State is canceled.
