@@ -65,8 +65,9 @@ type API interface {
 	Activity(ctx context.Context, token string, limit int) ([]Event, error)
 
 	// BeginPhoneEnrollment starts a phone enrollment: a one-time link (for
-	// a QR code) and a match code, bound to the session and to an
-	// add-passkey grant, living EnrollmentLifetime.
+	// a QR code), bound to the session and to an add-passkey grant, living
+	// EnrollmentLifetime. The match code is made when a phone opens the
+	// link, and shown there.
 	BeginPhoneEnrollment(ctx context.Context, token, grant string) (*PhoneEnrollment, error)
 	// PhoneEnrollmentStatus returns where the session's enrollment id
 	// stands; ErrNotFound when it is not the account's.
@@ -77,6 +78,16 @@ type API interface {
 	WatchPhoneEnrollment(ctx context.Context, token, id string) (<-chan EnrollmentStatus, error)
 	// CancelPhoneEnrollment ends the enrollment; the link stops working.
 	CancelPhoneEnrollment(ctx context.Context, token, id string) error
+	// ConfirmPhoneEnrollmentCode checks the match code the phone shows,
+	// as the user typed it on the desktop (spaces and dashes are
+	// ignored), and returns the new status; only then may the phone ask
+	// for creation options. Only the session the enrollment is bound to
+	// may confirm: for any other it is ErrNotFound. Errors also:
+	// ErrInvalidCode (the MaxFailures-th cancels the enrollment: an
+	// *EnrollmentEndedError), ErrEnrollmentStep (no phone has opened the
+	// link, or the code is confirmed already), ErrEnrollmentEnded,
+	// *InputError (not 6 digits; not counted), ErrUnauthenticated.
+	ConfirmPhoneEnrollmentCode(ctx context.Context, token, id, code string) (*EnrollmentStatus, error)
 
 	// The phone page's calls, authorised by the link's token (link) and
 	// by the key of the device that opened it first (device). Errors:
@@ -85,12 +96,16 @@ type API interface {
 	// ErrCredentialRejected, *InputError.
 
 	// OpenPhoneEnrollment claims the link for device and says what the
-	// page may show.
+	// page may show: a masked email and, until it is confirmed, a new
+	// match code for the user to type on the desktop.
 	OpenPhoneEnrollment(ctx context.Context, link, device, userAgent string) (*PhonePage, error)
-	// ConfirmPhoneEnrollment checks the match code typed on the phone.
-	ConfirmPhoneEnrollment(ctx context.Context, link, device, code string) (*PhonePage, error)
+	// WaitPhoneEnrollmentPage is the page's long poll: it returns once
+	// the enrollment's state is no longer seen (the code was confirmed
+	// on the desktop, say), or, when ctx ends first, the page as it
+	// stands. A newer wait on the same enrollment ends an older one.
+	WaitPhoneEnrollmentPage(ctx context.Context, link, device string, seen EnrollmentState) (*PhonePage, error)
 	// PhoneEnrollmentOptions returns creation options JSON for the phone
-	// once the code is confirmed.
+	// once the code is confirmed on the desktop.
 	PhoneEnrollmentOptions(ctx context.Context, link, device string) (json.RawMessage, error)
 	// FinishPhoneEnrollment verifies and binds the phone's credential.
 	FinishPhoneEnrollment(ctx context.Context, link, device string, credential json.RawMessage) (*Passkey, error)

@@ -179,7 +179,7 @@ func BenchmarkFinishLogin(b *testing.B) {
 }
 
 // BenchmarkPhoneEnrollment times the service's side of a whole phone
-// enrollment (begin, open, confirm, options, finish with the software
+// enrollment (begin, open, the code confirmed on the desktop, options, finish with the software
 // authenticator's "none" attestation, on a SQLite file): the share of the
 // browser benchmark in account/httpapi that is spent in the service.
 func BenchmarkPhoneEnrollment(b *testing.B) {
@@ -196,10 +196,11 @@ func BenchmarkPhoneEnrollment(b *testing.B) {
 			b.Fatal(err)
 		}
 		link := enr.URL[len(enr.URL)-22:]
-		if _, err := svc.OpenPhoneEnrollment(ctx, link, device, "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X)"); err != nil {
+		page, err := svc.OpenPhoneEnrollment(ctx, link, device, "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X)")
+		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := svc.ConfirmPhoneEnrollment(ctx, link, device, enr.MatchCode); err != nil {
+		if _, err := svc.ConfirmPhoneEnrollmentCode(ctx, u.Session.Token, enr.ID, page.MatchCode); err != nil {
 			b.Fatal(err)
 		}
 		opts, err := svc.PhoneEnrollmentOptions(ctx, link, device)

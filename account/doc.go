@@ -42,8 +42,7 @@
 // A phone (or tablet) gets a passkey through a one-time page of the
 // service. BeginPhoneEnrollment, with the desktop session and an
 // add-passkey grant, returns a link (Config.PublicURL + "/enroll#" + a
-// 128-bit random token, shown as a QR code) and a 6-digit match code
-// (shown on the desktop). Only the token's and the code's hashes are
+// 128-bit random token, shown as a QR code); only the token's hash is
 // stored. The enrollment lives EnrollmentLifetime (5 minutes), or less
 // when the grant expires sooner, and moves only forward:
 //
@@ -52,17 +51,30 @@
 //
 // The page's calls are authorised by the token and by a device key the
 // page makes up when it first opens the link: the first device holds the
-// enrollment and a second one gets ErrEnrollmentInUse. The page shows a
-// masked email and asks for the match code; MaxFailures wrong codes
-// cancel the enrollment. Only then are creation options issued (kind
-// phone), and the credential the phone sends must answer that challenge.
-// Every page call first checks that the desktop session and the grant are
-// still good: a sign-out on the desktop or a grant used elsewhere cancels
-// the enrollment. A rejected credential cancels it too; the desktop starts
-// a new one. The bound passkey is named from its AAGUID (Config.Model) and
+// enrollment and a second one gets ErrEnrollmentInUse. Opening the link
+// makes a 6-digit match code, which the page shows ("Type this code on
+// your computer") and the service keeps only as a MAC (HMAC-SHA-256 under
+// a key derived from Config.SecretKey, so a copy of the database cannot
+// test codes); a reload on the holding phone makes a new one. The
+// desktop's watch sees "opened" with the browser that opened the link
+// ("Chrome on Android", from its User-Agent), and the user types the
+// phone's code there: ConfirmPhoneEnrollmentCode, from the desktop
+// session that began the enrollment and no other, spaces and dashes
+// ignored. MaxFailures wrong codes cancel the enrollment. The code thus
+// goes from the phone to the desktop, never the other way: someone who
+// sees the desktop's screen (a screen share, a photo) and opens the link
+// first shows their code on their own phone, where the user cannot read
+// it, and the desktop names their browser. The page learns of the
+// confirmation through WaitPhoneEnrollmentPage, a long poll. Only then
+// are creation options issued (kind phone), and the credential the phone
+// sends must answer that challenge. Every page call and the confirmation
+// first check that the desktop session and the grant are still good: a
+// sign-out on the desktop or a grant used elsewhere cancels the
+// enrollment. A rejected credential cancels it too; the desktop starts a
+// new one. The bound passkey is named from its AAGUID (Config.Model) and
 // the device in the User-Agent, "iPhone — iCloud Keychain", with its
 // backup flags kept. Each step is one transaction and leaves an event in
-// the activity log (source "phone page").
+// the activity log (source "phone page", the confirmation "app").
 //
 // WatchPhoneEnrollment streams the states to the desktop from an
 // in-process notifier that publishes after each commit; a second process
@@ -168,9 +180,9 @@
 // verifications and grants (hashes only), ceremonies (go-webauthn's
 // SessionData as JSON), passkeys (credential ID, COSE public key, AAGUID,
 // model, kind, name, transports, backup flags, sign count, clone warning,
-// created and last used, lost at and why), phone_enrollments (token,
-// match code and device key as hashes, the session and grant hashes it
-// is bound to, state,
+// created and last used, lost at and why), phone_enrollments (token and
+// device key as hashes, the match code as a MAC, the session and grant
+// hashes it is bound to, state,
 // failures, challenge; kept a day after they end), events, the
 // append-only activity log, and (migration 3) api_keys (hashes only),
 // approvals (the operation as requested, nonce, state, decision and the

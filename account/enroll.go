@@ -2,7 +2,7 @@ package account
 
 import (
 	"context"
-	"crypto/sha256"
+	"crypto/hmac"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -24,8 +24,8 @@ type EnrollmentState string
 // The enrollment states.
 const (
 	EnrollmentWaiting        EnrollmentState = "waiting"         // the link is shown, no phone has opened it
-	EnrollmentOpened         EnrollmentState = "opened"          // a phone opened the link
-	EnrollmentCodeConfirmed  EnrollmentState = "code-confirmed"  // the phone's user typed the match code
+	EnrollmentOpened         EnrollmentState = "opened"          // a phone opened the link and shows the match code
+	EnrollmentCodeConfirmed  EnrollmentState = "code-confirmed"  // the match code the phone shows was typed on the desktop
 	EnrollmentPasskeyCreated EnrollmentState = "passkey-created" // the phone sent a new credential; it is being checked
 	EnrollmentDone           EnrollmentState = "done"            // the passkey is bound
 	EnrollmentExpired        EnrollmentState = "expired"
@@ -60,7 +60,7 @@ var (
 	// ErrEnrollmentInUse: another device opened the link first.
 	ErrEnrollmentInUse = errors.New("this enrollment link is open on another device")
 	// ErrEnrollmentStep: the call does not fit the enrollment's state (the
-	// options before the match code is confirmed, say).
+	// options before the match code is confirmed on the desktop, say).
 	ErrEnrollmentStep = errors.New("this step of the enrollment is not open now")
 )
 
@@ -104,9 +104,7 @@ type PhoneEnrollment struct {
 	// URL is the one-time link for the phone (show it as a QR code). Its
 	// token is in the fragment, so it reaches neither server logs nor
 	// Referer headers. It is secret until used.
-	URL string
-	// MatchCode (6 digits) is shown on the desktop and typed on the phone.
-	MatchCode string
+	URL       string
 	ExpiresAt time.Time
 }
 
@@ -116,6 +114,12 @@ type EnrollmentStatus struct {
 	State     EnrollmentState
 	Reason    string // why it was canceled, or ""
 	ExpiresAt time.Time
+	// Browser names the browser that opened the link, from its
+	// User-Agent ("Chrome on Android"), once one has; "" before. The
+	// desktop shows it where the user types the phone's match code, so a
+	// link opened by someone else is noticed. It is the browser's own
+	// claim, put in a fixed set of words (see browserOf).
+	Browser string
 	// Passkey is the bound passkey when State is done.
 	Passkey *Passkey
 }
@@ -126,6 +130,11 @@ type PhonePage struct {
 	Email     string // masked: "a•••@example.com"
 	State     EnrollmentState
 	ExpiresAt time.Time
+	// MatchCode is the 6-digit code the page shows, for the user to type
+	// on the desktop (ConfirmPhoneEnrollmentCode). Only
+	// OpenPhoneEnrollment sets it, while the code waits to be confirmed;
+	// each open makes a new one, and the service keeps only its MAC.
+	MatchCode string
 }
 
 // BeginPhoneEnrollment implements API. It needs the desktop session and an
@@ -133,7 +142,6 @@ type PhonePage struct {
 // EnrollmentLifetime or until the grant expires, whichever comes first.
 func (s *Service) BeginPhoneEnrollment(ctx context.Context, token, grant string) (*PhoneEnrollment, error) {
 	link := newLinkToken()
-	code := randomDigits(6)
 	now := s.now().UTC()
 	e := &PhoneEnrollmentRecord{
 		ID:          randomID(),
@@ -144,7 +152,6 @@ func (s *Service) BeginPhoneEnrollment(ctx context.Context, token, grant string)
 		CreatedAt:   now,
 		ExpiresAt:   now.Add(EnrollmentLifetime),
 	}
-	e.CodeHash = matchCodeHash(e.ID, code)
 	err := s.store.Update(ctx, func(tx Tx) error {
 		rec, err := s.authenticate(tx, token)
 		if err != nil {
@@ -166,7 +173,7 @@ func (s *Service) BeginPhoneEnrollment(ctx context.Context, token, grant string)
 	if err != nil {
 		return nil, err
 	}
-	return &PhoneEnrollment{ID: e.ID, URL: s.publicURL + "/enroll#" + link, MatchCode: code, ExpiresAt: e.ExpiresAt}, nil
+	return &PhoneEnrollment{ID: e.ID, URL: s.publicURL + "/enroll#" + link, ExpiresAt: e.ExpiresAt}, nil
 }
 
 // PhoneEnrollmentStatus implements API.
@@ -249,8 +256,10 @@ func (s *Service) WatchPhoneEnrollment(ctx context.Context, token, id string) (<
 // OpenPhoneEnrollment implements API: the page's first call. device is a
 // random key the page keeps for the life of the enrollment; the first
 // device to open the link holds it, and any other gets
-// ErrEnrollmentInUse. Opening again from the same device (a reload) is
-// allowed and changes nothing.
+// ErrEnrollmentInUse. Until the code is confirmed on the desktop, each
+// open from the holding device (the first, or a reload) makes a new match
+// code for the page to show and keeps only its MAC; the one before stops
+// working.
 func (s *Service) OpenPhoneEnrollment(ctx context.Context, link, device, userAgent string) (*PhonePage, error) {
 	if err := checkDevice(device); err != nil {
 		return nil, err
@@ -261,57 +270,111 @@ func (s *Service) OpenPhoneEnrollment(ctx context.Context, link, device, userAge
 	var page *PhonePage
 	err := s.pageUpdate(ctx, link, "", true, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
 		dh := hashToken(device)
-		if e.DeviceHash != nil {
-			if subtle.ConstantTimeCompare(dh, e.DeviceHash) != 1 {
-				return ErrEnrollmentInUse, nil
-			}
-		} else {
+		first := e.DeviceHash == nil
+		if !first && subtle.ConstantTimeCompare(dh, e.DeviceHash) != 1 {
+			return ErrEnrollmentInUse, nil
+		}
+		page = &PhonePage{Email: maskEmail(rec.Email), ExpiresAt: e.ExpiresAt}
+		if first || e.State == EnrollmentOpened {
+			page.MatchCode = randomDigits(6)
+			e.CodeHash = s.matchCodeMAC(e.ID, page.MatchCode)
+		}
+		switch {
+		case first:
 			e.DeviceHash, e.UserAgent = dh, userAgent
-			if err := s.moveEnrollment(tx, e, EnrollmentOpened, EventPhoneEnrollmentOpened, deviceOf(userAgent)); err != nil {
+			if err := s.moveEnrollment(tx, e, EnrollmentOpened, EventPhoneEnrollmentOpened, browserOf(userAgent)); err != nil {
+				return nil, err
+			}
+		case page.MatchCode != "":
+			if err := tx.UpdatePhoneEnrollment(e); err != nil {
 				return nil, err
 			}
 		}
-		page = &PhonePage{Email: maskEmail(rec.Email), State: e.State, ExpiresAt: e.ExpiresAt}
+		page.State = e.State
 		return nil, nil
 	})
 	return page, err
 }
 
-// ConfirmPhoneEnrollment implements API: the phone's user typed the match
-// code shown on the desktop. A wrong code gives ErrInvalidCode; the
-// MaxFailures-th wrong one cancels the enrollment.
-func (s *Service) ConfirmPhoneEnrollment(ctx context.Context, link, device, code string) (*PhonePage, error) {
-	code = strings.TrimSpace(code)
-	var page *PhonePage
-	err := s.pageUpdate(ctx, link, device, false, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
-		switch e.State {
-		case EnrollmentOpened:
-		case EnrollmentCodeConfirmed:
-			page = &PhonePage{Email: maskEmail(rec.Email), State: e.State, ExpiresAt: e.ExpiresAt}
-			return nil, nil
-		default:
-			return ErrEnrollmentStep, nil
+// ConfirmPhoneEnrollmentCode implements API: the user typed, on the
+// desktop, the match code the phone shows. Only the desktop session the
+// enrollment is bound to may; for any other the enrollment is not found.
+// Spaces and dashes in code are ignored. A wrong code gives
+// ErrInvalidCode; the MaxFailures-th wrong one cancels the enrollment.
+func (s *Service) ConfirmPhoneEnrollmentCode(ctx context.Context, token, id, code string) (*EnrollmentStatus, error) {
+	var st *EnrollmentStatus
+	var verr error
+	err := s.update(ctx, func(tx Tx) error {
+		rec, err := s.authenticate(tx, token)
+		if err != nil {
+			return err
 		}
-		if subtle.ConstantTimeCompare(matchCodeHash(e.ID, code), e.CodeHash) != 1 {
-			e.Failures++
-			if err := tx.AppendEvent(e.AccountID, s.phoneEvent(EventVerificationFailed, "phone enrollment: wrong match code")); err != nil {
-				return nil, err
-			}
-			if e.Failures >= MaxFailures {
-				if err := s.endEnrollment(tx, e, EnrollmentCanceled, reasonTooMany, phonePageSource); err != nil {
-					return nil, err
-				}
-				return &EnrollmentEndedError{State: EnrollmentCanceled, Reason: reasonTooMany}, nil
-			}
-			return ErrInvalidCode, tx.UpdatePhoneEnrollment(e)
+		e, err := tx.PhoneEnrollmentByID(id)
+		if err != nil {
+			return err
 		}
-		if err := s.moveEnrollment(tx, e, EnrollmentCodeConfirmed, EventPhoneEnrollmentConfirmed, ""); err != nil {
+		// Any other session, of this account or another, does not see it.
+		if e.AccountID != rec.ID || subtle.ConstantTimeCompare(e.SessionHash, hashToken(token)) != 1 {
+			return ErrNotFound
+		}
+		if verr, err = s.checkMatchCode(tx, e, code); err != nil || verr != nil {
+			return err
+		}
+		st, err = s.statusOf(tx, e)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st, verr
+}
+
+// checkMatchCode checks code against e's and, when right, moves e to
+// code-confirmed. Like pageUpdate's fn it returns the caller's error
+// verr (committed, so counts and state changes stay) and a storage
+// failure err (rolled back).
+func (s *Service) checkMatchCode(tx Tx, e *PhoneEnrollmentRecord, typed string) (verr, err error) {
+	if e.State.Ended() {
+		return &EnrollmentEndedError{State: e.State, Reason: e.Reason}, nil
+	}
+	end := func(st EnrollmentState, reason string) (error, error) {
+		return &EnrollmentEndedError{State: st, Reason: reason}, s.endEnrollment(tx, e, st, reason, desktopAppSource)
+	}
+	now := s.now()
+	if !now.Before(e.ExpiresAt) {
+		return end(EnrollmentExpired, "")
+	}
+	if _, reason, err := s.bindingGone(tx, e, now); err != nil {
+		return nil, err
+	} else if reason != "" {
+		return end(EnrollmentCanceled, reason)
+	}
+	if e.State != EnrollmentOpened {
+		return ErrEnrollmentStep, nil
+	}
+	code, err := typedMatchCode(typed)
+	if err != nil {
+		return err, nil // not a code at all: not counted
+	}
+	if !hmac.Equal(s.matchCodeMAC(e.ID, code), e.CodeHash) {
+		e.Failures++
+		if err := tx.AppendEvent(e.AccountID, s.event(EventVerificationFailed, "phone enrollment: wrong match code")); err != nil {
 			return nil, err
 		}
-		page = &PhonePage{Email: maskEmail(rec.Email), State: e.State, ExpiresAt: e.ExpiresAt}
-		return nil, nil
-	})
-	return page, err
+		if e.Failures >= MaxFailures {
+			return end(EnrollmentCanceled, reasonTooMany)
+		}
+		return ErrInvalidCode, tx.UpdatePhoneEnrollment(e)
+	}
+	e.State = EnrollmentCodeConfirmed
+	if err := tx.UpdatePhoneEnrollment(e); err != nil {
+		return nil, err
+	}
+	if err := tx.AppendEvent(e.AccountID, s.event(EventPhoneEnrollmentConfirmed, browserOf(e.UserAgent))); err != nil {
+		return nil, err
+	}
+	s.pending(tx, enrollmentStatus(e))
+	return nil, nil
 }
 
 // PhoneEnrollmentOptions implements API: creation options JSON (as
@@ -395,7 +458,9 @@ func (s *Service) FinishPhoneEnrollment(ctx context.Context, link, device string
 		if err := tx.UpdatePhoneEnrollment(e); err != nil {
 			return nil, err
 		}
-		s.pending(tx, EnrollmentStatus{ID: e.ID, State: e.State, ExpiresAt: e.ExpiresAt, Passkey: pk})
+		done := enrollmentStatus(e)
+		done.Passkey = pk
+		s.pending(tx, done)
 		return nil, nil
 	})
 	if err != nil {
@@ -467,19 +532,12 @@ func (s *Service) pageUpdate(ctx context.Context, link, device string, opening b
 		if !now.Before(e.ExpiresAt) {
 			return end(EnrollmentExpired, "")
 		}
-		sr, rec, err := tx.SessionAccount(e.SessionHash)
-		if errors.Is(err, ErrNotFound) || (err == nil && (!now.Before(sr.ExpiresAt) || !rec.Active)) {
-			return end(EnrollmentCanceled, reasonSignedOut)
-		}
+		rec, reason, err := s.bindingGone(tx, e, now)
 		if err != nil {
 			return err
 		}
-		g, err := tx.GrantByHash(e.GrantHash)
-		if errors.Is(err, ErrNotFound) || (err == nil && !now.Before(g.ExpiresAt)) {
-			return end(EnrollmentCanceled, reasonGrant)
-		}
-		if err != nil {
-			return err
+		if reason != "" {
+			return end(EnrollmentCanceled, reason)
 		}
 		if !opening {
 			if e.DeviceHash == nil {
@@ -498,6 +556,27 @@ func (s *Service) pageUpdate(ctx context.Context, link, device string, opening b
 		return err
 	}
 	return verr
+}
+
+// bindingGone checks the desktop session and the grant e is bound to: it
+// returns the session's account while both are good, else why e cannot go
+// on.
+func (s *Service) bindingGone(tx Tx, e *PhoneEnrollmentRecord, now time.Time) (rec *AccountRecord, reason string, err error) {
+	sr, rec, err := tx.SessionAccount(e.SessionHash)
+	if errors.Is(err, ErrNotFound) || (err == nil && (!now.Before(sr.ExpiresAt) || !rec.Active)) {
+		return nil, reasonSignedOut, nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	g, err := tx.GrantByHash(e.GrantHash)
+	if errors.Is(err, ErrNotFound) || (err == nil && !now.Before(g.ExpiresAt)) {
+		return nil, reasonGrant, nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return rec, "", nil
 }
 
 // expireDue ends enrollment id as expired when its time is up on the
@@ -524,7 +603,7 @@ func (s *Service) moveEnrollment(tx Tx, e *PhoneEnrollmentRecord, st EnrollmentS
 			return err
 		}
 	}
-	s.pending(tx, EnrollmentStatus{ID: e.ID, State: st, ExpiresAt: e.ExpiresAt})
+	s.pending(tx, enrollmentStatus(e))
 	return nil
 }
 
@@ -541,12 +620,12 @@ func (s *Service) endEnrollment(tx Tx, e *PhoneEnrollmentRecord, st EnrollmentSt
 	if err := tx.AppendEvent(e.AccountID, ev); err != nil {
 		return err
 	}
-	s.pending(tx, EnrollmentStatus{ID: e.ID, State: st, Reason: reason, ExpiresAt: e.ExpiresAt})
+	s.pending(tx, enrollmentStatus(e))
 	return nil
 }
 
 func (s *Service) statusOf(tx Tx, e *PhoneEnrollmentRecord) (*EnrollmentStatus, error) {
-	st := &EnrollmentStatus{ID: e.ID, State: e.State, Reason: e.Reason, ExpiresAt: e.ExpiresAt}
+	st := enrollmentStatus(e)
 	if e.State == EnrollmentDone {
 		pks, err := tx.Passkeys(e.AccountID)
 		if err != nil {
@@ -558,7 +637,16 @@ func (s *Service) statusOf(tx Tx, e *PhoneEnrollmentRecord) (*EnrollmentStatus, 
 			}
 		}
 	}
-	return st, nil
+	return &st, nil
+}
+
+// enrollmentStatus is e's status, without the passkey.
+func enrollmentStatus(e *PhoneEnrollmentRecord) EnrollmentStatus {
+	st := EnrollmentStatus{ID: e.ID, State: e.State, Reason: e.Reason, ExpiresAt: e.ExpiresAt}
+	if e.DeviceHash != nil {
+		st.Browser = browserOf(e.UserAgent)
+	}
+	return st
 }
 
 func (s *Service) phoneEvent(t EventType, detail string) *Event {
@@ -566,11 +654,6 @@ func (s *Service) phoneEvent(t EventType, detail string) *Event {
 }
 
 // --- small helpers ---------------------------------------------------------------
-
-func matchCodeHash(id, code string) []byte {
-	sum := sha256.Sum256([]byte(id + "\x00" + code))
-	return sum[:]
-}
 
 // newLinkToken is a link token: 128 random bits, base64url (22 chars).
 func newLinkToken() string { return randomID() }
@@ -624,6 +707,38 @@ func deviceOf(ua string) string {
 		return "Linux"
 	}
 	return ""
+}
+
+// browserOf names the browser of a User-Agent and the device it runs on,
+// "Chrome on Android", "Safari on iPhone", in a fixed set of words: what
+// the User-Agent says beyond them is never shown. Either part may be
+// unknown: "Firefox", "Unknown browser on Windows", "Unknown browser".
+func browserOf(ua string) string {
+	var browser string
+	switch {
+	case strings.Contains(ua, "Edg/"), strings.Contains(ua, "EdgA/"), strings.Contains(ua, "EdgiOS/"):
+		browser = "Edge"
+	case strings.Contains(ua, "SamsungBrowser/"):
+		browser = "Samsung Internet"
+	case strings.Contains(ua, "OPR/"), strings.Contains(ua, "OPiOS/"):
+		browser = "Opera"
+	case strings.Contains(ua, "Firefox/"), strings.Contains(ua, "FxiOS/"):
+		browser = "Firefox"
+	case strings.Contains(ua, "CriOS/"), strings.Contains(ua, "Chrome/"):
+		browser = "Chrome"
+	case strings.Contains(ua, "Safari/") && strings.Contains(ua, "Version/"):
+		browser = "Safari"
+	}
+	device := deviceOf(ua)
+	switch {
+	case browser != "" && device != "":
+		return browser + " on " + device
+	case browser != "":
+		return browser
+	case device != "":
+		return "Unknown browser on " + device
+	}
+	return "Unknown browser"
 }
 
 // phonePasskeyName is the default name of a phone passkey: the device from

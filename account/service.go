@@ -81,6 +81,10 @@ type Service struct {
 	// nextSweep is when expired rows are next swept (see sweepExpired).
 	sweepMu   sync.Mutex
 	nextSweep time.Time
+	// matchKey is the key of the match codes' MACs (matchCodeMAC).
+	matchKey []byte
+	// pageWaits are the phone pages' long polls (WaitPhoneEnrollmentPage).
+	pageWaits pageWaits
 }
 
 var _ API = (*Service)(nil)
@@ -121,6 +125,9 @@ func New(cfg Config, store Store) (*Service, error) {
 		pw:     DefaultPasswordParams,
 		model:  cfg.Model,
 		rpName: cfg.RPName,
+	}
+	if s.matchKey, err = newMatchKey(cfg.SecretKey); err != nil {
+		return nil, err
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -201,15 +201,19 @@ const (
 )
 
 // PhoneEnrollmentRecord is a phone enrollment session as stored: the
-// link's token, the match code and the phone's device key only as hashes.
+// link's token and the phone's device key only as hashes, the match code
+// only as a MAC.
 type PhoneEnrollmentRecord struct {
 	ID          string
 	TokenHash   []byte
 	AccountID   string
 	SessionHash []byte // the desktop session it is bound to
 	GrantHash   []byte // the add-passkey grant it is bound to
-	CodeHash    []byte // SHA-256 of ID ‖ 0 ‖ match code
-	State       EnrollmentState
+	// CodeHash is the MAC of the match code the phone shows (empty until a
+	// phone opens the link): HMAC-SHA-256 of ID ‖ 0 ‖ code under a key
+	// derived from Config.SecretKey.
+	CodeHash []byte
+	State    EnrollmentState
 	// Reason says why an enrollment ended when State is canceled.
 	Reason string
 	// Failures counts wrong match codes and rejected results.

@@ -9,7 +9,7 @@
 // add-passkey wizard (addpasskey.go) with its security-key method
 // (securitykey.go: the key list; keypin.go: a first PIN; keytouch.go: PIN
 // entry and "Touch your key"; keyname.go: naming and saving), its
-// phone-or-tablet method (phone.go: QR code, match code, live status) and
+// phone-or-tablet method (phone.go: QR code, the code the phone shows, live status) and
 // its this-computer method (thiscomputer.go: local PIN and name), and
 // settings (settings.go). Every error is put into words in one place, errors.go.
 //

@@ -101,3 +101,29 @@ func TestIdentityCheckCodeMustHaveSixDigits(t *testing.T) {
 		}
 	}
 }
+
+// A code field takes a code as it is shown or written: spaces and dashes
+// are dropped before the 6-digit rule, so "123 456" and "123-456" are
+// taken and only what is then not 6 digits is refused.
+func TestOneTimeCodeIgnoresSpacesAndDashes(t *testing.T) {
+	for _, tc := range []struct{ typed, want string }{
+		{"123456", "123456"},
+		{"123 456", "123456"},
+		{"123-456", "123456"},
+		{" 123 - 456 ", "123456"},
+		{"123\u2010456", "123456"}, // hyphen
+		{"123\u2013456", "123456"}, // en dash
+		{"123\u00a0456", "123456"}, // no-break space
+		{"1-2-3-4-5-6", "123456"},
+		{"12-345", ""},
+		{"123-4567", ""},
+		{"123_456", ""},
+		{"123.456", ""},
+		{"--", ""},
+	} {
+		got, err := oneTimeCode(tc.typed, "code")
+		if got != tc.want || (err == nil) != (tc.want != "") {
+			t.Errorf("oneTimeCode(%q) = %q, %v; want %q", tc.typed, got, err, tc.want)
+		}
+	}
+}

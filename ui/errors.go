@@ -387,21 +387,21 @@ func describeLocal(err error) (message, bool) {
 	case errors.As(err, &ended):
 		if ended.State == account.EnrollmentExpired {
 			return message{
-				Title:    "Code expired",
-				Sentence: "The QR code and its code were valid for " + strconv.Itoa(int(account.EnrollmentLifetime.Minutes())) + " minutes.",
-				Next:     "Make a new code.",
+				Title:    "QR code expired",
+				Sentence: "The QR code was valid for " + strconv.Itoa(int(account.EnrollmentLifetime.Minutes())) + " minutes.",
+				Next:     "Make a new QR code.",
 			}, true
 		}
 		return message{
 			Title:    "Enrollment ended",
 			Sentence: sentence(ended.Error()),
-			Next:     "Make a new code to try again.",
+			Next:     "Make a new QR code to try again.",
 		}, true
 	case errors.Is(err, account.ErrEnrollmentEnded):
 		return message{
 			Title:    "Enrollment ended",
 			Sentence: "This phone enrollment has expired, was canceled or was already used.",
-			Next:     "Make a new code to try again.",
+			Next:     "Make a new QR code to try again.",
 		}, true
 	}
 	return message{}, false

@@ -51,7 +51,7 @@ func TestDescribe(t *testing.T) {
 		{"store corrupt", fmt.Errorf("%w: record 3", platform.ErrStoreCorrupt), "This computer's passkey store is damaged", []string{platform.FileName}, false},
 		{"phone page port", &phonePageError{errors.New("listen tcp 127.0.0.1:8787: bind: address already in use")},
 			"Phones cannot be added now", []string{"--phone-addr"}, false},
-		{"enrollment expired", &account.EnrollmentEndedError{State: account.EnrollmentExpired}, "Code expired", []string{"5 minutes", "Make a new code."}, false},
+		{"enrollment expired", &account.EnrollmentEndedError{State: account.EnrollmentExpired}, "QR code expired", []string{"5 minutes", "Make a new QR code."}, false},
 		{"enrollment canceled", &account.EnrollmentEndedError{State: account.EnrollmentCanceled, Reason: "too many wrong codes"},
 			"Enrollment ended", []string{"too many wrong codes"}, false},
 		{"unknown", errors.New("disk I/O error"), "Something went wrong", []string{"the log"}, true},

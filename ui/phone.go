@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -20,17 +20,15 @@ import (
 	"github.com/passkeydesk/passkeydesk/ui/component"
 )
 
-// phoneCodeSize is the text size of the match code: large enough to read
-// from a phone held at arm's length.
-const phoneCodeSize = 40
-
 // phoneFlow is the "Phone or tablet" method of the add-passkey wizard. It
 // starts a phone enrollment with the wizard's grant and shows its link as
-// a QR code, its match code in large type and a countdown to its expiry;
-// status lines follow the phone through the enrollment's states
-// (account.WatchPhoneEnrollment). When the enrollment ends it offers a new
-// code; when the passkey is bound it goes back to the passkeys list, which
-// shows it.
+// a QR code and a countdown to its expiry; status lines follow the phone
+// through the enrollment's states (account.WatchPhoneEnrollment). When a
+// phone opens the link, the phone shows a match code: the flow says which
+// browser opened it and asks for that code
+// (account.ConfirmPhoneEnrollmentCode), so a phone the user does not hold
+// cannot go on. When the enrollment ends it offers a new QR code; when the
+// passkey is bound it goes back to the passkeys list, which shows it.
 //
 // The watch and the countdown run in goroutines and report through
 // App.deliver; their updates are not counted as work in flight (they come
@@ -51,14 +49,17 @@ type phoneFlow struct {
 	watch context.CancelFunc // ends the watch and the countdown of enr
 
 	qr        *component.QRCode
-	code      *canvas.Text
-	codeHead  *widget.Label
 	countdown *widget.Label
 	lines     *fyne.Container // one status line per state seen
 	current   *widget.Icon    // the icon of the last line
-	fb        *feedback
-	newCode   *widget.Button
-	cancel    *widget.Button
+	// codeForm asks for the code the phone shows, once a phone opened
+	// the link, until it is confirmed.
+	codeForm *fyne.Container
+	code     *widget.Entry
+	confirm  *widget.Button
+	fb       *feedback
+	newCode  *widget.Button
+	cancel   *widget.Button
 }
 
 func newPhoneFlow(w *addPasskeyScreen, grant string) *phoneFlow {
@@ -112,26 +113,30 @@ func (f *phoneFlow) show(enr *account.PhoneEnrollment) {
 		return
 	}
 	f.qr = qr
-	code := canvas.NewText(spacedCode(enr.MatchCode), theme.Color(theme.ColorNameForeground))
-	code.TextSize = phoneCodeSize
-	code.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
-	f.code = code
-	f.codeHead = heading("Code to type on the phone")
 	f.countdown = widget.NewLabel("")
 	f.lines = container.NewVBox()
+	f.code = widget.NewEntry()
+	f.code.SetPlaceHolder("6 digits")
+	f.code.OnSubmitted = func(string) { f.confirmCode() }
+	f.confirm = widget.NewButtonWithIcon("Confirm code", theme.ConfirmIcon(), f.confirmCode)
+	f.codeForm = container.NewVBox(
+		heading("Code shown on the phone"),
+		container.NewBorder(nil, nil, nil, f.confirm, f.code),
+		paragraph("Not your phone? Cancel: someone else may have scanned the QR code."),
+	)
+	f.codeForm.Hide()
 	f.fb = newFeedback()
-	f.newCode = widget.NewButtonWithIcon("New code", theme.ViewRefreshIcon(), f.start)
+	f.newCode = widget.NewButtonWithIcon("New QR code", theme.ViewRefreshIcon(), f.start)
 	f.newCode.Hide()
 	f.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 
 	side := container.NewVBox(
-		f.codeHead,
-		code,
 		f.countdown,
 		f.lines,
+		f.codeForm,
 	)
 	objs := []fyne.CanvasObject{
-		paragraph("Scan this QR code with the camera of your phone or tablet, open the page it shows, and type the code. The phone then creates the passkey and keeps it."),
+		paragraph("Scan this QR code with the camera of your phone or tablet and open the page it shows. The phone then shows a code: type it here, and the phone creates the passkey and keeps it."),
 		container.NewBorder(nil, nil, container.NewCenter(qr), nil, container.NewPadded(side)),
 	}
 	if host, ok := loopbackHost(enr.URL); ok {
@@ -222,15 +227,21 @@ func (f *phoneFlow) status(st account.EnrollmentStatus) {
 	case account.EnrollmentWaiting:
 		text = "Waiting for the phone to open the link."
 	case account.EnrollmentOpened:
-		text = "A phone opened the link. Type the code on it."
+		text = "A phone opened the link. Type the code it shows."
+		if st.Browser != "" {
+			text = "Opened by " + st.Browser + ". Type the code it shows."
+		}
 	case account.EnrollmentCodeConfirmed:
-		text = "Code confirmed. Create the passkey on the phone."
+		text = "Confirmed. Create the passkey on your phone now."
+		if st.Browser != "" {
+			text = "Confirmed: " + st.Browser + ". Create the passkey on your phone now."
+		}
 	case account.EnrollmentPasskeyCreated:
 		text = "The phone made a passkey; checking it."
 	case account.EnrollmentDone:
 		icon, text = theme.ConfirmIcon(), "Passkey added."
 	case account.EnrollmentExpired:
-		icon, text = theme.NewErrorThemedResource(theme.ErrorIcon()), "This code has expired."
+		icon, text = theme.NewErrorThemedResource(theme.ErrorIcon()), "This QR code has expired."
 	case account.EnrollmentCanceled:
 		icon, text = theme.NewErrorThemedResource(theme.ErrorIcon()), "The enrollment was canceled"
 		if st.Reason != "" {
@@ -246,6 +257,11 @@ func (f *phoneFlow) status(st account.EnrollmentStatus) {
 	f.current = widget.NewIcon(icon)
 	f.lines.Add(container.NewBorder(nil, nil, f.current, nil, paragraph(text)))
 	switch st.State {
+	case account.EnrollmentOpened:
+		f.codeForm.Show()
+		f.relayout()
+		f.app.focus(f.code)
+		return
 	case account.EnrollmentDone:
 		f.end()
 		f.wizard.leaveAdded("")
@@ -255,13 +271,67 @@ func (f *phoneFlow) status(st account.EnrollmentStatus) {
 		f.countdown.SetText("")
 		f.countdown.Hide()
 		f.qr.Hide()
-		f.code.Hide()
-		f.codeHead.Hide()
+		f.fb.clear()
 		f.newCode.Importance = widget.HighImportance
 		f.newCode.Show()
+	}
+	f.codeForm.Hide()
+	f.relayout()
+	if st.State.Ended() {
 		f.app.focus(f.newCode)
 	}
+}
+
+// confirmCode sends the code typed from the phone's screen. A wrong one
+// is said so and may be typed again; the service ends the enrollment
+// after account.MaxFailures, which the watch then shows.
+func (f *phoneFlow) confirmCode() {
+	if f.state != account.EnrollmentOpened || f.confirm.Disabled() {
+		return
+	}
+	code, err := oneTimeCode(f.code.Text, "code")
+	if err != nil {
+		f.app.fail(f.fb, "confirming the phone's code", err)
+		f.relayout()
+		f.app.focus(f.code)
+		return
+	}
+	f.fb.busy("Checking the code…")
+	setEnabled(false, f.code, f.confirm)
 	f.relayout()
+	enr, token := f.enr, f.app.token
+	var st *account.EnrollmentStatus
+	f.app.run(func(ctx context.Context) error {
+		var err error
+		st, err = f.app.api.ConfirmPhoneEnrollmentCode(ctx, token, enr.ID, code)
+		return err
+	}, func(err error) {
+		if f.ended || f.enr != enr {
+			return
+		}
+		setEnabled(true, f.code, f.confirm)
+		var ended *account.EnrollmentEndedError
+		switch {
+		case err == nil:
+			f.fb.clear()
+			f.status(*st)
+		case errors.As(err, &ended):
+			f.status(account.EnrollmentStatus{ID: enr.ID, State: ended.State, Reason: ended.Reason})
+		case errors.Is(err, account.ErrInvalidCode):
+			f.app.log.Info("confirming the phone's code failed", "err", err)
+			f.fb.show(message{
+				Title:    "Wrong code",
+				Sentence: "That is not the code the phone shows.",
+				Next:     "Type the 6 digits shown on the phone. After " + strconv.Itoa(account.MaxFailures) + " wrong codes the enrollment ends.",
+			})
+			f.code.SetText("")
+			f.relayout()
+			f.app.focus(f.code)
+		default:
+			f.app.fail(f.fb, "confirming the phone's code", err)
+			f.relayout()
+		}
+	})
 }
 
 // stopWatch ends the watch and the countdown of the enrollment on display.
@@ -324,14 +394,6 @@ func loopbackHost(link string) (string, bool) {
 	}
 	ip := net.ParseIP(host)
 	return host, ip != nil && ip.IsLoopback()
-}
-
-// spacedCode is "123 456": easier to read out and type.
-func spacedCode(code string) string {
-	if len(code) != 6 {
-		return code
-	}
-	return code[:3] + " " + code[3:]
 }
 
 // minutesSeconds is "4:05".

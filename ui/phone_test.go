@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"github.com/chromedp/chromedp"
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
@@ -77,8 +78,36 @@ func (p *phoneTest) toPhone() *phoneFlow {
 	h.wantText("Step 2 of 3: choose how to add it")
 	h.secrets = append(h.secrets, w.grant.Token)
 	h.tap("Phone or tablet")
-	h.waitText(5*time.Second, "Step 3 of 3: add your phone or tablet", "Code to type on the phone", "Waiting for the phone to open the link.", "Expires in 5:00")
+	h.waitText(5*time.Second, "Step 3 of 3: add your phone or tablet", "Waiting for the phone to open the link.", "Expires in 5:00")
+	// No code before a phone opens the link: the phone will show it.
+	h.notText("Code shown on the phone")
+	if m := regexp.MustCompile(`\b\d{3} ?\d{3}\b`).FindString(h.text()); m != "" {
+		h.t.Fatalf("the window shows %q before a phone opened the link", m)
+	}
 	return w.phone
+}
+
+// openOnPhone opens the link as the phone page does, through the service,
+// and returns the code the page would show.
+func (p *phoneTest) openOnPhone(enr *account.PhoneEnrollment) string {
+	p.t.Helper()
+	_, link, _ := strings.Cut(enr.URL, "#")
+	p.secrets = append(p.secrets, link)
+	page, err := p.svc.OpenPhoneEnrollment(context.Background(), link, "phone-device-key", iPhoneUA)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.secrets = append(p.secrets, page.MatchCode)
+	p.waitText(5*time.Second, "Opened by Safari on iPhone. Type the code it shows.", "Code shown on the phone")
+	return page.MatchCode
+}
+
+// wrongCode is a 6-digit code other than code.
+func wrongCode(code string) string {
+	if code == "000000" {
+		return "111111"
+	}
+	return "000000"
 }
 
 // scanWindow reads the QR code in a capture of the window, as a phone's
@@ -117,14 +146,19 @@ func fits(h *harness, step string) {
 	}
 }
 
-// shownCode is the 6-digit match code the window shows ("123 456").
-func (p *phoneTest) shownCode() string {
-	p.t.Helper()
-	m := regexp.MustCompile(`\b(\d{3}) (\d{3})\b`).FindStringSubmatch(p.text())
-	if m == nil {
-		p.t.Fatalf("no match code in the window:\n%s", p.text())
+// pageCode reads the match code the phone page shows, as it shows it
+// ("123 456").
+func pageCode(t *testing.T, tab context.Context) string {
+	t.Helper()
+	browse(t, tab, chromedp.WaitVisible(chromedp.ID("match-code")))
+	code, err := chromedp.Run(tab, chromedp.Text(chromedp.ID("match-code")))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return m[1] + m[2]
+	if !regexp.MustCompile(`^\d{3} \d{3}$`).MatchString(code) {
+		t.Fatalf("the phone shows code %q", code)
+	}
+	return code
 }
 
 func TestPhoneMethodInChromium(t *testing.T) {
@@ -137,21 +171,24 @@ func TestPhoneMethodInChromium(t *testing.T) {
 	if !strings.HasPrefix(link, p.origin+"/enroll#") || link != flow.enr.URL {
 		t.Fatalf("the QR code reads %q; want the enrollment link under %s", link, p.origin)
 	}
-	code := p.shownCode()
-	if code != flow.enr.MatchCode {
-		t.Fatalf("the window shows code %s, the enrollment's is another", code)
-	}
 	p.secrets = append(p.secrets, link)
 
 	tab := phonetest.Phone(t, bctx, iPhoneUA)
-	browse(t, tab, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("code")))
-	p.waitText(5*time.Second, "A phone opened the link. Type the code on it.")
-	browse(t, tab,
-		chromedp.SendKeys(chromedp.ID("code"), code),
-		chromedp.Click(chromedp.ID("confirm")),
-		chromedp.WaitVisible(chromedp.ID("create")))
-	p.waitText(5*time.Second, "Code confirmed. Create the passkey on the phone.")
-	browse(t, tab, chromedp.Click(chromedp.ID("create")), chromedp.WaitVisible(chromedp.ID("step-done")))
+	browse(t, tab, chromedp.Navigate(link))
+	code := pageCode(t, tab)
+	p.secrets = append(p.secrets, code, strings.ReplaceAll(code, " ", ""))
+	// The desktop names what opened the link, then asks for its code.
+	p.waitText(5*time.Second, "Opened by Safari on iPhone. Type the code it shows.", "Code shown on the phone", "Not your phone?")
+	p.fits("phone opened")
+	if p.canvas().Focused() != flow.code {
+		t.Error("the code entry does not have the focus once the phone opened the link")
+	}
+	// Typed as the phone shows it, with its space.
+	p.typeInto(flow.code, code)
+	p.tap("Confirm code")
+	p.waitText(5*time.Second, "Confirmed: Safari on iPhone. Create the passkey on your phone now.")
+	p.notText("Code shown on the phone")
+	browse(t, tab, chromedp.WaitVisible(chromedp.ID("create")), chromedp.Click(chromedp.ID("create")), chromedp.WaitVisible(chromedp.ID("step-done")))
 
 	// The desktop goes back to the list on its own, and the list shows
 	// the new passkey.
@@ -164,56 +201,75 @@ func TestPhoneMethodInChromium(t *testing.T) {
 	}
 }
 
+// TestPhoneMethodCodeTyping: what is not a code is refused in the app
+// and costs no try; a wrong code is said so and may be typed again; the
+// right one is taken with a dash as well as a space. The phone's calls go
+// to the service directly here: the page itself is proven in Chromium
+// above and in account/httpapi.
+func TestPhoneMethodCodeTyping(t *testing.T) {
+	p := newPhoneTest(t)
+	flow := p.toPhone()
+	code := p.openOnPhone(flow.enr)
+	for _, typed := range []string{"12345", "1234567", "12a456", ""} {
+		p.typeInto(flow.code, typed)
+		p.tap("Confirm code")
+		p.wantText("Check the code", "It has 6 digits")
+	}
+	for range account.MaxFailures - 1 {
+		p.typeInto(flow.code, wrongCode(code))
+		p.press(fyne.KeyReturn) // Enter in the code entry confirms
+		p.wantText("Wrong code", "That is not the code the phone shows.", "After 5 wrong codes the enrollment ends.")
+		if flow.code.Text != "" || p.canvas().Focused() != flow.code {
+			t.Fatalf("after a wrong code the entry holds %q and has the focus: %v", flow.code.Text, p.canvas().Focused() == flow.code)
+		}
+	}
+	p.fits("phone wrong code")
+	p.typeInto(flow.code, code[:3]+"-"+code[3:])
+	p.tap("Confirm code")
+	p.waitText(5*time.Second, "Confirmed: Safari on iPhone. Create the passkey on your phone now.")
+	p.notText("Wrong code", "Code shown on the phone")
+}
+
 func TestPhoneMethodNewCodeAfterExpiry(t *testing.T) {
 	p := newPhoneTest(t)
 	first := p.toPhone().enr
-	p.notText("New code")
+	p.notText("New QR code")
 
 	p.clock.Advance(account.EnrollmentLifetime)
-	p.waitText(3*time.Second, "This code has expired.")
+	p.waitText(3*time.Second, "This QR code has expired.")
 	p.fits("phone expired")
-	p.waitFor("New code", time.Second, func() bool { return p.canvas().Focused() == p.button("New code") })
-	p.tap("New code")
+	p.waitFor("New QR code", time.Second, func() bool { return p.canvas().Focused() == p.button("New QR code") })
+	p.tap("New QR code")
 	p.waitText(5*time.Second, "Waiting for the phone to open the link.", "Expires in")
 	second := p.app.shell.wizard.phone.enr
 	if second == nil || second.ID == first.ID {
-		t.Fatal("New code did not start a new enrollment")
+		t.Fatal("New QR code did not start a new enrollment")
 	}
-	p.notText("This code has expired.", "New code")
+	p.notText("This QR code has expired.", "New QR code")
 
-	// Once the identity check itself has expired, a new code needs a new
-	// check: the wizard goes back to it and says why.
+	// Once the identity check itself has expired, a new QR code needs a
+	// new check: the wizard goes back to it and says why.
 	p.clock.Advance(account.GrantLifetime)
-	p.waitText(3*time.Second, "This code has expired.")
-	p.tap("New code")
+	p.waitText(3*time.Second, "This QR code has expired.")
+	p.tap("New QR code")
 	p.waitText(5*time.Second, "Step 1 of 3: verify your identity", "Verify your identity", "the last one has expired")
 }
 
-// TestPhoneMethodCanceledByThePhone: too many wrong codes on the phone
-// end the enrollment; the desktop says so, with the reason, and offers a
-// new code. The phone's calls go to the service directly here: the page
-// itself is proven in Chromium above and in account/httpapi.
-func TestPhoneMethodCanceledByThePhone(t *testing.T) {
+// TestPhoneMethodTooManyWrongCodes: the last wrong code typed on the
+// desktop ends the enrollment; the desktop says so, with the reason, and
+// offers a new QR code.
+func TestPhoneMethodTooManyWrongCodes(t *testing.T) {
 	p := newPhoneTest(t)
-	enr := p.toPhone().enr
-	_, link, _ := strings.Cut(enr.URL, "#")
-	p.secrets = append(p.secrets, link)
-	ctx := context.Background()
-	if _, err := p.svc.OpenPhoneEnrollment(ctx, link, "phone-device-key", iPhoneUA); err != nil {
-		t.Fatal(err)
-	}
-	p.waitText(5*time.Second, "A phone opened the link.")
-	wrong := "000000"
-	if enr.MatchCode == wrong {
-		wrong = "111111"
-	}
+	flow := p.toPhone()
+	code := p.openOnPhone(flow.enr)
 	for range account.MaxFailures {
-		p.svc.ConfirmPhoneEnrollment(ctx, link, "phone-device-key", wrong)
+		p.typeInto(flow.code, wrongCode(code))
+		p.tap("Confirm code")
 	}
 	p.waitText(5*time.Second, "The enrollment was canceled: too many wrong codes.")
 	p.fits("phone canceled")
-	p.notText("Expires in")
-	p.tap("New code")
+	p.notText("Expires in", "Code shown on the phone", "Wrong code")
+	p.tap("New QR code")
 	p.waitText(5*time.Second, "Waiting for the phone to open the link.")
 }
 

@@ -60,6 +60,10 @@ type Options struct {
 	// allowed origin besides Origin (the phone page's, such as
 	// http://localhost:PORT in a browser test).
 	PublicURL string
+	// SecretKey, when set, is the service's Config.SecretKey (32 bytes),
+	// for a test that opens a second service on the same database; a
+	// random one otherwise.
+	SecretKey []byte
 }
 
 // NewService returns a service on a fresh SQLite file in t.TempDir(), its
@@ -73,8 +77,11 @@ func NewService(t testing.TB, opts Options) (*account.Service, *Clock, string) {
 	}
 	t.Cleanup(func() { store.Close() })
 	clock := NewClock(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
-	key := make([]byte, 32)
-	rand.Read(key)
+	key := opts.SecretKey
+	if key == nil {
+		key = make([]byte, 32)
+		rand.Read(key)
+	}
 	origins := []string{Origin}
 	if opts.PublicURL != "" {
 		origins = append(origins, opts.PublicURL)

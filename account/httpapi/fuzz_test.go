@@ -12,10 +12,11 @@ import (
 // valid enrollment.
 func FuzzPageCalls(f *testing.F) {
 	fx := newFixture(f)
-	paths := []string{"open", "confirm", "options", "result"}
+	paths := []string{"open", "wait", "options", "result"}
 	for i, body := range []string{
 		fx.body(device1, ""),
-		fx.body(device1, `,"code":"`+fx.enr.MatchCode+`"`),
+		fx.body(device1, `,"state":"waiting"`), // after the open above: answers at once
+		fx.body(device1, `,"state":"x"`),
 		fx.body(device1, `,"code":"12a"`),
 		fx.body(device1, `,"credential":{"id":"AA","rawId":"AA","type":"public-key","response":{}}`),
 		fx.body(device1, `,"credential":"x"`),
@@ -45,6 +46,25 @@ func FuzzPageCalls(f *testing.F) {
 			if strings.Contains(e.Message, "ann@") {
 				t.Fatalf("%s: the reason shows the email: %s", path, e.Message)
 			}
+		}
+	})
+}
+
+// FuzzDesktopConfirm sends arbitrary bodies to the desktop's confirm
+// call, on an enrollment a phone has opened: never a 5xx.
+func FuzzDesktopConfirm(f *testing.F) {
+	fx := newFixture(f)
+	if w := fx.call("open", fx.body(device1, "")); w.Code != 200 {
+		f.Fatalf("open: %d %s", w.Code, w.Body)
+	}
+	for _, body := range []string{`{"code":"123456"}`, `{"code":"123 456"}`, `{"code":"123-456"}`, `{"code":"12a"}`, `{"code":5}`,
+		`{"code":"` + strings.Repeat("-", 1000) + `1"}`, `{`, ``} {
+		f.Add(body)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		w := fx.desktopCall("POST", "/api/enrollments/"+fx.enr.ID+"/confirm", fx.u.Session.Token, body)
+		if w.Code >= 500 {
+			t.Fatalf("%q: status %d %s", body, w.Code, w.Body)
 		}
 	})
 }

@@ -14,16 +14,22 @@
 // page's own origin (Origin, else Sec-Fetch-Site: same-origin) with
 // Content-Type application/json:
 //
-//	POST /api/phone/open     → {"email", "state", "expiresAt"}
-//	POST /api/phone/confirm  {"code"} → the same
+//	POST /api/phone/open     → {"email", "state", "expiresAt", "code"}
+//	POST /api/phone/wait     {"state"} → {"email", "state", "expiresAt"}
 //	POST /api/phone/options  → PublicKeyCredentialCreationOptions JSON
 //	POST /api/phone/result   {"credential"} → {"state": "done", "name"}
 //
+// open gives the match code for the page to show while it waits to be
+// confirmed (a new one each time). wait is a long poll: it answers once
+// the state is no longer the one sent (the desktop confirmed the code),
+// or after about 10 s with the state unchanged; the page asks again.
+//
 // The desktop's calls, authorised by its session (Authorization: Bearer):
 //
-//	POST   /api/enrollments            {"grant"} → {"id", "url", "matchCode", "expiresAt"}
-//	GET    /api/enrollments/{id}       → status
+//	POST   /api/enrollments            {"grant"} → {"id", "url", "expiresAt"}
+//	GET    /api/enrollments/{id}       → status, with "browser" once a phone opened the link
 //	GET    /api/enrollments/{id}/events  text/event-stream of "status" events
+//	POST   /api/enrollments/{id}/confirm {"code"} → status (the code the phone shows)
 //	DELETE /api/enrollments/{id}       cancel
 //
 // A requester's calls (an exchange backend asking the account owner to
@@ -110,12 +116,13 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /phone/app.js", h.file("app.js", "text/javascript; charset=utf-8"))
 	h.mux.HandleFunc("GET /phone/style.css", h.file("style.css", "text/css; charset=utf-8"))
 	h.mux.HandleFunc("POST /api/phone/open", h.pageCall(h.open))
-	h.mux.HandleFunc("POST /api/phone/confirm", h.pageCall(h.confirm))
+	h.mux.HandleFunc("POST /api/phone/wait", h.pageCall(h.wait))
 	h.mux.HandleFunc("POST /api/phone/options", h.pageCall(h.options))
 	h.mux.HandleFunc("POST /api/phone/result", h.pageCall(h.result))
 	h.mux.HandleFunc("POST /api/enrollments", h.desktop(h.begin))
 	h.mux.HandleFunc("GET /api/enrollments/{id}", h.desktop(h.status))
 	h.mux.HandleFunc("DELETE /api/enrollments/{id}", h.desktop(h.cancel))
+	h.mux.HandleFunc("POST /api/enrollments/{id}/confirm", h.desktop(h.confirm))
 	h.mux.HandleFunc("GET /api/enrollments/{id}/events", h.events)
 	h.mux.HandleFunc("POST /v1/approvals", h.requester(h.requestApproval))
 	h.mux.HandleFunc("GET /v1/approvals/{id}", h.requester(h.getApproval))
@@ -192,7 +199,7 @@ func (h *Handler) file(name, contentType string) http.HandlerFunc {
 type pageRequest struct {
 	Link       string          `json:"link"`
 	Device     string          `json:"device"`
-	Code       string          `json:"code,omitempty"`
+	State      string          `json:"state,omitempty"`
 	Credential json.RawMessage `json:"credential,omitempty"`
 }
 
@@ -200,7 +207,16 @@ type pageAnswer struct {
 	Email     string    `json:"email"`
 	State     string    `json:"state"`
 	ExpiresAt time.Time `json:"expiresAt"`
+	Code      string    `json:"code,omitempty"`
 }
+
+func pageAnswerOf(p *account.PhonePage) pageAnswer {
+	return pageAnswer{Email: p.Email, State: string(p.State), ExpiresAt: p.ExpiresAt, Code: p.MatchCode}
+}
+
+// pageWait is how long the page's wait holds a call before it answers
+// with the state unchanged.
+const pageWait = 10 * time.Second
 
 // pageCall wraps a page call: same origin only, JSON body within MaxBody,
 // a deadline.
@@ -240,25 +256,27 @@ func (h *Handler) sameOrigin(r *http.Request) bool {
 }
 
 func (h *Handler) open(ctx context.Context, r *http.Request, req *pageRequest) (any, error) {
-	if req.Code != "" || req.Credential != nil {
+	if req.State != "" || req.Credential != nil {
 		return nil, &account.InputError{Field: "body", Reason: "open takes only link and device"}
 	}
 	p, err := h.api.OpenPhoneEnrollment(ctx, req.Link, req.Device, r.UserAgent())
 	if err != nil {
 		return nil, err
 	}
-	return pageAnswer{Email: p.Email, State: string(p.State), ExpiresAt: p.ExpiresAt}, nil
+	return pageAnswerOf(p), nil
 }
 
-func (h *Handler) confirm(ctx context.Context, r *http.Request, req *pageRequest) (any, error) {
-	if len(req.Code) != 6 || strings.Trim(req.Code, "0123456789") != "" {
-		return nil, &account.InputError{Field: "code", Reason: "type the 6 digits shown on your computer"}
+func (h *Handler) wait(ctx context.Context, r *http.Request, req *pageRequest) (any, error) {
+	if req.State == "" || req.Credential != nil {
+		return nil, &account.InputError{Field: "state", Reason: "send the state the page shows"}
 	}
-	p, err := h.api.ConfirmPhoneEnrollment(ctx, req.Link, req.Device, req.Code)
+	ctx, cancel := context.WithTimeout(ctx, pageWait)
+	defer cancel()
+	p, err := h.api.WaitPhoneEnrollmentPage(ctx, req.Link, req.Device, account.EnrollmentState(req.State))
 	if err != nil {
 		return nil, err
 	}
-	return pageAnswer{Email: p.Email, State: string(p.State), ExpiresAt: p.ExpiresAt}, nil
+	return pageAnswerOf(p), nil
 }
 
 func (h *Handler) options(ctx context.Context, r *http.Request, req *pageRequest) (any, error) {
@@ -266,7 +284,7 @@ func (h *Handler) options(ctx context.Context, r *http.Request, req *pageRequest
 }
 
 func (h *Handler) result(ctx context.Context, r *http.Request, req *pageRequest) (any, error) {
-	if len(req.Credential) == 0 || req.Credential[0] != '{' {
+	if req.State != "" || len(req.Credential) == 0 || req.Credential[0] != '{' {
 		return nil, &account.InputError{Field: "credential", Reason: "expected the credential object"}
 	}
 	pk, err := h.api.FinishPhoneEnrollment(ctx, req.Link, req.Device, req.Credential)
@@ -284,7 +302,10 @@ type Status struct {
 	State     string    `json:"state"`
 	Reason    string    `json:"reason,omitempty"`
 	ExpiresAt time.Time `json:"expiresAt"`
-	Passkey   *Passkey  `json:"passkey,omitempty"`
+	// Browser names what opened the link ("Chrome on Android"), once
+	// something has.
+	Browser string   `json:"browser,omitempty"`
+	Passkey *Passkey `json:"passkey,omitempty"`
 }
 
 // Passkey is a bound passkey as the desktop's calls answer it.
@@ -299,7 +320,7 @@ type Passkey struct {
 }
 
 func statusOf(st *account.EnrollmentStatus) Status {
-	out := Status{ID: st.ID, State: string(st.State), Reason: st.Reason, ExpiresAt: st.ExpiresAt}
+	out := Status{ID: st.ID, State: string(st.State), Reason: st.Reason, ExpiresAt: st.ExpiresAt, Browser: st.Browser}
 	if p := st.Passkey; p != nil {
 		out.Passkey = &Passkey{ID: p.ID, Name: p.Name, Kind: string(p.Kind), Model: p.Model,
 			BackupEligible: p.BackupEligible, BackedUp: p.BackedUp, CreatedAt: p.CreatedAt}
@@ -355,11 +376,26 @@ func (h *Handler) begin(ctx context.Context, token string, w http.ResponseWriter
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"id": e.ID, "url": e.URL, "matchCode": e.MatchCode, "expiresAt": e.ExpiresAt}, nil
+	return map[string]any{"id": e.ID, "url": e.URL, "expiresAt": e.ExpiresAt}, nil
 }
 
 func (h *Handler) status(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
 	st, err := h.api.PhoneEnrollmentStatus(ctx, token, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return statusOf(st), nil
+}
+
+// confirm takes the match code the phone shows, as typed on the desktop.
+func (h *Handler) confirm(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := decodeBody(w, r, &req); err != nil {
+		return nil, err
+	}
+	st, err := h.api.ConfirmPhoneEnrollmentCode(ctx, token, r.PathValue("id"), req.Code)
 	if err != nil {
 		return nil, err
 	}

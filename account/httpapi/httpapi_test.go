@@ -149,8 +149,11 @@ func TestPageCallsRefuse(t *testing.T) {
 		{"unknown link", "open", `{"link":"AAAAAAAAAAAAAAAAAAAAAA","device":"` + device1 + `"}`, nil, 410, "ended"},
 		{"garbage link", "open", `{"link":"../../etc","device":"` + device1 + `"}`, nil, 410, "ended"},
 		{"short device key", "open", f.body("x", ""), nil, 400, "invalid-input"},
-		{"confirm before open", "confirm", f.body(device1, `,"code":"123456"`), nil, 409, "wrong-step"},
-		{"bad code shape", "confirm", f.body(device1, `,"code":"12a"`), nil, 400, "invalid-input"},
+		{"a code from the page", "open", f.body(device1, `,"code":"123456"`), nil, 400, "invalid-body"},
+		{"the old confirm call", "confirm", f.body(device1, `,"code":"123456"`), nil, 404, "not-found"},
+		{"wait before open", "wait", f.body(device1, `,"state":"opened"`), nil, 409, "wrong-step"},
+		{"wait without a state", "wait", f.body(device1, ""), nil, 400, "invalid-input"},
+		{"open with a state", "open", f.body(device1, `,"state":"opened"`), nil, 400, "invalid-input"},
 		{"options before open", "options", f.body(device1, ""), nil, 409, "wrong-step"},
 		{"result not an object", "result", f.body(device1, `,"credential":"x"`), nil, 400, "invalid-input"},
 	}
@@ -204,17 +207,33 @@ func TestFlowOverHTTP(t *testing.T) {
 	}
 
 	w := f.call("open", f.body(device1, ""))
-	if w.Code != 200 || !strings.Contains(w.Body.String(), `"email":"a•••@example.com"`) || strings.Contains(w.Body.String(), "ann@") {
+	var opened struct{ Email, State, Code string }
+	if json.Unmarshal(w.Body.Bytes(), &opened); w.Code != 200 || opened.Email != "a•••@example.com" || opened.State != "opened" ||
+		len(opened.Code) != 6 || strings.Contains(w.Body.String(), "ann@") {
 		t.Fatalf("open: %d %s", w.Code, w.Body)
+	}
+	if st := <-events; st.State != "opened" || st.Browser != "Safari on iPhone" {
+		t.Fatalf("event after the open %+v", st)
 	}
 	if w := f.call("open", f.body(device2, "")); w.Code != 409 || errorWord(t, w) != "in-use" {
 		t.Fatalf("second phone: %d %s", w.Code, w.Body)
 	}
-	if w := f.call("confirm", f.body(device1, `,"code":"`+wrongCode(f.enr.MatchCode)+`"`)); w.Code != 422 || errorWord(t, w) != "wrong-code" {
+	if w := f.call("options", f.body(device1, "")); w.Code != 409 || errorWord(t, w) != "wrong-step" {
+		t.Fatalf("options before the code is confirmed: %d %s", w.Code, w.Body)
+	}
+	// The page waits while the desktop types the code it shows.
+	waited := make(chan *httptest.ResponseRecorder, 1)
+	go func() { waited <- f.call("wait", f.body(device1, `,"state":"opened"`)) }()
+	confirmPath := "/api/enrollments/" + f.enr.ID + "/confirm"
+	if w := f.desktopCall("POST", confirmPath, f.u.Session.Token, `{"code":"`+wrongCode(opened.Code)+`"}`); w.Code != 422 || errorWord(t, w) != "wrong-code" {
 		t.Fatalf("wrong code: %d %s", w.Code, w.Body)
 	}
-	if w := f.call("confirm", f.body(device1, `,"code":"`+f.enr.MatchCode+`"`)); w.Code != 200 {
+	w = f.desktopCall("POST", confirmPath, f.u.Session.Token, `{"code":"`+opened.Code[:3]+`-`+opened.Code[3:]+`"}`)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"state":"code-confirmed"`) || !strings.Contains(w.Body.String(), `"browser":"Safari on iPhone"`) {
 		t.Fatalf("confirm: %d %s", w.Code, w.Body)
+	}
+	if w := <-waited; w.Code != 200 || !strings.Contains(w.Body.String(), `"state":"code-confirmed"`) || strings.Contains(w.Body.String(), `"code"`) {
+		t.Fatalf("wait: %d %s", w.Code, w.Body)
 	}
 	w = f.call("options", f.body(device1, ""))
 	if w.Code != 200 {
@@ -234,7 +253,7 @@ func TestFlowOverHTTP(t *testing.T) {
 		seen = append(seen, st.State)
 		last = st
 	}
-	if strings.Join(seen, ",") != "opened,code-confirmed,passkey-created,done" {
+	if strings.Join(seen, ",") != "code-confirmed,passkey-created,done" {
 		t.Fatalf("events %v", seen)
 	}
 	if last.Passkey == nil || last.Passkey.Name != "iPhone — iCloud Keychain" || last.Passkey.Kind != "phone" || !last.Passkey.BackedUp {
@@ -283,10 +302,35 @@ func TestDesktopCalls(t *testing.T) {
 	}
 	grant := f.u.Grant(t, account.PurposeAddPasskey)
 	w := do("POST", "/api/enrollments", tok, `{"grant":"`+grant+`"}`)
-	var began struct{ ID, URL, MatchCode string }
-	if json.Unmarshal(w.Body.Bytes(), &began); w.Code != 200 || began.ID == "" || len(began.MatchCode) != 6 ||
+	var began struct{ ID, URL string }
+	if json.Unmarshal(w.Body.Bytes(), &began); w.Code != 200 || began.ID == "" || strings.Contains(w.Body.String(), "matchCode") ||
 		!strings.HasPrefix(began.URL, accounttest.Origin+"/enroll#") {
 		t.Fatalf("begin: %d %s", w.Code, w.Body)
+	}
+	// The code is confirmed only by the session that began the
+	// enrollment, and only once a phone has opened the link.
+	confirmPath := "/api/enrollments/" + began.ID + "/confirm"
+	other := accounttest.SignUp(t, f.svc, f.clock, "bob@example.com")
+	for _, tc := range []struct {
+		name, token, body string
+		status            int
+		word              string
+	}{
+		{"no session", "", `{"code":"123456"}`, 401, "unauthenticated"},
+		{"unknown session", "nope", `{"code":"123456"}`, 401, "unauthenticated"},
+		{"another account's session", other.Session.Token, `{"code":"123456"}`, 404, "not-found"},
+		{"before a phone opened the link", tok, `{"code":"123456"}`, 409, "wrong-step"},
+		{"unknown field", tok, `{"code":"123456","x":1}`, 400, "invalid-body"},
+	} {
+		if w := do("POST", confirmPath, tc.token, tc.body); w.Code != tc.status || errorWord(t, w) != tc.word {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, w.Code, w.Body, tc.status, tc.word)
+		}
+	}
+	if w := f.call("open", f.body(device1, "")); w.Code != 200 {
+		t.Fatalf("open: %d %s", w.Code, w.Body)
+	}
+	if w := do("POST", "/api/enrollments/"+f.enr.ID+"/confirm", tok, `{"code":"12345"}`); w.Code != 400 || errorWord(t, w) != "invalid-input" {
+		t.Fatalf("not a code: %d %s", w.Code, w.Body)
 	}
 	if w := do("DELETE", "/api/enrollments/"+began.ID, tok, ""); w.Code != 204 {
 		t.Fatalf("cancel: %d %s", w.Code, w.Body)

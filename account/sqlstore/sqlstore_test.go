@@ -184,8 +184,8 @@ func TestPhoneEnrollmentRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.State, e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID =
-		account.EnrollmentCanceled, "why", 2, []byte("device"), "UA", "challenge", "pk"
+	e.CodeHash, e.State, e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID =
+		[]byte("new code"), account.EnrollmentCanceled, "why", 2, []byte("device"), "UA", "challenge", "pk"
 	if err := s.Update(ctx, func(tx account.Tx) error { return tx.UpdatePhoneEnrollment(e) }); err != nil {
 		t.Fatal(err)
 	}

@@ -64,8 +64,8 @@ var (
 	qAccountByEmail        = q(`SELECT ` + accountCols + ` FROM accounts WHERE email = ?`)
 	qAccountByUserHandle   = q(`SELECT ` + accountCols + ` FROM accounts WHERE user_handle = ?`)
 	qInsertPhoneEnrollment = q(`INSERT INTO phone_enrollments (` + enrollmentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	qUpdatePhoneEnrollment = q(`UPDATE phone_enrollments SET state = ?, reason = ?, failures = ?, device_hash = ?, user_agent = ?,
-		challenge = ?, passkey_id = ? WHERE id = ?`)
+	qUpdatePhoneEnrollment = q(`UPDATE phone_enrollments SET code_hash = ?, state = ?, reason = ?, failures = ?, device_hash = ?,
+		user_agent = ?, challenge = ?, passkey_id = ? WHERE id = ?`)
 	qPhoneEnrollmentByID        = q(`SELECT ` + enrollmentCols + ` FROM phone_enrollments WHERE id = ?`)
 	qPhoneEnrollmentByTokenHash = q(`SELECT ` + enrollmentCols + ` FROM phone_enrollments WHERE token_hash = ?`)
 	qDeleteOldEnrollments       = q(`DELETE FROM phone_enrollments WHERE expires_at <= ?`)
@@ -268,12 +268,21 @@ func (t *txn) DeleteExpired(now time.Time) error {
 // --- phone enrollments -------------------------------------------------------------
 
 func (t *txn) InsertPhoneEnrollment(e *account.PhoneEnrollmentRecord) error {
-	return t.exec(qInsertPhoneEnrollment, e.ID, e.TokenHash, e.AccountID, e.SessionHash, e.GrantHash, e.CodeHash,
+	return t.exec(qInsertPhoneEnrollment, e.ID, e.TokenHash, e.AccountID, e.SessionHash, e.GrantHash, blob(e.CodeHash),
 		string(e.State), e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID, nanos(e.CreatedAt), nanos(e.ExpiresAt))
 }
 
 func (t *txn) UpdatePhoneEnrollment(e *account.PhoneEnrollmentRecord) error {
-	return t.exec(qUpdatePhoneEnrollment, string(e.State), e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID, e.ID)
+	return t.exec(qUpdatePhoneEnrollment, blob(e.CodeHash), string(e.State), e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID, e.ID)
+}
+
+// blob is b for a NOT NULL column: the driver writes a nil slice (and
+// reads an empty blob back as one) as NULL.
+func blob(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }
 
 func (t *txn) PhoneEnrollmentByID(id string) (*account.PhoneEnrollmentRecord, error) {

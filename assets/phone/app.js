@@ -2,11 +2,16 @@
 // in the fragment (/enroll#TOKEN) or the path (/e/TOKEN). The page keeps it
 // in sessionStorage with a random device key, so a reload on this phone
 // continues while another phone opening the same link is refused.
+//
+// Opening the link gives a match code, which the page shows for the user
+// to type on the computer; the page then waits (a long poll) until the
+// computer has taken it, and only then offers to create the passkey.
 "use strict";
 
 (function () {
   const $ = (id) => document.getElementById(id);
   const steps = ["step-loading", "step-code", "step-create", "step-done"];
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
   function show(step) {
     for (const s of steps) $(s).hidden = s !== step;
@@ -117,16 +122,49 @@
     };
   }
 
+  // "123 456": easier to read out and type.
+  function spaced(code) {
+    return code.length === 6 ? code.slice(0, 3) + " " + code.slice(3) : code;
+  }
+
   function state(page) {
     if (page.email) {
       $("email").textContent = page.email;
       $("account").hidden = false;
     }
-    if (page.state === "code-confirmed") {
-      show("step-create");
-    } else {
+    if (page.state === "opened") {
+      $("match-code").textContent = spaced(page.code || "");
       show("step-code");
-      $("code").focus();
+      waitForComputer(page.state);
+    } else {
+      show("step-create");
+      $("create").focus();
+    }
+  }
+
+  // waitForComputer asks the service, again and again, to answer once the
+  // state is no longer seen: the computer took the code, or the enrollment
+  // ended (an error). A lost connection is tried again a few times.
+  async function waitForComputer(seen) {
+    let lost = 0;
+    for (;;) {
+      let page;
+      try {
+        page = await call("wait", { state: seen });
+        lost = 0;
+      } catch (e) {
+        if (e instanceof TypeError && ++lost < 5) {
+          await sleep(1000 * lost);
+          continue;
+        }
+        show("");
+        fail(e.message);
+        return;
+      }
+      if (page.state !== seen) {
+        state(page);
+        return;
+      }
     }
   }
 
@@ -148,30 +186,6 @@
       fail(e.message);
     }
   }
-
-  $("step-code").addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    clearMessage();
-    const code = $("code").value.replace(/\s/g, "");
-    if (!/^[0-9]{6}$/.test(code)) {
-      fail("Type the 6 digits shown on your computer.");
-      return;
-    }
-    $("confirm").disabled = true;
-    try {
-      state(await call("confirm", { code: code }));
-    } catch (e) {
-      fail(e.message);
-      if (e.code === "wrong-code") {
-        $("code").value = "";
-        $("code").focus();
-      } else {
-        show("");
-      }
-    } finally {
-      $("confirm").disabled = false;
-    }
-  });
 
   $("create").addEventListener("click", async () => {
     clearMessage();
