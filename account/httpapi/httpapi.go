@@ -415,6 +415,10 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-ctx.Done():
+			// The server is stopping, or the stream outlived its
+			// enrollment: tell a client that reconnects when to.
+			io.WriteString(w, "retry: 1000\n\n")
+			rc.Flush()
 			return
 		}
 		rc.Flush()
@@ -479,7 +483,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, word := classify(err)
 	msg := err.Error()
 	if status >= 500 {
-		h.log.Error("httpapi", "path", r.URL.Path, "err", err)
+		h.log.ErrorContext(r.Context(), "httpapi", "path", r.URL.Path, "err", err)
 		msg = "the service failed; try again"
 		if word == "timeout" {
 			msg = "the service took too long; try again"

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/account/httpapi"
+	"github.com/passkeydesk/passkeydesk/account/server"
+	"github.com/passkeydesk/passkeydesk/account/sqlstore"
+	"github.com/passkeydesk/passkeydesk/assets"
+)
+
+// deployment is an opened database with the service configured on it.
+type deployment struct {
+	store  *sqlstore.Store
+	cfg    account.Config
+	pinned account.Deployment
+}
+
+// open validates c, opens (creating and migrating) the database and reads
+// or makes the secret key. mustExist refuses a database file that is not
+// there yet.
+func open(c *config, log *slog.Logger, mustExist bool) (*deployment, error) {
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	path := c.dbPath()
+	_, err := os.Stat(path)
+	fresh := errors.Is(err, fs.ErrNotExist)
+	if fresh && mustExist {
+		return nil, fmt.Errorf("no database at %s: serve or migrate makes it", path)
+	}
+	key, err := c.secretKey(fresh)
+	if err != nil {
+		return nil, err
+	}
+	store, err := sqlstore.OpenWith(path, sqlstore.Options{Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("opening the database: %w", err)
+	}
+	rpID, origin, _ := httpapi.RelyingParty(c.publicURL)
+	d := &deployment{store: store, pinned: account.Deployment{RPID: rpID, SecretKey: key, AllowRPIDChange: c.allowRPIDChange}}
+	d.cfg = account.Config{
+		RPID:      rpID,
+		RPName:    "Passkey Desk",
+		Origins:   []string{origin},
+		PublicURL: origin,
+		SecretKey: key,
+		Model:     assets.ModelName,
+	}
+	if c.smtpHost != "" {
+		d.cfg.Mailer = account.NewSMTPMailer(account.SMTPConfig{
+			Host:     c.smtpHost,
+			Port:     c.smtpPort,
+			Username: c.smtpUser,
+			Password: os.Getenv("PASSKEYDESK_SMTP_PASSWORD"),
+			From:     c.smtpFrom,
+		})
+	}
+	return d, nil
+}
+
+// serve runs the server until ctx ends.
+func serve(ctx context.Context, c *config, log *slog.Logger) error {
+	d, err := open(c, log, false)
+	if err != nil {
+		return err
+	}
+	defer d.store.Close()
+	if err := account.PinDeployment(ctx, d.store, d.pinned); err != nil {
+		return err
+	}
+	svc, err := account.New(d.cfg, d.store)
+	if err != nil {
+		return err
+	}
+	api, err := httpapi.New(svc, httpapi.Config{PublicURL: d.cfg.PublicURL, Logger: log})
+	if err != nil {
+		return err
+	}
+	proxies, _ := c.proxies()
+	srv, err := server.New(api, server.Config{
+		Listen:          c.listen,
+		TLSCertFile:     c.tlsCert,
+		TLSKeyFile:      c.tlsKey,
+		TrustedProxies:  proxies,
+		Ready:           d.store.Ready,
+		ShutdownTimeout: c.shutdownTimeout,
+		Logger:          log,
+	})
+	if err != nil {
+		return err
+	}
+	err = srv.Run(ctx, func(addr net.Addr) {
+		log.Info("listening", "addr", addr.String(), "public_url", d.cfg.PublicURL, "rp_id", d.cfg.RPID,
+			"db", c.dbPath(), "email_codes", d.cfg.Mailer != nil, "tls", c.tlsCert != "")
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// migrate brings the database's schema up to date.
+func migrate(ctx context.Context, c *config, log *slog.Logger) error {
+	d, err := open(c, log, false)
+	if err != nil {
+		return err
+	}
+	defer d.store.Close()
+	v, err := d.store.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("schema up to date", "db", c.dbPath(), "version", v)
+	return nil
+}
+
+// check reaches the database and checks it against the configuration.
+func check(ctx context.Context, c *config, log *slog.Logger) error {
+	d, err := open(c, log, true)
+	if err != nil {
+		return err
+	}
+	defer d.store.Close()
+	if err := d.store.Ready(ctx); err != nil {
+		return err
+	}
+	if err := account.CheckDeployment(ctx, d.store, d.pinned); err != nil {
+		return err
+	}
+	if _, err := account.New(d.cfg, d.store); err != nil {
+		return err
+	}
+	stored, err := account.StoredRPID(ctx, d.store)
+	if err != nil {
+		return err
+	}
+	log.Info("configuration good", "db", c.dbPath(), "rp_id", d.cfg.RPID, "stored_rp_id", stored, "public_url", d.cfg.PublicURL)
+	return nil
+}
+
+func withRequestIDs(h slog.Handler) slog.Handler { return server.WithRequestIDs(h) }
