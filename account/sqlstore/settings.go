@@ -54,4 +54,3 @@ func (s *Store) Ready(ctx context.Context) error {
 	}
 	return nil
 }
-

@@ -366,4 +366,3 @@ func TestMigrateAndCheck(t *testing.T) {
 		t.Errorf("an unknown flag: exit %d\n%s", code, out)
 	}
 }
-
