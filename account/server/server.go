@@ -49,6 +49,8 @@ type Config struct {
 	// Registry is where the metrics are registered and gathered from; nil
 	// means a new one with the Go runtime and process collectors.
 	Registry *prometheus.Registry
+	// Collectors are more metrics to serve, such as the database pool's.
+	Collectors []prometheus.Collector
 }
 
 // Server is the account service's network server.
@@ -76,6 +78,11 @@ func New(api http.Handler, cfg Config) (*Server, error) {
 	if s.reg == nil {
 		s.reg = prometheus.NewRegistry()
 		s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	for _, c := range cfg.Collectors {
+		if err := s.reg.Register(c); err != nil {
+			return nil, err
+		}
 	}
 	m, err := newMetrics(s.reg)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -35,7 +36,7 @@ func defineFlags(fs *flag.FlagSet) *config {
 	fs.StringVar(&c.listen, "listen", env("PASSKEYDESK_LISTEN", "127.0.0.1:8787"), "address to listen on (env PASSKEYDESK_LISTEN)")
 	fs.StringVar(&c.publicURL, "public-url", env("PASSKEYDESK_PUBLIC_URL", "http://localhost:8787"), "where browsers reach the service: RP ID and origin (env PASSKEYDESK_PUBLIC_URL)")
 	fs.StringVar(&c.dataDir, "data-dir", env("PASSKEYDESK_DATA_DIR", defaultDataDir()), "folder of the default database and secret key (env PASSKEYDESK_DATA_DIR)")
-	fs.StringVar(&c.db, "db", env("PASSKEYDESK_DB", ""), "SQLite file path; default DATA_DIR/passkeydesk.db (env PASSKEYDESK_DB)")
+	fs.StringVar(&c.db, "db", env("PASSKEYDESK_DB", ""), "postgres://… or a SQLite file path; default DATA_DIR/passkeydesk.db (env PASSKEYDESK_DB)")
 	fs.StringVar(&c.secretKeyFile, "secret-key-file", env("PASSKEYDESK_SECRET_KEY_FILE", ""), "file holding the 32-byte TOTP sealing key (env PASSKEYDESK_SECRET_KEY_FILE; or PASSKEYDESK_SECRET_KEY, base64)")
 	fs.StringVar(&c.tlsCert, "tls-cert", env("PASSKEYDESK_TLS_CERT", ""), "TLS certificate file; without it a TLS proxy is expected (env PASSKEYDESK_TLS_CERT)")
 	fs.StringVar(&c.tlsKey, "tls-key", env("PASSKEYDESK_TLS_KEY", ""), "TLS private key file (env PASSKEYDESK_TLS_KEY)")
@@ -60,8 +61,11 @@ func (c *config) validate() error {
 	if _, err := c.proxies(); err != nil {
 		return err
 	}
-	if strings.HasPrefix(c.db, "postgres://") || strings.HasPrefix(c.db, "postgresql://") {
-		return errors.New("--db: this build keeps its data in a SQLite file only; PostgreSQL is not supported yet")
+	if c.postgres() {
+		if c.secretKeyFile == "" && os.Getenv("PASSKEYDESK_SECRET_KEY") == "" {
+			return errors.New("a server on PostgreSQL needs the secret key given: --secret-key-file or PASSKEYDESK_SECRET_KEY (every instance the same)")
+		}
+		return nil
 	}
 	if c.dbPath() == "" {
 		return errors.New("no database: set --db or --data-dir")
@@ -73,6 +77,24 @@ func (c *config) validate() error {
 }
 
 func (c *config) proxies() ([]netip.Prefix, error) { return server.ParsePrefixes(c.trustedProxies) }
+
+// postgres reports whether --db names a PostgreSQL database.
+func (c *config) postgres() bool {
+	return strings.HasPrefix(c.db, "postgres://") || strings.HasPrefix(c.db, "postgresql://")
+}
+
+// dbName is the database for logs: the SQLite path, or the PostgreSQL
+// address without its password.
+func (c *config) dbName() string {
+	if !c.postgres() {
+		return c.dbPath()
+	}
+	u, err := url.Parse(c.db)
+	if err != nil {
+		return "postgres"
+	}
+	return u.Redacted()
+}
 
 // dbPath is the SQLite file.
 func (c *config) dbPath() string {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
+	"github.com/passkeydesk/passkeydesk/account/pgstore/pgtest"
 	"github.com/passkeydesk/passkeydesk/account/sqlstore"
 )
 
@@ -28,6 +29,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+
 	dir, err := os.MkdirTemp("", "passkeydesk-server-test")
 	if err != nil {
 		panic(err)
@@ -41,6 +43,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
+	pgtest.Stop()
 	os.Exit(code)
 }
 
@@ -351,7 +354,7 @@ func TestMigrateAndCheck(t *testing.T) {
 		{[]string{"--public-url", "https://127.0.0.1"}, "an IP address cannot be a WebAuthn RP ID"},
 		{[]string{"--tls-cert", "/nonexistent.pem"}, "give --tls-cert and --tls-key together"},
 		{[]string{"--trusted-proxies", "10.0.0.0/8,not-a-cidr"}, `trusted proxy \"not-a-cidr\": not an address or CIDR`},
-		{[]string{"--db", "postgres://localhost/passkeydesk"}, "PostgreSQL is not supported yet"},
+		{[]string{"--db", "postgres://localhost/passkeydesk"}, "needs the secret key given"},
 		{[]string{"--smtp-host", "mail.example.com"}, "needs --smtp-from"},
 	} {
 		code, out := runOnce(t, nil, append([]string{"check", "--data-dir", dir}, tc.args...)...)
@@ -365,4 +368,53 @@ func TestMigrateAndCheck(t *testing.T) {
 	if code, out := runOnce(t, nil, "serve", "--no-such-flag"); code != 2 || !strings.Contains(out, "no-such-flag") {
 		t.Errorf("an unknown flag: exit %d\n%s", code, out)
 	}
+}
+
+// TestServeOnPostgreSQL: on PostgreSQL the server needs the key given,
+// says when the database is gone (/readyz 503 with the reason) and
+// recovers by itself when it is back.
+func TestServeOnPostgreSQL(t *testing.T) {
+	dsn := pgtest.Database(t)
+	key := "PASSKEYDESK_SECRET_KEY=" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32))
+	if code, out := runOnce(t, nil, "serve", "--listen", "127.0.0.1:0", "--db", dsn); code != 1 || !strings.Contains(out, "needs the secret key given") {
+		t.Fatalf("PostgreSQL without a key: exit %d\n%s", code, out)
+	}
+	if code, out := runOnce(t, []string{key}, "migrate", "--db", dsn); code != 0 || !strings.Contains(out, "schema up to date") {
+		t.Fatalf("migrate on PostgreSQL: exit %d\n%s", code, out)
+	}
+	a := start(t, []string{key}, "--db", dsn)
+	b := start(t, []string{key}, "--db", dsn)
+	for _, in := range []*instance{a, b} {
+		if code, _, body := get(t, in.addr+"/readyz"); code != 200 {
+			t.Fatalf("/readyz: %d %s", code, body)
+		}
+	}
+	_, _, metrics := get(t, a.addr+"/metrics")
+	if !strings.Contains(metrics, "passkeydesk_db_connections_max") {
+		t.Errorf("/metrics lacks the pool")
+	}
+	cluster := pgtest.Shared()
+	if err := cluster.StopServer(); err != nil {
+		t.Fatal(err)
+	}
+	code, _, body := get(t, a.addr+"/readyz")
+	if code != 503 || !strings.Contains(body, "not reachable") {
+		t.Errorf("/readyz with the database stopped: %d %s", code, body)
+	}
+	if err := cluster.StartServer(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, _, body = get(t, a.addr+"/readyz")
+		if code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz did not recover: %d %s", code, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	a.stop()
+	b.stop()
 }

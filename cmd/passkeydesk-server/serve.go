@@ -8,19 +8,33 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/httpapi"
+	"github.com/passkeydesk/passkeydesk/account/pgstore"
 	"github.com/passkeydesk/passkeydesk/account/server"
 	"github.com/passkeydesk/passkeydesk/account/sqlstore"
 	"github.com/passkeydesk/passkeydesk/assets"
 )
 
+// database is an opened store of either kind.
+type database interface {
+	account.Store
+	Ready(ctx context.Context) error
+	SchemaVersion(ctx context.Context) (int, error)
+}
+
 // deployment is an opened database with the service configured on it.
 type deployment struct {
-	store  *sqlstore.Store
+	store  database
+	close  func()
 	cfg    account.Config
 	pinned account.Deployment
+	// collectors are the database's own metrics (the PostgreSQL pool).
+	collectors []prometheus.Collector
 }
 
 // open validates c, opens (creating and migrating) the database and reads
@@ -30,22 +44,39 @@ func open(c *config, log *slog.Logger, mustExist bool) (*deployment, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	path := c.dbPath()
-	_, err := os.Stat(path)
-	fresh := errors.Is(err, fs.ErrNotExist)
-	if fresh && mustExist {
-		return nil, fmt.Errorf("no database at %s: serve or migrate makes it", path)
-	}
-	key, err := c.secretKey(fresh)
-	if err != nil {
-		return nil, err
-	}
-	store, err := sqlstore.OpenWith(path, sqlstore.Options{Log: log})
-	if err != nil {
-		return nil, fmt.Errorf("opening the database: %w", err)
+	d := &deployment{}
+	var key []byte
+	if c.postgres() {
+		var err error
+		if key, err = c.secretKey(false); err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		store, err := pgstore.Open(ctx, c.db)
+		if err != nil {
+			return nil, fmt.Errorf("opening the database: %w", err)
+		}
+		d.store, d.close = store, store.Close
+		d.collectors = append(d.collectors, poolCollector(store))
+	} else {
+		path := c.dbPath()
+		_, err := os.Stat(path)
+		fresh := errors.Is(err, fs.ErrNotExist)
+		if fresh && mustExist {
+			return nil, fmt.Errorf("no database at %s: serve or migrate makes it", path)
+		}
+		if key, err = c.secretKey(fresh); err != nil {
+			return nil, err
+		}
+		store, err := sqlstore.OpenWith(path, sqlstore.Options{Log: log})
+		if err != nil {
+			return nil, fmt.Errorf("opening the database: %w", err)
+		}
+		d.store, d.close = store, func() { store.Close() }
 	}
 	rpID, origin, _ := httpapi.RelyingParty(c.publicURL)
-	d := &deployment{store: store, pinned: account.Deployment{RPID: rpID, SecretKey: key, AllowRPIDChange: c.allowRPIDChange}}
+	d.pinned = account.Deployment{RPID: rpID, SecretKey: key, AllowRPIDChange: c.allowRPIDChange}
 	d.cfg = account.Config{
 		RPID:      rpID,
 		RPName:    "Passkey Desk",
@@ -72,7 +103,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer d.store.Close()
+	defer d.close()
 	if err := account.PinDeployment(ctx, d.store, d.pinned); err != nil {
 		return err
 	}
@@ -93,13 +124,14 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 		Ready:           d.store.Ready,
 		ShutdownTimeout: c.shutdownTimeout,
 		Logger:          log,
+		Collectors:      d.collectors,
 	})
 	if err != nil {
 		return err
 	}
 	err = srv.Run(ctx, func(addr net.Addr) {
 		log.Info("listening", "addr", addr.String(), "public_url", d.cfg.PublicURL, "rp_id", d.cfg.RPID,
-			"db", c.dbPath(), "email_codes", d.cfg.Mailer != nil, "tls", c.tlsCert != "")
+			"db", c.dbName(), "email_codes", d.cfg.Mailer != nil, "tls", c.tlsCert != "")
 	})
 	if err != nil {
 		return err
@@ -114,12 +146,12 @@ func migrate(ctx context.Context, c *config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer d.store.Close()
+	defer d.close()
 	v, err := d.store.SchemaVersion(ctx)
 	if err != nil {
 		return err
 	}
-	log.Info("schema up to date", "db", c.dbPath(), "version", v)
+	log.Info("schema up to date", "db", c.dbName(), "version", v)
 	return nil
 }
 
@@ -129,7 +161,7 @@ func check(ctx context.Context, c *config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer d.store.Close()
+	defer d.close()
 	if err := d.store.Ready(ctx); err != nil {
 		return err
 	}
@@ -143,8 +175,38 @@ func check(ctx context.Context, c *config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	log.Info("configuration good", "db", c.dbPath(), "rp_id", d.cfg.RPID, "stored_rp_id", stored, "public_url", d.cfg.PublicURL)
+	log.Info("configuration good", "db", c.dbName(), "rp_id", d.cfg.RPID, "stored_rp_id", stored, "public_url", d.cfg.PublicURL)
 	return nil
 }
 
 func withRequestIDs(h slog.Handler) slog.Handler { return server.WithRequestIDs(h) }
+
+// poolCollector reports the PostgreSQL connection pool.
+func poolCollector(s *pgstore.Store) prometheus.Collector {
+	return &pool{s: s,
+		total:    prometheus.NewDesc("passkeydesk_db_connections", "Open database connections.", nil, nil),
+		acquired: prometheus.NewDesc("passkeydesk_db_connections_in_use", "Database connections in use.", nil, nil),
+		max:      prometheus.NewDesc("passkeydesk_db_connections_max", "The most database connections the pool opens.", nil, nil),
+		waits:    prometheus.NewDesc("passkeydesk_db_connection_waits_total", "Times a call waited for a free database connection.", nil, nil),
+	}
+}
+
+type pool struct {
+	s                           *pgstore.Store
+	total, acquired, max, waits *prometheus.Desc
+}
+
+func (p *pool) Describe(ch chan<- *prometheus.Desc) {
+	ch <- p.total
+	ch <- p.acquired
+	ch <- p.max
+	ch <- p.waits
+}
+
+func (p *pool) Collect(ch chan<- prometheus.Metric) {
+	st := p.s.Pool().Stat()
+	ch <- prometheus.MustNewConstMetric(p.total, prometheus.GaugeValue, float64(st.TotalConns()))
+	ch <- prometheus.MustNewConstMetric(p.acquired, prometheus.GaugeValue, float64(st.AcquiredConns()))
+	ch <- prometheus.MustNewConstMetric(p.max, prometheus.GaugeValue, float64(st.MaxConns()))
+	ch <- prometheus.MustNewConstMetric(p.waits, prometheus.CounterValue, float64(st.EmptyAcquireCount()))
+}
