@@ -611,4 +611,3 @@ func concurrentUpdatesAreSerial(t *testing.T, s account.Store) {
 		return err
 	})
 }
-
