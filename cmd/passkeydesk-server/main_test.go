@@ -64,7 +64,7 @@ func TestServerLinksNeitherTheGUINorTheKeyStack(t *testing.T) {
 
 // instance is one running server process.
 type instance struct {
-	t    *testing.T
+	t    testing.TB
 	cmd  *exec.Cmd
 	addr string
 	mu   sync.Mutex
@@ -73,7 +73,7 @@ type instance struct {
 }
 
 // start runs the server with args and waits until it listens.
-func start(t *testing.T, env []string, args ...string) *instance {
+func start(t testing.TB, env []string, args ...string) *instance {
 	t.Helper()
 	in := &instance{t: t, done: make(chan error, 1)}
 	in.cmd = exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
