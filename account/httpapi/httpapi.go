@@ -88,7 +88,7 @@ type Handler struct {
 	origin  string
 	timeout time.Duration
 	log     *slog.Logger
-	mux     *http.ServeMux
+	mux     *mux
 	page    fs.FS
 }
 
@@ -99,7 +99,7 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{api: api, origin: origin, timeout: cfg.Timeout, log: cfg.Logger, mux: http.NewServeMux(), page: assets.PhonePage()}
+	h := &Handler{api: api, origin: origin, timeout: cfg.Timeout, log: cfg.Logger, mux: &mux{ServeMux: http.NewServeMux()}, page: assets.PhonePage()}
 	if h.timeout <= 0 {
 		h.timeout = 15 * time.Second
 	}

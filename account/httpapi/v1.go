@@ -52,6 +52,7 @@ func (h *Handler) routesV1() {
 	m.HandleFunc("GET /v1/enrollments/{id}", h.desktop(h.enrollmentStatus))
 	m.HandleFunc("DELETE /v1/enrollments/{id}", h.desktop(h.cancel))
 	m.HandleFunc("GET /v1/enrollments/{id}/events", h.events)
+	m.HandleFunc("GET /v1/openapi.json", h.openAPI)
 }
 
 // public is desktop without a session: sign-up, sign-in and passkey login.
