@@ -7,8 +7,8 @@ import (
 
 // notifier hands enrollment changes to the watches in this process. A
 // change is published only after its transaction commits. Watches in
-// other processes (a second server instance) do not see it; they still
-// see the state on their next read.
+// other processes (a second server instance) hear of it through the
+// store's ChangeFeed, when it has one (Service.Follow).
 type notifier struct {
 	mu   sync.Mutex
 	subs map[string]map[*subscriber]struct{}
@@ -58,6 +58,24 @@ func (n *notifier) publish(st EnrollmentStatus) {
 	}
 }
 
+// watched lists the enrollments watched in this process.
+func (n *notifier) watched() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ids := make([]string, 0, len(n.subs))
+	for id := range n.subs {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// has reports whether the enrollment is watched in this process.
+func (n *notifier) has(id string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.subs[id]) > 0
+}
+
 // take empties the queue.
 func (sub *subscriber) take() []EnrollmentStatus {
 	sub.mu.Lock()
@@ -79,9 +97,19 @@ func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
 	var changes []EnrollmentStatus
 	err := s.store.Update(ctx, func(tx Tx) error {
 		ntx := &notifyingTx{Tx: tx}
-		err := fn(ntx)
+		if err := fn(ntx); err != nil {
+			return err
+		}
 		changes = ntx.changes
-		return err
+		// Other instances hear of the changes when this commits.
+		if cn, ok := tx.(ChangeNotifier); ok {
+			for _, st := range changes {
+				if err := cn.NotifyChange(enrollmentTopic(st.ID)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
 	if err == nil {
 		for _, st := range changes {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -40,7 +41,9 @@ func TestStoreContract(t *testing.T) {
 
 // instances opens n stores (each its own pool: as separate server
 // processes would) and services on one fresh database.
-func instances(t *testing.T, n int) ([]*account.Service, *accounttest.Clock) {
+func instances(t *testing.T, n int) ([]*account.Service, *accounttest.Clock) { return instancesB(t, n) }
+
+func instancesB(t testing.TB, n int) ([]*account.Service, *accounttest.Clock) {
 	t.Helper()
 	dsn := pgtest.Database(t)
 	key := make([]byte, 32)
@@ -169,4 +172,118 @@ func TestConcurrentAnswersToOneChallengeDecideOnce(t *testing.T) {
 	if wins.Load() != 1 || losses.Load() != 19 {
 		t.Fatalf("%d successes and %d refusals, want 1 and 19", wins.Load(), losses.Load())
 	}
+}
+
+// TestAWatchSeesChangesMadeThroughAnotherInstance: an enrollment watched
+// on B and canceled through A reaches B's watch at once; and when B's
+// listening connection is cut, a change made meanwhile still arrives, read
+// again when the listener is back.
+func TestAWatchSeesChangesMadeThroughAnotherInstance(t *testing.T) {
+	svcs, clock := instances(t, 2)
+	a, b := svcs[0], svcs[1]
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go b.Follow(ctx)
+	u := accounttest.SignUp(t, a, clock, "watch@example.com")
+
+	watch := func() (string, <-chan account.EnrollmentStatus) {
+		t.Helper()
+		enr, err := a.BeginPhoneEnrollment(ctx, u.Session.Token, u.Grant(t, account.PurposeAddPasskey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, err := b.WatchPhoneEnrollment(ctx, u.Session.Token, enr.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := <-ch; st.State != account.EnrollmentWaiting {
+			t.Fatalf("the first status: %s", st.State)
+		}
+		return enr.ID, ch
+	}
+	expectCanceled := func(ch <-chan account.EnrollmentStatus, within time.Duration) {
+		t.Helper()
+		select {
+		case st := <-ch:
+			if st.State != account.EnrollmentCanceled {
+				t.Fatalf("the watch on B saw %s, want canceled", st.State)
+			}
+		case <-time.After(within):
+			t.Fatalf("the watch on B saw nothing within %s", within)
+		}
+	}
+
+	// Let B's listener connect before the first change.
+	waitForListener(t, 1)
+	id, ch := watch()
+	if err := a.CancelPhoneEnrollment(ctx, u.Session.Token, id); err != nil {
+		t.Fatal(err)
+	}
+	expectCanceled(ch, time.Second)
+
+	id, ch = watch()
+	var killed bool
+	if err := pgtest.Query(pgtest.Shared(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'passkeydesk-listener'`, &killed); err != nil || !killed {
+		t.Fatalf("cutting B's listener: %v", err)
+	}
+	if err := a.CancelPhoneEnrollment(ctx, u.Session.Token, id); err != nil {
+		t.Fatal(err)
+	}
+	expectCanceled(ch, 5*time.Second)
+}
+
+// waitForListener waits until n listening connections are up.
+func waitForListener(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var got int
+		if err := pgtest.Query(pgtest.Shared(), `SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'passkeydesk-listener' AND query LIKE 'LISTEN%'`, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d listeners after 10 s, want %d", got, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// BenchmarkChangeSeenOnAnotherInstance: how long a change committed
+// through one instance takes to reach a watch on another (the budget is a
+// p99 under 200 ms).
+func BenchmarkChangeSeenOnAnotherInstance(b *testing.B) {
+	svcs, clock := instancesB(b, 2)
+	a, other := svcs[0], svcs[1]
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go other.Follow(ctx)
+	u := accounttest.SignUp(b, a, clock, "bench-watch@example.com")
+	lat := make([]time.Duration, 0, b.N)
+	for b.Loop() {
+		enr, err := a.BeginPhoneEnrollment(ctx, u.Session.Token, u.Grant(b, account.PurposeAddPasskey))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ch, err := other.WatchPhoneEnrollment(ctx, u.Session.Token, enr.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		<-ch
+		t0 := time.Now()
+		if err := a.CancelPhoneEnrollment(ctx, u.Session.Token, enr.ID); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case <-ch:
+			lat = append(lat, time.Since(t0))
+		case <-time.After(5 * time.Second):
+			b.Fatal("the change never reached the other instance")
+		}
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }

@@ -111,6 +111,8 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// Watches here hear of the changes other instances make.
+	go svc.Follow(ctx)
 	api, err := httpapi.New(svc, httpapi.Config{PublicURL: d.cfg.PublicURL, Logger: log})
 	if err != nil {
 		return err

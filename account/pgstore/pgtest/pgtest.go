@@ -201,3 +201,20 @@ func Stop() {
 		shared.cluster.Close()
 	}
 }
+
+// Query runs one statement on the cluster's postgres database as the
+// superuser and scans its one row into dest (nothing when dest is empty).
+func Query(c *Cluster, sql string, dest ...any) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, c.DSN("postgres"))
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	if len(dest) == 0 {
+		_, err = conn.Exec(ctx, sql)
+		return err
+	}
+	return conn.QueryRow(ctx, sql).Scan(dest...)
+}
