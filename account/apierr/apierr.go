@@ -60,6 +60,7 @@ var sentinels = []sentinel{
 	{account.ErrVerificationExpired, "verification-expired", http.StatusGone},
 	{account.ErrEmailTaken, "email-taken", http.StatusConflict},
 	{account.ErrNotFound, "not-found", http.StatusNotFound},
+	{account.ErrUnavailable, "unavailable", http.StatusServiceUnavailable},
 }
 
 // Encode gives err's status and body. An error that is none of the

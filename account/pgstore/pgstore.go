@@ -22,7 +22,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"math/rand/v2"
 	"path"
 	"sort"
@@ -201,6 +203,14 @@ func (s *Store) View(ctx context.Context, fn func(account.Tx) error) error {
 }
 
 func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(account.Tx) error) error {
+	err := s.runTx(ctx, opts, fn)
+	if unreachable(err) && ctx.Err() == nil {
+		return fmt.Errorf("%w (%v)", account.ErrUnavailable, err)
+	}
+	return err
+}
+
+func (s *Store) runTx(ctx context.Context, opts pgx.TxOptions, fn func(account.Tx) error) error {
 	return pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
 		t := &txn{ctx: ctx, tx: tx}
 		if err := fn(t); err != nil && (t.failed == nil || !retryable(t.failed)) {
@@ -215,6 +225,25 @@ func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(account.Tx)
 func retryable(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// unreachable reports an error that says the database cannot be reached
+// or is going away: a failed connection, a broken one, or PostgreSQL
+// shutting down or starting up (SQLSTATE classes 08 and 57P).
+func unreachable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P")
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 func uniqueViolation(err error) bool {
