@@ -29,20 +29,25 @@ const Resync = ""
 // enrollmentTopic names the changes of one phone enrollment.
 func enrollmentTopic(id string) string { return "enrollment:" + id }
 
+// approvalsTopic names the changes of one account's approvals.
+func approvalsTopic(accountID string) string { return "approvals:" + accountID }
+
 // Follow passes the changes other instances make on to this instance's
 // watches, until ctx ends. With a store that is not a ChangeFeed (one
 // SQLite file, one process) it returns at once: every change is made here.
 func (s *Service) Follow(ctx context.Context) {
-	feed, ok := s.store.(ChangeFeed)
-	if !ok {
+	if s.feed == nil {
 		return
 	}
-	for topic := range feed.Changes(ctx) {
+	for topic := range s.feed.Changes(ctx) {
 		var ids []string
 		if id, ok := strings.CutPrefix(topic, "enrollment:"); ok {
 			ids = []string{id}
+		} else if id, ok := strings.CutPrefix(topic, "approvals:"); ok {
+			s.approvalWatchers.wake(id)
 		} else if topic == Resync {
 			ids = s.watchers.watched()
+			s.approvalWatchers.wakeAll()
 		}
 		for _, id := range ids {
 			s.republish(ctx, id)

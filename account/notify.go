@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
@@ -85,26 +86,57 @@ func (sub *subscriber) take() []EnrollmentStatus {
 	return q
 }
 
-// notifyingTx is a Tx that collects the enrollment changes made in it.
+// notifyingTx is a Tx that collects the changes made in it: enrollment
+// states (queued with pending) and the accounts whose approvals changed.
 type notifyingTx struct {
 	Tx
-	changes []EnrollmentStatus
+	changes   []EnrollmentStatus
+	approvals []string // account IDs
 }
 
-// update runs fn in one Store.Update and, once it has committed, tells the
-// watches of the enrollment changes fn queued with pending.
-func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
-	var changes []EnrollmentStatus
-	err := s.store.Update(ctx, func(tx Tx) error {
-		ntx := &notifyingTx{Tx: tx}
+func (t *notifyingTx) InsertApproval(a *ApprovalRecord) error {
+	t.approvals = append(t.approvals, a.AccountID)
+	return t.Tx.InsertApproval(a)
+}
+
+func (t *notifyingTx) UpdateApproval(a *ApprovalRecord) error {
+	t.approvals = append(t.approvals, a.AccountID)
+	return t.Tx.UpdateApproval(a)
+}
+
+// topics names what the transaction changed, for other instances.
+func (t *notifyingTx) topics() []string {
+	var out []string
+	for _, st := range t.changes {
+		out = append(out, enrollmentTopic(st.ID))
+	}
+	for _, id := range t.approvals {
+		if !slices.Contains(out, approvalsTopic(id)) {
+			out = append(out, approvalsTopic(id))
+		}
+	}
+	return out
+}
+
+// publishingStore is the service's store: every Update runs on a
+// notifyingTx; once it commits, the watches in this process hear of what
+// it changed, and other instances do through the store's ChangeFeed
+// (announced inside the transaction, so only a commit announces).
+type publishingStore struct {
+	Store
+	svc *Service
+}
+
+func (p *publishingStore) Update(ctx context.Context, fn func(Tx) error) error {
+	var ntx *notifyingTx
+	err := p.Store.Update(ctx, func(tx Tx) error {
+		ntx = &notifyingTx{Tx: tx}
 		if err := fn(ntx); err != nil {
 			return err
 		}
-		changes = ntx.changes
-		// Other instances hear of the changes when this commits.
 		if cn, ok := tx.(ChangeNotifier); ok {
-			for _, st := range changes {
-				if err := cn.NotifyChange(enrollmentTopic(st.ID)); err != nil {
+			for _, topic := range ntx.topics() {
+				if err := cn.NotifyChange(topic); err != nil {
 					return err
 				}
 			}
@@ -112,11 +144,21 @@ func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
 		return nil
 	})
 	if err == nil {
-		for _, st := range changes {
-			s.watchers.publish(st)
+		for _, st := range ntx.changes {
+			p.svc.watchers.publish(st)
+		}
+		for _, id := range ntx.approvals {
+			p.svc.approvalWatchers.wake(id)
 		}
 	}
 	return err
+}
+
+// update runs fn in one Store.Update; the changes fn queued with pending
+// are published once it commits (every Update of the service's store
+// does so).
+func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
+	return s.store.Update(ctx, fn)
 }
 
 // pending queues an enrollment change, to be published when tx commits.

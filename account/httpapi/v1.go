@@ -48,6 +48,7 @@ func (h *Handler) routesV1() {
 	m.HandleFunc("POST /v1/approvals/{id}/begin", h.desktop(h.beginApproval))
 	m.HandleFunc("POST /v1/approvals/{id}/finish", h.desktop(h.finishApproval))
 	m.HandleFunc("POST /v1/approvals/{id}/deny", h.desktop(h.denyApproval))
+	m.HandleFunc("GET /v1/approvals/events", h.approvalEvents)
 	m.HandleFunc("POST /v1/enrollments", h.desktop(h.beginEnrollment))
 	m.HandleFunc("GET /v1/enrollments/{id}", h.desktop(h.enrollmentStatus))
 	m.HandleFunc("DELETE /v1/enrollments/{id}", h.desktop(h.cancel))
@@ -332,4 +333,34 @@ type written struct{}
 // enrollmentStatus is status with account.EnrollmentStatus as its answer.
 func (h *Handler) enrollmentStatus(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
 	return h.api.PhoneEnrollmentStatus(ctx, token, r.PathValue("id"))
+}
+
+// approvalEvents streams the session's pending approvals as server-sent
+// events: an "approvals" event with the whole list at once and whenever
+// it changes.
+func (h *Handler) approvalEvents(w http.ResponseWriter, r *http.Request) {
+	if o := r.Header.Get("Origin"); o != "" && o != h.origin {
+		writeError(w, http.StatusForbidden, "cross-origin", "cross-origin requests are refused")
+		return
+	}
+	token := bearer(r)
+	if token == "" {
+		writeError(w, http.StatusUnauthorized, "unauthenticated", "sign in first (Authorization: Bearer)")
+		return
+	}
+	ch, err := h.api.WatchApprovals(r.Context(), token)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.stream(w, r, func(send func(event string, v any) error) {
+		for list := range ch {
+			if list == nil {
+				list = []account.Approval{}
+			}
+			if send("approvals", list) != nil {
+				return
+			}
+		}
+	})
 }

@@ -338,15 +338,9 @@ func (c *Client) WatchPhoneEnrollment(ctx context.Context, token, id string) (<-
 	go func() {
 		defer close(ch)
 		defer res.Body.Close()
-		sc := bufio.NewScanner(res.Body)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			data, ok := strings.CutPrefix(sc.Text(), "data: ")
-			if !ok {
-				continue
-			}
+		for data := range sseData(res.Body) {
 			var st account.EnrollmentStatus
-			if json.Unmarshal([]byte(data), &st) != nil {
+			if json.Unmarshal(data, &st) != nil {
 				return
 			}
 			select {
@@ -357,6 +351,46 @@ func (c *Client) WatchPhoneEnrollment(ctx context.Context, token, id string) (<-
 		}
 	}()
 	return ch, nil
+}
+
+// WatchApprovals follows the server's stream of pending approvals. The
+// channel closes when ctx ends or the stream breaks; a caller that wants
+// to go on watches again.
+func (c *Client) WatchApprovals(ctx context.Context, token string) (<-chan []account.Approval, error) {
+	res, err := c.send(ctx, c.stream, "GET", "/v1/approvals/events", token, nil)
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan []account.Approval)
+	go func() {
+		defer close(ch)
+		defer res.Body.Close()
+		for data := range sseData(res.Body) {
+			var list []account.Approval
+			if json.Unmarshal(data, &list) != nil {
+				return
+			}
+			select {
+			case ch <- list:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch, nil
+}
+
+// sseData yields the data of each server-sent event in r.
+func sseData(r io.Reader) func(yield func([]byte) bool) {
+	return func(yield func([]byte) bool) {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64<<10), 4<<20)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok && !yield([]byte(data)) {
+				return
+			}
+		}
+	}
 }
 
 // The phone page's calls, as the page makes them (same origin).
