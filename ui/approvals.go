@@ -58,12 +58,27 @@ func (w *approvalWatch) stop() {
 	}
 }
 
-// now asks the service at once when no watch is open.
+// now reads the pending approvals at once, after a decision made here:
+// the screen shows the new list without waiting for the watch's word.
 func (w *approvalWatch) now() {
 	select {
 	case w.poke <- struct{}{}:
 	default:
 	}
+	if w.ctx == nil {
+		return
+	}
+	token := w.app.token
+	var list []account.Approval
+	w.app.runIn(w.ctx, callTimeout, func(ctx context.Context) error {
+		var err error
+		list, err = w.app.api.PendingApprovals(ctx, token)
+		return err
+	}, func(err error) {
+		if err == nil && w.ctx.Err() == nil {
+			w.update(list)
+		}
+	})
 }
 
 func (w *approvalWatch) loop(token string) {
