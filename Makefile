@@ -29,6 +29,11 @@ build: ## build bin/passkeydesk
 run: deps build ## build and start the app; flags through ARGS='--data-dir /tmp/pd'
 	bin/passkeydesk $(ARGS)
 
+.PHONY: server
+server: ## build bin/passkeydesk-server and serve on SQLite at http://localhost:8787; flags through ARGS
+	CGO_ENABLED=0 $(GO) build -o bin/passkeydesk-server ./cmd/passkeydesk-server
+	bin/passkeydesk-server serve --data-dir bin/server-data $(ARGS)
+
 .PHONY: vet
 vet: ## go vet ./...
 	$(GO) vet ./...

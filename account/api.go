@@ -156,6 +156,10 @@ type API interface {
 	FinishApproval(ctx context.Context, token, id string, assertion json.RawMessage) (*Approval, error)
 	// DenyApproval records a denial.
 	DenyApproval(ctx context.Context, token, id string) (*Approval, error)
+	// WatchApprovals streams the session's pending approvals: the list at
+	// once, then the new list whenever it changes; the channel closes
+	// when ctx or the session ends.
+	WatchApprovals(ctx context.Context, token string) (<-chan []Approval, error)
 
 	// ExportActivity returns the activity log, filtered, as "csv" or
 	// "json".

@@ -38,6 +38,13 @@ var (
 	ErrCredentialRejected = errors.New("the passkey response was rejected")
 )
 
+// ErrUnavailable: the store cannot be reached (the database is down or
+// restarting) and the call can be tried again shortly. Nothing was
+// changed, unless the database went away during the commit itself, when
+// the change may have landed; a retry then meets it (a used challenge, a
+// name already taken). Stores wrap their connection failures in it.
+var ErrUnavailable = errors.New("the account database cannot be reached; try again shortly")
+
 // LockedError reports a factor locked after too many wrong attempts.
 type LockedError struct {
 	Factor Factor

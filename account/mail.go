@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/smtp"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -135,4 +136,22 @@ func (m *smtpMailer) Send(ctx context.Context, to, subject, body string) error {
 		return fmt.Errorf("mail server refused message: %w", err)
 	}
 	return c.Quit()
+}
+
+// SMTPRoots reads the authorities the mail server's certificate must chain
+// to from the PEM file path (the --smtp-ca option of both commands), for a relay whose certificate a
+// private CA issued; "" means the system's roots (nil).
+func SMTPRoots(path string) (*x509.CertPool, error) {
+	if path == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the mail server's CA file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("the mail server's CA file %s holds no PEM certificate", path)
+	}
+	return pool, nil
 }

@@ -2,13 +2,14 @@ package account
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
 // notifier hands enrollment changes to the watches in this process. A
 // change is published only after its transaction commits. Watches in
-// other processes (a second server instance) do not see it; they still
-// see the state on their next read.
+// other processes (a second server instance) hear of it through the
+// store's ChangeFeed, when it has one (Service.Follow).
 type notifier struct {
 	mu   sync.Mutex
 	subs map[string]map[*subscriber]struct{}
@@ -58,6 +59,24 @@ func (n *notifier) publish(st EnrollmentStatus) {
 	}
 }
 
+// watched lists the enrollments watched in this process.
+func (n *notifier) watched() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ids := make([]string, 0, len(n.subs))
+	for id := range n.subs {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// has reports whether the enrollment is watched in this process.
+func (n *notifier) has(id string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.subs[id]) > 0
+}
+
 // take empties the queue.
 func (sub *subscriber) take() []EnrollmentStatus {
 	sub.mu.Lock()
@@ -67,28 +86,79 @@ func (sub *subscriber) take() []EnrollmentStatus {
 	return q
 }
 
-// notifyingTx is a Tx that collects the enrollment changes made in it.
+// notifyingTx is a Tx that collects the changes made in it: enrollment
+// states (queued with pending) and the accounts whose approvals changed.
 type notifyingTx struct {
 	Tx
-	changes []EnrollmentStatus
+	changes   []EnrollmentStatus
+	approvals []string // account IDs
 }
 
-// update runs fn in one Store.Update and, once it has committed, tells the
-// watches of the enrollment changes fn queued with pending.
-func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
-	var changes []EnrollmentStatus
-	err := s.store.Update(ctx, func(tx Tx) error {
-		ntx := &notifyingTx{Tx: tx}
-		err := fn(ntx)
-		changes = ntx.changes
-		return err
+func (t *notifyingTx) InsertApproval(a *ApprovalRecord) error {
+	t.approvals = append(t.approvals, a.AccountID)
+	return t.Tx.InsertApproval(a)
+}
+
+func (t *notifyingTx) UpdateApproval(a *ApprovalRecord) error {
+	t.approvals = append(t.approvals, a.AccountID)
+	return t.Tx.UpdateApproval(a)
+}
+
+// topics names what the transaction changed, for other instances.
+func (t *notifyingTx) topics() []string {
+	var out []string
+	for _, st := range t.changes {
+		out = append(out, enrollmentTopic(st.ID))
+	}
+	for _, id := range t.approvals {
+		if !slices.Contains(out, approvalsTopic(id)) {
+			out = append(out, approvalsTopic(id))
+		}
+	}
+	return out
+}
+
+// publishingStore is the service's store: every Update runs on a
+// notifyingTx; once it commits, the watches in this process hear of what
+// it changed, and other instances do through the store's ChangeFeed
+// (announced inside the transaction, so only a commit announces).
+type publishingStore struct {
+	Store
+	svc *Service
+}
+
+func (p *publishingStore) Update(ctx context.Context, fn func(Tx) error) error {
+	var ntx *notifyingTx
+	err := p.Store.Update(ctx, func(tx Tx) error {
+		ntx = &notifyingTx{Tx: tx}
+		if err := fn(ntx); err != nil {
+			return err
+		}
+		if cn, ok := tx.(ChangeNotifier); ok {
+			for _, topic := range ntx.topics() {
+				if err := cn.NotifyChange(topic); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
 	if err == nil {
-		for _, st := range changes {
-			s.watchers.publish(st)
+		for _, st := range ntx.changes {
+			p.svc.watchers.publish(st)
+		}
+		for _, id := range ntx.approvals {
+			p.svc.approvalWatchers.wake(id)
 		}
 	}
 	return err
+}
+
+// update runs fn in one Store.Update; the changes fn queued with pending
+// are published once it commits (every Update of the service's store
+// does so).
+func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
+	return s.store.Update(ctx, fn)
 }
 
 // pending queues an enrollment change, to be published when tx commits.

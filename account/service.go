@@ -71,6 +71,11 @@ type Service struct {
 	rpName string
 	// publicURL is the base of phone enrollment links.
 	publicURL string
+	// feed tells of changes other instances make, when the store is
+	// shared (nil for one SQLite file).
+	feed ChangeFeed
+	// approvalWatchers wake the watches of an account's approvals.
+	approvalWatchers waker
 	// watchers are the live watches of phone enrollments.
 	watchers notifier
 	// dummyPwd is a hash checked for unknown emails, so they take as long
@@ -145,6 +150,8 @@ func New(cfg Config, store Store) (*Service, error) {
 	if s.publicURL != "" && !slices.Contains(cfg.Origins, s.publicURL) {
 		return nil, fmt.Errorf("account: PublicURL %s is not one of Origins", s.publicURL)
 	}
+	s.feed, _ = store.(ChangeFeed)
+	s.store = &publishingStore{Store: store, svc: s}
 	return s, nil
 }
 

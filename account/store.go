@@ -93,6 +93,11 @@ type Tx interface {
 	// has no passkey with that ID.
 	MarkPasskeyLost(accountID, passkeyID string, at time.Time, reason string) error
 
+	// Setting returns a deployment-wide setting; ErrNotFound when unset.
+	Setting(name string) (string, error)
+	// PutSetting writes a deployment-wide setting.
+	PutSetting(name, value string) error
+
 	// DeleteExpired removes sessions, verifications, grants and ceremonies
 	// that expired before now, and phone enrollments that expired more
 	// than a day before now.

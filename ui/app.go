@@ -132,6 +132,9 @@ type Deps struct {
 	// (fido/platform); nil means the wizard offers no this-computer
 	// method. Client must be set with it.
 	ThisComputer ThisComputer
+	// Server is the URL of the account server API talks to; "" when the
+	// account service is embedded in the app.
+	Server string
 }
 
 // ThisComputer is a platform authenticator: a fido.Device that can say
@@ -159,6 +162,7 @@ type App struct {
 	phone            bool         // the phone-or-tablet method is offered
 	phoneUnavailable error        // why it cannot be used, or nil
 	thisComputer     ThisComputer // nil: no this-computer method
+	server           string       // the account server's URL, "" when embedded
 	// now is the clock the phone enrollment's countdown runs on; the
 	// headless tests set the account service's test clock.
 	now func() time.Time
@@ -210,6 +214,7 @@ func newApp(fa fyne.App, deps Deps, deliver func(func())) *App {
 		phone:            deps.Phone || deps.PhoneUnavailable != nil,
 		phoneUnavailable: deps.PhoneUnavailable,
 		thisComputer:     deps.ThisComputer,
+		server:           deps.Server,
 		now:              time.Now,
 	}
 	a.after = func(d time.Duration, f func()) {

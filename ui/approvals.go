@@ -13,14 +13,17 @@ import (
 	"github.com/passkeydesk/passkeydesk/account"
 )
 
-// approvalPollInterval is how often the shell asks the account service
-// for pending approvals.
+// approvalPollInterval is how long the shell waits before it watches the
+// pending approvals again after a watch broke (it reads them once
+// meanwhile).
 var approvalPollInterval = 3 * time.Second
 
-// approvalWatch keeps the shell's count of pending approvals: it asks the
-// account service every approvalPollInterval, off the UI goroutine, and
-// on the UI goroutine updates the navigation's badge, the inbox when it is
-// on display, and sends a desktop notification for each new request.
+// approvalWatch keeps the shell's count of pending approvals: it follows
+// the account service's watch of them (WatchApprovals), off the UI
+// goroutine, and on the UI goroutine updates the navigation's badge, the
+// inbox when it is on display, and sends a desktop notification for each
+// new request. When the watch breaks (a server restarting) it reads the
+// list once and watches again after approvalPollInterval.
 type approvalWatch struct {
 	app    *App
 	shell  *shell
@@ -43,7 +46,7 @@ func newApprovalWatch(s *shell) *approvalWatch {
 	return w
 }
 
-// start begins polling for the session's token.
+// start begins watching for the session's token.
 func (w *approvalWatch) start() {
 	w.ctx, w.cancel = context.WithCancel(w.app.ctx)
 	go w.loop(w.app.token)
@@ -55,16 +58,46 @@ func (w *approvalWatch) stop() {
 	}
 }
 
-// now asks the service at once instead of at the next tick.
+// now reads the pending approvals at once, after a decision made here:
+// the screen shows the new list without waiting for the watch's word.
 func (w *approvalWatch) now() {
 	select {
 	case w.poke <- struct{}{}:
 	default:
 	}
+	if w.ctx == nil {
+		return
+	}
+	token := w.app.token
+	var list []account.Approval
+	w.app.runIn(w.ctx, callTimeout, func(ctx context.Context) error {
+		var err error
+		list, err = w.app.api.PendingApprovals(ctx, token)
+		return err
+	}, func(err error) {
+		if err == nil && w.ctx.Err() == nil {
+			w.update(list)
+		}
+	})
 }
 
 func (w *approvalWatch) loop(token string) {
 	for {
+		ch, err := w.app.api.WatchApprovals(w.ctx, token)
+		if err == nil {
+			for list := range ch {
+				w.app.deliver(func() {
+					if w.ctx.Err() == nil {
+						w.update(list)
+					}
+				})
+			}
+		} else if w.ctx.Err() == nil {
+			w.app.log.Warn("watching pending approvals failed; reading them instead", "err", err)
+		}
+		if w.ctx.Err() != nil {
+			return
+		}
 		done := make(chan struct{})
 		var list []account.Approval
 		w.app.runIn(w.ctx, callTimeout, func(ctx context.Context) error {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +19,8 @@ import (
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
+	"github.com/passkeydesk/passkeydesk/account/httpapi"
+	"github.com/passkeydesk/passkeydesk/account/remote"
 	"github.com/passkeydesk/passkeydesk/fido"
 	"github.com/passkeydesk/passkeydesk/fido/client"
 )
@@ -111,6 +115,9 @@ type harness struct {
 	// timers are the functions the app asked to run later (App.after), in
 	// order: a test runs one when it chooses, with runTimer.
 	timers []pendingTimer
+	// server is the URL of the service's HTTP API when the app talks to
+	// it over HTTP, "" otherwise.
+	server string
 
 	// secrets are strings that must never reach the log.
 	secrets []string
@@ -132,6 +139,10 @@ type harnessOptions struct {
 	phone     bool
 	// thisComputer, with client, gives the app the this-computer method.
 	thisComputer ThisComputer
+	// overHTTP puts the service behind its HTTP API (package httpapi) and
+	// gives the app the HTTP client (package account/remote), as on a
+	// server. PASSKEYDESK_UI_OVER_HTTP=1 does it for every harness.
+	overHTTP bool
 }
 
 func newHarness(t *testing.T, opts harnessOptions) *harness {
@@ -155,6 +166,20 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 	}
 	if h.tokens == nil {
 		h.tokens = &memTokens{}
+	}
+	if opts.overHTTP || os.Getenv("PASSKEYDESK_UI_OVER_HTTP") == "1" {
+		h.server = serveOverHTTP(t, svc, opts.publicURL)
+		inner := h.wrap
+		h.wrap = func(api account.API) account.API {
+			c, err := remote.New(h.server, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inner != nil {
+				return inner(c)
+			}
+			return c
+		}
 	}
 	t.Cleanup(func() {
 		if strings.Contains(h.log.String(), "focus not taken") {
@@ -202,6 +227,7 @@ func (h *harness) start() {
 
 		Phone:        h.phone,
 		ThisComputer: h.local,
+		Server:       h.server,
 	}, func(fn func()) { h.queue <- fn })
 	h.app.now = h.clock.Now
 	h.app.after = func(d time.Duration, f func()) { h.timers = append(h.timers, pendingTimer{d, f}) }
@@ -438,4 +464,25 @@ func visibleText(o fyne.CanvasObject) string {
 		}
 	})
 	return strings.Join(words, " ")
+}
+
+// serveOverHTTP serves svc's HTTP API on a loopback port for the test and
+// returns its URL. With publicURL set (a phone test serves the page
+// itself) that URL is the API's origin too.
+func serveOverHTTP(t *testing.T, svc *account.Service, publicURL string) string {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	url := "http://" + srv.Listener.Addr().String()
+	origin := url
+	if publicURL != "" {
+		origin = publicURL
+	}
+	h, err := httpapi.New(svc, httpapi.Config{PublicURL: origin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return url
 }

@@ -43,7 +43,7 @@ func (s *overviewScreen) build() fyne.CanvasObject {
 	s.refresh()
 	return page(
 		headingText("Security overview"),
-		paragraph("Signed in as "+s.app.me.DisplayName+" ("+s.app.me.Email+")."),
+		paragraph("Signed in as "+s.app.me.DisplayName+" ("+s.app.me.Email+")."+onServer(s.app.server)),
 		heading("How you prove it is you"),
 		s.factors,
 		heading("Passkeys"),
@@ -130,4 +130,13 @@ func factorRow(f account.Factor, has bool) fyne.CanvasObject {
 	}
 	return container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(icon)), nil,
 		container.NewVBox(heading(name), paragraph(text)))
+}
+
+// onServer is the overview's words for a remote account server, "" for
+// the embedded one.
+func onServer(server string) string {
+	if server == "" {
+		return ""
+	}
+	return " Account server: " + server + "."
 }

@@ -57,14 +57,20 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 	if s.app.keyFile {
 		keyFile = warningLine(keyFileWarning)
 	}
+	dataWords := "Your account database and the app's other data live here:"
+	if s.app.server != "" {
+		dataWords = "The app's own data (this computer's passkeys, the simulated key) lives here:"
+	}
 	return page(
 		headingText("Settings"),
 		s.security.build(),
 		s.app.apiKeysSettings(),
 		heading("Theme"),
 		s.theme,
+		heading("Account server"),
+		paragraph(serverWords(s.app.server)),
 		heading("Data folder"),
-		paragraph("Your account database and the app's other data live here:"),
+		paragraph(dataWords),
 		s.dataDir,
 		keyFile,
 		heading("Session"),
@@ -80,4 +86,12 @@ func (s *settingsScreen) setTheme(label string) {
 			return
 		}
 	}
+}
+
+// serverWords says where the account lives.
+func serverWords(server string) string {
+	if server == "" {
+		return "Your account lives on this computer, in the app's own account service."
+	}
+	return "Your account lives on the server " + server + "."
 }

@@ -69,6 +69,7 @@ import (
 	"time"
 
 	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/account/apierr"
 	"github.com/passkeydesk/passkeydesk/assets"
 )
 
@@ -93,7 +94,7 @@ type Handler struct {
 	origin  string
 	timeout time.Duration
 	log     *slog.Logger
-	mux     *http.ServeMux
+	mux     *mux
 	page    fs.FS
 }
 
@@ -104,7 +105,7 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{api: api, origin: origin, timeout: cfg.Timeout, log: cfg.Logger, mux: http.NewServeMux(), page: assets.PhonePage()}
+	h := &Handler{api: api, origin: origin, timeout: cfg.Timeout, log: cfg.Logger, mux: &mux{ServeMux: http.NewServeMux()}, page: assets.PhonePage()}
 	if h.timeout <= 0 {
 		h.timeout = 15 * time.Second
 	}
@@ -126,6 +127,7 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /api/enrollments/{id}/events", h.events)
 	h.mux.HandleFunc("POST /v1/approvals", h.requester(h.requestApproval))
 	h.mux.HandleFunc("GET /v1/approvals/{id}", h.requester(h.getApproval))
+	h.routesV1()
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not-found", "no such page or call")
 	})
@@ -357,11 +359,13 @@ func (h *Handler) desktop(fn func(ctx context.Context, token string, w http.Resp
 			h.fail(w, r, err)
 			return
 		}
-		if out == nil {
+		switch out.(type) {
+		case nil:
 			w.WriteHeader(http.StatusNoContent)
-			return
+		case written:
+		default:
+			writeJSON(w, http.StatusOK, out)
 		}
-		writeJSON(w, http.StatusOK, out)
 	}
 }
 
@@ -442,7 +446,12 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
-			data, _ := json.Marshal(statusOf(&st))
+			var data []byte
+			if strings.HasPrefix(r.URL.Path, "/v1/") {
+				data, _ = json.Marshal(st) // the whole account.EnrollmentStatus
+			} else {
+				data, _ = json.Marshal(statusOf(&st))
+			}
 			if _, err := fmt.Fprintf(w, "event: status\ndata: %s\n\n", data); err != nil {
 				return
 			}
@@ -451,6 +460,10 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-ctx.Done():
+			// The server is stopping, or the stream outlived its
+			// enrollment: tell a client that reconnects when to.
+			io.WriteString(w, "retry: 1000\n\n")
+			rc.Flush()
 			return
 		}
 		rc.Flush()
@@ -504,74 +517,19 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-// fail answers err: a 4xx with a reason for the caller's errors, a 500
-// (logged, not explained) for anything else.
+// fail answers err: a 4xx with a reason for the caller's errors (package
+// apierr's codes), a 500 (logged, not explained) for anything else.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var pe *account.PolicyError
-	if errors.As(err, &pe) && pe.Rule == account.RuleHold {
-		writeJSON(w, http.StatusConflict, map[string]any{"error": "held", "message": pe.Error(), "holdUntil": pe.Until})
+	var body *errBody
+	if errors.As(err, &body) {
+		writeError(w, body.status, "invalid-body", body.msg)
 		return
 	}
-	status, word := classify(err)
-	msg := err.Error()
+	status, b := apierr.Encode(err)
 	if status >= 500 {
-		h.log.Error("httpapi", "path", r.URL.Path, "err", err)
-		msg = "the service failed; try again"
-		if word == "timeout" {
-			msg = "the service took too long; try again"
-		}
+		h.log.ErrorContext(r.Context(), "httpapi", "path", r.URL.Path, "err", err)
 	}
-	writeError(w, status, word, msg)
-}
-
-// classify maps an error to an HTTP status and a short word.
-func classify(err error) (int, string) {
-	var ended *account.EnrollmentEndedError
-	var input *account.InputError
-	var locked *account.LockedError
-	var body *errBody
-	var policy *account.PolicyError
-	switch {
-	case errors.Is(err, account.ErrInvalidAPIKey):
-		return http.StatusUnauthorized, "invalid-api-key"
-	case errors.Is(err, account.ErrApprovalExpired):
-		return http.StatusGone, "expired"
-	case errors.Is(err, account.ErrApprovalDecided):
-		return http.StatusConflict, "decided"
-	case errors.Is(err, account.ErrPasskeyCloned):
-		return http.StatusForbidden, "possible-clone"
-	case errors.As(err, &policy):
-		return http.StatusConflict, string(policy.Rule)
-	case errors.As(err, &body):
-		return body.status, "invalid-body"
-	case errors.As(err, &ended):
-		return http.StatusGone, string(ended.State)
-	case errors.Is(err, account.ErrEnrollmentEnded):
-		return http.StatusGone, "ended"
-	case errors.Is(err, account.ErrEnrollmentInUse):
-		return http.StatusConflict, "in-use"
-	case errors.Is(err, account.ErrEnrollmentStep):
-		return http.StatusConflict, "wrong-step"
-	case errors.Is(err, account.ErrInvalidCode):
-		return http.StatusUnprocessableEntity, "wrong-code"
-	case errors.Is(err, account.ErrCredentialRejected):
-		return http.StatusBadRequest, "rejected"
-	case errors.Is(err, account.ErrCeremonyExpired):
-		return http.StatusGone, "challenge-expired"
-	case errors.Is(err, account.ErrUnauthenticated):
-		return http.StatusUnauthorized, "unauthenticated"
-	case errors.Is(err, account.ErrGrantRequired):
-		return http.StatusForbidden, "grant-required"
-	case errors.Is(err, account.ErrNotFound):
-		return http.StatusNotFound, "not-found"
-	case errors.As(err, &input):
-		return http.StatusBadRequest, "invalid-input"
-	case errors.As(err, &locked):
-		return http.StatusTooManyRequests, "locked"
-	case errors.Is(err, context.DeadlineExceeded):
-		return http.StatusServiceUnavailable, "timeout"
-	}
-	return http.StatusInternalServerError, "internal"
+	writeJSON(w, status, b)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

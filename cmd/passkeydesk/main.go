@@ -7,6 +7,15 @@
 //	passkeydesk [--data-dir DIR] [--simulated-key] [--public-url URL] [--phone-addr ADDR]
 //	            [--smtp-host HOST --smtp-port N --smtp-user USER --smtp-from ADDR
 //	             --smtp-ca FILE]
+//	            [--allow-rp-id-change] [--server URL]
+//
+// With --server (env PASSKEYDESK_SERVER) the account lives on a Passkey
+// Desk server (cmd/passkeydesk-server) and the app is its client (package
+// account/remote): no database of its own, the phone page served by the
+// server, the session kept in the keyring under the server's URL. Without
+// it the account service is embedded, on a SQLite file in the data folder,
+// whose RP ID is fixed when it is first opened: a later --public-url whose
+// host would change it is refused unless --allow-rp-id-change confirms it.
 //
 // Every flag has an environment variable that sets its default:
 // PASSKEYDESK_DATA_DIR, PASSKEYDESK_SIMULATED_KEY (1 to turn it on),
@@ -67,7 +76,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/passkeydesk/passkeydesk/account"
-	"github.com/passkeydesk/passkeydesk/account/sqlstore"
+	"github.com/passkeydesk/passkeydesk/account/remote"
 	"github.com/passkeydesk/passkeydesk/assets"
 	"github.com/passkeydesk/passkeydesk/fido/client"
 	"github.com/passkeydesk/passkeydesk/fido/libfido2"
@@ -95,6 +104,8 @@ func run(log *slog.Logger) error {
 	phoneAddr := flag.String("phone-addr", env("PASSKEYDESK_PHONE_ADDR", "127.0.0.1:8787"), "loopback address the phone enrollment page is served on (env PASSKEYDESK_PHONE_ADDR)")
 	smtpFrom := flag.String("smtp-from", env("PASSKEYDESK_SMTP_FROM", ""), "sender address of email codes (env PASSKEYDESK_SMTP_FROM)")
 	smtpCA := flag.String("smtp-ca", env("PASSKEYDESK_SMTP_CA", ""), "PEM file of the CA that issued the SMTP server's certificate; empty means the system's roots (env PASSKEYDESK_SMTP_CA)")
+	server := flag.String("server", env("PASSKEYDESK_SERVER", ""), "URL of a Passkey Desk server to keep the account on, instead of this computer (env PASSKEYDESK_SERVER)")
+	allowRPIDChange := flag.Bool("allow-rp-id-change", false, "confirm a --public-url whose host changes the RP ID of the database's passkeys (they stop working)")
 	flag.Parse()
 
 	if *dataDir == "" {
@@ -103,45 +114,30 @@ func run(log *slog.Logger) error {
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		return fmt.Errorf("creating the data folder: %w", err)
 	}
-	key, keyInFile, err := sealingKey(*dataDir, systemKeyring{}, log)
-	if err != nil {
-		return err
-	}
-	store, err := sqlstore.OpenWith(filepath.Join(*dataDir, "passkeydesk.db"), sqlstore.Options{Log: log})
-	if err != nil {
-		return fmt.Errorf("opening the account database: %w", err)
-	}
-	defer store.Close()
-
-	cfg := account.Config{
-		RPID:      "localhost",
-		RPName:    "Passkey Desk",
-		Origins:   []string{"http://localhost"},
-		SecretKey: key,
-		Model:     assets.ModelName,
-	}
-	if err := relyingParty(&cfg, *publicURL); err != nil {
-		return err
-	}
-	if *smtpHost != "" {
-		roots, err := smtpRoots(*smtpCA)
+	var (
+		svc       account.API
+		origin    string
+		tokens    = ui.KeyringTokens{User: keyringUser(*dataDir, defaultDataDir())}
+		phoneErr  error
+		keyInFile bool
+	)
+	if *server != "" {
+		c, err := remote.New(*server, nil)
 		if err != nil {
 			return err
 		}
-		cfg.Mailer = account.NewSMTPMailer(account.SMTPConfig{
-			Host:     *smtpHost,
-			Port:     *smtpPort,
-			Username: *smtpUser,
-			Password: os.Getenv("PASSKEYDESK_SMTP_PASSWORD"),
-			From:     *smtpFrom,
-			RootCAs:  roots,
-		})
+		svc, origin = c, c.URL()
+		// Each server keeps its own session in the keyring.
+		tokens = ui.KeyringTokens{User: ui.KeyringUser + "@" + origin}
+	} else {
+		embedded, err := openEmbedded(*dataDir, *publicURL, *phoneAddr, *allowRPIDChange, smtp{*smtpHost, *smtpPort, *smtpUser, *smtpFrom, *smtpCA}, log)
+		if err != nil {
+			return err
+		}
+		defer embedded.close()
+		svc, origin, phoneErr, keyInFile = embedded.svc, embedded.origin, embedded.phoneErr, embedded.keyInFile
 	}
-	svc, err := account.New(cfg, store)
-	if err != nil {
-		return fmt.Errorf("starting the account service: %w", err)
-	}
-	webauthn, err := client.New(cfg.Origins[0])
+	webauthn, err := client.New(origin)
 	if err != nil {
 		return err
 	}
@@ -152,10 +148,6 @@ func run(log *slog.Logger) error {
 		}
 		defer unplug()
 	}
-	srv, phoneErr := servePhonePage(svc, cfg.PublicURL, *phoneAddr, log)
-	if srv != nil {
-		defer srv.Close()
-	}
 	var thisComputer ui.ThisComputer
 	if a, err := openThisComputer(*dataDir); err != nil {
 		log.Warn("this computer cannot keep passkeys", "err", err)
@@ -163,14 +155,14 @@ func run(log *slog.Logger) error {
 		thisComputer = a
 		defer a.Close()
 	}
-	log.Info("starting", "data_dir", *dataDir, "email_codes", cfg.Mailer != nil, "simulated_key", *simulated)
+	log.Info("starting", "data_dir", *dataDir, "server", *server, "simulated_key", *simulated)
 
 	fa := app.NewWithID(appID)
 	icon := fyne.NewStaticResource("icon.png", assets.IconPNG)
 	fa.SetIcon(icon)
 	desk := ui.New(fa, ui.Deps{
 		API:     svc,
-		Tokens:  ui.KeyringTokens{User: keyringUser(*dataDir, defaultDataDir())},
+		Tokens:  tokens,
 		DataDir: *dataDir,
 		Logger:  log,
 
@@ -181,6 +173,7 @@ func run(log *slog.Logger) error {
 		Phone:            true,
 		PhoneUnavailable: phoneErr,
 		ThisComputer:     thisComputer,
+		Server:           *server,
 	})
 	desk.Window().SetIcon(icon)
 	if d, err := time.ParseDuration(os.Getenv("PASSKEYDESK_TEST_EXIT_AFTER")); err == nil && d > 0 {

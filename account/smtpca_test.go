@@ -1,4 +1,4 @@
-package main
+package account_test
 
 import (
 	"crypto/ecdsa"
@@ -12,10 +12,12 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/passkeydesk/passkeydesk/account"
 )
 
 func TestSMTPRoots(t *testing.T) {
-	if pool, err := smtpRoots(""); pool != nil || err != nil {
+	if pool, err := account.SMTPRoots(""); pool != nil || err != nil {
 		t.Fatalf("no file: %v, %v; want the system's roots (nil)", pool, err)
 	}
 
@@ -37,7 +39,7 @@ func TestSMTPRoots(t *testing.T) {
 	if err := os.WriteFile(good, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	pool, err := smtpRoots(good)
+	pool, err := account.SMTPRoots(good)
 	if err != nil || pool == nil {
 		t.Fatalf("a CA file: %v, %v", pool, err)
 	}
@@ -48,10 +50,10 @@ func TestSMTPRoots(t *testing.T) {
 
 	bad := filepath.Join(dir, "bad.pem")
 	os.WriteFile(bad, []byte("not a certificate"), 0o600)
-	if _, err := smtpRoots(bad); err == nil {
+	if _, err := account.SMTPRoots(bad); err == nil {
 		t.Error("a file without a certificate was accepted")
 	}
-	if _, err := smtpRoots(filepath.Join(dir, "missing.pem")); err == nil {
+	if _, err := account.SMTPRoots(filepath.Join(dir, "missing.pem")); err == nil {
 		t.Error("a missing file was accepted")
 	}
 }

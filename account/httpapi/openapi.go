@@ -1,0 +1,237 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3gen"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/account/apierr"
+)
+
+// mux is the handler's router. It remembers the patterns registered, so
+// that the API document can be checked against what is served.
+type mux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *mux) HandleFunc(pattern string, fn func(http.ResponseWriter, *http.Request)) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.HandleFunc(pattern, fn)
+}
+
+// Routes lists the patterns the handler serves, "METHOD /path" each, in
+// the order registered (the catch-all "/" last).
+func (h *Handler) Routes() []string { return append([]string(nil), h.mux.patterns...) }
+
+// Who may call a route.
+type auth int
+
+const (
+	authNone    auth = iota // anyone: sign-up, sign-in, passkey login
+	authSession             // a session: Authorization: Bearer SESSION
+	authAPIKey              // a requester: Authorization: Bearer pdk_…
+	authPage                // the phone page: same origin, link and device in the body
+)
+
+// doc is what the API document says of one route.
+type doc struct {
+	summary string
+	auth    auth
+	body    any // a value of the request body's type; nil for none
+	answer  any // a value of the answer's type; nil for 204 No Content
+}
+
+// webauthnJSON stands for the WebAuthn JSON a browser passes or sends.
+type webauthnJSON = json.RawMessage
+
+// docs are the JSON routes' documents, by pattern. The page's files and
+// the catch-all are not in the API document.
+var docs = map[string]doc{
+	"POST /api/phone/open":                 {"The phone page opens its link", authPage, pageRequest{}, pageAnswer{}},
+	"POST /api/phone/confirm":              {"The phone page confirms the match code", authPage, pageRequest{}, pageAnswer{}},
+	"POST /api/phone/options":              {"Creation options for the phone", authPage, pageRequest{}, webauthnJSON{}},
+	"POST /api/phone/result":               {"The phone's new credential", authPage, pageRequest{}, map[string]string{}},
+	"POST /api/enrollments":                {"Begin a phone enrollment (earlier desktops)", authSession, struct{ Grant string }{}, map[string]any{}},
+	"GET /api/enrollments/{id}":            {"A phone enrollment's status (earlier desktops)", authSession, nil, Status{}},
+	"DELETE /api/enrollments/{id}":         {"Cancel a phone enrollment (earlier desktops)", authSession, nil, nil},
+	"GET /api/enrollments/{id}/events":     {"A phone enrollment's status as server-sent events (earlier desktops)", authSession, nil, Status{}},
+	"POST /v1/approvals":                   {"A requester asks the account owner to approve an operation", authAPIKey, ApprovalRequest{}, Approval{}},
+	"GET /v1/approvals/{id}":               {"A requester reads an approval, with the assertion to check", authAPIKey, nil, Approval{}},
+	"POST /v1/signup":                      {"Create an account; confirm it with a first code", authNone, account.SignUpRequest{}, account.TOTPEnrollment{}},
+	"POST /v1/signup/confirm":              {"Activate a new account and sign it in", authNone, struct{ EnrollmentID, Code string }{}, account.Session{}},
+	"POST /v1/signin":                      {"Sign in with email, password and code", authNone, struct{ Email, Password, Code string }{}, account.Session{}},
+	"POST /v1/login/begin":                 {"Request options for passkey sign-in", authNone, struct{ Email string }{}, webauthnJSON{}},
+	"POST /v1/login/finish":                {"Sign in with a passkey's assertion", authNone, webauthnJSON{}, account.Session{}},
+	"POST /v1/signout":                     {"End the session", authSession, nil, nil},
+	"GET /v1/me":                           {"The session's account", authSession, nil, account.Account{}},
+	"POST /v1/verifications":               {"Begin an identity check for a purpose", authSession, struct{ Purpose account.Purpose }{}, account.Verification{}},
+	"POST /v1/verifications/{id}/complete": {"Answer an identity check: a grant", authSession, account.Proof{}, account.Grant{}},
+	"POST /v1/registrations/begin": {"Creation options for a new passkey", authSession, struct {
+		Grant string
+		Kind  account.Kind
+	}{}, webauthnJSON{}},
+	"POST /v1/registrations/finish": {"Bind a new passkey", authSession, struct {
+		Grant, Name string
+		Credential  webauthnJSON
+	}{}, account.Passkey{}},
+	"GET /v1/passkeys":              {"The account's passkeys, oldest first", authSession, nil, []account.Passkey{}},
+	"PATCH /v1/passkeys/{id}":       {"Rename a passkey", authSession, struct{ Name string }{}, account.Passkey{}},
+	"POST /v1/passkeys/{id}/remove": {"Remove a passkey with a remove-passkey grant", authSession, struct{ Grant string }{}, nil},
+	"POST /v1/passkeys/lost": {"Mark passkeys lost: their authenticator no longer holds them", authSession, struct {
+		PasskeyIDs []string
+		Why        string
+	}{}, nil},
+	"GET /v1/activity":                      {"The account's security events, newest first (?limit=)", authSession, nil, []account.Event{}},
+	"GET /v1/activity/export":               {"The activity as CSV or JSON (?format=csv|json&type=&since=)", authSession, nil, []byte{}},
+	"POST /v1/passkey-verifications/begin":  {"Request options for an identity check by passkey", authSession, struct{ Purpose account.Purpose }{}, webauthnJSON{}},
+	"POST /v1/passkey-verifications/finish": {"Answer an identity check by passkey: a grant", authSession, webauthnJSON{}, account.Grant{}},
+	"GET /v1/policy":                        {"The account's security policy and any hold", authSession, nil, account.Policy{}},
+	"PUT /v1/policy/passkey-required": {"Turn \"Passkey required\" on or off", authSession, struct {
+		Grant string
+		On    bool
+	}{}, nil},
+	"POST /v1/apikeys":                {"Create a service API key; its secret is shown only here", authSession, struct{ Name string }{}, account.NewAPIKey{}},
+	"GET /v1/apikeys":                 {"The account's API keys", authSession, nil, []account.APIKey{}},
+	"DELETE /v1/apikeys/{id}":         {"Revoke an API key", authSession, nil, nil},
+	"GET /v1/approvals/pending":       {"The account's pending approvals, oldest first", authSession, nil, []account.Approval{}},
+	"POST /v1/approvals/{id}/begin":   {"Request options whose challenge commits to the operation", authSession, nil, webauthnJSON{}},
+	"POST /v1/approvals/{id}/finish":  {"Approve with a passkey's assertion", authSession, webauthnJSON{}, account.Approval{}},
+	"POST /v1/approvals/{id}/deny":    {"Deny an approval", authSession, nil, account.Approval{}},
+	"POST /v1/enrollments":            {"Begin a phone enrollment: a one-time link and a match code", authSession, struct{ Grant string }{}, account.PhoneEnrollment{}},
+	"GET /v1/enrollments/{id}":        {"A phone enrollment's status", authSession, nil, account.EnrollmentStatus{}},
+	"DELETE /v1/enrollments/{id}":     {"Cancel a phone enrollment", authSession, nil, nil},
+	"GET /v1/enrollments/{id}/events": {"A phone enrollment's status as server-sent events", authSession, nil, account.EnrollmentStatus{}},
+	"GET /v1/openapi.json":            {"This document", authNone, nil, map[string]any{}},
+}
+
+// notDocumented are served but are not part of the JSON API.
+var notDocumented = map[string]bool{
+	"GET /enroll": true, "GET /e/{token}": true, "GET /phone/app.js": true, "GET /phone/style.css": true, "/": true,
+}
+
+var (
+	openAPIOnce sync.Once
+	openAPIJSON []byte
+	openAPIErr  error
+)
+
+// openAPI serves the API document, made once from docs.
+func (h *Handler) openAPI(w http.ResponseWriter, r *http.Request) {
+	openAPIOnce.Do(func() { openAPIJSON, openAPIErr = OpenAPI(h.Routes()) })
+	if openAPIErr != nil {
+		h.fail(w, r, openAPIErr)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openAPIJSON)
+}
+
+// OpenAPI makes the OpenAPI 3 document of the routes given, whose
+// documents are in docs; a route without one is an error.
+func OpenAPI(routes []string) ([]byte, error) {
+	d := &openapi3.T{
+		OpenAPI: "3.0.3",
+		Info: &openapi3.Info{Title: "Passkey Desk account service", Version: "1",
+			Description: "The account API. Bodies are the account package's types as Go's encoding/json writes them; " +
+				"WebAuthn options and credentials are the JSON a browser passes and sends. Errors are " +
+				"{\"error\": code, \"message\": sentence} with the fields of their kind."},
+		Paths: openapi3.NewPaths(),
+		Components: &openapi3.Components{
+			Schemas: openapi3.Schemas{},
+			SecuritySchemes: openapi3.SecuritySchemes{
+				"session": &openapi3.SecuritySchemeRef{Value: openapi3.NewSecurityScheme().WithType("http").WithScheme("bearer").
+					WithDescription("a session token from sign-in")},
+				"apiKey": &openapi3.SecuritySchemeRef{Value: openapi3.NewSecurityScheme().WithType("http").WithScheme("bearer").
+					WithDescription("a service API key, pdk_…")},
+			},
+		},
+	}
+	gen := openapi3gen.NewGenerator(openapi3gen.UseAllExportedFields())
+	schema := func(v any) (*openapi3.SchemaRef, error) {
+		switch v.(type) {
+		case json.RawMessage:
+			return openapi3.NewSchemaRef("", openapi3.NewObjectSchema().WithAnyAdditionalProperties()), nil
+		case []byte:
+			return openapi3.NewSchemaRef("", openapi3.NewStringSchema()), nil
+		}
+		return gen.NewSchemaRefForValue(v, d.Components.Schemas)
+	}
+	errSchema, err := schema(apierr.Body{})
+	if err != nil {
+		return nil, err
+	}
+	sorted := append([]string(nil), routes...)
+	sort.Strings(sorted)
+	for _, pattern := range sorted {
+		if notDocumented[pattern] {
+			continue
+		}
+		rd, ok := docs[pattern]
+		if !ok {
+			return nil, fmt.Errorf("httpapi: the route %q has no document", pattern)
+		}
+		method, path, _ := strings.Cut(pattern, " ")
+		op := openapi3.NewOperation()
+		op.Summary = rd.summary
+		op.OperationID = operationID(method, path)
+		switch rd.auth {
+		case authSession:
+			op.Security = &openapi3.SecurityRequirements{{"session": {}}}
+		case authAPIKey:
+			op.Security = &openapi3.SecurityRequirements{{"apiKey": {}}}
+		}
+		for _, name := range pathParams(path) {
+			op.AddParameter(openapi3.NewPathParameter(name).WithSchema(openapi3.NewStringSchema()))
+		}
+		if rd.body != nil {
+			s, err := schema(rd.body)
+			if err != nil {
+				return nil, fmt.Errorf("httpapi: %s: %w", pattern, err)
+			}
+			op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).WithJSONSchemaRef(s)}
+		}
+		if rd.answer == nil {
+			op.AddResponse(http.StatusNoContent, openapi3.NewResponse().WithDescription("done"))
+		} else {
+			s, err := schema(rd.answer)
+			if err != nil {
+				return nil, fmt.Errorf("httpapi: %s: %w", pattern, err)
+			}
+			op.AddResponse(http.StatusOK, openapi3.NewResponse().WithDescription("the answer").WithJSONSchemaRef(s))
+		}
+		op.Responses.Set("default", &openapi3.ResponseRef{Value: openapi3.NewResponse().
+			WithDescription("an error: a 4xx with a reason, or a 5xx").WithJSONSchemaRef(errSchema)})
+		d.AddOperation(path, method, op)
+	}
+	for _, r := range routes {
+		if !notDocumented[r] && docs[r].summary == "" {
+			return nil, fmt.Errorf("httpapi: the route %q has no document", r)
+		}
+	}
+	return json.MarshalIndent(d, "", "  ")
+}
+
+// operationID names an operation from its method and path:
+// "POST /v1/passkeys/{id}/remove" is "post_v1_passkeys_id_remove".
+func operationID(method, path string) string {
+	r := strings.NewReplacer("/", "_", "{", "", "}", "", "-", "_", ".", "_")
+	return strings.ToLower(method) + r.Replace(path)
+}
+
+func pathParams(path string) []string {
+	var out []string
+	for _, seg := range strings.Split(path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			out = append(out, strings.Trim(seg, "{}"))
+		}
+	}
+	return out
+}

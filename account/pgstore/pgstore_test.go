@@ -1,0 +1,289 @@
+package pgstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/account/accounttest"
+	"github.com/passkeydesk/passkeydesk/account/pgstore"
+	"github.com/passkeydesk/passkeydesk/account/pgstore/pgtest"
+	"github.com/passkeydesk/passkeydesk/account/storetest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
+
+func open(t *testing.T) *pgstore.Store {
+	t.Helper()
+	s, err := pgstore.Open(context.Background(), pgtest.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// TestStoreContract runs the store conformance suite on PostgreSQL.
+func TestStoreContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) account.Store { return open(t) })
+}
+
+// instances opens n stores (each its own pool: as separate server
+// processes would) and services on one fresh database.
+func instances(t *testing.T, n int) ([]*account.Service, *accounttest.Clock) { return instancesB(t, n) }
+
+func instancesB(t testing.TB, n int) ([]*account.Service, *accounttest.Clock) {
+	t.Helper()
+	dsn := pgtest.Database(t)
+	key := make([]byte, 32)
+	rand.Read(key)
+	clock := accounttest.NewClock(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))
+	var out []*account.Service
+	for range n {
+		s, err := pgstore.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		svc, err := account.New(account.Config{RPID: accounttest.RPID, Origins: []string{accounttest.Origin}, SecretKey: key,
+			Now: clock.Now, PasswordParams: accounttest.CheapPasswords}, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, svc)
+	}
+	return out, clock
+}
+
+// TestInstancesStartingTogetherMigrateOnce: five stores opened at once on
+// a new database all open, and each migration is applied once.
+func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
+	dsn := pgtest.Database(t)
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := pgstore.Open(context.Background(), dsn)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			s.Close()
+		}()
+	}
+	wg.Wait()
+	s := open(t)
+	var applied, distinct int
+	err := s.Pool().QueryRow(context.Background(), `SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&applied, &distinct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if applied != pgstore.LatestSchema() || distinct != applied {
+		t.Errorf("schema_migrations holds %d rows (%d distinct), want %d", applied, distinct, pgstore.LatestSchema())
+	}
+	if err := s.Ready(context.Background()); err != nil {
+		t.Errorf("Ready: %v", err)
+	}
+}
+
+// TestACeremonyBegunOnOneInstanceFinishesOnAnother: nothing that matters
+// is kept in an instance's memory.
+func TestACeremonyBegunOnOneInstanceFinishesOnAnother(t *testing.T) {
+	svcs, clock := instances(t, 2)
+	u := accounttest.SignUp(t, svcs[0], clock, "two@example.com")
+	ctx := context.Background()
+	grant := u.Grant(t, account.PurposeAddPasskey)
+	opts, err := svcs[0].BeginRegistration(ctx, u.Session.Token, grant, account.KindSecurityKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := &accounttest.Authenticator{Packed: true}
+	cred, err := auth.Register(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := svcs[1].FinishRegistration(ctx, u.Session.Token, grant, cred, "Key")
+	if err != nil {
+		t.Fatalf("finishing on the other instance: %v", err)
+	}
+	login, err := svcs[1].BeginLogin(ctx, u.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertion, err := auth.Assert(login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svcs[0].FinishLogin(ctx, assertion); err != nil {
+		t.Fatalf("a login begun on B finished on A: %v", err)
+	}
+	list, err := svcs[0].Passkeys(ctx, u.Session.Token)
+	if err != nil || len(list) != 1 || list[0].ID != pk.ID {
+		t.Fatalf("the passkeys seen on A: %v, %v", list, err)
+	}
+}
+
+// TestConcurrentAnswersToOneChallengeDecideOnce: twenty finishes of one
+// login challenge spread over three instances give exactly one session.
+func TestConcurrentAnswersToOneChallengeDecideOnce(t *testing.T) {
+	svcs, clock := instances(t, 3)
+	u := accounttest.SignUp(t, svcs[0], clock, "race@example.com")
+	auth := &accounttest.Authenticator{}
+	u.AddPasskey(t, auth, account.KindSecurityKey, "Key")
+	ctx := context.Background()
+	login, err := svcs[0].BeginLogin(ctx, u.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertion, err := auth.Assert(login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wins, losses atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := svcs[i%3].FinishLogin(ctx, assertion)
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case errors.Is(err, account.ErrCeremonyExpired) || errors.Is(err, account.ErrCredentialRejected):
+				losses.Add(1)
+			default:
+				t.Errorf("finish %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 || losses.Load() != 19 {
+		t.Fatalf("%d successes and %d refusals, want 1 and 19", wins.Load(), losses.Load())
+	}
+}
+
+// TestAWatchSeesChangesMadeThroughAnotherInstance: an enrollment watched
+// on B and canceled through A reaches B's watch at once; and when B's
+// listening connection is cut, a change made meanwhile still arrives, read
+// again when the listener is back.
+func TestAWatchSeesChangesMadeThroughAnotherInstance(t *testing.T) {
+	svcs, clock := instances(t, 2)
+	a, b := svcs[0], svcs[1]
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go b.Follow(ctx)
+	u := accounttest.SignUp(t, a, clock, "watch@example.com")
+
+	watch := func() (string, <-chan account.EnrollmentStatus) {
+		t.Helper()
+		enr, err := a.BeginPhoneEnrollment(ctx, u.Session.Token, u.Grant(t, account.PurposeAddPasskey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, err := b.WatchPhoneEnrollment(ctx, u.Session.Token, enr.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := <-ch; st.State != account.EnrollmentWaiting {
+			t.Fatalf("the first status: %s", st.State)
+		}
+		return enr.ID, ch
+	}
+	expectCanceled := func(ch <-chan account.EnrollmentStatus, within time.Duration) {
+		t.Helper()
+		select {
+		case st := <-ch:
+			if st.State != account.EnrollmentCanceled {
+				t.Fatalf("the watch on B saw %s, want canceled", st.State)
+			}
+		case <-time.After(within):
+			t.Fatalf("the watch on B saw nothing within %s", within)
+		}
+	}
+
+	// Let B's listener connect before the first change.
+	waitForListener(t, 1)
+	id, ch := watch()
+	if err := a.CancelPhoneEnrollment(ctx, u.Session.Token, id); err != nil {
+		t.Fatal(err)
+	}
+	expectCanceled(ch, time.Second)
+
+	id, ch = watch()
+	var killed bool
+	if err := pgtest.Query(pgtest.Shared(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'passkeydesk-listener'`, &killed); err != nil || !killed {
+		t.Fatalf("cutting B's listener: %v", err)
+	}
+	if err := a.CancelPhoneEnrollment(ctx, u.Session.Token, id); err != nil {
+		t.Fatal(err)
+	}
+	expectCanceled(ch, 5*time.Second)
+}
+
+// waitForListener waits until n listening connections are up.
+func waitForListener(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var got int
+		if err := pgtest.Query(pgtest.Shared(), `SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'passkeydesk-listener' AND query LIKE 'LISTEN%'`, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d listeners after 10 s, want %d", got, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// BenchmarkChangeSeenOnAnotherInstance: how long a change committed
+// through one instance takes to reach a watch on another (the budget is a
+// p99 under 200 ms).
+func BenchmarkChangeSeenOnAnotherInstance(b *testing.B) {
+	svcs, clock := instancesB(b, 2)
+	a, other := svcs[0], svcs[1]
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go other.Follow(ctx)
+	u := accounttest.SignUp(b, a, clock, "bench-watch@example.com")
+	lat := make([]time.Duration, 0, b.N)
+	for b.Loop() {
+		enr, err := a.BeginPhoneEnrollment(ctx, u.Session.Token, u.Grant(b, account.PurposeAddPasskey))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ch, err := other.WatchPhoneEnrollment(ctx, u.Session.Token, enr.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		<-ch
+		t0 := time.Now()
+		if err := a.CancelPhoneEnrollment(ctx, u.Session.Token, enr.ID); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case <-ch:
+			lat = append(lat, time.Since(t0))
+		case <-time.After(5 * time.Second):
+			b.Fatal("the change never reached the other instance")
+		}
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}

@@ -1,0 +1,534 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/passkeydesk/passkeydesk/account"
+)
+
+// txn is one transaction: account.Tx on a pgx transaction, every
+// statement under the context of the Update or View it belongs to.
+type txn struct {
+	ctx context.Context
+	tx  pgx.Tx
+	// failed is the first statement that failed (a missing row aside).
+	// PostgreSQL aborts the transaction then, so it cannot commit even if
+	// the caller went on: Store.run returns it, and a serialization
+	// failure is retried even when the service took it for a refusal.
+	failed error
+}
+
+var _ account.Tx = (*txn)(nil)
+
+// note remembers the first failed statement and returns err.
+func (t *txn) note(err error) error {
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) && t.failed == nil {
+		t.failed = err
+	}
+	return err
+}
+
+func (t *txn) exec(sql string, args ...any) error {
+	_, err := t.tx.Exec(t.ctx, sql, args...)
+	return t.note(err)
+}
+
+func (t *txn) row(sql string, args ...any) pgx.Row {
+	return notedRow{t.tx.QueryRow(t.ctx, sql, args...), t}
+}
+
+// notedRow is a row whose Scan error is noted.
+type notedRow struct {
+	pgx.Row
+	t *txn
+}
+
+func (r notedRow) Scan(dest ...any) error { return r.t.note(r.Row.Scan(dest...)) }
+
+// insertUnique runs an INSERT under a savepoint, so that a unique
+// violation leaves the transaction usable, and reports the violation.
+func (t *txn) insertUnique(sql string, args ...any) (violated bool, err error) {
+	err = pgx.BeginFunc(t.ctx, t.tx, func(sp pgx.Tx) error {
+		_, err := sp.Exec(t.ctx, sql, args...)
+		return err
+	})
+	if uniqueViolation(err) {
+		return true, nil
+	}
+	return false, t.note(err)
+}
+
+// collect reads every row of a query with scan.
+func collect[T any](t *txn, scan func(pgx.Row) (*T, error), sql string, args ...any) ([]T, error) {
+	rows, err := t.tx.Query(t.ctx, sql, args...)
+	if err != nil {
+		return nil, t.note(err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, t.note(err)
+		}
+		out = append(out, *v)
+	}
+	return out, t.note(rows.Err())
+}
+
+// --- accounts ----------------------------------------------------------------
+
+const accountCols = `id, email, display_name, role, password_hash, totp_secret, user_handle, active, created_at`
+
+func (t *txn) InsertAccount(a *account.AccountRecord) error {
+	taken, err := t.insertUnique(`INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		a.ID, a.Email, a.DisplayName, string(a.Role), a.PasswordHash, a.TOTPSecret, a.UserHandle, a.Active, nanos(a.CreatedAt))
+	if taken {
+		return account.ErrEmailTaken
+	}
+	return err
+}
+
+func (t *txn) UpdateAccount(a *account.AccountRecord) error {
+	return t.exec(`UPDATE accounts SET email = $1, display_name = $2, role = $3, password_hash = $4, totp_secret = $5, active = $6 WHERE id = $7`,
+		a.Email, a.DisplayName, string(a.Role), a.PasswordHash, a.TOTPSecret, a.Active, a.ID)
+}
+
+func (t *txn) DeleteAccount(id string) error {
+	return t.exec(`DELETE FROM accounts WHERE id = $1`, id)
+}
+
+// scanAccount scans accountCols after the leading columns in lead.
+func scanAccount(row pgx.Row, lead ...any) (*account.AccountRecord, error) {
+	var a account.AccountRecord
+	var role string
+	var created int64
+	err := row.Scan(append(lead, &a.ID, &a.Email, &a.DisplayName, &role, &a.PasswordHash, &a.TOTPSecret, &a.UserHandle, &a.Active, &created)...)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	a.Role, a.CreatedAt = account.Role(role), fromNanos(created)
+	return &a, nil
+}
+
+func (t *txn) AccountByID(id string) (*account.AccountRecord, error) {
+	return scanAccount(t.row(`SELECT `+accountCols+` FROM accounts WHERE id = $1`, id))
+}
+
+func (t *txn) AccountByEmail(email string) (*account.AccountRecord, error) {
+	return scanAccount(t.row(`SELECT `+accountCols+` FROM accounts WHERE email = $1`, email))
+}
+
+func (t *txn) AccountByUserHandle(handle []byte) (*account.AccountRecord, error) {
+	return scanAccount(t.row(`SELECT `+accountCols+` FROM accounts WHERE user_handle = $1`, handle))
+}
+
+// --- factor states -------------------------------------------------------------
+
+func (t *txn) FactorState(accountID string, f account.Factor) (account.FactorState, error) {
+	var st account.FactorState
+	var locked int64
+	err := t.row(`SELECT failures, locked_until, last_step FROM factor_states WHERE account_id = $1 AND factor = $2`,
+		accountID, string(f)).Scan(&st.Failures, &locked, &st.LastStep)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return account.FactorState{}, nil
+	}
+	st.LockedUntil = fromNanos(locked)
+	return st, err
+}
+
+func (t *txn) PutFactorState(accountID string, f account.Factor, st account.FactorState) error {
+	return t.exec(`INSERT INTO factor_states (account_id, factor, failures, locked_until, last_step) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (account_id, factor) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_step = excluded.last_step`,
+		accountID, string(f), st.Failures, nanos(st.LockedUntil), st.LastStep)
+}
+
+// --- sessions, verifications, grants, ceremonies ---------------------------------
+
+func (t *txn) InsertSession(s *account.SessionRecord) error {
+	return t.exec(`INSERT INTO sessions (hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		s.Hash, s.AccountID, nanos(s.CreatedAt), nanos(s.ExpiresAt))
+}
+
+func (t *txn) SessionByHash(hash []byte) (*account.SessionRecord, error) {
+	s := account.SessionRecord{Hash: hash}
+	var created, expires int64
+	err := t.row(`SELECT account_id, created_at, expires_at FROM sessions WHERE hash = $1`, hash).Scan(&s.AccountID, &created, &expires)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	s.CreatedAt, s.ExpiresAt = fromNanos(created), fromNanos(expires)
+	return &s, nil
+}
+
+func (t *txn) SessionAccount(hash []byte) (*account.SessionRecord, *account.AccountRecord, error) {
+	s := account.SessionRecord{Hash: hash}
+	var created, expires int64
+	a, err := scanAccount(t.row(`SELECT s.account_id, s.created_at, s.expires_at, `+prefixed("a.", accountCols)+`
+		FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.hash = $1`, hash), &s.AccountID, &created, &expires)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.CreatedAt, s.ExpiresAt = fromNanos(created), fromNanos(expires)
+	return &s, a, nil
+}
+
+func (t *txn) DeleteSession(hash []byte) error {
+	return t.exec(`DELETE FROM sessions WHERE hash = $1`, hash)
+}
+
+func (t *txn) InsertVerification(v *account.VerificationRecord) error {
+	fs := make([]string, len(v.Factors))
+	for i, f := range v.Factors {
+		fs[i] = string(f)
+	}
+	return t.exec(`INSERT INTO verifications (id, account_id, session_hash, purpose, factors, email_code_hash, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		v.ID, v.AccountID, v.SessionHash, string(v.Purpose), strings.Join(fs, ","), v.EmailCodeHash, nanos(v.ExpiresAt))
+}
+
+func (t *txn) VerificationByID(id string) (*account.VerificationRecord, error) {
+	v := account.VerificationRecord{ID: id}
+	var purpose, factors string
+	var expires int64
+	err := t.row(`SELECT account_id, session_hash, purpose, factors, email_code_hash, expires_at FROM verifications WHERE id = $1`, id).
+		Scan(&v.AccountID, &v.SessionHash, &purpose, &factors, &v.EmailCodeHash, &expires)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	v.Purpose, v.ExpiresAt = account.Purpose(purpose), fromNanos(expires)
+	for _, f := range strings.Split(factors, ",") {
+		if f != "" {
+			v.Factors = append(v.Factors, account.Factor(f))
+		}
+	}
+	return &v, nil
+}
+
+func (t *txn) DeleteVerification(id string) error {
+	return t.exec(`DELETE FROM verifications WHERE id = $1`, id)
+}
+
+func (t *txn) InsertGrant(g *account.GrantRecord) error {
+	return t.exec(`INSERT INTO grants (hash, account_id, purpose, expires_at, passkey_id) VALUES ($1, $2, $3, $4, $5)`,
+		g.Hash, g.AccountID, string(g.Purpose), nanos(g.ExpiresAt), g.PasskeyID)
+}
+
+func (t *txn) GrantByHash(hash []byte) (*account.GrantRecord, error) {
+	g := account.GrantRecord{Hash: hash}
+	var purpose string
+	var expires int64
+	err := t.row(`SELECT account_id, purpose, expires_at, passkey_id FROM grants WHERE hash = $1`, hash).
+		Scan(&g.AccountID, &purpose, &expires, &g.PasskeyID)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	g.Purpose, g.ExpiresAt = account.Purpose(purpose), fromNanos(expires)
+	return &g, nil
+}
+
+func (t *txn) DeleteGrant(hash []byte) error {
+	return t.exec(`DELETE FROM grants WHERE hash = $1`, hash)
+}
+
+func (t *txn) InsertCeremony(c *account.CeremonyRecord) error {
+	var accountID any
+	if c.AccountID != "" {
+		accountID = c.AccountID
+	}
+	return t.exec(`INSERT INTO ceremonies (challenge, account_id, type, kind, session, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		c.Challenge, accountID, string(c.Type), string(c.Kind), c.Session, nanos(c.ExpiresAt))
+}
+
+func (t *txn) TakeCeremony(challenge string) (*account.CeremonyRecord, error) {
+	c := account.CeremonyRecord{Challenge: challenge}
+	var accountID *string
+	var typ, kind string
+	var expires int64
+	err := t.row(`DELETE FROM ceremonies WHERE challenge = $1 RETURNING account_id, type, kind, session, expires_at`, challenge).
+		Scan(&accountID, &typ, &kind, &c.Session, &expires)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if accountID != nil {
+		c.AccountID = *accountID
+	}
+	c.Type, c.Kind, c.ExpiresAt = account.CeremonyType(typ), account.Kind(kind), fromNanos(expires)
+	return &c, nil
+}
+
+func (t *txn) DeleteExpired(now time.Time) error {
+	n := nanos(now)
+	for _, table := range []string{"sessions", "verifications", "grants", "ceremonies"} {
+		if err := t.exec(`DELETE FROM `+table+` WHERE expires_at <= $1`, n); err != nil {
+			return err
+		}
+	}
+	return t.exec(`DELETE FROM phone_enrollments WHERE expires_at <= $1`, nanos(now.Add(-24*time.Hour)))
+}
+
+// --- phone enrollments -------------------------------------------------------------
+
+const enrollmentCols = `id, token_hash, account_id, session_hash, grant_hash, code_hash, state, reason, failures, device_hash,
+	user_agent, challenge, passkey_id, created_at, expires_at`
+
+func (t *txn) InsertPhoneEnrollment(e *account.PhoneEnrollmentRecord) error {
+	return t.exec(`INSERT INTO phone_enrollments (`+enrollmentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		e.ID, e.TokenHash, e.AccountID, e.SessionHash, e.GrantHash, e.CodeHash, string(e.State), e.Reason, e.Failures,
+		e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID, nanos(e.CreatedAt), nanos(e.ExpiresAt))
+}
+
+func (t *txn) UpdatePhoneEnrollment(e *account.PhoneEnrollmentRecord) error {
+	return t.exec(`UPDATE phone_enrollments SET state = $1, reason = $2, failures = $3, device_hash = $4, user_agent = $5,
+		challenge = $6, passkey_id = $7 WHERE id = $8`,
+		string(e.State), e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID, e.ID)
+}
+
+func (t *txn) PhoneEnrollmentByID(id string) (*account.PhoneEnrollmentRecord, error) {
+	return scanEnrollment(t.row(`SELECT `+enrollmentCols+` FROM phone_enrollments WHERE id = $1`, id))
+}
+
+func (t *txn) PhoneEnrollmentByTokenHash(hash []byte) (*account.PhoneEnrollmentRecord, error) {
+	return scanEnrollment(t.row(`SELECT `+enrollmentCols+` FROM phone_enrollments WHERE token_hash = $1`, hash))
+}
+
+func scanEnrollment(row pgx.Row) (*account.PhoneEnrollmentRecord, error) {
+	var e account.PhoneEnrollmentRecord
+	var state string
+	var created, expires int64
+	err := row.Scan(&e.ID, &e.TokenHash, &e.AccountID, &e.SessionHash, &e.GrantHash, &e.CodeHash, &state, &e.Reason, &e.Failures,
+		&e.DeviceHash, &e.UserAgent, &e.Challenge, &e.PasskeyID, &created, &expires)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	e.State, e.CreatedAt, e.ExpiresAt = account.EnrollmentState(state), fromNanos(created), fromNanos(expires)
+	return &e, nil
+}
+
+// --- passkeys --------------------------------------------------------------------
+
+const passkeyCols = `id, credential_id, public_key, aaguid, model, kind, name, transports, backup_eligible, backed_up,
+	sign_count, clone_warning, created_at, last_used_at, last_used_for, lost_at, lost_reason`
+
+func (t *txn) InsertPasskey(accountID string, p *account.Passkey) error {
+	taken, err := t.insertUnique(`INSERT INTO passkeys (account_id, `+passkeyCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		accountID, p.ID, p.CredentialID, p.PublicKey, p.AAGUID, p.Model, string(p.Kind), p.Name, strings.Join(p.Transports, ","),
+		p.BackupEligible, p.BackedUp, int64(p.SignCount), p.CloneWarning, nanos(p.CreatedAt), nanos(p.LastUsedAt), p.LastUsedFor,
+		nanos(p.LostAt), p.LostReason)
+	if taken {
+		return account.ErrCredentialRejected
+	}
+	return err
+}
+
+func (t *txn) UpdatePasskey(accountID string, p *account.Passkey) error {
+	return t.exec(`UPDATE passkeys SET name = $1, backed_up = $2, sign_count = $3, clone_warning = $4, last_used_at = $5, last_used_for = $6
+		WHERE credential_id = $7 AND account_id = $8`,
+		p.Name, p.BackedUp, int64(p.SignCount), p.CloneWarning, nanos(p.LastUsedAt), p.LastUsedFor, p.CredentialID, accountID)
+}
+
+// scanPasskey scans passkeyCols after the leading columns in lead.
+func scanPasskey(row pgx.Row, lead ...any) (*account.Passkey, error) {
+	var p account.Passkey
+	var kind, transports string
+	var count, created, used, lost int64
+	err := row.Scan(append(lead, &p.ID, &p.CredentialID, &p.PublicKey, &p.AAGUID, &p.Model, &kind, &p.Name, &transports,
+		&p.BackupEligible, &p.BackedUp, &count, &p.CloneWarning, &created, &used, &p.LastUsedFor, &lost, &p.LostReason)...)
+	if err != nil {
+		return nil, err
+	}
+	p.Kind, p.SignCount = account.Kind(kind), uint32(count)
+	p.CreatedAt, p.LastUsedAt, p.LostAt = fromNanos(created), fromNanos(used), fromNanos(lost)
+	if transports != "" {
+		p.Transports = strings.Split(transports, ",")
+	}
+	return &p, nil
+}
+
+func (t *txn) Passkeys(accountID string) ([]account.Passkey, error) {
+	return collect(t, func(r pgx.Row) (*account.Passkey, error) { return scanPasskey(r) },
+		`SELECT `+passkeyCols+` FROM passkeys WHERE account_id = $1 ORDER BY created_at, id`, accountID)
+}
+
+func (t *txn) PasskeyByCredentialID(credentialID []byte) (string, *account.Passkey, error) {
+	var accountID string
+	p, err := scanPasskey(t.row(`SELECT account_id, `+passkeyCols+` FROM passkeys WHERE credential_id = $1`, credentialID), &accountID)
+	if err != nil {
+		return "", nil, notFound(err)
+	}
+	return accountID, p, nil
+}
+
+func (t *txn) DeletePasskey(accountID string, credentialID []byte) error {
+	tag, err := t.tx.Exec(t.ctx, `DELETE FROM passkeys WHERE credential_id = $1 AND account_id = $2`, credentialID, accountID)
+	t.note(err)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = account.ErrNotFound
+	}
+	return err
+}
+
+func (t *txn) MarkPasskeyLost(accountID, passkeyID string, at time.Time, reason string) error {
+	tag, err := t.tx.Exec(t.ctx, `UPDATE passkeys SET lost_at = $1, lost_reason = $2 WHERE id = $3 AND account_id = $4`,
+		nanos(at), reason, passkeyID, accountID)
+	t.note(err)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = account.ErrNotFound
+	}
+	return err
+}
+
+// --- events ----------------------------------------------------------------------
+
+func (t *txn) AppendEvent(accountID string, e *account.Event) error {
+	return t.row(`INSERT INTO events (account_id, at, type, detail, source) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		accountID, nanos(e.At), string(e.Type), e.Detail, e.Source).Scan(&e.ID)
+}
+
+func (t *txn) Events(accountID string, limit int) ([]account.Event, error) {
+	return collect(t, func(r pgx.Row) (*account.Event, error) {
+		var e account.Event
+		var at int64
+		var typ string
+		if err := r.Scan(&e.ID, &at, &typ, &e.Detail, &e.Source); err != nil {
+			return nil, err
+		}
+		e.At, e.Type = fromNanos(at), account.EventType(typ)
+		return &e, nil
+	}, `SELECT id, at, type, detail, source FROM events WHERE account_id = $1 ORDER BY id DESC LIMIT $2`, accountID, limit)
+}
+
+// --- API keys ----------------------------------------------------------------------
+
+const apiKeyCols = `id, hash, account_id, name, hint, created_at, last_used_at, revoked_at`
+
+func (t *txn) InsertAPIKey(k *account.APIKeyRecord) error {
+	return t.exec(`INSERT INTO api_keys (`+apiKeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		k.ID, k.Hash, k.AccountID, k.Name, k.Hint, nanos(k.CreatedAt), nanos(k.LastUsedAt), nanos(k.RevokedAt))
+}
+
+func (t *txn) UpdateAPIKey(k *account.APIKeyRecord) error {
+	return t.exec(`UPDATE api_keys SET last_used_at = $1, revoked_at = $2 WHERE id = $3`, nanos(k.LastUsedAt), nanos(k.RevokedAt), k.ID)
+}
+
+func scanAPIKey(row pgx.Row) (*account.APIKeyRecord, error) {
+	var k account.APIKeyRecord
+	var created, used, revoked int64
+	if err := row.Scan(&k.ID, &k.Hash, &k.AccountID, &k.Name, &k.Hint, &created, &used, &revoked); err != nil {
+		return nil, notFound(err)
+	}
+	k.CreatedAt, k.LastUsedAt, k.RevokedAt = fromNanos(created), fromNanos(used), fromNanos(revoked)
+	return &k, nil
+}
+
+func (t *txn) APIKeyByHash(hash []byte) (*account.APIKeyRecord, error) {
+	return scanAPIKey(t.row(`SELECT `+apiKeyCols+` FROM api_keys WHERE hash = $1`, hash))
+}
+
+func (t *txn) APIKeys(accountID string) ([]account.APIKeyRecord, error) {
+	return collect(t, scanAPIKey, `SELECT `+apiKeyCols+` FROM api_keys WHERE account_id = $1 ORDER BY created_at, id`, accountID)
+}
+
+// --- approvals ---------------------------------------------------------------------
+
+const approvalCols = `id, account_id, api_key_id, kind, asset, amount, network, destination, counterparty, fee, reference,
+	nonce, state, created_at, expires_at, decided_at, passkey_id, credential_id, public_key, authenticator_data,
+	client_data_json, signature, reason`
+
+func (t *txn) InsertApproval(a *account.ApprovalRecord) error {
+	op := &a.Operation
+	var as account.Assertion
+	if a.Assertion != nil {
+		as = *a.Assertion
+	}
+	return t.exec(`INSERT INTO approvals (`+approvalCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+		$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
+		a.ID, a.AccountID, a.APIKeyID, string(op.Kind), op.Asset, op.Amount, op.Network,
+		op.Destination, op.Counterparty, op.Fee, op.Reference, a.Nonce, string(a.State), nanos(a.CreatedAt),
+		nanos(a.ExpiresAt), nanos(a.DecidedAt), a.PasskeyID, as.CredentialID, as.PublicKey, as.AuthenticatorData,
+		as.ClientDataJSON, as.Signature, a.Reason)
+}
+
+func (t *txn) UpdateApproval(a *account.ApprovalRecord) error {
+	var as account.Assertion
+	if a.Assertion != nil {
+		as = *a.Assertion
+	}
+	return t.exec(`UPDATE approvals SET state = $1, decided_at = $2, passkey_id = $3, credential_id = $4, public_key = $5,
+		authenticator_data = $6, client_data_json = $7, signature = $8, reason = $9 WHERE id = $10`,
+		string(a.State), nanos(a.DecidedAt), a.PasskeyID, as.CredentialID, as.PublicKey,
+		as.AuthenticatorData, as.ClientDataJSON, as.Signature, a.Reason, a.ID)
+}
+
+func scanApproval(row pgx.Row) (*account.ApprovalRecord, error) {
+	var a account.ApprovalRecord
+	var as account.Assertion
+	var kind, state string
+	var created, expires, decided int64
+	op := &a.Operation
+	err := row.Scan(&a.ID, &a.AccountID, &a.APIKeyID, &kind, &op.Asset, &op.Amount, &op.Network, &op.Destination,
+		&op.Counterparty, &op.Fee, &op.Reference, &a.Nonce, &state, &created, &expires, &decided, &a.PasskeyID,
+		&as.CredentialID, &as.PublicKey, &as.AuthenticatorData, &as.ClientDataJSON, &as.Signature, &a.Reason)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	op.Kind, a.State = account.OperationKind(kind), account.ApprovalState(state)
+	a.CreatedAt, a.ExpiresAt, a.DecidedAt = fromNanos(created), fromNanos(expires), fromNanos(decided)
+	if len(as.Signature) > 0 {
+		a.Assertion = &as
+	}
+	return &a, nil
+}
+
+func (t *txn) ApprovalByID(id string) (*account.ApprovalRecord, error) {
+	return scanApproval(t.row(`SELECT `+approvalCols+` FROM approvals WHERE id = $1`, id))
+}
+
+func (t *txn) Approvals(accountID string, state account.ApprovalState) ([]account.ApprovalRecord, error) {
+	return collect(t, scanApproval, `SELECT `+approvalCols+` FROM approvals WHERE account_id = $1 AND state = $2 ORDER BY created_at, id`,
+		accountID, string(state))
+}
+
+// --- policy and settings -----------------------------------------------------------
+
+func (t *txn) Policy(accountID string) (account.Policy, error) {
+	var p account.Policy
+	var hold int64
+	err := t.row(`SELECT passkey_required, hold_until FROM account_policies WHERE account_id = $1`, accountID).Scan(&p.PasskeyRequired, &hold)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return account.Policy{}, nil
+	}
+	p.HoldUntil = fromNanos(hold)
+	return p, err
+}
+
+func (t *txn) PutPolicy(accountID string, p account.Policy) error {
+	return t.exec(`INSERT INTO account_policies (account_id, passkey_required, hold_until) VALUES ($1, $2, $3)
+		ON CONFLICT (account_id) DO UPDATE SET passkey_required = excluded.passkey_required, hold_until = excluded.hold_until`,
+		accountID, p.PasskeyRequired, nanos(p.HoldUntil))
+}
+
+func (t *txn) Setting(name string) (string, error) {
+	var v string
+	err := t.row(`SELECT value FROM settings WHERE name = $1`, name).Scan(&v)
+	return v, notFound(err)
+}
+
+func (t *txn) PutSetting(name, value string) error {
+	return t.exec(`INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
+}
+
+// prefixed puts prefix before each column of a comma-separated list.
+func prefixed(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}

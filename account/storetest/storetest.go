@@ -1,0 +1,613 @@
+// Package storetest is the conformance suite of the account.Store
+// contract: what every store (SQLite, PostgreSQL) must do the same way,
+// checked row by row. A store's tests call Run with a function that opens
+// an empty store.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/passkeydesk/passkeydesk/account"
+)
+
+// Run runs the suite; open returns a new, empty store for each subtest.
+func Run(t *testing.T, open func(t *testing.T) account.Store) {
+	for _, tc := range []struct {
+		name string
+		fn   func(*testing.T, account.Store)
+	}{
+		{"Accounts", accounts},
+		{"FactorStates", factorStates},
+		{"SessionsVerificationsGrants", sessionsVerificationsGrants},
+		{"CeremonyIsTakenOnce", ceremonyIsTakenOnce},
+		{"Passkeys", passkeys},
+		{"Events", events},
+		{"PhoneEnrollments", phoneEnrollments},
+		{"APIKeysAndApprovals", apiKeysAndApprovals},
+		{"PolicyAndSettings", policyAndSettings},
+		{"DeleteExpired", deleteExpired},
+		{"FailedUpdateWritesNothing", failedUpdateWritesNothing},
+		{"ConcurrentUpdatesAreSerial", concurrentUpdatesAreSerial},
+	} {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
+	}
+}
+
+var ctx = context.Background()
+
+// at is a fixed time with nanoseconds, to see that they survive.
+var at = time.Date(2026, 12, 1, 10, 30, 0, 123456789, time.UTC)
+
+func update(t *testing.T, s account.Store, fn func(account.Tx) error) {
+	t.Helper()
+	if err := s.Update(ctx, fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func view(t *testing.T, s account.Store, fn func(account.Tx) error) {
+	t.Helper()
+	if err := s.View(ctx, fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func random(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+func newAccount(id string) *account.AccountRecord {
+	return &account.AccountRecord{ID: id, Email: id + "@example.com", DisplayName: "User " + id, Role: account.RoleUser,
+		PasswordHash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA", TOTPSecret: random(40), UserHandle: random(32),
+		Active: true, CreatedAt: at}
+}
+
+func addAccount(t *testing.T, s account.Store, id string) *account.AccountRecord {
+	t.Helper()
+	a := newAccount(id)
+	update(t, s, func(tx account.Tx) error { return tx.InsertAccount(a) })
+	return a
+}
+
+func same(t *testing.T, what string, got, want any) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s:\n got %+v\nwant %+v", what, got, want)
+	}
+}
+
+func accounts(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "acct1")
+	view(t, s, func(tx account.Tx) error {
+		for name, get := range map[string]func() (*account.AccountRecord, error){
+			"by ID":          func() (*account.AccountRecord, error) { return tx.AccountByID(a.ID) },
+			"by email":       func() (*account.AccountRecord, error) { return tx.AccountByEmail(a.Email) },
+			"by user handle": func() (*account.AccountRecord, error) { return tx.AccountByUserHandle(a.UserHandle) },
+		} {
+			got, err := get()
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			same(t, "account "+name, got, a)
+		}
+		if _, err := tx.AccountByEmail("nobody@example.com"); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unknown email: %v, want ErrNotFound", err)
+		}
+		if _, err := tx.AccountByID("nope"); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unknown ID: %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+	dup := newAccount("acct2")
+	dup.Email = a.Email
+	err := s.Update(ctx, func(tx account.Tx) error { return tx.InsertAccount(dup) })
+	if !errors.Is(err, account.ErrEmailTaken) {
+		t.Errorf("a taken email: %v, want ErrEmailTaken", err)
+	}
+	// The transaction goes on after a refused insert, as the service
+	// expects (it reports the refusal and may write an event).
+	update(t, s, func(tx account.Tx) error {
+		if err := tx.InsertAccount(dup); !errors.Is(err, account.ErrEmailTaken) {
+			return fmt.Errorf("a taken email inside a transaction: %v", err)
+		}
+		a.DisplayName, a.Active, a.Role = "Renamed", false, account.RoleAdmin
+		return tx.UpdateAccount(a)
+	})
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.AccountByID(a.ID)
+		if err == nil {
+			same(t, "the updated account", got, a)
+		}
+		return err
+	})
+	update(t, s, func(tx account.Tx) error { return tx.DeleteAccount(a.ID) })
+	view(t, s, func(tx account.Tx) error {
+		if _, err := tx.AccountByID(a.ID); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("a deleted account: %v", err)
+		}
+		return nil
+	})
+}
+
+func factorStates(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "fs")
+	view(t, s, func(tx account.Tx) error {
+		st, err := tx.FactorState(a.ID, account.FactorTOTP)
+		same(t, "an unset factor state", st, account.FactorState{})
+		return err
+	})
+	want := account.FactorState{Failures: 3, LockedUntil: at.Add(time.Minute), LastStep: 59000123}
+	update(t, s, func(tx account.Tx) error { return tx.PutFactorState(a.ID, account.FactorTOTP, want) })
+	update(t, s, func(tx account.Tx) error {
+		return tx.PutFactorState(a.ID, account.FactorPassword, account.FactorState{Failures: 1})
+	})
+	view(t, s, func(tx account.Tx) error {
+		st, err := tx.FactorState(a.ID, account.FactorTOTP)
+		same(t, "the TOTP state", st, want)
+		return err
+	})
+	want.Failures = 0
+	update(t, s, func(tx account.Tx) error { return tx.PutFactorState(a.ID, account.FactorTOTP, want) })
+	view(t, s, func(tx account.Tx) error {
+		st, err := tx.FactorState(a.ID, account.FactorTOTP)
+		same(t, "the overwritten TOTP state", st, want)
+		return err
+	})
+}
+
+func sessionsVerificationsGrants(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "svg")
+	sess := &account.SessionRecord{Hash: random(32), AccountID: a.ID, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}
+	v := &account.VerificationRecord{ID: "v1", AccountID: a.ID, SessionHash: sess.Hash, Purpose: account.PurposeAddPasskey,
+		Factors: []account.Factor{account.FactorPassword, account.FactorTOTP}, EmailCodeHash: random(32), ExpiresAt: at.Add(time.Minute)}
+	g := &account.GrantRecord{Hash: random(32), AccountID: a.ID, Purpose: account.PurposeRemovePasskey, ExpiresAt: at.Add(time.Minute), PasskeyID: "pk"}
+	update(t, s, func(tx account.Tx) error {
+		if err := tx.InsertSession(sess); err != nil {
+			return err
+		}
+		if err := tx.InsertVerification(v); err != nil {
+			return err
+		}
+		return tx.InsertGrant(g)
+	})
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.SessionByHash(sess.Hash)
+		if err != nil {
+			return err
+		}
+		same(t, "the session", got, sess)
+		gs, ga, err := tx.SessionAccount(sess.Hash)
+		if err != nil {
+			return err
+		}
+		same(t, "the session with its account", gs, sess)
+		same(t, "the session's account", ga, a)
+		gv, err := tx.VerificationByID(v.ID)
+		if err != nil {
+			return err
+		}
+		same(t, "the verification", gv, v)
+		gg, err := tx.GrantByHash(g.Hash)
+		if err != nil {
+			return err
+		}
+		same(t, "the grant", gg, g)
+		if _, err := tx.SessionByHash(random(32)); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unknown session: %v", err)
+		}
+		if _, _, err := tx.SessionAccount(random(32)); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unknown session's account: %v", err)
+		}
+		return nil
+	})
+	update(t, s, func(tx account.Tx) error {
+		if err := tx.DeleteSession(sess.Hash); err != nil {
+			return err
+		}
+		if err := tx.DeleteVerification(v.ID); err != nil {
+			return err
+		}
+		return tx.DeleteGrant(g.Hash)
+	})
+	view(t, s, func(tx account.Tx) error {
+		if _, err := tx.SessionByHash(sess.Hash); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("a deleted session: %v", err)
+		}
+		if _, err := tx.VerificationByID(v.ID); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("a deleted verification: %v", err)
+		}
+		if _, err := tx.GrantByHash(g.Hash); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("a deleted grant: %v", err)
+		}
+		return nil
+	})
+}
+
+// ceremonyIsTakenOnce: of many concurrent takers of one challenge, exactly
+// one gets it.
+func ceremonyIsTakenOnce(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "cer")
+	c := &account.CeremonyRecord{Challenge: "chal-1", AccountID: a.ID, Type: account.CeremonyRegistration, Kind: account.KindPhone,
+		Session: []byte("session data"), ExpiresAt: at}
+	discoverable := &account.CeremonyRecord{Challenge: "chal-2", Type: account.CeremonyLogin, Session: []byte("s"), ExpiresAt: at}
+	update(t, s, func(tx account.Tx) error {
+		if err := tx.InsertCeremony(c); err != nil {
+			return err
+		}
+		return tx.InsertCeremony(discoverable)
+	})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var taken []*account.CeremonyRecord
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var got *account.CeremonyRecord
+			err := s.Update(ctx, func(tx account.Tx) error {
+				var err error
+				got, err = tx.TakeCeremony(c.Challenge)
+				return err
+			})
+			if errors.Is(err, account.ErrNotFound) {
+				return
+			}
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			taken = append(taken, got)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if len(taken) != 1 {
+		t.Fatalf("the challenge was taken %d times", len(taken))
+	}
+	same(t, "the taken ceremony", taken[0], c)
+	update(t, s, func(tx account.Tx) error {
+		got, err := tx.TakeCeremony(discoverable.Challenge)
+		if err == nil {
+			same(t, "a discoverable login's ceremony", got, discoverable)
+		}
+		return err
+	})
+}
+
+func newPasskey(id string, n int) *account.Passkey {
+	return &account.Passkey{ID: id, CredentialID: []byte(id), PublicKey: random(77), AAGUID: random(16), Model: "Model",
+		Kind: account.KindSecurityKey, Name: "Key " + id, Transports: []string{"usb", "nfc"}, BackupEligible: true,
+		SignCount: 4000000000, CreatedAt: at.Add(time.Duration(n) * time.Second)}
+}
+
+func passkeys(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "pk")
+	b := addAccount(t, s, "pk2")
+	p1, p2 := newPasskey("cred-1", 1), newPasskey("cred-2", 2)
+	p2.Transports, p2.AAGUID = nil, nil
+	update(t, s, func(tx account.Tx) error {
+		if err := tx.InsertPasskey(a.ID, p2); err != nil {
+			return err
+		}
+		if err := tx.InsertPasskey(a.ID, p1); err != nil {
+			return err
+		}
+		// A credential ID registered anywhere is refused, and the
+		// transaction goes on.
+		if err := tx.InsertPasskey(b.ID, newPasskey("cred-1", 3)); !errors.Is(err, account.ErrCredentialRejected) {
+			return fmt.Errorf("a registered credential ID: %v, want ErrCredentialRejected", err)
+		}
+		return nil
+	})
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.Passkeys(a.ID)
+		if err != nil {
+			return err
+		}
+		same(t, "the passkeys, oldest first", got, []account.Passkey{*p1, *p2})
+		owner, p, err := tx.PasskeyByCredentialID(p1.CredentialID)
+		if err != nil {
+			return err
+		}
+		if owner != a.ID {
+			t.Errorf("the passkey's account: %s", owner)
+		}
+		same(t, "the passkey by credential ID", p, p1)
+		if _, _, err := tx.PasskeyByCredentialID([]byte("nope")); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unknown credential: %v", err)
+		}
+		if none, err := tx.Passkeys(b.ID); err != nil || len(none) != 0 {
+			t.Errorf("another account's passkeys: %v, %v", none, err)
+		}
+		return nil
+	})
+	p1.Name, p1.BackedUp, p1.SignCount, p1.CloneWarning, p1.LastUsedAt, p1.LastUsedFor = "Renamed", true, 7, true, at.Add(time.Hour), "sign-in"
+	lost := at.Add(2 * time.Hour)
+	update(t, s, func(tx account.Tx) error {
+		if err := tx.UpdatePasskey(a.ID, p1); err != nil {
+			return err
+		}
+		if err := tx.MarkPasskeyLost(a.ID, p2.ID, lost, "the key was reset"); err != nil {
+			return err
+		}
+		if err := tx.MarkPasskeyLost(b.ID, p1.ID, lost, "x"); !errors.Is(err, account.ErrNotFound) {
+			return fmt.Errorf("marking another account's passkey lost: %v", err)
+		}
+		if err := tx.DeletePasskey(b.ID, p1.CredentialID); !errors.Is(err, account.ErrNotFound) {
+			return fmt.Errorf("deleting another account's passkey: %v", err)
+		}
+		return nil
+	})
+	p2.LostAt, p2.LostReason = lost, "the key was reset"
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.Passkeys(a.ID)
+		same(t, "the passkeys after an update and a loss", got, []account.Passkey{*p1, *p2})
+		return err
+	})
+	update(t, s, func(tx account.Tx) error { return tx.DeletePasskey(a.ID, p1.CredentialID) })
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.Passkeys(a.ID)
+		same(t, "the passkeys after a removal", got, []account.Passkey{*p2})
+		return err
+	})
+}
+
+func events(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "ev")
+	var ids []int64
+	for i := range 5 {
+		e := &account.Event{At: at.Add(time.Duration(i)), Type: account.EventSignedIn, Detail: fmt.Sprint("event ", i), Source: account.SourceApp}
+		update(t, s, func(tx account.Tx) error { return tx.AppendEvent(a.ID, e) })
+		if e.ID == 0 || (len(ids) > 0 && e.ID <= ids[len(ids)-1]) {
+			t.Fatalf("event IDs do not grow: %v then %d", ids, e.ID)
+		}
+		ids = append(ids, e.ID)
+	}
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.Events(a.ID, 3)
+		if err != nil {
+			return err
+		}
+		if len(got) != 3 || got[0].ID != ids[4] || got[2].ID != ids[2] || got[0].Detail != "event 4" || !got[0].At.Equal(at.Add(4)) {
+			t.Errorf("the newest three events: %+v", got)
+		}
+		return nil
+	})
+}
+
+func phoneEnrollments(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "pe")
+	e := &account.PhoneEnrollmentRecord{ID: "enr-1", TokenHash: random(32), AccountID: a.ID, SessionHash: random(32), GrantHash: random(32),
+		CodeHash: random(32), State: account.EnrollmentWaiting, CreatedAt: at, ExpiresAt: at.Add(5 * time.Minute)}
+	update(t, s, func(tx account.Tx) error { return tx.InsertPhoneEnrollment(e) })
+	e.State, e.DeviceHash, e.UserAgent, e.Failures, e.Challenge, e.PasskeyID, e.Reason =
+		account.EnrollmentCanceled, random(32), "Mozilla/5.0", 2, "chal", "pk", "the desktop canceled"
+	update(t, s, func(tx account.Tx) error { return tx.UpdatePhoneEnrollment(e) })
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.PhoneEnrollmentByID(e.ID)
+		if err != nil {
+			return err
+		}
+		same(t, "the enrollment by ID", got, e)
+		got, err = tx.PhoneEnrollmentByTokenHash(e.TokenHash)
+		if err != nil {
+			return err
+		}
+		same(t, "the enrollment by token", got, e)
+		if _, err := tx.PhoneEnrollmentByTokenHash(random(32)); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unknown token: %v", err)
+		}
+		return nil
+	})
+}
+
+func apiKeysAndApprovals(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "ap")
+	k := &account.APIKeyRecord{ID: "key-1", Hash: random(32), AccountID: a.ID, Name: "exchange", Hint: "pdk_abcd", CreatedAt: at}
+	k2 := &account.APIKeyRecord{ID: "key-2", Hash: random(32), AccountID: a.ID, Name: "second", Hint: "pdk_efgh", CreatedAt: at.Add(time.Second)}
+	op := account.Operation{Kind: account.OperationWithdrawal, Asset: "BTC", Amount: "0.5", Network: "bitcoin",
+		Destination: "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh", Fee: "0.0001", Reference: "W-1"}
+	ap := &account.ApprovalRecord{ID: "appr-1", AccountID: a.ID, APIKeyID: k.ID, Operation: op, Nonce: random(32),
+		State: account.ApprovalPending, CreatedAt: at, ExpiresAt: at.Add(5 * time.Minute)}
+	update(t, s, func(tx account.Tx) error {
+		if err := tx.InsertAPIKey(k2); err != nil {
+			return err
+		}
+		if err := tx.InsertAPIKey(k); err != nil {
+			return err
+		}
+		return tx.InsertApproval(ap)
+	})
+	k.LastUsedAt, k.RevokedAt = at.Add(time.Minute), at.Add(time.Hour)
+	update(t, s, func(tx account.Tx) error { return tx.UpdateAPIKey(k) })
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.APIKeyByHash(k.Hash)
+		if err != nil {
+			return err
+		}
+		same(t, "the API key", got, k)
+		all, err := tx.APIKeys(a.ID)
+		same(t, "the API keys, oldest first", all, []account.APIKeyRecord{*k, *k2})
+		if _, err := tx.APIKeyByHash(random(32)); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unknown key: %v", err)
+		}
+		pending, err := tx.Approvals(a.ID, account.ApprovalPending)
+		same(t, "the pending approvals", pending, []account.ApprovalRecord{*ap})
+		return err
+	})
+	ap.State, ap.DecidedAt, ap.PasskeyID, ap.Reason = account.ApprovalApproved, at.Add(time.Minute), "pk", ""
+	ap.Assertion = &account.Assertion{CredentialID: random(16), PublicKey: random(77), AuthenticatorData: random(37),
+		ClientDataJSON: []byte(`{"type":"webauthn.get"}`), Signature: random(70)}
+	update(t, s, func(tx account.Tx) error { return tx.UpdateApproval(ap) })
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.ApprovalByID(ap.ID)
+		if err != nil {
+			return err
+		}
+		same(t, "the decided approval", got, ap)
+		pending, err := tx.Approvals(a.ID, account.ApprovalPending)
+		if len(pending) != 0 {
+			t.Errorf("a decided approval is still listed pending")
+		}
+		if _, err := tx.ApprovalByID("nope"); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unknown approval: %v", err)
+		}
+		return err
+	})
+}
+
+func policyAndSettings(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "pol")
+	view(t, s, func(tx account.Tx) error {
+		p, err := tx.Policy(a.ID)
+		same(t, "an unset policy", p, account.Policy{})
+		if _, err := tx.Setting("rp_id"); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unset setting: %v", err)
+		}
+		return err
+	})
+	want := account.Policy{PasskeyRequired: true, HoldUntil: at.Add(24 * time.Hour)}
+	update(t, s, func(tx account.Tx) error {
+		if err := tx.PutPolicy(a.ID, account.Policy{}); err != nil {
+			return err
+		}
+		if err := tx.PutPolicy(a.ID, want); err != nil {
+			return err
+		}
+		if err := tx.PutSetting("rp_id", "localhost"); err != nil {
+			return err
+		}
+		return tx.PutSetting("rp_id", "passkeys.example.com")
+	})
+	view(t, s, func(tx account.Tx) error {
+		p, err := tx.Policy(a.ID)
+		same(t, "the policy", p, want)
+		v, err2 := tx.Setting("rp_id")
+		if v != "passkeys.example.com" {
+			t.Errorf("the setting: %q, %v", v, err2)
+		}
+		return err
+	})
+}
+
+func deleteExpired(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "exp")
+	now := at.Add(time.Hour)
+	old, fresh := now.Add(-time.Second), now.Add(time.Second)
+	update(t, s, func(tx account.Tx) error {
+		for i, exp := range []time.Time{old, fresh} {
+			if err := tx.InsertSession(&account.SessionRecord{Hash: []byte{byte(i)}, AccountID: a.ID, CreatedAt: at, ExpiresAt: exp}); err != nil {
+				return err
+			}
+			if err := tx.InsertGrant(&account.GrantRecord{Hash: []byte{byte(i)}, AccountID: a.ID, Purpose: account.PurposeAddPasskey, ExpiresAt: exp}); err != nil {
+				return err
+			}
+			if err := tx.InsertVerification(&account.VerificationRecord{ID: fmt.Sprint("v", i), AccountID: a.ID, SessionHash: []byte{1},
+				Purpose: account.PurposeAddPasskey, ExpiresAt: exp}); err != nil {
+				return err
+			}
+			if err := tx.InsertCeremony(&account.CeremonyRecord{Challenge: fmt.Sprint("c", i), Type: account.CeremonyLogin, Session: []byte{1}, ExpiresAt: exp}); err != nil {
+				return err
+			}
+		}
+		// Enrollments stay a day past their end, so a reused link is told it was used.
+		for i, exp := range []time.Time{now.Add(-25 * time.Hour), now.Add(-23 * time.Hour)} {
+			if err := tx.InsertPhoneEnrollment(&account.PhoneEnrollmentRecord{ID: fmt.Sprint("e", i), TokenHash: []byte{byte(i)}, AccountID: a.ID,
+				SessionHash: []byte{1}, GrantHash: []byte{1}, CodeHash: []byte{1}, State: account.EnrollmentExpired, CreatedAt: at, ExpiresAt: exp}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	update(t, s, func(tx account.Tx) error { return tx.DeleteExpired(now) })
+	view(t, s, func(tx account.Tx) error {
+		check := func(what string, err error, kept bool) {
+			if kept && err != nil {
+				t.Errorf("%s was swept: %v", what, err)
+			}
+			if !kept && !errors.Is(err, account.ErrNotFound) {
+				t.Errorf("%s was kept: %v", what, err)
+			}
+		}
+		for i, kept := range []bool{false, true} {
+			_, err := tx.SessionByHash([]byte{byte(i)})
+			check(fmt.Sprint("session ", i), err, kept)
+			_, err = tx.GrantByHash([]byte{byte(i)})
+			check(fmt.Sprint("grant ", i), err, kept)
+			_, err = tx.VerificationByID(fmt.Sprint("v", i))
+			check(fmt.Sprint("verification ", i), err, kept)
+			_, err = tx.PhoneEnrollmentByID(fmt.Sprint("e", i))
+			check(fmt.Sprint("enrollment ", i), err, kept)
+		}
+		return nil
+	})
+	update(t, s, func(tx account.Tx) error {
+		if _, err := tx.TakeCeremony("c0"); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an expired ceremony was kept: %v", err)
+		}
+		_, err := tx.TakeCeremony("c1")
+		return err
+	})
+}
+
+func failedUpdateWritesNothing(t *testing.T, s account.Store) {
+	boom := errors.New("boom")
+	err := s.Update(ctx, func(tx account.Tx) error {
+		if err := tx.InsertAccount(newAccount("rolled")); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update returned %v, want fn's error", err)
+	}
+	view(t, s, func(tx account.Tx) error {
+		if _, err := tx.AccountByID("rolled"); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("a failed update left its account: %v", err)
+		}
+		return nil
+	})
+}
+
+// concurrentUpdatesAreSerial: concurrent read-modify-write updates of one
+// row lose no increment.
+func concurrentUpdatesAreSerial(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "ser")
+	const n = 20
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.Update(ctx, func(tx account.Tx) error {
+				st, err := tx.FactorState(a.ID, account.FactorPassword)
+				if err != nil {
+					return err
+				}
+				st.Failures++
+				return tx.PutFactorState(a.ID, account.FactorPassword, st)
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	view(t, s, func(tx account.Tx) error {
+		st, err := tx.FactorState(a.ID, account.FactorPassword)
+		if st.Failures != n {
+			t.Errorf("%d concurrent increments left %d", n, st.Failures)
+		}
+		return err
+	})
+}

@@ -1,0 +1,213 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/account/accounttest"
+	"github.com/passkeydesk/passkeydesk/account/pgstore"
+	"github.com/passkeydesk/passkeydesk/account/pgstore/pgtest"
+	"github.com/passkeydesk/passkeydesk/account/sqlstore"
+)
+
+// BenchmarkLoginOverHTTP measures passkey sign-in as a client makes it:
+// POST /v1/login/begin, a real ES256 assertion made by the client, POST
+// /v1/login/finish, which the server verifies and answers with a session;
+// against the built server binary on PostgreSQL (durable: fsync and
+// synchronous_commit on) and on SQLite, with 1, 16 and 64 logins in
+// flight. The load generator, the server and PostgreSQL share the
+// machine. It reports logins/s, the p50 and p99 of one login, and the CPU
+// time per login of the server, of PostgreSQL and of the generator.
+func BenchmarkLoginOverHTTP(b *testing.B) {
+	for _, db := range []string{"postgres", "sqlite"} {
+		for _, clients := range []int{1, 16, 64} {
+			b.Run(fmt.Sprintf("db=%s/clients=%d", db, clients), func(b *testing.B) {
+				benchLogins(b, db, clients)
+			})
+		}
+	}
+}
+
+// loginClient is one client in flight: its own account and authenticator,
+// so sign counters advance in order.
+type loginClient struct {
+	email string
+	auth  *accounttest.Authenticator
+}
+
+func benchLogins(b *testing.B, db string, clients int) {
+	key := make([]byte, 32)
+	rand.Read(key)
+	env := []string{"PASSKEYDESK_SECRET_KEY=" + base64.StdEncoding.EncodeToString(key)}
+	dir := b.TempDir()
+	var store account.Store
+	var args []string
+	switch db {
+	case "postgres":
+		dsn := pgtest.Database(b)
+		s, err := pgstore.Open(context.Background(), dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		store, args = s, []string{"--db", dsn}
+	default:
+		path := filepath.Join(dir, "passkeydesk.db")
+		s, err := sqlstore.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		store, args = s, []string{"--db", path, "--data-dir", dir}
+	}
+	// The accounts, each with a passkey, are made in-process on the
+	// server's database before the server opens it.
+	clock := accounttest.NewClock(time.Now())
+	svc, err := account.New(account.Config{RPID: "localhost", Origins: []string{"http://localhost:8787"}, SecretKey: key,
+		Now: clock.Now, PasswordParams: accounttest.CheapPasswords}, store)
+	if err != nil {
+		b.Fatal(err)
+	}
+	users := make([]*loginClient, clients)
+	for i := range users {
+		u := accounttest.SignUp(b, svc, clock, fmt.Sprintf("bench%d@example.com", i))
+		users[i] = &loginClient{email: u.Email, auth: &accounttest.Authenticator{Origin: "http://localhost:8787"}}
+		u.AddPasskey(b, users[i].auth, account.KindSecurityKey, "Key")
+	}
+	if s, ok := store.(*sqlstore.Store); ok {
+		s.Close()
+	}
+	in := start(b, env, append(args, "--public-url", "http://localhost:8787")...)
+	defer in.stop()
+
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
+	login := func(c *loginClient) error {
+		body, _ := json.Marshal(map[string]string{"Email": c.email})
+		opts, err := post(hc, in.addr+"/v1/login/begin", body)
+		if err != nil {
+			return err
+		}
+		assertion, err := c.auth.Assert(opts)
+		if err != nil {
+			return err
+		}
+		_, err = post(hc, in.addr+"/v1/login/finish", assertion)
+		return err
+	}
+	for _, c := range users { // warm up the connections
+		if err := login(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+
+	server0, pg0, self0 := cpuOf(in.cmd.Process.Pid), postgresCPU(), selfCPU()
+	latencies := make([]time.Duration, b.N)
+	var next int64 = -1
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	began := time.Now()
+	for _, c := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				next++
+				i := next
+				mu.Unlock()
+				if i >= int64(b.N) {
+					return
+				}
+				t0 := time.Now()
+				if err := login(c); err != nil {
+					b.Error(err)
+					return
+				}
+				latencies[i] = time.Since(t0)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(began)
+	b.StopTimer()
+	server, pg, self := cpuOf(in.cmd.Process.Pid)-server0, postgresCPU()-pg0, selfCPU()-self0
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	n := float64(b.N)
+	b.ReportMetric(n/elapsed.Seconds(), "logins/s")
+	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(server.Microseconds())/1000/n, "server-cpu-ms/login")
+	if db == "postgres" {
+		b.ReportMetric(float64(pg.Microseconds())/1000/n, "postgres-cpu-ms/login")
+	}
+	b.ReportMetric(float64(self.Microseconds())/1000/n, "generator-cpu-ms/login")
+}
+
+func post(hc *http.Client, url string, body []byte) ([]byte, error) {
+	res, err := hc.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err == nil && res.StatusCode != 200 {
+		err = fmt.Errorf("%s: %d %s", url, res.StatusCode, out)
+	}
+	return out, err
+}
+
+// cpuOf is a process's user and system CPU time so far, from /proc.
+func cpuOf(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command (which is in parentheses).
+	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+2:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ is 100 on Linux
+}
+
+// postgresCPU is the CPU time of every postgres process on the machine:
+// the benchmark's cluster is the only busy one.
+func postgresCPU() time.Duration {
+	entries, _ := os.ReadDir("/proc")
+	var total time.Duration
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err == nil && strings.HasPrefix(string(comm), "postgres") {
+			total += cpuOf(pid)
+		}
+	}
+	return total
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

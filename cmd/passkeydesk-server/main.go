@@ -1,0 +1,111 @@
+// Command passkeydesk-server runs the Passkey Desk account service as a
+// network server: the WebAuthn relying party, its phone enrollment page and
+// its HTTP API, for phones, desktops and an operator's backend.
+//
+// Usage:
+//
+//	passkeydesk-server [serve|migrate|check] [flags]
+//
+// serve (the default) serves until SIGTERM or SIGINT, then stops accepting,
+// ends event streams with a retry hint and waits up to --shutdown-timeout
+// for calls in flight. migrate brings the database's schema up to date and
+// exits. check validates the configuration, reaches the database and
+// checks it against the configuration (schema, RP ID, secret key), and
+// exits non-zero with the reason when something is wrong; on a SQLite file
+// it applies pending migrations as serve would, and it refuses a file that
+// does not exist yet.
+//
+// Every flag has an environment variable that sets its default:
+//
+//	--listen           PASSKEYDESK_LISTEN           address to listen on (127.0.0.1:8787)
+//	--public-url       PASSKEYDESK_PUBLIC_URL       where browsers reach the service: the WebAuthn
+//	                                                RP ID (its host) and origin; https, or http for
+//	                                                a loopback host (http://localhost:8787)
+//	--data-dir         PASSKEYDESK_DATA_DIR         folder of the default SQLite file and secret key
+//	--db               PASSKEYDESK_DB               a SQLite file path (default DATA_DIR/passkeydesk.db)
+//	--secret-key-file  PASSKEYDESK_SECRET_KEY_FILE  the 32-byte key that seals TOTP secrets
+//	--tls-cert, --tls-key  PASSKEYDESK_TLS_CERT, PASSKEYDESK_TLS_KEY  serve HTTPS directly
+//	--trusted-proxies  PASSKEYDESK_TRUSTED_PROXIES  CIDRs whose X-Forwarded-For is believed
+//	--smtp-host, --smtp-port, --smtp-user, --smtp-from  (PASSKEYDESK_SMTP_*) email codes
+//	--allow-rp-id-change                            confirm a public URL whose host changes the RP ID
+//	--shutdown-timeout PASSKEYDESK_SHUTDOWN_TIMEOUT (10s)
+//
+// The SMTP password comes only from PASSKEYDESK_SMTP_PASSWORD. The secret
+// key may also be given as PASSKEYDESK_SECRET_KEY (base64). Without either,
+// a server on the default SQLite file keeps the key in DATA_DIR/secret.key,
+// made when the database is made; it is never made for a database that
+// already exists, so a second instance with the wrong key refuses to start
+// instead of sealing secrets no other instance can open.
+//
+// The RP ID is fixed when the database is first served: a later start
+// whose public URL would change it refuses to start and says why, unless
+// --allow-rp-id-change confirms it.
+//
+// Logs are JSON lines on standard error, each request's with its
+// request_id. main only wires: package account/server serves.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	log := newLogger(os.Stderr)
+	if err := run(context.Background(), os.Args[1:], log); err != nil {
+		var usage usageError
+		if errors.As(err, &usage) {
+			fmt.Fprintln(os.Stderr, "passkeydesk-server:", err)
+			os.Exit(2)
+		}
+		log.Error("passkeydesk-server cannot go on", "err", err)
+		os.Exit(1)
+	}
+}
+
+// usageError is a mistake on the command line.
+type usageError struct{ error }
+
+// run parses the command line and runs the subcommand.
+func run(ctx context.Context, args []string, log *slog.Logger) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("passkeydesk-server "+cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfg := defineFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(os.Stdout)
+			fs.PrintDefaults()
+			return nil
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	switch cmd {
+	case "serve":
+		ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+		defer stop()
+		return serve(ctx, cfg, log)
+	case "migrate":
+		return migrate(ctx, cfg, log)
+	case "check":
+		return check(ctx, cfg, log)
+	}
+	return usageError{fmt.Errorf("unknown command %q: want serve, migrate or check", cmd)}
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(withRequestIDs(slog.NewJSONHandler(w, nil)))
+}
