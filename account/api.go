@@ -298,10 +298,19 @@ type Passkey struct {
 	LostAt time.Time
 	// LostReason says why, in words ("the security key was reset").
 	LostReason string
+	// HeldUntil ends the passkey's own hold. A passkey added without the
+	// word of another passkey (with password and codes) cannot approve
+	// withdrawals or C2C trades until then, and its word spares no change
+	// the hold. Zero when it was added with another passkey's word.
+	HeldUntil time.Time
 }
 
 // Lost reports whether the passkey is marked lost.
 func (p Passkey) Lost() bool { return !p.LostAt.IsZero() }
+
+// Held reports whether the passkey's own hold lasts at now (see
+// HeldUntil).
+func (p Passkey) Held(now time.Time) bool { return now.Before(p.HeldUntil) }
 
 // Event is one entry of the activity log.
 type Event struct {

@@ -464,6 +464,9 @@ func (s *Service) BeginApproval(ctx context.Context, token, id string) (json.Raw
 		if err != nil {
 			return err
 		}
+		if err := s.checkPasskeysHeld(user.passkeys, a.Operation.Kind); err != nil {
+			return err
+		}
 		assertion, _, err := s.approvalCeremony(user, a)
 		if err != nil {
 			return err
@@ -578,6 +581,12 @@ func (s *Service) FinishApproval(ctx context.Context, token, id string, assertio
 		want := base64.RawURLEncoding.EncodeToString(ChallengeFor(a.Nonce, a.ID, a.Operation))
 		if parsed.Response.CollectedClientData.Challenge != want {
 			return refuse(fmt.Errorf("%w: %w", ErrCredentialRejected, errDetailsMismatch))
+		}
+		if p := user.passkey(parsed.RawID); p != nil && a.Operation.Kind.Held() && p.Held(s.now()) {
+			// Refused before its signature is checked: nothing of the
+			// passkey is written, and the approval stays pending for
+			// another passkey.
+			return refuse(&PolicyError{Rule: RulePasskeyHeld, Until: p.HeldUntil})
 		}
 		pk, why, err := s.checkAssertion(tx, user, parsed, func(session *webauthn.SessionData) error {
 			_, sd, err := s.approvalCeremony(user, a)
@@ -695,8 +704,8 @@ func (s *Service) DenyApproval(ctx context.Context, token, id string) (*Approval
 	return out, verr
 }
 
-// checkHold returns a *PolicyError (RuleHold) while a removal hold covers
-// operations of kind.
+// checkHold returns a *PolicyError (RuleHold, with its cause) while a hold
+// covers operations of kind.
 func (s *Service) checkHold(tx Tx, accountID string, kind OperationKind) error {
 	if !kind.Held() {
 		return nil
@@ -706,9 +715,28 @@ func (s *Service) checkHold(tx Tx, accountID string, kind OperationKind) error {
 		return err
 	}
 	if s.now().Before(p.HoldUntil) {
-		return &PolicyError{Rule: RuleHold, Until: p.HoldUntil}
+		return &PolicyError{Rule: RuleHold, Until: p.HoldUntil, Cause: p.HoldCause}
 	}
 	return nil
+}
+
+// checkPasskeysHeld returns a *PolicyError (RulePasskeyHeld, until the
+// first of them ends) when operations of kind are held for passkeys on
+// their own hold and every one of pks is.
+func (s *Service) checkPasskeysHeld(pks []Passkey, kind OperationKind) error {
+	if !kind.Held() || len(pks) == 0 {
+		return nil
+	}
+	first := pks[0].HeldUntil
+	for _, p := range pks {
+		if !p.Held(s.now()) {
+			return nil
+		}
+		if p.HeldUntil.Before(first) {
+			first = p.HeldUntil
+		}
+	}
+	return &PolicyError{Rule: RulePasskeyHeld, Until: first}
 }
 
 // summary is an operation in a few words, for the activity log.

@@ -115,7 +115,9 @@ func TestPhoneEnrollment(t *testing.T) {
 			phoneEvents = append(phoneEvents, string(e.Type))
 		}
 	}
-	if strings.Join(phoneEvents, ",") != "passkey-added,phone-enrollment-confirmed,phone-enrollment-opened" {
+	// Verified with password and code, the addition holds withdrawals
+	// and C2C trades.
+	if strings.Join(phoneEvents, ",") != "hold-started,passkey-added,phone-enrollment-confirmed,phone-enrollment-opened" {
 		t.Fatalf("phone page events %v", phoneEvents)
 	}
 }
