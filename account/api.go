@@ -58,8 +58,11 @@ type API interface {
 	// passkeys no longer holds it (a security key was reset, or the
 	// passkey was deleted from it), with why in words. All or nothing:
 	// ErrNotFound, and nothing marked, when one is not the account's.
-	// The passkeys stay listed, marked, until removed.
-	MarkPasskeysLost(ctx context.Context, token string, passkeyIDs []string, why string) error
+	// The passkeys stay listed, marked, until removed. Marking the last
+	// passkey that is not lost while "Passkey required" is on needs a
+	// remove-passkey grant (ErrGrantRequired without one), used up, and
+	// holds withdrawals and C2C trades; otherwise grant is not read.
+	MarkPasskeysLost(ctx context.Context, token, grant string, passkeyIDs []string, why string) error
 
 	// Activity returns the account's security events, newest first.
 	Activity(ctx context.Context, token string, limit int) ([]Event, error)

@@ -150,6 +150,10 @@
 // (ErrNotFound when one is not the account's), one "passkey-lost" event
 // per passkey newly marked, the first mark kept. A lost passkey stays
 // listed, with LostAt and LostReason, until it is removed as any other.
+// Marking the last passkey that is not lost while "Passkey required" is
+// on lets password and codes sign in again, so, like a removal, it needs
+// a remove-passkey grant (ErrGrantRequired without one) and holds
+// withdrawals and C2C trades (HoldPasskeyLost).
 //
 // # Activity
 //

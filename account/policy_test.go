@@ -442,7 +442,7 @@ func TestLostPasskeysDoNotCountAsUsable(t *testing.T) {
 	u := accounttest.SignUp(t, svc, clock, "ann@example.com")
 	tok := u.Session.Token
 	lost := u.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Reset key")
-	if err := svc.MarkPasskeysLost(ctx, tok, []string{lost.ID}, "the key was reset"); err != nil {
+	if err := svc.MarkPasskeysLost(ctx, tok, "", []string{lost.ID}, "the key was reset"); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.SetPasskeyRequired(ctx, tok, "", true); policyRule(err) != account.RuleNoPasskey {

@@ -87,6 +87,10 @@ type keyPanel struct {
 	pickNext   string // the key to show once the pick has ended, "" for the first
 	pickGen    int    // bumped by each pick
 
+	// lost asks for the identity check that marking the account's last
+	// passkeys lost needs (keylost.go), or is nil.
+	lost *lostMark
+
 	notice  string // what the last change did, shown under the feedback
 	body    *fyne.Container
 	fb      *feedback
@@ -185,6 +189,9 @@ func (p *keyPanel) close() {
 	p.ended = true
 	p.stop()
 	p.forget()
+	if p.lost != nil {
+		p.lost.close()
+	}
 }
 
 // setDevices takes a new key listing. A key on display that is gone is
@@ -493,6 +500,9 @@ func (p *keyPanel) render() {
 	objs = append(objs, p.fb.object())
 	if p.notice != "" {
 		objs = append(objs, infoLine(p.notice))
+	}
+	if p.lost != nil {
+		objs = append(objs, p.lost.objects()...)
 	}
 	if p.reset != nil {
 		objs = append(objs, p.reset.objects()...)
