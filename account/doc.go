@@ -138,8 +138,10 @@
 // turning it off needs a change-policy grant, from password and codes or
 // a passkey, as a removal does) makes
 // sign-in with password and code give a *PolicyError (RulePasskeySignIn)
-// once a passkey is bound, and keeps the last passkey from being removed
-// (RuleLastPasskey).
+// while a passkey that is not lost is bound, and keeps the last such
+// passkey from being removed (RuleLastPasskey). Lost passkeys do not
+// count: with none usable left, password and code sign in, and each such
+// sign-in holds withdrawals and C2C trades (HoldPasswordSignIn).
 //
 // # Lost passkeys
 //

@@ -167,3 +167,41 @@ func TestMarkLastPasskeyLostNeedsGrant(t *testing.T) {
 		t.Fatalf("marking the last with the policy off: %v", err)
 	}
 }
+
+// TestSignInWithOnlyLostPasskeys: lost passkeys do not count for
+// "Passkey required": with none usable left, password and code sign in,
+// and that sign-in holds withdrawals and C2C trades. With one usable,
+// the password is refused as before.
+func TestSignInWithOnlyLostPasskeys(t *testing.T) {
+	ctx := context.Background()
+	svc, clock, _ := accounttest.NewService(t, accounttest.Options{})
+	ann := accounttest.SignUp(t, svc, clock, "ann@example.com")
+	tok := ann.Session.Token
+	blue := ann.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Blue key")
+	if err := svc.SetPasskeyRequired(ctx, tok, "", true); err != nil {
+		t.Fatal(err)
+	}
+	var pe *account.PolicyError
+	if _, err := svc.SignIn(ctx, ann.Email, ann.Password, ann.Code(t)); !errors.As(err, &pe) || pe.Rule != account.RulePasskeySignIn {
+		t.Fatalf("password sign-in with a usable passkey: %v", err)
+	}
+	if err := svc.MarkPasskeysLost(ctx, tok, ann.Grant(t, account.PurposeRemovePasskey), []string{blue.ID}, "the key was reset"); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * account.RemovalHold) // every hold so far is over
+
+	sess, err := svc.SignIn(ctx, ann.Email, ann.Password, ann.Code(t))
+	if err != nil {
+		t.Fatalf("password sign-in with only a lost passkey: %v", err)
+	}
+	end := clock.Now().Add(account.RemovalHold)
+	p, _ := svc.Policy(ctx, sess.Token)
+	if !p.PasskeyRequired || !p.HoldUntil.Equal(end) || p.HoldCause != account.HoldPasswordSignIn {
+		t.Fatalf("policy after the sign-in: %+v, want the hold until %v", p, end)
+	}
+	evs, _ := svc.Activity(ctx, sess.Token, 2)
+	if len(evs) != 2 || evs[0].Type != account.EventHoldStarted || !strings.Contains(evs[0].Detail, "sign-in with password and code") ||
+		evs[1].Type != account.EventSignedIn {
+		t.Fatalf("last events %+v", evs)
+	}
+}
