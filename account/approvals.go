@@ -28,7 +28,9 @@ const (
 	// MaxApprovalLifetime is the longest a request may ask for.
 	MaxApprovalLifetime = time.Hour
 	// RemovalHold is how long withdrawals and C2C trades are held after a
-	// passkey removal that no other passkey approved.
+	// security change that no other passkey approved (a passkey removed or
+	// added, "Passkey required" turned off), and how long a passkey added
+	// so is itself held.
 	RemovalHold = 24 * time.Hour
 )
 
@@ -112,8 +114,7 @@ type Approval struct {
 	Assertion   *Assertion // set when approved
 	// Reason says why the approval was refused; "" in other states.
 	Reason string
-	// HeldUntil is the end of a removal hold on this operation's kind, or
-	// zero.
+	// HeldUntil is the end of a hold on this operation's kind, or zero.
 	HeldUntil time.Time
 }
 
@@ -445,7 +446,9 @@ func (s *Service) approvalUser(tx Tx, rec *AccountRecord) (*webauthnUser, error)
 // BeginApproval implements API: request options whose challenge is the
 // approval's ChallengeFor, allowing the account's passkeys that have no
 // clone warning. Nothing is written: the challenge is recomputed from the
-// stored approval when the answer comes.
+// stored approval when the answer comes. For a withdrawal or C2C trade
+// when every such passkey is on its own hold: *PolicyError
+// (RulePasskeyHeld).
 func (s *Service) BeginApproval(ctx context.Context, token, id string) (json.RawMessage, error) {
 	var out json.RawMessage
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -519,7 +522,9 @@ var errDetailsMismatch = errors.New("the signed challenge does not match the ope
 // stored approval, and the assertion must answer exactly it (WebAuthn
 // §7.2 through go-webauthn, user verification required). A passkey with a
 // clone warning, or whose counter now goes backwards (it is then marked),
-// is refused with ErrPasskeyCloned. A challenge that does not match, or a
+// is refused with ErrPasskeyCloned; one on its own hold, for a withdrawal
+// or C2C trade, with a *PolicyError (RulePasskeyHeld), the approval left
+// pending. A challenge that does not match, or a
 // cloned-looking passkey, refuses the approval for good (state refused,
 // ErrApprovalRefused wrapping the cause); other failures
 // (ErrCredentialRejected) leave it pending. On success the decision, the
