@@ -248,7 +248,7 @@ func (f *phoneFlow) status(st account.EnrollmentStatus) {
 	switch st.State {
 	case account.EnrollmentDone:
 		f.end()
-		f.wizard.leaveAdded("")
+		f.wizard.leaveAdded(st.Passkey)
 		return
 	case account.EnrollmentExpired, account.EnrollmentCanceled:
 		f.stopWatch()
