@@ -189,7 +189,7 @@ func (s *Service) addPasskey(tx Tx, rec *AccountRecord, g *GrantRecord, c *Cerem
 	if err := tx.DeleteGrant(g.Hash); err != nil {
 		return nil, nil, err
 	}
-	if err := tx.AppendEvent(rec.ID, s.eventFrom(source, EventPasskeyAdded, pk.Kind.Label()+": "+pk.Name+", "+s.grantWords(by, ""))); err != nil {
+	if err := tx.AppendEvent(rec.ID, s.eventFrom(source, EventPasskeyAdded, pk.Kind.Label()+": "+pk.Name+", "+s.grantWords(g, by, ""))); err != nil {
 		return nil, nil, err
 	}
 	if held.IsZero() {

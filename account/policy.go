@@ -105,11 +105,14 @@ func (s *Service) vouches(pk *Passkey, about string) bool {
 	return pk != nil && pk.ID != about && !pk.Held(s.now())
 }
 
-// grantWords says how a change's grant was verified, for its event:
+// grantWords says how a change's grant g was verified, for its event:
 // "verified with password and code", "approved with another passkey",
-// or with a passkey that does not vouch for it (see vouches).
-func (s *Service) grantWords(pk *Passkey, about string) string {
+// or with a passkey that does not vouch for it (see vouches). pk is the
+// grant's passkey (grantPasskey).
+func (s *Service) grantWords(g *GrantRecord, pk *Passkey, about string) string {
 	switch {
+	case pk == nil && g.PasskeyID != "":
+		return "verified with a passkey since removed"
 	case pk == nil:
 		return "verified with password and code"
 	case pk.ID == about:
@@ -161,9 +164,9 @@ func (s *Service) SetPasskeyRequired(ctx context.Context, token, grant string, o
 			return nil
 		}
 		detail, held := "passkey required: on", false
-		var pks []Passkey
 		if on {
-			if pks, err = tx.Passkeys(rec.ID); err != nil {
+			pks, err := tx.Passkeys(rec.ID)
+			if err != nil {
 				return err
 			}
 			if usablePasskeys(pks) == 0 {
@@ -186,7 +189,7 @@ func (s *Service) SetPasskeyRequired(ctx context.Context, token, grant string, o
 				// Without the word of a passkey past its own hold,
 				// loosening the policy holds withdrawals and C2C trades
 				// as a removal would.
-				detail, held = "passkey required: off, "+s.grantWords(by, ""), true
+				detail, held = "passkey required: off, "+s.grantWords(g, by, ""), true
 			}
 		}
 		p.PasskeyRequired = on
@@ -358,7 +361,7 @@ func (s *Service) RemovePasskey(ctx context.Context, token, grant, passkeyID str
 		if err != nil {
 			return err
 		}
-		if err := tx.AppendEvent(rec.ID, s.event(EventPasskeyRemoved, pk.Kind.Label()+": "+pk.Name+", "+s.grantWords(by, pk.ID))); err != nil {
+		if err := tx.AppendEvent(rec.ID, s.event(EventPasskeyRemoved, pk.Kind.Label()+": "+pk.Name+", "+s.grantWords(g, by, pk.ID))); err != nil {
 			return err
 		}
 		if !s.vouches(by, pk.ID) {
