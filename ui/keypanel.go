@@ -28,7 +28,8 @@ import (
 // card (getInfo and PIN state, shown as soon as they are read), its PIN,
 // the passkeys on it (credential management, CTAP 2.1 §6.8, unlocked with
 // the PIN), its policy (authenticatorConfig, §6.11) and a guided reset
-// (§6.6; keyreset.go). Credential views are in keycreds.go.
+// (§6.6; keyreset.go). Credential views are in keycreds.go; marking the
+// account's passkeys lost after a reset or a delete, in keylost.go.
 //
 // Every key call runs off the UI goroutine through App.runIn under a
 // context that ends when the key leaves the list (cause
