@@ -143,15 +143,29 @@
 // FinishPasskeyVerification; the grant remembers which passkey). After a
 // removal, withdrawals and C2C trades are held for RemovalHold (24 h):
 // RequestApproval, BeginApproval and FinishApproval of those kinds give a
-// *PolicyError (RuleHold) with the end, which GetApproval and Policy
-// show too. A removal verified by another passkey starts no hold.
+// *PolicyError (RuleHold) with the end and the cause (HoldCause), which
+// GetApproval and Policy show too. A removal verified by another passkey
+// starts no hold.
+//
+// Adding a passkey is held the same way (HoldPasskeyAdded), by any route
+// (FinishRegistration, FinishPhoneEnrollment), unless the add-passkey
+// grant came from another passkey: someone with a session, the password
+// and a code could otherwise add their own passkey and approve a
+// withdrawal with it at once. The passkey added so is itself on hold for
+// as long (Passkey.HeldUntil): it cannot approve withdrawals or C2C
+// trades (*PolicyError, RulePasskeyHeld, with the end), and its word
+// counts as password and codes, so a removal, "Passkey required" turned
+// off or another addition that it verifies starts the hold again. Once
+// its hold is over it is a passkey like any other.
 //
 // SetPasskeyRequired (turning it on needs a passkey: RuleNoPasskey;
 // turning it off needs a change-policy grant, from password and codes or
 // a passkey, as a removal does) makes
 // sign-in with password and code give a *PolicyError (RulePasskeySignIn)
-// once a passkey is bound, and keeps the last passkey from being removed
-// (RuleLastPasskey).
+// while a passkey that is not lost is bound, and keeps the last such
+// passkey from being removed (RuleLastPasskey). Lost passkeys do not
+// count: with none usable left, password and code sign in, and each such
+// sign-in holds withdrawals and C2C trades (HoldPasswordSignIn).
 //
 // # Lost passkeys
 //
@@ -162,6 +176,10 @@
 // (ErrNotFound when one is not the account's), one "passkey-lost" event
 // per passkey newly marked, the first mark kept. A lost passkey stays
 // listed, with LostAt and LostReason, until it is removed as any other.
+// Marking the last passkey that is not lost while "Passkey required" is
+// on lets password and codes sign in again, so, like a removal, it needs
+// a remove-passkey grant (ErrGrantRequired without one) and holds
+// withdrawals and C2C trades (HoldPasskeyLost).
 //
 // # Activity
 //
@@ -186,6 +204,7 @@
 // failures, challenge; kept a day after they end), events, the
 // append-only activity log, and (migration 3) api_keys (hashes only),
 // approvals (the operation as requested, nonce, state, decision and the
-// assertion's parts), account_policies (passkey required, hold end) and
-// grants.passkey_id (the passkey that verified, if any).
+// assertion's parts), account_policies (passkey required, hold end and,
+// from migration 8, its cause), grants.passkey_id (the passkey that
+// verified, if any) and (migration 8) passkeys.held_until.
 package account

@@ -291,12 +291,19 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Se
 		if err != nil {
 			return err
 		}
-		if p.PasskeyRequired && len(pks) > 0 {
+		// Lost passkeys do not count: with none usable left, password and
+		// code sign in, under the hold.
+		if p.PasskeyRequired && usablePasskeys(pks) > 0 {
 			verr = &PolicyError{Rule: RulePasskeySignIn}
 			return tx.AppendEvent(rec.ID, s.event(EventSignInFailed, "password refused: a passkey is required"))
 		}
 		if err := tx.AppendEvent(rec.ID, s.event(EventSignedIn, "password and authenticator code")); err != nil {
 			return err
+		}
+		if p.PasskeyRequired {
+			if err := s.startHold(tx, rec.ID, &p, s.holdEnd(), HoldPasswordSignIn, SourceApp); err != nil {
+				return err
+			}
 		}
 		sess, err = s.newSession(tx, rec, len(pks))
 		return err

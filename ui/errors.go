@@ -437,8 +437,26 @@ func sentence(s string) string {
 	return s
 }
 
+// holdCauseWords says which change started a hold, as the start of a
+// sentence; a hold of unknown cause is "a recent security change".
+func holdCauseWords(c account.HoldCause) string {
+	switch c {
+	case account.HoldPasskeyAdded:
+		return "A passkey was added without another passkey's approval"
+	case account.HoldPasskeyRemoved:
+		return "A passkey was removed without another passkey's approval"
+	case account.HoldPasskeyRequiredOff:
+		return "\u201cPasskey required\u201d was turned off without a passkey's approval"
+	case account.HoldPasskeyLost:
+		return "The last passkey that could sign in was marked lost"
+	case account.HoldPasswordSignIn:
+		return "Someone signed in with the password and code, as no passkey that can sign in is left"
+	}
+	return "A recent security change was made without another passkey"
+}
+
 // describePolicy puts a refusal by the account's security policy into
-// words, with the hold's end when there is one.
+// words, with the hold's end (and its cause) when there is one.
 func describePolicy(e *account.PolicyError) message {
 	switch e.Rule {
 	case account.RuleLastPasskey:
@@ -462,8 +480,14 @@ func describePolicy(e *account.PolicyError) message {
 	case account.RuleHold:
 		return message{
 			Title:    "Withdrawals and C2C trades are on hold",
-			Sentence: "A passkey was removed or \u201cPasskey required\u201d was turned off, so withdrawals and C2C trades are held until " + holdTime(e.Until) + ".",
+			Sentence: holdCauseWords(e.Cause) + ", so withdrawals and C2C trades are held until " + holdTime(e.Until) + ".",
 			Next:     "Wait until then. The hold protects you if someone else made the change.",
+		}
+	case account.RulePasskeyHeld:
+		return message{
+			Title:    "This passkey is on hold",
+			Sentence: "It was added without another passkey's approval, so it cannot approve withdrawals or C2C trades until " + holdTime(e.Until) + ".",
+			Next:     "Approve with another of your passkeys, or wait until then.",
 		}
 	}
 	return message{

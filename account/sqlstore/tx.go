@@ -30,7 +30,7 @@ const enrollmentCols = `id, token_hash, account_id, session_hash, grant_hash, co
 	user_agent, challenge, passkey_id, created_at, expires_at`
 
 const passkeyCols = `id, credential_id, public_key, aaguid, model, kind, name, transports, backup_eligible, backed_up,
-	sign_count, clone_warning, created_at, last_used_at, last_used_for, lost_at, lost_reason`
+	sign_count, clone_warning, created_at, last_used_at, last_used_for, lost_at, lost_reason, held_until`
 
 // The queries, each prepared once when the store opens (see Store.prepare).
 var (
@@ -51,7 +51,7 @@ var (
 	qDeleteGrants        = q(`DELETE FROM grants WHERE hash = ?`)
 	qInsertCeremonies    = q(`INSERT INTO ceremonies (challenge, account_id, type, kind, session, expires_at) VALUES (?, ?, ?, ?, ?, ?)`)
 	qTakeCeremony        = q(`DELETE FROM ceremonies WHERE challenge = ? RETURNING account_id, type, kind, session, expires_at`)
-	qInsertPasskeys      = q(`INSERT INTO passkeys (account_id, ` + passkeyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qInsertPasskeys      = q(`INSERT INTO passkeys (account_id, ` + passkeyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qUpdatePasskeys      = q(`UPDATE passkeys SET name = ?, backed_up = ?, sign_count = ?, clone_warning = ?, last_used_at = ?, last_used_for = ?
 		WHERE credential_id = ? AND account_id = ?`)
 	qSelectPasskeys        = q(`SELECT ` + passkeyCols + ` FROM passkeys WHERE account_id = ? ORDER BY created_at, id`)
@@ -312,7 +312,7 @@ func (t *txn) InsertPasskey(accountID string, p *account.Passkey) error {
 	err := t.exec(qInsertPasskeys,
 		accountID, p.ID, p.CredentialID, p.PublicKey, p.AAGUID, p.Model, string(p.Kind), p.Name, strings.Join(p.Transports, ","),
 		p.BackupEligible, p.BackedUp, p.SignCount, p.CloneWarning, nanos(p.CreatedAt), nanos(p.LastUsedAt), p.LastUsedFor,
-		nanos(p.LostAt), p.LostReason)
+		nanos(p.LostAt), p.LostReason, nanos(p.HeldUntil))
 	if isUnique(err) {
 		return account.ErrCredentialRejected
 	}
@@ -328,13 +328,14 @@ func (t *txn) UpdatePasskey(accountID string, p *account.Passkey) error {
 func scanPasskey(row scanner, lead ...any) (*account.Passkey, error) {
 	var p account.Passkey
 	var kind, transports string
-	var created, used, lost int64
+	var created, used, lost, held int64
 	err := row.Scan(append(lead, &p.ID, &p.CredentialID, &p.PublicKey, &p.AAGUID, &p.Model, &kind, &p.Name, &transports,
-		&p.BackupEligible, &p.BackedUp, &p.SignCount, &p.CloneWarning, &created, &used, &p.LastUsedFor, &lost, &p.LostReason)...)
+		&p.BackupEligible, &p.BackedUp, &p.SignCount, &p.CloneWarning, &created, &used, &p.LastUsedFor, &lost, &p.LostReason, &held)...)
 	if err != nil {
 		return nil, err
 	}
 	p.Kind, p.CreatedAt, p.LastUsedAt, p.LostAt = account.Kind(kind), fromNanos(created), fromNanos(used), fromNanos(lost)
+	p.HeldUntil = fromNanos(held)
 	if transports != "" {
 		p.Transports = strings.Split(transports, ",")
 	}
