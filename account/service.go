@@ -38,8 +38,9 @@ type Config struct {
 	RPName string
 	// Origins are the origins allowed in clientDataJSON.
 	Origins []string
-	// SecretKey (32 bytes) seals TOTP secrets at rest. Keep it outside the
-	// database (the OS keyring, a server secret).
+	// SecretKey (32 bytes) seals TOTP secrets at rest, and keys (through
+	// HKDF) the MACs kept of email codes. Keep it outside the database
+	// (the OS keyring, a server secret).
 	SecretKey []byte
 	// Mailer sends email codes; nil means email is not configured.
 	Mailer Mailer
@@ -81,6 +82,9 @@ type Service struct {
 	// nextSweep is when expired rows are next swept (see sweepExpired).
 	sweepMu   sync.Mutex
 	nextSweep time.Time
+
+	// codeKey keys codeMAC; it is derived from the secret key.
+	codeKey []byte
 }
 
 var _ API = (*Service)(nil)
@@ -122,6 +126,7 @@ func New(cfg Config, store Store) (*Service, error) {
 		model:  cfg.Model,
 		rpName: cfg.RPName,
 	}
+	s.codeKey = deriveCodeMACKey(cfg.SecretKey)
 	if s.now == nil {
 		s.now = time.Now
 	}

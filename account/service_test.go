@@ -288,3 +288,12 @@ func hasEvent(t *testing.T, svc *account.Service, u *accounttest.User, typ accou
 	}
 	return false
 }
+
+// keep is an accounttest.Options.Store that keeps the SQLite store in
+// *dst, for reading rows the API does not show.
+func keep(dst *account.Store) func(account.Store) account.Store {
+	return func(s account.Store) account.Store {
+		*dst = s
+		return s
+	}
+}

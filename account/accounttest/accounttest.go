@@ -60,6 +60,10 @@ type Options struct {
 	// allowed origin besides Origin (the phone page's, such as
 	// http://localhost:PORT in a browser test).
 	PublicURL string
+	// Store, when set, is given the SQLite store and returns the store the
+	// service uses: a test's wrapper around it, or the store itself kept
+	// to read rows the API does not show.
+	Store func(account.Store) account.Store
 }
 
 // NewService returns a service on a fresh SQLite file in t.TempDir(), its
@@ -79,6 +83,10 @@ func NewService(t testing.TB, opts Options) (*account.Service, *Clock, string) {
 	if opts.PublicURL != "" {
 		origins = append(origins, opts.PublicURL)
 	}
+	var st account.Store = store
+	if opts.Store != nil {
+		st = opts.Store(store)
+	}
 	svc, err := account.New(account.Config{
 		RPID:           RPID,
 		RPName:         "Passkey Desk",
@@ -89,7 +97,7 @@ func NewService(t testing.TB, opts Options) (*account.Service, *Clock, string) {
 		Now:            clock.Now,
 		PasswordParams: CheapPasswords,
 		Model:          opts.Model,
-	}, store)
+	}, st)
 	if err != nil {
 		t.Fatal(err)
 	}
