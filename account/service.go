@@ -262,13 +262,13 @@ func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) 
 func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Session, error) {
 	email, emailErr := normalizeEmail(email)
 	var (
-		rec    *AccountRecord
-		ls     []limiter // the reserved attempts; nil when refused
-		locked bool
+		rec      *AccountRecord
+		ls       []limiter // the email's states: the account's password and TOTP, or the unknown email's
+		reserved bool      // an attempt is reserved at each of ls
 	)
 	if emailErr == nil {
 		err := s.store.Update(ctx, func(tx Tx) error {
-			rec, ls, locked = nil, nil, false
+			rec, ls, reserved = nil, nil, false
 			r, err := tx.AccountByEmail(email)
 			switch {
 			case err == nil && r.Active:
@@ -280,10 +280,10 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Se
 				return err
 			}
 			err = s.reserve(tx, ls...)
-			if _, ok := errors.AsType[*LockedError](err); ok {
-				locked, ls = true, nil
+			if _, locked := errors.AsType[*LockedError](err); locked {
 				return nil
 			}
+			reserved = err == nil
 			return err
 		})
 		if err != nil {
@@ -291,14 +291,29 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Se
 		}
 	}
 	hash := s.dummyHash()
-	if rec != nil && !locked {
+	if rec != nil && reserved {
 		hash = rec.PasswordHash
 	}
 	pwOK, pwErr := checkPassword(password, hash)
-	if ls == nil || rec == nil {
+	if !reserved || rec == nil {
 		s.totpWork(nil, code)
 	}
-	if ls == nil { // a malformed email, or locked
+	if !reserved { // a malformed email, or locked
+		if ls != nil {
+			// A locked email takes a second transaction too, as a
+			// checked attempt does, reading what that one writes.
+			err := s.store.Update(ctx, func(tx Tx) error {
+				for _, l := range ls {
+					if _, err := l.load(tx); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
 		return nil, ErrInvalidCredentials
 	}
 	var sess *Session
