@@ -79,9 +79,10 @@ func describe(err error) message {
 			Next:     "Check all three and try again with a new code. After many tries, wait 15 minutes or more.",
 		}
 	case errors.As(err, &locked):
+		// A lock may last up to a day, so its end says the day too.
 		return message{
 			Title:    "Too many wrong attempts",
-			Sentence: "Your " + factorWords(locked.Factor) + " is locked until " + locked.Until.Local().Format("15:04") + ", after too many wrong tries.",
+			Sentence: "Your " + factorWords(locked.Factor) + " is locked until " + holdTime(locked.Until) + ", after too many wrong tries.",
 			Next:     "Wait until then and try again. Nothing else about your account has changed.",
 		}
 	case errors.As(err, &input):
