@@ -20,8 +20,9 @@ type API interface {
 	// ConfirmSignUp activates the account with a first valid TOTP code and
 	// signs it in.
 	ConfirmSignUp(ctx context.Context, enrollmentID, code string) (*Session, error)
-	// SignIn checks email, password and TOTP code. A wrong email and a wrong
-	// password both give ErrInvalidCredentials.
+	// SignIn checks email, password and TOTP code. Every failure (an
+	// unknown email, a wrong password or code, a locked account) gives
+	// ErrInvalidCredentials.
 	SignIn(ctx context.Context, email, password, code string) (*Session, error)
 	// SignOut ends the session; an unknown token is not an error.
 	SignOut(ctx context.Context, token string) error

@@ -22,11 +22,25 @@
 // used up by the change.
 //
 // Abuse rules: MaxFailures wrong answers at a factor lock that factor of
-// that account for LockDuration (*LockedError says until when); a TOTP
-// time step is accepted at most once per account; codes are compared in
-// constant time; email codes live as long as their verification
-// (VerificationLifetime). An unknown email and a wrong password give the
-// same ErrInvalidCredentials, after the same argon2id work.
+// that account, for LockDuration (15 minutes) the first time and four
+// times as long at each further lock with no success in between (1 h,
+// 4 h, 16 h), at most MaxLockDuration (24 h); a success clears the
+// failures and the level, and so does FailureMemory (a week) with no
+// wrong answer. Each attempt is reserved in a write transaction before
+// it is checked and counts as a failure until it is settled, so a burst
+// of concurrent guesses checks at most MaxFailures answers before the
+// lock (a reservation a stopped process never settled lapses after a
+// minute). Sign-in answers every failure (unknown email, wrong
+// password, wrong code, locked) with the same ErrInvalidCredentials after
+// the same work, an argon2id hash and a TOTP check; an email no active
+// account has gets a password state of its own, keyed by an HMAC of the
+// address and never the address, so it locks as a known one does. The
+// owner learns of a lock from the factor-locked event. An identity
+// verification (already signed in) says which factor was wrong and
+// gives a *LockedError with the lock's end. A TOTP time step is accepted
+// at most once per account; codes are compared in constant time; email
+// codes live as long as their verification (VerificationLifetime) and
+// are stored as an HMAC under a key derived from Config.SecretKey.
 //
 // Ceremonies: BeginRegistration and BeginLogin return the JSON a browser
 // passes to navigator.credentials.create/get; FinishRegistration and
@@ -194,7 +208,9 @@
 // every change is one Store.Update, so it lands whole or not at all. The
 // schema (see sqlstore/migrations) has accounts (the TOTP secret sealed
 // with AES-256-GCM under Config.SecretKey, the account ID as associated
-// data), factor_states (failures, lock, last TOTP step), sessions,
+// data), factor_states (failures, lock and its level, attempts in
+// flight, last failure, last TOTP step), unknown_email_states (the same
+// for emails no account has, keyed by an HMAC; migration 9), sessions,
 // verifications and grants (hashes only), ceremonies (go-webauthn's
 // SessionData as JSON), passkeys (credential ID, COSE public key, AAGUID,
 // model, kind, name, transports, backup flags, sign count, clone warning,

@@ -9,9 +9,11 @@ import (
 // Sentinel errors of the account service. Their texts are safe to show and
 // to log; they never carry a secret.
 var (
-	// ErrInvalidCredentials: the email is unknown or the password is wrong;
-	// the caller cannot tell which.
-	ErrInvalidCredentials = errors.New("email or password is wrong")
+	// ErrInvalidCredentials: a sign-in failed (the email is unknown, the
+	// password or the code is wrong, or too many wrong tries locked it;
+	// the caller cannot tell which), or the password of an identity
+	// verification is wrong.
+	ErrInvalidCredentials = errors.New("the email, password or code is wrong, or there were too many tries")
 	// ErrInvalidCode: an authenticator-app or email code is wrong, expired
 	// or already used.
 	ErrInvalidCode = errors.New("the code is wrong or expired")

@@ -28,6 +28,17 @@ func (e *phonePageError) Error() string { return "phone enrollment page: " + e.e
 
 func (e *phonePageError) Unwrap() error { return e.err }
 
+// signInError is a sign-in with password and code that the account
+// service refused (account.ErrInvalidCredentials, or a
+// *account.LockedError from a service that still tells locks apart).
+// describe gives all of them the same words, so the screen reveals no more
+// than the service does: not which part was wrong, nor a lock.
+type signInError struct{ err error }
+
+func (e *signInError) Error() string { return "sign-in refused: " + e.err.Error() }
+
+func (e *signInError) Unwrap() error { return e.err }
+
 // message is an error put into words for the user: a short title, one
 // sentence saying what happened, and the next step.
 type message struct {
@@ -46,6 +57,7 @@ type message struct {
 // the caller logs the detail. It never repeats what the user typed.
 func describe(err error) message {
 	var (
+		signIn  *signInError
 		locked  *account.LockedError
 		input   *account.InputError
 		store   *tokenStoreError
@@ -60,10 +72,17 @@ func describe(err error) message {
 		return m
 	}
 	switch {
+	case errors.As(err, &signIn):
+		return message{
+			Title:    "Could not sign in",
+			Sentence: "The email, password or code is wrong, or there were too many tries.",
+			Next:     "Check all three and try again with a new code. After many tries, wait 15 minutes or more.",
+		}
 	case errors.As(err, &locked):
+		// A lock may last up to a day, so its end says the day too.
 		return message{
 			Title:    "Too many wrong attempts",
-			Sentence: "Your " + factorWords(locked.Factor) + " is locked until " + locked.Until.Local().Format("15:04") + ", after too many wrong tries.",
+			Sentence: "Your " + factorWords(locked.Factor) + " is locked until " + holdTime(locked.Until) + ", after too many wrong tries.",
 			Next:     "Wait until then and try again. Nothing else about your account has changed.",
 		}
 	case errors.As(err, &input):
