@@ -20,8 +20,9 @@ type API interface {
 	// ConfirmSignUp activates the account with a first valid TOTP code and
 	// signs it in.
 	ConfirmSignUp(ctx context.Context, enrollmentID, code string) (*Session, error)
-	// SignIn checks email, password and TOTP code. A wrong email and a wrong
-	// password both give ErrInvalidCredentials.
+	// SignIn checks email, password and TOTP code. Every failure (an
+	// unknown email, a wrong password or code, a locked account) gives
+	// ErrInvalidCredentials.
 	SignIn(ctx context.Context, email, password, code string) (*Session, error)
 	// SignOut ends the session; an unknown token is not an error.
 	SignOut(ctx context.Context, token string) error
@@ -58,8 +59,11 @@ type API interface {
 	// passkeys no longer holds it (a security key was reset, or the
 	// passkey was deleted from it), with why in words. All or nothing:
 	// ErrNotFound, and nothing marked, when one is not the account's.
-	// The passkeys stay listed, marked, until removed.
-	MarkPasskeysLost(ctx context.Context, token string, passkeyIDs []string, why string) error
+	// The passkeys stay listed, marked, until removed. Marking the last
+	// passkey that is not lost while "Passkey required" is on needs a
+	// remove-passkey grant (ErrGrantRequired without one), used up, and
+	// holds withdrawals and C2C trades; otherwise grant is not read.
+	MarkPasskeysLost(ctx context.Context, token, grant string, passkeyIDs []string, why string) error
 
 	// Activity returns the account's security events, newest first.
 	Activity(ctx context.Context, token string, limit int) ([]Event, error)
@@ -317,10 +321,19 @@ type Passkey struct {
 	LostAt time.Time
 	// LostReason says why, in words ("the security key was reset").
 	LostReason string
+	// HeldUntil ends the passkey's own hold. A passkey added without the
+	// word of another passkey (with password and codes) cannot approve
+	// withdrawals or C2C trades until then, and its word spares no change
+	// the hold. Zero when it was added with another passkey's word.
+	HeldUntil time.Time
 }
 
 // Lost reports whether the passkey is marked lost.
 func (p Passkey) Lost() bool { return !p.LostAt.IsZero() }
+
+// Held reports whether the passkey's own hold lasts at now (see
+// HeldUntil).
+func (p Passkey) Held(now time.Time) bool { return now.Before(p.HeldUntil) }
 
 // Event is one entry of the activity log.
 type Event struct {

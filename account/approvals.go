@@ -28,7 +28,9 @@ const (
 	// MaxApprovalLifetime is the longest a request may ask for.
 	MaxApprovalLifetime = time.Hour
 	// RemovalHold is how long withdrawals and C2C trades are held after a
-	// passkey removal that no other passkey approved.
+	// security change that no other passkey approved (a passkey removed or
+	// added, "Passkey required" turned off), and how long a passkey added
+	// so is itself held.
 	RemovalHold = 24 * time.Hour
 )
 
@@ -112,8 +114,7 @@ type Approval struct {
 	Assertion   *Assertion // set when approved
 	// Reason says why the approval was refused; "" in other states.
 	Reason string
-	// HeldUntil is the end of a removal hold on this operation's kind, or
-	// zero.
+	// HeldUntil is the end of a hold on this operation's kind, or zero.
 	HeldUntil time.Time
 }
 
@@ -445,7 +446,9 @@ func (s *Service) approvalUser(tx Tx, rec *AccountRecord) (*webauthnUser, error)
 // BeginApproval implements API: request options whose challenge is the
 // approval's ChallengeFor, allowing the account's passkeys that have no
 // clone warning. Nothing is written: the challenge is recomputed from the
-// stored approval when the answer comes.
+// stored approval when the answer comes. For a withdrawal or C2C trade
+// when every such passkey is on its own hold: *PolicyError
+// (RulePasskeyHeld).
 func (s *Service) BeginApproval(ctx context.Context, token, id string) (json.RawMessage, error) {
 	var out json.RawMessage
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -462,6 +465,9 @@ func (s *Service) BeginApproval(ctx context.Context, token, id string) (json.Raw
 		}
 		user, err := s.approvalUser(tx, rec)
 		if err != nil {
+			return err
+		}
+		if err := s.checkPasskeysHeld(user.passkeys, a.Operation.Kind); err != nil {
 			return err
 		}
 		assertion, _, err := s.approvalCeremony(user, a)
@@ -516,7 +522,9 @@ var errDetailsMismatch = errors.New("the signed challenge does not match the ope
 // stored approval, and the assertion must answer exactly it (WebAuthn
 // §7.2 through go-webauthn, user verification required). A passkey with a
 // clone warning, or whose counter now goes backwards (it is then marked),
-// is refused with ErrPasskeyCloned. A challenge that does not match, or a
+// is refused with ErrPasskeyCloned; one on its own hold, for a withdrawal
+// or C2C trade, with a *PolicyError (RulePasskeyHeld), the approval left
+// pending. A challenge that does not match, or a
 // cloned-looking passkey, refuses the approval for good (state refused,
 // ErrApprovalRefused wrapping the cause); other failures
 // (ErrCredentialRejected) leave it pending. On success the decision, the
@@ -578,6 +586,12 @@ func (s *Service) FinishApproval(ctx context.Context, token, id string, assertio
 		want := base64.RawURLEncoding.EncodeToString(ChallengeFor(a.Nonce, a.ID, a.Operation))
 		if parsed.Response.CollectedClientData.Challenge != want {
 			return refuse(fmt.Errorf("%w: %w", ErrCredentialRejected, errDetailsMismatch))
+		}
+		if p := user.passkey(parsed.RawID); p != nil && a.Operation.Kind.Held() && p.Held(s.now()) {
+			// Refused before its signature is checked: nothing of the
+			// passkey is written, and the approval stays pending for
+			// another passkey.
+			return refuse(&PolicyError{Rule: RulePasskeyHeld, Until: p.HeldUntil})
 		}
 		pk, why, err := s.checkAssertion(tx, user, parsed, func(session *webauthn.SessionData) error {
 			_, sd, err := s.approvalCeremony(user, a)
@@ -695,8 +709,8 @@ func (s *Service) DenyApproval(ctx context.Context, token, id string) (*Approval
 	return out, verr
 }
 
-// checkHold returns a *PolicyError (RuleHold) while a removal hold covers
-// operations of kind.
+// checkHold returns a *PolicyError (RuleHold, with its cause) while a hold
+// covers operations of kind.
 func (s *Service) checkHold(tx Tx, accountID string, kind OperationKind) error {
 	if !kind.Held() {
 		return nil
@@ -706,9 +720,28 @@ func (s *Service) checkHold(tx Tx, accountID string, kind OperationKind) error {
 		return err
 	}
 	if s.now().Before(p.HoldUntil) {
-		return &PolicyError{Rule: RuleHold, Until: p.HoldUntil}
+		return &PolicyError{Rule: RuleHold, Until: p.HoldUntil, Cause: p.HoldCause}
 	}
 	return nil
+}
+
+// checkPasskeysHeld returns a *PolicyError (RulePasskeyHeld, until the
+// first of them ends) when operations of kind are held for passkeys on
+// their own hold and every one of pks is.
+func (s *Service) checkPasskeysHeld(pks []Passkey, kind OperationKind) error {
+	if !kind.Held() || len(pks) == 0 {
+		return nil
+	}
+	first := pks[0].HeldUntil
+	for _, p := range pks {
+		if !p.Held(s.now()) {
+			return nil
+		}
+		if p.HeldUntil.Before(first) {
+			first = p.HeldUntil
+		}
+	}
+	return &PolicyError{Rule: RulePasskeyHeld, Until: first}
 }
 
 // summary is an operation in a few words, for the activity log.

@@ -38,6 +38,9 @@ func newApprovalFixture(t testing.TB) *approvalFixture {
 	fx := &approvalFixture{svc: svc, clock: clock, path: path, auth: &accounttest.Authenticator{}}
 	fx.u = accounttest.SignUp(t, svc, clock, "ann@example.com")
 	fx.pk = fx.u.AddPasskey(t, fx.auth, account.KindSecurityKey, "Blue key")
+	// The passkey was added a day ago: its hold, and the account's, are
+	// over.
+	clock.Advance(account.RemovalHold)
 	var err error
 	if fx.key, err = svc.CreateAPIKey(ctx, fx.u.Session.Token, "exchange backend"); err != nil {
 		t.Fatal(err)

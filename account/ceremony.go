@@ -127,7 +127,9 @@ func (s *Service) creationOptions(tx Tx, rec *AccountRecord, kind Kind) (json.Ra
 
 // FinishRegistration implements API: WebAuthn §7.1 through go-webauthn,
 // then the passkey, its event and the used grant are written together. The
-// challenge is used up whether or not the credential verifies.
+// challenge is used up whether or not the credential verifies. Unless the
+// grant came from a passkey past its own hold, the new passkey is held
+// (Passkey.HeldUntil) and so are withdrawals and C2C trades (HoldPasskeyAdded).
 func (s *Service) FinishRegistration(ctx context.Context, token, grant string, credential json.RawMessage, name string) (*Passkey, error) {
 	name = strings.TrimSpace(name)
 	if utf8.RuneCountInString(name) > 64 {
@@ -154,13 +156,8 @@ func (s *Service) FinishRegistration(ctx context.Context, token, grant string, c
 			verr = err
 			return nil
 		}
-		if pk, verr, err = s.bindCredential(tx, rec, c, parsed, func(p *Passkey) string { return name }); err != nil || verr != nil {
-			return err
-		}
-		if err := tx.DeleteGrant(g.Hash); err != nil {
-			return err
-		}
-		return tx.AppendEvent(rec.ID, s.event(EventPasskeyAdded, pk.Kind.Label()+": "+pk.Name))
+		pk, verr, err = s.addPasskey(tx, rec, g, c, parsed, func(p *Passkey) string { return name }, SourceApp)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -171,12 +168,47 @@ func (s *Service) FinishRegistration(ctx context.Context, token, grant string, c
 	return pk, nil
 }
 
+// addPasskey binds the credential of a registration (bindCredential)
+// with add-passkey grant g, uses the grant up and logs the addition with
+// source. Unless the grant came from another passkey past its own hold,
+// the new passkey is on hold for RemovalHold and so are withdrawals and
+// C2C trades. verr and err are as bindCredential's; nothing but the used
+// challenge is to be kept when verr is set.
+func (s *Service) addPasskey(tx Tx, rec *AccountRecord, g *GrantRecord, c *CeremonyRecord, parsed *protocol.ParsedCredentialCreationData, name func(*Passkey) string, source string) (pk *Passkey, verr, err error) {
+	by, err := s.grantPasskey(tx, g, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	var held time.Time
+	if !s.vouches(by, "") {
+		held = s.holdEnd()
+	}
+	if pk, verr, err = s.bindCredential(tx, rec, c, parsed, held, name); err != nil || verr != nil {
+		return nil, verr, err
+	}
+	if err := tx.DeleteGrant(g.Hash); err != nil {
+		return nil, nil, err
+	}
+	if err := tx.AppendEvent(rec.ID, s.eventFrom(source, EventPasskeyAdded, pk.Kind.Label()+": "+pk.Name+", "+s.grantWords(g, by, ""))); err != nil {
+		return nil, nil, err
+	}
+	if held.IsZero() {
+		return pk, nil, nil
+	}
+	p, err := tx.Policy(rec.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pk, nil, s.startHold(tx, rec.ID, &p, held, HoldPasskeyAdded, source)
+}
+
 // bindCredential verifies a parsed registration response against its
-// ceremony c (WebAuthn §7.1, through go-webauthn) and stores the passkey.
-// name gives the passkey's name ("" for the default). A response that
+// ceremony c (WebAuthn §7.1, through go-webauthn) and stores the passkey,
+// on hold until heldUntil (zero for none). name gives the passkey's name
+// ("" for the default). A response that
 // does not verify, or a credential ID already registered, is returned as
 // verr with err nil: the caller commits, so the challenge stays used up.
-func (s *Service) bindCredential(tx Tx, rec *AccountRecord, c *CeremonyRecord, parsed *protocol.ParsedCredentialCreationData, name func(*Passkey) string) (pk *Passkey, verr, err error) {
+func (s *Service) bindCredential(tx Tx, rec *AccountRecord, c *CeremonyRecord, parsed *protocol.ParsedCredentialCreationData, heldUntil time.Time, name func(*Passkey) string) (pk *Passkey, verr, err error) {
 	var session webauthn.SessionData
 	if err := decodeSession(c.Session, &session); err != nil {
 		return nil, nil, err
@@ -200,6 +232,7 @@ func (s *Service) bindCredential(tx Tx, rec *AccountRecord, c *CeremonyRecord, p
 		BackedUp:       cred.Flags.BackupState,
 		SignCount:      cred.Authenticator.SignCount,
 		CreatedAt:      s.now().UTC(),
+		HeldUntil:      heldUntil,
 	}
 	for _, t := range cred.Transport {
 		pk.Transports = append(pk.Transports, string(t))

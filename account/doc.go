@@ -22,11 +22,25 @@
 // used up by the change.
 //
 // Abuse rules: MaxFailures wrong answers at a factor lock that factor of
-// that account for LockDuration (*LockedError says until when); a TOTP
-// time step is accepted at most once per account; codes are compared in
-// constant time; email codes live as long as their verification
-// (VerificationLifetime). An unknown email and a wrong password give the
-// same ErrInvalidCredentials, after the same argon2id work.
+// that account, for LockDuration (15 minutes) the first time and four
+// times as long at each further lock with no success in between (1 h,
+// 4 h, 16 h), at most MaxLockDuration (24 h); a success clears the
+// failures and the level, and so does FailureMemory (a week) with no
+// wrong answer. Each attempt is reserved in a write transaction before
+// it is checked and counts as a failure until it is settled, so a burst
+// of concurrent guesses checks at most MaxFailures answers before the
+// lock (a reservation a stopped process never settled lapses after a
+// minute). Sign-in answers every failure (unknown email, wrong
+// password, wrong code, locked) with the same ErrInvalidCredentials after
+// the same work, an argon2id hash and a TOTP check; an email no active
+// account has gets a password state of its own, keyed by an HMAC of the
+// address and never the address, so it locks as a known one does. The
+// owner learns of a lock from the factor-locked event. An identity
+// verification (already signed in) says which factor was wrong and
+// gives a *LockedError with the lock's end. A TOTP time step is accepted
+// at most once per account; codes are compared in constant time; email
+// codes live as long as their verification (VerificationLifetime) and
+// are stored as an HMAC under a key derived from Config.SecretKey.
 //
 // Ceremonies: BeginRegistration and BeginLogin return the JSON a browser
 // passes to navigator.credentials.create/get; FinishRegistration and
@@ -143,15 +157,29 @@
 // FinishPasskeyVerification; the grant remembers which passkey). After a
 // removal, withdrawals and C2C trades are held for RemovalHold (24 h):
 // RequestApproval, BeginApproval and FinishApproval of those kinds give a
-// *PolicyError (RuleHold) with the end, which GetApproval and Policy
-// show too. A removal verified by another passkey starts no hold.
+// *PolicyError (RuleHold) with the end and the cause (HoldCause), which
+// GetApproval and Policy show too. A removal verified by another passkey
+// starts no hold.
+//
+// Adding a passkey is held the same way (HoldPasskeyAdded), by any route
+// (FinishRegistration, FinishPhoneEnrollment), unless the add-passkey
+// grant came from another passkey: someone with a session, the password
+// and a code could otherwise add their own passkey and approve a
+// withdrawal with it at once. The passkey added so is itself on hold for
+// as long (Passkey.HeldUntil): it cannot approve withdrawals or C2C
+// trades (*PolicyError, RulePasskeyHeld, with the end), and its word
+// counts as password and codes, so a removal, "Passkey required" turned
+// off or another addition that it verifies starts the hold again. Once
+// its hold is over it is a passkey like any other.
 //
 // SetPasskeyRequired (turning it on needs a passkey: RuleNoPasskey;
 // turning it off needs a change-policy grant, from password and codes or
 // a passkey, as a removal does) makes
 // sign-in with password and code give a *PolicyError (RulePasskeySignIn)
-// once a passkey is bound, and keeps the last passkey from being removed
-// (RuleLastPasskey).
+// while a passkey that is not lost is bound, and keeps the last such
+// passkey from being removed (RuleLastPasskey). Lost passkeys do not
+// count: with none usable left, password and code sign in, and each such
+// sign-in holds withdrawals and C2C trades (HoldPasswordSignIn).
 //
 // # Lost passkeys
 //
@@ -162,6 +190,10 @@
 // (ErrNotFound when one is not the account's), one "passkey-lost" event
 // per passkey newly marked, the first mark kept. A lost passkey stays
 // listed, with LostAt and LostReason, until it is removed as any other.
+// Marking the last passkey that is not lost while "Passkey required" is
+// on lets password and codes sign in again, so, like a removal, it needs
+// a remove-passkey grant (ErrGrantRequired without one) and holds
+// withdrawals and C2C trades (HoldPasskeyLost).
 //
 // # Activity
 //
@@ -176,7 +208,9 @@
 // every change is one Store.Update, so it lands whole or not at all. The
 // schema (see sqlstore/migrations) has accounts (the TOTP secret sealed
 // with AES-256-GCM under Config.SecretKey, the account ID as associated
-// data), factor_states (failures, lock, last TOTP step), sessions,
+// data), factor_states (failures, lock and its level, attempts in
+// flight, last failure, last TOTP step), unknown_email_states (the same
+// for emails no account has, keyed by an HMAC; migration 9), sessions,
 // verifications and grants (hashes only), ceremonies (go-webauthn's
 // SessionData as JSON), passkeys (credential ID, COSE public key, AAGUID,
 // model, kind, name, transports, backup flags, sign count, clone warning,
@@ -186,6 +220,7 @@
 // failures, challenge; kept a day after they end), events, the
 // append-only activity log, and (migration 3) api_keys (hashes only),
 // approvals (the operation as requested, nonce, state, decision and the
-// assertion's parts), account_policies (passkey required, hold end) and
-// grants.passkey_id (the passkey that verified, if any).
+// assertion's parts), account_policies (passkey required, hold end and,
+// from migration 8, its cause), grants.passkey_id (the passkey that
+// verified, if any) and (migration 8) passkeys.held_until.
 package account

@@ -401,7 +401,9 @@ func (s *Service) PhoneEnrollmentOptions(ctx context.Context, link, device strin
 // this enrollment's options. On success the passkey is bound with a name
 // from its model and the phone's platform ("iPhone — iCloud Keychain"),
 // the grant is used up and the enrollment is done; a credential that does
-// not verify ends the enrollment.
+// not verify ends the enrollment. As with FinishRegistration, unless the
+// grant came from a passkey past its own hold, the new passkey and
+// withdrawals and C2C trades are held for RemovalHold.
 func (s *Service) FinishPhoneEnrollment(ctx context.Context, link, device string, credential json.RawMessage) (*Passkey, error) {
 	parsed, perr := protocol.ParseCredentialCreationResponseBytes(credential)
 	challenge := ""
@@ -436,22 +438,20 @@ func (s *Service) FinishPhoneEnrollment(ctx context.Context, link, device string
 		}
 		c, verr := s.takeCeremony(tx, e.Challenge, CeremonyRegistration, rec.ID)
 		if verr == nil {
-			var err error
-			pk, verr, err = s.bindCredential(tx, rec, c, parsed, func(p *Passkey) string {
+			// pageUpdate has checked the grant is there and good.
+			g, err := tx.GrantByHash(e.GrantHash)
+			if err != nil {
+				return nil, err
+			}
+			pk, verr, err = s.addPasskey(tx, rec, g, c, parsed, func(p *Passkey) string {
 				return phonePasskeyName(p.Model, e.UserAgent)
-			})
+			}, phonePageSource)
 			if err != nil {
 				return nil, err
 			}
 		}
 		if verr != nil {
 			return verr, s.endEnrollment(tx, e, EnrollmentCanceled, reasonRejected, phonePageSource)
-		}
-		if err := tx.DeleteGrant(e.GrantHash); err != nil {
-			return nil, err
-		}
-		if err := tx.AppendEvent(rec.ID, s.phoneEvent(EventPasskeyAdded, pk.Kind.Label()+": "+pk.Name)); err != nil {
-			return nil, err
 		}
 		e.PasskeyID = pk.ID
 		e.State = EnrollmentDone

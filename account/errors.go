@@ -9,9 +9,11 @@ import (
 // Sentinel errors of the account service. Their texts are safe to show and
 // to log; they never carry a secret.
 var (
-	// ErrInvalidCredentials: the email is unknown or the password is wrong;
-	// the caller cannot tell which.
-	ErrInvalidCredentials = errors.New("email or password is wrong")
+	// ErrInvalidCredentials: a sign-in failed (the email is unknown, the
+	// password or the code is wrong, or too many wrong tries locked it;
+	// the caller cannot tell which), or the password of an identity
+	// verification is wrong.
+	ErrInvalidCredentials = errors.New("the email, password or code is wrong, or there were too many tries")
 	// ErrInvalidCode: an authenticator-app or email code is wrong, expired
 	// or already used.
 	ErrInvalidCode = errors.New("the code is wrong or expired")
@@ -104,17 +106,24 @@ const (
 	// RuleNoPasskey: the account has no passkey to require or approve
 	// with.
 	RuleNoPasskey PolicyRule = "no-passkey"
-	// RuleHold: withdrawals and C2C trades are held after a passkey
-	// removal, or "Passkey required" turned off, without another passkey's
-	// word, until Until.
+	// RuleHold: withdrawals and C2C trades are held after a security
+	// change made without another passkey's word (Cause says which),
+	// until Until.
 	RuleHold PolicyRule = "hold"
+	// RulePasskeyHeld: the passkey that answered was added without
+	// another passkey's word, so it cannot approve withdrawals or C2C
+	// trades until Until (Passkey.HeldUntil).
+	RulePasskeyHeld PolicyRule = "passkey-held"
 )
 
 // PolicyError reports a change or request refused by the account's
 // security policy, with the reason as a sentence.
 type PolicyError struct {
 	Rule  PolicyRule
-	Until time.Time // RuleHold: when the hold ends
+	Until time.Time // RuleHold, RulePasskeyHeld: when the hold ends
+	// Cause is the change that started the hold (RuleHold; "" when not
+	// known).
+	Cause HoldCause
 }
 
 func (e *PolicyError) Error() string {
@@ -126,7 +135,13 @@ func (e *PolicyError) Error() string {
 	case RuleNoPasskey:
 		return "the account has no passkey: add one first"
 	case RuleHold:
-		return "withdrawals and C2C trades are held after a passkey removal or \"Passkey required\" turned off, until " + e.Until.UTC().Format(time.RFC3339)
+		why := "a security change made without another passkey's word"
+		if e.Cause != "" {
+			why = e.Cause.words()
+		}
+		return "withdrawals and C2C trades are held until " + e.Until.UTC().Format(time.RFC3339) + ", after " + why
+	case RulePasskeyHeld:
+		return "this passkey was added without another passkey's word, so it cannot approve withdrawals or C2C trades until " + e.Until.UTC().Format(time.RFC3339) + ": use another passkey or wait"
 	}
 	return "refused by the account's security policy (" + string(e.Rule) + ")"
 }

@@ -10,8 +10,14 @@ import (
 const maxLostReason = 200
 
 // MarkPasskeysLost implements API. A passkey already marked keeps its
-// first mark; each newly marked one gets an EventPasskeyLost.
-func (s *Service) MarkPasskeysLost(ctx context.Context, token string, passkeyIDs []string, why string) error {
+// first mark; each newly marked one gets an EventPasskeyLost. Marking the
+// last passkey that is not lost while "Passkey required" is on would let
+// password and codes sign in again (see SignIn), so it is a security
+// change like a removal: it needs a remove-passkey grant (ErrGrantRequired
+// without one), uses it up, and holds withdrawals and C2C trades
+// (HoldPasskeyLost). No passkey can vouch for it: every usable one is
+// being marked.
+func (s *Service) MarkPasskeysLost(ctx context.Context, token, grant string, passkeyIDs []string, why string) error {
 	why = strings.TrimSpace(why)
 	switch {
 	case len(passkeyIDs) == 0:
@@ -34,23 +40,44 @@ func (s *Service) MarkPasskeysLost(ctx context.Context, token string, passkeyIDs
 		}
 		// Check them all before writing any, so another account's ID
 		// leaves this one's passkeys unmarked too.
+		marking := make(map[string]bool, len(passkeyIDs))
 		for _, id := range passkeyIDs {
 			if byID[id] == nil {
 				return ErrNotFound
 			}
+			if !byID[id].Lost() {
+				marking[id] = true
+			}
+		}
+		p, err := tx.Policy(rec.ID)
+		if err != nil {
+			return err
+		}
+		lastGoes := p.PasskeyRequired && len(marking) > 0 && usablePasskeys(pks) == len(marking)
+		if lastGoes {
+			g, err := s.useGrant(tx, rec.ID, grant, PurposeRemovePasskey)
+			if err != nil {
+				return err
+			}
+			if err := tx.DeleteGrant(g.Hash); err != nil {
+				return err
+			}
 		}
 		now := s.now().UTC()
 		for _, id := range passkeyIDs {
-			if byID[id].Lost() {
+			if !marking[id] {
 				continue
 			}
+			delete(marking, id) // an ID named twice is marked once
 			if err := tx.MarkPasskeyLost(rec.ID, id, now, why); err != nil {
 				return err
 			}
-			byID[id].LostAt, byID[id].LostReason = now, why
 			if err := tx.AppendEvent(rec.ID, s.event(EventPasskeyLost, byID[id].Name+": "+why)); err != nil {
 				return err
 			}
+		}
+		if lastGoes {
+			return s.startHold(tx, rec.ID, &p, s.holdEnd(), HoldPasskeyLost, SourceApp)
 		}
 		return nil
 	})

@@ -14,9 +14,14 @@ import (
 // wait.
 func (s *Service) WaitPhoneEnrollmentPage(ctx context.Context, link, device string, seen EnrollmentState) (*PhonePage, error) {
 	var id string
+	// The page is read even when ctx has ended (the poll was cut short):
+	// the answer is then the page as it stands.
+	readCtx := context.WithoutCancel(ctx)
 	read := func() (*PhonePage, error) {
 		var page *PhonePage
-		err := s.pageUpdate(ctx, link, device, false, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
+		rctx, cancel := context.WithTimeout(readCtx, 10*time.Second)
+		defer cancel()
+		err := s.pageUpdate(rctx, link, device, false, func(tx Tx, e *PhoneEnrollmentRecord, rec *AccountRecord) (error, error) {
 			id = e.ID
 			page = &PhonePage{Email: maskEmail(rec.Email), State: e.State, ExpiresAt: e.ExpiresAt}
 			return nil, nil

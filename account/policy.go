@@ -17,12 +17,114 @@ type Policy struct {
 	// PasskeyRequired makes a passkey mandatory for sign-in once one is
 	// bound, and keeps the last passkey from being removed.
 	PasskeyRequired bool
-	// HoldUntil ends the hold on withdrawals and C2C trades that a passkey
-	// removal started; zero (or past) when there is none.
+	// HoldUntil ends the hold on withdrawals and C2C trades that a
+	// security change made without another passkey's word started; zero
+	// (or past) when there is none.
 	HoldUntil time.Time
+	// HoldCause is the change that last started the hold; "" with no
+	// hold (or one started before causes were kept).
+	HoldCause HoldCause
 }
 
-// Policy implements API. HoldUntil is zero once the hold has passed.
+// HoldCause names the security change that started a hold on withdrawals
+// and C2C trades.
+type HoldCause string
+
+// The causes of a hold. Each is a change made without the word of another
+// passkey whose own hold is over.
+const (
+	HoldPasskeyAdded   HoldCause = "passkey-added"
+	HoldPasskeyRemoved HoldCause = "passkey-removed"
+	// HoldPasskeyRequiredOff: "Passkey required" was turned off.
+	HoldPasskeyRequiredOff HoldCause = "passkey-required-off"
+	// HoldPasskeyLost: the last passkey that was not lost was marked lost
+	// while "Passkey required" is on.
+	HoldPasskeyLost HoldCause = "passkey-lost"
+	// HoldPasswordSignIn: password and code signed in while "Passkey
+	// required" is on, because no passkey that is not lost is left.
+	HoldPasswordSignIn HoldCause = "password-sign-in"
+)
+
+// words is the cause for the activity log and error texts.
+func (c HoldCause) words() string {
+	switch c {
+	case HoldPasskeyAdded:
+		return "a passkey added without another passkey's word"
+	case HoldPasskeyRemoved:
+		return "a passkey removed without another passkey's word"
+	case HoldPasskeyRequiredOff:
+		return "\"Passkey required\" turned off without a passkey's word"
+	case HoldPasskeyLost:
+		return "the last usable passkey marked lost"
+	case HoldPasswordSignIn:
+		return "a sign-in with password and code while \"Passkey required\" is on and no passkey is usable"
+	}
+	return string(c)
+}
+
+// startHold holds withdrawals and C2C trades until until (RemovalHold
+// from now; see holdEnd) for cause, writes the account's policy p with it,
+// and logs the hold with source.
+func (s *Service) startHold(tx Tx, accountID string, p *Policy, until time.Time, cause HoldCause, source string) error {
+	p.HoldUntil, p.HoldCause = until, cause
+	if err := tx.PutPolicy(accountID, *p); err != nil {
+		return err
+	}
+	return tx.AppendEvent(accountID, s.eventFrom(source, EventHoldStarted,
+		"withdrawals and C2C trades held until "+p.HoldUntil.Format(time.RFC3339)+", after "+cause.words()))
+}
+
+// holdEnd is the end of a hold that starts now.
+func (s *Service) holdEnd() time.Time { return s.now().UTC().Add(RemovalHold) }
+
+// grantPasskey is the passkey among pks (the account's passkeys, read
+// when nil) whose assertion gave grant g; nil when the grant came from
+// password and codes, or its passkey is gone.
+func (s *Service) grantPasskey(tx Tx, g *GrantRecord, pks []Passkey) (*Passkey, error) {
+	if g.PasskeyID == "" {
+		return nil, nil
+	}
+	if pks == nil {
+		var err error
+		if pks, err = tx.Passkeys(g.AccountID); err != nil {
+			return nil, err
+		}
+	}
+	for i := range pks {
+		if pks[i].ID == g.PasskeyID {
+			return &pks[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// vouches reports whether pk, the passkey a grant came from (nil for
+// password and codes), spares a change the hold: it is not the passkey
+// the change is about (about; "" for none), and its own hold is over.
+func (s *Service) vouches(pk *Passkey, about string) bool {
+	return pk != nil && pk.ID != about && !pk.Held(s.now())
+}
+
+// grantWords says how a change's grant g was verified, for its event:
+// "verified with password and code", "approved with another passkey",
+// or with a passkey that does not vouch for it (see vouches). pk is the
+// grant's passkey (grantPasskey).
+func (s *Service) grantWords(g *GrantRecord, pk *Passkey, about string) string {
+	switch {
+	case pk == nil && g.PasskeyID != "":
+		return "verified with a passkey since removed"
+	case pk == nil:
+		return "verified with password and code"
+	case pk.ID == about:
+		return "verified with the removed passkey itself"
+	case pk.Held(s.now()):
+		return "verified with passkey " + pk.Name + ", itself on hold until " + pk.HeldUntil.Format(time.RFC3339)
+	}
+	return "approved with another passkey"
+}
+
+// Policy implements API. HoldUntil and HoldCause are zero once the hold
+// has passed.
 func (s *Service) Policy(ctx context.Context, token string) (*Policy, error) {
 	var out Policy
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -34,7 +136,7 @@ func (s *Service) Policy(ctx context.Context, token string) (*Policy, error) {
 		return err
 	})
 	if !s.now().Before(out.HoldUntil) {
-		out.HoldUntil = time.Time{}
+		out.HoldUntil, out.HoldCause = time.Time{}, ""
 	}
 	return &out, err
 }
@@ -46,7 +148,8 @@ func (s *Service) Policy(ctx context.Context, token string) (*Policy, error) {
 // codes or from a passkey, as any security change does; the grant is used
 // up. Turned off with password and codes, withdrawals and C2C trades are
 // held for RemovalHold, as after a removal. Setting the state it already
-// has changes nothing and uses no grant.
+// has changes nothing and uses no grant. A passkey still on its own hold
+// (Passkey.HeldUntil) counts as password and codes here.
 func (s *Service) SetPasskeyRequired(ctx context.Context, token, grant string, on bool) error {
 	return s.store.Update(ctx, func(tx Tx) error {
 		rec, err := s.authenticate(tx, token)
@@ -77,12 +180,16 @@ func (s *Service) SetPasskeyRequired(ctx context.Context, token, grant string, o
 			if err := tx.DeleteGrant(g.Hash); err != nil {
 				return err
 			}
+			by, err := s.grantPasskey(tx, g, nil)
+			if err != nil {
+				return err
+			}
 			detail = "passkey required: off, verified with a passkey"
-			if g.PasskeyID == "" {
-				// Without a passkey's word, loosening the policy holds
-				// withdrawals and C2C trades as a removal would.
-				detail = "passkey required: off, verified with password and code"
-				p.HoldUntil, held = s.now().UTC().Add(RemovalHold), true
+			if !s.vouches(by, "") {
+				// Without the word of a passkey past its own hold,
+				// loosening the policy holds withdrawals and C2C trades
+				// as a removal would.
+				detail, held = "passkey required: off, "+s.grantWords(g, by, ""), true
 			}
 		}
 		p.PasskeyRequired = on
@@ -93,7 +200,7 @@ func (s *Service) SetPasskeyRequired(ctx context.Context, token, grant string, o
 			return err
 		}
 		if held {
-			return tx.AppendEvent(rec.ID, s.event(EventHoldStarted, "withdrawals and C2C trades held until "+p.HoldUntil.Format(time.RFC3339)))
+			return s.startHold(tx, rec.ID, &p, s.holdEnd(), HoldPasskeyRequiredOff, SourceApp)
 		}
 		return nil
 	})
@@ -210,8 +317,9 @@ func usablePasskeys(pks []Passkey) int {
 
 // RemovePasskey implements API. It needs a remove-passkey grant (used up
 // here). While passkey sign-in is required the last passkey that is not
-// lost stays (*PolicyError, RuleLastPasskey); a lost one can always go. Unless the grant came from another
-// passkey's assertion, withdrawals and C2C trades are held for
+// lost stays (*PolicyError, RuleLastPasskey); a lost one can always go.
+// Unless the grant came from another passkey's assertion, and that
+// passkey's own hold is over, withdrawals and C2C trades are held for
 // RemovalHold.
 func (s *Service) RemovePasskey(ctx context.Context, token, grant, passkeyID string) error {
 	return s.store.Update(ctx, func(tx Tx) error {
@@ -249,23 +357,15 @@ func (s *Service) RemovePasskey(ctx context.Context, token, grant, passkeyID str
 		if err := tx.DeleteGrant(g.Hash); err != nil {
 			return err
 		}
-		how := "verified with password and code"
-		if g.PasskeyID != "" && g.PasskeyID != pk.ID {
-			how = "approved with another passkey"
-		} else {
-			if g.PasskeyID != "" {
-				how = "verified with the removed passkey itself"
-			}
-			p.HoldUntil = s.now().UTC().Add(RemovalHold)
-			if err := tx.PutPolicy(rec.ID, p); err != nil {
-				return err
-			}
-		}
-		if err := tx.AppendEvent(rec.ID, s.event(EventPasskeyRemoved, pk.Kind.Label()+": "+pk.Name+", "+how)); err != nil {
+		by, err := s.grantPasskey(tx, g, pks)
+		if err != nil {
 			return err
 		}
-		if !p.HoldUntil.IsZero() && how != "approved with another passkey" {
-			return tx.AppendEvent(rec.ID, s.event(EventHoldStarted, "withdrawals and C2C trades held until "+p.HoldUntil.Format(time.RFC3339)))
+		if err := tx.AppendEvent(rec.ID, s.event(EventPasskeyRemoved, pk.Kind.Label()+": "+pk.Name+", "+s.grantWords(g, by, pk.ID))); err != nil {
+			return err
+		}
+		if !s.vouches(by, pk.ID) {
+			return s.startHold(tx, rec.ID, &p, s.holdEnd(), HoldPasskeyRemoved, SourceApp)
 		}
 		return nil
 	})

@@ -43,6 +43,21 @@ func passkeyGrant(t *testing.T, fx *approvalFixture, auth *accounttest.Authentic
 	return g.Token, nil
 }
 
+// addVouched adds a passkey of auth with a grant from the fixture's
+// passkey, past its hold: no hold starts.
+func (fx *approvalFixture) addVouched(t *testing.T, auth *accounttest.Authenticator, kind account.Kind, name string) *account.Passkey {
+	t.Helper()
+	grant, err := passkeyGrant(t, fx, fx.auth, account.PurposeAddPasskey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk := fx.u.AddPasskeyWith(t, grant, auth, kind, name)
+	if !pk.HeldUntil.IsZero() {
+		t.Fatalf("a passkey added with another passkey's word is held until %v", pk.HeldUntil)
+	}
+	return pk
+}
+
 func TestRemovePasskeyNeedsVerification(t *testing.T) {
 	fx := newApprovalFixture(t)
 	tok := fx.u.Session.Token
@@ -231,7 +246,7 @@ func TestRemovalHold(t *testing.T) {
 	fx := newApprovalFixture(t)
 	tok := fx.u.Session.Token
 	auth2 := &accounttest.Authenticator{}
-	pk2 := fx.u.AddPasskey(t, auth2, account.KindPhone, "Phone")
+	pk2 := fx.addVouched(t, auth2, account.KindPhone, "Phone")
 	pending := fx.request(t, withdrawal) // asked before the removal
 
 	// Removal verified by password and code: withdrawals and C2C trades
@@ -284,7 +299,7 @@ func TestRemovalApprovedByAnotherPasskeyHasNoHold(t *testing.T) {
 	fx := newApprovalFixture(t)
 	tok := fx.u.Session.Token
 	auth2 := &accounttest.Authenticator{}
-	pk2 := fx.u.AddPasskey(t, auth2, account.KindPhone, "Phone")
+	pk2 := fx.addVouched(t, auth2, account.KindPhone, "Phone")
 
 	// Verified by the key, the phone is removed without a hold.
 	grant, err := passkeyGrant(t, fx, fx.auth, account.PurposeRemovePasskey)
@@ -312,7 +327,7 @@ func TestRemovalApprovedByAnotherPasskeyHasNoHold(t *testing.T) {
 	}
 
 	// A passkey that verifies its own removal does not count as another.
-	pk3 := fx.u.AddPasskey(t, auth2, account.KindPhone, "Phone 2")
+	pk3 := fx.addVouched(t, auth2, account.KindPhone, "Phone 2")
 	grant, err = passkeyGrant(t, fx, auth2, account.PurposeRemovePasskey)
 	if err != nil {
 		t.Fatal(err)
@@ -427,7 +442,7 @@ func TestLostPasskeysDoNotCountAsUsable(t *testing.T) {
 	u := accounttest.SignUp(t, svc, clock, "ann@example.com")
 	tok := u.Session.Token
 	lost := u.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Reset key")
-	if err := svc.MarkPasskeysLost(ctx, tok, []string{lost.ID}, "the key was reset"); err != nil {
+	if err := svc.MarkPasskeysLost(ctx, tok, "", []string{lost.ID}, "the key was reset"); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.SetPasskeyRequired(ctx, tok, "", true); policyRule(err) != account.RuleNoPasskey {

@@ -26,8 +26,15 @@ const (
 	VerificationLifetime = 10 * time.Minute // also the email code's life
 	GrantLifetime        = 10 * time.Minute
 	CeremonyLifetime     = 5 * time.Minute
-	MaxFailures          = 5
-	LockDuration         = 15 * time.Minute
+	// MaxFailures wrong answers at a factor lock it: for LockDuration the
+	// first time, four times as long each further time with no success in
+	// between (15 min, 1 h, 4 h, 16 h), never longer than MaxLockDuration.
+	MaxFailures     = 5
+	LockDuration    = 15 * time.Minute
+	MaxLockDuration = 24 * time.Hour
+	// FailureMemory: a factor with no wrong answer for this long, and not
+	// locked, forgets its failures and its lock level.
+	FailureMemory = 7 * 24 * time.Hour
 )
 
 // Config configures a Service.
@@ -38,8 +45,9 @@ type Config struct {
 	RPName string
 	// Origins are the origins allowed in clientDataJSON.
 	Origins []string
-	// SecretKey (32 bytes) seals TOTP secrets at rest. Keep it outside the
-	// database (the OS keyring, a server secret).
+	// SecretKey (32 bytes) seals TOTP secrets at rest, and keys (through
+	// HKDF) the MACs kept of email codes and unknown emails. Keep it
+	// outside the database (the OS keyring, a server secret).
 	SecretKey []byte
 	// Mailer sends email codes; nil means email is not configured.
 	Mailer Mailer
@@ -78,18 +86,20 @@ type Service struct {
 	approvalWatchers waker
 	// watchers are the live watches of phone enrollments.
 	watchers notifier
-	// dummyPwd is a hash checked for unknown emails, so they take as long
-	// as known ones. It is made on first need: argon2id at production cost
-	// takes tens of milliseconds and MiBs, which start-up should not pay.
+	// dummyPwd is a hash checked for unknown emails and locked accounts,
+	// so they take as long as known ones (see dummyHash). It is made on
+	// first need: argon2id at production cost takes tens of milliseconds
+	// and MiBs, which start-up should not pay.
 	dummyOnce sync.Once
 	dummyPwd  string
 	// nextSweep is when expired rows are next swept (see sweepExpired).
 	sweepMu   sync.Mutex
 	nextSweep time.Time
-	// matchKey is the key of the match codes' MACs (matchCodeMAC).
-	matchKey []byte
 	// pageWaits are the phone pages' long polls (WaitPhoneEnrollmentPage).
 	pageWaits pageWaits
+
+	// codeKey keys codeMAC; it is derived from the secret key.
+	codeKey []byte
 }
 
 var _ API = (*Service)(nil)
@@ -131,9 +141,7 @@ func New(cfg Config, store Store) (*Service, error) {
 		model:  cfg.Model,
 		rpName: cfg.RPName,
 	}
-	if s.matchKey, err = newMatchKey(cfg.SecretKey); err != nil {
-		return nil, err
-	}
+	s.codeKey = deriveCodeMACKey(cfg.SecretKey)
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -229,8 +237,12 @@ func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) 
 		if err != nil {
 			return err
 		}
-		if verr = s.checkTOTP(tx, rec, code); verr != nil {
+		verr = s.checkTOTP(tx, rec, code)
+		if _, locked := errors.AsType[*LockedError](verr); locked || errors.Is(verr, ErrInvalidCode) {
 			return nil // keep the failure count
+		}
+		if verr != nil {
+			return verr
 		}
 		rec.Active = true
 		if err := tx.UpdateAccount(rec); err != nil {
@@ -250,46 +262,110 @@ func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) 
 
 // --- sign-in and sessions --------------------------------------------------
 
-// SignIn implements API.
+// SignIn implements API. Every failure gives ErrInvalidCredentials after
+// the same work (an argon2id hash and a TOTP check): an unknown email, a
+// wrong password, a wrong code and a locked account look alike. The
+// attempt is reserved before the hash (see reserve) and settled after it;
+// an unknown email has a password state of its own, so it locks as a
+// known one does.
 func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Session, error) {
-	email, _ = normalizeEmail(email)
-	var rec *AccountRecord
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		rec, err = tx.AccountByEmail(email)
-		if err == nil && !rec.Active {
-			err = ErrNotFound
+	email, emailErr := normalizeEmail(email)
+	var (
+		rec      *AccountRecord
+		ls       []limiter // the email's states: the account's password and TOTP, or the unknown email's
+		reserved bool      // an attempt is reserved at each of ls
+	)
+	if emailErr == nil {
+		err := s.store.Update(ctx, func(tx Tx) error {
+			rec, ls, reserved = nil, nil, false
+			r, err := tx.AccountByEmail(email)
+			switch {
+			case err == nil && r.Active:
+				rec = r
+				ls = []limiter{{accountID: r.ID, factor: FactorPassword}, {accountID: r.ID, factor: FactorTOTP}}
+			case err == nil || errors.Is(err, ErrNotFound):
+				ls = []limiter{{emailMAC: s.codeMAC(macUnknownEmail, "", email), factor: FactorPassword}}
+			default:
+				return err
+			}
+			err = s.reserve(tx, ls...)
+			if _, locked := errors.AsType[*LockedError](err); locked {
+				return nil
+			}
+			reserved = err == nil
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
-		if err == nil {
-			err = s.checkLock(tx, rec.ID, FactorPassword)
+	}
+	hash := s.dummyHash()
+	if rec != nil && reserved {
+		hash = rec.PasswordHash
+	}
+	pwOK, pwErr := checkPassword(password, hash)
+	if !reserved || rec == nil {
+		s.totpWork(nil, code)
+	}
+	if !reserved { // a malformed email, or locked
+		if ls != nil {
+			// A locked email takes a second transaction too, as a
+			// checked attempt does, reading what that one writes.
+			err := s.store.Update(ctx, func(tx Tx) error {
+				for _, l := range ls {
+					if _, err := l.load(tx); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
 		}
-		return err
-	})
-	if errors.Is(err, ErrNotFound) {
-		s.dummyOnce.Do(func() { s.dummyPwd, _ = hashPassword("not a password of anyone", s.pw) })
-		checkPassword(password, s.dummyPwd) // same cost as a real check
 		return nil, ErrInvalidCredentials
 	}
-	if err != nil {
-		return nil, err
-	}
-	ok, err := checkPassword(password, rec.PasswordHash)
-	if err != nil {
-		return nil, err
-	}
 	var sess *Session
-	var verr error
-	err = s.store.Update(ctx, func(tx Tx) error {
-		if !ok {
-			verr = s.failFactor(tx, rec.ID, FactorPassword, ErrInvalidCredentials)
-			return tx.AppendEvent(rec.ID, s.event(EventSignInFailed, "wrong password"))
-		}
-		if verr = s.checkTOTP(tx, rec, code); verr != nil {
-			return tx.AppendEvent(rec.ID, s.event(EventSignInFailed, "wrong authenticator code"))
-		}
-		if err := s.resetFactor(tx, rec.ID, FactorPassword); err != nil {
+	verr := ErrInvalidCredentials
+	// The attempt is settled even when the caller has gone: it was checked.
+	err := s.store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
+		sess, verr = nil, ErrInvalidCredentials
+		if rec == nil {
+			_, err := s.settle(tx, ls[0], wrongAnswer)
 			return err
 		}
+		if pwErr != nil {
+			verr = pwErr
+			return s.settleAll(tx, released, ls...)
+		}
+		pwLimit, totpLimit := ls[0], ls[1]
+		if !pwOK {
+			s.totpWork(rec, code)
+			if _, err := s.settle(tx, pwLimit, wrongAnswer); err != nil {
+				return err
+			}
+			if _, err := s.settle(tx, totpLimit, released); err != nil {
+				return err
+			}
+			return tx.AppendEvent(rec.ID, s.event(EventSignInFailed, "wrong password"))
+		}
+		ok, err := s.useTOTP(tx, rec, code)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if _, err := s.settle(tx, pwLimit, released); err != nil {
+				return err
+			}
+			if _, err := s.settle(tx, totpLimit, wrongAnswer); err != nil {
+				return err
+			}
+			return tx.AppendEvent(rec.ID, s.event(EventSignInFailed, "wrong authenticator code"))
+		}
+		if err := s.settleAll(tx, rightAnswer, ls...); err != nil {
+			return err
+		}
+		verr = nil
 		pks, err := tx.Passkeys(rec.ID)
 		if err != nil {
 			return err
@@ -298,12 +374,19 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Se
 		if err != nil {
 			return err
 		}
-		if p.PasskeyRequired && len(pks) > 0 {
+		// Lost passkeys do not count: with none usable left, password and
+		// code sign in, under the hold.
+		if p.PasskeyRequired && usablePasskeys(pks) > 0 {
 			verr = &PolicyError{Rule: RulePasskeySignIn}
 			return tx.AppendEvent(rec.ID, s.event(EventSignInFailed, "password refused: a passkey is required"))
 		}
 		if err := tx.AppendEvent(rec.ID, s.event(EventSignedIn, "password and authenticator code")); err != nil {
 			return err
+		}
+		if p.PasskeyRequired {
+			if err := s.startHold(tx, rec.ID, &p, s.holdEnd(), HoldPasswordSignIn, SourceApp); err != nil {
+				return err
+			}
 		}
 		sess, err = s.newSession(tx, rec, len(pks))
 		return err
@@ -397,79 +480,86 @@ func (s *Service) newSession(tx Tx, rec *AccountRecord, passkeys int) (*Session,
 	return &Session{Token: token, ExpiresAt: sr.ExpiresAt, Account: *s.publicAccount(rec, passkeys)}, nil
 }
 
-// --- factors and their abuse limits ----------------------------------------
+// --- factors ---------------------------------------------------------------
 
-// checkLock returns a *LockedError while the factor is locked.
-func (s *Service) checkLock(tx Tx, accountID string, f Factor) error {
-	st, err := tx.FactorState(accountID, f)
-	if err != nil {
-		return err
-	}
-	if s.now().Before(st.LockedUntil) {
-		return &LockedError{Factor: f, Until: st.LockedUntil}
-	}
-	return nil
+// macUnknownEmail is the codeMAC kind of an email no active account has,
+// the key of its password's abuse state.
+const macUnknownEmail = "unknown-email"
+
+// dummyHash is a password hash checked when there is no real one to
+// check (an unknown email, a locked account), so those take as long.
+func (s *Service) dummyHash() string {
+	s.dummyOnce.Do(func() { s.dummyPwd, _ = hashPassword("not a password of anyone", s.pw) })
+	return s.dummyPwd
 }
 
-// failFactor counts a wrong attempt and returns wrong, or a *LockedError
-// when this attempt locked the factor.
-func (s *Service) failFactor(tx Tx, accountID string, f Factor, wrong error) error {
-	st, err := tx.FactorState(accountID, f)
-	if err != nil {
-		return err
-	}
-	now := s.now().UTC()
-	if !st.LockedUntil.IsZero() && !now.Before(st.LockedUntil) {
-		st.Failures, st.LockedUntil = 0, time.Time{} // an expired lock starts afresh
-	}
-	st.Failures++
-	if st.Failures >= MaxFailures {
-		st.LockedUntil = now.Add(LockDuration)
-		wrong = &LockedError{Factor: f, Until: st.LockedUntil}
-		if err := tx.AppendEvent(accountID, s.event(EventFactorLocked, string(f))); err != nil {
-			return err
+// dummyTOTPKey is the key totpWork checks codes against when there is no
+// account.
+var dummyTOTPKey = make([]byte, totpSecretLen)
+
+// totpWork does the work of checking code against rec's secret (a fixed
+// key when rec is nil) without using its time step: a sign-in that fails
+// before the code matters checks it as one that gets that far does.
+func (s *Service) totpWork(rec *AccountRecord, code string) {
+	key := dummyTOTPKey
+	if rec != nil {
+		if secret, err := s.open(rec.ID, rec.TOTPSecret); err == nil {
+			if k, err := decodeTOTPSecret(string(secret)); err == nil {
+				key = k
+			}
 		}
 	}
-	if err := tx.PutFactorState(accountID, f, st); err != nil {
-		return err
-	}
-	return wrong
+	matchTOTP(key, code, s.now(), 0)
 }
 
-func (s *Service) resetFactor(tx Tx, accountID string, f Factor) error {
-	st, err := tx.FactorState(accountID, f)
-	if err != nil || (st.Failures == 0 && st.LockedUntil.IsZero()) {
-		return err
-	}
-	st.Failures, st.LockedUntil = 0, time.Time{}
-	return tx.PutFactorState(accountID, f, st)
-}
-
-// checkTOTP checks a code against the account's secret, never accepting a
-// time step twice, and counts failures. A nil return means the code was
-// good and its step is now used.
-func (s *Service) checkTOTP(tx Tx, rec *AccountRecord, code string) error {
-	if err := s.checkLock(tx, rec.ID, FactorTOTP); err != nil {
-		return err
-	}
+// useTOTP checks a code against the account's secret, never accepting a
+// time step twice; when it matches, its step is used up. It counts
+// nothing: callers reserve and settle the attempt.
+func (s *Service) useTOTP(tx Tx, rec *AccountRecord, code string) (bool, error) {
 	secret, err := s.open(rec.ID, rec.TOTPSecret)
 	if err != nil {
-		return fmt.Errorf("opening the authenticator secret: %w", err)
+		return false, fmt.Errorf("opening the authenticator secret: %w", err)
 	}
 	key, err := decodeTOTPSecret(string(secret))
 	if err != nil {
-		return err
+		return false, err
 	}
 	st, err := tx.FactorState(rec.ID, FactorTOTP)
 	if err != nil {
-		return err
+		return false, err
 	}
 	step, ok := matchTOTP(key, code, s.now(), st.LastStep)
 	if !ok {
-		return s.failFactor(tx, rec.ID, FactorTOTP, ErrInvalidCode)
+		return false, nil
 	}
-	st.LastStep, st.Failures, st.LockedUntil = step, 0, time.Time{}
-	return tx.PutFactorState(rec.ID, FactorTOTP, st)
+	st.LastStep = step
+	return true, tx.PutFactorState(rec.ID, FactorTOTP, st)
+}
+
+// checkTOTP checks a code within one transaction, counting a wrong one:
+// nil when the code was good (its step is now used), a *LockedError when
+// the factor is (or now becomes) locked, ErrInvalidCode otherwise.
+func (s *Service) checkTOTP(tx Tx, rec *AccountRecord, code string) error {
+	l := limiter{accountID: rec.ID, factor: FactorTOTP}
+	if err := s.reserve(tx, l); err != nil {
+		return err
+	}
+	ok, err := s.useTOTP(tx, rec, code)
+	if err != nil {
+		return err
+	}
+	if ok {
+		_, err := s.settle(tx, l, rightAnswer)
+		return err
+	}
+	locked, err := s.settle(tx, l, wrongAnswer)
+	switch {
+	case err != nil:
+		return err
+	case locked != nil:
+		return locked
+	}
+	return ErrInvalidCode
 }
 
 // --- small helpers ---------------------------------------------------------

@@ -32,6 +32,11 @@ type Tx interface {
 	// FactorState returns the zero state when none is stored.
 	FactorState(accountID string, f Factor) (FactorState, error)
 	PutFactorState(accountID string, f Factor, s FactorState) error
+	// UnknownEmailState is the password's abuse state of an email that
+	// belongs to no active account, keyed by a MAC of the address (never
+	// the address itself); the zero state when none is stored.
+	UnknownEmailState(emailMAC []byte) (FactorState, error)
+	PutUnknownEmailState(emailMAC []byte, s FactorState) error
 
 	InsertSession(s *SessionRecord) error
 	SessionByHash(hash []byte) (*SessionRecord, error)
@@ -99,8 +104,9 @@ type Tx interface {
 	PutSetting(name, value string) error
 
 	// DeleteExpired removes sessions, verifications, grants and ceremonies
-	// that expired before now, and phone enrollments that expired more
-	// than a day before now.
+	// that expired before now, phone enrollments that expired more than a
+	// day before now, and unknown-email states unlocked and untouched for
+	// FailureMemory.
 	DeleteExpired(now time.Time) error
 }
 
@@ -119,10 +125,25 @@ type AccountRecord struct {
 	CreatedAt  time.Time
 }
 
-// FactorState is the abuse state of one factor of one account.
+// FactorState is the abuse state of one factor of one account (or of the
+// password of an unknown email).
 type FactorState struct {
-	Failures    int
+	// Failures counts wrong answers since the last success, the last lock
+	// or FailureMemory of quiet.
+	Failures int
+	// LockedUntil is when the lock ends; zero when not locked.
 	LockedUntil time.Time
+	// Locks counts the locks since the last success (or FailureMemory of
+	// quiet): the next lock lasts lockDuration(Locks).
+	Locks int
+	// InFlight counts the attempts reserved (allowed to be checked) and
+	// not yet settled; InFlightAt is when the last was reserved. They
+	// count as failures until settled, or until attemptLifetime after
+	// InFlightAt (the process checking them stopped).
+	InFlight   int
+	InFlightAt time.Time
+	// LastFailure is when the last wrong answer was counted.
+	LastFailure time.Time
 	// LastStep is the last TOTP time step accepted (TOTP only).
 	LastStep int64
 }

@@ -2,9 +2,8 @@ package account
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"math/big"
@@ -32,7 +31,7 @@ func (s *Service) BeginVerification(ctx context.Context, token string, purpose P
 	var code, email string
 	if s.mailer != nil {
 		code = randomDigits(6)
-		v.EmailCodeHash = emailCodeHash(v.ID, code)
+		v.EmailCodeHash = s.codeMAC(macEmailCode, v.ID, code)
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		rec, err := s.authenticate(tx, token)
@@ -62,14 +61,18 @@ func (s *Service) BeginVerification(ctx context.Context, token string, purpose P
 	return out, nil
 }
 
-// CompleteVerification implements API. Each factor is checked in turn; the
-// first wrong one is counted against that factor (5 wrong lock it for 15
-// minutes) and returned. On success the verification is used up and a
-// grant for its purpose is returned.
+// CompleteVerification implements API. An attempt at each factor is
+// reserved first (a locked factor gives its *LockedError), the password
+// is hashed outside any transaction, and then each factor is checked in
+// turn: the first wrong one is counted against that factor (MaxFailures
+// wrong lock it, see LockDuration) and returned, the others are not
+// counted. On success every factor's failures are cleared, the
+// verification is used up and a grant for its purpose is returned.
 func (s *Service) CompleteVerification(ctx context.Context, token, verificationID string, proof Proof) (*Grant, error) {
 	var rec *AccountRecord
 	var v *VerificationRecord
-	err := s.store.View(ctx, func(tx Tx) error {
+	var ls []limiter
+	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
 		if rec, err = s.authenticate(tx, token); err != nil {
 			return err
@@ -84,29 +87,50 @@ func (s *Service) CompleteVerification(ctx context.Context, token, verificationI
 		if !s.now().Before(v.ExpiresAt) {
 			return ErrVerificationExpired
 		}
-		return s.checkLock(tx, rec.ID, FactorPassword)
+		ls = make([]limiter, len(v.Factors))
+		for i, f := range v.Factors {
+			ls[i] = limiter{accountID: rec.ID, factor: f}
+		}
+		return s.reserve(tx, ls...)
 	})
 	if err != nil {
 		return nil, err
 	}
-	pwOK, err := checkPassword(proof.Password, rec.PasswordHash)
-	if err != nil {
-		return nil, err
-	}
+	pwOK, pwErr := checkPassword(proof.Password, rec.PasswordHash)
 	var grant *Grant
 	var verr error
-	err = s.store.Update(ctx, func(tx Tx) error {
+	// The attempts are settled even when the caller has gone: they were
+	// checked.
+	err = s.store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
+		grant, verr = nil, nil
+		if pwErr != nil {
+			verr = pwErr
+			return s.settleAll(tx, released, ls...)
+		}
 		// The verification must still be there: two racing completions
 		// cannot both get a grant.
 		if _, err := tx.VerificationByID(v.ID); err != nil {
 			if errors.Is(err, ErrNotFound) {
 				verr = ErrVerificationExpired
-				return nil
+				return s.settleAll(tx, released, ls...)
 			}
 			return err
 		}
 		fail := func(f Factor, wrong error) error {
-			verr = s.failFactor(tx, rec.ID, f, wrong)
+			for _, l := range ls {
+				vd := released
+				if l.factor == f {
+					vd = wrongAnswer
+				}
+				locked, err := s.settle(tx, l, vd)
+				if err != nil {
+					return err
+				}
+				if locked != nil {
+					wrong = locked
+				}
+			}
+			verr = wrong
 			return tx.AppendEvent(rec.ID, s.event(EventVerificationFailed, string(v.Purpose)+": wrong "+factorWords(f)))
 		}
 		// The authenticator code is checked last: a good code uses up its
@@ -121,24 +145,22 @@ func (s *Service) CompleteVerification(ctx context.Context, token, verificationI
 				if !slices.Contains(v.Factors, FactorTOTP) {
 					continue
 				}
-				if verr = s.checkTOTP(tx, rec, proof.TOTPCode); verr != nil {
-					return tx.AppendEvent(rec.ID, s.event(EventVerificationFailed, string(v.Purpose)+": wrong "+factorWords(f)))
+				ok, err := s.useTOTP(tx, rec, proof.TOTPCode)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return fail(f, ErrInvalidCode)
 				}
 			case FactorEmailCode:
-				if err := s.checkLock(tx, rec.ID, f); err != nil {
-					verr = err
-					return nil
-				}
-				got := emailCodeHash(v.ID, strings.TrimSpace(proof.EmailCode))
-				if subtle.ConstantTimeCompare(got, v.EmailCodeHash) != 1 {
+				got := s.codeMAC(macEmailCode, v.ID, strings.TrimSpace(proof.EmailCode))
+				if !hmac.Equal(got, v.EmailCodeHash) {
 					return fail(f, ErrInvalidCode)
 				}
 			}
 		}
-		for _, f := range v.Factors {
-			if err := s.resetFactor(tx, rec.ID, f); err != nil {
-				return err
-			}
+		if err := s.settleAll(tx, rightAnswer, ls...); err != nil {
+			return err
 		}
 		if err := tx.DeleteVerification(v.ID); err != nil {
 			return err
@@ -191,10 +213,10 @@ func factorWords(f Factor) string {
 	return string(f)
 }
 
-func emailCodeHash(verificationID, code string) []byte {
-	sum := sha256.Sum256([]byte(verificationID + "\x00" + code))
-	return sum[:]
-}
+// macEmailCode is the codeMAC kind of an email code; its id is the
+// verification's. Codes stored before they were MACs (plain SHA-256) no
+// longer match: those verifications fail and are started again.
+const macEmailCode = "email-code"
 
 func randomDigits(n int) string {
 	max := big.NewInt(10)

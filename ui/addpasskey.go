@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -14,8 +16,11 @@ import (
 )
 
 // addPasskeyScreen is the add-passkey wizard. Its first step verifies the
-// user's identity with the factors the service asks for; the grant it
-// earns is what binding a passkey needs. Binding methods are offered only
+// user's identity with the factors the service asks for, or with one of
+// the account's passkeys when the app can use one; the grant it earns is
+// what binding a passkey needs. Verified with password and code, the
+// addition holds withdrawals and C2C trades (and the new passkey) for 24
+// hours, which the wizard says before anything is typed. Binding methods are offered only
 // when the app has what they need: the security-key method (securitykey.go
 // and the key*.go steps) when Deps.Keys is set, the phone-or-tablet method
 // (phone.go) when Deps.Phone is, the this-computer method (thiscomputer.go)
@@ -36,6 +41,15 @@ type addPasskeyScreen struct {
 	fb       *feedback
 
 	grant *account.Grant
+	// byPasskey: the grant came from one of the account's passkeys, so
+	// (unless that passkey is itself on hold) the addition holds nothing.
+	byPasskey bool
+	// The passkey way of the check, offered when the account has a
+	// passkey and the app can use one: its button and the flow's steps.
+	withPasskey *widget.Button
+	steps       *fyne.Container
+	flow        *assertFlow
+
 	keys  *keyFlow          // the security-key method, once chosen
 	phone *phoneFlow        // the phone-or-tablet method, once chosen
 	local *thisComputerFlow // the this-computer method, once chosen
@@ -58,6 +72,7 @@ func (s *addPasskeyScreen) begin(why error) {
 	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), s.leave)
 	s.setStep(page(headingText("Add a passkey"), fb.object(), cancel), cancel)
 	s.close()
+	s.byPasskey = false
 
 	token := s.app.token
 	var ver *account.Verification
@@ -109,10 +124,21 @@ func (s *addPasskeyScreen) showFactors(ver *account.Verification) {
 		headingText("Add a passkey"),
 		heading("Step 1 of " + s.stepCount() + ": verify your identity"),
 		paragraph("Adding a passkey is a security change, so first confirm it is you."),
+		holdNote(addHoldWords),
 		form,
 	}
 	objs = append(objs, notes...)
-	objs = append(objs, container.NewHBox(s.verify, s.cancel), s.fb.object())
+	objs = append(objs, container.NewHBox(s.verify, s.cancel))
+	s.withPasskey, s.steps = nil, nil
+	if s.app.canPasskeySignIn() && s.app.me.PasskeyCount > 0 {
+		s.withPasskey = widget.NewButtonWithIcon("Verify with a passkey", theme.LoginIcon(), s.verifyWithPasskey)
+		s.steps = container.NewVBox()
+		objs = append(objs,
+			heading("Or with one of your passkeys"),
+			paragraph("Use a security key or this computer. Adding a passkey this way holds nothing, unless the passkey you use was itself added in the last 24 hours without another passkey."),
+			container.NewHBox(s.withPasskey), s.steps)
+	}
+	objs = append(objs, s.fb.object())
 	var first fyne.Focusable = s.cancel
 	if len(entries) > 0 {
 		first = entries[0]
@@ -162,8 +188,53 @@ func (s *addPasskeyScreen) complete() {
 	})
 }
 
+// verifyWithPasskey runs the check's passkey way: an assertion of one of
+// the account's passkeys gives the grant.
+func (s *addPasskeyScreen) verifyWithPasskey() {
+	s.fb.clear()
+	s.setInputs(false)
+	token := s.app.token
+	var grant *account.Grant
+	s.flow = &assertFlow{
+		app:  s.app,
+		what: "to verify it is you",
+		begin: func(ctx context.Context) (json.RawMessage, error) {
+			return s.app.api.BeginPasskeyVerification(ctx, token, account.PurposeAddPasskey)
+		},
+		finish: func(ctx context.Context, assertion json.RawMessage) error {
+			var err error
+			grant, err = s.app.api.FinishPasskeyVerification(ctx, token, assertion)
+			return err
+		},
+		setStep: func(objs []fyne.CanvasObject, focus fyne.Focusable) {
+			s.steps.Objects = objs
+			s.steps.Refresh()
+			if focus != nil {
+				s.app.focus(focus)
+			}
+		},
+		done: func(err error) {
+			s.steps.RemoveAll()
+			s.flow = nil
+			s.setInputs(true)
+			switch {
+			case err == nil:
+				s.byPasskey = true
+				s.showMethods(grant)
+			case canceled(err):
+			default:
+				s.app.fail(s.fb, "verifying identity", err)
+			}
+		},
+	}
+	s.flow.start()
+}
+
 func (s *addPasskeyScreen) setInputs(on bool) {
 	ws := []fyne.Disableable{s.verify, s.cancel}
+	if s.withPasskey != nil {
+		ws = append(ws, s.withPasskey)
+	}
 	for _, e := range []*widget.Entry{s.password, s.totp, s.email} {
 		if e != nil {
 			ws = append(ws, e)
@@ -199,6 +270,9 @@ func (s *addPasskeyScreen) showMethods(g *account.Grant) {
 		heading("Step 2 of 3: choose how to add it"),
 		verified,
 	}
+	if !s.byPasskey {
+		objs = append(objs, holdNote("Once it is added, withdrawals and C2C trades are held for 24 hours, until about "+holdTime(s.app.now().Add(account.RemovalHold))+", because you confirmed with your password and code."))
+	}
 	// The first method that can be used at once has the keyboard focus;
 	// this computer's is checked first, off the UI goroutine.
 	var first fyne.Focusable
@@ -231,6 +305,18 @@ func (s *addPasskeyScreen) showMethods(g *account.Grant) {
 	s.setStep(page(objs...), first)
 }
 
+// addHoldWords say, before a passkey is added with password and code,
+// what that does: the service holds withdrawals and C2C trades, and the
+// new passkey, for account.RemovalHold.
+const addHoldWords = "Adding a passkey with your password and code holds withdrawals and C2C trades for 24 hours, and the new passkey cannot approve them until then. The hold protects you if someone else has your password."
+
+// holdNote is a warning line about a hold.
+func holdNote(words string) fyne.CanvasObject {
+	l := paragraph(words)
+	l.Importance = widget.WarningImportance
+	return l
+}
+
 // hasMethods reports whether the wizard has a binding method to offer.
 func (s *addPasskeyScreen) hasMethods() bool {
 	return s.app.keys != nil || s.app.phone || s.app.thisComputer != nil
@@ -251,6 +337,10 @@ func (s *addPasskeyScreen) addPhone() {
 // close ends what the wizard has under way; the shell calls it when the
 // wizard leaves the window.
 func (s *addPasskeyScreen) close() {
+	if s.flow != nil {
+		s.flow.abandon()
+		s.flow = nil
+	}
 	if s.keys != nil {
 		s.keys.end()
 		s.keys = nil
@@ -278,19 +368,27 @@ func (s *addPasskeyScreen) stepCount() string {
 func (s *addPasskeyScreen) leave() { s.shell.open(sectionPasskeys) }
 
 // leaveAdded goes back to the passkeys list, which says that the passkey
-// named name ("" when the app does not know its name) was added.
-func (s *addPasskeyScreen) leaveAdded(name string) {
+// pk (nil when the app does not know it) was added.
+func (s *addPasskeyScreen) leaveAdded(pk *account.Passkey) {
 	s.leave()
 	if l := s.shell.passkeys; l != nil {
-		l.note = addedNote(name)
+		l.note = addedNote(pk, s.app.now())
 	}
 }
 
-// addedNote is what the passkeys list says after a passkey was added.
-func addedNote(name string) string {
+// addedNote is what the passkeys list says after the passkey pk (nil when
+// unknown) was added, at now: with the hold it started, if any (the list
+// shows a held passkey's hold too).
+func addedNote(pk *account.Passkey, now time.Time) string {
 	what := "The passkey"
-	if name != "" {
-		what = "\u201c" + name + "\u201d"
+	if pk != nil && pk.Name != "" {
+		what = "\u201c" + pk.Name + "\u201d"
+	}
+	switch {
+	case pk == nil:
+		return what + " was added to your account: use it to sign in."
+	case pk.Held(now):
+		return what + " was added to your account: use it to sign in. Because you confirmed with your password and code, withdrawals and C2C trades are held until " + holdTime(pk.HeldUntil) + ", and it approves them only after that."
 	}
 	return what + " was added to your account: use it to sign in and to approve operations."
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -149,4 +150,28 @@ func TestAddPasskeyWithEmailCode(t *testing.T) {
 	h.typeInto(w.email, code)
 	h.tap("Verify")
 	h.wantText("Your identity is verified.")
+}
+
+// TestAddPasskeyHoldSaidBeforehand: verified with password and code,
+// adding a passkey holds withdrawals and C2C trades. The wizard says so on
+// the check, before anything is typed, and again where the way to add it
+// is chosen; the list's note after the addition gives the hold's end.
+func TestAddPasskeyHoldSaidBeforehand(t *testing.T) {
+	h, w, password, secret := openWizard(t, harnessOptions{phone: true, publicURL: "http://localhost:8765"})
+	h.wantText("Step 1 of 3: verify your identity",
+		"Adding a passkey with your password and code holds withdrawals and C2C trades for 24 hours, and the new passkey cannot approve them until then.")
+	h.typeInto(w.password, password)
+	h.typeInto(w.totp, h.code(secret))
+	h.tap("Verify")
+	h.wantText("Your identity is verified.", "Phone or tablet",
+		"Once it is added, withdrawals and C2C trades are held for 24 hours, until about "+holdTime(h.clock.Now().Add(account.RemovalHold)))
+
+	now := h.clock.Now()
+	held := &account.Passkey{Name: "Blue key", HeldUntil: now.Add(account.RemovalHold)}
+	if got, want := addedNote(held, now), "held until "+holdTime(held.HeldUntil)+", and it approves them only after that"; !strings.Contains(got, want) {
+		t.Errorf("note after a held addition: %q, want it to say %q", got, want)
+	}
+	if got := addedNote(&account.Passkey{Name: "Blue key"}, now); strings.Contains(got, "held") {
+		t.Errorf("note after an addition with no hold: %q", got)
+	}
 }

@@ -45,6 +45,7 @@ func newApprovalTest(t *testing.T) *approvalTest {
 	k := newSignInKeyTest(t)
 	u := k.user("ann@example.com")
 	k.bind(u)
+	k.clock.Advance(account.RemovalHold) // the passkey's hold is over
 	k.signedIn(u)
 	ctx := context.Background()
 	key, err := k.svc.CreateAPIKey(ctx, u.Session.Token, "exchange backend")

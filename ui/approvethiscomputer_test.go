@@ -84,6 +84,7 @@ func TestApproveWithThisComputer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.clock.Advance(account.RemovalHold) // the passkey's hold is over
 	key, err := h.svc.CreateAPIKey(ctx, u.Session.Token, "exchange backend")
 	if err != nil {
 		t.Fatal(err)

@@ -28,6 +28,17 @@ func (e *phonePageError) Error() string { return "phone enrollment page: " + e.e
 
 func (e *phonePageError) Unwrap() error { return e.err }
 
+// signInError is a sign-in with password and code that the account
+// service refused (account.ErrInvalidCredentials, or a
+// *account.LockedError from a service that still tells locks apart).
+// describe gives all of them the same words, so the screen reveals no more
+// than the service does: not which part was wrong, nor a lock.
+type signInError struct{ err error }
+
+func (e *signInError) Error() string { return "sign-in refused: " + e.err.Error() }
+
+func (e *signInError) Unwrap() error { return e.err }
+
 // message is an error put into words for the user: a short title, one
 // sentence saying what happened, and the next step.
 type message struct {
@@ -46,6 +57,7 @@ type message struct {
 // the caller logs the detail. It never repeats what the user typed.
 func describe(err error) message {
 	var (
+		signIn  *signInError
 		locked  *account.LockedError
 		input   *account.InputError
 		store   *tokenStoreError
@@ -60,10 +72,17 @@ func describe(err error) message {
 		return m
 	}
 	switch {
+	case errors.As(err, &signIn):
+		return message{
+			Title:    "Could not sign in",
+			Sentence: "The email, password or code is wrong, or there were too many tries.",
+			Next:     "Check all three and try again with a new code. After many tries, wait 15 minutes or more.",
+		}
 	case errors.As(err, &locked):
+		// A lock may last up to a day, so its end says the day too.
 		return message{
 			Title:    "Too many wrong attempts",
-			Sentence: "Your " + factorWords(locked.Factor) + " is locked until " + locked.Until.Local().Format("15:04") + ", after too many wrong tries.",
+			Sentence: "Your " + factorWords(locked.Factor) + " is locked until " + holdTime(locked.Until) + ", after too many wrong tries.",
 			Next:     "Wait until then and try again. Nothing else about your account has changed.",
 		}
 	case errors.As(err, &input):
@@ -437,8 +456,26 @@ func sentence(s string) string {
 	return s
 }
 
+// holdCauseWords says which change started a hold, as the start of a
+// sentence; a hold of unknown cause is "a recent security change".
+func holdCauseWords(c account.HoldCause) string {
+	switch c {
+	case account.HoldPasskeyAdded:
+		return "A passkey was added without another passkey's approval"
+	case account.HoldPasskeyRemoved:
+		return "A passkey was removed without another passkey's approval"
+	case account.HoldPasskeyRequiredOff:
+		return "\u201cPasskey required\u201d was turned off without a passkey's approval"
+	case account.HoldPasskeyLost:
+		return "The last passkey that could sign in was marked lost"
+	case account.HoldPasswordSignIn:
+		return "Someone signed in with the password and code, as no passkey that can sign in is left"
+	}
+	return "A recent security change was made without another passkey"
+}
+
 // describePolicy puts a refusal by the account's security policy into
-// words, with the hold's end when there is one.
+// words, with the hold's end (and its cause) when there is one.
 func describePolicy(e *account.PolicyError) message {
 	switch e.Rule {
 	case account.RuleLastPasskey:
@@ -462,8 +499,14 @@ func describePolicy(e *account.PolicyError) message {
 	case account.RuleHold:
 		return message{
 			Title:    "Withdrawals and C2C trades are on hold",
-			Sentence: "A passkey was removed or \u201cPasskey required\u201d was turned off, so withdrawals and C2C trades are held until " + holdTime(e.Until) + ".",
+			Sentence: holdCauseWords(e.Cause) + ", so withdrawals and C2C trades are held until " + holdTime(e.Until) + ".",
 			Next:     "Wait until then. The hold protects you if someone else made the change.",
+		}
+	case account.RulePasskeyHeld:
+		return message{
+			Title:    "This passkey is on hold",
+			Sentence: "It was added without another passkey's approval, so it cannot approve withdrawals or C2C trades until " + holdTime(e.Until) + ".",
+			Next:     "Approve with another of your passkeys, or wait until then.",
 		}
 	}
 	return message{

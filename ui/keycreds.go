@@ -427,23 +427,6 @@ func (p *keyPanel) boundPasskey(c fido.StoredCredential) *account.Passkey {
 	return nil
 }
 
-// markLost marks the account's passkeys with these IDs as lost (their key
-// no longer holds them), then reads the account's passkeys again.
-func (p *keyPanel) markLost(ids []string, why string) {
-	token := p.app.token
-	p.app.run(func(ctx context.Context) error {
-		return p.app.api.MarkPasskeysLost(ctx, token, ids, why)
-	}, func(err error) {
-		if p.ended {
-			return
-		}
-		if err != nil {
-			p.app.fail(p.fb, "marking passkeys as lost", err)
-		}
-		p.loadAccount()
-	})
-}
-
 // editObjects edits the user name and display name of p.target.
 func (p *keyPanel) editObjects() []fyne.CanvasObject {
 	c := p.target

@@ -102,7 +102,7 @@ func (s *nameStep) saveAs(name string) {
 			s.flow.fail("saving a passkey", err)
 		default:
 			s.flow.end()
-			s.wizard.leaveAdded(s.made.added.Name)
+			s.wizard.leaveAdded(s.made.added)
 		}
 	})
 }

@@ -28,7 +28,8 @@ import (
 // card (getInfo and PIN state, shown as soon as they are read), its PIN,
 // the passkeys on it (credential management, CTAP 2.1 §6.8, unlocked with
 // the PIN), its policy (authenticatorConfig, §6.11) and a guided reset
-// (§6.6; keyreset.go). Credential views are in keycreds.go.
+// (§6.6; keyreset.go). Credential views are in keycreds.go; marking the
+// account's passkeys lost after a reset or a delete, in keylost.go.
 //
 // Every key call runs off the UI goroutine through App.runIn under a
 // context that ends when the key leaves the list (cause
@@ -86,6 +87,10 @@ type keyPanel struct {
 	pickEnding bool   // the pick was ended; its keys are being closed
 	pickNext   string // the key to show once the pick has ended, "" for the first
 	pickGen    int    // bumped by each pick
+
+	// lost asks for the identity check that marking the account's last
+	// passkeys lost needs (keylost.go), or is nil.
+	lost *lostMark
 
 	notice  string // what the last change did, shown under the feedback
 	body    *fyne.Container
@@ -185,6 +190,9 @@ func (p *keyPanel) close() {
 	p.ended = true
 	p.stop()
 	p.forget()
+	if p.lost != nil {
+		p.lost.close()
+	}
 }
 
 // setDevices takes a new key listing. A key on display that is gone is
@@ -493,6 +501,9 @@ func (p *keyPanel) render() {
 	objs = append(objs, p.fb.object())
 	if p.notice != "" {
 		objs = append(objs, infoLine(p.notice))
+	}
+	if p.lost != nil {
+		objs = append(objs, p.lost.objects()...)
 	}
 	if p.reset != nil {
 		objs = append(objs, p.reset.objects()...)

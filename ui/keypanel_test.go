@@ -379,7 +379,7 @@ func TestKeyPanelWhereAccountPasskeysAre(t *testing.T) {
 	k.user.AddPasskey(t, &accounttest.Authenticator{AAGUID: simAAGUID}, account.KindSecurityKey, "Twin key")
 	k.user.AddPasskey(t, &accounttest.Authenticator{AAGUID: [16]byte{1, 2, 3}}, account.KindSecurityKey, "Travel key")
 	gone := k.user.AddPasskey(t, &accounttest.Authenticator{AAGUID: simAAGUID}, account.KindSecurityKey, "Old key")
-	if err := k.svc.MarkPasskeysLost(ctx, k.user.Session.Token, []string{gone.ID}, "the security key was reset"); err != nil {
+	if err := k.svc.MarkPasskeysLost(ctx, k.user.Session.Token, "", []string{gone.ID}, "the security key was reset"); err != nil {
 		t.Fatal(err)
 	}
 	// A passkey on this key that is not discoverable, so not listed.

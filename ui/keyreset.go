@@ -124,7 +124,13 @@ func (r *keyReset) objects() []fyne.CanvasObject {
 	case resetDone:
 		done := widget.NewButtonWithIcon("Done", theme.ConfirmIcon(), r.finish)
 		done.Importance = widget.HighImportance
-		objs = append(objs, paragraph(r.result), container.NewHBox(done))
+		result := r.result
+		if len(r.affected) > 0 && p.lost == nil {
+			// Unless marking them needs an identity check first (the
+			// panel then asks for it above).
+			result += " Your account now lists the passkeys that were on it as lost: remove them in Passkeys."
+		}
+		objs = append(objs, paragraph(result), container.NewHBox(done))
 	}
 	return objs
 }
@@ -190,7 +196,6 @@ func (r *keyReset) run() {
 		r.stage = resetDone
 		r.result = "The key is reset: every passkey on it is deleted and it has no PIN."
 		if len(r.affected) > 0 {
-			r.result += " Your account now lists the passkeys that were on it as lost: remove them in Passkeys."
 			ids := make([]string, len(r.affected))
 			for i, pk := range r.affected {
 				ids[i] = pk.ID

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -83,18 +82,20 @@ func (s *overviewScreen) refresh() {
 			s.hold.Hide()
 			return
 		}
-		s.showHold(policy.HoldUntil)
+		s.showHold(policy)
 	})
 }
 
-// showHold shows the hold on withdrawals and C2C trades that a passkey
-// removal (or "Passkey required" turned off) started, while it lasts.
-func (s *overviewScreen) showHold(until time.Time) {
-	if !s.app.now().Before(until) {
+// showHold shows, while it lasts, the hold on withdrawals and C2C trades
+// that a security change made without another passkey's approval
+// started (a passkey added or removed, "Passkey required" turned off),
+// with its cause.
+func (s *overviewScreen) showHold(p *account.Policy) {
+	if !s.app.now().Before(p.HoldUntil) {
 		s.hold.Hide()
 		return
 	}
-	s.hold.SetText(describePolicy(&account.PolicyError{Rule: account.RuleHold, Until: until}).Sentence)
+	s.hold.SetText(describePolicy(&account.PolicyError{Rule: account.RuleHold, Until: p.HoldUntil, Cause: p.HoldCause}).Sentence)
 	s.hold.Show()
 }
 

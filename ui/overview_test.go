@@ -18,6 +18,7 @@ func TestOverviewShowsHold(t *testing.T) {
 	u := h.user("vera@example.com")
 	u.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Blue key")
 	pk := u.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Red key")
+	h.clock.Advance(account.RemovalHold) // the additions' hold is over
 	h.signedIn(u)
 	h.notText("held until")
 
@@ -31,7 +32,7 @@ func TestOverviewShowsHold(t *testing.T) {
 	}
 	h.tap("Settings")
 	h.tap("Overview")
-	h.waitText(5*time.Second, "withdrawals and C2C trades are held until "+p.HoldUntil.Local().Format("Mon 2 Jan 15:04"), "1 passkey is bound")
+	h.waitText(5*time.Second, "A passkey was removed without another passkey's approval, so withdrawals and C2C trades are held until "+p.HoldUntil.Local().Format("Mon 2 Jan 15:04"), "1 passkey is bound")
 
 	h.clock.Advance(25 * time.Hour)
 	h.tap("Settings")
@@ -39,6 +40,29 @@ func TestOverviewShowsHold(t *testing.T) {
 	h.settle()
 	h.wantText("Security overview", "1 passkey is bound")
 	h.notText("held until")
+}
+
+// A passkey added with password and code holds withdrawals and C2C
+// trades: the overview says so, with the cause and the end, and the
+// passkeys list says the new passkey cannot approve them until then.
+func TestOverviewShowsAddHold(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	u := h.user("wim@example.com")
+	pk := u.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Blue key")
+	h.signedIn(u)
+	end := pk.HeldUntil.Local().Format("Mon 2 Jan 15:04")
+	h.waitText(5*time.Second, "A passkey was added without another passkey's approval, so withdrawals and C2C trades are held until "+end, "1 passkey is bound")
+	h.tap("Passkeys")
+	h.waitText(5*time.Second, "Blue key", "Added without another passkey's approval: it cannot approve withdrawals or C2C trades until "+end)
+
+	h.clock.Advance(account.RemovalHold)
+	h.tap("Overview")
+	h.settle()
+	h.wantText("Security overview", "1 passkey is bound")
+	h.notText("held until")
+	h.tap("Passkeys")
+	h.waitText(5*time.Second, "Blue key")
+	h.notText("cannot approve")
 }
 
 // The hold is one line of the overview: when it cannot be read, the rest

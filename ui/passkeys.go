@@ -147,6 +147,9 @@ func (r *passkeyRow) build() fyne.CanvasObject {
 		w.Importance = widget.WarningImportance
 		details.Add(w)
 	}
+	if r.pk.Held(r.app.now()) && !r.pk.Lost() {
+		details.Add(paragraph("Added without another passkey's approval: it cannot approve withdrawals or C2C trades until " + holdTime(r.pk.HeldUntil) + "."))
+	}
 	details.Add(r.fb.object())
 	icon := widget.NewIcon(kindIcon(r.pk.Kind))
 	return container.NewBorder(nil, nil, container.NewVBox(icon), nil, details)

@@ -264,7 +264,7 @@ func (f *phoneFlow) status(st account.EnrollmentStatus) {
 		return
 	case account.EnrollmentDone:
 		f.end()
-		f.wizard.leaveAdded("")
+		f.wizard.leaveAdded(st.Passkey)
 		return
 	case account.EnrollmentExpired, account.EnrollmentCanceled:
 		f.stopWatch()

@@ -194,7 +194,9 @@ func TestPhoneMethodInChromium(t *testing.T) {
 	// the new passkey.
 	const name = "iPhone — iCloud Keychain"
 	p.waitFor("the passkeys list", 10*time.Second, func() bool { return p.app.shell.passkeys != nil && p.app.shell.wizard == nil })
-	p.waitText(5*time.Second, name, "Phone or tablet", "Synced", "The passkey was added to your account")
+	// Added on password and code, it is held, and the note says until
+	// when.
+	p.waitText(5*time.Second, name, "Phone or tablet", "Synced", "\u201c"+name+"\u201d was added to your account", "held until")
 	list, err := p.svc.Passkeys(context.Background(), p.user.Session.Token)
 	if err != nil || len(list) != 1 || list[0].Kind != account.KindPhone || list[0].Name != name {
 		t.Fatalf("passkeys %+v, %v", list, err)

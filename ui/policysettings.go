@@ -80,7 +80,7 @@ func (p *policySettings) show(pol *account.Policy) {
 	p.setting = false
 	p.required.Enable()
 	if !pol.HoldUntil.IsZero() {
-		p.hold.SetText("Withdrawals and C2C trades are on hold until " + holdTime(pol.HoldUntil) + ", after a recent security change (a passkey removed, or \u201cPasskey required\u201d turned off).")
+		p.hold.SetText(describePolicy(&account.PolicyError{Rule: account.RuleHold, Until: pol.HoldUntil, Cause: pol.HoldCause}).Sentence)
 		p.hold.Show()
 	} else {
 		p.hold.Hide()

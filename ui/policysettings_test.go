@@ -88,7 +88,7 @@ func TestPasskeyRequiredOffAsksWhoItIs(t *testing.T) {
 	if len(ev) == 0 || ev[0].Type != account.EventHoldStarted {
 		t.Fatalf("no hold after turning it off with password and codes: %+v", ev)
 	}
-	h.wantText("on hold until")
+	h.wantText("\u201cPasskey required\u201d was turned off without a passkey's approval, so withdrawals and C2C trades are held until")
 	// On again needs no check.
 	test.Tap(box)
 	h.settle()

@@ -107,7 +107,7 @@ func (r *removeScreen) showWays() {
 		what:          "removing a passkey",
 		withPasskey:   r.count > 1 && r.app.canPasskeySignIn(),
 		notCredential: r.pk.CredentialID,
-		passkeyNote:   "Use another of your passkeys, not \u201c" + r.pk.Name + "\u201d itself. Removal approved by another passkey puts no hold on withdrawals or C2C trades.",
+		passkeyNote:   "Use another of your passkeys, not \u201c" + r.pk.Name + "\u201d itself. Removal approved by another passkey puts no hold on withdrawals or C2C trades, unless that passkey is itself still on hold after it was added.",
 		codesNote:     "After this, withdrawals and C2C trades are held for 24 hours, until about " + hold + ", in case someone else is removing your passkey.",
 		act:           "Verify and remove",
 		use: func(ctx context.Context, grant string) error {
@@ -151,7 +151,7 @@ func removedNote(name string, before time.Time, pol *account.Policy) string {
 	switch {
 	case pol == nil:
 	case !pol.HoldUntil.IsZero() && !pol.HoldUntil.Equal(before):
-		note += " Because it was confirmed without another passkey, withdrawals and C2C trades are held until " + holdTime(pol.HoldUntil) + ", in case someone else removed it."
+		note += " Because it was confirmed without another passkey's approval, withdrawals and C2C trades are held until " + holdTime(pol.HoldUntil) + ", in case someone else removed it."
 	case !pol.HoldUntil.IsZero():
 		note += " This removal started no hold; an earlier change holds withdrawals and C2C trades until " + holdTime(pol.HoldUntil) + "."
 	default:

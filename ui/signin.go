@@ -87,15 +87,16 @@ func (s *signInScreen) signIn() {
 	}, func(err error) {
 		s.busy(false)
 		if err != nil {
-			// A code works once: clear it, and put the cursor where the
-			// fix is.
+			// A code works once: clear it. A refused sign-in does not say
+			// which part was wrong; the cursor goes back to the password.
 			s.code.SetText("")
-			s.app.fail(s.fb, "signing in", err)
-			if errors.Is(err, account.ErrInvalidCredentials) {
+			if errors.Is(err, account.ErrInvalidCredentials) || errors.As(err, new(*account.LockedError)) {
+				s.app.fail(s.fb, "signing in", &signInError{err})
 				s.app.focus(s.password)
-			} else {
-				s.app.focus(s.code)
+				return
 			}
+			s.app.fail(s.fb, "signing in", err)
+			s.app.focus(s.code)
 			return
 		}
 		s.app.setTokenProblem(problem)

@@ -64,6 +64,10 @@ type Options struct {
 	// for a test that opens a second service on the same database; a
 	// random one otherwise.
 	SecretKey []byte
+	// Store, when set, is given the SQLite store and returns the store the
+	// service uses: a test's wrapper around it, or the store itself kept
+	// to read rows the API does not show.
+	Store func(account.Store) account.Store
 }
 
 // NewService returns a service on a fresh SQLite file in t.TempDir(), its
@@ -86,6 +90,10 @@ func NewService(t testing.TB, opts Options) (*account.Service, *Clock, string) {
 	if opts.PublicURL != "" {
 		origins = append(origins, opts.PublicURL)
 	}
+	var st account.Store = store
+	if opts.Store != nil {
+		st = opts.Store(store)
+	}
 	svc, err := account.New(account.Config{
 		RPID:           RPID,
 		RPName:         "Passkey Desk",
@@ -96,7 +104,7 @@ func NewService(t testing.TB, opts Options) (*account.Service, *Clock, string) {
 		Now:            clock.Now,
 		PasswordParams: CheapPasswords,
 		Model:          opts.Model,
-	}, store)
+	}, st)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,11 +61,20 @@ func (u *User) Grant(t testing.TB, purpose account.Purpose) string {
 }
 
 // AddPasskey binds a new passkey of auth to the account, through identity
-// verification and a full registration ceremony.
+// verification with password and code and a full registration ceremony.
+// The service holds the new passkey, and withdrawals and C2C trades, for
+// account.RemovalHold: advance the clock past it when a test needs them.
 func (u *User) AddPasskey(t testing.TB, auth *Authenticator, kind account.Kind, name string) *account.Passkey {
 	t.Helper()
+	return u.AddPasskeyWith(t, u.Grant(t, account.PurposeAddPasskey), auth, kind, name)
+}
+
+// AddPasskeyWith binds a new passkey of auth to the account with an
+// add-passkey grant (as PasskeyGrant gives), through a full registration
+// ceremony.
+func (u *User) AddPasskeyWith(t testing.TB, grant string, auth *Authenticator, kind account.Kind, name string) *account.Passkey {
+	t.Helper()
 	ctx := context.Background()
-	grant := u.Grant(t, account.PurposeAddPasskey)
 	opts, err := u.svc.BeginRegistration(ctx, u.Session.Token, grant, kind)
 	if err != nil {
 		t.Fatalf("beginning registration: %v", err)
@@ -79,4 +88,24 @@ func (u *User) AddPasskey(t testing.TB, auth *Authenticator, kind account.Kind, 
 		t.Fatalf("finishing registration: %v", err)
 	}
 	return pk
+}
+
+// PasskeyGrant verifies the user's identity for purpose with a passkey of
+// by. Errors of the service are returned; a failing authenticator fails t.
+func (u *User) PasskeyGrant(t testing.TB, by *Authenticator, purpose account.Purpose) (string, error) {
+	t.Helper()
+	ctx := context.Background()
+	opts, err := u.svc.BeginPasskeyVerification(ctx, u.Session.Token, purpose)
+	if err != nil {
+		return "", err
+	}
+	assertion, err := by.Assert(opts)
+	if err != nil {
+		t.Fatalf("authenticator: %v", err)
+	}
+	g, err := u.svc.FinishPasskeyVerification(ctx, u.Session.Token, assertion)
+	if err != nil {
+		return "", err
+	}
+	return g.Token, nil
 }

@@ -43,8 +43,8 @@ type Approval struct {
 	// operation), as package account documents.
 	Nonce     string `json:"nonce"`
 	Challenge string `json:"challenge"`
-	// HoldUntil is set while a passkey removal holds this kind of
-	// operation.
+	// HoldUntil is set while a hold (after a security change made
+	// without another passkey's word) covers this kind of operation.
 	HoldUntil *time.Time `json:"holdUntil,omitempty"`
 	Passkey   *struct {
 		ID   string `json:"id"`

@@ -31,6 +31,9 @@ func newApprovalFixture(t testing.TB) *approvalFixture {
 	t.Helper()
 	fx := &approvalFixture{fixture: newFixture(t), auth: &accounttest.Authenticator{}}
 	fx.pk = fx.u.AddPasskey(t, fx.auth, account.KindSecurityKey, "Blue key")
+	// The passkey was added a day ago: its hold, and the account's, are
+	// over.
+	fx.clock.Advance(account.RemovalHold)
 	k, err := fx.svc.CreateAPIKey(ctx, fx.u.Session.Token, "backend")
 	if err != nil {
 		t.Fatal(err)

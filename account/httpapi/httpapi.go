@@ -40,7 +40,7 @@
 //	POST /v1/approvals       ApprovalRequest → 201 Approval (Location: /v1/approvals/{id})
 //	GET  /v1/approvals/{id}  → Approval: state, decision time, passkey, assertion
 //
-// A withdrawal or C2C trade asked for during a removal hold gets 409
+// A withdrawal or C2C trade asked for during a hold (account.RuleHold) gets 409
 // "held" with "holdUntil". The approval body is limited to
 // MaxApprovalBody.
 //

@@ -20,9 +20,10 @@ var (
 		authenticator_data = ?, client_data_json = ?, signature = ?, reason = ? WHERE id = ?`)
 	qApprovalByID = q(`SELECT ` + approvalCols + ` FROM approvals WHERE id = ?`)
 	qApprovals    = q(`SELECT ` + approvalCols + ` FROM approvals WHERE account_id = ? AND state = ? ORDER BY created_at, id`)
-	qSelectPolicy = q(`SELECT passkey_required, hold_until FROM account_policies WHERE account_id = ?`)
-	qPutPolicy    = q(`INSERT INTO account_policies (account_id, passkey_required, hold_until) VALUES (?, ?, ?)
-		ON CONFLICT (account_id) DO UPDATE SET passkey_required = excluded.passkey_required, hold_until = excluded.hold_until`)
+	qSelectPolicy = q(`SELECT passkey_required, hold_until, hold_cause FROM account_policies WHERE account_id = ?`)
+	qPutPolicy    = q(`INSERT INTO account_policies (account_id, passkey_required, hold_until, hold_cause) VALUES (?, ?, ?, ?)
+		ON CONFLICT (account_id) DO UPDATE SET passkey_required = excluded.passkey_required, hold_until = excluded.hold_until,
+		hold_cause = excluded.hold_cause`)
 	qDeletePasskey = q(`DELETE FROM passkeys WHERE credential_id = ? AND account_id = ?`)
 )
 
@@ -136,19 +137,20 @@ func (t *txn) Approvals(accountID string, state account.ApprovalState) ([]accoun
 func (t *txn) Policy(accountID string) (account.Policy, error) {
 	var p account.Policy
 	var hold int64
-	err := t.queryRow(qSelectPolicy, accountID).Scan(&p.PasskeyRequired, &hold)
+	var cause string
+	err := t.queryRow(qSelectPolicy, accountID).Scan(&p.PasskeyRequired, &hold, &cause)
 	if err != nil {
 		if err = notFound(err); err == account.ErrNotFound {
 			return account.Policy{}, nil
 		}
 		return p, err
 	}
-	p.HoldUntil = fromNanos(hold)
+	p.HoldUntil, p.HoldCause = fromNanos(hold), account.HoldCause(cause)
 	return p, nil
 }
 
 func (t *txn) PutPolicy(accountID string, p account.Policy) error {
-	return t.exec(qPutPolicy, accountID, p.PasskeyRequired, nanos(p.HoldUntil))
+	return t.exec(qPutPolicy, accountID, p.PasskeyRequired, nanos(p.HoldUntil), string(p.HoldCause))
 }
 
 func (t *txn) DeletePasskey(accountID string, credentialID []byte) error {

@@ -225,3 +225,67 @@ func TestPhoneEnrollmentRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestFactorStatesRoundTrip(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "passkeydesk.db"))
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	st := account.FactorState{Failures: 3, LockedUntil: at.Add(time.Hour), Locks: 2, InFlight: 1,
+		InFlightAt: at, LastFailure: at.Add(-time.Minute), LastStep: 42}
+	mac := []byte("mac of an unknown email")
+	err := s.Update(ctx, func(tx account.Tx) error {
+		if err := tx.InsertAccount(newAccount("a1", "a@example.com")); err != nil {
+			return err
+		}
+		if err := tx.PutFactorState("a1", account.FactorTOTP, st); err != nil {
+			return err
+		}
+		unknown := st
+		unknown.LastStep = 0 // not kept for an unknown email
+		return tx.PutUnknownEmailState(mac, unknown)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(now time.Time) (known, unknown account.FactorState) {
+		t.Helper()
+		err := s.Update(ctx, func(tx account.Tx) error {
+			if !now.IsZero() {
+				if err := tx.DeleteExpired(now); err != nil {
+					return err
+				}
+			}
+			var err error
+			if known, err = tx.FactorState("a1", account.FactorTOTP); err != nil {
+				return err
+			}
+			unknown, err = tx.UnknownEmailState(mac)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return known, unknown
+	}
+	known, unknown := read(time.Time{})
+	if known != st {
+		t.Fatalf("factor state read back %+v, want %+v", known, st)
+	}
+	if want := (account.FactorState{Failures: 3, LockedUntil: st.LockedUntil, Locks: 2, InFlight: 1, InFlightAt: at, LastFailure: st.LastFailure}); unknown != want {
+		t.Fatalf("unknown-email state read back %+v, want %+v", unknown, want)
+	}
+	// An unknown-email state stays while it is locked or has been touched
+	// within FailureMemory, then goes; an account's stays.
+	for _, tc := range []struct {
+		now  time.Time
+		gone bool
+	}{
+		{st.LockedUntil.Add(-time.Second), false},
+		{at.Add(account.FailureMemory - time.Second), false},
+		{at.Add(account.FailureMemory), true},
+	} {
+		known, unknown := read(tc.now)
+		if gone := unknown == (account.FactorState{}); gone != tc.gone || known != st {
+			t.Fatalf("at %v: unknown-email state %+v (gone %v, want %v), account's %+v", tc.now, unknown, gone, tc.gone, known)
+		}
+	}
+}

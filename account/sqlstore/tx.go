@@ -29,17 +29,23 @@ const accountCols = `id, email, display_name, role, password_hash, totp_secret, 
 const enrollmentCols = `id, token_hash, account_id, session_hash, grant_hash, code_hash, state, reason, failures, device_hash,
 	user_agent, challenge, passkey_id, created_at, expires_at`
 
+// factorStateCols are the columns of an account.FactorState but its TOTP
+// step, in factor_states and unknown_email_states alike.
+const factorStateCols = `failures, locked_until, lock_level, in_flight, in_flight_at, last_failure_at`
+
 const passkeyCols = `id, credential_id, public_key, aaguid, model, kind, name, transports, backup_eligible, backed_up,
-	sign_count, clone_warning, created_at, last_used_at, last_used_for, lost_at, lost_reason`
+	sign_count, clone_warning, created_at, last_used_at, last_used_for, lost_at, lost_reason, held_until`
 
 // The queries, each prepared once when the store opens (see Store.prepare).
 var (
 	qInsertAccounts     = q(`INSERT INTO accounts (` + accountCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qUpdateAccounts     = q(`UPDATE accounts SET email = ?, display_name = ?, role = ?, password_hash = ?, totp_secret = ?, active = ? WHERE id = ?`)
 	qDeleteAccounts     = q(`DELETE FROM accounts WHERE id = ?`)
-	qSelectFactorStates = q(`SELECT failures, locked_until, last_step FROM factor_states WHERE account_id = ? AND factor = ?`)
-	qPutFactorState     = q(`INSERT INTO factor_states (account_id, factor, failures, locked_until, last_step) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (account_id, factor) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_step = excluded.last_step`)
+	qSelectFactorStates = q(`SELECT ` + factorStateCols + `, last_step FROM factor_states WHERE account_id = ? AND factor = ?`)
+	qPutFactorState     = q(`INSERT INTO factor_states (account_id, factor, ` + factorStateCols + `, last_step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (account_id, factor) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until,
+		lock_level = excluded.lock_level, in_flight = excluded.in_flight, in_flight_at = excluded.in_flight_at,
+		last_failure_at = excluded.last_failure_at, last_step = excluded.last_step`)
 	qInsertSessions      = q(`INSERT INTO sessions (hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)`)
 	qSelectSessions      = q(`SELECT account_id, created_at, expires_at FROM sessions WHERE hash = ?`)
 	qDeleteSessions      = q(`DELETE FROM sessions WHERE hash = ?`)
@@ -51,7 +57,7 @@ var (
 	qDeleteGrants        = q(`DELETE FROM grants WHERE hash = ?`)
 	qInsertCeremonies    = q(`INSERT INTO ceremonies (challenge, account_id, type, kind, session, expires_at) VALUES (?, ?, ?, ?, ?, ?)`)
 	qTakeCeremony        = q(`DELETE FROM ceremonies WHERE challenge = ? RETURNING account_id, type, kind, session, expires_at`)
-	qInsertPasskeys      = q(`INSERT INTO passkeys (account_id, ` + passkeyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qInsertPasskeys      = q(`INSERT INTO passkeys (account_id, ` + passkeyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qUpdatePasskeys      = q(`UPDATE passkeys SET name = ?, backed_up = ?, sign_count = ?, clone_warning = ?, last_used_at = ?, last_used_for = ?
 		WHERE credential_id = ? AND account_id = ?`)
 	qSelectPasskeys        = q(`SELECT ` + passkeyCols + ` FROM passkeys WHERE account_id = ? ORDER BY created_at, id`)
@@ -75,6 +81,16 @@ var (
 		q(`DELETE FROM grants WHERE expires_at <= ?`),
 		q(`DELETE FROM ceremonies WHERE expires_at <= ?`),
 	}
+)
+
+// The queries of unknown-email states.
+var (
+	qSelectUnknownEmailStates = q(`SELECT ` + factorStateCols + ` FROM unknown_email_states WHERE email_mac = ?`)
+	qPutUnknownEmailState     = q(`INSERT INTO unknown_email_states (email_mac, ` + factorStateCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (email_mac) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until,
+		lock_level = excluded.lock_level, in_flight = excluded.in_flight, in_flight_at = excluded.in_flight_at,
+		last_failure_at = excluded.last_failure_at`)
+	qDeleteOldUnknownEmailStates = q(`DELETE FROM unknown_email_states WHERE last_failure_at <= ? AND in_flight_at <= ? AND locked_until <= ?`)
 )
 
 // --- accounts ----------------------------------------------------------------
@@ -130,19 +146,40 @@ func (t *txn) AccountByUserHandle(handle []byte) (*account.AccountRecord, error)
 
 func (t *txn) FactorState(accountID string, f account.Factor) (account.FactorState, error) {
 	var st account.FactorState
-	var locked int64
-	err := t.queryRow(qSelectFactorStates,
-		accountID, string(f)).Scan(&st.Failures, &locked, &st.LastStep)
-	if errors.Is(err, sql.ErrNoRows) {
-		return account.FactorState{}, nil
-	}
-	st.LockedUntil = fromNanos(locked)
+	err := scanFactorState(t.queryRow(qSelectFactorStates, accountID, string(f)), &st, &st.LastStep)
 	return st, err
 }
 
 func (t *txn) PutFactorState(accountID string, f account.Factor, st account.FactorState) error {
-	return t.exec(qPutFactorState,
-		accountID, string(f), st.Failures, nanos(st.LockedUntil), st.LastStep)
+	return t.exec(qPutFactorState, append(append([]any{accountID, string(f)}, factorStateArgs(st)...), st.LastStep)...)
+}
+
+func (t *txn) UnknownEmailState(emailMAC []byte) (account.FactorState, error) {
+	var st account.FactorState
+	err := scanFactorState(t.queryRow(qSelectUnknownEmailStates, emailMAC), &st)
+	return st, err
+}
+
+func (t *txn) PutUnknownEmailState(emailMAC []byte, st account.FactorState) error {
+	return t.exec(qPutUnknownEmailState, append([]any{emailMAC}, factorStateArgs(st)...)...)
+}
+
+// scanFactorState scans factorStateCols into st, then the columns in
+// rest; no row is the zero state.
+func scanFactorState(row scanner, st *account.FactorState, rest ...any) error {
+	var locked, inFlightAt, lastFailure int64
+	err := row.Scan(append([]any{&st.Failures, &locked, &st.Locks, &st.InFlight, &inFlightAt, &lastFailure}, rest...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		*st = account.FactorState{}
+		return nil
+	}
+	st.LockedUntil, st.InFlightAt, st.LastFailure = fromNanos(locked), fromNanos(inFlightAt), fromNanos(lastFailure)
+	return err
+}
+
+// factorStateArgs are st's values for factorStateCols.
+func factorStateArgs(st account.FactorState) []any {
+	return []any{st.Failures, nanos(st.LockedUntil), st.Locks, st.InFlight, nanos(st.InFlightAt), nanos(st.LastFailure)}
 }
 
 // --- sessions, verifications, grants, ceremonies ---------------------------------
@@ -262,7 +299,11 @@ func (t *txn) DeleteExpired(now time.Time) error {
 			return err
 		}
 	}
-	return t.exec(qDeleteOldEnrollments, nanos(now.Add(-24*time.Hour)))
+	if err := t.exec(qDeleteOldEnrollments, nanos(now.Add(-24*time.Hour))); err != nil {
+		return err
+	}
+	quiet := nanos(now.Add(-account.FailureMemory))
+	return t.exec(qDeleteOldUnknownEmailStates, quiet, quiet, nanos(now))
 }
 
 // --- phone enrollments -------------------------------------------------------------
@@ -312,7 +353,7 @@ func (t *txn) InsertPasskey(accountID string, p *account.Passkey) error {
 	err := t.exec(qInsertPasskeys,
 		accountID, p.ID, p.CredentialID, p.PublicKey, p.AAGUID, p.Model, string(p.Kind), p.Name, strings.Join(p.Transports, ","),
 		p.BackupEligible, p.BackedUp, p.SignCount, p.CloneWarning, nanos(p.CreatedAt), nanos(p.LastUsedAt), p.LastUsedFor,
-		nanos(p.LostAt), p.LostReason)
+		nanos(p.LostAt), p.LostReason, nanos(p.HeldUntil))
 	if isUnique(err) {
 		return account.ErrCredentialRejected
 	}
@@ -328,13 +369,14 @@ func (t *txn) UpdatePasskey(accountID string, p *account.Passkey) error {
 func scanPasskey(row scanner, lead ...any) (*account.Passkey, error) {
 	var p account.Passkey
 	var kind, transports string
-	var created, used, lost int64
+	var created, used, lost, held int64
 	err := row.Scan(append(lead, &p.ID, &p.CredentialID, &p.PublicKey, &p.AAGUID, &p.Model, &kind, &p.Name, &transports,
-		&p.BackupEligible, &p.BackedUp, &p.SignCount, &p.CloneWarning, &created, &used, &p.LastUsedFor, &lost, &p.LostReason)...)
+		&p.BackupEligible, &p.BackedUp, &p.SignCount, &p.CloneWarning, &created, &used, &p.LastUsedFor, &lost, &p.LostReason, &held)...)
 	if err != nil {
 		return nil, err
 	}
 	p.Kind, p.CreatedAt, p.LastUsedAt, p.LostAt = account.Kind(kind), fromNanos(created), fromNanos(used), fromNanos(lost)
+	p.HeldUntil = fromNanos(held)
 	if transports != "" {
 		p.Transports = strings.Split(transports, ",")
 	}

@@ -247,6 +247,9 @@ func checkSeeds(t *testing.T, s *Store, from int) {
 		if err != nil || len(ev) != 1 || ev[0].Detail != "Security key: Blue key" {
 			return fmt.Errorf("events: %+v, %v", ev, err)
 		}
+		if st, err := tx.FactorState("a1", account.FactorPassword); err != nil || st != (account.FactorState{Failures: 2}) {
+			return fmt.Errorf("factor state: %+v, %v", st, err)
+		}
 		if from < 2 {
 			return nil
 		}
