@@ -10,9 +10,6 @@ import (
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
 )
 
-var deposit = account.Operation{Kind: account.OperationDeposit, Asset: "USDT", Amount: "250", Network: "TRC20",
-	Destination: "TXYZ1234567890abcdefghijkLMNOPQRS"}
-
 // nextList waits for the watch's next list.
 func nextList(t *testing.T, ch <-chan []account.Approval) []account.Approval {
 	t.Helper()

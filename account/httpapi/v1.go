@@ -195,13 +195,14 @@ func (h *Handler) removePasskey(ctx context.Context, token string, w http.Respon
 
 func (h *Handler) markLost(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
 	var req struct {
+		Grant      string
 		PasskeyIDs []string
 		Why        string
 	}
 	if err := decodeBody(w, r, &req); err != nil {
 		return nil, err
 	}
-	return nil, h.api.MarkPasskeysLost(ctx, token, req.PasskeyIDs, req.Why)
+	return nil, h.api.MarkPasskeysLost(ctx, token, req.Grant, req.PasskeyIDs, req.Why)
 }
 
 func (h *Handler) activity(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {

@@ -130,22 +130,54 @@ func (t *txn) AccountByUserHandle(handle []byte) (*account.AccountRecord, error)
 
 // --- factor states -------------------------------------------------------------
 
+// factorStateCols are the columns of an account.FactorState but its TOTP
+// step, in factor_states and unknown_email_states alike.
+const factorStateCols = `failures, locked_until, lock_level, in_flight, in_flight_at, last_failure_at`
+
+// factorStateSet updates every factorStateCols column from the insert.
+const factorStateSet = `failures = excluded.failures, locked_until = excluded.locked_until, lock_level = excluded.lock_level,
+	in_flight = excluded.in_flight, in_flight_at = excluded.in_flight_at, last_failure_at = excluded.last_failure_at`
+
 func (t *txn) FactorState(accountID string, f account.Factor) (account.FactorState, error) {
 	var st account.FactorState
-	var locked int64
-	err := t.row(`SELECT failures, locked_until, last_step FROM factor_states WHERE account_id = $1 AND factor = $2`,
-		accountID, string(f)).Scan(&st.Failures, &locked, &st.LastStep)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return account.FactorState{}, nil
-	}
-	st.LockedUntil = fromNanos(locked)
+	err := scanFactorState(t.row(`SELECT `+factorStateCols+`, last_step FROM factor_states WHERE account_id = $1 AND factor = $2`,
+		accountID, string(f)), &st, &st.LastStep)
 	return st, err
 }
 
 func (t *txn) PutFactorState(accountID string, f account.Factor, st account.FactorState) error {
-	return t.exec(`INSERT INTO factor_states (account_id, factor, failures, locked_until, last_step) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (account_id, factor) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_step = excluded.last_step`,
-		accountID, string(f), st.Failures, nanos(st.LockedUntil), st.LastStep)
+	return t.exec(`INSERT INTO factor_states (account_id, factor, `+factorStateCols+`, last_step) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (account_id, factor) DO UPDATE SET `+factorStateSet+`, last_step = excluded.last_step`,
+		append(append([]any{accountID, string(f)}, factorStateArgs(st)...), st.LastStep)...)
+}
+
+func (t *txn) UnknownEmailState(emailMAC []byte) (account.FactorState, error) {
+	var st account.FactorState
+	err := scanFactorState(t.row(`SELECT `+factorStateCols+` FROM unknown_email_states WHERE email_mac = $1`, emailMAC), &st)
+	return st, err
+}
+
+func (t *txn) PutUnknownEmailState(emailMAC []byte, st account.FactorState) error {
+	return t.exec(`INSERT INTO unknown_email_states (email_mac, `+factorStateCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (email_mac) DO UPDATE SET `+factorStateSet, append([]any{emailMAC}, factorStateArgs(st)...)...)
+}
+
+// scanFactorState scans factorStateCols into st, then the columns in
+// rest; no row is the zero state.
+func scanFactorState(row pgx.Row, st *account.FactorState, rest ...any) error {
+	var locked, inFlightAt, lastFailure int64
+	err := row.Scan(append([]any{&st.Failures, &locked, &st.Locks, &st.InFlight, &inFlightAt, &lastFailure}, rest...)...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		*st = account.FactorState{}
+		return nil
+	}
+	st.LockedUntil, st.InFlightAt, st.LastFailure = fromNanos(locked), fromNanos(inFlightAt), fromNanos(lastFailure)
+	return err
+}
+
+// factorStateArgs are st's values for factorStateCols.
+func factorStateArgs(st account.FactorState) []any {
+	return []any{st.Failures, nanos(st.LockedUntil), st.Locks, st.InFlight, nanos(st.InFlightAt), nanos(st.LastFailure)}
 }
 
 // --- sessions, verifications, grants, ceremonies ---------------------------------
@@ -269,7 +301,12 @@ func (t *txn) DeleteExpired(now time.Time) error {
 			return err
 		}
 	}
-	return t.exec(`DELETE FROM phone_enrollments WHERE expires_at <= $1`, nanos(now.Add(-24*time.Hour)))
+	if err := t.exec(`DELETE FROM phone_enrollments WHERE expires_at <= $1`, nanos(now.Add(-24*time.Hour))); err != nil {
+		return err
+	}
+	quiet := nanos(now.Add(-account.FailureMemory))
+	return t.exec(`DELETE FROM unknown_email_states WHERE last_failure_at <= $1 AND in_flight_at <= $2 AND locked_until <= $3`,
+		quiet, quiet, nanos(now))
 }
 
 // --- phone enrollments -------------------------------------------------------------
@@ -284,9 +321,9 @@ func (t *txn) InsertPhoneEnrollment(e *account.PhoneEnrollmentRecord) error {
 }
 
 func (t *txn) UpdatePhoneEnrollment(e *account.PhoneEnrollmentRecord) error {
-	return t.exec(`UPDATE phone_enrollments SET state = $1, reason = $2, failures = $3, device_hash = $4, user_agent = $5,
-		challenge = $6, passkey_id = $7 WHERE id = $8`,
-		string(e.State), e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID, e.ID)
+	return t.exec(`UPDATE phone_enrollments SET code_hash = $1, state = $2, reason = $3, failures = $4, device_hash = $5,
+		user_agent = $6, challenge = $7, passkey_id = $8 WHERE id = $9`,
+		e.CodeHash, string(e.State), e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID, e.ID)
 }
 
 func (t *txn) PhoneEnrollmentByID(id string) (*account.PhoneEnrollmentRecord, error) {
@@ -313,14 +350,14 @@ func scanEnrollment(row pgx.Row) (*account.PhoneEnrollmentRecord, error) {
 // --- passkeys --------------------------------------------------------------------
 
 const passkeyCols = `id, credential_id, public_key, aaguid, model, kind, name, transports, backup_eligible, backed_up,
-	sign_count, clone_warning, created_at, last_used_at, last_used_for, lost_at, lost_reason`
+	sign_count, clone_warning, created_at, last_used_at, last_used_for, lost_at, lost_reason, held_until`
 
 func (t *txn) InsertPasskey(accountID string, p *account.Passkey) error {
 	taken, err := t.insertUnique(`INSERT INTO passkeys (account_id, `+passkeyCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 		accountID, p.ID, p.CredentialID, p.PublicKey, p.AAGUID, p.Model, string(p.Kind), p.Name, strings.Join(p.Transports, ","),
 		p.BackupEligible, p.BackedUp, int64(p.SignCount), p.CloneWarning, nanos(p.CreatedAt), nanos(p.LastUsedAt), p.LastUsedFor,
-		nanos(p.LostAt), p.LostReason)
+		nanos(p.LostAt), p.LostReason, nanos(p.HeldUntil))
 	if taken {
 		return account.ErrCredentialRejected
 	}
@@ -337,14 +374,14 @@ func (t *txn) UpdatePasskey(accountID string, p *account.Passkey) error {
 func scanPasskey(row pgx.Row, lead ...any) (*account.Passkey, error) {
 	var p account.Passkey
 	var kind, transports string
-	var count, created, used, lost int64
+	var count, created, used, lost, held int64
 	err := row.Scan(append(lead, &p.ID, &p.CredentialID, &p.PublicKey, &p.AAGUID, &p.Model, &kind, &p.Name, &transports,
-		&p.BackupEligible, &p.BackedUp, &count, &p.CloneWarning, &created, &used, &p.LastUsedFor, &lost, &p.LostReason)...)
+		&p.BackupEligible, &p.BackedUp, &count, &p.CloneWarning, &created, &used, &p.LastUsedFor, &lost, &p.LostReason, &held)...)
 	if err != nil {
 		return nil, err
 	}
 	p.Kind, p.SignCount = account.Kind(kind), uint32(count)
-	p.CreatedAt, p.LastUsedAt, p.LostAt = fromNanos(created), fromNanos(used), fromNanos(lost)
+	p.CreatedAt, p.LastUsedAt, p.LostAt, p.HeldUntil = fromNanos(created), fromNanos(used), fromNanos(lost), fromNanos(held)
 	if transports != "" {
 		p.Transports = strings.Split(transports, ",")
 	}
@@ -500,18 +537,21 @@ func (t *txn) Approvals(accountID string, state account.ApprovalState) ([]accoun
 func (t *txn) Policy(accountID string) (account.Policy, error) {
 	var p account.Policy
 	var hold int64
-	err := t.row(`SELECT passkey_required, hold_until FROM account_policies WHERE account_id = $1`, accountID).Scan(&p.PasskeyRequired, &hold)
+	var cause string
+	err := t.row(`SELECT passkey_required, hold_until, hold_cause FROM account_policies WHERE account_id = $1`, accountID).
+		Scan(&p.PasskeyRequired, &hold, &cause)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return account.Policy{}, nil
 	}
-	p.HoldUntil = fromNanos(hold)
+	p.HoldUntil, p.HoldCause = fromNanos(hold), account.HoldCause(cause)
 	return p, err
 }
 
 func (t *txn) PutPolicy(accountID string, p account.Policy) error {
-	return t.exec(`INSERT INTO account_policies (account_id, passkey_required, hold_until) VALUES ($1, $2, $3)
-		ON CONFLICT (account_id) DO UPDATE SET passkey_required = excluded.passkey_required, hold_until = excluded.hold_until`,
-		accountID, p.PasskeyRequired, nanos(p.HoldUntil))
+	return t.exec(`INSERT INTO account_policies (account_id, passkey_required, hold_until, hold_cause) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (account_id) DO UPDATE SET passkey_required = excluded.passkey_required, hold_until = excluded.hold_until,
+		hold_cause = excluded.hold_cause`,
+		accountID, p.PasskeyRequired, nanos(p.HoldUntil), string(p.HoldCause))
 }
 
 func (t *txn) Setting(name string) (string, error) {

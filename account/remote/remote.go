@@ -215,8 +215,8 @@ func (c *Client) RenamePasskey(ctx context.Context, token, passkeyID, name strin
 	return &out, c.call(ctx, "PATCH", "/v1/passkeys/"+url.PathEscape(passkeyID), token, map[string]string{"Name": name}, &out)
 }
 
-func (c *Client) MarkPasskeysLost(ctx context.Context, token string, passkeyIDs []string, why string) error {
-	return c.call(ctx, "POST", "/v1/passkeys/lost", token, map[string]any{"PasskeyIDs": passkeyIDs, "Why": why}, nil)
+func (c *Client) MarkPasskeysLost(ctx context.Context, token, grant string, passkeyIDs []string, why string) error {
+	return c.call(ctx, "POST", "/v1/passkeys/lost", token, map[string]any{"Grant": grant, "PasskeyIDs": passkeyIDs, "Why": why}, nil)
 }
 
 func (c *Client) Activity(ctx context.Context, token string, limit int) ([]account.Event, error) {

@@ -145,7 +145,8 @@ func factorStates(t *testing.T, s account.Store) {
 		same(t, "an unset factor state", st, account.FactorState{})
 		return err
 	})
-	want := account.FactorState{Failures: 3, LockedUntil: at.Add(time.Minute), LastStep: 59000123}
+	want := account.FactorState{Failures: 3, LockedUntil: at.Add(time.Minute), LastStep: 59000123,
+		Locks: 2, InFlight: 1, InFlightAt: at.Add(time.Second), LastFailure: at.Add(2 * time.Second)}
 	update(t, s, func(tx account.Tx) error { return tx.PutFactorState(a.ID, account.FactorTOTP, want) })
 	update(t, s, func(tx account.Tx) error {
 		return tx.PutFactorState(a.ID, account.FactorPassword, account.FactorState{Failures: 1})
@@ -155,11 +156,29 @@ func factorStates(t *testing.T, s account.Store) {
 		same(t, "the TOTP state", st, want)
 		return err
 	})
-	want.Failures = 0
+	want.Failures, want.InFlight = 0, 0
 	update(t, s, func(tx account.Tx) error { return tx.PutFactorState(a.ID, account.FactorTOTP, want) })
 	view(t, s, func(tx account.Tx) error {
 		st, err := tx.FactorState(a.ID, account.FactorTOTP)
 		same(t, "the overwritten TOTP state", st, want)
+		return err
+	})
+
+	// The state of an email no account has, by its MAC.
+	mac := random(32)
+	view(t, s, func(tx account.Tx) error {
+		st, err := tx.UnknownEmailState(mac)
+		same(t, "an unset unknown-email state", st, account.FactorState{})
+		return err
+	})
+	unknown := account.FactorState{Failures: 4, LockedUntil: at.Add(time.Hour), Locks: 1, InFlight: 2,
+		InFlightAt: at, LastFailure: at.Add(time.Minute)}
+	update(t, s, func(tx account.Tx) error { return tx.PutUnknownEmailState(mac, unknown) })
+	unknown.Failures = 5
+	update(t, s, func(tx account.Tx) error { return tx.PutUnknownEmailState(mac, unknown) })
+	view(t, s, func(tx account.Tx) error {
+		st, err := tx.UnknownEmailState(mac)
+		same(t, "the unknown-email state", st, unknown)
 		return err
 	})
 }
@@ -287,7 +306,7 @@ func ceremonyIsTakenOnce(t *testing.T, s account.Store) {
 func newPasskey(id string, n int) *account.Passkey {
 	return &account.Passkey{ID: id, CredentialID: []byte(id), PublicKey: random(77), AAGUID: random(16), Model: "Model",
 		Kind: account.KindSecurityKey, Name: "Key " + id, Transports: []string{"usb", "nfc"}, BackupEligible: true,
-		SignCount: 4000000000, CreatedAt: at.Add(time.Duration(n) * time.Second)}
+		SignCount: 4000000000, CreatedAt: at.Add(time.Duration(n) * time.Second), HeldUntil: at.Add(24 * time.Hour)}
 }
 
 func passkeys(t *testing.T, s account.Store) {
@@ -476,7 +495,7 @@ func policyAndSettings(t *testing.T, s account.Store) {
 		}
 		return err
 	})
-	want := account.Policy{PasskeyRequired: true, HoldUntil: at.Add(24 * time.Hour)}
+	want := account.Policy{PasskeyRequired: true, HoldUntil: at.Add(24 * time.Hour), HoldCause: account.HoldPasskeyAdded}
 	update(t, s, func(tx account.Tx) error {
 		if err := tx.PutPolicy(a.ID, account.Policy{}); err != nil {
 			return err

@@ -1,5 +1,5 @@
 -- Passkey Desk account store on PostgreSQL, version 1: the schema the
--- SQLite store reaches with its migrations 1 to 7 and 12, in one step.
+-- SQLite store reaches with its migrations 1 to 9 and 12, in one step.
 -- Times are Unix nanoseconds (UTC), as in the SQLite store. Secrets are
 -- stored only as hashes, or sealed (accounts.totp_secret).
 
@@ -15,14 +15,33 @@ CREATE TABLE accounts (
     created_at    BIGINT NOT NULL
 );
 
+-- in_flight counts the attempts being checked (they count as failures
+-- until settled), lock_level the locks since the last success.
 CREATE TABLE factor_states (
-    account_id   TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    factor       TEXT NOT NULL,
-    failures     INTEGER NOT NULL,
-    locked_until BIGINT NOT NULL,
-    last_step    BIGINT NOT NULL,
+    account_id      TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    factor          TEXT NOT NULL,
+    failures        INTEGER NOT NULL,
+    locked_until    BIGINT NOT NULL,
+    lock_level      INTEGER NOT NULL DEFAULT 0,
+    in_flight       INTEGER NOT NULL DEFAULT 0,
+    in_flight_at    BIGINT NOT NULL DEFAULT 0,
+    last_failure_at BIGINT NOT NULL DEFAULT 0,
+    last_step       BIGINT NOT NULL,
     PRIMARY KEY (account_id, factor)
 );
+
+-- The password state of an email that belongs to no active account, keyed
+-- by an HMAC of the address; the address itself is never stored.
+CREATE TABLE unknown_email_states (
+    email_mac       BYTEA PRIMARY KEY,
+    failures        INTEGER NOT NULL,
+    locked_until    BIGINT NOT NULL,
+    lock_level      INTEGER NOT NULL,
+    in_flight       INTEGER NOT NULL,
+    in_flight_at    BIGINT NOT NULL,
+    last_failure_at BIGINT NOT NULL
+);
+CREATE INDEX unknown_email_states_last_failure ON unknown_email_states (last_failure_at);
 
 CREATE TABLE sessions (
     hash       BYTEA PRIMARY KEY,
@@ -78,7 +97,8 @@ CREATE TABLE passkeys (
     last_used_at    BIGINT NOT NULL,
     last_used_for   TEXT NOT NULL,
     lost_at         BIGINT NOT NULL DEFAULT 0,
-    lost_reason     TEXT NOT NULL DEFAULT ''
+    lost_reason     TEXT NOT NULL DEFAULT '',
+    held_until      BIGINT NOT NULL DEFAULT 0 -- added without another passkey's word: held until then
 );
 CREATE INDEX passkeys_account ON passkeys (account_id, created_at);
 
@@ -98,7 +118,7 @@ CREATE TABLE phone_enrollments (
     account_id   TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     session_hash BYTEA NOT NULL,
     grant_hash   BYTEA NOT NULL,
-    code_hash    BYTEA NOT NULL,
+    code_hash    BYTEA, -- made when a phone opens the link
     state        TEXT NOT NULL CHECK (state IN ('waiting', 'opened', 'code-confirmed', 'passkey-created', 'done', 'expired', 'canceled')),
     reason       TEXT NOT NULL,
     failures     INTEGER NOT NULL,
@@ -153,7 +173,8 @@ CREATE INDEX approvals_account ON approvals (account_id, state, created_at);
 CREATE TABLE account_policies (
     account_id       TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
     passkey_required BOOLEAN NOT NULL,
-    hold_until       BIGINT NOT NULL
+    hold_until       BIGINT NOT NULL,
+    hold_cause       TEXT NOT NULL DEFAULT ''
 );
 
 CREATE TABLE settings (
