@@ -56,11 +56,12 @@ type webauthnJSON = json.RawMessage
 // the catch-all are not in the API document.
 var docs = map[string]doc{
 	"POST /api/phone/open":                 {"The phone page opens its link", authPage, pageRequest{}, pageAnswer{}},
-	"POST /api/phone/confirm":              {"The phone page confirms the match code", authPage, pageRequest{}, pageAnswer{}},
+	"POST /api/phone/wait":                 {"The phone page waits for the desktop to confirm the code (long poll)", authPage, pageRequest{}, pageAnswer{}},
 	"POST /api/phone/options":              {"Creation options for the phone", authPage, pageRequest{}, webauthnJSON{}},
 	"POST /api/phone/result":               {"The phone's new credential", authPage, pageRequest{}, map[string]string{}},
 	"POST /api/enrollments":                {"Begin a phone enrollment (earlier desktops)", authSession, struct{ Grant string }{}, map[string]any{}},
 	"GET /api/enrollments/{id}":            {"A phone enrollment's status (earlier desktops)", authSession, nil, Status{}},
+	"POST /api/enrollments/{id}/confirm":   {"The desktop confirms the code the phone shows (earlier desktops)", authSession, struct{ Code string }{}, Status{}},
 	"DELETE /api/enrollments/{id}":         {"Cancel a phone enrollment (earlier desktops)", authSession, nil, nil},
 	"GET /api/enrollments/{id}/events":     {"A phone enrollment's status as server-sent events (earlier desktops)", authSession, nil, Status{}},
 	"POST /v1/approvals":                   {"A requester asks the account owner to approve an operation", authAPIKey, ApprovalRequest{}, Approval{}},
@@ -98,18 +99,20 @@ var docs = map[string]doc{
 		Grant string
 		On    bool
 	}{}, nil},
-	"POST /v1/apikeys":                {"Create a service API key; its secret is shown only here", authSession, struct{ Name string }{}, account.NewAPIKey{}},
-	"GET /v1/apikeys":                 {"The account's API keys", authSession, nil, []account.APIKey{}},
-	"DELETE /v1/apikeys/{id}":         {"Revoke an API key", authSession, nil, nil},
-	"GET /v1/approvals/pending":       {"The account's pending approvals, oldest first", authSession, nil, []account.Approval{}},
-	"POST /v1/approvals/{id}/begin":   {"Request options whose challenge commits to the operation", authSession, nil, webauthnJSON{}},
-	"POST /v1/approvals/{id}/finish":  {"Approve with a passkey's assertion", authSession, webauthnJSON{}, account.Approval{}},
-	"POST /v1/approvals/{id}/deny":    {"Deny an approval", authSession, nil, account.Approval{}},
-	"POST /v1/enrollments":            {"Begin a phone enrollment: a one-time link and a match code", authSession, struct{ Grant string }{}, account.PhoneEnrollment{}},
-	"GET /v1/enrollments/{id}":        {"A phone enrollment's status", authSession, nil, account.EnrollmentStatus{}},
-	"DELETE /v1/enrollments/{id}":     {"Cancel a phone enrollment", authSession, nil, nil},
-	"GET /v1/enrollments/{id}/events": {"A phone enrollment's status as server-sent events", authSession, nil, account.EnrollmentStatus{}},
-	"GET /v1/openapi.json":            {"This document", authNone, nil, map[string]any{}},
+	"POST /v1/apikeys":                  {"Create a service API key; its secret is shown only here", authSession, struct{ Name string }{}, account.NewAPIKey{}},
+	"GET /v1/apikeys":                   {"The account's API keys", authSession, nil, []account.APIKey{}},
+	"DELETE /v1/apikeys/{id}":           {"Revoke an API key", authSession, nil, nil},
+	"GET /v1/approvals/pending":         {"The account's pending approvals, oldest first", authSession, nil, []account.Approval{}},
+	"POST /v1/approvals/{id}/begin":     {"Request options whose challenge commits to the operation", authSession, nil, webauthnJSON{}},
+	"POST /v1/approvals/{id}/finish":    {"Approve with a passkey's assertion", authSession, webauthnJSON{}, account.Approval{}},
+	"POST /v1/approvals/{id}/deny":      {"Deny an approval", authSession, nil, account.Approval{}},
+	"GET /v1/approvals/events":          {"The pending approvals as server-sent events: the list at once and at each change", authSession, nil, []account.Approval{}},
+	"POST /v1/enrollments":              {"Begin a phone enrollment: a one-time link and a match code", authSession, struct{ Grant string }{}, account.PhoneEnrollment{}},
+	"GET /v1/enrollments/{id}":          {"A phone enrollment's status", authSession, nil, account.EnrollmentStatus{}},
+	"DELETE /v1/enrollments/{id}":       {"Cancel a phone enrollment", authSession, nil, nil},
+	"POST /v1/enrollments/{id}/confirm": {"Confirm the match code the phone shows", authSession, struct{ Code string }{}, account.EnrollmentStatus{}},
+	"GET /v1/enrollments/{id}/events":   {"A phone enrollment's status as server-sent events", authSession, nil, account.EnrollmentStatus{}},
+	"GET /v1/openapi.json":              {"This document", authNone, nil, map[string]any{}},
 }
 
 // notDocumented are served but are not part of the JSON API.

@@ -141,7 +141,9 @@ func TestTheWholeAccountOverHTTP(t *testing.T) {
 	if err != nil || len(keys) != 1 || keys[0].Name != "exchange" {
 		t.Fatalf("the API keys: %+v, %v", keys, err)
 	}
-	req := account.ApprovalRequest{Operation: account.Operation{Kind: account.OperationWithdrawal, Asset: "BTC", Amount: "0.015",
+	// A passkey added with password and code holds withdrawals for a
+	// day; a deposit is not held.
+	req := account.ApprovalRequest{Operation: account.Operation{Kind: account.OperationDeposit, Asset: "BTC", Amount: "0.015",
 		Network: "Bitcoin", Destination: "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"}}
 	ap, err := c.RequestApproval(ctx, key.Secret, req)
 	if err != nil || ap.State != account.ApprovalPending || len(ap.Nonce) != 32 {
