@@ -6,7 +6,8 @@ import (
 )
 
 // settingsScreen shows where the app keeps its data and whether the
-// session is remembered, and sets the theme.
+// session is remembered, sets the theme, and manages this computer's
+// passkeys (thiscomputersettings.go) when the app has that method.
 type settingsScreen struct {
 	app *App
 
@@ -14,12 +15,16 @@ type settingsScreen struct {
 	theme    *widget.RadioGroup
 	session  *widget.Label
 	security *policySettings
+	local    *thisComputerSettings // nil without the this-computer method
 }
 
 // close ends what Settings has under way when it goes away.
 func (s *settingsScreen) close() {
 	if s.security != nil {
 		s.security.close()
+	}
+	if s.local != nil {
+		s.local.close()
 	}
 }
 
@@ -49,9 +54,12 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 	}
 
 	s.security = newPolicySettings(s.app)
-	return page(
-		headingText("Settings"),
-		s.security.build(),
+	parts := []fyne.CanvasObject{headingText("Settings"), s.security.build()}
+	if s.app.thisComputer != nil {
+		s.local = newThisComputerSettings(s.app)
+		parts = append(parts, s.local.build())
+	}
+	return page(append(parts,
 		s.app.apiKeysSettings(),
 		heading("Theme"),
 		s.theme,
@@ -60,7 +68,7 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 		s.dataDir,
 		heading("Session"),
 		s.session,
-	)
+	)...)
 }
 
 func (s *settingsScreen) setTheme(label string) {
