@@ -22,21 +22,22 @@
 //
 //   - a copy of the data folder (a backup, a stolen disk) without the
 //     keyring: nothing in it opens;
-//   - a process, or a person at the computer, that does not know the PIN,
-//     even one that can read the keyring: it gets the names and counters
-//     of the passkeys but no private key, and five wrong PINs make it wait
-//     30 s, doubling with each further one. The count lives in the keyring
-//     entry, so putting back an old copy of the store does not reset it.
+//   - a process, or a person at the computer, that does not know the PIN
+//     and goes through the app: it gets no signature, and five wrong PINs
+//     make it wait 30 s, doubling with each further one. The count lives
+//     in the keyring entry, so putting back an old copy of the store does
+//     not reset it.
 //
 // It does not protect against
 //
 //   - malware running as the user while the PIN is typed: it can read the
 //     PIN, or the PIN key the app holds for the session;
-//   - the keyring and the store taken together: the PIN can then be
-//     guessed offline, slowed only by argon2id (pinCost: 3 passes over
-//     64 MiB, 4 lanes, about 70 ms a guess on a 2-core machine, so the
-//     million 6-digit PINs take about a day of such a machine, less with
-//     more of them). A longer PIN helps.
+//   - the keyring entry and the store taken together (which any program
+//     running as the user can read): the PIN can then be guessed offline,
+//     with no count of wrong ones, slowed only by argon2id (pinCost: 3
+//     passes over 64 MiB, 4 lanes, about 70 ms a guess on a 2-core
+//     machine, so the million 6-digit PINs take about a day of such a
+//     machine, less with more of them). A longer PIN helps.
 //
 // # Keys
 //
