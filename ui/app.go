@@ -11,7 +11,8 @@
 // entry and "Touch your key"; keyname.go: naming and saving), its
 // phone-or-tablet method (phone.go: QR code, the code the phone shows, live status) and
 // its this-computer method (thiscomputer.go: local PIN and name), and
-// settings (settings.go). Every error is put into words in one place, errors.go.
+// settings (settings.go; thiscomputersettings.go: changing the local PIN
+// and starting over). Every error is put into words in one place, errors.go.
 //
 // Threading: every account.API call and every TokenStore call runs in a
 // goroutine started by App.run and reports back on the UI goroutine through
@@ -145,6 +146,14 @@ type ThisComputer interface {
 	// keyring unavailable, its master key not the store's, the store
 	// damaged), or nil.
 	Check(ctx context.Context) error
+	// StartOver deletes every passkey kept on this computer and the local
+	// PIN; a store that cannot be opened is set aside instead, and its new
+	// file name returned.
+	StartOver(ctx context.Context) (string, error)
+	// DeleteCredential deletes the passkey with this credential ID, its
+	// private key with it; fido.ErrNoCredentials when this computer does
+	// not hold it.
+	DeleteCredential(ctx context.Context, id []byte) error
 }
 
 // App is Passkey Desk's window and the state of its session.

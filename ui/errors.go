@@ -395,13 +395,13 @@ func describeLocal(err error) (message, bool) {
 		return message{
 			Title:    "This computer's passkeys cannot be opened",
 			Sentence: "The key in the system keyring is missing or is not the one they were sealed with, so the passkeys kept on this computer cannot be used. They are kept as they are.",
-			Next:     "Restore the keyring entry \"" + platform.KeyringService + "\" if you can; otherwise add a passkey another way, and remove this computer's passkeys from the list.",
+			Next:     "Restore the keyring entry \"" + platform.KeyringService + "\" if you can; otherwise start over under Settings, This computer, and remove this computer's passkeys from the list.",
 		}, true
 	case errors.Is(err, platform.ErrStoreCorrupt):
 		return message{
 			Title:    "This computer's passkey store is damaged",
 			Sentence: "The file that holds this computer's passkeys does not open; it is kept as it is.",
-			Next:     "Add a passkey another way, or restore the file " + platform.FileName + " in the data folder from a backup.",
+			Next:     "Restore the file " + platform.FileName + " in the data folder from a backup, or start over under Settings, This computer.",
 		}, true
 	case errors.As(err, &ended):
 		if ended.State == account.EnrollmentExpired {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/fido"
 )
 
 // removeScreen removes one passkey. Before anything is clicked it says
@@ -22,6 +24,14 @@ import (
 // its own removal starts the hold as password and codes do
 // (account.Service.RemovePasskey), which the passkey way promises not to.
 // Once removed, the list says whether a hold started and until when.
+//
+// A passkey of this computer is also deleted from this computer's store,
+// its private key with it, as soon as the account has let it go: that
+// needs neither the local PIN nor the keyring (the store lists credential
+// IDs in the clear), so the person is not asked for anything more. If the
+// store cannot be written (damaged, or the disk failing) the removal from
+// the account stands, the log says so, and the list says that the key is
+// left and that Settings' "Start over" deletes it.
 type removeScreen struct {
 	app   *App
 	list  *passkeysScreen
@@ -101,6 +111,8 @@ func (r *removeScreen) showWays() {
 	token, id := r.app.token, r.pk.ID
 	var pol *account.Policy
 	hold := holdTime(r.app.now().Add(account.RemovalHold))
+	var local localKey
+	pk, dev := r.pk, r.app.thisComputer
 	r.check = &identityCheck{
 		app:           r.app,
 		purpose:       account.PurposeRemovePasskey,
@@ -114,6 +126,7 @@ func (r *removeScreen) showWays() {
 			if err := r.app.api.RemovePasskey(ctx, token, grant, id); err != nil {
 				return err
 			}
+			local = deleteLocalKey(ctx, r.app, dev, pk)
 			var err error
 			pol, err = r.app.api.Policy(ctx, token)
 			return err
@@ -123,7 +136,7 @@ func (r *removeScreen) showWays() {
 				r.leave()
 				return
 			}
-			r.removed(pol)
+			r.removed(pol, local)
 		},
 	}
 	r.box.RemoveAll()
@@ -134,12 +147,51 @@ func (r *removeScreen) showWays() {
 
 // removed ends the removal: the list again, saying so and showing any
 // hold with its end.
-func (r *removeScreen) removed(pol *account.Policy) {
+func (r *removeScreen) removed(pol *account.Policy, local localKey) {
 	if r.list.shell.passkeys != r.list {
 		return
 	}
-	r.list.note = removedNote(r.pk.Name, r.heldUntil, pol)
+	r.list.note = removedNote(r.pk.Name, r.heldUntil, pol) + local.words()
 	r.list.load()
+}
+
+// localKey is what became of a removed passkey's private key on this
+// computer.
+type localKey int
+
+const (
+	localNotHere localKey = iota // not a passkey this computer holds
+	localDeleted                 // deleted from this computer's store
+	localLeft                    // still in the store: it could not be written
+)
+
+// words says so, after the removal's note.
+func (k localKey) words() string {
+	switch k {
+	case localDeleted:
+		return " Its private key is deleted from this computer."
+	case localLeft:
+		return " Its private key could not be deleted from this computer; \u201cStart over\u201d under Settings, This computer, deletes it."
+	}
+	return ""
+}
+
+// deleteLocalKey deletes the private key of pk, just removed from the
+// account, from this computer's store dev (nil without the method). It
+// runs on the removal's worker goroutine.
+func deleteLocalKey(ctx context.Context, a *App, dev ThisComputer, pk account.Passkey) localKey {
+	if dev == nil || pk.Kind != account.KindThisComputer {
+		return localNotHere
+	}
+	switch err := dev.DeleteCredential(ctx, pk.CredentialID); {
+	case errors.Is(err, fido.ErrNoCredentials):
+		return localNotHere
+	case err != nil:
+		a.log.Warn("a removed passkey's private key is left on this computer", "passkey", pk.ID, "err", err)
+		return localLeft
+	}
+	a.log.Info("a removed passkey's private key is deleted from this computer", "passkey", pk.ID)
+	return localDeleted
 }
 
 // removedNote says that the passkey called name was removed and what that

@@ -10,7 +10,8 @@ import (
 const keyFileWarning = "The key that protects your authenticator secrets is stored in a file next to the database, because no system keyring was found. Anyone with a copy of this folder can read them. Start a system keyring (such as GNOME Keyring or KWallet) and restart Passkey Desk to move the key there."
 
 // settingsScreen shows where the app keeps its data and whether the
-// session is remembered, and sets the theme.
+// session is remembered, sets the theme, and manages this computer's
+// passkeys (thiscomputersettings.go) when the app has that method.
 type settingsScreen struct {
 	app *App
 
@@ -18,12 +19,16 @@ type settingsScreen struct {
 	theme    *widget.RadioGroup
 	session  *widget.Label
 	security *policySettings
+	local    *thisComputerSettings // nil without the this-computer method
 }
 
 // close ends what Settings has under way when it goes away.
 func (s *settingsScreen) close() {
 	if s.security != nil {
 		s.security.close()
+	}
+	if s.local != nil {
+		s.local.close()
 	}
 }
 
@@ -61,9 +66,12 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 	if s.app.server != "" {
 		dataWords = "The app's own data (this computer's passkeys, the simulated key) lives here:"
 	}
-	return page(
-		headingText("Settings"),
-		s.security.build(),
+	parts := []fyne.CanvasObject{headingText("Settings"), s.security.build()}
+	if s.app.thisComputer != nil {
+		s.local = newThisComputerSettings(s.app)
+		parts = append(parts, s.local.build())
+	}
+	return page(append(parts,
 		s.app.apiKeysSettings(),
 		heading("Theme"),
 		s.theme,
@@ -75,7 +83,7 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 		keyFile,
 		heading("Session"),
 		s.session,
-	)
+	)...)
 }
 
 func (s *settingsScreen) setTheme(label string) {

@@ -12,7 +12,8 @@ import (
 var fuzzMaster = bytes.Repeat([]byte{0x5a}, 32)
 
 // seedStore makes a real store with a PIN and two credentials under
-// fuzzMaster and returns its bytes.
+// fuzzMaster and returns its bytes. testdata/store-v1.json is the same in
+// format 1.
 func seedStore(t testing.TB) []byte {
 	t.Helper()
 	ctx := context.Background()
@@ -35,6 +36,7 @@ func seedStore(t testing.TB) []byte {
 func FuzzDecodeStore(f *testing.F) {
 	good := seedStore(f)
 	f.Add(good)
+	f.Add(readFile(f, "testdata/store-v1.json"))
 	for _, n := range []int{0, 1, len(good) / 3, len(good) / 2, len(good) - 1} {
 		f.Add(good[:n])
 	}
@@ -54,14 +56,24 @@ func FuzzDecodeStore(f *testing.F) {
 			}
 			return
 		}
-		if st, err := k.openState(s); err == nil && st.PIN != nil {
-			if st.PIN.check() != nil {
-				t.Fatal("a PIN hash out of range opened")
+		if s.v1() {
+			if st, err := k.openState(s); err == nil && st.PIN != nil {
+				if st.PIN.check() != nil {
+					t.Fatal("a PIN hash out of range opened")
+				}
+			}
+		} else if s.PIN != nil {
+			if pf, err := k.openPINFile(s); err == nil && pf.check() != nil {
+				t.Fatal("PIN parameters out of range opened")
 			}
 		}
 		for i := range s.Records {
-			if rec, err := k.openRecord(&s.Records[i]); err == nil && len(rec.UserHandle) == 0 {
+			rec, err := k.openRecord(&s.Records[i], s.v1())
+			if err == nil && len(rec.UserHandle) == 0 {
 				t.Fatal("a record without a user handle opened")
+			}
+			if err == nil && !s.v1() && len(rec.PrivateKey) > 0 {
+				t.Fatal("a format 2 record with a bare private key opened")
 			}
 		}
 	})

@@ -47,8 +47,8 @@ func TestSecretServiceRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the master key is not in the keyring: %v", err)
 	}
-	if master, err := base64.StdEncoding.DecodeString(secret); err != nil || len(master) != 32 {
-		t.Fatalf("keyring entry of %d bytes (%v); want base64 of 32", len(master), err)
+	if item, err := parseItem(secret); err != nil || item.V != itemVersion || len(item.Key) != 32 {
+		t.Fatalf("keyring entry: %+v, %v; want a version %d entry with a 32-byte key", item, err, itemVersion)
 	}
 	testCeremonies(t, a)
 

@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -54,6 +53,7 @@ type Options struct {
 	KeyringUser string
 	// CacheMasterKey keeps the master key for the Authenticator's life
 	// after the first fetch, instead of fetching it for every operation.
+	// The wrong-PIN count beside it is still read whenever a PIN is asked.
 	CacheMasterKey bool
 	// Now is the clock for the PIN backoff; nil means time.Now.
 	Now func() time.Time
@@ -111,7 +111,7 @@ func New(opts Options) (*Authenticator, error) {
 // passkeys cannot be used, or nil. The UI shows the method disabled with
 // the reason when it is not nil.
 func (a *Authenticator) Check(ctx context.Context) error {
-	_, _, _, unlock, err := a.open()
+	_, unlock, err := a.open()
 	if err != nil {
 		return err
 	}
@@ -130,123 +130,213 @@ func (a *Authenticator) lock() (func(), error) {
 	return func() { unlock(); a.mu.Unlock() }, nil
 }
 
+// opened is the store an operation holds, under the locks.
+type opened struct {
+	s *storeFile
+	k *keys
+	// item is the keyring entry as read in this operation; nil when the
+	// master key came from the cache and no PIN was needed yet.
+	item *keyringItem
+	// pin is a format 2 store's PIN part, nil until a PIN is set.
+	pin *pinFile
+	// legacy is a format 1 store's state, nil for format 2.
+	legacy *state
+}
+
+// pinSet reports whether the store has a PIN.
+func (o *opened) pinSet() bool {
+	if o.legacy != nil {
+		return o.legacy.PIN != nil
+	}
+	return o.pin != nil
+}
+
 // open takes the locks (see lock) and loads the store (see load); unlock
 // releases the locks, and on an error they are already released.
-func (a *Authenticator) open() (s *storeFile, k *keys, st *state, unlock func(), err error) {
+func (a *Authenticator) open() (o *opened, unlock func(), err error) {
 	if unlock, err = a.lock(); err != nil {
-		return nil, nil, nil, nil, err
+		return nil, nil, err
 	}
-	if s, k, st, err = a.load(); err != nil {
+	if o, err = a.load(); err != nil {
 		unlock()
-		return nil, nil, nil, nil, err
+		return nil, nil, err
 	}
-	return s, k, st, unlock, nil
+	return o, unlock, nil
 }
 
-// load returns the store (made on first use), its keys and its state.
-// Called with a.mu held.
-func (a *Authenticator) load() (*storeFile, *keys, *state, error) {
+// load returns the store (made on first use) and its keys. Called with
+// the locks held.
+func (a *Authenticator) load() (*opened, error) {
 	s, err := readStore(a.path)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	k, err := a.masterKeys(s)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if s == nil {
-		s = &storeFile{Format: storeFormat, KeyID: k.id}
-		st := &state{}
-		if err := k.sealState(s, st); err != nil {
-			return nil, nil, nil, err
-		}
-		if err := writeStore(a.path, s); err != nil {
-			return nil, nil, nil, err
-		}
-		return s, k, st, nil
-	}
-	st, err := k.openState(s)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("platform: %s: %w", a.path, err)
-	}
-	return s, k, st, nil
-}
-
-// masterKeys fetches (or, with no store, makes) the master key and checks
-// it against the store s (nil when there is none).
-func (a *Authenticator) masterKeys(s *storeFile) (*keys, error) {
-	k := a.cached
-	if k == nil {
-		secret, err := a.keyring.Get(KeyringService, a.user)
-		switch {
-		case isNotFound(err) && s != nil:
-			return nil, fmt.Errorf("%w: the keyring has no entry %q for %s, but %s holds sealed passkeys (kept)",
-				ErrMasterKeyMismatch, a.user, KeyringService, a.path)
-		case isNotFound(err):
-			return a.newMasterKey()
-		case err != nil:
-			return nil, keyringError("reading", err)
-		default:
-			master, err := base64.StdEncoding.DecodeString(secret)
-			if (err != nil || len(master) != 32) && s == nil {
-				// Nothing is sealed under this entry: replace it.
-				return a.newMasterKey()
-			}
-			if err != nil || len(master) != 32 {
-				return nil, fmt.Errorf("%w: the keyring entry %q is not a 32-byte key", ErrMasterKeyMismatch, a.user)
-			}
-			k, err = deriveKeys(master)
-			clear(master)
-			if err != nil {
-				return nil, err
-			}
-		}
-	}
-	if s != nil && !bytes.Equal(s.KeyID, k.id) {
-		return nil, fmt.Errorf("%w: the store %s was sealed under another master key (kept)", ErrMasterKeyMismatch, a.path)
-	}
-	if a.cache {
-		a.cached = k
-	}
-	return k, nil
-}
-
-// newMasterKey makes a master key and stores it in the keyring. Called
-// only when there is no store, so nothing sealed is lost.
-func (a *Authenticator) newMasterKey() (*keys, error) {
-	master := make([]byte, 32)
-	rand.Read(master)
-	defer clear(master)
-	if err := a.keyring.Set(KeyringService, a.user, base64.StdEncoding.EncodeToString(master)); err != nil {
-		return nil, keyringError("storing", err)
-	}
-	k, err := deriveKeys(master)
 	if err != nil {
 		return nil, err
 	}
+	k, item, err := a.masterKeys(s)
+	if err != nil {
+		return nil, err
+	}
+	o := &opened{s: s, k: k, item: item}
+	if s == nil {
+		o.s = &storeFile{Format: storeFormat, KeyID: k.id, Records: []recordFile{}}
+		if err := writeStore(a.path, o.s); err != nil {
+			return nil, err
+		}
+		return o, nil
+	}
+	switch {
+	case s.v1():
+		o.legacy, err = k.openState(s)
+	case s.PIN != nil:
+		o.pin, err = k.openPINFile(s)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("platform: %s: %w", a.path, err)
+	}
+	return o, nil
+}
+
+// masterKeys fetches (or, with no store, makes) the master key and checks
+// it against the store s (nil when there is none). The keyring entry is
+// returned when it was read.
+func (a *Authenticator) masterKeys(s *storeFile) (*keys, *keyringItem, error) {
+	if k := a.cached; k != nil {
+		if s == nil || bytes.Equal(s.KeyID, k.id) {
+			return k, nil, nil
+		}
+		a.cached = nil // another instance may have started over: read again
+	}
+	secret, err := a.keyring.Get(KeyringService, a.user)
+	switch {
+	case isNotFound(err) && s != nil:
+		return nil, nil, fmt.Errorf("%w: the keyring has no entry %q for %s, but %s holds sealed passkeys (kept)",
+			ErrMasterKeyMismatch, a.user, KeyringService, a.path)
+	case isNotFound(err):
+		return a.newMasterKey()
+	case err != nil:
+		return nil, nil, keyringError("reading", err)
+	}
+	item, err := parseItem(secret)
+	if err != nil && s == nil {
+		// Nothing is sealed under this entry: replace it.
+		return a.newMasterKey()
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: the keyring entry %q: %w", ErrMasterKeyMismatch, a.user, err)
+	}
+	k, err := deriveKeys(item.Key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s != nil && !bytes.Equal(s.KeyID, k.id) {
+		return nil, nil, fmt.Errorf("%w: the store %s was sealed under another master key (kept)", ErrMasterKeyMismatch, a.path)
+	}
 	if a.cache {
 		a.cached = k
 	}
-	return k, nil
+	return k, item, nil
 }
 
-// StartOver sets aside a store that cannot be used — its master key
-// missing or replaced (ErrMasterKeyMismatch) or the file damaged
-// (ErrStoreCorrupt) — so that this computer can make passkeys again with
-// a new PIN. The old file is renamed, never deleted: putting the old
-// master key back into the keyring and the file back in place makes its
-// passkeys usable again. It returns the name the file was moved to, or ""
-// and an error when the store is usable (nothing to start over) or the
-// keyring is unavailable (starting over would not help).
+// newMasterKey makes a master key and stores it in the keyring, with no
+// wrong PINs. Called only when nothing is sealed under the current one.
+func (a *Authenticator) newMasterKey() (*keys, *keyringItem, error) {
+	item := &keyringItem{V: itemVersion, Key: make([]byte, 32)}
+	rand.Read(item.Key)
+	if err := a.keyring.Set(KeyringService, a.user, item.encode()); err != nil {
+		return nil, nil, keyringError("storing", err)
+	}
+	k, err := deriveKeys(item.Key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.cache {
+		a.cached = k
+	}
+	return k, item, nil
+}
+
+// tries returns the keyring entry with the wrong-PIN count, reading it
+// when this operation has not yet. A format 1 store's own count is taken
+// when higher, so an upgrade loses no wrong PIN.
+func (a *Authenticator) tries(o *opened) (*keyringItem, error) {
+	if o.item == nil {
+		secret, err := a.keyring.Get(KeyringService, a.user)
+		switch {
+		case isNotFound(err):
+			return nil, fmt.Errorf("%w: the keyring entry %q is gone", ErrMasterKeyMismatch, a.user)
+		case err != nil:
+			return nil, keyringError("reading", err)
+		}
+		item, err := parseItem(secret)
+		if err != nil {
+			return nil, fmt.Errorf("%w: the keyring entry %q: %w", ErrMasterKeyMismatch, a.user, err)
+		}
+		k, err := deriveKeys(item.Key)
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(k.id, o.k.id) {
+			a.cached = nil
+			return nil, fmt.Errorf("%w: the keyring entry %q changed", ErrMasterKeyMismatch, a.user)
+		}
+		o.item = item
+	}
+	if st := o.legacy; st != nil {
+		o.item.WrongPINs = max(o.item.WrongPINs, st.WrongPINs)
+		if st.BackoffUntil.After(o.item.BackoffUntil) {
+			o.item.BackoffUntil = st.BackoffUntil
+		}
+	}
+	return o.item, nil
+}
+
+// saveTries writes the keyring entry with its wrong-PIN count.
+func (a *Authenticator) saveTries(item *keyringItem) error {
+	if err := a.keyring.Set(KeyringService, a.user, item.encode()); err != nil {
+		return keyringError("storing the wrong-PIN count beside", err)
+	}
+	item.V = itemVersion
+	return nil
+}
+
+// StartOver makes this computer's passkey store new and empty, with no
+// PIN, so that the local PIN can be set again.
+//
+// When the store is usable it deletes every passkey's private key and the
+// PIN, and replaces the master key in the keyring, so that no copy of the
+// old store opens again; the passkeys made here stop working. It returns
+// "".
+//
+// When the store cannot be used — its master key missing or replaced
+// (ErrMasterKeyMismatch) or the file damaged (ErrStoreCorrupt) — the old
+// file is renamed aside, never deleted: putting the old master key back
+// into the keyring and the file back in place makes its passkeys usable
+// again. It returns the name the file was moved to.
+//
+// An unavailable keyring is an error (starting over would not help).
 func (a *Authenticator) StartOver(ctx context.Context) (string, error) {
 	unlock, err := a.lock()
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
-	_, _, _, err = a.load()
+	a.pin.forget()
+	o, err := a.load()
 	if err == nil {
-		return "", errors.New("platform: the store is usable; nothing to start over")
+		item := &keyringItem{V: itemVersion, Key: make([]byte, 32)}
+		rand.Read(item.Key)
+		k, err := deriveKeys(item.Key)
+		if err != nil {
+			return "", err
+		}
+		if err := a.keyring.Set(KeyringService, a.user, item.encode()); err != nil {
+			return "", keyringError("replacing", err)
+		}
+		a.cached = nil
+		if a.cache {
+			a.cached = k
+		}
+		o.s = &storeFile{Format: storeFormat, KeyID: k.id, Records: []recordFile{}}
+		return "", writeStore(a.path, o.s)
 	}
 	if !errors.Is(err, ErrMasterKeyMismatch) && !errors.Is(err, ErrStoreCorrupt) {
 		return "", err
@@ -256,8 +346,32 @@ func (a *Authenticator) StartOver(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("platform: setting the store aside: %w", err)
 	}
 	a.cached = nil
-	a.pin.forget()
 	return aside, nil
+}
+
+// DeleteCredential deletes the passkey with credential ID id from the
+// store: its private key is gone for good. It needs neither the PIN nor
+// the keyring, since the credential IDs are in the clear. A passkey this
+// computer does not hold gives fido.ErrNoCredentials.
+func (a *Authenticator) DeleteCredential(ctx context.Context, id []byte) error {
+	unlock, err := a.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	s, err := readStore(a.path)
+	if err != nil {
+		return err
+	}
+	if s == nil {
+		return fido.ErrNoCredentials
+	}
+	n := len(s.Records)
+	s.Records = slices.DeleteFunc(s.Records, func(r recordFile) bool { return bytes.Equal(r.ID, id) })
+	if len(s.Records) == n {
+		return fido.ErrNoCredentials
+	}
+	return writeStore(a.path, s)
 }
 
 // Path implements fido.Device.
@@ -268,7 +382,7 @@ func (a *Authenticator) Path() string { return Path }
 // rk, up, plat and uv (true once the local PIN is set: the PIN is this
 // authenticator's built-in verification, CTAP 2.1 §6.4).
 func (a *Authenticator) Info(ctx context.Context) (*fido.Info, error) {
-	_, _, st, unlock, err := a.open()
+	o, unlock, err := a.open()
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +390,7 @@ func (a *Authenticator) Info(ctx context.Context) (*fido.Info, error) {
 	return &fido.Info{
 		Versions:              []string{"FIDO_2_0", "FIDO_2_1"},
 		AAGUID:                a.aaguid,
-		Options:               map[string]bool{"rk": true, "up": true, "plat": true, "uv": st.PIN != nil},
+		Options:               map[string]bool{"rk": true, "up": true, "plat": true, "uv": o.pinSet()},
 		MaxCredIDLength:       credIDLen,
 		Transports:            []string{"internal"},
 		Algorithms:            []int{fido.ES256},
@@ -294,7 +408,7 @@ const (
 
 // MakeCredential implements fido.Device (CTAP 2.1 §6.1.2): the local PIN
 // is always asked, the credential is ES256 and discoverable, attestation
-// "none".
+// "none". Its private key is sealed under the PIN key.
 func (a *Authenticator) MakeCredential(ctx context.Context, req *fido.MakeCredentialRequest, p fido.Prompt) (*fido.Attestation, error) {
 	if len(req.ClientDataHash) != sha256.Size {
 		return nil, errors.New("platform: client data hash must be 32 bytes")
@@ -305,25 +419,27 @@ func (a *Authenticator) MakeCredential(ctx context.Context, req *fido.MakeCreden
 	if !slices.Contains(req.Algorithms, fido.ES256) {
 		return nil, &fido.DeviceError{Op: "make credential", Status: 0x26} // CTAP2_ERR_UNSUPPORTED_ALGORITHM
 	}
-	s, k, st, unlock, err := a.open()
+	o, unlock, err := a.open()
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	rpHash := sha256.Sum256([]byte(req.RP.ID))
 	for _, ex := range req.Exclude {
-		for _, r := range s.Records {
+		for _, r := range o.s.Records {
 			if bytes.Equal(r.ID, ex.ID) && bytes.Equal(r.RPIDHash, rpHash[:]) {
-				if err := a.verify(ctx, s, k, st, p); err != nil { // §6.1.2 step 4: after verification
+				if _, err := a.verify(ctx, o, p); err != nil { // §6.1.2 step 4: after verification
 					return nil, err
 				}
 				return nil, fido.ErrCredentialExcluded
 			}
 		}
 	}
-	if err := a.verify(ctx, s, k, st, p); err != nil {
+	kek, err := a.verify(ctx, o, p)
+	if err != nil {
 		return nil, err
 	}
+	s, k := o.s, o.k
 
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -341,9 +457,9 @@ func (a *Authenticator) MakeCredential(ctx context.Context, req *fido.MakeCreden
 		UserHandle:  rf.UserHandle,
 		UserName:    req.User.Name,
 		DisplayName: req.User.DisplayName,
-		PrivateKey:  der,
 		Created:     a.now().UTC(),
 	}
+	kek.sealKey(rf.ID, rec, der)
 	if err := k.sealRecord(&rf, rec); err != nil {
 		return nil, err
 	}
@@ -378,26 +494,27 @@ func coseKey(pub *ecdsa.PublicKey) ([]byte, error) {
 }
 
 // GetAssertion implements fido.Device (CTAP 2.1 §6.2.2): the local PIN is
-// always asked; with an allow list, the first listed credential this
-// computer holds for the RP; without, every credential for the RP, users
-// filled in. Each assertion counts up its credential's counter.
+// always asked, and its key opens the private keys; with an allow list,
+// the first listed credential this computer holds for the RP; without,
+// every credential for the RP, users filled in. Each assertion counts up
+// its credential's counter.
 func (a *Authenticator) GetAssertion(ctx context.Context, req *fido.GetAssertionRequest, p fido.Prompt) ([]fido.Assertion, error) {
 	if len(req.ClientDataHash) != sha256.Size {
 		return nil, errors.New("platform: client data hash must be 32 bytes")
 	}
-	s, k, st, unlock, err := a.open()
+	o, unlock, err := a.open()
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	rpHash := sha256.Sum256([]byte(req.RPID))
-	var found []int
-	for i, r := range s.Records {
+	var found [][]byte
+	for _, r := range o.s.Records {
 		if !bytes.Equal(r.RPIDHash, rpHash[:]) {
 			continue
 		}
 		if len(req.Allow) == 0 || slices.ContainsFunc(req.Allow, func(d fido.CredentialDescriptor) bool { return bytes.Equal(d.ID, r.ID) }) {
-			found = append(found, i)
+			found = append(found, r.ID)
 		}
 	}
 	if len(found) == 0 {
@@ -409,30 +526,39 @@ func (a *Authenticator) GetAssertion(ctx context.Context, req *fido.GetAssertion
 	// Open every record before asking for the PIN, so a damaged one is
 	// reported before the user types anything, and before anything is
 	// written.
-	recs := make([]*record, len(found))
-	for j, i := range found {
-		if recs[j], err = k.openRecord(&s.Records[i]); err != nil {
+	for _, id := range found {
+		rec, err := o.k.openRecord(o.record(id), o.s.v1())
+		if err != nil {
 			return nil, fmt.Errorf("platform: %s: %w", a.path, err)
 		}
+		clear(rec.PrivateKey)
 	}
-	defer func() {
-		for _, rec := range recs {
-			clear(rec.PrivateKey)
-		}
-	}()
-	if err := a.verify(ctx, s, k, st, p); err != nil {
+	kek, err := a.verify(ctx, o, p)
+	if err != nil {
 		return nil, err
 	}
+	// The right PIN may have upgraded a format 1 store: open the records
+	// again, as they are now.
+	s, k := o.s, o.k
 	out := make([]fido.Assertion, 0, len(found))
-	for j, i := range found {
-		rec := recs[j]
-		key, err := x509.ParsePKCS8PrivateKey(rec.PrivateKey)
+	for _, id := range found {
+		rf := o.record(id)
+		rec, err := k.openRecord(rf, false)
+		if err != nil {
+			return nil, fmt.Errorf("platform: %s: %w", a.path, err)
+		}
+		der, err := kek.openKey(rf.ID, rec)
+		if err != nil {
+			return nil, fmt.Errorf("platform: %s: %w", a.path, err)
+		}
+		key, err := x509.ParsePKCS8PrivateKey(der)
+		clear(der)
 		priv, ok := key.(*ecdsa.PrivateKey)
 		if err != nil || !ok {
-			return nil, fmt.Errorf("platform: %s: %w: passkey %x…: private key does not parse", a.path, ErrStoreCorrupt, s.Records[i].ID[:4])
+			return nil, fmt.Errorf("platform: %s: %w: passkey %x…: private key does not parse", a.path, ErrStoreCorrupt, rf.ID[:4])
 		}
 		rec.Counter++
-		if err := k.sealRecord(&s.Records[i], rec); err != nil {
+		if err := k.sealRecord(rf, rec); err != nil {
 			return nil, err
 		}
 		authData := binary.BigEndian.AppendUint32(append(rpHash[:], flagUP|flagUV), rec.Counter)
@@ -442,7 +568,7 @@ func (a *Authenticator) GetAssertion(ctx context.Context, req *fido.GetAssertion
 			return nil, err
 		}
 		out = append(out, fido.Assertion{
-			CredentialID: bytes.Clone(s.Records[i].ID),
+			CredentialID: bytes.Clone(rf.ID),
 			AuthData:     authData,
 			Signature:    sig,
 			User:         fido.User{ID: bytes.Clone(rec.UserHandle), Name: rec.UserName, DisplayName: rec.DisplayName},
@@ -454,92 +580,152 @@ func (a *Authenticator) GetAssertion(ctx context.Context, req *fido.GetAssertion
 	return out, nil
 }
 
-// verify asks for the local PIN until one is right, counting wrong ones
-// into the store and backing off (see the package doc).
-func (a *Authenticator) verify(ctx context.Context, s *storeFile, k *keys, st *state, p fido.Prompt) error {
-	if st.PIN == nil {
-		return fido.ErrPINNotSet
+// record is the store's record with credential ID id.
+func (o *opened) record(id []byte) *recordFile {
+	for i := range o.s.Records {
+		if bytes.Equal(o.s.Records[i].ID, id) {
+			return &o.s.Records[i]
+		}
+	}
+	panic("platform: a record vanished under the lock")
+}
+
+// verify asks for the local PIN until one opens the store, counting wrong
+// ones in the keyring entry and backing off (see the package doc). It
+// returns the PIN key; a format 1 store is upgraded on the way.
+func (a *Authenticator) verify(ctx context.Context, o *opened, p fido.Prompt) (*pinKey, error) {
+	if !o.pinSet() {
+		return nil, fido.ErrPINNotSet
 	}
 	if p.PIN == nil {
-		return fido.ErrPINRequired
+		return nil, fido.ErrPINRequired
+	}
+	item, err := a.tries(o)
+	if err != nil {
+		return nil, err
 	}
 	wrong := false
 	for {
-		if err := a.backingOff(st); err != nil {
-			return err
+		if err := a.backingOff(item); err != nil {
+			return nil, err
 		}
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("%w: %w", fido.ErrCanceled, err)
+			return nil, fmt.Errorf("%w: %w", fido.ErrCanceled, err)
 		}
-		pin, err := p.PIN(ctx, fido.PINRequest{Retries: retriesLeft(st), Wrong: wrong, MinLength: MinPINLength})
+		pin, err := p.PIN(ctx, fido.PINRequest{Retries: retriesLeft(item), Wrong: wrong, MinLength: MinPINLength})
 		if err != nil {
 			if ctx.Err() != nil && !errors.Is(err, fido.ErrCanceled) {
-				return fmt.Errorf("%w: %w", fido.ErrCanceled, err)
+				return nil, fmt.Errorf("%w: %w", fido.ErrCanceled, err)
 			}
-			return err
+			return nil, err
 		}
-		ok, err := a.checkPIN(s, k, st, pin)
+		kek, err := a.checkPIN(o, item, pin)
 		clear(pin)
-		if err != nil || ok {
-			return err
+		if err != nil || kek != nil {
+			return kek, err
 		}
 		wrong = true
 	}
 }
 
-func (a *Authenticator) backingOff(st *state) error {
-	if a.now().Before(st.BackoffUntil) {
-		return &fido.PINBackoffError{Until: st.BackoffUntil}
+func (a *Authenticator) backingOff(item *keyringItem) error {
+	if a.now().Before(item.BackoffUntil) {
+		return &fido.PINBackoffError{Until: item.BackoffUntil}
 	}
 	return nil
 }
 
 // retriesLeft is how many wrong PINs may follow before the next wait.
-func retriesLeft(st *state) int {
-	if st.WrongPINs < maxWrongPINs {
-		return maxWrongPINs - st.WrongPINs
+func retriesLeft(item *keyringItem) int {
+	if item.WrongPINs < maxWrongPINs {
+		return maxWrongPINs - item.WrongPINs
 	}
 	return 1
 }
 
-// checkPIN checks pin against the state, writing the count of wrong PINs
-// when it changes. A wrong PIN that starts a wait gives
+// checkPIN tries pin on the store: the PIN key when it opens the store
+// (upgrading a format 1 store), nil when it does not. Either way the
+// wrong-PIN count in item is brought up to date in the keyring before the
+// answer is given. A wrong PIN that starts a wait gives
 // *fido.PINBackoffError.
-func (a *Authenticator) checkPIN(s *storeFile, k *keys, st *state, pin []byte) (bool, error) {
-	if a.pin.known(st.PIN, pin) || st.PIN.matches(pin) {
-		a.pin.remember(st.PIN, pin)
-		if st.WrongPINs == 0 && st.BackoffUntil.IsZero() {
-			return true, nil
+func (a *Authenticator) checkPIN(o *opened, item *keyringItem, pin []byte) (*pinKey, error) {
+	var kek *pinKey
+	var err error
+	if o.legacy != nil {
+		if o.legacy.PIN.matches(pin) {
+			if kek, err = a.upgrade(o, pin); err != nil {
+				return nil, err
+			}
 		}
-		st.WrongPINs, st.BackoffUntil = 0, time.Time{}
-		return true, a.saveState(s, k, st)
+	} else if kek = a.pin.known(o.pin.Verifier, pin); kek == nil {
+		if kek, err = o.k.openPIN(o.pin, pin); err != nil {
+			return nil, err
+		}
 	}
-	st.WrongPINs++
-	if d := backoff(st.WrongPINs); d > 0 {
-		st.BackoffUntil = a.now().Add(d)
+	if kek != nil {
+		a.pin.remember(o.pin.Verifier, pin, kek)
+		if item.V == itemVersion && item.WrongPINs == 0 && item.BackoffUntil.IsZero() {
+			return kek, nil
+		}
+		item.WrongPINs, item.BackoffUntil = 0, time.Time{}
+		return kek, a.saveTries(item)
 	}
-	if err := a.saveState(s, k, st); err != nil {
-		return false, err
+	item.WrongPINs++
+	if d := backoff(item.WrongPINs); d > 0 {
+		item.BackoffUntil = a.now().Add(d)
 	}
-	return false, a.backingOff(st)
+	if err := a.saveTries(item); err != nil {
+		return nil, err
+	}
+	return nil, a.backingOff(item)
 }
 
-func (a *Authenticator) saveState(s *storeFile, k *keys, st *state) error {
-	if err := k.sealState(s, st); err != nil {
-		return err
+// upgrade rewrites a format 1 store in format 2 once pin has matched its
+// PIN hash: a PIN key from pin, and every private key sealed under it, in
+// one atomic write. A record that does not open is carried over as it is
+// (it stays unusable, and is not deleted).
+func (a *Authenticator) upgrade(o *opened, pin []byte) (*pinKey, error) {
+	pf, kek, err := o.k.newPIN(pin)
+	if err != nil {
+		return nil, err
 	}
-	return writeStore(a.path, s)
+	s := *o.s
+	s.Format, s.State = storeFormat, nil
+	if err := o.k.sealPINFile(&s, pf); err != nil {
+		return nil, err
+	}
+	s.Records = slices.Clone(o.s.Records)
+	for i := range s.Records {
+		rf := &s.Records[i]
+		rec, err := o.k.openRecord(rf, true)
+		if err != nil {
+			continue
+		}
+		kek.sealKey(rf.ID, rec, rec.PrivateKey)
+		if err := o.k.sealRecord(rf, rec); err != nil {
+			return nil, err
+		}
+	}
+	if err := writeStore(a.path, &s); err != nil {
+		return nil, err
+	}
+	o.s, o.pin, o.legacy = &s, pf, nil
+	return kek, nil
 }
 
 // PINState implements fido.Device. Retries is how many wrong PINs may
 // follow before the next wait; UVRetries is -1.
 func (a *Authenticator) PINState(ctx context.Context) (fido.PINState, error) {
-	_, _, st, unlock, err := a.open()
+	o, unlock, err := a.open()
 	if err != nil {
 		return fido.PINState{}, err
 	}
 	defer unlock()
-	return fido.PINState{Set: st.PIN != nil, Retries: retriesLeft(st), UVRetries: -1}, nil
+	item, err := a.tries(o)
+	if err != nil {
+		return fido.PINState{}, err
+	}
+	return fido.PINState{Set: o.pinSet(), Retries: retriesLeft(item), UVRetries: -1}, nil
 }
 
 // errPINPolicy refuses a PIN that validPIN does not accept.
@@ -552,52 +738,92 @@ func (a *Authenticator) SetPIN(ctx context.Context, pin []byte) error {
 	if !validPIN(pin) {
 		return errPINPolicy
 	}
-	s, k, st, unlock, err := a.open()
+	o, unlock, err := a.open()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if st.PIN != nil {
+	if o.pinSet() {
 		return fmt.Errorf("platform: a PIN is already set; change it instead: %w", fido.ErrUnsupported)
 	}
-	st.PIN = hashPIN(pin)
-	if err := a.saveState(s, k, st); err != nil {
+	if len(o.s.Records) > 0 {
+		return fmt.Errorf("platform: %s: %w: passkeys without a PIN", a.path, ErrStoreCorrupt)
+	}
+	pf, kek, err := o.k.newPIN(pin)
+	if err != nil {
 		return err
 	}
-	a.pin.remember(st.PIN, pin)
+	s := &storeFile{Format: storeFormat, KeyID: o.s.KeyID, Records: []recordFile{}}
+	if err := o.k.sealPINFile(s, pf); err != nil {
+		return err
+	}
+	if err := writeStore(a.path, s); err != nil {
+		return err
+	}
+	a.pin.remember(pf.Verifier, pin, kek)
 	return nil
 }
 
-// ChangePIN implements fido.Device. A wrong old PIN counts as a wrong PIN:
-// *fido.PINError with the retries before the next wait, or
-// *fido.PINBackoffError.
+// ChangePIN implements fido.Device: every private key is sealed again
+// under the new PIN's key, in one atomic write of the store. A wrong old
+// PIN counts as a wrong PIN: *fido.PINError with the retries before the
+// next wait, or *fido.PINBackoffError. A record that does not open is
+// carried over as it is (it stays unusable, and is not deleted).
 func (a *Authenticator) ChangePIN(ctx context.Context, old, new []byte) error {
 	if !validPIN(new) {
 		return errPINPolicy
 	}
-	s, k, st, unlock, err := a.open()
+	o, unlock, err := a.open()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if st.PIN == nil {
+	if !o.pinSet() {
 		return fido.ErrPINNotSet
 	}
-	if err := a.backingOff(st); err != nil {
-		return err
-	}
-	ok, err := a.checkPIN(s, k, st, old)
+	item, err := a.tries(o)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return &fido.PINError{Retries: retriesLeft(st)}
-	}
-	st.PIN = hashPIN(new)
-	if err := a.saveState(s, k, st); err != nil {
+	if err := a.backingOff(item); err != nil {
 		return err
 	}
-	a.pin.remember(st.PIN, new)
+	oldKey, err := a.checkPIN(o, item, old)
+	if err != nil {
+		return err
+	}
+	if oldKey == nil {
+		return &fido.PINError{Retries: retriesLeft(item)}
+	}
+	pf, kek, err := o.k.newPIN(new)
+	if err != nil {
+		return err
+	}
+	s := *o.s
+	if err := o.k.sealPINFile(&s, pf); err != nil {
+		return err
+	}
+	s.Records = slices.Clone(o.s.Records)
+	for i := range s.Records {
+		rf := &s.Records[i]
+		rec, err := o.k.openRecord(rf, false)
+		if err != nil {
+			continue
+		}
+		der, err := oldKey.openKey(rf.ID, rec)
+		if err != nil {
+			continue
+		}
+		kek.sealKey(rf.ID, rec, der)
+		clear(der)
+		if err := o.k.sealRecord(rf, rec); err != nil {
+			return err
+		}
+	}
+	if err := writeStore(a.path, &s); err != nil {
+		return err
+	}
+	a.pin.remember(pf.Verifier, new, kek)
 	return nil
 }
 
@@ -605,7 +831,7 @@ func (a *Authenticator) ChangePIN(ctx context.Context, old, new []byte) error {
 // own: a PIN prompt ends with its context.
 func (a *Authenticator) Cancel() error { return nil }
 
-// Close forgets the cached master key and the session's PIN.
+// Close forgets the cached master key and the session's PIN key.
 func (a *Authenticator) Close() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -289,7 +289,7 @@ func TestDamagedStore(t *testing.T) {
 			s.Records[0].ID, s.Records[1].ID = s.Records[1].ID, s.Records[0].ID
 		}},
 		{name: "user handle changed", edit: func(s *storeFile) { s.Records[1].UserHandle = []byte("handle-alice") }, ok: []string{"alice"}},
-		{name: "tampered state", edit: func(s *storeFile) { s.State[len(s.State)-1] ^= 0x80 }},
+		{name: "tampered PIN", edit: func(s *storeFile) { s.PIN[len(s.PIN)-1] ^= 0x80 }},
 		{name: "truncated", raw: func(b []byte) []byte { return b[:len(b)/2] }},
 		{name: "empty", raw: func(b []byte) []byte { return nil }},
 		{name: "garbled", raw: func(b []byte) []byte { return bytes.ReplaceAll(b, []byte(`"`), []byte(`'`)) }},
@@ -446,7 +446,9 @@ func (refusingKeyring) Set(service, user, secret string) error {
 	return errors.New("access denied")
 }
 
-// TestCachedMasterKey: with CacheMasterKey the keyring is read once.
+// TestCachedMasterKey: with CacheMasterKey the master key is read once;
+// the entry is read again only for its wrong-PIN count, once for each
+// operation that asks for the PIN.
 func TestCachedMasterKey(t *testing.T) {
 	ctx := context.Background()
 	kr := newMemKeyring()
@@ -461,8 +463,11 @@ func TestCachedMasterKey(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if kr.gets != 1 {
-		t.Errorf("keyring read %d times, want 1", kr.gets)
+	if _, err := a.Info(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if kr.gets != 1+3 {
+		t.Errorf("keyring read %d times, want 4: the master key once, the count for each of 3 PINs", kr.gets)
 	}
 }
 
@@ -488,15 +493,12 @@ func TestExcludeAndReplace(t *testing.T) {
 	}
 }
 
-// TestStartOver: an unusable store is set aside (kept byte for byte), the
-// computer makes passkeys again, and the old store still opens with its
-// old key.
-func TestStartOver(t *testing.T) {
+// TestStartOverUnusable: an unusable store is set aside (kept byte for
+// byte), the computer makes passkeys again, and the old store still opens
+// with its old key. (A usable store: TestStartOverDeletesKeys.)
+func TestStartOverUnusable(t *testing.T) {
 	ctx := context.Background()
 	a, kr, ids := setup(t, "alice")
-	if _, err := a.StartOver(ctx); err == nil {
-		t.Error("StartOver on a usable store succeeded")
-	}
 	entry := KeyringService + "/" + KeyringUser
 	oldKey := kr.secrets[entry]
 	before := readFile(t, a.path)

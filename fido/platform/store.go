@@ -21,21 +21,32 @@ import (
 const FileName = "platform-passkeys.json"
 
 const (
-	storeFormat = "passkeydesk-platform-v1"
-	keyIDLen    = 16
-	credIDLen   = 32
-	maxUserLen  = 64 // WebAuthn §5.4.3: a user handle is at most 64 bytes
-	nonceLen    = 12
-	tagLen      = 16
-	maxStore    = 16 << 20 // a store this big is not ours
+	storeFormat   = "passkeydesk-platform-v2"
+	storeFormatV1 = "passkeydesk-platform-v1" // read, and upgraded on the first right PIN
+	keyIDLen      = 16
+	credIDLen     = 32
+	maxUserLen    = 64 // WebAuthn §5.4.3: a user handle is at most 64 bytes
+	nonceLen      = 12
+	tagLen        = 16
+	maxStore      = 16 << 20 // a store this big is not ours
 )
 
 // storeFile is the store as it is on disk; see the package doc.
 type storeFile struct {
-	Format  string       `json:"format"`
-	KeyID   []byte       `json:"keyId"`
-	State   []byte       `json:"state"`
+	Format string `json:"format"`
+	KeyID  []byte `json:"keyId"`
+	// PIN is the sealed pinFile; nil until a PIN is set (format 2).
+	PIN []byte `json:"pin,omitempty"`
+	// State is the sealed PIN hash and wrong-PIN count (format 1 only).
+	State   []byte       `json:"state,omitempty"`
 	Records []recordFile `json:"records"`
+}
+
+// pinFile is the PIN part of the store: what the PIN key is derived with,
+// and a verifier only the right PIN key opens.
+type pinFile struct {
+	pinParams
+	Verifier []byte `json:"verifier"`
 }
 
 type recordFile struct {
@@ -45,23 +56,29 @@ type recordFile struct {
 	Sealed     []byte `json:"sealed"`
 }
 
-// record is a credential's plaintext.
+// record is a credential's plaintext under the master key.
 type record struct {
-	RPID        string    `json:"rpId"`
-	UserHandle  []byte    `json:"userHandle"`
-	UserName    string    `json:"userName"`
-	DisplayName string    `json:"displayName"`
-	PrivateKey  []byte    `json:"privateKey"` // PKCS #8
-	Counter     uint32    `json:"counter"`
-	Created     time.Time `json:"created"`
+	RPID        string `json:"rpId"`
+	UserHandle  []byte `json:"userHandle"`
+	UserName    string `json:"userName"`
+	DisplayName string `json:"displayName"`
+	// Key is the PKCS #8 private key sealed under the PIN key (format 2).
+	Key []byte `json:"key,omitempty"`
+	// PrivateKey is the PKCS #8 private key itself (format 1 only).
+	PrivateKey []byte    `json:"privateKey,omitempty"`
+	Counter    uint32    `json:"counter"`
+	Created    time.Time `json:"created"`
 }
 
-// state is the sealed state: the PIN and the wrong tries.
+// state is a format 1 store's sealed state: the PIN and the wrong tries.
 type state struct {
 	PIN          *pinHash  `json:"pin,omitempty"`
 	WrongPINs    int       `json:"wrongPins"`
 	BackoffUntil time.Time `json:"backoffUntil,omitzero"`
 }
+
+// v1 reports whether s is in format 1, to be upgraded.
+func (s *storeFile) v1() bool { return s.Format == storeFormatV1 }
 
 // decodeStore parses and checks the store's outer shape. It never opens
 // anything; every error matches ErrStoreCorrupt.
@@ -78,14 +95,29 @@ func decodeStore(data []byte) (*storeFile, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("%w: data after the store", ErrStoreCorrupt)
 	}
-	if s.Format != storeFormat {
+	switch s.Format {
+	case storeFormat:
+		if s.State != nil {
+			return nil, fmt.Errorf("%w: a format 1 state in a format 2 store", ErrStoreCorrupt)
+		}
+		if s.PIN == nil && len(s.Records) > 0 {
+			return nil, fmt.Errorf("%w: passkeys without a PIN", ErrStoreCorrupt)
+		}
+		if s.PIN != nil && len(s.PIN) < nonceLen+tagLen {
+			return nil, fmt.Errorf("%w: sealed PIN of %d bytes", ErrStoreCorrupt, len(s.PIN))
+		}
+	case storeFormatV1:
+		if s.PIN != nil {
+			return nil, fmt.Errorf("%w: a format 2 PIN in a format 1 store", ErrStoreCorrupt)
+		}
+		if len(s.State) < nonceLen+tagLen {
+			return nil, fmt.Errorf("%w: sealed state of %d bytes", ErrStoreCorrupt, len(s.State))
+		}
+	default:
 		return nil, fmt.Errorf("%w: format %q, want %q", ErrStoreCorrupt, s.Format, storeFormat)
 	}
 	if len(s.KeyID) != keyIDLen {
 		return nil, fmt.Errorf("%w: key ID of %d bytes", ErrStoreCorrupt, len(s.KeyID))
-	}
-	if len(s.State) < nonceLen+tagLen {
-		return nil, fmt.Errorf("%w: sealed state of %d bytes", ErrStoreCorrupt, len(s.State))
 	}
 	seen := make(map[string]bool, len(s.Records))
 	for i, r := range s.Records {
@@ -108,8 +140,9 @@ func decodeStore(data []byte) (*storeFile, error) {
 
 // keys are what the master key gives.
 type keys struct {
-	id   []byte
-	aead cipher.AEAD
+	id        []byte
+	aead      cipher.AEAD
+	pinSecret []byte // the master key's part of the PIN key
 }
 
 func deriveKeys(master []byte) (*keys, error) {
@@ -118,6 +151,10 @@ func deriveKeys(master []byte) (*keys, error) {
 		return nil, err
 	}
 	id, err := hkdf.Key(sha256.New, master, nil, "passkeydesk platform v1 key id", keyIDLen)
+	if err != nil {
+		return nil, err
+	}
+	pinSecret, err := hkdf.Key(sha256.New, master, nil, "passkeydesk platform v2 pin secret", 32)
 	if err != nil {
 		return nil, err
 	}
@@ -130,21 +167,25 @@ func deriveKeys(master []byte) (*keys, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &keys{id: id, aead: aead}, nil
+	return &keys{id: id, aead: aead, pinSecret: pinSecret}, nil
 }
 
-func (k *keys) seal(plaintext, ad []byte) []byte {
+func seal(aead cipher.AEAD, plaintext, ad []byte) []byte {
 	out := make([]byte, nonceLen, nonceLen+len(plaintext)+tagLen)
 	rand.Read(out)
-	return k.aead.Seal(out, out[:nonceLen], plaintext, ad)
+	return aead.Seal(out, out[:nonceLen], plaintext, ad)
 }
 
-func (k *keys) open(sealed, ad []byte) ([]byte, error) {
+func open(aead cipher.AEAD, sealed, ad []byte) ([]byte, error) {
 	if len(sealed) < nonceLen+tagLen {
 		return nil, errors.New("too short")
 	}
-	return k.aead.Open(nil, sealed[:nonceLen], sealed[nonceLen:], ad)
+	return aead.Open(nil, sealed[:nonceLen], sealed[nonceLen:], ad)
 }
+
+func (k *keys) seal(plaintext, ad []byte) []byte { return seal(k.aead, plaintext, ad) }
+
+func (k *keys) open(sealed, ad []byte) ([]byte, error) { return open(k.aead, sealed, ad) }
 
 // stateAD and recordAD are the associated data that bind the state and a
 // record to their place.
@@ -159,6 +200,71 @@ func (k *keys) recordAD(r *recordFile) []byte {
 	ad = append(ad, r.RPIDHash...)
 	ad = binary.BigEndian.AppendUint16(ad, uint16(len(r.UserHandle)))
 	return append(ad, r.UserHandle...)
+}
+
+// verifierAD binds the PIN verifier to the store's key ID and to the
+// PIN parameters.
+func (k *keys) verifierAD(p *pinParams) []byte {
+	return p.encode(append([]byte("passkeydesk/platform/pin verifier/v2\x00"), k.id...))
+}
+
+// keyAD binds a sealed private key to its credential ID.
+func keyAD(credID []byte) []byte {
+	return append([]byte("passkeydesk/platform/key/v2\x00"), credID...)
+}
+
+// pinAD binds the sealed PIN part to the store's key ID.
+func (k *keys) pinAD() []byte {
+	return append([]byte("passkeydesk/platform/pin/v2\x00"), k.id...)
+}
+
+// openPINFile opens a format 2 store's PIN part.
+func (k *keys) openPINFile(s *storeFile) (*pinFile, error) {
+	plain, err := k.open(s.PIN, k.pinAD())
+	if err != nil {
+		return nil, fmt.Errorf("%w: the PIN part does not open", ErrStoreCorrupt)
+	}
+	var pf pinFile
+	if err := json.Unmarshal(plain, &pf); err != nil {
+		return nil, fmt.Errorf("%w: PIN part: %v", ErrStoreCorrupt, err)
+	}
+	if pf.check() != nil || len(pf.Verifier) < nonceLen+tagLen {
+		return nil, fmt.Errorf("%w: PIN parameters out of range", ErrStoreCorrupt)
+	}
+	return &pf, nil
+}
+
+// sealPINFile seals pf into s.
+func (k *keys) sealPINFile(s *storeFile, pf *pinFile) error {
+	plain, err := json.Marshal(pf)
+	if err != nil {
+		return err
+	}
+	s.PIN = k.seal(plain, k.pinAD())
+	return nil
+}
+
+// newPIN makes the PIN part of a store for pin, and its PIN key.
+func (k *keys) newPIN(pin []byte) (*pinFile, *pinKey, error) {
+	p := newPINParams()
+	kek, err := derivePINKey(k, p, pin)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &pinFile{pinParams: *p, Verifier: seal(kek.aead, nil, k.verifierAD(p))}, kek, nil
+}
+
+// openPIN returns the PIN key when pin opens the store's verifier, nil
+// when it does not (a wrong PIN).
+func (k *keys) openPIN(pf *pinFile, pin []byte) (*pinKey, error) {
+	kek, err := derivePINKey(k, &pf.pinParams, pin)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := open(kek.aead, pf.Verifier, k.verifierAD(&pf.pinParams)); err != nil {
+		return nil, nil
+	}
+	return kek, nil
 }
 
 func (k *keys) openState(s *storeFile) (*state, error) {
@@ -176,19 +282,10 @@ func (k *keys) openState(s *storeFile) (*state, error) {
 	return &st, nil
 }
 
-func (k *keys) sealState(s *storeFile, st *state) error {
-	plain, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	s.State = k.seal(plain, k.stateAD())
-	clear(plain)
-	return nil
-}
-
-// openRecord opens r and checks that its plaintext names the same RP and
-// user as its identity.
-func (k *keys) openRecord(r *recordFile) (*record, error) {
+// openRecord opens r of a store in format 2 (v1 false) or 1 and checks
+// that its plaintext names the same RP and user as its identity and holds
+// its private key in the format's way.
+func (k *keys) openRecord(r *recordFile, v1 bool) (*record, error) {
 	plain, err := k.open(r.Sealed, k.recordAD(r))
 	if err != nil {
 		return nil, fmt.Errorf("%w: passkey %x… does not open (edited or swapped)", ErrStoreCorrupt, r.ID[:4])
@@ -202,6 +299,10 @@ func (k *keys) openRecord(r *recordFile) (*record, error) {
 	if !bytes.Equal(h[:], r.RPIDHash) || !bytes.Equal(rec.UserHandle, r.UserHandle) {
 		return nil, fmt.Errorf("%w: passkey %x…: identity differs inside and out", ErrStoreCorrupt, r.ID[:4])
 	}
+	if v1 != (len(rec.PrivateKey) > 0) || v1 == (len(rec.Key) > 0) {
+		clear(rec.PrivateKey)
+		return nil, fmt.Errorf("%w: passkey %x…: private key not sealed as the store's format says", ErrStoreCorrupt, r.ID[:4])
+	}
 	return &rec, nil
 }
 
@@ -213,6 +314,22 @@ func (k *keys) sealRecord(r *recordFile, rec *record) error {
 	r.Sealed = k.seal(plain, k.recordAD(r))
 	clear(plain)
 	return nil
+}
+
+// sealKey seals a PKCS #8 private key into rec under kek.
+func (kek *pinKey) sealKey(credID []byte, rec *record, der []byte) {
+	rec.Key = seal(kek.aead, der, keyAD(credID))
+	clear(rec.PrivateKey)
+	rec.PrivateKey = nil
+}
+
+// openKey opens rec's private key with kek; the caller clears it.
+func (kek *pinKey) openKey(credID []byte, rec *record) ([]byte, error) {
+	der, err := open(kek.aead, rec.Key, keyAD(credID))
+	if err != nil {
+		return nil, fmt.Errorf("%w: passkey %x…: its private key does not open with the PIN", ErrStoreCorrupt, credID[:4])
+	}
+	return der, nil
 }
 
 // readStore reads the store file; (nil, nil) when there is none.
