@@ -26,6 +26,59 @@ import (
 	"github.com/passkeydesk/passkeydesk/account/sqlstore"
 )
 
+// BenchmarkApprovalOverHTTP measures an approval as an exchange and its
+// user make it: the requester's POST /v1/approvals (a deposit, which no
+// hold covers), the desktop's POST /v1/approvals/{id}/begin, a real ES256
+// assertion over the operation's challenge, and POST
+// /v1/approvals/{id}/finish; the same set-up and figures as
+// BenchmarkLoginOverHTTP, "approvals/s" for "logins/s".
+func BenchmarkApprovalOverHTTP(b *testing.B) {
+	for _, db := range []string{"postgres", "sqlite"} {
+		for _, clients := range []int{1, 16, 64} {
+			b.Run(fmt.Sprintf("db=%s/clients=%d", db, clients), func(b *testing.B) {
+				benchOverHTTP(b, db, clients, "approvals/s", approveOverHTTP)
+			})
+		}
+	}
+}
+
+func approveOverHTTP(hc *http.Client, addr string, c *benchClient) error {
+	req, _ := json.Marshal(map[string]string{"kind": "deposit", "asset": "USDT", "amount": "250", "network": "TRC20",
+		"destination": "TXYZ1234567890abcdefghijkLMNOPQRS"})
+	out, err := postAuth(hc, addr+"/v1/approvals", c.apiKey, req)
+	if err != nil {
+		return err
+	}
+	var a struct{ ID string }
+	if err := json.Unmarshal(out, &a); err != nil {
+		return err
+	}
+	opts, err := postAuth(hc, addr+"/v1/approvals/"+a.ID+"/begin", c.token, nil)
+	if err != nil {
+		return err
+	}
+	assertion, err := c.auth.Assert(opts)
+	if err != nil {
+		return err
+	}
+	_, err = postAuth(hc, addr+"/v1/approvals/"+a.ID+"/finish", c.token, assertion)
+	return err
+}
+
+func loginOverHTTP(hc *http.Client, addr string, c *benchClient) error {
+	body, _ := json.Marshal(map[string]string{"Email": c.email})
+	opts, err := postAuth(hc, addr+"/v1/login/begin", "", body)
+	if err != nil {
+		return err
+	}
+	assertion, err := c.auth.Assert(opts)
+	if err != nil {
+		return err
+	}
+	_, err = postAuth(hc, addr+"/v1/login/finish", "", assertion)
+	return err
+}
+
 // BenchmarkLoginOverHTTP measures passkey sign-in as a client makes it:
 // POST /v1/login/begin, a real ES256 assertion made by the client, POST
 // /v1/login/finish, which the server verifies and answers with a session;
@@ -38,20 +91,23 @@ func BenchmarkLoginOverHTTP(b *testing.B) {
 	for _, db := range []string{"postgres", "sqlite"} {
 		for _, clients := range []int{1, 16, 64} {
 			b.Run(fmt.Sprintf("db=%s/clients=%d", db, clients), func(b *testing.B) {
-				benchLogins(b, db, clients)
+				benchOverHTTP(b, db, clients, "logins/s", loginOverHTTP)
 			})
 		}
 	}
 }
 
-// loginClient is one client in flight: its own account and authenticator,
-// so sign counters advance in order.
-type loginClient struct {
-	email string
-	auth  *accounttest.Authenticator
+// benchClient is one client in flight: its own account, session, API key
+// and authenticator, so sign counters advance in order.
+type benchClient struct {
+	email, token, apiKey string
+	auth                 *accounttest.Authenticator
 }
 
-func benchLogins(b *testing.B, db string, clients int) {
+// benchOverHTTP runs op b.N times from clients goroutines against the
+// built server on db, and reports the throughput (in unit), the latency of
+// one op and the CPU each part spent per op.
+func benchOverHTTP(b *testing.B, db string, clients int, unit string, op func(*http.Client, string, *benchClient) error) {
 	key := make([]byte, 32)
 	rand.Read(key)
 	env := []string{"PASSKEYDESK_SECRET_KEY=" + base64.StdEncoding.EncodeToString(key)}
@@ -83,11 +139,16 @@ func benchLogins(b *testing.B, db string, clients int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	users := make([]*loginClient, clients)
+	users := make([]*benchClient, clients)
 	for i := range users {
 		u := accounttest.SignUp(b, svc, clock, fmt.Sprintf("bench%d@example.com", i))
-		users[i] = &loginClient{email: u.Email, auth: &accounttest.Authenticator{Origin: "http://localhost:8787"}}
+		users[i] = &benchClient{email: u.Email, token: u.Session.Token, auth: &accounttest.Authenticator{Origin: "http://localhost:8787"}}
 		u.AddPasskey(b, users[i].auth, account.KindSecurityKey, "Key")
+		key, err := svc.CreateAPIKey(context.Background(), u.Session.Token, "exchange")
+		if err != nil {
+			b.Fatal(err)
+		}
+		users[i].apiKey = key.Secret
 	}
 	if s, ok := store.(*sqlstore.Store); ok {
 		s.Close()
@@ -96,21 +157,8 @@ func benchLogins(b *testing.B, db string, clients int) {
 	defer in.stop()
 
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
-	login := func(c *loginClient) error {
-		body, _ := json.Marshal(map[string]string{"Email": c.email})
-		opts, err := post(hc, in.addr+"/v1/login/begin", body)
-		if err != nil {
-			return err
-		}
-		assertion, err := c.auth.Assert(opts)
-		if err != nil {
-			return err
-		}
-		_, err = post(hc, in.addr+"/v1/login/finish", assertion)
-		return err
-	}
 	for _, c := range users { // warm up the connections
-		if err := login(c); err != nil {
+		if err := op(hc, in.addr, c); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -135,7 +183,7 @@ func benchLogins(b *testing.B, db string, clients int) {
 					return
 				}
 				t0 := time.Now()
-				if err := login(c); err != nil {
+				if err := op(hc, in.addr, c); err != nil {
 					b.Error(err)
 					return
 				}
@@ -149,24 +197,33 @@ func benchLogins(b *testing.B, db string, clients int) {
 	server, pg, self := cpuOf(in.cmd.Process.Pid)-server0, postgresCPU()-pg0, selfCPU()-self0
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 	n := float64(b.N)
-	b.ReportMetric(n/elapsed.Seconds(), "logins/s")
+	b.ReportMetric(n/elapsed.Seconds(), unit)
 	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64(server.Microseconds())/1000/n, "server-cpu-ms/login")
+	b.ReportMetric(float64(server.Microseconds())/1000/n, "server-cpu-ms/op")
 	if db == "postgres" {
-		b.ReportMetric(float64(pg.Microseconds())/1000/n, "postgres-cpu-ms/login")
+		b.ReportMetric(float64(pg.Microseconds())/1000/n, "postgres-cpu-ms/op")
 	}
-	b.ReportMetric(float64(self.Microseconds())/1000/n, "generator-cpu-ms/login")
+	b.ReportMetric(float64(self.Microseconds())/1000/n, "generator-cpu-ms/op")
 }
 
-func post(hc *http.Client, url string, body []byte) ([]byte, error) {
-	res, err := hc.Post(url, "application/json", bytes.NewReader(body))
+// postAuth posts body (nil for none) with token as the bearer ("" for
+// none) and returns the answer of a 2xx.
+func postAuth(hc *http.Client, url, token string, body []byte) ([]byte, error) {
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := hc.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer res.Body.Close()
 	out, err := io.ReadAll(res.Body)
-	if err == nil && res.StatusCode != 200 {
+	if err == nil && res.StatusCode/100 != 2 {
 		err = fmt.Errorf("%s: %d %s", url, res.StatusCode, out)
 	}
 	return out, err
