@@ -20,6 +20,8 @@ import (
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
 	"github.com/passkeydesk/passkeydesk/account/httpapi"
+	"github.com/passkeydesk/passkeydesk/account/pgstore"
+	"github.com/passkeydesk/passkeydesk/account/pgstore/pgtest"
 	"github.com/passkeydesk/passkeydesk/account/remote"
 	"github.com/passkeydesk/passkeydesk/fido"
 	"github.com/passkeydesk/passkeydesk/fido/client"
@@ -147,7 +149,8 @@ type harnessOptions struct {
 
 func newHarness(t *testing.T, opts harnessOptions) *harness {
 	t.Helper()
-	svc, clock, _ := accounttest.NewService(t, accounttest.Options{Mailer: opts.mailer, Model: opts.model, PublicURL: opts.publicURL})
+	svc, clock, _ := accounttest.NewService(t, accounttest.Options{Mailer: opts.mailer, Model: opts.model, PublicURL: opts.publicURL,
+		Store: storeFor(t)})
 	h := &harness{
 		t:      t,
 		fa:     test.NewTempApp(t),
@@ -485,4 +488,27 @@ func serveOverHTTP(t *testing.T, svc *account.Service, publicURL string) string 
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return url
+}
+
+// storeFor is the store the harness's service keeps its state in: the
+// SQLite file accounttest makes, or with PASSKEYDESK_UI_STORE=postgres a
+// database on the throwaway PostgreSQL cluster of this test binary.
+func storeFor(t *testing.T) func(account.Store) account.Store {
+	if os.Getenv("PASSKEYDESK_UI_STORE") != "postgres" {
+		return nil
+	}
+	return func(account.Store) account.Store {
+		s, err := pgstore.Open(context.Background(), pgtest.Database(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		return s
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
 }

@@ -94,6 +94,27 @@ func (c *Client) call(ctx context.Context, method, path, token string, body, out
 	return nil
 }
 
+// callOne makes a call whose answer is one T: nil and the error when
+// the call fails, as the in-process service answers.
+func callOne[T any](ctx context.Context, c *Client, method, path, token string, body any) (*T, error) {
+	var out T
+	if err := c.call(ctx, method, path, token, body, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// callValue makes a call whose answer is a T (a list, raw JSON): the
+// zero T and the error when the call fails.
+func callValue[T any](ctx context.Context, c *Client, method, path, token string, body any) (T, error) {
+	var out T
+	if err := c.call(ctx, method, path, token, body, &out); err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
+
 // send makes a request and returns a successful response; an error answer
 // is decoded into the error it stands for.
 func (c *Client) send(ctx context.Context, hc *http.Client, method, path, token string, body any) (*http.Response, error) {
@@ -151,18 +172,15 @@ func (c *Client) send(ctx context.Context, hc *http.Client, method, path, token 
 }
 
 func (c *Client) SignUp(ctx context.Context, req account.SignUpRequest) (*account.TOTPEnrollment, error) {
-	var out account.TOTPEnrollment
-	return &out, c.call(ctx, "POST", "/v1/signup", "", req, &out)
+	return callOne[account.TOTPEnrollment](ctx, c, "POST", "/v1/signup", "", req)
 }
 
 func (c *Client) ConfirmSignUp(ctx context.Context, enrollmentID, code string) (*account.Session, error) {
-	var out account.Session
-	return &out, c.call(ctx, "POST", "/v1/signup/confirm", "", map[string]string{"EnrollmentID": enrollmentID, "Code": code}, &out)
+	return callOne[account.Session](ctx, c, "POST", "/v1/signup/confirm", "", map[string]string{"EnrollmentID": enrollmentID, "Code": code})
 }
 
 func (c *Client) SignIn(ctx context.Context, email, password, code string) (*account.Session, error) {
-	var out account.Session
-	return &out, c.call(ctx, "POST", "/v1/signin", "", map[string]string{"Email": email, "Password": password, "Code": code}, &out)
+	return callOne[account.Session](ctx, c, "POST", "/v1/signin", "", map[string]string{"Email": email, "Password": password, "Code": code})
 }
 
 func (c *Client) SignOut(ctx context.Context, token string) error {
@@ -170,49 +188,40 @@ func (c *Client) SignOut(ctx context.Context, token string) error {
 }
 
 func (c *Client) Me(ctx context.Context, token string) (*account.Account, error) {
-	var out account.Account
-	return &out, c.call(ctx, "GET", "/v1/me", token, nil, &out)
+	return callOne[account.Account](ctx, c, "GET", "/v1/me", token, nil)
 }
 
 func (c *Client) BeginVerification(ctx context.Context, token string, purpose account.Purpose) (*account.Verification, error) {
-	var out account.Verification
-	return &out, c.call(ctx, "POST", "/v1/verifications", token, map[string]any{"Purpose": purpose}, &out)
+	return callOne[account.Verification](ctx, c, "POST", "/v1/verifications", token, map[string]any{"Purpose": purpose})
 }
 
 func (c *Client) CompleteVerification(ctx context.Context, token, verificationID string, proof account.Proof) (*account.Grant, error) {
-	var out account.Grant
-	return &out, c.call(ctx, "POST", "/v1/verifications/"+url.PathEscape(verificationID)+"/complete", token, proof, &out)
+	return callOne[account.Grant](ctx, c, "POST", "/v1/verifications/"+url.PathEscape(verificationID)+"/complete", token, proof)
 }
 
 func (c *Client) BeginRegistration(ctx context.Context, token, grant string, kind account.Kind) (json.RawMessage, error) {
-	var out json.RawMessage
-	return out, c.call(ctx, "POST", "/v1/registrations/begin", token, map[string]any{"Grant": grant, "Kind": kind}, &out)
+	return callValue[json.RawMessage](ctx, c, "POST", "/v1/registrations/begin", token, map[string]any{"Grant": grant, "Kind": kind})
 }
 
 func (c *Client) FinishRegistration(ctx context.Context, token, grant string, credential json.RawMessage, name string) (*account.Passkey, error) {
-	var out account.Passkey
-	body := map[string]any{"Grant": grant, "Credential": credential, "Name": name}
-	return &out, c.call(ctx, "POST", "/v1/registrations/finish", token, body, &out)
+		body := map[string]any{"Grant": grant, "Credential": credential, "Name": name}
+	return callOne[account.Passkey](ctx, c, "POST", "/v1/registrations/finish", token, body)
 }
 
 func (c *Client) BeginLogin(ctx context.Context, email string) (json.RawMessage, error) {
-	var out json.RawMessage
-	return out, c.call(ctx, "POST", "/v1/login/begin", "", map[string]string{"Email": email}, &out)
+	return callValue[json.RawMessage](ctx, c, "POST", "/v1/login/begin", "", map[string]string{"Email": email})
 }
 
 func (c *Client) FinishLogin(ctx context.Context, assertion json.RawMessage) (*account.Session, error) {
-	var out account.Session
-	return &out, c.call(ctx, "POST", "/v1/login/finish", "", assertion, &out)
+	return callOne[account.Session](ctx, c, "POST", "/v1/login/finish", "", assertion)
 }
 
 func (c *Client) Passkeys(ctx context.Context, token string) ([]account.Passkey, error) {
-	var out []account.Passkey
-	return out, c.call(ctx, "GET", "/v1/passkeys", token, nil, &out)
+	return callValue[[]account.Passkey](ctx, c, "GET", "/v1/passkeys", token, nil)
 }
 
 func (c *Client) RenamePasskey(ctx context.Context, token, passkeyID, name string) (*account.Passkey, error) {
-	var out account.Passkey
-	return &out, c.call(ctx, "PATCH", "/v1/passkeys/"+url.PathEscape(passkeyID), token, map[string]string{"Name": name}, &out)
+	return callOne[account.Passkey](ctx, c, "PATCH", "/v1/passkeys/"+url.PathEscape(passkeyID), token, map[string]string{"Name": name})
 }
 
 func (c *Client) MarkPasskeysLost(ctx context.Context, token, grant string, passkeyIDs []string, why string) error {
@@ -220,18 +229,15 @@ func (c *Client) MarkPasskeysLost(ctx context.Context, token, grant string, pass
 }
 
 func (c *Client) Activity(ctx context.Context, token string, limit int) ([]account.Event, error) {
-	var out []account.Event
-	return out, c.call(ctx, "GET", "/v1/activity?limit="+strconv.Itoa(limit), token, nil, &out)
+	return callValue[[]account.Event](ctx, c, "GET", "/v1/activity?limit="+strconv.Itoa(limit), token, nil)
 }
 
 func (c *Client) BeginPasskeyVerification(ctx context.Context, token string, purpose account.Purpose) (json.RawMessage, error) {
-	var out json.RawMessage
-	return out, c.call(ctx, "POST", "/v1/passkey-verifications/begin", token, map[string]any{"Purpose": purpose}, &out)
+	return callValue[json.RawMessage](ctx, c, "POST", "/v1/passkey-verifications/begin", token, map[string]any{"Purpose": purpose})
 }
 
 func (c *Client) FinishPasskeyVerification(ctx context.Context, token string, assertion json.RawMessage) (*account.Grant, error) {
-	var out account.Grant
-	return &out, c.call(ctx, "POST", "/v1/passkey-verifications/finish", token, assertion, &out)
+	return callOne[account.Grant](ctx, c, "POST", "/v1/passkey-verifications/finish", token, assertion)
 }
 
 func (c *Client) RemovePasskey(ctx context.Context, token, grant, passkeyID string) error {
@@ -239,8 +245,7 @@ func (c *Client) RemovePasskey(ctx context.Context, token, grant, passkeyID stri
 }
 
 func (c *Client) Policy(ctx context.Context, token string) (*account.Policy, error) {
-	var out account.Policy
-	return &out, c.call(ctx, "GET", "/v1/policy", token, nil, &out)
+	return callOne[account.Policy](ctx, c, "GET", "/v1/policy", token, nil)
 }
 
 func (c *Client) SetPasskeyRequired(ctx context.Context, token, grant string, on bool) error {
@@ -248,13 +253,11 @@ func (c *Client) SetPasskeyRequired(ctx context.Context, token, grant string, on
 }
 
 func (c *Client) CreateAPIKey(ctx context.Context, token, name string) (*account.NewAPIKey, error) {
-	var out account.NewAPIKey
-	return &out, c.call(ctx, "POST", "/v1/apikeys", token, map[string]string{"Name": name}, &out)
+	return callOne[account.NewAPIKey](ctx, c, "POST", "/v1/apikeys", token, map[string]string{"Name": name})
 }
 
 func (c *Client) ListAPIKeys(ctx context.Context, token string) ([]account.APIKey, error) {
-	var out []account.APIKey
-	return out, c.call(ctx, "GET", "/v1/apikeys", token, nil, &out)
+	return callValue[[]account.APIKey](ctx, c, "GET", "/v1/apikeys", token, nil)
 }
 
 func (c *Client) RevokeAPIKey(ctx context.Context, token, id string) error {
@@ -279,23 +282,19 @@ func (c *Client) GetApproval(ctx context.Context, apiKey, id string) (*account.A
 }
 
 func (c *Client) PendingApprovals(ctx context.Context, token string) ([]account.Approval, error) {
-	var out []account.Approval
-	return out, c.call(ctx, "GET", "/v1/approvals/pending", token, nil, &out)
+	return callValue[[]account.Approval](ctx, c, "GET", "/v1/approvals/pending", token, nil)
 }
 
 func (c *Client) BeginApproval(ctx context.Context, token, id string) (json.RawMessage, error) {
-	var out json.RawMessage
-	return out, c.call(ctx, "POST", "/v1/approvals/"+url.PathEscape(id)+"/begin", token, nil, &out)
+	return callValue[json.RawMessage](ctx, c, "POST", "/v1/approvals/"+url.PathEscape(id)+"/begin", token, nil)
 }
 
 func (c *Client) FinishApproval(ctx context.Context, token, id string, assertion json.RawMessage) (*account.Approval, error) {
-	var out account.Approval
-	return &out, c.call(ctx, "POST", "/v1/approvals/"+url.PathEscape(id)+"/finish", token, assertion, &out)
+	return callOne[account.Approval](ctx, c, "POST", "/v1/approvals/"+url.PathEscape(id)+"/finish", token, assertion)
 }
 
 func (c *Client) DenyApproval(ctx context.Context, token, id string) (*account.Approval, error) {
-	var out account.Approval
-	return &out, c.call(ctx, "POST", "/v1/approvals/"+url.PathEscape(id)+"/deny", token, nil, &out)
+	return callOne[account.Approval](ctx, c, "POST", "/v1/approvals/"+url.PathEscape(id)+"/deny", token, nil)
 }
 
 func (c *Client) ExportActivity(ctx context.Context, token, format string, filter account.ActivityFilter) ([]byte, error) {
@@ -306,20 +305,17 @@ func (c *Client) ExportActivity(ctx context.Context, token, format string, filte
 	if !filter.Since.IsZero() {
 		q.Set("since", filter.Since.Format(time.RFC3339))
 	}
-	var out []byte
-	return out, c.call(ctx, "GET", "/v1/activity/export?"+q.Encode(), token, nil, &out)
+	return callValue[[]byte](ctx, c, "GET", "/v1/activity/export?"+q.Encode(), token, nil)
 }
 
 // --- phone enrollment ------------------------------------------------------------
 
 func (c *Client) BeginPhoneEnrollment(ctx context.Context, token, grant string) (*account.PhoneEnrollment, error) {
-	var out account.PhoneEnrollment
-	return &out, c.call(ctx, "POST", "/v1/enrollments", token, map[string]string{"Grant": grant}, &out)
+	return callOne[account.PhoneEnrollment](ctx, c, "POST", "/v1/enrollments", token, map[string]string{"Grant": grant})
 }
 
 func (c *Client) PhoneEnrollmentStatus(ctx context.Context, token, id string) (*account.EnrollmentStatus, error) {
-	var out account.EnrollmentStatus
-	return &out, c.call(ctx, "GET", "/v1/enrollments/"+url.PathEscape(id), token, nil, &out)
+	return callOne[account.EnrollmentStatus](ctx, c, "GET", "/v1/enrollments/"+url.PathEscape(id), token, nil)
 }
 
 func (c *Client) CancelPhoneEnrollment(ctx context.Context, token, id string) error {
@@ -408,24 +404,26 @@ func (a pageAnswer) page() *account.PhonePage {
 
 func (c *Client) OpenPhoneEnrollment(ctx context.Context, link, device, userAgent string) (*account.PhonePage, error) {
 	var out pageAnswer
-	err := c.call(ctx, "POST", "/api/phone/open", "", map[string]string{"link": link, "device": device}, &out)
-	return out.page(), err
+	if err := c.call(ctx, "POST", "/api/phone/open", "", map[string]string{"link": link, "device": device}, &out); err != nil {
+		return nil, err
+	}
+	return out.page(), nil
 }
 
 func (c *Client) WaitPhoneEnrollmentPage(ctx context.Context, link, device string, seen account.EnrollmentState) (*account.PhonePage, error) {
 	var out pageAnswer
-	err := c.call(ctx, "POST", "/api/phone/wait", "", map[string]string{"link": link, "device": device, "state": string(seen)}, &out)
-	return out.page(), err
+	if err := c.call(ctx, "POST", "/api/phone/wait", "", map[string]string{"link": link, "device": device, "state": string(seen)}, &out); err != nil {
+		return nil, err
+	}
+	return out.page(), nil
 }
 
 func (c *Client) ConfirmPhoneEnrollmentCode(ctx context.Context, token, id, code string) (*account.EnrollmentStatus, error) {
-	var out account.EnrollmentStatus
-	return &out, c.call(ctx, "POST", "/v1/enrollments/"+url.PathEscape(id)+"/confirm", token, map[string]string{"Code": code}, &out)
+	return callOne[account.EnrollmentStatus](ctx, c, "POST", "/v1/enrollments/"+url.PathEscape(id)+"/confirm", token, map[string]string{"Code": code})
 }
 
 func (c *Client) PhoneEnrollmentOptions(ctx context.Context, link, device string) (json.RawMessage, error) {
-	var out json.RawMessage
-	return out, c.call(ctx, "POST", "/api/phone/options", "", map[string]string{"link": link, "device": device}, &out)
+	return callValue[json.RawMessage](ctx, c, "POST", "/api/phone/options", "", map[string]string{"link": link, "device": device})
 }
 
 func (c *Client) FinishPhoneEnrollment(ctx context.Context, link, device string, credential json.RawMessage) (*account.Passkey, error) {

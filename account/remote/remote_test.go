@@ -221,8 +221,12 @@ func TestErrorsCrossTheWire(t *testing.T) {
 	if _, err := c.FinishLogin(ctx, []byte(`{"id":"x"}`)); !errors.Is(err, account.ErrCredentialRejected) {
 		t.Errorf("a malformed assertion: %v", err)
 	}
-	if _, err := c.Passkeys(ctx, "not-a-session"); !errors.Is(err, account.ErrUnauthenticated) {
-		t.Errorf("a wrong session: %v", err)
+	if list, err := c.Passkeys(ctx, "not-a-session"); !errors.Is(err, account.ErrUnauthenticated) || list != nil {
+		t.Errorf("a wrong session: %v, %v", list, err)
+	}
+	// A failed call gives no answer beside its error, as in-process.
+	if me, err := c.Me(ctx, "not-a-session"); me != nil || !errors.Is(err, account.ErrUnauthenticated) {
+		t.Errorf("Me of a wrong session: %+v, %v", me, err)
 	}
 	if _, err := c.GetApproval(ctx, "pdk_wrong", "x"); !errors.Is(err, account.ErrInvalidAPIKey) {
 		t.Errorf("a wrong API key: %v", err)
