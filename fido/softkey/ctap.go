@@ -310,7 +310,10 @@ func (k *Key) makeCredential(tx *transaction, r *request) (any, byte) {
 
 	for _, d := range exclude {
 		if c := k.st.find(d.ID); c != nil && c.RPID == rp.ID && (c.CredProtect != fido.CredProtectRequired || uv) {
-			if status := k.waitTouch(tx); status != statusOK {
+			// §6.1.2 step 12.1.4: wait for user presence, and answer
+			// CREDENTIAL_EXCLUDED whether it comes, times out or is
+			// declined. Only a cancel, or the key leaving, ends otherwise.
+			if status := k.waitTouch(tx); status == statusKeepaliveCancel {
 				return nil, status
 			}
 			return nil, statusCredentialExcluded
