@@ -254,6 +254,8 @@ func TestGetInfo(t *testing.T) {
 		Options    map[string]bool  `cbor:"4,keyasint"`
 		MaxMsgSize int              `cbor:"5,keyasint"`
 		Protocols  []int            `cbor:"6,keyasint"`
+		MaxInList  int              `cbor:"7,keyasint"`
+		MaxIDLen   int              `cbor:"8,keyasint"`
 		Transports []string         `cbor:"9,keyasint"`
 		Algorithms []map[string]any `cbor:"10,keyasint"`
 		MinPIN     int              `cbor:"13,keyasint"`
@@ -265,7 +267,8 @@ func TestGetInfo(t *testing.T) {
 	if !slices.Equal(info.Versions, []string{"FIDO_2_0", "FIDO_2_1"}) || !slices.Equal(info.Extensions, []string{"credProtect"}) ||
 		!bytes.Equal(info.AAGUID, testAAGUID[:]) || !slices.Equal(info.Protocols, []int{2, 1}) ||
 		!slices.Equal(info.Transports, []string{"usb"}) || info.MinPIN != 4 || info.Remaining != 3 ||
-		info.MaxMsgSize < 1024 || len(info.Algorithms) != 1 || info.Algorithms[0]["alg"] != int64(-7) {
+		info.MaxMsgSize != maxMsgSize || info.MaxInList != 8 || info.MaxIDLen != 48 ||
+		len(info.Algorithms) != 1 || info.Algorithms[0]["alg"] != int64(-7) {
 		t.Errorf("getInfo %+v", info)
 	}
 	if !info.Options["rk"] || !info.Options["up"] || info.Options["clientPin"] || !info.Options["credMgmt"] ||
