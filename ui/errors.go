@@ -319,6 +319,12 @@ func describeKey(err error, wrong **fido.PINError, rule **pinRuleError) (message
 			Sentence: "The security key was pulled out before it finished.",
 			Next:     "Plug it back in and try again. Your account is unchanged.",
 		}, true
+	case errors.Is(err, fido.ErrRequestTooLarge):
+		return message{
+			Title:    "Request too large for this key",
+			Sentence: "The key refused the request as longer than it can take; the key was not removed.",
+			Next:     "Use another security key. Your account is unchanged.",
+		}, true
 	case errors.Is(err, fido.ErrNotFIDO2):
 		return message{
 			Title:    "Not a FIDO2 security key",
