@@ -449,7 +449,7 @@ func (s *Service) approvalUser(tx Tx, rec *AccountRecord) (*webauthnUser, error)
 func (s *Service) BeginApproval(ctx context.Context, token, id string) (json.RawMessage, error) {
 	var out json.RawMessage
 	err := s.store.View(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateSensitive(tx, token)
 		if err != nil {
 			return err
 		}
@@ -530,7 +530,7 @@ func (s *Service) FinishApproval(ctx context.Context, token, id string, assertio
 	var out *Approval
 	var verr error
 	err = s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateSensitive(tx, token)
 		if err != nil {
 			return err
 		}
@@ -670,7 +670,7 @@ func (s *Service) DenyApproval(ctx context.Context, token, id string) (*Approval
 	var out *Approval
 	var verr error
 	err := s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateSensitive(tx, token)
 		if err != nil {
 			return err
 		}

@@ -123,8 +123,15 @@
 // A passkey whose sign counter does not advance (WebAuthn §6.1.1) when
 // it approves or verifies is marked CloneWarning ("possible clone"), the
 // event is logged, and it is refused for approvals and verification from
-// then on (ErrPasskeyCloned). Sign-in with it (FinishLogin) still marks
-// and works, as before.
+// then on (ErrPasskeyCloned). Sign-in with it (FinishLogin) marks it
+// too (passkey-clone-suspected in the log) and gives a restricted
+// session: one that may read but makes no security change (API keys,
+// approving or denying, identity checks for a change, adding, removing or
+// marking passkeys, the policy: ErrSessionRestricted) until another
+// factor confirms it, a verification for PurposeUnlockSession by password
+// and codes or by another passkey, begun and completed by that session.
+// Account.Restricted (from Me) says so. A later sign-in with the marked
+// passkey is restricted too.
 //
 // RemovePasskey needs a remove-passkey grant: password and codes
 // (CompleteVerification) or another passkey (BeginPasskeyVerification,
@@ -164,7 +171,8 @@
 // every change is one Store.Update, so it lands whole or not at all. The
 // schema (see sqlstore/migrations) has accounts (the TOTP secret sealed
 // with AES-256-GCM under Config.SecretKey, the account ID as associated
-// data), factor_states (failures, lock, last TOTP step), sessions,
+// data), factor_states (failures, lock, last TOTP step), sessions
+// (restricted or not),
 // verifications and grants (hashes only), ceremonies (go-webauthn's
 // SessionData as JSON), passkeys (credential ID, COSE public key, AAGUID,
 // model, kind, name, transports, backup flags, sign count, clone warning,

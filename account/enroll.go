@@ -146,7 +146,7 @@ func (s *Service) BeginPhoneEnrollment(ctx context.Context, token, grant string)
 	}
 	e.CodeHash = matchCodeHash(e.ID, code)
 	err := s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateSensitive(tx, token)
 		if err != nil {
 			return err
 		}

@@ -17,7 +17,7 @@ import (
 // email code is sent before this returns.
 func (s *Service) BeginVerification(ctx context.Context, token string, purpose Purpose) (*Verification, error) {
 	switch purpose {
-	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy:
+	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession:
 	default:
 		return nil, &InputError{Field: "purpose", Reason: fmt.Sprintf("unknown purpose %q", purpose)}
 	}
@@ -35,7 +35,7 @@ func (s *Service) BeginVerification(ctx context.Context, token string, purpose P
 		v.EmailCodeHash = emailCodeHash(v.ID, code)
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateFor(tx, token, purpose)
 		if err != nil {
 			return err
 		}
@@ -83,6 +83,9 @@ func (s *Service) CompleteVerification(ctx context.Context, token, verificationI
 		}
 		if !s.now().Before(v.ExpiresAt) {
 			return ErrVerificationExpired
+		}
+		if err := s.checkVerification(tx, token, v); err != nil {
+			return err
 		}
 		return s.checkLock(tx, rec.ID, FactorPassword)
 	})
@@ -141,6 +144,10 @@ func (s *Service) CompleteVerification(ctx context.Context, token, verificationI
 			}
 		}
 		if err := tx.DeleteVerification(v.ID); err != nil {
+			return err
+		}
+		if v.Purpose == PurposeUnlockSession {
+			grant, err = s.unlockSession(tx, rec.ID, token, "password and codes")
 			return err
 		}
 		token := randomToken()

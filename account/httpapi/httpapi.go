@@ -524,6 +524,8 @@ func classify(err error) (int, string) {
 		return http.StatusGone, "challenge-expired"
 	case errors.Is(err, account.ErrUnauthenticated):
 		return http.StatusUnauthorized, "unauthenticated"
+	case errors.Is(err, account.ErrSessionRestricted):
+		return http.StatusForbidden, "session-restricted"
 	case errors.Is(err, account.ErrGrantRequired):
 		return http.StatusForbidden, "grant-required"
 	case errors.Is(err, account.ErrNotFound):
