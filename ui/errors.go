@@ -102,6 +102,12 @@ func describe(err error) message {
 			Sentence: "An account with this email already exists.",
 			Next:     "Sign in to it instead, or use another email.",
 		}
+	case errors.Is(err, account.ErrSessionRestricted):
+		return message{
+			Title:    "Confirm it's you first",
+			Sentence: "This sign-in used a passkey that looks copied.",
+			Next:     "Confirm it's you with your password and code, or another passkey: choose \"Confirm it's you\" at the top of the window.",
+		}
 	case errors.Is(err, account.ErrGrantRequired):
 		return message{
 			Title:    "Verify your identity",
