@@ -126,7 +126,8 @@ type API interface {
 	// RevokeAPIKey stops a key at once.
 	RevokeAPIKey(ctx context.Context, token, id string) error
 
-	// Approvals. Errors: ErrInvalidAPIKey (requesters), ErrNotFound,
+	// Approvals. Errors: ErrInvalidAPIKey and ErrTooManyPending
+	// (requesters), ErrNotFound,
 	// ErrApprovalExpired, ErrApprovalDecided, ErrPasskeyCloned,
 	// ErrCredentialRejected, *PolicyError, *InputError.
 

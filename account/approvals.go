@@ -232,7 +232,8 @@ func decimal(s string, zeroOK bool) bool {
 // approval of req.Operation. A withdrawal or C2C trade during a removal
 // hold is refused with a *PolicyError (RuleHold) saying until when; an
 // account with no passkey gets RuleNoPasskey, and one whose passkeys are
-// all marked as possible clones ErrPasskeyCloned.
+// all marked as possible clones ErrPasskeyCloned. A key with
+// MaxPendingApprovals waiting gets ErrTooManyPending.
 func (s *Service) RequestApproval(ctx context.Context, apiKey string, req ApprovalRequest) (*Approval, error) {
 	op := req.Operation
 	if err := op.validate(); err != nil {
@@ -260,6 +261,9 @@ func (s *Service) RequestApproval(ctx context.Context, apiKey string, req Approv
 			return err
 		}
 		a.AccountID, a.APIKeyID = k.AccountID, k.ID
+		if err := s.checkPendingCap(tx, k.ID, now); err != nil {
+			return err
+		}
 		if err := s.checkHold(tx, k.AccountID, op.Kind); err != nil {
 			return err
 		}
