@@ -36,7 +36,11 @@
 //
 // A withdrawal or C2C trade asked for during a removal hold gets 409
 // "held" with "holdUntil". The approval body is limited to
-// MaxApprovalBody.
+// MaxApprovalBody. Each API key may ask Config.ApprovalRate times a
+// second (Config.ApprovalBurst at once; 10 and 20 unless set): past that,
+// 429 "rate-limited" with Retry-After. A key with
+// account.MaxPendingApprovals approvals waiting gets 429
+// "too-many-pending" until some are decided or expire.
 //
 // Every answer carries Cache-Control: no-store, a Content-Security-Policy
 // of 'self' only with frame-ancestors 'none', X-Content-Type-Options:
@@ -79,6 +83,13 @@ type Config struct {
 	Timeout time.Duration
 	// Logger gets internal failures; nil means slog.Default().
 	Logger *slog.Logger
+	// ApprovalRate and ApprovalBurst limit POST /v1/approvals per API
+	// key: ApprovalRate a second on average, ApprovalBurst at once; 0
+	// means DefaultApprovalRate and DefaultApprovalBurst.
+	ApprovalRate  float64
+	ApprovalBurst int
+	// Now is the clock of the rate limits; nil means time.Now.
+	Now func() time.Time
 }
 
 // Handler is the HTTP API. Safe for concurrent use.
@@ -89,6 +100,8 @@ type Handler struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	page    fs.FS
+	// approvals limits each API key's approval requests.
+	approvals *keyLimiter
 }
 
 // New returns the handler for api (an *account.Service, or anything with
@@ -98,7 +111,8 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{api: api, origin: origin, timeout: cfg.Timeout, log: cfg.Logger, mux: http.NewServeMux(), page: assets.PhonePage()}
+	h := &Handler{api: api, origin: origin, timeout: cfg.Timeout, log: cfg.Logger, mux: http.NewServeMux(), page: assets.PhonePage(),
+		approvals: newKeyLimiter(cfg.ApprovalRate, cfg.ApprovalBurst, cfg.Now)}
 	if h.timeout <= 0 {
 		h.timeout = 15 * time.Second
 	}
@@ -476,6 +490,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusConflict, map[string]any{"error": "held", "message": pe.Error(), "holdUntil": pe.Until})
 		return
 	}
+	var limited *limitedError
+	if errors.As(err, &limited) {
+		setRetryAfter(w, limited)
+	}
 	status, word := classify(err)
 	msg := err.Error()
 	if status >= 500 {
@@ -495,7 +513,12 @@ func classify(err error) (int, string) {
 	var locked *account.LockedError
 	var body *errBody
 	var policy *account.PolicyError
+	var limited *limitedError
 	switch {
+	case errors.As(err, &limited):
+		return http.StatusTooManyRequests, "rate-limited"
+	case errors.Is(err, account.ErrTooManyPending):
+		return http.StatusTooManyRequests, "too-many-pending"
 	case errors.Is(err, account.ErrInvalidAPIKey):
 		return http.StatusUnauthorized, "invalid-api-key"
 	case errors.Is(err, account.ErrApprovalExpired):
