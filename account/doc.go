@@ -66,8 +66,11 @@
 //
 // WatchPhoneEnrollment streams the states to the desktop from an
 // in-process notifier that publishes after each commit; a second process
-// on the same database sees the state on its next read. The HTTP face is
-// package httpapi.
+// on the same database sees the state on its next read. A session has at
+// most MaxWatchesPerSession watches open in a process
+// (ErrTooManyWatches). PhoneEnrollmentStatus, and a watch's start, read
+// in a read transaction; only an enrollment whose time is up is written,
+// once, to end it. The HTTP face is package httpapi.
 //
 // # Approvals
 //
@@ -111,10 +114,12 @@
 // GetApproval gives a requester all of it plus the nonce, so a backend
 // can recompute the challenge and check the ES256 signature over
 // authenticatorData ‖ SHA-256(clientDataJSON) without trusting this
-// service's word. DenyApproval records a denial. A cloned-looking passkey
-// refuses the approval for good too; a refused approval's Reason says
-// which of the two it was. An answer that fails for a benign reason (an
-// unknown passkey, no user verification) leaves it pending.
+// service's word. DenyApproval records a denial. An API key may have
+// MaxPendingApprovals approvals pending at once (ErrTooManyPending). A
+// cloned-looking passkey refuses the approval for good too; a refused
+// approval's Reason says which of the two it was. An answer that fails
+// for a benign reason (an unknown passkey, no user verification) leaves
+// it pending.
 // Pending moves once: to approved, denied, refused or expired
 // (ErrApprovalDecided, ErrApprovalExpired).
 //
