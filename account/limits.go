@@ -10,6 +10,15 @@ import (
 // (ErrTooManyPending) instead of filling the owner's inbox.
 const MaxPendingApprovals = 20
 
+// MaxWatchesPerSession is how many watches (WatchPhoneEnrollment) one
+// session may have open at once in this process; another one gets
+// ErrTooManyWatches until one ends.
+const MaxWatchesPerSession = 4
+
+// ErrTooManyWatches: the session already has MaxWatchesPerSession
+// watches open; end one first.
+var ErrTooManyWatches = errors.New("this session already follows as many enrollments as it may at once: close one first")
+
 // ErrTooManyPending: the API key already has MaxPendingApprovals
 // approvals waiting; ask again once some are decided or have expired.
 var ErrTooManyPending = errors.New("this API key has too many approval requests waiting: ask again once some are decided or have expired")

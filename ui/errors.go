@@ -108,6 +108,12 @@ func describe(err error) message {
 			Sentence: "This sign-in used a passkey that looks copied.",
 			Next:     "Confirm it's you with your password and code, or another passkey: choose \"Confirm it's you\" at the top of the window.",
 		}
+	case errors.Is(err, account.ErrTooManyWatches):
+		return message{
+			Title:    "Too many open views",
+			Sentence: "This session already follows as many phone enrollments as it may at once.",
+			Next:     "Close the other add-passkey windows of this account, then try again.",
+		}
 	case errors.Is(err, account.ErrGrantRequired):
 		return message{
 			Title:    "Verify your identity",

@@ -28,6 +28,7 @@ func TestDescribe(t *testing.T) {
 		{"email taken", account.ErrEmailTaken, "Email already in use", nil, false},
 		{"not found", account.ErrNotFound, "Not found", nil, false},
 		{"grant required", account.ErrGrantRequired, "Verify your identity", nil, false},
+		{"too many watches", account.ErrTooManyWatches, "Too many open views", []string{"try again"}, false},
 		{"session restricted", fmt.Errorf("creating: %w", account.ErrSessionRestricted), "Confirm it's you first",
 			[]string{"passkey that looks copied", "password and code", "Confirm it's you\" at the top"}, false},
 		{"verification expired", account.ErrVerificationExpired, "Verification expired", []string{"Start the verification again."}, false},

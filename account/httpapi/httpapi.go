@@ -26,6 +26,9 @@
 //	GET    /api/enrollments/{id}/events  text/event-stream of "status" events
 //	DELETE /api/enrollments/{id}       cancel
 //
+// A session may have account.MaxWatchesPerSession event streams open at
+// once; another gets 429 "too-many-watches".
+//
 // A requester's calls (an exchange backend asking the account owner to
 // approve an operation), authorised by a service API key
 // (Authorization: Bearer pdk_…); 401 "invalid-api-key" when it is
@@ -519,6 +522,8 @@ func classify(err error) (int, string) {
 		return http.StatusTooManyRequests, "rate-limited"
 	case errors.Is(err, account.ErrTooManyPending):
 		return http.StatusTooManyRequests, "too-many-pending"
+	case errors.Is(err, account.ErrTooManyWatches):
+		return http.StatusTooManyRequests, "too-many-watches"
 	case errors.Is(err, account.ErrInvalidAPIKey):
 		return http.StatusUnauthorized, "invalid-api-key"
 	case errors.Is(err, account.ErrApprovalExpired):
