@@ -143,15 +143,24 @@ func New(api account.API, cfg Config) (*Handler, error) {
 }
 
 // Origin checks a public URL (scheme and host, no path; https, or http
-// for a loopback host) and returns its origin.
+// for a loopback host: a loopback IP, or a name whose every address is
+// loopback) and returns its origin.
 func Origin(publicURL string) (string, error) {
+	return checkOrigin(publicURL, net.DefaultResolver)
+}
+
+// checkOrigin is Origin with the resolver of the loopback check.
+func checkOrigin(publicURL string, r resolver) (string, error) {
 	u, err := url.Parse(strings.TrimSuffix(publicURL, "/"))
 	if err != nil || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("httpapi: public URL %q: want scheme://host[:port] and nothing more", publicURL)
 	}
-	switch {
-	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if _, err := loopbackAddrs(r, u.Hostname()); err != nil {
+			return "", fmt.Errorf("httpapi: public URL %q: use https (http only for a loopback host; %v)", publicURL, err)
+		}
 	default:
 		return "", fmt.Errorf("httpapi: public URL %q: use https (http only for localhost)", publicURL)
 	}
@@ -170,14 +179,6 @@ func RelyingParty(publicURL string) (rpID, origin string, err error) {
 		return "", "", fmt.Errorf("httpapi: public URL %q: an IP address cannot be a WebAuthn RP ID; use a host name (localhost for this machine)", publicURL)
 	}
 	return u.Hostname(), origin, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // ServeHTTP implements http.Handler.
