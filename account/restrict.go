@@ -88,7 +88,11 @@ func (s *Service) restrictSession(tx Tx, sess *Session) error {
 // logs it. The grant it returns has no token: the session itself is what
 // the check was for.
 func (s *Service) unlockSession(tx Tx, accountID, token, how string) (*Grant, error) {
-	if err := tx.SetSessionRestricted(hashToken(token), false); err != nil {
+	err := tx.SetSessionRestricted(hashToken(token), false)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrUnauthenticated // signed out meanwhile
+	}
+	if err != nil {
 		return nil, err
 	}
 	if err := tx.AppendEvent(accountID, s.event(EventVerificationPassed, fmt.Sprintf("%s: %s", PurposeUnlockSession, how))); err != nil {
