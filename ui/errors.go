@@ -121,6 +121,18 @@ func describe(err error) message {
 			Sentence: "An account with this email already exists.",
 			Next:     "Sign in to it instead, or use another email.",
 		}
+	case errors.Is(err, account.ErrSessionRestricted):
+		return message{
+			Title:    "Confirm it's you first",
+			Sentence: "This sign-in used a passkey that looks copied.",
+			Next:     "Confirm it's you with your password and code, or another passkey: choose \"Confirm it's you\" at the top of the window.",
+		}
+	case errors.Is(err, account.ErrTooManyWatches):
+		return message{
+			Title:    "Too many open views",
+			Sentence: "This session already follows as many phone enrollments as it may at once.",
+			Next:     "Close the other add-passkey windows of this account, then try again.",
+		}
 	case errors.Is(err, account.ErrGrantRequired):
 		return message{
 			Title:    "Verify your identity",
