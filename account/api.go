@@ -27,14 +27,18 @@ type API interface {
 	// SignOut ends the session; an unknown token is not an error.
 	SignOut(ctx context.Context, token string) error
 	// Me returns the session's account; ErrUnauthenticated when the session
-	// is unknown or expired.
+	// is unknown or expired. Restricted says whether the session may make
+	// security changes (see ErrSessionRestricted).
 	Me(ctx context.Context, token string) (*Account, error)
 
 	// BeginVerification starts an identity check for one purpose and says
 	// which factors it needs. When an email code is needed it has been sent.
+	// A restricted session may start one only for PurposeUnlockSession.
 	BeginVerification(ctx context.Context, token string, purpose Purpose) (*Verification, error)
 	// CompleteVerification checks the factors and returns a grant for the
-	// verification's purpose, valid for GrantLifetime.
+	// verification's purpose, valid for GrantLifetime. For
+	// PurposeUnlockSession it lifts the session's restriction instead, and
+	// the grant has no token.
 	CompleteVerification(ctx context.Context, token, verificationID string, proof Proof) (*Grant, error)
 
 	// BeginRegistration returns PublicKeyCredentialCreationOptions JSON (the
@@ -141,7 +145,8 @@ type API interface {
 	// RevokeAPIKey stops a key at once.
 	RevokeAPIKey(ctx context.Context, token, id string) error
 
-	// Approvals. Errors: ErrInvalidAPIKey (requesters), ErrNotFound,
+	// Approvals. Errors: ErrInvalidAPIKey and ErrTooManyPending
+	// (requesters), ErrNotFound,
 	// ErrApprovalExpired, ErrApprovalDecided, ErrPasskeyCloned,
 	// ErrCredentialRejected, *PolicyError, *InputError.
 
@@ -206,6 +211,10 @@ type Account struct {
 	Factors []Factor
 	// PasskeyCount is the number of bound passkeys.
 	PasskeyCount int
+	// Restricted is set when this session signed in with a passkey that
+	// may be cloned: until a verification for PurposeUnlockSession passes,
+	// security changes give ErrSessionRestricted.
+	Restricted bool
 	// UserHandle is the WebAuthn user.id that every passkey of the account
 	// carries (32 random bytes, fixed for the account's life). It is not a
 	// secret: a key shows it to anyone who lists its passkeys. A client
@@ -244,6 +253,10 @@ const (
 	// PurposeChangePolicy loosens the security policy: turning
 	// "Passkey required" off.
 	PurposeChangePolicy Purpose = "change-policy"
+	// PurposeUnlockSession confirms a restricted session (one signed in
+	// with a passkey that may be cloned); its completion lifts the
+	// restriction of the session that began it and gives no grant.
+	PurposeUnlockSession Purpose = "unlock-session"
 )
 
 // Verification is a started identity check.

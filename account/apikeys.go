@@ -46,7 +46,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, token, name string) (*NewAPI
 		CreatedAt: s.now().UTC(),
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateSensitive(tx, token)
 		if err != nil {
 			return err
 		}
@@ -84,7 +84,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, token string) ([]APIKey, erro
 // revoked key is not an error.
 func (s *Service) RevokeAPIKey(ctx context.Context, token, id string) error {
 	return s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateSensitive(tx, token)
 		if err != nil {
 			return err
 		}

@@ -233,7 +233,8 @@ func decimal(s string, zeroOK bool) bool {
 // approval of req.Operation. A withdrawal or C2C trade during a removal
 // hold is refused with a *PolicyError (RuleHold) saying until when; an
 // account with no passkey gets RuleNoPasskey, and one whose passkeys are
-// all marked as possible clones ErrPasskeyCloned.
+// all marked as possible clones ErrPasskeyCloned. A key with
+// MaxPendingApprovals waiting gets ErrTooManyPending.
 func (s *Service) RequestApproval(ctx context.Context, apiKey string, req ApprovalRequest) (*Approval, error) {
 	op := req.Operation
 	if err := op.validate(); err != nil {
@@ -261,6 +262,9 @@ func (s *Service) RequestApproval(ctx context.Context, apiKey string, req Approv
 			return err
 		}
 		a.AccountID, a.APIKeyID = k.AccountID, k.ID
+		if err := s.checkPendingCap(tx, k.ID, now); err != nil {
+			return err
+		}
 		if err := s.checkHold(tx, k.AccountID, op.Kind); err != nil {
 			return err
 		}
@@ -452,7 +456,7 @@ func (s *Service) approvalUser(tx Tx, rec *AccountRecord) (*webauthnUser, error)
 func (s *Service) BeginApproval(ctx context.Context, token, id string) (json.RawMessage, error) {
 	var out json.RawMessage
 	err := s.store.View(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateSensitive(tx, token)
 		if err != nil {
 			return err
 		}
@@ -538,7 +542,7 @@ func (s *Service) FinishApproval(ctx context.Context, token, id string, assertio
 	var out *Approval
 	var verr error
 	err = s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateSensitive(tx, token)
 		if err != nil {
 			return err
 		}
@@ -684,7 +688,7 @@ func (s *Service) DenyApproval(ctx context.Context, token, id string) (*Approval
 	var out *Approval
 	var verr error
 	err := s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateSensitive(tx, token)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -81,7 +82,7 @@ func (s *Service) BeginRegistration(ctx context.Context, token, grant string, ki
 	}
 	var out json.RawMessage
 	err := s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateSensitive(tx, token)
 		if err != nil {
 			return err
 		}
@@ -142,7 +143,7 @@ func (s *Service) FinishRegistration(ctx context.Context, token, grant string, c
 	var pk *Passkey
 	var verr error
 	err = s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateSensitive(tx, token)
 		if err != nil {
 			return err
 		}
@@ -357,21 +358,37 @@ func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*
 			return nil
 		}
 		now := s.now().UTC()
-		if cred.Authenticator.CloneWarning && !pk.CloneWarning {
+		// A counter that did not advance marks the passkey a possible
+		// clone; a session signed in with a marked passkey is restricted.
+		counter, stored := parsed.Response.AuthenticatorData.Counter, pk.SignCount
+		stale := staleCounter(counter, stored)
+		if stale {
 			pk.CloneWarning = true
 		} else {
-			pk.SignCount = cred.Authenticator.SignCount
+			pk.SignCount = counter
 		}
 		pk.BackedUp = parsed.Response.AuthenticatorData.Flags.HasBackupState()
 		pk.LastUsedAt, pk.LastUsedFor = now, "sign-in"
 		if err := tx.UpdatePasskey(user.rec.ID, pk); err != nil {
 			return err
 		}
-		if err := tx.AppendEvent(user.rec.ID, s.event(EventSignedIn, "passkey: "+pk.Name)); err != nil {
+		if stale {
+			detail := fmt.Sprintf("%s: sign counter went from %d to %d at sign-in", pk.Name, stored, counter)
+			if err := tx.AppendEvent(user.rec.ID, s.event(EventPasskeyCloneSuspected, detail)); err != nil {
+				return err
+			}
+		}
+		detail := "passkey: " + pk.Name
+		if pk.CloneWarning {
+			detail += " (possible clone: the session is restricted until confirmed)"
+		}
+		if err := tx.AppendEvent(user.rec.ID, s.event(EventSignedIn, detail)); err != nil {
 			return err
 		}
-		sess, err = s.newSession(tx, user.rec, len(user.passkeys))
-		return err
+		if sess, err = s.newSession(tx, user.rec, len(user.passkeys)); err != nil || !pk.CloneWarning {
+			return err
+		}
+		return s.restrictSession(tx, sess)
 	})
 	if err != nil {
 		return nil, err

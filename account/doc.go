@@ -92,8 +92,11 @@
 //
 // WatchPhoneEnrollment streams the states to the desktop from an
 // in-process notifier that publishes after each commit; a second process
-// on the same database sees the state on its next read. The HTTP face is
-// package httpapi.
+// on the same database sees the state on its next read. A session has at
+// most MaxWatchesPerSession watches open in a process
+// (ErrTooManyWatches). PhoneEnrollmentStatus, and a watch's start, read
+// in a read transaction; only an enrollment whose time is up is written,
+// once, to end it. The HTTP face is package httpapi.
 //
 // # Approvals
 //
@@ -137,10 +140,12 @@
 // GetApproval gives a requester all of it plus the nonce, so a backend
 // can recompute the challenge and check the ES256 signature over
 // authenticatorData ‖ SHA-256(clientDataJSON) without trusting this
-// service's word. DenyApproval records a denial. A cloned-looking passkey
-// refuses the approval for good too; a refused approval's Reason says
-// which of the two it was. An answer that fails for a benign reason (an
-// unknown passkey, no user verification) leaves it pending.
+// service's word. DenyApproval records a denial. An API key may have
+// MaxPendingApprovals approvals pending at once (ErrTooManyPending). A
+// cloned-looking passkey refuses the approval for good too; a refused
+// approval's Reason says which of the two it was. An answer that fails
+// for a benign reason (an unknown passkey, no user verification) leaves
+// it pending.
 // Pending moves once: to approved, denied, refused or expired
 // (ErrApprovalDecided, ErrApprovalExpired).
 //
@@ -149,8 +154,15 @@
 // A passkey whose sign counter does not advance (WebAuthn §6.1.1) when
 // it approves or verifies is marked CloneWarning ("possible clone"), the
 // event is logged, and it is refused for approvals and verification from
-// then on (ErrPasskeyCloned). Sign-in with it (FinishLogin) still marks
-// and works, as before.
+// then on (ErrPasskeyCloned). Sign-in with it (FinishLogin) marks it
+// too (passkey-clone-suspected in the log) and gives a restricted
+// session: one that may read but makes no security change (API keys,
+// approving or denying, identity checks for a change, adding, removing or
+// marking passkeys, the policy: ErrSessionRestricted) until another
+// factor confirms it, a verification for PurposeUnlockSession by password
+// and codes or by another passkey, begun and completed by that session.
+// Account.Restricted (from Me) says so. A later sign-in with the marked
+// passkey is restricted too.
 //
 // RemovePasskey needs a remove-passkey grant: password and codes
 // (CompleteVerification) or another passkey (BeginPasskeyVerification,
@@ -210,7 +222,8 @@
 // with AES-256-GCM under Config.SecretKey, the account ID as associated
 // data), factor_states (failures, lock and its level, attempts in
 // flight, last failure, last TOTP step), unknown_email_states (the same
-// for emails no account has, keyed by an HMAC; migration 9), sessions,
+// for emails no account has, keyed by an HMAC; migration 9), sessions
+// (restricted or not; migration 10),
 // verifications and grants (hashes only), ceremonies (go-webauthn's
 // SessionData as JSON), passkeys (credential ID, COSE public key, AAGUID,
 // model, kind, name, transports, backup flags, sign count, clone warning,

@@ -153,7 +153,7 @@ func (s *Service) BeginPhoneEnrollment(ctx context.Context, token, grant string)
 		ExpiresAt:   now.Add(EnrollmentLifetime),
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateSensitive(tx, token)
 		if err != nil {
 			return err
 		}
@@ -176,15 +176,10 @@ func (s *Service) BeginPhoneEnrollment(ctx context.Context, token, grant string)
 	return &PhoneEnrollment{ID: e.ID, URL: s.publicURL + "/enroll#" + link, ExpiresAt: e.ExpiresAt}, nil
 }
 
-// PhoneEnrollmentStatus implements API.
+// PhoneEnrollmentStatus implements API, in a read transaction (see
+// enrollmentStatus).
 func (s *Service) PhoneEnrollmentStatus(ctx context.Context, token, id string) (*EnrollmentStatus, error) {
-	var st *EnrollmentStatus
-	err := s.desktopUpdate(ctx, token, id, func(tx Tx, e *PhoneEnrollmentRecord) error {
-		var err error
-		st, err = s.statusOf(tx, e)
-		return err
-	})
-	return st, err
+	return s.enrollmentStatus(ctx, token, id)
 }
 
 // CancelPhoneEnrollment implements API. Canceling an enrollment that has
@@ -200,17 +195,25 @@ func (s *Service) CancelPhoneEnrollment(ctx context.Context, token, id string) e
 
 // WatchPhoneEnrollment implements API. The channel gets the current status
 // at once, then every change, and is closed after a final state or when
-// ctx ends. A reader that falls behind loses no state: changes queue.
+// ctx ends. A reader that falls behind loses no state: changes queue. A
+// session has at most MaxWatchesPerSession open (ErrTooManyWatches); one
+// is given back before its channel closes.
 func (s *Service) WatchPhoneEnrollment(ctx context.Context, token, id string) (<-chan EnrollmentStatus, error) {
+	release, err := s.watchers.hold(hashToken(token))
+	if err != nil {
+		return nil, err
+	}
 	sub := s.watchers.subscribe(id)
 	first, err := s.PhoneEnrollmentStatus(ctx, token, id)
 	if err != nil {
 		s.watchers.unsubscribe(id, sub)
+		release()
 		return nil, err
 	}
 	out := make(chan EnrollmentStatus, 1)
 	go func() {
 		defer close(out)
+		defer release()
 		defer s.watchers.unsubscribe(id, sub)
 		send := func(st EnrollmentStatus) bool {
 			select {
@@ -582,6 +585,9 @@ func (s *Service) bindingGone(tx Tx, e *PhoneEnrollmentRecord, now time.Time) (r
 // expireDue ends enrollment id as expired when its time is up on the
 // service's clock.
 func (s *Service) expireDue(ctx context.Context, id string) error {
+	if due, err := s.expiryDue(ctx, id); err != nil || !due {
+		return err
+	}
 	return s.update(ctx, func(tx Tx) error {
 		e, err := tx.PhoneEnrollmentByID(id)
 		if err != nil || e.State.Ended() || s.now().Before(e.ExpiresAt) {

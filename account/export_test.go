@@ -5,6 +5,7 @@ var PhonePasskeyName = phonePasskeyName
 
 // BrowserOf exposes browserOf to the package's tests.
 var BrowserOf = browserOf
+
 // UnknownEmailMAC is the key of the abuse state of an email no active
 // account has.
 func UnknownEmailMAC(s *Service, email string) []byte { return s.codeMAC(macUnknownEmail, "", email) }

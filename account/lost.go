@@ -26,7 +26,7 @@ func (s *Service) MarkPasskeysLost(ctx context.Context, token, grant string, pas
 		return &InputError{Field: "why", Reason: "say why in 1 to 200 characters"}
 	}
 	return s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateSensitive(tx, token)
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,9 @@ import (
 type notifier struct {
 	mu   sync.Mutex
 	subs map[string]map[*subscriber]struct{}
+	// watching counts the live watches of each session (by the token's
+	// hash), which MaxWatchesPerSession bounds.
+	watching map[string]int
 }
 
 // subscriber is one watch: an unbounded queue and a wake-up signal.
@@ -167,4 +170,29 @@ func (s *Service) pending(tx Tx, st EnrollmentStatus) {
 	if ntx, ok := tx.(*notifyingTx); ok {
 		ntx.changes = append(ntx.changes, st)
 	}
+}
+
+// hold takes one of the session's MaxWatchesPerSession watches
+// (ErrTooManyWatches when none is left); release gives it back, once.
+func (n *notifier) hold(sessionHash []byte) (release func(), err error) {
+	key := string(sessionHash)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.watching[key] >= MaxWatchesPerSession {
+		return nil, ErrTooManyWatches
+	}
+	if n.watching == nil {
+		n.watching = make(map[string]int)
+	}
+	n.watching[key]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			n.mu.Lock()
+			defer n.mu.Unlock()
+			if n.watching[key]--; n.watching[key] <= 0 {
+				delete(n.watching, key)
+			}
+		})
+	}, nil
 }

@@ -152,7 +152,7 @@ func (s *Service) Policy(ctx context.Context, token string) (*Policy, error) {
 // (Passkey.HeldUntil) counts as password and codes here.
 func (s *Service) SetPasskeyRequired(ctx context.Context, token, grant string, on bool) error {
 	return s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateSensitive(tx, token)
 		if err != nil {
 			return err
 		}
@@ -216,13 +216,13 @@ func verifyCeremony(purpose Purpose) CeremonyType { return CeremonyType("verify:
 // takes the answer.
 func (s *Service) BeginPasskeyVerification(ctx context.Context, token string, purpose Purpose) (json.RawMessage, error) {
 	switch purpose {
-	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy:
+	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession:
 	default:
 		return nil, &InputError{Field: "purpose", Reason: fmt.Sprintf("unknown purpose %q", purpose)}
 	}
 	var out json.RawMessage
 	err := s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateFor(tx, token, purpose)
 		if err != nil {
 			return err
 		}
@@ -272,6 +272,9 @@ func (s *Service) FinishPasskeyVerification(ctx context.Context, token string, a
 			verr = ErrCeremonyExpired
 			return nil
 		}
+		if _, verr = s.authenticateFor(tx, token, Purpose(purpose)); verr != nil {
+			return nil
+		}
 		user, err := s.loadUser(tx, rec)
 		if err != nil {
 			return err
@@ -285,6 +288,10 @@ func (s *Service) FinishPasskeyVerification(ctx context.Context, token string, a
 		if why != nil {
 			verr = why
 			return tx.AppendEvent(rec.ID, s.event(EventVerificationFailed, purpose+": passkey refused"))
+		}
+		if Purpose(purpose) == PurposeUnlockSession {
+			grant, err = s.unlockSession(tx, rec.ID, token, "passkey "+pk.Name)
+			return err
 		}
 		token := randomToken()
 		g := &GrantRecord{Hash: hashToken(token), AccountID: rec.ID, Purpose: Purpose(purpose),
@@ -323,7 +330,7 @@ func usablePasskeys(pks []Passkey) int {
 // RemovalHold.
 func (s *Service) RemovePasskey(ctx context.Context, token, grant, passkeyID string) error {
 	return s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateSensitive(tx, token)
 		if err != nil {
 			return err
 		}

@@ -418,12 +418,13 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 func (s *Service) Me(ctx context.Context, token string) (*Account, error) {
 	var acct *Account
 	err := s.store.View(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		sr, rec, err := s.session(tx, token)
 		if err != nil {
 			return err
 		}
 		pks, err := tx.Passkeys(rec.ID)
 		acct = s.publicAccount(rec, len(pks))
+		acct.Restricted = sr.Restricted
 		return err
 	})
 	return acct, err
@@ -452,21 +453,11 @@ func (s *Service) factors() []Factor {
 }
 
 // authenticate resolves a session token to its active account.
+// A restricted session passes: calls it may not make use
+// authenticateSensitive.
 func (s *Service) authenticate(tx Tx, token string) (*AccountRecord, error) {
-	if token == "" {
-		return nil, ErrUnauthenticated
-	}
-	sr, rec, err := tx.SessionAccount(hashToken(token))
-	if errors.Is(err, ErrNotFound) {
-		return nil, ErrUnauthenticated
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !s.now().Before(sr.ExpiresAt) || !rec.Active {
-		return nil, ErrUnauthenticated
-	}
-	return rec, nil
+	_, rec, err := s.session(tx, token)
+	return rec, err
 }
 
 // newSession starts a session for rec, which has passkeys passkeys.

@@ -43,6 +43,9 @@ type Tx interface {
 	// SessionAccount returns a session and its account in one lookup.
 	SessionAccount(hash []byte) (*SessionRecord, *AccountRecord, error)
 	DeleteSession(hash []byte) error
+	// SetSessionRestricted sets or clears a session's restriction;
+	// ErrNotFound when there is no such session.
+	SetSessionRestricted(hash []byte, restricted bool) error
 
 	InsertVerification(v *VerificationRecord) error
 	VerificationByID(id string) (*VerificationRecord, error)
@@ -84,6 +87,9 @@ type Tx interface {
 	ApprovalByID(id string) (*ApprovalRecord, error)
 	// Approvals lists an account's approvals in state, oldest first.
 	Approvals(accountID string, state ApprovalState) ([]ApprovalRecord, error)
+	// CountPendingApprovals counts the approvals an API key asked for
+	// that are pending and not yet expired at now.
+	CountPendingApprovals(apiKeyID string, now time.Time) (int, error)
 
 	// Policy returns the zero Policy when none is stored.
 	Policy(accountID string) (Policy, error)
@@ -154,6 +160,10 @@ type SessionRecord struct {
 	AccountID string
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// Restricted is set for a session signed in with a passkey that may
+	// be cloned: it may not make security changes until another factor
+	// confirms it (see ErrSessionRestricted).
+	Restricted bool
 }
 
 // VerificationRecord is an identity verification in progress.

@@ -16,7 +16,7 @@ import (
 // email code is sent before this returns.
 func (s *Service) BeginVerification(ctx context.Context, token string, purpose Purpose) (*Verification, error) {
 	switch purpose {
-	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy:
+	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession:
 	default:
 		return nil, &InputError{Field: "purpose", Reason: fmt.Sprintf("unknown purpose %q", purpose)}
 	}
@@ -34,7 +34,7 @@ func (s *Service) BeginVerification(ctx context.Context, token string, purpose P
 		v.EmailCodeHash = s.codeMAC(macEmailCode, v.ID, code)
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		rec, err := s.authenticateFor(tx, token, purpose)
 		if err != nil {
 			return err
 		}
@@ -86,6 +86,9 @@ func (s *Service) CompleteVerification(ctx context.Context, token, verificationI
 		}
 		if !s.now().Before(v.ExpiresAt) {
 			return ErrVerificationExpired
+		}
+		if err := s.checkVerification(tx, token, v); err != nil {
+			return err
 		}
 		ls = make([]limiter, len(v.Factors))
 		for i, f := range v.Factors {
@@ -163,6 +166,10 @@ func (s *Service) CompleteVerification(ctx context.Context, token, verificationI
 			return err
 		}
 		if err := tx.DeleteVerification(v.ID); err != nil {
+			return err
+		}
+		if v.Purpose == PurposeUnlockSession {
+			grant, err = s.unlockSession(tx, rec.ID, token, "password and codes")
 			return err
 		}
 		token := randomToken()

@@ -3,8 +3,10 @@
 // attestation, assertion), the Device and Provider interfaces, the optional
 // Manager interface of a device-management screen (passkeys stored on a
 // key, key policy, reset; assert it on a Device), the Prompt
-// through which a device asks for a PIN or a touch, and the errors every
-// implementation returns.
+// through which a device asks for a PIN or a touch, the errors every
+// implementation returns, and the size of a request as a CTAP message
+// (size.go), by which a client fits a long allow or exclude list to what
+// a key takes.
 //
 // # Implementations
 //

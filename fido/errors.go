@@ -26,6 +26,7 @@ var (
 	ErrNotFIDO2           = errors.New("fido: not a FIDO2 security key")                            // U2F-only or not a FIDO device
 	ErrUnsupported        = errors.New("fido: the key does not support this")                       // CTAP1_ERR_INVALID_COMMAND, CTAP2_ERR_UNSUPPORTED_OPTION …
 	ErrBusy               = errors.New("fido: the key is busy with another request")                // CTAP1_ERR_CHANNEL_BUSY
+	ErrRequestTooLarge    = errors.New("fido: the request is too large for this key")               // CTAP2_ERR_REQUEST_TOO_LARGE, a request longer than maxMsgSize refused
 	ErrResetTooLate       = errors.New("fido: a key can be reset only just after it is plugged in") // CTAP2_ERR_NOT_ALLOWED to authenticatorReset
 )
 

@@ -115,6 +115,13 @@ type GetAssertionRequest struct {
 	ClientDataHash   []byte
 	Allow            []CredentialDescriptor // empty: discoverable
 	UserVerification bool
+	// Silent asks for no user presence (the "up" option false, §6.2.2):
+	// the key answers at once, without a touch, so the assertion proves
+	// only that it holds the credential. A client probes a long allow or
+	// exclude list this way, batch by batch. fido/libfido2 honours it; a
+	// device that cannot answer without its user (fido/platform asks its
+	// PIN) ignores it.
+	Silent bool
 }
 
 // Assertion is one assertion the key returned.

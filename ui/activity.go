@@ -229,6 +229,7 @@ var purposeWords = map[account.Purpose]string{
 	account.PurposeAddPasskey:    "Adding a passkey",
 	account.PurposeRemovePasskey: "Removing a passkey",
 	account.PurposeChangePolicy:  "Changing the passkey policy",
+	account.PurposeUnlockSession: "Confirming a sign-in with a possibly copied passkey",
 }
 
 // rfc3339 finds the times the service writes into details.

@@ -10,9 +10,10 @@
 // (securitykey.go: the key list; keypin.go: a first PIN; keytouch.go: PIN
 // entry and "Touch your key"; keyname.go: naming and saving), its
 // phone-or-tablet method (phone.go: QR code, the code the phone shows, live status) and
-// its this-computer method (thiscomputer.go: local PIN and name), and
+// its this-computer method (thiscomputer.go: local PIN and name),
 // settings (settings.go; thiscomputersettings.go: changing the local PIN
-// and starting over). Every error is put into words in one place, errors.go.
+// and starting over), and the banner and check of a session signed in
+// with a passkey that looks copied (restricted.go). Every error is put into words in one place, errors.go.
 //
 // Threading: every account.API call and every TokenStore call runs in a
 // goroutine started by App.run and reports back on the UI goroutine through
@@ -287,6 +288,9 @@ func (a *App) fail(fb *feedback, op string, err error) {
 	if errors.Is(err, account.ErrUnauthenticated) && a.token != "" {
 		a.endSession(m)
 		return
+	}
+	if errors.Is(err, account.ErrSessionRestricted) {
+		a.noteRestricted()
 	}
 	fb.show(m)
 }

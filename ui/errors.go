@@ -121,6 +121,18 @@ func describe(err error) message {
 			Sentence: "An account with this email already exists.",
 			Next:     "Sign in to it instead, or use another email.",
 		}
+	case errors.Is(err, account.ErrSessionRestricted):
+		return message{
+			Title:    "Confirm it's you first",
+			Sentence: "This sign-in used a passkey that looks copied.",
+			Next:     "Confirm it's you with your password and code, or another passkey: choose \"Confirm it's you\" at the top of the window.",
+		}
+	case errors.Is(err, account.ErrTooManyWatches):
+		return message{
+			Title:    "Too many open views",
+			Sentence: "This session already follows as many phone enrollments as it may at once.",
+			Next:     "Close the other add-passkey windows of this account, then try again.",
+		}
 	case errors.Is(err, account.ErrGrantRequired):
 		return message{
 			Title:    "Verify your identity",
@@ -318,6 +330,12 @@ func describeKey(err error, wrong **fido.PINError, rule **pinRuleError) (message
 			Title:    "Key removed",
 			Sentence: "The security key was pulled out before it finished.",
 			Next:     "Plug it back in and try again. Your account is unchanged.",
+		}, true
+	case errors.Is(err, fido.ErrRequestTooLarge):
+		return message{
+			Title:    "Request too large for this key",
+			Sentence: "The key refused the request as longer than it can take; the key was not removed.",
+			Next:     "Use another security key. Your account is unchanged.",
 		}, true
 	case errors.Is(err, fido.ErrNotFIDO2):
 		return message{

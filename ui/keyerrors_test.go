@@ -28,6 +28,7 @@ func TestDescribeKeyErrors(t *testing.T) {
 		{"timeout", fmt.Errorf("client: making the credential: %w", fido.ErrTimeout), "No touch in time", []string{"Touch your key"}},
 		{"denied", fido.ErrDenied, "Declined on the key", nil},
 		{"removed", fido.ErrKeyRemoved, "Key removed", []string{"Plug it back in"}},
+		{"request too large", fmt.Errorf("client: getting an assertion: get assertion: %w", fido.ErrRequestTooLarge), "Request too large for this key", []string{"was not removed", "Use another security key"}},
 		{"not FIDO2", fmt.Errorf("opening /dev/hidraw3: %w", fido.ErrNotFIDO2), "Not a FIDO2 security key", nil},
 		{"canceled", fido.ErrCanceled, "Cancelled", []string{"Nothing was added"}},
 		{"key's PIN policy", fido.ErrPINPolicy, "PIN not accepted", nil},

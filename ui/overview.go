@@ -76,6 +76,7 @@ func (s *overviewScreen) refresh() {
 			return
 		}
 		s.app.me = *me
+		s.shell.banner.update()
 		s.show(*me)
 		if policyErr != nil {
 			s.app.log.Warn("reading the hold for the overview failed", "err", policyErr)

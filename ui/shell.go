@@ -18,7 +18,8 @@ const (
 	sectionAddPasskey // reached from the overview and passkeys, not the nav
 	sectionApprovals
 	sectionActivity
-	sectionKeys // the key panel; in the nav only with Deps.Keys
+	sectionKeys   // the key panel; in the nav only with Deps.Keys
+	sectionUnlock // confirming a restricted session; from its banner
 )
 
 // shell is the signed-in window: the account at the top, navigation on
@@ -45,6 +46,9 @@ type shell struct {
 	// watch keeps the count of pending approvals, for the badge.
 	watch    *approvalWatch
 	keyPanel *keyPanel
+	// banner says the session is restricted, while it is.
+	banner *restrictedBanner
+	unlock *unlockScreen
 }
 
 func newShell(a *App) *shell {
@@ -90,7 +94,9 @@ func (s *shell) show() {
 	nav.Add(s.fb.object())
 	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(),
 		container.NewVScroll(container.New(fixedWidth(190), nav)))
-	s.app.setContent(container.NewBorder(nil, nil, left, nil, s.content), nil)
+	s.banner = newRestrictedBanner(s)
+	s.app.setContent(container.NewBorder(nil, nil, left, nil,
+		container.NewBorder(s.banner.object(), nil, nil, nil, s.content)), nil)
 
 	for _, sec := range []section{sectionOverview, sectionPasskeys, sectionSettings} {
 		sc := navShortcut(sec)
@@ -131,7 +137,7 @@ func (s *shell) open(sec section) {
 		}
 		b.Refresh()
 	}
-	s.overview, s.passkeys, s.settings, s.wizard = nil, nil, nil, nil
+	s.overview, s.passkeys, s.settings, s.wizard, s.unlock = nil, nil, nil, nil, nil
 	var (
 		obj   fyne.CanvasObject
 		focus fyne.Focusable
@@ -158,11 +164,17 @@ func (s *shell) open(sec section) {
 	case sectionActivity:
 		s.activity = &activityScreen{app: s.app}
 		obj, focus = s.activity.build(), s.nav[sec]
+	case sectionUnlock:
+		s.unlock = &unlockScreen{app: s.app, shell: s}
+		obj = s.unlock.build()
 	}
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()
 	if sec == sectionAddPasskey {
 		s.wizard.later.show(s.app)
+	}
+	if sec == sectionUnlock {
+		s.unlock.check.shown()
 	}
 	if focus != nil {
 		s.app.focus(focus)
@@ -197,5 +209,8 @@ func (s *shell) closeScreens() {
 	}
 	if s.settings != nil {
 		s.settings.close()
+	}
+	if s.unlock != nil {
+		s.unlock.close()
 	}
 }

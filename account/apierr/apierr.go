@@ -30,6 +30,8 @@ type Body struct {
 	State account.EnrollmentState `json:"state,omitempty"`
 	// ErrApprovalRefused: the code of its cause.
 	Cause string `json:"cause,omitempty"`
+	// PolicyError (hold): the change that started the hold.
+	HoldCause account.HoldCause `json:"holdCause,omitempty"`
 	// HoldUntil repeats Until for a hold, as earlier clients read it.
 	HoldUntil time.Time `json:"holdUntil,omitzero"`
 }
@@ -61,6 +63,9 @@ var sentinels = []sentinel{
 	{account.ErrEmailTaken, "email-taken", http.StatusConflict},
 	{account.ErrNotFound, "not-found", http.StatusNotFound},
 	{account.ErrUnavailable, "unavailable", http.StatusServiceUnavailable},
+	{account.ErrTooManyPending, "too-many-pending", http.StatusTooManyRequests},
+	{account.ErrTooManyWatches, "too-many-watches", http.StatusTooManyRequests},
+	{account.ErrSessionRestricted, "session-restricted", http.StatusForbidden},
 }
 
 // Encode gives err's status and body. An error that is none of the
@@ -85,7 +90,7 @@ func Encode(err error) (int, Body) {
 		}
 		return http.StatusConflict, b
 	case errors.As(err, &policy):
-		b := Body{Code: string(policy.Rule), Message: msg, Until: policy.Until}
+		b := Body{Code: string(policy.Rule), Message: msg, Until: policy.Until, HoldCause: policy.Cause}
 		if policy.Rule == account.RuleHold {
 			b.Code, b.HoldUntil = "held", policy.Until
 		}
@@ -134,9 +139,9 @@ func Decode(status int, b Body) error {
 		cause := Decode(status, Body{Code: b.Cause, Message: b.Message})
 		return &remote{msg: b.Message, errs: []error{account.ErrApprovalRefused, cause}}
 	case "held":
-		return &account.PolicyError{Rule: account.RuleHold, Until: first(b.Until, b.HoldUntil)}
-	case string(account.RuleLastPasskey), string(account.RulePasskeySignIn), string(account.RuleNoPasskey):
-		return &account.PolicyError{Rule: account.PolicyRule(b.Code), Until: b.Until}
+		return &account.PolicyError{Rule: account.RuleHold, Until: first(b.Until, b.HoldUntil), Cause: b.HoldCause}
+	case string(account.RuleLastPasskey), string(account.RulePasskeySignIn), string(account.RuleNoPasskey), string(account.RulePasskeyHeld):
+		return &account.PolicyError{Rule: account.PolicyRule(b.Code), Until: b.Until, Cause: b.HoldCause}
 	case "locked":
 		return &account.LockedError{Factor: b.Factor, Until: b.Until}
 	case "invalid-input":

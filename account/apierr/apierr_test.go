@@ -36,7 +36,7 @@ func TestEverySentinelCrossesTheWire(t *testing.T) {
 		account.ErrNotFound, account.ErrGrantRequired, account.ErrVerificationExpired, account.ErrCeremonyExpired,
 		account.ErrCredentialRejected, account.ErrInvalidAPIKey, account.ErrApprovalExpired, account.ErrApprovalDecided,
 		account.ErrPasskeyCloned, account.ErrEnrollmentEnded, account.ErrEnrollmentInUse, account.ErrEnrollmentStep,
-		account.ErrUnavailable,
+		account.ErrUnavailable, account.ErrTooManyPending, account.ErrTooManyWatches, account.ErrSessionRestricted,
 	} {
 		for _, err := range []error{s, fmt.Errorf("%w: some detail", s)} {
 			status, back := roundTrip(t, err)
@@ -71,10 +71,10 @@ func TestErrorTypesCrossTheWire(t *testing.T) {
 		input.Field != "amount" || input.Reason != "use digits" {
 		t.Errorf("an input error: %v", err)
 	}
-	for _, rule := range []account.PolicyRule{account.RuleHold, account.RuleLastPasskey, account.RulePasskeySignIn, account.RuleNoPasskey} {
+	for _, rule := range []account.PolicyRule{account.RuleHold, account.RuleLastPasskey, account.RulePasskeySignIn, account.RuleNoPasskey, account.RulePasskeyHeld} {
 		var policy *account.PolicyError
-		if _, err := roundTrip(t, &account.PolicyError{Rule: rule, Until: until}); !errors.As(err, &policy) || policy.Rule != rule ||
-			(rule == account.RuleHold && !policy.Until.Equal(until)) {
+		if _, err := roundTrip(t, &account.PolicyError{Rule: rule, Until: until, Cause: account.HoldPasskeyAdded}); !errors.As(err, &policy) || policy.Rule != rule ||
+			!policy.Until.Equal(until) || policy.Cause != account.HoldPasskeyAdded {
 			t.Errorf("policy %s: %v", rule, err)
 		}
 	}

@@ -152,6 +152,9 @@ func DecodeApprovalRequest(w http.ResponseWriter, r *http.Request) (account.Appr
 }
 
 func (h *Handler) requestApproval(ctx context.Context, key string, w http.ResponseWriter, r *http.Request) (int, any, error) {
+	if wait := h.approvals.take(key); wait > 0 {
+		return 0, nil, &limitedError{wait}
+	}
 	req, err := DecodeApprovalRequest(w, r)
 	if err != nil {
 		return 0, nil, err

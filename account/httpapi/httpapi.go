@@ -32,6 +32,9 @@
 //	POST   /api/enrollments/{id}/confirm {"code"} → status (the code the phone shows)
 //	DELETE /api/enrollments/{id}       cancel
 //
+// A session may have account.MaxWatchesPerSession event streams open at
+// once; another gets 429 "too-many-watches".
+//
 // A requester's calls (an exchange backend asking the account owner to
 // approve an operation), authorised by a service API key
 // (Authorization: Bearer pdk_…); 401 "invalid-api-key" when it is
@@ -42,7 +45,11 @@
 //
 // A withdrawal or C2C trade asked for during a hold (account.RuleHold) gets 409
 // "held" with "holdUntil". The approval body is limited to
-// MaxApprovalBody.
+// MaxApprovalBody. Each API key may ask Config.ApprovalRate times a
+// second (Config.ApprovalBurst at once; 10 and 20 unless set): past that,
+// 429 "rate-limited" with Retry-After. A key with
+// account.MaxPendingApprovals approvals waiting gets 429
+// "too-many-pending" until some are decided or expire.
 //
 // Every answer carries Cache-Control: no-store, a Content-Security-Policy
 // of 'self' only with frame-ancestors 'none', X-Content-Type-Options:
@@ -86,6 +93,13 @@ type Config struct {
 	Timeout time.Duration
 	// Logger gets internal failures; nil means slog.Default().
 	Logger *slog.Logger
+	// ApprovalRate and ApprovalBurst limit POST /v1/approvals per API
+	// key: ApprovalRate a second on average, ApprovalBurst at once; 0
+	// means DefaultApprovalRate and DefaultApprovalBurst.
+	ApprovalRate  float64
+	ApprovalBurst int
+	// Now is the clock of the rate limits; nil means time.Now.
+	Now func() time.Time
 }
 
 // Handler is the HTTP API. Safe for concurrent use.
@@ -96,6 +110,8 @@ type Handler struct {
 	log     *slog.Logger
 	mux     *mux
 	page    fs.FS
+	// approvals limits each API key's approval requests.
+	approvals *keyLimiter
 }
 
 // New returns the handler for api (an *account.Service, or anything with
@@ -105,7 +121,8 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{api: api, origin: origin, timeout: cfg.Timeout, log: cfg.Logger, mux: &mux{ServeMux: http.NewServeMux()}, page: assets.PhonePage()}
+	h := &Handler{api: api, origin: origin, timeout: cfg.Timeout, log: cfg.Logger, mux: &mux{ServeMux: http.NewServeMux()}, page: assets.PhonePage(),
+		approvals: newKeyLimiter(cfg.ApprovalRate, cfg.ApprovalBurst, cfg.Now)}
 	if h.timeout <= 0 {
 		h.timeout = 15 * time.Second
 	}
@@ -135,15 +152,24 @@ func New(api account.API, cfg Config) (*Handler, error) {
 }
 
 // Origin checks a public URL (scheme and host, no path; https, or http
-// for a loopback host) and returns its origin.
+// for a loopback host: a loopback IP, or a name whose every address is
+// loopback) and returns its origin.
 func Origin(publicURL string) (string, error) {
+	return checkOrigin(publicURL, net.DefaultResolver)
+}
+
+// checkOrigin is Origin with the resolver of the loopback check.
+func checkOrigin(publicURL string, r resolver) (string, error) {
 	u, err := url.Parse(strings.TrimSuffix(publicURL, "/"))
 	if err != nil || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("httpapi: public URL %q: want scheme://host[:port] and nothing more", publicURL)
 	}
-	switch {
-	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if _, err := loopbackAddrs(r, u.Hostname()); err != nil {
+			return "", fmt.Errorf("httpapi: public URL %q: use https (http only for a loopback host; %v)", publicURL, err)
+		}
 	default:
 		return "", fmt.Errorf("httpapi: public URL %q: use https (http only for localhost)", publicURL)
 	}
@@ -162,14 +188,6 @@ func RelyingParty(publicURL string) (rpID, origin string, err error) {
 		return "", "", fmt.Errorf("httpapi: public URL %q: an IP address cannot be a WebAuthn RP ID; use a host name (localhost for this machine)", publicURL)
 	}
 	return u.Hostname(), origin, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // ServeHTTP implements http.Handler.
@@ -523,6 +541,12 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var body *errBody
 	if errors.As(err, &body) {
 		writeError(w, body.status, "invalid-body", body.msg)
+		return
+	}
+	var limited *limitedError
+	if errors.As(err, &limited) {
+		setRetryAfter(w, limited)
+		writeError(w, http.StatusTooManyRequests, "rate-limited", err.Error())
 		return
 	}
 	status, b := apierr.Encode(err)

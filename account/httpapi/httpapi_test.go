@@ -40,7 +40,7 @@ func newFixture(t testing.TB) *fixture {
 	svc, clock, _ := accounttest.NewService(t, accounttest.Options{})
 	f := &fixture{svc: svc, clock: clock, u: accounttest.SignUp(t, svc, clock, "ann@example.com")}
 	var err error
-	if f.h, err = httpapi.New(svc, httpapi.Config{PublicURL: accounttest.Origin}); err != nil {
+	if f.h, err = httpapi.New(svc, httpapi.Config{PublicURL: accounttest.Origin, Now: clock.Now}); err != nil {
 		t.Fatal(err)
 	}
 	f.begin(t)

@@ -9,22 +9,28 @@ import (
 
 // ListenLoopback serves h on addr, which must be a loopback address
 // ("127.0.0.1:8787", "[::1]:0", "localhost:8787"; port 0 picks a free
-// one), in a goroutine. It returns the server (stop it with Shutdown or
-// Close) and the address it listens on. The server's timeouts suit the
-// page and its JSON calls; the event stream lifts its own write deadline.
+// one), in a goroutine. A host name counts only when every address it
+// resolves to is loopback, and the server listens on one of those
+// addresses (IPv4 first), not on the name, so no later lookup can move
+// it. It returns the server (stop it with Shutdown or Close) and the
+// address it listens on. The server's timeouts suit the page and its JSON
+// calls; the event stream lifts its own write deadline.
 func ListenLoopback(addr string, h http.Handler) (*http.Server, net.Addr, error) {
-	host, _, err := net.SplitHostPort(addr)
+	return listenLoopback(addr, h, net.DefaultResolver)
+}
+
+// listenLoopback is ListenLoopback with the resolver of the loopback
+// check.
+func listenLoopback(addr string, h http.Handler, r resolver) (*http.Server, net.Addr, error) {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("httpapi: listen address %q: %w", addr, err)
 	}
-	if !isLoopback(host) {
-		return nil, nil, fmt.Errorf("httpapi: listen address %q is not a loopback address", addr)
+	addrs, err := loopbackAddrs(r, host)
+	if err != nil {
+		return nil, nil, fmt.Errorf("httpapi: listen address %q is not loopback: %w", addr, err)
 	}
-	if host == "localhost" {
-		_, port, _ := net.SplitHostPort(addr)
-		addr = net.JoinHostPort("127.0.0.1", port)
-	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", net.JoinHostPort(bindAddr(addrs).String(), port))
 	if err != nil {
 		return nil, nil, fmt.Errorf("httpapi: %w", err)
 	}

@@ -183,14 +183,15 @@ func factorStateArgs(st account.FactorState) []any {
 // --- sessions, verifications, grants, ceremonies ---------------------------------
 
 func (t *txn) InsertSession(s *account.SessionRecord) error {
-	return t.exec(`INSERT INTO sessions (hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		s.Hash, s.AccountID, nanos(s.CreatedAt), nanos(s.ExpiresAt))
+	return t.exec(`INSERT INTO sessions (hash, account_id, created_at, expires_at, restricted) VALUES ($1, $2, $3, $4, $5)`,
+		s.Hash, s.AccountID, nanos(s.CreatedAt), nanos(s.ExpiresAt), s.Restricted)
 }
 
 func (t *txn) SessionByHash(hash []byte) (*account.SessionRecord, error) {
 	s := account.SessionRecord{Hash: hash}
 	var created, expires int64
-	err := t.row(`SELECT account_id, created_at, expires_at FROM sessions WHERE hash = $1`, hash).Scan(&s.AccountID, &created, &expires)
+	err := t.row(`SELECT account_id, created_at, expires_at, restricted FROM sessions WHERE hash = $1`, hash).
+		Scan(&s.AccountID, &created, &expires, &s.Restricted)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -201,13 +202,22 @@ func (t *txn) SessionByHash(hash []byte) (*account.SessionRecord, error) {
 func (t *txn) SessionAccount(hash []byte) (*account.SessionRecord, *account.AccountRecord, error) {
 	s := account.SessionRecord{Hash: hash}
 	var created, expires int64
-	a, err := scanAccount(t.row(`SELECT s.account_id, s.created_at, s.expires_at, `+prefixed("a.", accountCols)+`
-		FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.hash = $1`, hash), &s.AccountID, &created, &expires)
+	a, err := scanAccount(t.row(`SELECT s.account_id, s.created_at, s.expires_at, s.restricted, `+prefixed("a.", accountCols)+`
+		FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.hash = $1`, hash), &s.AccountID, &created, &expires, &s.Restricted)
 	if err != nil {
 		return nil, nil, err
 	}
 	s.CreatedAt, s.ExpiresAt = fromNanos(created), fromNanos(expires)
 	return &s, a, nil
+}
+
+func (t *txn) SetSessionRestricted(hash []byte, restricted bool) error {
+	tag, err := t.tx.Exec(t.ctx, `UPDATE sessions SET restricted = $1 WHERE hash = $2`, restricted, hash)
+	t.note(err)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = account.ErrNotFound
+	}
+	return err
 }
 
 func (t *txn) DeleteSession(hash []byte) error {
@@ -521,6 +531,12 @@ func scanApproval(row pgx.Row) (*account.ApprovalRecord, error) {
 		a.Assertion = &as
 	}
 	return &a, nil
+}
+
+func (t *txn) CountPendingApprovals(apiKeyID string, now time.Time) (int, error) {
+	var n int
+	err := t.row(`SELECT COUNT(*) FROM approvals WHERE api_key_id = $1 AND state = 'pending' AND expires_at > $2`, apiKeyID, nanos(now)).Scan(&n)
+	return n, err
 }
 
 func (t *txn) ApprovalByID(id string) (*account.ApprovalRecord, error) {

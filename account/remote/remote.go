@@ -204,7 +204,7 @@ func (c *Client) BeginRegistration(ctx context.Context, token, grant string, kin
 }
 
 func (c *Client) FinishRegistration(ctx context.Context, token, grant string, credential json.RawMessage, name string) (*account.Passkey, error) {
-		body := map[string]any{"Grant": grant, "Credential": credential, "Name": name}
+	body := map[string]any{"Grant": grant, "Credential": credential, "Name": name}
 	return callOne[account.Passkey](ctx, c, "POST", "/v1/registrations/finish", token, body)
 }
 

@@ -46,8 +46,8 @@ var (
 		ON CONFLICT (account_id, factor) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until,
 		lock_level = excluded.lock_level, in_flight = excluded.in_flight, in_flight_at = excluded.in_flight_at,
 		last_failure_at = excluded.last_failure_at, last_step = excluded.last_step`)
-	qInsertSessions      = q(`INSERT INTO sessions (hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)`)
-	qSelectSessions      = q(`SELECT account_id, created_at, expires_at FROM sessions WHERE hash = ?`)
+	qInsertSessions      = q(`INSERT INTO sessions (hash, account_id, created_at, expires_at, restricted) VALUES (?, ?, ?, ?, ?)`)
+	qSelectSessions      = q(`SELECT account_id, created_at, expires_at, restricted FROM sessions WHERE hash = ?`)
 	qDeleteSessions      = q(`DELETE FROM sessions WHERE hash = ?`)
 	qInsertVerifications = q(`INSERT INTO verifications (id, account_id, session_hash, purpose, factors, email_code_hash, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	qSelectVerifications = q(`SELECT account_id, session_hash, purpose, factors, email_code_hash, expires_at FROM verifications WHERE id = ?`)
@@ -64,7 +64,7 @@ var (
 	qPasskeyByCredentialID = q(`SELECT account_id, ` + passkeyCols + ` FROM passkeys WHERE credential_id = ?`)
 	qInsertEvents          = q(`INSERT INTO events (account_id, at, type, detail, source) VALUES (?, ?, ?, ?, ?)`)
 	qSelectEvents          = q(`SELECT id, at, type, detail, source FROM events WHERE account_id = ? ORDER BY id DESC LIMIT ?`)
-	qSessionAccount        = q(`SELECT s.account_id, s.created_at, s.expires_at, ` + prefixed("a.", accountCols) + `
+	qSessionAccount        = q(`SELECT s.account_id, s.created_at, s.expires_at, s.restricted, ` + prefixed("a.", accountCols) + `
 		FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.hash = ?`)
 	qAccountByID           = q(`SELECT ` + accountCols + ` FROM accounts WHERE id = ?`)
 	qAccountByEmail        = q(`SELECT ` + accountCols + ` FROM accounts WHERE email = ?`)
@@ -186,14 +186,14 @@ func factorStateArgs(st account.FactorState) []any {
 
 func (t *txn) InsertSession(s *account.SessionRecord) error {
 	return t.exec(qInsertSessions,
-		s.Hash, s.AccountID, nanos(s.CreatedAt), nanos(s.ExpiresAt))
+		s.Hash, s.AccountID, nanos(s.CreatedAt), nanos(s.ExpiresAt), s.Restricted)
 }
 
 func (t *txn) SessionByHash(hash []byte) (*account.SessionRecord, error) {
 	s := account.SessionRecord{Hash: hash}
 	var created, expires int64
 	err := t.queryRow(qSelectSessions, hash).
-		Scan(&s.AccountID, &created, &expires)
+		Scan(&s.AccountID, &created, &expires, &s.Restricted)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -204,7 +204,7 @@ func (t *txn) SessionByHash(hash []byte) (*account.SessionRecord, error) {
 func (t *txn) SessionAccount(hash []byte) (*account.SessionRecord, *account.AccountRecord, error) {
 	s := account.SessionRecord{Hash: hash}
 	var created, expires int64
-	a, err := t.scanAccount(t.queryRow(qSessionAccount, hash), &s.AccountID, &created, &expires)
+	a, err := t.scanAccount(t.queryRow(qSessionAccount, hash), &s.AccountID, &created, &expires, &s.Restricted)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -233,8 +233,15 @@ func checkSeeds(t *testing.T, s *Store, from int) {
 		if err != nil || a.Email != "ann@example.com" || string(a.TOTPSecret) != "SEALED" || !a.Active {
 			return fmt.Errorf("account: %+v, %v", a, err)
 		}
-		if _, err := tx.SessionByHash([]byte("session")); err != nil {
-			return fmt.Errorf("session: %w", err)
+		if sr, err := tx.SessionByHash([]byte("session")); err != nil || sr.Restricted {
+			return fmt.Errorf("session: %+v, %v", sr, err)
+		}
+		// A session of an old database can be restricted and lifted.
+		if err := tx.SetSessionRestricted([]byte("session"), true); err != nil {
+			return fmt.Errorf("restricting an old session: %w", err)
+		}
+		if sr, _, err := tx.SessionAccount([]byte("session")); err != nil || !sr.Restricted {
+			return fmt.Errorf("restricted session: %+v, %v", sr, err)
 		}
 		if g, err := tx.GrantByHash([]byte("grant")); err != nil || g.Purpose != account.PurposeRemovePasskey || g.PasskeyID != "" {
 			return fmt.Errorf("grant: %+v, %v", g, err)

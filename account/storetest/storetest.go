@@ -186,10 +186,14 @@ func factorStates(t *testing.T, s account.Store) {
 func sessionsVerificationsGrants(t *testing.T, s account.Store) {
 	a := addAccount(t, s, "svg")
 	sess := &account.SessionRecord{Hash: random(32), AccountID: a.ID, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}
+	restricted := &account.SessionRecord{Hash: random(32), AccountID: a.ID, CreatedAt: at, ExpiresAt: at.Add(time.Hour), Restricted: true}
 	v := &account.VerificationRecord{ID: "v1", AccountID: a.ID, SessionHash: sess.Hash, Purpose: account.PurposeAddPasskey,
 		Factors: []account.Factor{account.FactorPassword, account.FactorTOTP}, EmailCodeHash: random(32), ExpiresAt: at.Add(time.Minute)}
 	g := &account.GrantRecord{Hash: random(32), AccountID: a.ID, Purpose: account.PurposeRemovePasskey, ExpiresAt: at.Add(time.Minute), PasskeyID: "pk"}
 	update(t, s, func(tx account.Tx) error {
+		if err := tx.InsertSession(restricted); err != nil {
+			return err
+		}
 		if err := tx.InsertSession(sess); err != nil {
 			return err
 		}
@@ -226,7 +230,22 @@ func sessionsVerificationsGrants(t *testing.T, s account.Store) {
 		if _, _, err := tx.SessionAccount(random(32)); !errors.Is(err, account.ErrNotFound) {
 			t.Errorf("an unknown session's account: %v", err)
 		}
-		return nil
+		got, _, err = tx.SessionAccount(restricted.Hash)
+		same(t, "a restricted session", got, restricted)
+		return err
+	})
+	update(t, s, func(tx account.Tx) error {
+		if err := tx.SetSessionRestricted(random(32), true); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("restricting an unknown session: %v", err)
+		}
+		return tx.SetSessionRestricted(restricted.Hash, false)
+	})
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.SessionByHash(restricted.Hash)
+		if err == nil && got.Restricted {
+			t.Error("the session is still restricted")
+		}
+		return err
 	})
 	update(t, s, func(tx account.Tx) error {
 		if err := tx.DeleteSession(sess.Hash); err != nil {
@@ -462,6 +481,14 @@ func apiKeysAndApprovals(t *testing.T, s account.Store) {
 		}
 		pending, err := tx.Approvals(a.ID, account.ApprovalPending)
 		same(t, "the pending approvals", pending, []account.ApprovalRecord{*ap})
+		for _, c := range []struct {
+			at   time.Time
+			want int
+		}{{at, 1}, {ap.ExpiresAt, 0}} {
+			if n, err := tx.CountPendingApprovals(k.ID, c.at); n != c.want || err != nil {
+				t.Errorf("pending approvals of the key at %v: %d, %v; want %d", c.at, n, err, c.want)
+			}
+		}
 		return err
 	})
 	ap.State, ap.DecidedAt, ap.PasskeyID, ap.Reason = account.ApprovalApproved, at.Add(time.Minute), "pk", ""

@@ -52,8 +52,10 @@ var b64url = base64.RawURLEncoding
 // credential (CTAP 2.1 §6.1) and returns the RegistrationResponseJSON a
 // browser would send to the relying party.
 //
-// The options map to the request as a browser maps them: rp, user and
-// excludeCredentials as given; pubKeyCredParams as the algorithm list in
+// The options map to the request as a browser maps them: rp and user as
+// given; excludeCredentials without the IDs longer than the key's
+// maxCredentialIdLength, and probed in batches when it is longer than the
+// key takes (see batches); pubKeyCredParams as the algorithm list in
 // the RP's order; residentKey "required" (or "preferred" on a key that
 // can store one) as a discoverable credential; userVerification
 // "required" (or "preferred" on a key with a PIN or built-in
@@ -83,6 +85,25 @@ func (c *Client) Create(ctx context.Context, dev fido.Device, optionsJSON []byte
 
 	tctx, cancel, timedOut := withTimeout(ctx, o.Timeout)
 	defer cancel()
+	exclude := usable(req.Exclude, info)
+	req.Exclude = nil
+	if bs := batches(exclude, info, req.EncodedSize()); len(bs) == 1 {
+		req.Exclude = bs[0]
+	} else {
+		// Longer than the key takes: probe it batch by batch, and send
+		// the credential it holds alone, so that it answers
+		// CREDENTIAL_EXCLUDED; none, and the list is left out.
+		var forget func()
+		p, forget = askOnce(p)
+		defer forget()
+		hit, err := probe(tctx, dev, req.RP.ID, bs, probeUV(req.UserVerification, info), p)
+		if err != nil {
+			return nil, fmt.Errorf("client: checking the exclude list: %w", timedOut(err))
+		}
+		if hit != nil {
+			req.Exclude = []fido.CredentialDescriptor{*hit}
+		}
+	}
 	att, err := dev.MakeCredential(tctx, req, p)
 	if err != nil {
 		return nil, fmt.Errorf("client: making the credential: %w", timedOut(err))

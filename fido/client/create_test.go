@@ -272,3 +272,37 @@ func TestGetRequestMapping(t *testing.T) {
 		t.Errorf("candidate user %+v", cands[0].User)
 	}
 }
+
+// TestGetDropsIDsTooLongForTheKey: credential IDs longer than the key's
+// maxCredentialIdLength are not sent; when none is left the key holds
+// none of them, and the request never becomes a discoverable one (an
+// empty allow list), which would offer every account on the key.
+func TestGetDropsIDsTooLongForTheKey(t *testing.T) {
+	ctx := context.Background()
+	c := newTestClient(t)
+	dev := newMemDevice()
+	if _, err := c.Create(ctx, dev, []byte(easyCreation), fido.Prompt{}); err != nil {
+		t.Fatal(err)
+	}
+	dev.info.MaxCredIDLength = 48
+	descriptor := func(id []byte) map[string]any {
+		return map[string]any{"type": "public-key", "id": base64.RawURLEncoding.EncodeToString(id)}
+	}
+	long := bytes.Repeat([]byte{1}, 49)
+	request := edit(goodRequest, "userVerification", "discouraged")
+	allow := edit(request, "allowCredentials", []any{descriptor(long), descriptor(dev.creds[0].id)})
+	if _, err := c.Get(ctx, dev, []byte(allow), fido.Prompt{}); err != nil {
+		t.Fatal(err)
+	}
+	if req := dev.lastGet; len(req.Allow) != 1 || !bytes.Equal(req.Allow[0].ID, dev.creds[0].id) {
+		t.Errorf("allow list of %d sent, want the key's credential alone", len(req.Allow))
+	}
+	dev.lastGet = nil
+	allow = edit(request, "allowCredentials", []any{descriptor(long)})
+	if _, err := c.Get(ctx, dev, []byte(allow), fido.Prompt{}); !errors.Is(err, fido.ErrNoCredentials) {
+		t.Fatalf("only IDs too long: %v, want ErrNoCredentials", err)
+	}
+	if dev.lastGet != nil {
+		t.Errorf("the key was asked with an allow list of %d", len(dev.lastGet.Allow))
+	}
+}

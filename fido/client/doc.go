@@ -25,9 +25,27 @@
 // verification, none of the RP's algorithms) gives an error matching
 // fido.ErrUnsupported. The device's own errors (fido.ErrCredentialExcluded,
 // *fido.PINError, fido.ErrTimeout, fido.ErrCanceled, …) come back wrapped
-// with context; errors.Is and errors.As see through the wrapping. When the
-// relying party's timeout (clamped to 10 s … 10 min, as browsers do) runs
-// out first, the error also matches fido.ErrTimeout.
+// with context; errors.Is and errors.As see through the wrapping.
+// fido.ErrRequestTooLarge comes only from a key that takes less than its
+// getInfo says, since long lists go in batches (below). When the relying
+// party's timeout (clamped to 10 s … 10 min, as browsers do) runs out
+// first, the error also matches fido.ErrTimeout.
+//
+// # Long allow and exclude lists
+//
+// A key takes requests up to its maxMsgSize and lists up to its
+// maxCredentialCountInList (getInfo, CTAP 2.1 §6.4); an account with many
+// passkeys has a longer list. The client does what browsers do: it drops
+// the credential IDs longer than the key's maxCredentialIdLength, and
+// when the rest does not fit one request it probes the key batch by batch
+// with silent getAssertions (up=false, a random client data hash, no
+// touch), then sends the request with the one credential the key holds:
+// the assertion the user touches for, or the makeCredential the key
+// answers CREDENTIAL_EXCLUDED. A key that holds none of an allow list
+// gives fido.ErrNoCredentials; of an exclude list, the credential is made
+// without one. Probes verify the user when the request does and the key
+// has a PIN, and the PIN is asked once for the whole ceremony. A platform
+// authenticator ("internal") gets its lists whole.
 //
 // # Dependencies
 //

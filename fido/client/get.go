@@ -52,8 +52,11 @@ type assertionResponseJSON struct {
 // AuthenticationResponseJSON a browser would send.
 //
 // allowCredentials goes to the key as the allow list (empty: discoverable
-// credentials); userVerification "required", or "preferred" on a key with
-// a PIN or built-in verification, asks the key to verify its user.
+// credentials), without the IDs longer than the key's
+// maxCredentialIdLength, and in batches when it is longer than the key
+// takes (see batches); userVerification "required", or "preferred" on a
+// key with a PIN or built-in verification, asks the key to verify its
+// user.
 func (c *Client) Get(ctx context.Context, dev fido.Device, optionsJSON []byte, p fido.Prompt) ([]Candidate, error) {
 	o, err := c.ParseRequestOptions(optionsJSON)
 	if err != nil {
@@ -63,7 +66,7 @@ func (c *Client) Get(ctx context.Context, dev fido.Device, optionsJSON []byte, p
 	if err != nil {
 		return nil, fmt.Errorf("client: reading the key's info: %w", err)
 	}
-	req := &fido.GetAssertionRequest{RPID: o.RPID, Allow: o.Allow}
+	req := &fido.GetAssertionRequest{RPID: o.RPID}
 	switch o.UserVerification {
 	case Required:
 		if !offersVerification(info) {
@@ -79,6 +82,28 @@ func (c *Client) Get(ctx context.Context, dev fido.Device, optionsJSON []byte, p
 
 	tctx, cancel, timedOut := withTimeout(ctx, o.Timeout)
 	defer cancel()
+	allow := usable(o.Allow, info)
+	if len(o.Allow) > 0 && len(allow) == 0 {
+		// None can be the key's; an empty list would ask for any.
+		return nil, fmt.Errorf("client: getting an assertion: %w", fido.ErrNoCredentials)
+	}
+	if bs := batches(allow, info, req.EncodedSize()); len(bs) == 1 {
+		req.Allow = bs[0]
+	} else {
+		// Longer than the key takes: probe it batch by batch, and ask
+		// for the assertion with the credential it holds alone.
+		var forget func()
+		p, forget = askOnce(p)
+		defer forget()
+		hit, err := probe(tctx, dev, req.RPID, bs, probeUV(req.UserVerification, info), p)
+		if err != nil {
+			return nil, fmt.Errorf("client: getting an assertion: %w", timedOut(err))
+		}
+		if hit == nil {
+			return nil, fmt.Errorf("client: getting an assertion: %w", fido.ErrNoCredentials)
+		}
+		req.Allow = []fido.CredentialDescriptor{*hit}
+	}
 	assertions, err := dev.GetAssertion(tctx, req, p)
 	if err != nil {
 		return nil, fmt.Errorf("client: getting an assertion: %w", timedOut(err))
@@ -89,10 +114,10 @@ func (c *Client) Get(ctx context.Context, dev fido.Device, optionsJSON []byte, p
 	out := make([]Candidate, 0, len(assertions))
 	for _, a := range assertions {
 		id := a.CredentialID
-		if len(id) == 0 && len(o.Allow) == 1 {
+		if len(id) == 0 && len(req.Allow) == 1 {
 			// CTAP 2.1 §6.2.2: the key may leave out the credential
 			// when the allow list named exactly one.
-			id = o.Allow[0].ID
+			id = req.Allow[0].ID
 		}
 		if len(id) == 0 {
 			return nil, fmt.Errorf("client: the key returned an assertion without its credential ID")

@@ -136,18 +136,55 @@ func (d *device) call(ctx context.Context, op string, touch func(), f func(h *ha
 // codeError is codeError with what a simulated key's connection saw: an
 // I/O failure is ErrKeyRemoved only when the device said so, and a
 // CTAPHID_ERROR frame (which libfido2 reports as a receive failure)
-// becomes its own error.
+// becomes its own error: ERR_INVALID_LEN, the key refusing a message
+// longer than it takes, is fido.ErrRequestTooLarge.
 func (d *device) codeError(op string, rc int) error {
 	if d.sim != nil && (rc == codeRX || rc == codeTX) {
 		removed, hidErr := d.sim.state()
 		if !removed && hidErr >= 0 {
-			if hidErr == codeChannelBusy {
+			switch hidErr {
+			case codeChannelBusy:
 				return fmt.Errorf("%s: %w", op, fido.ErrBusy)
+			case codeInvalidLength:
+				return fmt.Errorf("%s: %w", op, fido.ErrRequestTooLarge)
 			}
 			return &fido.DeviceError{Op: op, Status: byte(hidErr)}
 		}
 	}
 	return codeError(op, rc)
+}
+
+// maxHIDMessage is the longest message CTAPHID frames in 64-byte reports:
+// an initialization packet and 128 continuation packets (CTAP 2.1
+// §11.2.4). libfido2 fails a longer one with FIDO_ERR_TX only after
+// writing 128 continuation packets, and leaves the key's refusal unread.
+const maxHIDMessage = 64 - 7 + 128*(64-5)
+
+// checkSize refuses at once a request of size bytes that no key reached
+// over CTAPHID can take.
+func checkSize(op string, size int) error {
+	if size > maxHIDMessage {
+		return fmt.Errorf("%s: a request of at least %d bytes, CTAPHID carries %d: %w", op, size, maxHIDMessage, fido.ErrRequestTooLarge)
+	}
+	return nil
+}
+
+// tooLarge maps err, the failure of a request of at least size bytes: a
+// transport failure (ErrKeyRemoved) on a request longer than the key's
+// maxMsgSize is the key refusing it (a USB key answers CTAPHID
+// ERR_INVALID_LEN, which libfido2 reports as a receive failure), not the
+// key leaving. A simulated key that was unplugged stays removed.
+func (d *device) tooLarge(op string, size int, info *fido.Info, err error) error {
+	limit := info.MsgSizeLimit()
+	if size <= limit || !errors.Is(err, fido.ErrKeyRemoved) {
+		return err
+	}
+	if d.sim != nil {
+		if removed, _ := d.sim.state(); removed {
+			return err
+		}
+	}
+	return fmt.Errorf("%s: a request of at least %d bytes, the key takes %d: %w", op, size, limit, fido.ErrRequestTooLarge)
 }
 
 // ctxError is the error for an operation whose context ended.
@@ -457,6 +494,10 @@ func (d *device) MakeCredential(ctx context.Context, req *fido.MakeCredentialReq
 	if req.CredProtect != 0 && slices.Contains(info.Extensions, "credProtect") {
 		params.credProtect = req.CredProtect
 	}
+	size := req.EncodedSize()
+	if err := checkSize("make credential", size); err != nil {
+		return nil, err
+	}
 	var att *fido.Attestation
 	var stmt []byte
 	err = d.withPIN(ctx, "make credential", mode, info, p, touchOnce(p), func(h *handle, pin []byte) (rc int) {
@@ -464,7 +505,7 @@ func (d *device) MakeCredential(ctx context.Context, req *fido.MakeCredentialReq
 		return rc
 	})
 	if err != nil {
-		return nil, err
+		return nil, d.tooLarge("make credential", size, info, err)
 	}
 	if a, ok, err := attStmtAlg(stmt); err != nil {
 		return nil, fmt.Errorf("make credential: attestation statement: %w", err)
@@ -476,7 +517,12 @@ func (d *device) MakeCredential(ctx context.Context, req *fido.MakeCredentialReq
 
 // GetAssertion is authenticatorGetAssertion and, for several discoverable
 // credentials, authenticatorGetNextAssertion (CTAP 2.1 §6.2, §6.3): every
-// assertion comes back, each with its user. Touch as for MakeCredential.
+// assertion comes back, each with its user. Touch as for MakeCredential;
+// a Silent request sends up=false and never calls p.Touch.
+//
+// Size, for both: a request longer than CTAPHID can carry is refused
+// before anything is sent, and one the key refuses as longer than its
+// maxMsgSize ends as fido.ErrRequestTooLarge, not fido.ErrKeyRemoved.
 func (d *device) GetAssertion(ctx context.Context, req *fido.GetAssertionRequest, p fido.Prompt) ([]fido.Assertion, error) {
 	switch {
 	case len(req.ClientDataHash) != 32:
@@ -497,15 +543,23 @@ func (d *device) GetAssertion(ctx context.Context, req *fido.GetAssertionRequest
 	if err != nil {
 		return nil, fmt.Errorf("get assertion: %w", err)
 	}
-	params := &assertParams{rpID: req.RPID, cdh: req.ClientDataHash, allow: req.Allow, builtinUV: mode == uvBuiltin}
+	params := &assertParams{rpID: req.RPID, cdh: req.ClientDataHash, allow: req.Allow, builtinUV: mode == uvBuiltin, silent: req.Silent}
+	size := req.EncodedSize()
+	if err := checkSize("get assertion", size); err != nil {
+		return nil, err
+	}
+	touch := touchOnce(p)
+	if req.Silent {
+		touch = nil
+	}
 	var out []fido.Assertion
 	var authData [][]byte
-	err = d.withPIN(ctx, "get assertion", mode, info, p, touchOnce(p), func(h *handle, pin []byte) (rc int) {
+	err = d.withPIN(ctx, "get assertion", mode, info, p, touch, func(h *handle, pin []byte) (rc int) {
 		out, authData, rc = h.getAssert(params, pin)
 		return rc
 	})
 	if err != nil {
-		return nil, err
+		return nil, d.tooLarge("get assertion", size, info, err)
 	}
 	for i := range out {
 		if out[i].AuthData, err = cborBytes(authData[i]); err != nil {

@@ -56,6 +56,16 @@
 // context deadline fido.ErrTimeout. Cancel and Close may race with
 // anything; Cancel after Close does nothing.
 //
+// # Long requests
+//
+// A request no longer fits a key when its allow or exclude list is long.
+// One longer than CTAPHID can frame (7609 bytes) is refused before it is
+// sent, and one the key refuses as longer than its maxMsgSize (a USB key
+// answers CTAPHID ERR_INVALID_LEN, which libfido2 reports as a transport
+// failure) ends as fido.ErrRequestTooLarge rather than
+// fido.ErrKeyRemoved. fido/client sends long lists in batches, so it does
+// not meet these.
+//
 // # Secrets
 //
 // A PIN goes to C in memory from malloc that is zeroed (explicit_bzero)

@@ -149,7 +149,7 @@ var errorTable = map[int]errorEntry{
 	codePINRequired:          {"FIDO_ERR_PIN_REQUIRED", kindSentinel, fido.ErrPINRequired},
 	codePINPolicyViolation:   {"FIDO_ERR_PIN_POLICY_VIOLATION", kindSentinel, fido.ErrPINPolicy},
 	codePINTokenExpired:      {"FIDO_ERR_PIN_TOKEN_EXPIRED", kindDevice, nil},
-	codeRequestTooLarge:      {"FIDO_ERR_REQUEST_TOO_LARGE", kindDevice, nil},
+	codeRequestTooLarge:      {"FIDO_ERR_REQUEST_TOO_LARGE", kindSentinel, fido.ErrRequestTooLarge},
 	codeActionTimeout:        {"FIDO_ERR_ACTION_TIMEOUT", kindSentinel, fido.ErrTimeout},
 	codeUPRequired:           {"FIDO_ERR_UP_REQUIRED", kindDevice, nil},
 	codeUVBlocked:            {"FIDO_ERR_UV_BLOCKED", kindSentinel, fido.ErrUVBlocked},

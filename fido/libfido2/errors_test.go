@@ -85,6 +85,7 @@ func TestCodeError(t *testing.T) {
 		{name: "unsupported option", code: codeUnsupportedOption, want: fido.ErrUnsupported},
 		{name: "unsupported algorithm", code: codeUnsupportedAlgorithm, want: fido.ErrUnsupported},
 		{name: "channel busy", code: codeChannelBusy, want: fido.ErrBusy},
+		{name: "request too large", code: codeRequestTooLarge, want: fido.ErrRequestTooLarge},
 		{name: "invalid cbor", code: codeInvalidCBOR, dev: true},
 		{name: "pin auth invalid", code: codePINAuthInvalid, dev: true},
 		{name: "other", code: codeErrOther, dev: true},

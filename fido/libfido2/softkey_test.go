@@ -120,7 +120,8 @@ func TestSoftkeyInfo(t *testing.T) {
 	}
 	if info.AAGUID != softAAGUID || info.RemainingDiscoverable != 3 || !info.HasOption("rk") ||
 		info.HasOption("clientPin") || len(info.Algorithms) != 1 || info.Algorithms[0] != fido.ES256 ||
-		info.MinPINLength != 4 || len(info.PINProtocols) == 0 {
+		info.MinPINLength != 4 || len(info.PINProtocols) == 0 ||
+		info.MaxMsgSize != 1200 || info.MaxCredsInList != 8 || info.MaxCredIDLength != 48 {
 		t.Errorf("info %+v", info)
 	}
 	st, err := d.PINState(context.Background())

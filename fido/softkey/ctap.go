@@ -59,7 +59,12 @@ const (
 const firmwareMajor, firmwareMinor, firmwareBuild = 1, 0, 0
 
 const (
-	maxCredsInList     = 64
+	// maxCredsInList is getInfo's maxCredentialCountInList: the longest
+	// allow or exclude list a client should send (longer ones are taken
+	// while they fit maxMsgSize).
+	maxCredsInList = 8
+	// maxListElements bounds every CBOR array the key decodes.
+	maxListElements    = 256
 	nextAssertionLimit = 30 * time.Second // §6.3: authenticatorGetNextAssertion timer
 )
 
@@ -81,7 +86,7 @@ var (
 		IndefLength:      cbor.IndefLengthForbidden,
 		TagsMd:           cbor.TagsForbidden,
 		MaxNestedLevels:  8,
-		MaxArrayElements: 4 * maxCredsInList,
+		MaxArrayElements: maxListElements,
 		MaxMapPairs:      64,
 	}.DecMode())
 )
@@ -229,7 +234,7 @@ func (k *Key) getInfo() map[int]any {
 		0x02: []string{"credProtect"},
 		0x03: k.st.AAGUID[:],
 		0x04: opts,
-		0x05: maxPayload,
+		0x05: maxMsgSize,
 		0x06: []int{2, 1},
 		0x07: maxCredsInList,
 		0x08: credIDLength,
@@ -310,7 +315,10 @@ func (k *Key) makeCredential(tx *transaction, r *request) (any, byte) {
 
 	for _, d := range exclude {
 		if c := k.st.find(d.ID); c != nil && c.RPID == rp.ID && (c.CredProtect != fido.CredProtectRequired || uv) {
-			if status := k.waitTouch(tx); status != statusOK {
+			// §6.1.2 step 12.1.4: wait for user presence, and answer
+			// CREDENTIAL_EXCLUDED whether it comes, times out or is
+			// declined. Only a cancel, or the key leaving, ends otherwise.
+			if status := k.waitTouch(tx); status == statusKeepaliveCancel {
 				return nil, status
 			}
 			return nil, statusCredentialExcluded

@@ -254,6 +254,8 @@ func TestGetInfo(t *testing.T) {
 		Options    map[string]bool  `cbor:"4,keyasint"`
 		MaxMsgSize int              `cbor:"5,keyasint"`
 		Protocols  []int            `cbor:"6,keyasint"`
+		MaxInList  int              `cbor:"7,keyasint"`
+		MaxIDLen   int              `cbor:"8,keyasint"`
 		Transports []string         `cbor:"9,keyasint"`
 		Algorithms []map[string]any `cbor:"10,keyasint"`
 		MinPIN     int              `cbor:"13,keyasint"`
@@ -265,7 +267,8 @@ func TestGetInfo(t *testing.T) {
 	if !slices.Equal(info.Versions, []string{"FIDO_2_0", "FIDO_2_1"}) || !slices.Equal(info.Extensions, []string{"credProtect"}) ||
 		!bytes.Equal(info.AAGUID, testAAGUID[:]) || !slices.Equal(info.Protocols, []int{2, 1}) ||
 		!slices.Equal(info.Transports, []string{"usb"}) || info.MinPIN != 4 || info.Remaining != 3 ||
-		info.MaxMsgSize < 1024 || len(info.Algorithms) != 1 || info.Algorithms[0]["alg"] != int64(-7) {
+		info.MaxMsgSize != maxMsgSize || info.MaxInList != 8 || info.MaxIDLen != 48 ||
+		len(info.Algorithms) != 1 || info.Algorithms[0]["alg"] != int64(-7) {
 		t.Errorf("getInfo %+v", info)
 	}
 	if !info.Options["rk"] || !info.Options["up"] || info.Options["clientPin"] || !info.Options["credMgmt"] ||
@@ -377,26 +380,66 @@ func TestExcludeList(t *testing.T) {
 	req := mcRequest("example.com", "alice", false)
 	req[5] = []map[string]any{{"type": "public-key", "id": reg.credID}}
 	k.SetTouch(softkey.TouchAfterDelay, 150*time.Millisecond)
+	if st, keepalives := excludedCall(t, c, req, false); st != stCredentialExcluded || keepalives == 0 {
+		t.Fatalf("status %#x after %d keepalives, want CREDENTIAL_EXCLUDED after a touch", st, keepalives)
+	}
+	// The same credential in another RP's exclude list excludes nothing.
+	req = mcRequest("other.example", "alice", false)
+	req[5] = []map[string]any{{"type": "public-key", "id": reg.credID}}
+	makeCredential(t, c, req)
+}
+
+// TestExcludeListWithoutTouch: a key that finds an excluded credential
+// answers CREDENTIAL_EXCLUDED whether or not a touch comes (CTAP 2.1
+// §6.1.2 step 12.1.4), not USER_ACTION_TIMEOUT or OPERATION_DENIED; only a
+// cancel ends it otherwise.
+func TestExcludeListWithoutTouch(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		touch  softkey.TouchMode
+		cancel bool
+		want   byte
+	}{
+		{"no touch before the timeout", softkey.TouchNever, false, stCredentialExcluded},
+		{"touch declined", softkey.TouchDenied, false, stCredentialExcluded},
+		{"cancelled", softkey.TouchNever, true, stKeepaliveCancel},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := newKey(t, softkey.Options{TouchTimeout: 200 * time.Millisecond})
+			c := dial(t, k)
+			reg := makeCredential(t, c, mcRequest("example.com", "alice", false))
+			req := mcRequest("example.com", "alice", false)
+			req[5] = []map[string]any{{"type": "public-key", "id": reg.credID}}
+			k.SetTouch(tc.touch, 0)
+			if st, _ := excludedCall(t, c, req, tc.cancel); st != tc.want {
+				t.Fatalf("status %#x, want %#x", st, tc.want)
+			}
+		})
+	}
+}
+
+// excludedCall sends a makeCredential and returns its status and how many
+// keepalives came before it; with cancel, CTAPHID_CANCEL answers the first
+// keepalive.
+func excludedCall(t *testing.T, c *client, req map[int]any, cancel bool) (status byte, keepalives int) {
+	t.Helper()
 	c.send(hidCBOR, append([]byte{ctapMakeCredential}, must(cbor.Marshal(req))...))
-	keepalives := 0
 	for {
 		_, cmd, payload, err := c.recvAny()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if cmd == hidKeepalive {
-			keepalives++
+			if keepalives++; cancel && keepalives == 1 {
+				c.send(hidCancel, nil)
+			}
 			continue
 		}
-		if payload[0] != stCredentialExcluded || keepalives == 0 {
-			t.Fatalf("status %#x after %d keepalives, want CREDENTIAL_EXCLUDED after a touch", payload[0], keepalives)
+		if cmd != hidCBOR || len(payload) == 0 {
+			t.Fatalf("answer cmd %#x payload %x", cmd, payload)
 		}
-		break
+		return payload[0], keepalives
 	}
-	// The same credential in another RP's exclude list excludes nothing.
-	req = mcRequest("other.example", "alice", false)
-	req[5] = []map[string]any{{"type": "public-key", "id": reg.credID}}
-	makeCredential(t, c, req)
 }
 
 func TestKeyStoreFull(t *testing.T) {

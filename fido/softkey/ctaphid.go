@@ -14,10 +14,15 @@ import (
 // CID(4) CMD(1, high bit set) BCNT(2) DATA(57); a continuation packet is
 // CID(4) SEQ(1, 0..127) DATA(59).
 const (
-	ReportSize   = 64
-	initData     = ReportSize - 7
-	contData     = ReportSize - 5
-	maxPayload   = initData + 128*contData // 7609 bytes
+	ReportSize = 64
+	initData   = ReportSize - 7
+	contData   = ReportSize - 5
+	// maxMsgSize is the longest message the key takes, as getInfo says
+	// (maxMsgSize, CTAP 2.1 §6.4), well under the 7609 bytes CTAPHID can
+	// frame; a longer one is refused at its initialization packet with
+	// ERR_INVALID_LEN, as real keys refuse what does not fit their
+	// buffer. 1200 bytes is what common keys report.
+	maxMsgSize   = 1200
 	broadcastCID = 0xffffffff
 	msgTimeout   = 3 * time.Second // an unfinished message is dropped after this
 	keepaliveGap = 100 * time.Millisecond
@@ -245,7 +250,8 @@ func (k *Key) receive(c *conn, r []byte) {
 		c.sendError(cid, errChannelBusy)
 		return
 	}
-	if n > maxPayload {
+	if n > maxMsgSize {
+		// Its continuation packets find no transaction and are ignored.
 		c.sendError(cid, errInvalidLen)
 		return
 	}

@@ -9,7 +9,12 @@
 //     WINK|CBOR|NMSG), PING, WINK, CBOR, CANCEL, KEEPALIVE (status UPNEEDED
 //     every 100 ms while it waits for a touch), ERROR; fragmentation and
 //     reassembly with sequence numbers; one transaction at a time, other
-//     channels get ERR_CHANNEL_BUSY.
+//     channels get ERR_CHANNEL_BUSY. A message longer than the key's
+//     maxMsgSize (1200 bytes, as common keys report) is refused at its
+//     first packet with ERR_INVALID_LEN, as a real key's buffer refuses
+//     it; getInfo says so, with maxCredentialCountInList 8 and
+//     maxCredentialIdLength 48, so a client sends a long allow or exclude
+//     list in batches.
 //   - authenticatorGetInfo (§6.4), authenticatorMakeCredential (§6.1) with
 //     ES256 credentials and packed attestation (§8.2 of WebAuthn) by the
 //     key's own attestation certificate, or self attestation,

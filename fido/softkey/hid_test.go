@@ -2,6 +2,7 @@ package softkey_test
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"testing"
@@ -25,6 +26,7 @@ const (
 	hidError     = 0xbf
 	broadcast    = 0xffffffff
 	readTimeout  = 5 * time.Second
+	maxMsgSize   = 1200 // the key's getInfo maxMsgSize
 )
 
 // client is a CTAPHID client on one channel of a key.
@@ -179,7 +181,7 @@ func TestInit(t *testing.T) {
 }
 
 func TestPing(t *testing.T) {
-	for _, n := range []int{0, 1, 57, 58, 116, 117, 1000, 7609} {
+	for _, n := range []int{0, 1, 57, 58, 116, 117, 1000, maxMsgSize} {
 		k := newKey(t, softkey.Options{})
 		c := dial(t, k)
 		payload := bytes.Repeat([]byte{0xa5, 0x5a, 0x01}, n/3+1)[:n]
@@ -219,6 +221,9 @@ func TestHIDErrors(t *testing.T) {
 			binary.BigEndian.PutUint16(r[5:], 7610)
 			return [][]byte{r}
 		}, 0x03},
+		{"longer than maxMsgSize", func(cid uint32) [][]byte {
+			return frames(cid, hidCBOR, make([]byte, maxMsgSize+1))
+		}, 0x03},
 		{"wrong sequence", func(cid uint32) [][]byte {
 			fs := frames(cid, hidPing, make([]byte, 200))
 			fs[1][4] = 1
@@ -240,6 +245,51 @@ func TestHIDErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMessageLongerThanMaxMsgSize: a request longer than the key's
+// maxMsgSize is refused with ERR_INVALID_LEN as soon as its first packet
+// says its length, as a real key's buffer refuses it; the rest of its
+// packets are ignored and the next request is answered.
+func TestMessageLongerThanMaxMsgSize(t *testing.T) {
+	k := newKey(t, softkey.Options{})
+	c := dial(t, k)
+	req := map[int]any{1: "example.com", 2: clientDataHash("x"), 3: longList(20)}
+	msg := append([]byte{ctapGetAssertion}, must(cbor.Marshal(req))...)
+	if len(msg) <= maxMsgSize {
+		t.Fatalf("request of %d bytes is not too long", len(msg))
+	}
+	reports := frames(c.cid, hidCBOR, msg)
+	if err := c.conn.WriteReport(reports[0]); err != nil {
+		t.Fatal(err)
+	}
+	if cmd, payload := c.recv(); cmd != hidError || len(payload) != 1 || payload[0] != 0x03 {
+		t.Fatalf("answer cmd %#x payload %x, want ERROR ERR_INVALID_LEN", cmd, payload)
+	}
+	for _, r := range reports[1:] {
+		if err := c.conn.WriteReport(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The same list in batches of the key's maxCredentialCountInList fits.
+	req[3] = longList(8)
+	if st, _ := c.call(ctapGetAssertion, req); st != stNoCredentials {
+		t.Fatalf("request after: status %#x, want NO_CREDENTIALS", st)
+	}
+	if n := k.Commands(ctapGetAssertion); n != 1 {
+		t.Fatalf("the key ran %d getAssertion requests, want only the one that fit", n)
+	}
+}
+
+// longList is an allow list of n random 48-byte credential IDs.
+func longList(n int) []map[string]any {
+	out := make([]map[string]any, n)
+	for i := range out {
+		id := make([]byte, 48)
+		rand.Read(id)
+		out[i] = map[string]any{"type": "public-key", "id": id}
+	}
+	return out
 }
 
 func TestWriteReportSize(t *testing.T) {

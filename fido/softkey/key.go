@@ -44,7 +44,10 @@ type Options struct {
 	BuiltInUV bool
 }
 
-// TouchMode is how the simulated user answers a request for a touch.
+// TouchMode is how the simulated user answers a request for a touch. A
+// makeCredential that finds a credential of its exclude list answers
+// CREDENTIAL_EXCLUDED whichever the answer: a touch, a timeout or a
+// denial (CTAP 2.1 §6.1.2 step 12.1.4).
 type TouchMode int
 
 const (

@@ -1,5 +1,5 @@
 -- Passkey Desk account store on PostgreSQL, version 1: the schema the
--- SQLite store reaches with its migrations 1 to 9 and 12, in one step.
+-- SQLite store reaches with its migrations 1 to 10 and 12, in one step.
 -- Times are Unix nanoseconds (UTC), as in the SQLite store. Secrets are
 -- stored only as hashes, or sealed (accounts.totp_secret).
 
@@ -47,7 +47,8 @@ CREATE TABLE sessions (
     hash       BYTEA PRIMARY KEY,
     account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     created_at BIGINT NOT NULL,
-    expires_at BIGINT NOT NULL
+    expires_at BIGINT NOT NULL,
+    restricted BOOLEAN NOT NULL DEFAULT FALSE -- signed in with a passkey that looks cloned
 );
 CREATE INDEX sessions_expiry ON sessions (expires_at);
 
@@ -169,6 +170,7 @@ CREATE TABLE approvals (
     reason             TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX approvals_account ON approvals (account_id, state, created_at);
+CREATE INDEX approvals_api_key_pending ON approvals (api_key_id, state, expires_at);
 
 CREATE TABLE account_policies (
     account_id       TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
