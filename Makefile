@@ -43,9 +43,14 @@ fmt-check: ## fail on files gofmt would change
 	@files=$$(gofmt -l $$(find . -name '*.go' -not -path './bin/*' -not -path './dist/*')); \
 	if [[ -n "$$files" ]]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
 
+# The UI's flow tests run a second time with the app on the HTTP client of
+# a service on PostgreSQL, as on a server.
+UI_FLOWS := TestFirstRun|TestSignIn|TestForgetsEndedSession|TestSecurityKey|TestThisComputer|TestPhone|TestApproval|TestRemove|TestPasskeySignIn|TestAddPasskey|TestTheAppOnAServer
+
 .PHONY: test
-test: deps vet fmt-check ## vet, gofmt check, go test -race ./... under a D-Bus session with a keyring
+test: deps vet fmt-check ## vet, gofmt check, go test -race ./... under a D-Bus session with a keyring, then the UI flows over HTTP on PostgreSQL
 	.ci/with-session $(GO) test -race -timeout 30m ./...
+	PASSKEYDESK_UI_OVER_HTTP=1 PASSKEYDESK_UI_STORE=postgres .ci/with-session $(GO) test -race -timeout 30m -run '$(UI_FLOWS)' ./ui/
 
 .PHONY: bench
 bench: deps ## benchmarks (start-up vs the Fyne floor, ceremonies); BENCH=regexp to narrow
