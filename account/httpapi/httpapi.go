@@ -432,13 +432,8 @@ func (h *Handler) cancel(ctx context.Context, token string, w http.ResponseWrite
 // data one Status JSON object), a comment every 15 s to keep proxies
 // from closing it, and ends after a final state.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
-	if o := r.Header.Get("Origin"); o != "" && o != h.origin {
-		writeError(w, http.StatusForbidden, "cross-origin", "cross-origin requests are refused")
-		return
-	}
-	token := bearer(r)
-	if token == "" {
-		writeError(w, http.StatusUnauthorized, "unauthenticated", "sign in first (Authorization: Bearer)")
+	token, ok := h.streamToken(w, r)
+	if !ok {
 		return
 	}
 	// An enrollment ends within its lifetime; the stream cannot outlive

@@ -53,3 +53,18 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, run func(send f
 	})
 	write("retry: 1000\n\n")
 }
+
+// streamToken checks an event stream's request: not from another origin,
+// with a session. It answers the refusal itself and returns false.
+func (h *Handler) streamToken(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if o := r.Header.Get("Origin"); o != "" && o != h.origin {
+		writeError(w, http.StatusForbidden, "cross-origin", "cross-origin requests are refused")
+		return "", false
+	}
+	token := bearer(r)
+	if token == "" {
+		writeError(w, http.StatusUnauthorized, "unauthenticated", "sign in first (Authorization: Bearer)")
+		return "", false
+	}
+	return token, true
+}

@@ -341,13 +341,8 @@ func (h *Handler) enrollmentStatus(ctx context.Context, token string, w http.Res
 // events: an "approvals" event with the whole list at once and whenever
 // it changes.
 func (h *Handler) approvalEvents(w http.ResponseWriter, r *http.Request) {
-	if o := r.Header.Get("Origin"); o != "" && o != h.origin {
-		writeError(w, http.StatusForbidden, "cross-origin", "cross-origin requests are refused")
-		return
-	}
-	token := bearer(r)
-	if token == "" {
-		writeError(w, http.StatusUnauthorized, "unauthenticated", "sign in first (Authorization: Bearer)")
+	token, ok := h.streamToken(w, r)
+	if !ok {
 		return
 	}
 	ch, err := h.api.WatchApprovals(r.Context(), token)

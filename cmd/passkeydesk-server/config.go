@@ -11,12 +11,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/passkeydesk/passkeydesk/account/httpapi"
 	"github.com/passkeydesk/passkeydesk/account/server"
+	"github.com/passkeydesk/passkeydesk/cmd/internal/envflag"
 )
 
 // config is the command line, after the environment filled its defaults.
@@ -34,21 +34,21 @@ type config struct {
 
 func defineFlags(fs *flag.FlagSet) *config {
 	c := &config{}
-	fs.StringVar(&c.listen, "listen", env("PASSKEYDESK_LISTEN", "127.0.0.1:8787"), "address to listen on (env PASSKEYDESK_LISTEN)")
-	fs.StringVar(&c.publicURL, "public-url", env("PASSKEYDESK_PUBLIC_URL", "http://localhost:8787"), "where browsers reach the service: RP ID and origin (env PASSKEYDESK_PUBLIC_URL)")
-	fs.StringVar(&c.dataDir, "data-dir", env("PASSKEYDESK_DATA_DIR", defaultDataDir()), "folder of the default database and secret key (env PASSKEYDESK_DATA_DIR)")
-	fs.StringVar(&c.db, "db", env("PASSKEYDESK_DB", ""), "postgres://… or a SQLite file path; default DATA_DIR/passkeydesk.db (env PASSKEYDESK_DB)")
-	fs.StringVar(&c.secretKeyFile, "secret-key-file", env("PASSKEYDESK_SECRET_KEY_FILE", ""), "file holding the 32-byte TOTP sealing key (env PASSKEYDESK_SECRET_KEY_FILE; or PASSKEYDESK_SECRET_KEY, base64)")
-	fs.StringVar(&c.tlsCert, "tls-cert", env("PASSKEYDESK_TLS_CERT", ""), "TLS certificate file; without it a TLS proxy is expected (env PASSKEYDESK_TLS_CERT)")
-	fs.StringVar(&c.tlsKey, "tls-key", env("PASSKEYDESK_TLS_KEY", ""), "TLS private key file (env PASSKEYDESK_TLS_KEY)")
-	fs.StringVar(&c.trustedProxies, "trusted-proxies", env("PASSKEYDESK_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is believed (env PASSKEYDESK_TRUSTED_PROXIES)")
-	fs.StringVar(&c.smtpHost, "smtp-host", env("PASSKEYDESK_SMTP_HOST", ""), "SMTP server for email codes; empty turns them off (env PASSKEYDESK_SMTP_HOST)")
-	fs.IntVar(&c.smtpPort, "smtp-port", envInt("PASSKEYDESK_SMTP_PORT", 587), "SMTP port (env PASSKEYDESK_SMTP_PORT)")
-	fs.StringVar(&c.smtpUser, "smtp-user", env("PASSKEYDESK_SMTP_USER", ""), "SMTP user; the password comes from env PASSKEYDESK_SMTP_PASSWORD only (env PASSKEYDESK_SMTP_USER)")
-	fs.StringVar(&c.smtpFrom, "smtp-from", env("PASSKEYDESK_SMTP_FROM", ""), "sender of email codes (env PASSKEYDESK_SMTP_FROM)")
-	fs.StringVar(&c.smtpCA, "smtp-ca", env("PASSKEYDESK_SMTP_CA", ""), "PEM file of the CA that issued the SMTP server's certificate; empty means the system's roots (env PASSKEYDESK_SMTP_CA)")
+	fs.StringVar(&c.listen, "listen", envflag.String("PASSKEYDESK_LISTEN", "127.0.0.1:8787"), "address to listen on (env PASSKEYDESK_LISTEN)")
+	fs.StringVar(&c.publicURL, "public-url", envflag.String("PASSKEYDESK_PUBLIC_URL", "http://localhost:8787"), "where browsers reach the service: RP ID and origin (env PASSKEYDESK_PUBLIC_URL)")
+	fs.StringVar(&c.dataDir, "data-dir", envflag.String("PASSKEYDESK_DATA_DIR", defaultDataDir()), "folder of the default database and secret key (env PASSKEYDESK_DATA_DIR)")
+	fs.StringVar(&c.db, "db", envflag.String("PASSKEYDESK_DB", ""), "postgres://… or a SQLite file path; default DATA_DIR/passkeydesk.db (env PASSKEYDESK_DB)")
+	fs.StringVar(&c.secretKeyFile, "secret-key-file", envflag.String("PASSKEYDESK_SECRET_KEY_FILE", ""), "file holding the 32-byte TOTP sealing key (env PASSKEYDESK_SECRET_KEY_FILE; or PASSKEYDESK_SECRET_KEY, base64)")
+	fs.StringVar(&c.tlsCert, "tls-cert", envflag.String("PASSKEYDESK_TLS_CERT", ""), "TLS certificate file; without it a TLS proxy is expected (env PASSKEYDESK_TLS_CERT)")
+	fs.StringVar(&c.tlsKey, "tls-key", envflag.String("PASSKEYDESK_TLS_KEY", ""), "TLS private key file (env PASSKEYDESK_TLS_KEY)")
+	fs.StringVar(&c.trustedProxies, "trusted-proxies", envflag.String("PASSKEYDESK_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is believed (env PASSKEYDESK_TRUSTED_PROXIES)")
+	fs.StringVar(&c.smtpHost, "smtp-host", envflag.String("PASSKEYDESK_SMTP_HOST", ""), "SMTP server for email codes; empty turns them off (env PASSKEYDESK_SMTP_HOST)")
+	fs.IntVar(&c.smtpPort, "smtp-port", envflag.Int("PASSKEYDESK_SMTP_PORT", 587), "SMTP port (env PASSKEYDESK_SMTP_PORT)")
+	fs.StringVar(&c.smtpUser, "smtp-user", envflag.String("PASSKEYDESK_SMTP_USER", ""), "SMTP user; the password comes from env PASSKEYDESK_SMTP_PASSWORD only (env PASSKEYDESK_SMTP_USER)")
+	fs.StringVar(&c.smtpFrom, "smtp-from", envflag.String("PASSKEYDESK_SMTP_FROM", ""), "sender of email codes (env PASSKEYDESK_SMTP_FROM)")
+	fs.StringVar(&c.smtpCA, "smtp-ca", envflag.String("PASSKEYDESK_SMTP_CA", ""), "PEM file of the CA that issued the SMTP server's certificate; empty means the system's roots (env PASSKEYDESK_SMTP_CA)")
 	fs.BoolVar(&c.allowRPIDChange, "allow-rp-id-change", false, "confirm a public URL whose host changes the RP ID: every passkey bound so far stops working")
-	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration("PASSKEYDESK_SHUTDOWN_TIMEOUT", 10*time.Second), "how long calls in flight may finish when stopping (env PASSKEYDESK_SHUTDOWN_TIMEOUT)")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envflag.Duration("PASSKEYDESK_SHUTDOWN_TIMEOUT", 10*time.Second), "how long calls in flight may finish when stopping (env PASSKEYDESK_SHUTDOWN_TIMEOUT)")
 	return c
 }
 
@@ -169,25 +169,4 @@ func defaultDataDir() string {
 		return ""
 	}
 	return filepath.Join(dir, "passkeydesk-server")
-}
-
-func env(name, fallback string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return fallback
-}
-
-func envInt(name string, fallback int) int {
-	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
-		return n
-	}
-	return fallback
-}
-
-func envDuration(name string, fallback time.Duration) time.Duration {
-	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
-		return d
-	}
-	return fallback
 }

@@ -69,7 +69,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -78,6 +77,7 @@ import (
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/remote"
 	"github.com/passkeydesk/passkeydesk/assets"
+	"github.com/passkeydesk/passkeydesk/cmd/internal/envflag"
 	"github.com/passkeydesk/passkeydesk/fido/client"
 	"github.com/passkeydesk/passkeydesk/fido/libfido2"
 	"github.com/passkeydesk/passkeydesk/ui"
@@ -95,16 +95,16 @@ func main() {
 }
 
 func run(log *slog.Logger) error {
-	dataDir := flag.String("data-dir", env("PASSKEYDESK_DATA_DIR", defaultDataDir()), "folder for the account database and the app's keys (env PASSKEYDESK_DATA_DIR)")
-	smtpHost := flag.String("smtp-host", env("PASSKEYDESK_SMTP_HOST", ""), "SMTP server for email codes; empty means email codes are off (env PASSKEYDESK_SMTP_HOST)")
-	smtpPort := flag.Int("smtp-port", envInt("PASSKEYDESK_SMTP_PORT", 587), "SMTP port (env PASSKEYDESK_SMTP_PORT)")
-	smtpUser := flag.String("smtp-user", env("PASSKEYDESK_SMTP_USER", ""), "SMTP user name; the password comes from env PASSKEYDESK_SMTP_PASSWORD only (env PASSKEYDESK_SMTP_USER)")
-	simulated := flag.Bool("simulated-key", envBool("PASSKEYDESK_SIMULATED_KEY"), "plug in a simulated security key whose state lives in the data folder (env PASSKEYDESK_SIMULATED_KEY=1)")
-	publicURL := flag.String("public-url", env("PASSKEYDESK_PUBLIC_URL", "http://localhost:8787"), "address where a phone reaches the enrollment page: the QR link's base and the WebAuthn RP ID (env PASSKEYDESK_PUBLIC_URL)")
-	phoneAddr := flag.String("phone-addr", env("PASSKEYDESK_PHONE_ADDR", "127.0.0.1:8787"), "loopback address the phone enrollment page is served on (env PASSKEYDESK_PHONE_ADDR)")
-	smtpFrom := flag.String("smtp-from", env("PASSKEYDESK_SMTP_FROM", ""), "sender address of email codes (env PASSKEYDESK_SMTP_FROM)")
-	smtpCA := flag.String("smtp-ca", env("PASSKEYDESK_SMTP_CA", ""), "PEM file of the CA that issued the SMTP server's certificate; empty means the system's roots (env PASSKEYDESK_SMTP_CA)")
-	server := flag.String("server", env("PASSKEYDESK_SERVER", ""), "URL of a Passkey Desk server to keep the account on, instead of this computer (env PASSKEYDESK_SERVER)")
+	dataDir := flag.String("data-dir", envflag.String("PASSKEYDESK_DATA_DIR", defaultDataDir()), "folder for the account database and the app's keys (env PASSKEYDESK_DATA_DIR)")
+	smtpHost := flag.String("smtp-host", envflag.String("PASSKEYDESK_SMTP_HOST", ""), "SMTP server for email codes; empty means email codes are off (env PASSKEYDESK_SMTP_HOST)")
+	smtpPort := flag.Int("smtp-port", envflag.Int("PASSKEYDESK_SMTP_PORT", 587), "SMTP port (env PASSKEYDESK_SMTP_PORT)")
+	smtpUser := flag.String("smtp-user", envflag.String("PASSKEYDESK_SMTP_USER", ""), "SMTP user name; the password comes from env PASSKEYDESK_SMTP_PASSWORD only (env PASSKEYDESK_SMTP_USER)")
+	simulated := flag.Bool("simulated-key", envflag.Bool("PASSKEYDESK_SIMULATED_KEY"), "plug in a simulated security key whose state lives in the data folder (env PASSKEYDESK_SIMULATED_KEY=1)")
+	publicURL := flag.String("public-url", envflag.String("PASSKEYDESK_PUBLIC_URL", "http://localhost:8787"), "address where a phone reaches the enrollment page: the QR link's base and the WebAuthn RP ID (env PASSKEYDESK_PUBLIC_URL)")
+	phoneAddr := flag.String("phone-addr", envflag.String("PASSKEYDESK_PHONE_ADDR", "127.0.0.1:8787"), "loopback address the phone enrollment page is served on (env PASSKEYDESK_PHONE_ADDR)")
+	smtpFrom := flag.String("smtp-from", envflag.String("PASSKEYDESK_SMTP_FROM", ""), "sender address of email codes (env PASSKEYDESK_SMTP_FROM)")
+	smtpCA := flag.String("smtp-ca", envflag.String("PASSKEYDESK_SMTP_CA", ""), "PEM file of the CA that issued the SMTP server's certificate; empty means the system's roots (env PASSKEYDESK_SMTP_CA)")
+	server := flag.String("server", envflag.String("PASSKEYDESK_SERVER", ""), "URL of a Passkey Desk server to keep the account on, instead of this computer (env PASSKEYDESK_SERVER)")
 	allowRPIDChange := flag.Bool("allow-rp-id-change", false, "confirm a --public-url whose host changes the RP ID of the database's passkeys (they stop working)")
 	flag.Parse()
 
@@ -207,23 +207,4 @@ func defaultDataDir() string {
 		return ""
 	}
 	return filepath.Join(dir, "passkeydesk")
-}
-
-func env(name, fallback string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return fallback
-}
-
-func envInt(name string, fallback int) int {
-	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
-		return n
-	}
-	return fallback
-}
-
-func envBool(name string) bool {
-	b, _ := strconv.ParseBool(os.Getenv(name))
-	return b
 }
