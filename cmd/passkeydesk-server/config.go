@@ -29,6 +29,8 @@ type config struct {
 	smtpCA                         string
 	smtpPort                       int
 	allowRPIDChange                bool
+	approvalRate                   float64
+	approvalBurst                  int
 	shutdownTimeout                time.Duration
 }
 
@@ -47,6 +49,8 @@ func defineFlags(fs *flag.FlagSet) *config {
 	fs.StringVar(&c.smtpUser, "smtp-user", envflag.String("PASSKEYDESK_SMTP_USER", ""), "SMTP user; the password comes from env PASSKEYDESK_SMTP_PASSWORD only (env PASSKEYDESK_SMTP_USER)")
 	fs.StringVar(&c.smtpFrom, "smtp-from", envflag.String("PASSKEYDESK_SMTP_FROM", ""), "sender of email codes (env PASSKEYDESK_SMTP_FROM)")
 	fs.StringVar(&c.smtpCA, "smtp-ca", envflag.String("PASSKEYDESK_SMTP_CA", ""), "PEM file of the CA that issued the SMTP server's certificate; empty means the system's roots (env PASSKEYDESK_SMTP_CA)")
+	fs.Float64Var(&c.approvalRate, "approval-rate", envflag.Float("PASSKEYDESK_APPROVAL_RATE", httpapi.DefaultApprovalRate), "approval requests each API key may make a second, on average (env PASSKEYDESK_APPROVAL_RATE)")
+	fs.IntVar(&c.approvalBurst, "approval-burst", envflag.Int("PASSKEYDESK_APPROVAL_BURST", httpapi.DefaultApprovalBurst), "approval requests each API key may make at once (env PASSKEYDESK_APPROVAL_BURST)")
 	fs.BoolVar(&c.allowRPIDChange, "allow-rp-id-change", false, "confirm a public URL whose host changes the RP ID: every passkey bound so far stops working")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envflag.Duration("PASSKEYDESK_SHUTDOWN_TIMEOUT", 10*time.Second), "how long calls in flight may finish when stopping (env PASSKEYDESK_SHUTDOWN_TIMEOUT)")
 	return c
@@ -56,6 +60,9 @@ func defineFlags(fs *flag.FlagSet) *config {
 func (c *config) validate() error {
 	if _, _, err := httpapi.RelyingParty(c.publicURL); err != nil {
 		return err
+	}
+	if c.approvalRate <= 0 || c.approvalBurst < 1 {
+		return errors.New("--approval-rate must be above 0 and --approval-burst at least 1")
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return errors.New("give --tls-cert and --tls-key together, or neither")

@@ -356,6 +356,7 @@ func TestMigrateAndCheck(t *testing.T) {
 		{[]string{"--trusted-proxies", "10.0.0.0/8,not-a-cidr"}, `trusted proxy \"not-a-cidr\": not an address or CIDR`},
 		{[]string{"--db", "postgres://localhost/passkeydesk"}, "needs the secret key given"},
 		{[]string{"--smtp-host", "mail.example.com"}, "needs --smtp-from"},
+		{[]string{"--approval-rate", "0"}, "--approval-rate must be above 0"},
 	} {
 		code, out := runOnce(t, nil, append([]string{"check", "--data-dir", dir}, tc.args...)...)
 		if code != 1 || !strings.Contains(out, tc.want) {

@@ -119,7 +119,8 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 	}
 	// Watches here hear of the changes other instances make.
 	go svc.Follow(ctx)
-	api, err := httpapi.New(svc, httpapi.Config{PublicURL: d.cfg.PublicURL, Logger: log})
+	api, err := httpapi.New(svc, httpapi.Config{PublicURL: d.cfg.PublicURL, Logger: log,
+		ApprovalRate: c.approvalRate, ApprovalBurst: c.approvalBurst})
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,14 @@ func Int(name string, fallback int) int {
 	return fallback
 }
 
+// Float is the variable as a number, or fallback when it is not one.
+func Float(name string, fallback float64) float64 {
+	if f, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
+		return f
+	}
+	return fallback
+}
+
 // Bool is the variable as a boolean ("1", "true"), false otherwise.
 func Bool(name string) bool {
 	b, _ := strconv.ParseBool(os.Getenv(name))
