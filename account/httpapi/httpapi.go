@@ -98,6 +98,18 @@ type Config struct {
 	// means DefaultApprovalRate and DefaultApprovalBurst.
 	ApprovalRate  float64
 	ApprovalBurst int
+	// Limits are the limits per client address and per account on
+	// sign-in, sign-up, verification, match codes, enrollment and the
+	// phone page's calls; a zero field means DefaultLimits' value.
+	Limits Limits
+	// RateLimitsOff turns every rate limit off, the approvals' included:
+	// for benchmarks and load tests whose clients all share one address.
+	RateLimitsOff bool
+	// ClientAddr is the address of the client that made a request, as
+	// the per-address limits count it; nil means the peer's address
+	// (r.RemoteAddr). Behind a proxy, give one that believes the
+	// proxy's X-Forwarded-For (server.ClientAddr).
+	ClientAddr func(*http.Request) string
 	// Now is the clock of the rate limits; nil means time.Now.
 	Now func() time.Time
 }
@@ -110,8 +122,12 @@ type Handler struct {
 	log     *slog.Logger
 	mux     *mux
 	page    fs.FS
-	// approvals limits each API key's approval requests.
+	// approvals limits each API key's approval requests; nil when the
+	// limits are off.
 	approvals *keyLimiter
+	// lim are the other rate limits, each nil when they are off.
+	lim        *limiters
+	clientAddr func(*http.Request) string
 }
 
 // New returns the handler for api (an *account.Service, or anything with
@@ -122,7 +138,15 @@ func New(api account.API, cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{api: api, origin: origin, timeout: cfg.Timeout, log: cfg.Logger, mux: &mux{ServeMux: http.NewServeMux()}, page: assets.PhonePage(),
-		approvals: newKeyLimiter(cfg.ApprovalRate, cfg.ApprovalBurst, cfg.Now)}
+		lim: &limiters{}, clientAddr: cfg.ClientAddr}
+	if !cfg.RateLimitsOff {
+		l := Limit{PerMinute: cfg.ApprovalRate * 60, Burst: cfg.ApprovalBurst}.orDefault(Limit{PerMinute: DefaultApprovalRate * 60, Burst: DefaultApprovalBurst})
+		h.approvals = newKeyLimiter(l.PerMinute/60, l.Burst, cfg.Now, "approval requests with this API key")
+		h.lim = newLimiters(cfg.Limits, cfg.Now)
+	}
+	if h.clientAddr == nil {
+		h.clientAddr = peerAddr
+	}
 	if h.timeout <= 0 {
 		h.timeout = 15 * time.Second
 	}
@@ -133,14 +157,15 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /e/{token}", h.file("index.html", "text/html; charset=utf-8"))
 	h.mux.HandleFunc("GET /phone/app.js", h.file("app.js", "text/javascript; charset=utf-8"))
 	h.mux.HandleFunc("GET /phone/style.css", h.file("style.css", "text/css; charset=utf-8"))
-	h.mux.HandleFunc("POST /api/phone/open", h.pageCall(h.open))
-	h.mux.HandleFunc("POST /api/phone/wait", h.pageCall(h.wait))
-	h.mux.HandleFunc("POST /api/phone/options", h.pageCall(h.options))
-	h.mux.HandleFunc("POST /api/phone/result", h.pageCall(h.result))
-	h.mux.HandleFunc("POST /api/enrollments", h.desktop(h.begin))
+	lim := h.lim
+	h.mux.HandleFunc("POST /api/phone/open", h.perIP(lim.phoneIP, h.pageCall(h.open)))
+	h.mux.HandleFunc("POST /api/phone/wait", h.perIP(lim.phoneIP, h.pageCall(h.wait)))
+	h.mux.HandleFunc("POST /api/phone/options", h.perIP(lim.phoneIP, h.pageCall(h.options)))
+	h.mux.HandleFunc("POST /api/phone/result", h.perIP(lim.phoneIP, h.pageCall(h.result)))
+	h.mux.HandleFunc("POST /api/enrollments", h.perIP(lim.enrollIP, h.desktop(perSession(lim.enrollSession, h.begin))))
 	h.mux.HandleFunc("GET /api/enrollments/{id}", h.desktop(h.status))
 	h.mux.HandleFunc("DELETE /api/enrollments/{id}", h.desktop(h.cancel))
-	h.mux.HandleFunc("POST /api/enrollments/{id}/confirm", h.desktop(h.confirm))
+	h.mux.HandleFunc("POST /api/enrollments/{id}/confirm", h.perIP(lim.codeIP, h.desktop(perSession(lim.codeSession, h.confirm))))
 	h.mux.HandleFunc("GET /api/enrollments/{id}/events", h.events)
 	h.mux.HandleFunc("POST /v1/approvals", h.requester(h.requestApproval))
 	h.mux.HandleFunc("GET /v1/approvals/{id}", h.requester(h.getApproval))

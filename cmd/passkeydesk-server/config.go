@@ -29,6 +29,7 @@ type config struct {
 	smtpCA                         string
 	smtpPort                       int
 	allowRPIDChange                bool
+	noRateLimits                   bool
 	shutdownTimeout                time.Duration
 }
 
@@ -48,6 +49,7 @@ func defineFlags(fs *flag.FlagSet) *config {
 	fs.StringVar(&c.smtpFrom, "smtp-from", envflag.String("PASSKEYDESK_SMTP_FROM", ""), "sender of email codes (env PASSKEYDESK_SMTP_FROM)")
 	fs.StringVar(&c.smtpCA, "smtp-ca", envflag.String("PASSKEYDESK_SMTP_CA", ""), "PEM file of the CA that issued the SMTP server's certificate; empty means the system's roots (env PASSKEYDESK_SMTP_CA)")
 	fs.BoolVar(&c.allowRPIDChange, "allow-rp-id-change", false, "confirm a public URL whose host changes the RP ID: every passkey bound so far stops working")
+	fs.BoolVar(&c.noRateLimits, "no-rate-limits", false, "turn the rate limits off: for benchmarks whose clients share one address, never in service")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envflag.Duration("PASSKEYDESK_SHUTDOWN_TIMEOUT", 10*time.Second), "how long calls in flight may finish when stopping (env PASSKEYDESK_SHUTDOWN_TIMEOUT)")
 	return c
 }
