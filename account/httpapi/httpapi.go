@@ -51,6 +51,33 @@
 // account.MaxPendingApprovals approvals waiting gets 429
 // "too-many-pending" until some are decided or expire.
 //
+// # Rate limits
+//
+// The calls a script would repeat to guess a password, a code or a link,
+// or to flood the service, are limited per client address (Config.ClientAddr;
+// an IPv6 client by its /64) and per account, each a token bucket
+// (DefaultLimits unless Config.Limits says otherwise; a minute's rate,
+// a burst at once):
+//
+//	sign-in: /v1/signin, /v1/login/begin, /v1/login/finish
+//	    per address 30/min, 10 at once; per email in the body
+//	    (trimmed, lower case; signin and login/begin) 10/min, 5 at once
+//	sign-up: /v1/signup, /v1/signup/confirm    per address 10/min, 10 at once
+//	verification: /v1/verifications/{id}/complete, /v1/passkey-verifications/finish
+//	    per address 30/min, 10 at once; per session 10/min, 5 at once
+//	match codes: /v1/enrollments/{id}/confirm, /api/enrollments/{id}/confirm
+//	    per address 30/min, 10 at once; per session 10/min, 5 at once
+//	enrollment: POST /v1/enrollments, /api/enrollments
+//	    per address 30/min, 10 at once; per session 10/min, 5 at once
+//	the phone page: /api/phone/*               per address 120/min, 40 at once
+//
+// Past one, the call gets 429 "rate-limited" with Retry-After in whole
+// seconds, rounded up, before its body is read (the email's limit after).
+// The limits run on Config.Now's clock and hold in memory, per Handler:
+// only hashes of their keys, at most 10,000 keys per limit (the ones
+// full again are forgotten first). Config.RateLimitsOff turns them all
+// off, the approvals' included.
+//
 // Every answer carries Cache-Control: no-store, a Content-Security-Policy
 // of 'self' only with frame-ancestors 'none', X-Content-Type-Options:
 // nosniff and Referrer-Policy: no-referrer. Bodies are limited to
