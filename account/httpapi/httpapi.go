@@ -61,10 +61,10 @@
 //
 //	sign-in: /v1/signin, /v1/login/begin, /v1/login/finish
 //	    per address 30/min, 10 at once; per email in the body
-//	    (trimmed, lower case; signin and login/begin) 10/min, 5 at once
+//	    (trimmed, lower case; signin and login/begin) 10/min, 10 at once
 //	sign-up: /v1/signup, /v1/signup/confirm    per address 10/min, 10 at once
 //	verification: /v1/verifications/{id}/complete, /v1/passkey-verifications/finish
-//	    per address 30/min, 10 at once; per session 10/min, 5 at once
+//	    per address 30/min, 10 at once; per session 10/min, 10 at once
 //	match codes: /v1/enrollments/{id}/confirm, /api/enrollments/{id}/confirm
 //	    per address 30/min, 10 at once; per session 10/min, 5 at once
 //	enrollment: POST /v1/enrollments, /api/enrollments
@@ -73,6 +73,8 @@
 //
 // Past one, the call gets 429 "rate-limited" with Retry-After in whole
 // seconds, rounded up, before its body is read (the email's limit after).
+// The service's own lock after account.MaxFailures wrong answers comes
+// first for a person who keeps mistyping.
 // The limits run on Config.Now's clock and hold in memory, per Handler:
 // only hashes of their keys, at most 10,000 keys per limit (the ones
 // full again are forgotten first). Config.RateLimitsOff turns them all

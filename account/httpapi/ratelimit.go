@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/passkeydesk/passkeydesk/account"
 )
 
 // The default limit on approval requests per API key: on average
@@ -57,13 +59,17 @@ type Limits struct {
 
 // DefaultLimits are the limits a Handler has unless Config.Limits says
 // otherwise: room for a person who mistypes, retries and signs in on
-// several computers behind one address; none for a script.
+// several computers behind one address; none for a script. The
+// per-account bursts of sign-in and verification are twice
+// account.MaxFailures, so that a person who keeps mistyping hears from
+// the service's own lock (which says which factor and until when)
+// before a 429.
 var DefaultLimits = Limits{
 	SignInPerIP:      Limit{PerMinute: 30, Burst: 10},
-	SignInPerEmail:   Limit{PerMinute: 10, Burst: 5},
+	SignInPerEmail:   Limit{PerMinute: 10, Burst: 2 * account.MaxFailures},
 	SignUpPerIP:      Limit{PerMinute: 10, Burst: 10},
 	VerifyPerIP:      Limit{PerMinute: 30, Burst: 10},
-	VerifyPerSession: Limit{PerMinute: 10, Burst: 5},
+	VerifyPerSession: Limit{PerMinute: 10, Burst: 2 * account.MaxFailures},
 	CodePerIP:        Limit{PerMinute: 30, Burst: 10},
 	CodePerSession:   Limit{PerMinute: 10, Burst: 5},
 	EnrollPerIP:      Limit{PerMinute: 30, Burst: 10},
