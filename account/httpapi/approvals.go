@@ -152,8 +152,8 @@ func DecodeApprovalRequest(w http.ResponseWriter, r *http.Request) (account.Appr
 }
 
 func (h *Handler) requestApproval(ctx context.Context, key string, w http.ResponseWriter, r *http.Request) (int, any, error) {
-	if wait := h.approvals.take(key); wait > 0 {
-		return 0, nil, &limitedError{wait}
+	if err := h.approvals.check(key); err != nil {
+		return 0, nil, err
 	}
 	req, err := DecodeApprovalRequest(w, r)
 	if err != nil {

@@ -51,6 +51,35 @@
 // account.MaxPendingApprovals approvals waiting gets 429
 // "too-many-pending" until some are decided or expire.
 //
+// # Rate limits
+//
+// The calls a script would repeat to guess a password, a code or a link,
+// or to flood the service, are limited per client address (Config.ClientAddr;
+// an IPv6 client by its /64) and per account, each a token bucket
+// (DefaultLimits unless Config.Limits says otherwise; a minute's rate,
+// a burst at once):
+//
+//	sign-in: /v1/signin, /v1/login/begin, /v1/login/finish
+//	    per address 30/min, 10 at once; per email in the body
+//	    (trimmed, lower case; signin and login/begin) 10/min, 10 at once
+//	sign-up: /v1/signup, /v1/signup/confirm    per address 10/min, 10 at once
+//	verification: /v1/verifications/{id}/complete, /v1/passkey-verifications/finish
+//	    per address 30/min, 10 at once; per session 10/min, 10 at once
+//	match codes: /v1/enrollments/{id}/confirm, /api/enrollments/{id}/confirm
+//	    per address 30/min, 10 at once; per session 10/min, 5 at once
+//	enrollment: POST /v1/enrollments, /api/enrollments
+//	    per address 30/min, 10 at once; per session 10/min, 5 at once
+//	the phone page: /api/phone/*               per address 120/min, 40 at once
+//
+// Past one, the call gets 429 "rate-limited" with Retry-After in whole
+// seconds, rounded up, before its body is read (the email's limit after).
+// The service's own lock after account.MaxFailures wrong answers comes
+// first for a person who keeps mistyping.
+// The limits run on Config.Now's clock and hold in memory, per Handler:
+// only hashes of their keys, at most 10,000 keys per limit (the ones
+// full again are forgotten first). Config.RateLimitsOff turns them all
+// off, the approvals' included.
+//
 // Every answer carries Cache-Control: no-store, a Content-Security-Policy
 // of 'self' only with frame-ancestors 'none', X-Content-Type-Options:
 // nosniff and Referrer-Policy: no-referrer. Bodies are limited to
@@ -98,6 +127,18 @@ type Config struct {
 	// means DefaultApprovalRate and DefaultApprovalBurst.
 	ApprovalRate  float64
 	ApprovalBurst int
+	// Limits are the limits per client address and per account on
+	// sign-in, sign-up, verification, match codes, enrollment and the
+	// phone page's calls; a zero field means DefaultLimits' value.
+	Limits Limits
+	// RateLimitsOff turns every rate limit off, the approvals' included:
+	// for benchmarks and load tests whose clients all share one address.
+	RateLimitsOff bool
+	// ClientAddr is the address of the client that made a request, as
+	// the per-address limits count it; nil means the peer's address
+	// (r.RemoteAddr). Behind a proxy, give one that believes the
+	// proxy's X-Forwarded-For (server.ClientAddr).
+	ClientAddr func(*http.Request) string
 	// Now is the clock of the rate limits; nil means time.Now.
 	Now func() time.Time
 }
@@ -110,8 +151,12 @@ type Handler struct {
 	log     *slog.Logger
 	mux     *mux
 	page    fs.FS
-	// approvals limits each API key's approval requests.
+	// approvals limits each API key's approval requests; nil when the
+	// limits are off.
 	approvals *keyLimiter
+	// lim are the other rate limits, each nil when they are off.
+	lim        *limiters
+	clientAddr func(*http.Request) string
 }
 
 // New returns the handler for api (an *account.Service, or anything with
@@ -122,7 +167,15 @@ func New(api account.API, cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{api: api, origin: origin, timeout: cfg.Timeout, log: cfg.Logger, mux: &mux{ServeMux: http.NewServeMux()}, page: assets.PhonePage(),
-		approvals: newKeyLimiter(cfg.ApprovalRate, cfg.ApprovalBurst, cfg.Now)}
+		lim: &limiters{}, clientAddr: cfg.ClientAddr}
+	if !cfg.RateLimitsOff {
+		l := Limit{PerMinute: cfg.ApprovalRate * 60, Burst: cfg.ApprovalBurst}.orDefault(Limit{PerMinute: DefaultApprovalRate * 60, Burst: DefaultApprovalBurst})
+		h.approvals = newKeyLimiter(l.PerMinute/60, l.Burst, cfg.Now, "approval requests with this API key")
+		h.lim = newLimiters(cfg.Limits, cfg.Now)
+	}
+	if h.clientAddr == nil {
+		h.clientAddr = peerAddr
+	}
 	if h.timeout <= 0 {
 		h.timeout = 15 * time.Second
 	}
@@ -133,14 +186,15 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /e/{token}", h.file("index.html", "text/html; charset=utf-8"))
 	h.mux.HandleFunc("GET /phone/app.js", h.file("app.js", "text/javascript; charset=utf-8"))
 	h.mux.HandleFunc("GET /phone/style.css", h.file("style.css", "text/css; charset=utf-8"))
-	h.mux.HandleFunc("POST /api/phone/open", h.pageCall(h.open))
-	h.mux.HandleFunc("POST /api/phone/wait", h.pageCall(h.wait))
-	h.mux.HandleFunc("POST /api/phone/options", h.pageCall(h.options))
-	h.mux.HandleFunc("POST /api/phone/result", h.pageCall(h.result))
-	h.mux.HandleFunc("POST /api/enrollments", h.desktop(h.begin))
+	lim := h.lim
+	h.mux.HandleFunc("POST /api/phone/open", h.perIP(lim.phoneIP, h.pageCall(h.open)))
+	h.mux.HandleFunc("POST /api/phone/wait", h.perIP(lim.phoneIP, h.pageCall(h.wait)))
+	h.mux.HandleFunc("POST /api/phone/options", h.perIP(lim.phoneIP, h.pageCall(h.options)))
+	h.mux.HandleFunc("POST /api/phone/result", h.perIP(lim.phoneIP, h.pageCall(h.result)))
+	h.mux.HandleFunc("POST /api/enrollments", h.perIP(lim.enrollIP, h.desktop(perSession(lim.enrollSession, h.begin))))
 	h.mux.HandleFunc("GET /api/enrollments/{id}", h.desktop(h.status))
 	h.mux.HandleFunc("DELETE /api/enrollments/{id}", h.desktop(h.cancel))
-	h.mux.HandleFunc("POST /api/enrollments/{id}/confirm", h.desktop(h.confirm))
+	h.mux.HandleFunc("POST /api/enrollments/{id}/confirm", h.perIP(lim.codeIP, h.desktop(perSession(lim.codeSession, h.confirm))))
 	h.mux.HandleFunc("GET /api/enrollments/{id}/events", h.events)
 	h.mux.HandleFunc("POST /v1/approvals", h.requester(h.requestApproval))
 	h.mux.HandleFunc("GET /v1/approvals/{id}", h.requester(h.getApproval))

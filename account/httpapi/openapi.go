@@ -145,7 +145,9 @@ func OpenAPI(routes []string) ([]byte, error) {
 		Info: &openapi3.Info{Title: "Passkey Desk account service", Version: "1",
 			Description: "The account API. Bodies are the account package's types as Go's encoding/json writes them; " +
 				"WebAuthn options and credentials are the JSON a browser passes and sends. Errors are " +
-				"{\"error\": code, \"message\": sentence} with the fields of their kind."},
+				"{\"error\": code, \"message\": sentence} with the fields of their kind. Sign-in, sign-up, verification, " +
+				"match codes, enrollment, the phone page and approval requests are rate-limited per client address and " +
+				"per account: past a limit, 429 \"rate-limited\" with Retry-After in seconds."},
 		Paths: openapi3.NewPaths(),
 		Components: &openapi3.Components{
 			Schemas: openapi3.Schemas{},

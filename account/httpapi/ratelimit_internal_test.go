@@ -11,7 +11,7 @@ import (
 // so a key still out of allowance stays out of it.
 func TestKeyLimiterStaysBounded(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	l := newKeyLimiter(1, 2, func() time.Time { return now })
+	l := newKeyLimiter(1, 2, func() time.Time { return now }, "tests")
 	l.take("busy")
 	l.take("busy")
 	if l.take("busy") == 0 {

@@ -18,17 +18,17 @@ import (
 // are package apierr's. The phone page's calls stay under /api/phone/,
 // the requesters' under /v1/approvals (approvals.go).
 func (h *Handler) routesV1() {
-	m := h.mux
-	m.HandleFunc("POST /v1/signup", h.public(h.signUp))
-	m.HandleFunc("POST /v1/signup/confirm", h.public(h.confirmSignUp))
-	m.HandleFunc("POST /v1/signin", h.public(h.signIn))
-	m.HandleFunc("POST /v1/login/begin", h.public(h.beginLogin))
-	m.HandleFunc("POST /v1/login/finish", h.public(h.finishLogin))
+	m, lim := h.mux, h.lim
+	m.HandleFunc("POST /v1/signup", h.perIP(lim.signUpIP, h.public(h.signUp)))
+	m.HandleFunc("POST /v1/signup/confirm", h.perIP(lim.signUpIP, h.public(h.confirmSignUp)))
+	m.HandleFunc("POST /v1/signin", h.perIP(lim.signInIP, h.public(h.signIn)))
+	m.HandleFunc("POST /v1/login/begin", h.perIP(lim.signInIP, h.public(h.beginLogin)))
+	m.HandleFunc("POST /v1/login/finish", h.perIP(lim.signInIP, h.public(h.finishLogin)))
 
 	m.HandleFunc("POST /v1/signout", h.desktop(h.signOut))
 	m.HandleFunc("GET /v1/me", h.desktop(h.me))
 	m.HandleFunc("POST /v1/verifications", h.desktop(h.beginVerification))
-	m.HandleFunc("POST /v1/verifications/{id}/complete", h.desktop(h.completeVerification))
+	m.HandleFunc("POST /v1/verifications/{id}/complete", h.perIP(lim.verifyIP, h.desktop(perSession(lim.verifySession, h.completeVerification))))
 	m.HandleFunc("POST /v1/registrations/begin", h.desktop(h.beginRegistration))
 	m.HandleFunc("POST /v1/registrations/finish", h.desktop(h.finishRegistration))
 	m.HandleFunc("GET /v1/passkeys", h.desktop(h.passkeys))
@@ -38,7 +38,7 @@ func (h *Handler) routesV1() {
 	m.HandleFunc("GET /v1/activity", h.desktop(h.activity))
 	m.HandleFunc("GET /v1/activity/export", h.desktop(h.exportActivity))
 	m.HandleFunc("POST /v1/passkey-verifications/begin", h.desktop(h.beginPasskeyVerification))
-	m.HandleFunc("POST /v1/passkey-verifications/finish", h.desktop(h.finishPasskeyVerification))
+	m.HandleFunc("POST /v1/passkey-verifications/finish", h.perIP(lim.verifyIP, h.desktop(perSession(lim.verifySession, h.finishPasskeyVerification))))
 	m.HandleFunc("GET /v1/policy", h.desktop(h.policy))
 	m.HandleFunc("PUT /v1/policy/passkey-required", h.desktop(h.setPasskeyRequired))
 	m.HandleFunc("POST /v1/apikeys", h.desktop(h.createAPIKey))
@@ -49,10 +49,10 @@ func (h *Handler) routesV1() {
 	m.HandleFunc("POST /v1/approvals/{id}/finish", h.desktop(h.finishApproval))
 	m.HandleFunc("POST /v1/approvals/{id}/deny", h.desktop(h.denyApproval))
 	m.HandleFunc("GET /v1/approvals/events", h.approvalEvents)
-	m.HandleFunc("POST /v1/enrollments", h.desktop(h.beginEnrollment))
+	m.HandleFunc("POST /v1/enrollments", h.perIP(lim.enrollIP, h.desktop(perSession(lim.enrollSession, h.beginEnrollment))))
 	m.HandleFunc("GET /v1/enrollments/{id}", h.desktop(h.enrollmentStatus))
 	m.HandleFunc("DELETE /v1/enrollments/{id}", h.desktop(h.cancel))
-	m.HandleFunc("POST /v1/enrollments/{id}/confirm", h.desktop(h.confirmEnrollmentCode))
+	m.HandleFunc("POST /v1/enrollments/{id}/confirm", h.perIP(lim.codeIP, h.desktop(perSession(lim.codeSession, h.confirmEnrollmentCode))))
 	m.HandleFunc("GET /v1/enrollments/{id}/events", h.events)
 	m.HandleFunc("GET /v1/openapi.json", h.openAPI)
 }
@@ -104,12 +104,18 @@ func (h *Handler) signIn(ctx context.Context, w http.ResponseWriter, r *http.Req
 	if err := decodeBody(w, r, &req); err != nil {
 		return nil, err
 	}
+	if err := h.limitEmail(req.Email); err != nil {
+		return nil, err
+	}
 	return h.api.SignIn(ctx, req.Email, req.Password, req.Code)
 }
 
 func (h *Handler) beginLogin(ctx context.Context, w http.ResponseWriter, r *http.Request) (any, error) {
 	var req struct{ Email string }
 	if err := decodeBody(w, r, &req); err != nil {
+		return nil, err
+	}
+	if err := h.limitEmail(req.Email); err != nil {
 		return nil, err
 	}
 	return h.api.BeginLogin(ctx, req.Email)

@@ -267,3 +267,42 @@ func TestAServerThatCannotBeReached(t *testing.T) {
 		t.Fatal("plain http to a non-loopback host was accepted")
 	}
 }
+
+// TestARateLimitCrossesTheWire: the server's 429 "rate-limited" reaches
+// the caller as an *remote.Error with the status and the Retry-After,
+// and once that has passed on the server's clock the call goes through.
+func TestARateLimitCrossesTheWire(t *testing.T) {
+	srv := httptest.NewUnstartedServer(nil)
+	url := "http://" + srv.Listener.Addr().String()
+	svc, clock, _ := accounttest.NewService(t, accounttest.Options{PublicURL: url})
+	h, err := httpapi.New(svc, httpapi.Config{PublicURL: url, Now: clock.Now,
+		Limits: httpapi.Limits{SignInPerEmail: httpapi.Limit{PerMinute: 4, Burst: 2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c, err := remote.New(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 2 {
+		if _, err := c.SignIn(ctx, "limited@example.com", "wrong password", "000000"); !errors.Is(err, account.ErrInvalidCredentials) {
+			t.Fatalf("attempt %d: %v", i+1, err)
+		}
+	}
+	s, err := c.SignIn(ctx, "limited@example.com", "wrong password", "000000")
+	var re *remote.Error
+	if s != nil || !errors.As(err, &re) || re.Status != 429 || re.RetryAfter != 15*time.Second {
+		t.Fatalf("over the limit: %+v, %#v", s, err)
+	}
+	if !strings.Contains(err.Error(), "try again in 15 s") || strings.Contains(err.Error(), "limited@") {
+		t.Fatalf("the error's words: %v", err)
+	}
+	clock.Advance(15 * time.Second)
+	if _, err := c.SignIn(ctx, "limited@example.com", "wrong password", "000000"); !errors.Is(err, account.ErrInvalidCredentials) {
+		t.Fatalf("after Retry-After: %v", err)
+	}
+}

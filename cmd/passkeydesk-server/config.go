@@ -31,6 +31,7 @@ type config struct {
 	allowRPIDChange                bool
 	approvalRate                   float64
 	approvalBurst                  int
+	noRateLimits                   bool
 	shutdownTimeout                time.Duration
 }
 
@@ -52,6 +53,7 @@ func defineFlags(fs *flag.FlagSet) *config {
 	fs.Float64Var(&c.approvalRate, "approval-rate", envflag.Float("PASSKEYDESK_APPROVAL_RATE", httpapi.DefaultApprovalRate), "approval requests each API key may make a second, on average (env PASSKEYDESK_APPROVAL_RATE)")
 	fs.IntVar(&c.approvalBurst, "approval-burst", envflag.Int("PASSKEYDESK_APPROVAL_BURST", httpapi.DefaultApprovalBurst), "approval requests each API key may make at once (env PASSKEYDESK_APPROVAL_BURST)")
 	fs.BoolVar(&c.allowRPIDChange, "allow-rp-id-change", false, "confirm a public URL whose host changes the RP ID: every passkey bound so far stops working")
+	fs.BoolVar(&c.noRateLimits, "no-rate-limits", false, "turn the rate limits off: for benchmarks whose clients share one address, never in service")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envflag.Duration("PASSKEYDESK_SHUTDOWN_TIMEOUT", 10*time.Second), "how long calls in flight may finish when stopping (env PASSKEYDESK_SHUTDOWN_TIMEOUT)")
 	return c
 }

@@ -25,9 +25,11 @@
 //	--db               PASSKEYDESK_DB               a SQLite file path (default DATA_DIR/passkeydesk.db)
 //	--secret-key-file  PASSKEYDESK_SECRET_KEY_FILE  the 32-byte key that seals TOTP secrets
 //	--tls-cert, --tls-key  PASSKEYDESK_TLS_CERT, PASSKEYDESK_TLS_KEY  serve HTTPS directly
-//	--trusted-proxies  PASSKEYDESK_TRUSTED_PROXIES  CIDRs whose X-Forwarded-For is believed
+//	--trusted-proxies  PASSKEYDESK_TRUSTED_PROXIES  CIDRs whose X-Forwarded-For is believed, by
+//	                                                the logs and the rate limits per client address
 //	--smtp-host, --smtp-port, --smtp-user, --smtp-from  (PASSKEYDESK_SMTP_*) email codes
 //	--allow-rp-id-change                            confirm a public URL whose host changes the RP ID
+//	--no-rate-limits                                turn the rate limits off (benchmarks only)
 //	--shutdown-timeout PASSKEYDESK_SHUTDOWN_TIMEOUT (10s)
 //
 // The SMTP password comes only from PASSKEYDESK_SMTP_PASSWORD. The secret

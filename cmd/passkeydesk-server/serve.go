@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"time"
 
@@ -119,12 +120,14 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 	}
 	// Watches here hear of the changes other instances make.
 	go svc.Follow(ctx)
-	api, err := httpapi.New(svc, httpapi.Config{PublicURL: d.cfg.PublicURL, Logger: log,
-		ApprovalRate: c.approvalRate, ApprovalBurst: c.approvalBurst})
+	proxies, _ := c.proxies()
+	api, err := httpapi.New(svc, httpapi.Config{PublicURL: d.cfg.PublicURL, Logger: log, RateLimitsOff: c.noRateLimits,
+		ApprovalRate: c.approvalRate, ApprovalBurst: c.approvalBurst,
+		// The rate limits count the client a trusted proxy names.
+		ClientAddr: func(r *http.Request) string { return server.ClientAddr(r, proxies) }})
 	if err != nil {
 		return err
 	}
-	proxies, _ := c.proxies()
 	srv, err := server.New(api, server.Config{
 		Listen:          c.listen,
 		TLSCertFile:     c.tlsCert,
