@@ -499,42 +499,20 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	rc := http.NewResponseController(w)
-	rc.SetWriteDeadline(time.Time{}) // the server's WriteTimeout would cut the stream
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	rc.Flush()
-	ping := time.NewTicker(15 * time.Second)
-	defer ping.Stop()
-	for {
-		select {
-		case st, ok := <-ch:
-			if !ok {
-				return
-			}
-			var data []byte
+	// The stream ends after a final state, or when the server stops or
+	// the stream outlives its enrollment; either way its end tells a
+	// client that reconnects when to.
+	h.stream(w, r, func(send func(event string, v any) error) {
+		for st := range ch {
+			var v any = statusOf(&st)
 			if strings.HasPrefix(r.URL.Path, "/v1/") {
-				data, _ = json.Marshal(st) // the whole account.EnrollmentStatus
-			} else {
-				data, _ = json.Marshal(statusOf(&st))
+				v = st // the whole account.EnrollmentStatus
 			}
-			if _, err := fmt.Fprintf(w, "event: status\ndata: %s\n\n", data); err != nil {
+			if send("status", v) != nil {
 				return
 			}
-		case <-ping.C:
-			if _, err := io.WriteString(w, ": ping\n\n"); err != nil {
-				return
-			}
-		case <-ctx.Done():
-			// The server is stopping, or the stream outlived its
-			// enrollment: tell a client that reconnects when to.
-			io.WriteString(w, "retry: 1000\n\n")
-			rc.Flush()
-			return
 		}
-		rc.Flush()
-	}
+	})
 }
 
 // --- bodies and errors ------------------------------------------------------------
