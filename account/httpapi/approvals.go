@@ -107,7 +107,8 @@ func approvalOf(a *account.Approval) Approval {
 }
 
 // requester wraps a requester's call: no browser origin but the page's,
-// an API key as Authorization: Bearer pdk_…, a deadline.
+// a requester's key as Authorization: Bearer (an account's pdk_… or a
+// service key, pdks_…), a deadline.
 func (h *Handler) requester(fn func(ctx context.Context, key string, w http.ResponseWriter, r *http.Request) (int, any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if o := r.Header.Get("Origin"); o != "" && o != h.origin {

@@ -36,12 +36,15 @@
 // once; another gets 429 "too-many-watches".
 //
 // A requester's calls (an exchange backend asking the account owner to
-// approve an operation), authorised by a service API key
-// (Authorization: Bearer pdk_…); 401 "invalid-api-key" when it is
-// missing, wrong or revoked:
+// approve an operation), authorised by the account's API key
+// (Authorization: Bearer pdk_…) or a server-wide service key (pdks_…,
+// which names the account: "account" in the body, ?account= in the
+// query); 401 "invalid-api-key" when it is missing, wrong or revoked:
 //
 //	POST /v1/approvals       ApprovalRequest → 201 Approval (Location: /v1/approvals/{id})
 //	GET  /v1/approvals/{id}  → Approval: state, decision time, passkey, assertion
+//	GET  /v1/requester/passkeys         → []RequesterPasskey: the keys to check answers with
+//	GET  /v1/requester/passkeys/events  → server-sent "added" and "removed"
 //
 // A withdrawal or C2C trade asked for during a hold (account.RuleHold) gets 409
 // "held" with "holdUntil". The approval body is limited to

@@ -37,7 +37,7 @@ type auth int
 const (
 	authNone    auth = iota // anyone: sign-up, sign-in, passkey login
 	authSession             // a session: Authorization: Bearer SESSION
-	authAPIKey              // a requester: Authorization: Bearer pdk_…
+	authAPIKey              // a requester: Authorization: Bearer pdk_… or pdks_…
 	authPage                // the phone page: same origin, link and device in the body
 )
 
