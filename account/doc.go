@@ -153,8 +153,8 @@
 // public key the answer carries, a requester keeps its own copy of the
 // account's passkeys (PasskeyReader: RequesterPasskeys lists them with
 // their COSE keys and algorithms, WatchRequesterPasskeys follows additions
-// and removals, across instances) and checks each answer against that
-// copy. DenyApproval records a denial. An API key may have
+// and removals, across instances, at most MaxPasskeyWatchesPerKey open
+// per key) and checks each answer against that copy. DenyApproval records a denial. An API key may have
 // MaxPendingApprovals approvals pending at once (ErrTooManyPending). A
 // cloned-looking passkey refuses the approval for good too; a refused
 // approval's Reason says which of the two it was. An answer that fails

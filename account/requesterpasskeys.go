@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
@@ -100,9 +101,44 @@ func requesterPasskeyOf(p *Passkey) RequesterPasskey {
 // revoked key's watch ends without a change to the passkeys.
 const passkeyRecheck = time.Minute
 
-// WatchRequesterPasskeys implements PasskeyReader.
+// keyCounter counts open watches by key, up to a limit.
+type keyCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// hold takes one of key's limit places (ErrTooManyPasskeyWatches when
+// none is left); release gives it back, once.
+func (c *keyCounter) hold(key string, limit int) (release func(), err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n[key] >= limit {
+		return nil, ErrTooManyPasskeyWatches
+	}
+	if c.n == nil {
+		c.n = make(map[string]int)
+	}
+	c.n[key]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if c.n[key]--; c.n[key] <= 0 {
+				delete(c.n, key)
+			}
+		})
+	}, nil
+}
+
+// WatchRequesterPasskeys implements PasskeyReader. A key has at most
+// MaxPasskeyWatchesPerKey open in this process (ErrTooManyPasskeyWatches).
 func (s *Service) WatchRequesterPasskeys(ctx context.Context, apiKey, account string) (<-chan PasskeyChange, error) {
 	accountID, first, err := s.requesterPasskeys(ctx, apiKey, account)
+	if err != nil {
+		return nil, err
+	}
+	release, err := s.passkeyWatching.hold(string(hashToken(apiKey)), MaxPasskeyWatchesPerKey)
 	if err != nil {
 		return nil, err
 	}
@@ -111,11 +147,13 @@ func (s *Service) WatchRequesterPasskeys(ctx context.Context, apiKey, account st
 	// first read and the subscription is not lost.
 	if _, first, err = s.requesterPasskeys(ctx, apiKey, accountID); err != nil {
 		s.passkeyWatchers.unsubscribe(accountID, wake)
+		release()
 		return nil, err
 	}
 	out := make(chan PasskeyChange, 16)
 	go func() {
 		defer close(out)
+		defer release()
 		defer s.passkeyWatchers.unsubscribe(accountID, wake)
 		held := map[string]RequesterPasskey{}
 		send := func(list []RequesterPasskey) bool {

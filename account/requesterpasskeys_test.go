@@ -2,6 +2,7 @@ package account_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -98,5 +99,44 @@ func TestRequesterFollowsThePasskeys(t *testing.T) {
 	for range byAnn {
 	}
 	for range byService {
+	}
+}
+
+// TestPasskeyWatchCapPerKey: a key has MaxPasskeyWatchesPerKey passkey
+// watches open at most; another key has its own; one that ends frees its
+// place.
+func TestPasskeyWatchCapPerKey(t *testing.T) {
+	fx := newServiceFixture(t)
+	var cancels []context.CancelFunc
+	var chans []<-chan account.PasskeyChange
+	defer func() {
+		for _, c := range cancels {
+			c()
+		}
+	}()
+	for i := range account.MaxPasskeyWatchesPerKey {
+		wctx, cancel := context.WithCancel(ctx)
+		cancels = append(cancels, cancel)
+		ch, err := fx.svc.WatchRequesterPasskeys(wctx, fx.annKey.Secret, "")
+		if err != nil {
+			t.Fatalf("watch %d: %v", i, err)
+		}
+		chans = append(chans, ch)
+	}
+	if _, err := fx.svc.WatchRequesterPasskeys(ctx, fx.annKey.Secret, ""); !errors.Is(err, account.ErrTooManyPasskeyWatches) {
+		t.Fatalf("one past the cap: %v", err)
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	cancels = append(cancels, cancel)
+	if _, err := fx.svc.WatchRequesterPasskeys(wctx, fx.service.Secret, "ann@example.com"); err != nil {
+		t.Fatalf("another key: %v", err)
+	}
+	cancels[0]()
+	for range chans[0] {
+	}
+	wctx, cancel = context.WithCancel(ctx)
+	cancels = append(cancels, cancel)
+	if _, err := fx.svc.WatchRequesterPasskeys(wctx, fx.annKey.Secret, ""); err != nil {
+		t.Fatalf("after one ended: %v", err)
 	}
 }
