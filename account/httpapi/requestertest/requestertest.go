@@ -116,12 +116,11 @@ const (
 // Ed25519. A key of another kind, or whose algorithm does not fit its
 // kind or curve, is an error.
 func VerifySignature(coseKey, msg, sig []byte) error {
+	// The COSE_Key's labels: 1 kty, 3 alg, and by kty -1 crv (EC2, OKP)
+	// or n (RSA), -2 x or e, -3 y (EC2).
 	var k struct {
-		Kty int    `cbor:"1,keyasint"`
-		Alg int    `cbor:"3,keyasint"`
-		Crv int    `cbor:"-1,keyasint,omitempty"`
-		X   []byte `cbor:"-2,keyasint,omitempty"`
-		Y   []byte `cbor:"-3,keyasint,omitempty"`
+		Kty, Alg, Crv int
+		X, Y          []byte
 	}
 	var raw map[int]cbor.RawMessage
 	if err := cbor.Unmarshal(coseKey, &raw); err != nil {
