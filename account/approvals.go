@@ -236,10 +236,11 @@ func decimal(s string, zeroOK bool) bool {
 // RequestApproval implements API: the account gets a pending approval of
 // req.Operation. apiKey is the account's own API key, or a service key
 // ("pdks_…") with req.Account naming the account; an account's key that
-// names another account gets an *InputError. The activity names the key. A withdrawal or C2C trade during a removal
-// hold is refused with a *PolicyError (RuleHold) saying until when; an
-// account with no passkey gets RuleNoPasskey, and one whose passkeys are
-// all marked as possible clones ErrPasskeyCloned. A key with
+// names another account gets an *InputError. The activity names the key.
+// A withdrawal or C2C trade during a removal hold is refused with a
+// *PolicyError (RuleHold) saying until when; an account with no passkey
+// gets RuleNoPasskey, and one whose passkeys are all marked as possible
+// clones ErrPasskeyCloned. A key (an account's or a service key) with
 // MaxPendingApprovals waiting gets ErrTooManyPending.
 func (s *Service) RequestApproval(ctx context.Context, apiKey string, req ApprovalRequest) (*Approval, error) {
 	op := req.Operation

@@ -117,7 +117,7 @@ func (h *Handler) requester(fn func(ctx context.Context, key string, w http.Resp
 		}
 		key := bearer(r)
 		if key == "" {
-			writeError(w, http.StatusUnauthorized, "invalid-api-key", "send the service API key as Authorization: Bearer pdk_…")
+			writeError(w, http.StatusUnauthorized, "invalid-api-key", "send an API key (pdk_…) or a service key (pdks_…) as Authorization: Bearer")
 			return
 		}
 		if !isRequesterKey(key) {
