@@ -150,8 +150,8 @@ type API interface {
 	// ErrApprovalExpired, ErrApprovalDecided, ErrPasskeyCloned,
 	// ErrCredentialRejected, *PolicyError, *InputError.
 
-	// RequestApproval asks the API key's account to approve an
-	// operation.
+	// RequestApproval asks an account to approve an operation: the API
+	// key's own account, or the one a service key names in req.Account.
 	RequestApproval(ctx context.Context, apiKey string, req ApprovalRequest) (*Approval, error)
 	// GetApproval is the requester's read of an approval.
 	GetApproval(ctx context.Context, apiKey, id string) (*Approval, error)

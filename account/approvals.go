@@ -65,6 +65,10 @@ type Operation struct {
 // shorter or longer life than ApprovalLifetime (at most
 // MaxApprovalLifetime).
 type ApprovalRequest struct {
+	// Account names the account asked, by ID or email. A service key
+	// must name it; an account's API key may leave it empty (its own
+	// account) and may not name another.
+	Account   string
 	Operation Operation
 	Lifetime  time.Duration
 }
@@ -229,11 +233,14 @@ func decimal(s string, zeroOK bool) bool {
 
 // --- requester side ----------------------------------------------------------
 
-// RequestApproval implements API: the API key's account gets a pending
-// approval of req.Operation. A withdrawal or C2C trade during a removal
-// hold is refused with a *PolicyError (RuleHold) saying until when; an
-// account with no passkey gets RuleNoPasskey, and one whose passkeys are
-// all marked as possible clones ErrPasskeyCloned. A key with
+// RequestApproval implements API: the account gets a pending approval of
+// req.Operation. apiKey is the account's own API key, or a service key
+// ("pdks_…") with req.Account naming the account; an account's key that
+// names another account gets an *InputError. The activity names the key.
+// A withdrawal or C2C trade during a removal hold is refused with a
+// *PolicyError (RuleHold) saying until when; an account with no passkey
+// gets RuleNoPasskey, and one whose passkeys are all marked as possible
+// clones ErrPasskeyCloned. A key (an account's or a service key) with
 // MaxPendingApprovals waiting gets ErrTooManyPending.
 func (s *Service) RequestApproval(ctx context.Context, apiKey string, req ApprovalRequest) (*Approval, error) {
 	op := req.Operation
@@ -257,34 +264,37 @@ func (s *Service) RequestApproval(ctx context.Context, apiKey string, req Approv
 		ExpiresAt: now.Add(life),
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
-		k, err := s.authenticateKey(tx, apiKey)
+		k, err := s.authenticateRequester(tx, apiKey)
 		if err != nil {
 			return err
 		}
-		a.AccountID, a.APIKeyID = k.AccountID, k.ID
-		if err := s.checkPendingCap(tx, k.ID, now); err != nil {
+		accountID, err := k.target(tx, req.Account)
+		if err != nil {
 			return err
 		}
-		if err := s.checkHold(tx, k.AccountID, op.Kind); err != nil {
+		a.AccountID, a.APIKeyID = accountID, k.id()
+		if err := s.checkPendingCap(tx, k.id(), now); err != nil {
+			return err
+		}
+		if err := s.checkHold(tx, accountID, op.Kind); err != nil {
 			return err
 		}
 		// An account without a passkey that may approve could never
 		// answer: the requester hears so now, not after the expiry.
-		rec, err := tx.AccountByID(k.AccountID)
+		rec, err := tx.AccountByID(accountID)
 		if err != nil {
 			return err
 		}
 		if _, err := s.approvalUser(tx, rec); err != nil {
 			return err
 		}
-		k.LastUsedAt = now
-		if err := tx.UpdateAPIKey(k); err != nil {
+		if err := k.used(tx, now); err != nil {
 			return err
 		}
 		if err := tx.InsertApproval(a); err != nil {
 			return err
 		}
-		return tx.AppendEvent(k.AccountID, s.eventFrom(SourceAPI, EventApprovalRequested, summary(&op)+" (key "+k.Name+")"))
+		return tx.AppendEvent(accountID, s.eventFrom(SourceAPI, EventApprovalRequested, summary(&op)+" ("+k.label()+")"))
 	})
 	if err != nil {
 		return nil, err
@@ -293,16 +303,18 @@ func (s *Service) RequestApproval(ctx context.Context, apiKey string, req Approv
 }
 
 // GetApproval implements API: the requester's view, by any valid API key
-// of the approval's account.
+// of the approval's account, or by the service key that requested it.
 func (s *Service) GetApproval(ctx context.Context, apiKey, id string) (*Approval, error) {
 	var out *Approval
 	err := s.store.View(ctx, func(tx Tx) error {
-		k, err := s.authenticateKey(tx, apiKey)
+		k, err := s.authenticateRequester(tx, apiKey)
 		if err != nil {
 			return err
 		}
 		a, err := tx.ApprovalByID(id)
-		if errors.Is(err, ErrNotFound) || (err == nil && a.AccountID != k.AccountID) {
+		mine := err == nil && ((k.account != nil && a.AccountID == k.account.AccountID) ||
+			(k.service != nil && a.APIKeyID == k.service.ID))
+		if errors.Is(err, ErrNotFound) || (err == nil && !mine) {
 			return ErrNotFound
 		}
 		if err != nil {

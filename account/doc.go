@@ -104,6 +104,15 @@
 // a sensitive operation with RequestApproval, authenticated by a service
 // API key: "pdk_" and 256 random bits (base64url), made by CreateAPIKey,
 // shown once, stored only as its SHA-256, revocable with RevokeAPIKey.
+// The operator's backend (an exchange itself) uses a service key
+// instead: "pdks_" and 256 random bits, server-wide and in no account,
+// made by CreateServiceKey on the Store (the server's "apikey" command,
+// not API), listed and revoked the same way, stored only as its SHA-256.
+// It names the account in ApprovalRequest.Account (ID or email), reads
+// the answers to its own requests, and has its own MaxPendingApprovals;
+// an account's API key that names another account gets an *InputError.
+// The account's activity names the key behind every request ("key NAME",
+// "key NAME (service)").
 // The Operation names the kind (withdrawal, deposit, c2c-trade,
 // sign-in-elsewhere) and its details: asset, amount (a decimal string,
 // never a float), network, destination address or counterparty, fee,
@@ -138,9 +147,14 @@
 // (authenticatorData, clientDataJSON, signature, and the passkey's COSE
 // public key) are stored with the new sign counter in one transaction.
 // GetApproval gives a requester all of it plus the nonce, so a backend
-// can recompute the challenge and check the ES256 signature over
-// authenticatorData ‖ SHA-256(clientDataJSON) without trusting this
-// service's word. DenyApproval records a denial. An API key may have
+// can recompute the challenge and check the signature over
+// authenticatorData ‖ SHA-256(clientDataJSON), whatever the passkey's
+// algorithm, without trusting this service's word. To trust not even the
+// public key the answer carries, a requester keeps its own copy of the
+// account's passkeys (PasskeyReader: RequesterPasskeys lists them with
+// their COSE keys and algorithms, WatchRequesterPasskeys follows additions
+// and removals, across instances, at most MaxPasskeyWatchesPerKey open
+// per key) and checks each answer against that copy. DenyApproval records a denial. An API key may have
 // MaxPendingApprovals approvals pending at once (ErrTooManyPending). A
 // cloned-looking passkey refuses the approval for good too; a refused
 // approval's Reason says which of the two it was. An answer that fails

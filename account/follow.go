@@ -32,6 +32,10 @@ func enrollmentTopic(id string) string { return "enrollment:" + id }
 // approvalsTopic names the changes of one account's approvals.
 func approvalsTopic(accountID string) string { return "approvals:" + accountID }
 
+// passkeysTopic names the changes of one account's passkeys: added,
+// removed or marked lost.
+func passkeysTopic(accountID string) string { return "passkeys:" + accountID }
+
 // Follow passes the changes other instances make on to this instance's
 // watches, until ctx ends. With a store that is not a ChangeFeed (one
 // SQLite file, one process) it returns at once: every change is made here.
@@ -45,9 +49,12 @@ func (s *Service) Follow(ctx context.Context) {
 			ids = []string{id}
 		} else if id, ok := strings.CutPrefix(topic, "approvals:"); ok {
 			s.approvalWatchers.wake(id)
+		} else if id, ok := strings.CutPrefix(topic, "passkeys:"); ok {
+			s.passkeyWatchers.wake(id)
 		} else if topic == Resync {
 			ids = s.watchers.watched()
 			s.approvalWatchers.wakeAll()
+			s.passkeyWatchers.wakeAll()
 		}
 		for _, id := range ids {
 			s.republish(ctx, id)

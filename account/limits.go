@@ -19,6 +19,15 @@ const MaxWatchesPerSession = 4
 // watches open; end one first.
 var ErrTooManyWatches = errors.New("this session already follows as many enrollments as it may at once: close one first")
 
+// MaxPasskeyWatchesPerKey is how many passkey watches
+// (WatchRequesterPasskeys) one requester's key may have open at once in
+// this process; another one gets ErrTooManyPasskeyWatches until one ends.
+const MaxPasskeyWatchesPerKey = 16
+
+// ErrTooManyPasskeyWatches: the key already has MaxPasskeyWatchesPerKey
+// passkey watches open; end one first.
+var ErrTooManyPasskeyWatches = errors.New("this key already follows as many passkey streams as it may at once: close one first")
+
 // ErrTooManyPending: the API key already has MaxPendingApprovals
 // approvals waiting; ask again once some are decided or have expired.
 var ErrTooManyPending = errors.New("this API key has too many approval requests waiting: ask again once some are decided or have expired")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 )
 
 // notifier hands enrollment changes to the watches in this process. A
@@ -95,6 +96,22 @@ type notifyingTx struct {
 	Tx
 	changes   []EnrollmentStatus
 	approvals []string // account IDs
+	passkeys  []string // account IDs whose passkeys were added, removed or marked lost
+}
+
+func (t *notifyingTx) InsertPasskey(accountID string, p *Passkey) error {
+	t.passkeys = append(t.passkeys, accountID)
+	return t.Tx.InsertPasskey(accountID, p)
+}
+
+func (t *notifyingTx) DeletePasskey(accountID string, credentialID []byte) error {
+	t.passkeys = append(t.passkeys, accountID)
+	return t.Tx.DeletePasskey(accountID, credentialID)
+}
+
+func (t *notifyingTx) MarkPasskeyLost(accountID, passkeyID string, at time.Time, reason string) error {
+	t.passkeys = append(t.passkeys, accountID)
+	return t.Tx.MarkPasskeyLost(accountID, passkeyID, at, reason)
 }
 
 func (t *notifyingTx) InsertApproval(a *ApprovalRecord) error {
@@ -116,6 +133,11 @@ func (t *notifyingTx) topics() []string {
 	for _, id := range t.approvals {
 		if !slices.Contains(out, approvalsTopic(id)) {
 			out = append(out, approvalsTopic(id))
+		}
+	}
+	for _, id := range t.passkeys {
+		if !slices.Contains(out, passkeysTopic(id)) {
+			out = append(out, passkeysTopic(id))
 		}
 	}
 	return out
@@ -152,6 +174,9 @@ func (p *publishingStore) Update(ctx context.Context, fn func(Tx) error) error {
 		}
 		for _, id := range ntx.approvals {
 			p.svc.approvalWatchers.wake(id)
+		}
+		for _, id := range ntx.passkeys {
+			p.svc.passkeyWatchers.wake(id)
 		}
 	}
 	return err

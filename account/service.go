@@ -84,6 +84,11 @@ type Service struct {
 	feed ChangeFeed
 	// approvalWatchers wake the watches of an account's approvals.
 	approvalWatchers waker
+	// passkeyWatchers wake the requesters' watches of an account's
+	// passkeys.
+	passkeyWatchers waker
+	// passkeyWatching counts each requester key's open passkey watches.
+	passkeyWatching keyCounter
 	// watchers are the live watches of phone enrollments.
 	watchers notifier
 	// dummyPwd is a hash checked for unknown emails and locked accounts,

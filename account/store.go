@@ -80,6 +80,14 @@ type Tx interface {
 	// APIKeys lists an account's keys, oldest first, revoked ones too.
 	APIKeys(accountID string) ([]APIKeyRecord, error)
 
+	InsertServiceKey(k *ServiceKeyRecord) error
+	// UpdateServiceKey writes a service key's last use and revocation.
+	UpdateServiceKey(k *ServiceKeyRecord) error
+	ServiceKeyByHash(hash []byte) (*ServiceKeyRecord, error)
+	// ServiceKeys lists the server's service keys, oldest first, revoked
+	// ones too.
+	ServiceKeys() ([]ServiceKeyRecord, error)
+
 	InsertApproval(a *ApprovalRecord) error
 	// UpdateApproval writes an approval's state, decision and assertion;
 	// the operation's details and nonce never change.
@@ -200,11 +208,26 @@ type APIKeyRecord struct {
 	RevokedAt  time.Time // zero while valid
 }
 
+// ServiceKeyRecord is a server-wide service key as stored: only the
+// secret's hash. It belongs to no account.
+type ServiceKeyRecord struct {
+	ID         string
+	Hash       []byte
+	Name       string
+	Scope      ServiceKeyScope
+	Hint       string // "pdks_" and the secret's first characters
+	CreatedAt  time.Time
+	LastUsedAt time.Time // zero when never used
+	RevokedAt  time.Time // zero while valid
+}
+
 // ApprovalRecord is an approval as stored. Operation and Nonce are
 // written once; the challenge is always recomputed from them.
 type ApprovalRecord struct {
 	ID        string
 	AccountID string
+	// APIKeyID is the requesting key's ID: an account's API key or a
+	// service key.
 	APIKeyID  string
 	Operation Operation
 	Nonce     []byte

@@ -1,15 +1,19 @@
 package accounttest
 
 import (
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 
 	"github.com/fxamacker/cbor/v2"
 )
@@ -34,15 +38,96 @@ type Authenticator struct {
 	// with the new credential's key, WebAuthn §8.2) instead of "none", as
 	// security keys do.
 	Packed bool
+	// Algorithm is the COSE algorithm of the credentials Register makes
+	// from now on: 0 or AlgES256 (-7), AlgES384, AlgES512, AlgRS256
+	// (-257), AlgRS384, AlgRS512, AlgPS256, AlgPS384, AlgPS512 or AlgEdDSA
+	// (-8, Ed25519): every one the service's registration options offer.
+	Algorithm int
 
 	creds []*softCredential
 }
 
+// The COSE algorithms Authenticator.Algorithm takes.
+const (
+	AlgES256 = -7
+	AlgES384 = -35
+	AlgES512 = -36
+	AlgRS256 = -257
+	AlgRS384 = -258
+	AlgRS512 = -259
+	AlgPS256 = -37
+	AlgPS384 = -38
+	AlgPS512 = -39
+	AlgEdDSA = -8
+)
+
 type softCredential struct {
 	id         []byte
-	key        *ecdsa.PrivateKey
+	key        crypto.Signer
+	alg        int
 	rpID       string
 	userHandle []byte
+}
+
+// newKey makes a private key for COSE algorithm alg and its COSE_Key.
+func newKey(alg int) (crypto.Signer, []byte, error) {
+	switch alg {
+	case AlgES256, AlgES384, AlgES512:
+		curve, crv := elliptic.P256(), 1
+		if alg == AlgES384 {
+			curve, crv = elliptic.P384(), 2
+		} else if alg == AlgES512 {
+			curve, crv = elliptic.P521(), 3
+		}
+		key, err := ecdsa.GenerateKey(curve, rand.Reader)
+		if err != nil {
+			return nil, nil, err
+		}
+		point, err := key.PublicKey.Bytes() // 0x04 ‖ x ‖ y
+		if err != nil {
+			return nil, nil, err
+		}
+		n := (len(point) - 1) / 2
+		cose, err := cbor.Marshal(map[int]any{1: 2, 3: alg, -1: crv, -2: point[1 : 1+n], -3: point[1+n:]})
+		return key, cose, err
+	case AlgRS256, AlgRS384, AlgRS512, AlgPS256, AlgPS384, AlgPS512:
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, nil, err
+		}
+		e := new(big.Int).SetInt64(int64(key.PublicKey.E)).Bytes()
+		cose, err := cbor.Marshal(map[int]any{1: 3, 3: alg, -1: key.PublicKey.N.Bytes(), -2: e})
+		return key, cose, err
+	case AlgEdDSA:
+		pub, key, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, nil, err
+		}
+		cose, err := cbor.Marshal(map[int]any{1: 1, 3: alg, -1: 6, -2: []byte(pub)})
+		return key, cose, err
+	}
+	return nil, nil, fmt.Errorf("accounttest: COSE algorithm %d is not one the service offers", alg)
+}
+
+// sign signs msg as COSE algorithm alg does (WebAuthn §6.5.6).
+func sign(key crypto.Signer, alg int, msg []byte) ([]byte, error) {
+	h := crypto.SHA256
+	switch alg {
+	case AlgES384, AlgRS384, AlgPS384:
+		h = crypto.SHA384
+	case AlgES512, AlgRS512, AlgPS512:
+		h = crypto.SHA512
+	case AlgEdDSA:
+		return key.Sign(rand.Reader, msg, crypto.Hash(0))
+	}
+	d := h.New()
+	d.Write(msg)
+	digest := d.Sum(nil)
+	switch alg {
+	case AlgPS256, AlgPS384, AlgPS512:
+		return rsa.SignPSS(rand.Reader, key.(*rsa.PrivateKey), h, digest, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
+	}
+	return key.Sign(rand.Reader, digest, h) // ECDSA: ASN.1 DER; RSA: PKCS #1 v1.5
 }
 
 type creationOptions struct {
@@ -76,8 +161,8 @@ var b64 = base64.RawURLEncoding
 // credential in the exclude list.
 var ErrExcluded = errors.New("accounttest: credential excluded")
 
-// Register answers navigator.credentials.create(options) with a new ES256
-// credential and "none" (or, with Packed, packed self) attestation, as a
+// Register answers navigator.credentials.create(options) with a new
+// credential of Algorithm (ES256 by default) and "none" (or, with Packed, packed self) attestation, as a
 // browser would.
 func (a *Authenticator) Register(options []byte) ([]byte, error) {
 	var o creationOptions
@@ -91,7 +176,11 @@ func (a *Authenticator) Register(options []byte) ([]byte, error) {
 			}
 		}
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	alg := a.Algorithm
+	if alg == 0 {
+		alg = AlgES256
+	}
+	key, coseKey, err := newKey(alg)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +188,7 @@ func (a *Authenticator) Register(options []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("user.id: %w", err)
 	}
-	c := &softCredential{id: make([]byte, 32), key: key, rpID: o.PublicKey.RP.ID, userHandle: userHandle}
+	c := &softCredential{id: make([]byte, 32), key: key, alg: alg, rpID: o.PublicKey.RP.ID, userHandle: userHandle}
 	rand.Read(c.id)
 	a.creds = append(a.creds, c)
 
@@ -108,28 +197,15 @@ func (a *Authenticator) Register(options []byte) ([]byte, error) {
 	authData = append(authData, a.AAGUID[:]...)
 	authData = binary.BigEndian.AppendUint16(authData, uint16(len(c.id)))
 	authData = append(authData, c.id...)
-	point, err := key.PublicKey.Bytes() // 0x04 ‖ x ‖ y
-	if err != nil {
-		return nil, err
-	}
-	coseKey, err := cbor.Marshal(map[int]any{
-		1: 2, 3: -7, -1: 1, // kty EC2, alg ES256, crv P-256
-		-2: point[1:33],
-		-3: point[33:65],
-	})
-	if err != nil {
-		return nil, err
-	}
 	authData = append(authData, coseKey...)
 	format, stmt := "none", map[string]any{}
 	if a.Packed {
 		cdh := sha256.Sum256(clientData)
-		digest := sha256.Sum256(append(append([]byte{}, authData...), cdh[:]...))
-		sig, err := ecdsa.SignASN1(rand.Reader, key, digest[:])
+		sig, err := sign(key, alg, append(append([]byte{}, authData...), cdh[:]...))
 		if err != nil {
 			return nil, err
 		}
-		format, stmt = "packed", map[string]any{"alg": -7, "sig": sig}
+		format, stmt = "packed", map[string]any{"alg": alg, "sig": sig}
 	}
 	attObj, err := cbor.Marshal(map[string]any{"fmt": format, "attStmt": stmt, "authData": authData})
 	if err != nil {
@@ -180,8 +256,7 @@ func (a *Authenticator) Assert(options []byte) ([]byte, error) {
 	clientData := a.clientData("webauthn.get", o.PublicKey.Challenge)
 	authData := a.authData(c.rpID, 0)
 	cdh := sha256.Sum256(clientData)
-	digest := sha256.Sum256(append(append([]byte{}, authData...), cdh[:]...))
-	sig, err := ecdsa.SignASN1(rand.Reader, c.key, digest[:])
+	sig, err := sign(c.key, c.alg, append(append([]byte{}, authData...), cdh[:]...))
 	if err != nil {
 		return nil, err
 	}

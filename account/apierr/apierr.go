@@ -65,6 +65,7 @@ var sentinels = []sentinel{
 	{account.ErrUnavailable, "unavailable", http.StatusServiceUnavailable},
 	{account.ErrTooManyPending, "too-many-pending", http.StatusTooManyRequests},
 	{account.ErrTooManyWatches, "too-many-watches", http.StatusTooManyRequests},
+	{account.ErrTooManyPasskeyWatches, "too-many-passkey-watches", http.StatusTooManyRequests},
 	{account.ErrSessionRestricted, "session-restricted", http.StatusForbidden},
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/passkeydesk/passkeydesk/account"
@@ -18,6 +17,9 @@ const MaxApprovalBody = 4 << 10
 // decimal strings ("0.015"), never JSON numbers, so no precision is lost
 // between the requester and what the passkey signs.
 type ApprovalRequest struct {
+	// Account names the account asked, by ID or email: required with a
+	// service key (pdks_…), left out with an account's own API key.
+	Account      string `json:"account,omitempty"`
 	Kind         string `json:"kind"`
 	Asset        string `json:"asset,omitempty"`
 	Amount       string `json:"amount,omitempty"`
@@ -105,7 +107,8 @@ func approvalOf(a *account.Approval) Approval {
 }
 
 // requester wraps a requester's call: no browser origin but the page's,
-// an API key as Authorization: Bearer pdk_…, a deadline.
+// a requester's key as Authorization: Bearer (an account's pdk_… or a
+// service key, pdks_…), a deadline.
 func (h *Handler) requester(fn func(ctx context.Context, key string, w http.ResponseWriter, r *http.Request) (int, any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if o := r.Header.Get("Origin"); o != "" && o != h.origin {
@@ -114,11 +117,11 @@ func (h *Handler) requester(fn func(ctx context.Context, key string, w http.Resp
 		}
 		key := bearer(r)
 		if key == "" {
-			writeError(w, http.StatusUnauthorized, "invalid-api-key", "send the service API key as Authorization: Bearer pdk_…")
+			writeError(w, http.StatusUnauthorized, "invalid-api-key", "send an API key (pdk_…) or a service key (pdks_…) as Authorization: Bearer")
 			return
 		}
-		if !strings.HasPrefix(key, account.APIKeyPrefix) {
-			writeError(w, http.StatusUnauthorized, "invalid-api-key", "that is not a service API key (they start with pdk_); create one in Settings")
+		if !isRequesterKey(key) {
+			writeError(w, http.StatusUnauthorized, "invalid-api-key", "that is not an API key (pdk_…, from Settings) or a service key (pdks_…, from the server's apikey command)")
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
@@ -144,6 +147,7 @@ func DecodeApprovalRequest(w http.ResponseWriter, r *http.Request) (account.Appr
 		return account.ApprovalRequest{}, &account.InputError{Field: "expiresInSeconds", Reason: "ask for 30 to 3600 seconds"}
 	}
 	return account.ApprovalRequest{
+		Account: body.Account,
 		Operation: account.Operation{Kind: account.OperationKind(body.Kind), Asset: body.Asset, Amount: body.Amount,
 			Network: body.Network, Destination: body.Destination, Counterparty: body.Counterparty, Fee: body.Fee,
 			Reference: body.Reference},

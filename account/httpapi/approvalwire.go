@@ -9,7 +9,7 @@ import (
 // ApprovalRequestBody is req as the body of POST /v1/approvals.
 func ApprovalRequestBody(req account.ApprovalRequest) ApprovalRequest {
 	op := req.Operation
-	return ApprovalRequest{Kind: string(op.Kind), Asset: op.Asset, Amount: op.Amount, Network: op.Network,
+	return ApprovalRequest{Account: req.Account, Kind: string(op.Kind), Asset: op.Asset, Amount: op.Amount, Network: op.Network,
 		Destination: op.Destination, Counterparty: op.Counterparty, Fee: op.Fee, Reference: op.Reference,
 		ExpiresInSeconds: int(req.Lifetime / time.Second)}
 }

@@ -36,12 +36,15 @@
 // once; another gets 429 "too-many-watches".
 //
 // A requester's calls (an exchange backend asking the account owner to
-// approve an operation), authorised by a service API key
-// (Authorization: Bearer pdk_…); 401 "invalid-api-key" when it is
-// missing, wrong or revoked:
+// approve an operation), authorised by the account's API key
+// (Authorization: Bearer pdk_…) or a server-wide service key (pdks_…,
+// which names the account: "account" in the body, ?account= in the
+// query); 401 "invalid-api-key" when it is missing, wrong or revoked:
 //
 //	POST /v1/approvals       ApprovalRequest → 201 Approval (Location: /v1/approvals/{id})
 //	GET  /v1/approvals/{id}  → Approval: state, decision time, passkey, assertion
+//	GET  /v1/requester/passkeys         → []RequesterPasskey: the keys to check answers with
+//	GET  /v1/requester/passkeys/events  → server-sent "added" and "removed"
 //
 // A withdrawal or C2C trade asked for during a hold (account.RuleHold) gets 409
 // "held" with "holdUntil". The approval body is limited to
@@ -198,6 +201,8 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /api/enrollments/{id}/events", h.events)
 	h.mux.HandleFunc("POST /v1/approvals", h.requester(h.requestApproval))
 	h.mux.HandleFunc("GET /v1/approvals/{id}", h.requester(h.getApproval))
+	h.mux.HandleFunc("GET /v1/requester/passkeys", h.requesterPasskeys)
+	h.mux.HandleFunc("GET /v1/requester/passkeys/events", h.requesterPasskeyEvents)
 	h.routesV1()
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not-found", "no such page or call")

@@ -37,7 +37,7 @@ type auth int
 const (
 	authNone    auth = iota // anyone: sign-up, sign-in, passkey login
 	authSession             // a session: Authorization: Bearer SESSION
-	authAPIKey              // a requester: Authorization: Bearer pdk_…
+	authAPIKey              // a requester: Authorization: Bearer pdk_… or pdks_…
 	authPage                // the phone page: same origin, link and device in the body
 )
 
@@ -66,6 +66,8 @@ var docs = map[string]doc{
 	"GET /api/enrollments/{id}/events":     {"A phone enrollment's status as server-sent events (earlier desktops)", authSession, nil, Status{}},
 	"POST /v1/approvals":                   {"A requester asks the account owner to approve an operation", authAPIKey, ApprovalRequest{}, Approval{}},
 	"GET /v1/approvals/{id}":               {"A requester reads an approval, with the assertion to check", authAPIKey, nil, Approval{}},
+	"GET /v1/requester/passkeys":           {"A requester lists the account's passkeys to check answers with (a service key names the account: ?account=ID or email)", authAPIKey, nil, []RequesterPasskey{}},
+	"GET /v1/requester/passkeys/events":    {"The account's passkeys as server-sent events: each held one as added at once, then every added and removed", authAPIKey, nil, RequesterPasskey{}},
 	"POST /v1/signup":                      {"Create an account; confirm it with a first code", authNone, account.SignUpRequest{}, account.TOTPEnrollment{}},
 	"POST /v1/signup/confirm":              {"Activate a new account and sign it in", authNone, struct{ EnrollmentID, Code string }{}, account.Session{}},
 	"POST /v1/signin":                      {"Sign in with email, password and code", authNone, struct{ Email, Password, Code string }{}, account.Session{}},
@@ -155,7 +157,7 @@ func OpenAPI(routes []string) ([]byte, error) {
 				"session": &openapi3.SecuritySchemeRef{Value: openapi3.NewSecurityScheme().WithType("http").WithScheme("bearer").
 					WithDescription("a session token from sign-in")},
 				"apiKey": &openapi3.SecuritySchemeRef{Value: openapi3.NewSecurityScheme().WithType("http").WithScheme("bearer").
-					WithDescription("a service API key, pdk_…")},
+					WithDescription("an account's API key, pdk_…, or a server's service key, pdks_…")},
 			},
 		},
 	}

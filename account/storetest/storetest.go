@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"Events", events},
 		{"PhoneEnrollments", phoneEnrollments},
 		{"APIKeysAndApprovals", apiKeysAndApprovals},
+		{"ServiceKeys", serviceKeys},
 		{"PolicyAndSettings", policyAndSettings},
 		{"DeleteExpired", deleteExpired},
 		{"FailedUpdateWritesNothing", failedUpdateWritesNothing},
@@ -507,6 +508,55 @@ func apiKeysAndApprovals(t *testing.T, s account.Store) {
 		}
 		if _, err := tx.ApprovalByID("nope"); !errors.Is(err, account.ErrNotFound) {
 			t.Errorf("an unknown approval: %v", err)
+		}
+		return err
+	})
+}
+
+func serviceKeys(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "svc")
+	k := &account.ServiceKeyRecord{ID: "skey-1", Hash: random(32), Name: "exchange-prod", Scope: account.ScopeApprovals,
+		Hint: "pdks_abcd", CreatedAt: at.Add(time.Second)}
+	k2 := &account.ServiceKeyRecord{ID: "skey-2", Hash: random(32), Name: "exchange-test", Scope: account.ScopeApprovals,
+		Hint: "pdks_efgh", CreatedAt: at}
+	// An approval a service key asked for counts towards that key's cap.
+	ap := &account.ApprovalRecord{ID: "appr-s", AccountID: a.ID, APIKeyID: k.ID, Nonce: random(32),
+		Operation: account.Operation{Kind: account.OperationDeposit, Asset: "BTC", Amount: "1", Destination: "bc1q"},
+		State:     account.ApprovalPending, CreatedAt: at, ExpiresAt: at.Add(5 * time.Minute)}
+	view(t, s, func(tx account.Tx) error {
+		all, err := tx.ServiceKeys()
+		if len(all) != 0 {
+			t.Errorf("a new store lists service keys: %v", all)
+		}
+		return err
+	})
+	update(t, s, func(tx account.Tx) error {
+		if err := tx.InsertServiceKey(k); err != nil {
+			return err
+		}
+		if err := tx.InsertServiceKey(k2); err != nil {
+			return err
+		}
+		return tx.InsertApproval(ap)
+	})
+	k.LastUsedAt, k.RevokedAt = at.Add(time.Minute), at.Add(time.Hour)
+	update(t, s, func(tx account.Tx) error { return tx.UpdateServiceKey(k) })
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.ServiceKeyByHash(k.Hash)
+		if err != nil {
+			return err
+		}
+		same(t, "the service key", got, k)
+		all, err := tx.ServiceKeys()
+		same(t, "the service keys, oldest first", all, []account.ServiceKeyRecord{*k2, *k})
+		if _, err := tx.ServiceKeyByHash(random(32)); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unknown service key: %v", err)
+		}
+		if _, err := tx.APIKeyByHash(k.Hash); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("a service key found as an account's key: %v", err)
+		}
+		if n, err := tx.CountPendingApprovals(k.ID, at); n != 1 || err != nil {
+			t.Errorf("pending approvals of the service key: %d, %v; want 1", n, err)
 		}
 		return err
 	})

@@ -5,6 +5,9 @@
 // Usage:
 //
 //	passkeydesk-server [serve|migrate|check] [flags]
+//	passkeydesk-server apikey create NAME --scope approvals [flags]
+//	passkeydesk-server apikey list [flags]
+//	passkeydesk-server apikey revoke ID [flags]
 //
 // serve (the default) serves until SIGTERM or SIGINT, then stops accepting,
 // ends event streams with a retry hint and waits up to --shutdown-timeout
@@ -14,6 +17,14 @@
 // exits non-zero with the reason when something is wrong; on a SQLite file
 // it applies pending migrations as serve would, and it refuses a file that
 // does not exist yet.
+//
+// apikey manages the server's service keys, with which the operator's
+// backend (an exchange itself) requests approvals for any account, named
+// by account ID or email, and reads their answers; an account's own API
+// keys stay for personal integrations. create prints the new key's secret
+// on standard output, once: only its hash is stored, and no log holds it.
+// list shows every key, revoked ones too; revoke stops one at once. They
+// work on the database the other flags name, as serve would open it.
 //
 // Every flag has an environment variable that sets its default:
 //
@@ -84,16 +95,36 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("passkeydesk-server "+cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	cfg := defineFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(os.Stdout)
-			fs.PrintDefaults()
-			return nil
+	var sub, scope string
+	if cmd == "apikey" {
+		if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
+			return usageError{errors.New("apikey needs what to do: create NAME --scope approvals, list, or revoke ID")}
 		}
-		return usageError{err}
+		sub, args = args[0], args[1:]
+		fs.StringVar(&scope, "scope", "", "what a new service key may do: approvals")
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	// Arguments and flags may come in any order: "apikey create NAME
+	// --scope approvals".
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(os.Stdout)
+				fs.PrintDefaults()
+				return nil
+			}
+			return usageError{err}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional, args = append(positional, fs.Arg(0)), fs.Args()[1:]
+	}
+	if cmd == "apikey" {
+		return apiKey(ctx, cfg, log, os.Stdout, sub, positional, scope)
+	}
+	if len(positional) > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", positional[0])}
 	}
 	switch cmd {
 	case "serve":
@@ -105,7 +136,7 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	case "check":
 		return check(ctx, cfg, log)
 	}
-	return usageError{fmt.Errorf("unknown command %q: want serve, migrate or check", cmd)}
+	return usageError{fmt.Errorf("unknown command %q: want serve, migrate, check or apikey", cmd)}
 }
 
 func newLogger(w io.Writer) *slog.Logger {
