@@ -279,7 +279,7 @@ func (a *App) runIn(ctx context.Context, limit time.Duration, work func(ctx cont
 // fail shows err on fb and logs it. When the session has ended it signs out
 // and explains why on the sign-in screen instead.
 func (a *App) fail(fb *feedback, op string, err error) {
-	m := describe(err)
+	m := describeAt(err, a.server)
 	if m.internal {
 		a.log.Error(op+" failed", "err", err)
 	} else {
