@@ -1,12 +1,15 @@
 package ui
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
+	"fmt"
 	"math/big"
 	"net"
 	"net/http"
@@ -212,6 +215,43 @@ func TestServerLimitsAndFailures(t *testing.T) {
 			h.notText("Something went wrong", "Could not sign in")
 			if h.app.shell != nil {
 				t.Fatal("signed in through a failing server")
+			}
+		})
+	}
+}
+
+// TestDescribeServer: the server's failures the tests above cannot make a
+// real server give on this machine (a name no resolver knows, no answer
+// in time, an answer from something that is not an account server), and
+// the embedded service's database unavailable.
+func TestDescribeServer(t *testing.T) {
+	const url = "https://passkeys.example.com"
+	for _, tc := range []struct {
+		name, server string
+		err          error
+		title        string
+		contains     []string
+		internal     bool
+	}{
+		{"name not found", url, &remote.Error{Op: "GET /v1/me", Err: &net.DNSError{Err: "no such host", Name: "passkeys.example.com", IsNotFound: true}},
+			"Server not found", []string{"The name in the server address " + url + " cannot be found.", "(--server)"}, false},
+		{"no answer in time", url, &remote.Error{Op: "GET /v1/me", Err: fmt.Errorf("awaiting headers: %w", context.DeadlineExceeded)},
+			"Server not answering", []string{"The account server at " + url + " did not answer in time."}, false},
+		{"not an account server", url, &remote.Error{Op: "GET /v1/me", Status: 404, Err: errors.New("Not Found")},
+			"Unexpected answer from the server", []string{"did not answer as a Passkey Desk account server does", "(--server)"}, true},
+		{"database down, embedded", "", fmt.Errorf("reading: %w", account.ErrUnavailable),
+			"Server problem", []string{"The account database cannot be reached just now."}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := describeAt(tc.err, tc.server)
+			if m.Title != tc.title || m.internal != tc.internal {
+				t.Errorf("describeAt gives %q (internal %v); want %q (internal %v)", m.Title, m.internal, tc.title, tc.internal)
+			}
+			all := m.Sentence + " " + m.Next
+			for _, c := range tc.contains {
+				if !strings.Contains(all, c) {
+					t.Errorf("%q does not contain %q", all, c)
+				}
 			}
 		})
 	}
