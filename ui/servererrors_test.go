@@ -46,9 +46,13 @@ func startOn(h *harness, url string, hc *http.Client) {
 	}
 }
 
-// noWayAround fails when the window offers to go on regardless.
+// noWayAround fails when the window offers to go on regardless, or
+// needs more than 800×600 to show why.
 func noWayAround(h *harness) {
 	h.t.Helper()
+	if min := h.app.Window().Content().MinSize(); min.Width > 800 || min.Height > 600 {
+		h.t.Errorf("the window needs %v; more than 800×600", min)
+	}
 	for _, b := range h.buttons() {
 		l := strings.ToLower(b)
 		if strings.Contains(l, "anyway") || strings.Contains(l, "ignore") || strings.Contains(l, "trust") {
@@ -68,6 +72,7 @@ func TestServerUnreachable(t *testing.T) {
 	startOn(h, url, nil)
 	h.wantText("Server not reachable", "Passkey Desk could not reach the account server at "+url+".",
 		"Check this computer's network connection, then try again.")
+	noWayAround(h)
 	if h.tokens.get() == "" {
 		t.Error("the saved session was forgotten because the server could not be reached")
 	}
