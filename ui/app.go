@@ -1,19 +1,22 @@
 // Package ui is Passkey Desk's user interface, built with Fyne.
 //
 // New builds the app's one window on an account.API (the in-process
-// service, later an HTTP client) and a TokenStore (the OS keyring). Each
+// service, or account/remote's client of an account server) and a TokenStore (the OS keyring). Each
 // screen lives in its own file as a small struct that holds its widgets and
 // dependencies and has a build method returning its content: first run
 // (signup.go), sign in (signin.go), the signed-in shell with its navigation
 // (shell.go), security overview (overview.go), passkeys (passkeys.go), the
 // add-passkey wizard (addpasskey.go) with its security-key method
 // (securitykey.go: the key list; keypin.go: a first PIN; keytouch.go: PIN
-// entry and "Touch your key"; keyname.go: naming and saving), its
+// entry and "Touch your key"; keyname.go and madepasskey.go: naming and
+// saving, a failed save tried again with the same passkey, or the passkey
+// deleted from the authenticator when it can no longer be saved), its
 // phone-or-tablet method (phone.go: QR code, the code the phone shows, live status) and
 // its this-computer method (thiscomputer.go: local PIN and name),
 // settings (settings.go; thiscomputersettings.go: changing the local PIN
 // and starting over), and the banner and check of a session signed in
-// with a passkey that looks copied (restricted.go). Every error is put into words in one place, errors.go.
+// with a passkey that looks copied (restricted.go). Every error is put into words in one place, errors.go
+// (an account server's failures: servererrors.go).
 //
 // Threading: every account.API call and every TokenStore call runs in a
 // goroutine started by App.run and reports back on the UI goroutine through
@@ -279,7 +282,7 @@ func (a *App) runIn(ctx context.Context, limit time.Duration, work func(ctx cont
 // fail shows err on fb and logs it. When the session has ended it signs out
 // and explains why on the sign-in screen instead.
 func (a *App) fail(fb *feedback, op string, err error) {
-	m := describe(err)
+	m := describeAt(err, a.server)
 	if m.internal {
 		a.log.Error(op+" failed", "err", err)
 	} else {

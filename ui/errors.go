@@ -52,10 +52,15 @@ type message struct {
 
 // describe is the one place where an error becomes words. It reads the
 // account service's sentinels and typed errors (see account/errors.go) and
-// the app's own, and the fido package's key errors (see fido/errors.go);
-// whatever it does not know becomes a general message, and
-// the caller logs the detail. It never repeats what the user typed.
-func describe(err error) message {
+// the app's own, the fido package's key errors (see fido/errors.go), and
+// an account server's failures (describeServer); whatever it does not know
+// becomes a general message, and the caller logs the detail. It never
+// repeats what the user typed.
+func describe(err error) message { return describeAt(err, "") }
+
+// describeAt is describe for an app on the account server at server (""
+// when embedded), whose failures name it.
+func describeAt(err error, server string) message {
 	var (
 		signIn  *signInError
 		locked  *account.LockedError
@@ -65,6 +70,9 @@ func describe(err error) message {
 		pinRule *pinRuleError
 		policy  *account.PolicyError
 	)
+	if m, ok := describeServer(err, server); ok {
+		return m
+	}
 	if m, ok := describeLocal(err); ok {
 		return m
 	}

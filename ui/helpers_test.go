@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -145,6 +146,9 @@ type harnessOptions struct {
 	// gives the app the HTTP client (package account/remote), as on a
 	// server. PASSKEYDESK_UI_OVER_HTTP=1 does it for every harness.
 	overHTTP bool
+	// httpWrap, with overHTTP, stands between the HTTP client and the
+	// API's handler, as a proxy or a failing server would.
+	httpWrap func(http.Handler) http.Handler
 }
 
 func newHarness(t *testing.T, opts harnessOptions) *harness {
@@ -171,7 +175,7 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		h.tokens = &memTokens{}
 	}
 	if opts.overHTTP || os.Getenv("PASSKEYDESK_UI_OVER_HTTP") == "1" {
-		h.server = serveOverHTTP(t, svc, opts.publicURL)
+		h.server = serveOverHTTP(t, svc, opts.publicURL, opts.httpWrap)
 		inner := h.wrap
 		h.wrap = func(api account.API) account.API {
 			c, err := remote.New(h.server, nil)
@@ -471,8 +475,9 @@ func visibleText(o fyne.CanvasObject) string {
 
 // serveOverHTTP serves svc's HTTP API on a loopback port for the test and
 // returns its URL. With publicURL set (a phone test serves the page
-// itself) that URL is the API's origin too.
-func serveOverHTTP(t *testing.T, svc *account.Service, publicURL string) string {
+// itself) that URL is the API's origin too. wrap, when set, stands in
+// front of the API's handler.
+func serveOverHTTP(t *testing.T, svc *account.Service, publicURL string, wrap func(http.Handler) http.Handler) string {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	url := "http://" + srv.Listener.Addr().String()
@@ -485,6 +490,9 @@ func serveOverHTTP(t *testing.T, svc *account.Service, publicURL string) string 
 		t.Fatal(err)
 	}
 	srv.Config.Handler = h
+	if wrap != nil {
+		srv.Config.Handler = wrap(h)
+	}
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return url

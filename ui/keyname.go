@@ -21,6 +21,13 @@ type namingFlow interface {
 	fail(op string, err error)
 	over() bool
 	end()
+	// madeOn names the authenticator in a sentence: "your key".
+	madeOn() string
+	// deleteMade deletes the credential with this ID from the
+	// authenticator (asking for what it needs, such as a key's PIN), off
+	// the UI goroutine; done gets the result on the UI goroutine. A
+	// credential the authenticator no longer holds is deleted already.
+	deleteMade(id []byte, done func(error))
 }
 
 // nameStep names the passkey an authenticator has just made and saves it:
@@ -93,16 +100,134 @@ func (s *nameStep) saveAs(name string) {
 		}
 		setEnabled(true, s.name, s.save, s.skip)
 		var input *account.InputError
-		switch {
-		case errors.As(err, &input):
+		if errors.As(err, &input) {
 			app.fail(s.fb, "saving a passkey", err)
 			s.flow.relayout()
 			app.focus(s.name)
-		case err != nil:
-			s.flow.fail("saving a passkey", err)
-		default:
-			s.flow.end()
-			s.wizard.leaveAdded(s.made.added)
+			return
 		}
+		s.saved(err)
 	})
+}
+
+// saved ends a save of the made passkey: on success back to the list;
+// when a retry may cure the failure, the same credential is offered to
+// be saved again (showUnsaved); when it can no longer be saved, to be
+// deleted from the authenticator (showOrphan).
+func (s *nameStep) saved(err error) {
+	switch {
+	case err == nil:
+		s.flow.end()
+		s.wizard.leaveAdded(s.made.added)
+	case retryable(err):
+		s.showUnsaved(err)
+	case unsaveable(err):
+		// A save whose answer was lost may have been done: the
+		// challenge is then used up. The account's list tells.
+		s.made.findSaved(func(pk *account.Passkey, lerr error) {
+			switch {
+			case s.flow.over():
+			case pk != nil:
+				s.flow.end()
+				s.wizard.leaveAdded(pk)
+			case lerr != nil:
+				s.showUnsaved(lerr)
+			default:
+				s.showOrphan(err, nil)
+			}
+		})
+	default:
+		s.flow.fail("saving a passkey", err)
+	}
+}
+
+// serverWords is the account service in a sentence: "the server" when
+// the app is on one.
+func (s *nameStep) serverWords() string {
+	if s.wizard.app.server != "" {
+		return "the server"
+	}
+	return "the account service"
+}
+
+// showUnsaved says that the made passkey was not saved and offers to try
+// again with the same credential: the authenticator is not asked again.
+func (s *nameStep) showUnsaved(err error) {
+	on := s.flow.madeOn()
+	fb := newFeedback()
+	again := widget.NewButtonWithIcon("Try again", theme.ViewRefreshIcon(), nil)
+	again.Importance = widget.HighImportance
+	again.OnTapped = func() {
+		if again.Disabled() {
+			return
+		}
+		again.Disable()
+		fb.busy("Saving…")
+		s.flow.relayout()
+		s.made.save(s.made.name, func(err error) {
+			if !s.flow.over() {
+				s.saved(err)
+			}
+		})
+	}
+	s.flow.setStep([]fyne.CanvasObject{
+		heading("Passkey not saved yet"),
+		paragraph("The passkey was made on " + on + " but " + s.serverWords() + " did not save it. Try again saves that same passkey; nothing is asked of " + on + " again."),
+		fb.object(),
+		container.NewHBox(again),
+	}, again)
+	s.wizard.app.fail(fb, "saving a passkey", err)
+	s.flow.relayout()
+}
+
+// showOrphan says that the made passkey can no longer be saved (err says
+// why) and offers to delete it from the authenticator, where it would
+// otherwise stay, unknown to the account; delErr is why the last delete
+// failed, or nil.
+func (s *nameStep) showOrphan(err, delErr error) {
+	if delErr == nil {
+		s.wizard.app.log.Info("saving a passkey failed; it can no longer be saved", "err", err)
+	}
+	on := s.flow.madeOn()
+	why := "your identity check has expired"
+	if errors.Is(err, account.ErrCeremonyExpired) {
+		why = "the request it answered has expired"
+	}
+	fb := newFeedback()
+	del := widget.NewButtonWithIcon("Delete it from "+on, theme.DeleteIcon(), nil)
+	del.Importance = widget.HighImportance
+	keep := widget.NewButtonWithIcon("Leave it there", theme.CancelIcon(), func() {
+		s.made.gone = true
+		s.flow.end()
+		s.wizard.begin(err)
+	})
+	del.OnTapped = func() {
+		if del.Disabled() {
+			return
+		}
+		del.Disable()
+		s.flow.deleteMade(s.made.id(), func(derr error) {
+			if s.flow.over() {
+				return
+			}
+			if derr != nil {
+				s.showOrphan(err, derr)
+				return
+			}
+			s.made.gone = true
+			s.flow.end()
+			s.wizard.begin(err)
+		})
+	}
+	s.flow.setStep([]fyne.CanvasObject{
+		heading("Passkey cannot be saved"),
+		paragraph("The passkey was made on " + on + " but " + s.serverWords() + " did not save it, and now it cannot: " + why + "."),
+		paragraph("Delete it from " + on + ", so it does not stay there unknown to your account; then verify your identity and add a passkey again."),
+		fb.object(),
+		container.NewHBox(del, keep),
+	}, del)
+	if delErr != nil {
+		s.wizard.app.fail(fb, "deleting a passkey that could not be saved", delErr)
+	}
+	s.flow.relayout()
 }

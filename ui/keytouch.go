@@ -198,3 +198,64 @@ func retriesWords(n int) string {
 	}
 	return strconv.Itoa(n) + " tries"
 }
+
+// madeOn implements namingFlow.
+func (f *keyFlow) madeOn() string { return "your key" }
+
+// deleteMade implements namingFlow: it deletes the credential from the
+// chosen key, asking for its PIN as a registration does. The key is
+// opened again when it was closed (after a failure); Cancel and the key
+// being pulled out end the operation as they end a registration.
+func (f *keyFlow) deleteMade(id []byte, done func(error)) {
+	opCtx, cancel := context.WithCancelCause(f.ctx)
+	f.op = cancel
+	f.showWaiting("Deleting the passkey from the key…")
+	dev, chosen := f.dev, f.chosen
+	wait := &userWait{app: f.app}
+	prompt := fido.Prompt{
+		PIN: func(ctx context.Context, req fido.PINRequest) ([]byte, error) {
+			return f.askPIN(ctx, wait, req)
+		},
+		Touch: func() {},
+	}
+	opened := false
+	f.app.runIn(opCtx, keyCeremonyTimeout, func(ctx context.Context) error {
+		if dev == nil {
+			var err error
+			if dev, err = f.app.keys.Open(ctx, chosen.Path); err != nil {
+				dev = nil
+				return err
+			}
+			opened = true
+		}
+		m, ok := dev.(fido.Manager)
+		if !ok {
+			return errManagementUnsupported
+		}
+		err := m.DeleteCredential(ctx, id, prompt)
+		if errors.Is(err, fido.ErrNoCredentials) {
+			return nil
+		}
+		return err
+	}, func(err error) {
+		f.op = nil
+		cause := context.Cause(opCtx)
+		cancel(nil)
+		if opened {
+			if f.ended {
+				go dev.Close()
+			} else {
+				f.dev = dev
+			}
+		}
+		if err != nil && errors.Is(cause, fido.ErrKeyRemoved) {
+			err = cause
+		}
+		if err != nil && !f.ended {
+			// The next try opens the key afresh: it may have been pulled
+			// out and plugged in again.
+			f.closeKey()
+		}
+		done(err)
+	})
+}

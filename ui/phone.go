@@ -140,7 +140,7 @@ func (f *phoneFlow) show(enr *account.PhoneEnrollment) {
 		container.NewBorder(nil, nil, container.NewCenter(qr), nil, container.NewPadded(side)),
 	}
 	if host, ok := loopbackHost(enr.URL); ok {
-		objs = append(objs, warningLine("A phone cannot open this link: "+host+" is this computer's own address. It works in a browser on this computer. For a phone, run Passkey Desk with --public-url https://HOST, where HOST is a name the phone reaches, served by a TLS proxy that forwards to the phone address (--phone-addr)."))
+		objs = append(objs, warningLine(loopbackWords(host, f.app.server)))
 	}
 	objs = append(objs, f.fb.object(), container.NewHBox(f.newCode, f.cancel))
 	f.setStep(objs, f.cancel)
@@ -379,6 +379,16 @@ func (f *phoneFlow) relayout() {
 	if !f.ended {
 		f.wizard.relayout()
 	}
+}
+
+// loopbackWords warns that a phone cannot open a link to host, a
+// loopback address, and says how to give it one it can open: from the
+// embedded service (server "") or from the account server at server.
+func loopbackWords(host, server string) string {
+	if server != "" {
+		return "A phone cannot open this link: " + host + " is this computer's own address. It works in a browser on this computer. For a phone, the account server must be started with --public-url https://HOST, where HOST is a name the phone reaches."
+	}
+	return "A phone cannot open this link: " + host + " is this computer's own address. It works in a browser on this computer. For a phone, run Passkey Desk with --public-url https://HOST, where HOST is a name the phone reaches, served by a TLS proxy that forwards to the phone address (--phone-addr)."
 }
 
 // loopbackHost reports whether link points at this computer (localhost,

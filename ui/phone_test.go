@@ -315,3 +315,33 @@ func browse(t *testing.T, tab context.Context, steps ...chromedp.Action[chromedp
 		t.Fatalf("browser: %v", err)
 	}
 }
+
+// TestPhoneMethodOnAServer: on a server whose public URL is HTTPS, the
+// phone method says nothing about reachability, and its QR code opens the
+// server's page; on one at a loopback address the warning says how to
+// start the server, not this app.
+func TestPhoneMethodOnAServer(t *testing.T) {
+	tests := []struct {
+		name, public string
+		want, not    []string
+	}{
+		{"https", "https://passkeys.example.com", nil,
+			[]string{"A phone cannot open this link", "--public-url", "this computer's own address"}},
+		{"loopback", "http://localhost:8787",
+			[]string{"A phone cannot open this link: localhost is this computer's own address.", "the account server must be started with --public-url https://HOST"},
+			[]string{"--phone-addr", "run Passkey Desk with"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, harnessOptions{publicURL: tc.public, phone: true, overHTTP: true, model: assets.ModelName})
+			p := &phoneTest{harness: h, user: h.user("sam@example.com"), origin: tc.public}
+			h.signedIn(p.user)
+			p.toPhone()
+			h.wantText(tc.want...)
+			h.notText(tc.not...)
+			if link := p.scanWindow(); !strings.HasPrefix(link, tc.public+"/") {
+				t.Errorf("the QR code opens %q; want the server's page under %s", link, tc.public)
+			}
+		})
+	}
+}

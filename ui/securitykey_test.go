@@ -77,11 +77,19 @@ func (k *keyTest) plug() {
 
 func newKeyTest(t *testing.T, opts softkey.Options) *keyTest {
 	t.Helper()
+	return newKeyTestWith(t, opts, harnessOptions{})
+}
+
+// newKeyTestWith is newKeyTest with more of the harness's options (the
+// key, the client and the model are set here).
+func newKeyTestWith(t *testing.T, opts softkey.Options, ho harnessOptions) *keyTest {
+	t.Helper()
 	c, err := client.New(accounttest.Origin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, harnessOptions{keys: keyProvider{t.Name()}, client: c, model: assets.ModelName})
+	ho.keys, ho.client, ho.model = keyProvider{t.Name()}, c, assets.ModelName
+	h := newHarness(t, ho)
 	kt := &keyTest{harness: h}
 	kt.key, kt.unregister = plugKey(t, "ui-"+t.Name(), opts)
 	kt.user = h.user("walt@example.com")

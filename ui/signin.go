@@ -56,7 +56,7 @@ func (s *signInScreen) build() fyne.CanvasObject {
 		s.submit,
 		s.fb.object(),
 		widget.NewSeparator(),
-		paragraph("New here? Create an account on this computer's account service."),
+		paragraph(newHereWords(s.app.server)),
 		s.create,
 	)
 }
@@ -114,4 +114,13 @@ func (s *signInScreen) busy(on bool) {
 	if s.passkey != nil {
 		setEnabled(!on, s.passkey)
 	}
+}
+
+// newHereWords points a new user at account creation, on this computer's
+// account service or on the account server at server.
+func newHereWords(server string) string {
+	if server != "" {
+		return "New here? Create an account on the server " + server + "."
+	}
+	return "New here? Create an account on this computer's account service."
 }

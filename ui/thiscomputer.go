@@ -337,3 +337,19 @@ func (f *thisComputerFlow) leave() {
 	f.end()
 	f.wizard.leave()
 }
+
+// madeOn implements namingFlow.
+func (f *thisComputerFlow) madeOn() string { return "this computer" }
+
+// deleteMade implements namingFlow: this computer deletes a passkey
+// without its PIN.
+func (f *thisComputerFlow) deleteMade(id []byte, done func(error)) {
+	f.showWaiting("Deleting the passkey from this computer…")
+	f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
+		err := f.dev.DeleteCredential(ctx, id)
+		if errors.Is(err, fido.ErrNoCredentials) {
+			return nil
+		}
+		return err
+	}, done)
+}

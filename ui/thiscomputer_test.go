@@ -77,6 +77,13 @@ const localPIN = "135790"
 
 func newLocalTest(t *testing.T) *localTest {
 	t.Helper()
+	return newLocalTestWith(t, harnessOptions{})
+}
+
+// newLocalTestWith is newLocalTest with more of the harness's options
+// (the client, this computer and the model are set here).
+func newLocalTestWith(t *testing.T, ho harnessOptions) *localTest {
+	t.Helper()
 	aaguid, err := assets.ParseAAGUID(assets.ThisComputerAAGUID)
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +99,8 @@ func newLocalTest(t *testing.T) *localTest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, harnessOptions{client: c, thisComputer: dev, model: assets.ModelName})
+	ho.client, ho.thisComputer, ho.model = c, dev, assets.ModelName
+	h := newHarness(t, ho)
 	l := &localTest{harness: h, user: h.user("lee@example.com"), keyring: kr, dev: dev, dir: dir}
 	h.signedIn(l.user)
 	h.secrets = append(h.secrets, localPIN)
