@@ -10,14 +10,14 @@ import (
 // (ErrTooManyPending) instead of filling the owner's inbox.
 const MaxPendingApprovals = 20
 
-// MaxWatchesPerSession is how many watches (WatchPhoneEnrollment) one
-// session may have open at once in this process; another one gets
-// ErrTooManyWatches until one ends.
+// MaxWatchesPerSession is how many watches (WatchPhoneEnrollment and
+// WatchApprovals together) one session may have open at once in this
+// process; another one gets ErrTooManyWatches until one ends.
 const MaxWatchesPerSession = 4
 
 // ErrTooManyWatches: the session already has MaxWatchesPerSession
 // watches open; end one first.
-var ErrTooManyWatches = errors.New("this session already follows as many enrollments as it may at once: close one first")
+var ErrTooManyWatches = errors.New("this session already has as many live updates open as it may at once: close one first")
 
 // MaxPasskeyWatchesPerKey is how many passkey watches
 // (WatchRequesterPasskeys) one requester's key may have open at once in

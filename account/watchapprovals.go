@@ -63,9 +63,14 @@ func (w *waker) wakeAll() {
 // WatchApprovals implements API: the session's pending approvals at once,
 // then again whenever they change (a request, a decision, an expiry),
 // made through this instance or, with a shared store, another. The
-// channel closes when ctx ends or the session does.
+// channel closes when ctx ends or the session does. It counts against the
+// session's MaxWatchesPerSession, as an enrollment's watch does.
 func (s *Service) WatchApprovals(ctx context.Context, token string) (<-chan []Approval, error) {
 	me, err := s.Me(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	release, err := s.watchers.hold(hashToken(token))
 	if err != nil {
 		return nil, err
 	}
@@ -73,12 +78,14 @@ func (s *Service) WatchApprovals(ctx context.Context, token string) (<-chan []Ap
 	first, err := s.PendingApprovals(ctx, token)
 	if err != nil {
 		s.approvalWatchers.unsubscribe(me.ID, wake)
+		release()
 		return nil, err
 	}
 	out := make(chan []Approval, 1)
 	out <- first
 	go func() {
 		defer close(out)
+		defer release() // before the channel closes
 		defer s.approvalWatchers.unsubscribe(me.ID, wake)
 		last := first
 		for {

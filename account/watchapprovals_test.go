@@ -87,3 +87,53 @@ func TestWatchApprovals(t *testing.T) {
 		t.Fatal("a signed-out session's watch stayed open")
 	}
 }
+
+// TestApprovalWatchesCountAgainstTheSessionCap: a session's approval
+// watches and enrollment watches share MaxWatchesPerSession; opened at
+// once, exactly that many start, and one ended gives its place back.
+func TestApprovalWatchesCountAgainstTheSessionCap(t *testing.T) {
+	fx := newApprovalFixture(t)
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	const tries = 10
+	type result struct {
+		ch  <-chan []account.Approval
+		err error
+	}
+	results := make(chan result, tries)
+	for range tries {
+		go func() {
+			ch, err := fx.svc.WatchApprovals(wctx, fx.u.Session.Token)
+			results <- result{ch, err}
+		}()
+	}
+	var open []<-chan []account.Approval
+	for range tries {
+		r := <-results
+		switch {
+		case r.err == nil:
+			open = append(open, r.ch)
+		case !errors.Is(r.err, account.ErrTooManyWatches):
+			t.Fatalf("a watch past the cap: %v", r.err)
+		}
+	}
+	if len(open) != account.MaxWatchesPerSession {
+		t.Fatalf("%d watches started at once, want %d", len(open), account.MaxWatchesPerSession)
+	}
+	// Another session has places of its own.
+	other := accounttest.SignUp(t, fx.svc, fx.clock, "carol@example.com")
+	if _, err := fx.svc.WatchApprovals(wctx, other.Session.Token); err != nil {
+		t.Fatalf("another session's watch: %v", err)
+	}
+	// Ending one (its context) gives the place back.
+	one, cancel := context.WithCancel(ctx)
+	stop()
+	for _, ch := range open {
+		for range ch {
+		}
+	}
+	defer cancel()
+	if _, err := fx.svc.WatchApprovals(one, fx.u.Session.Token); err != nil {
+		t.Fatalf("a watch after the others ended: %v", err)
+	}
+}
