@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
@@ -186,6 +187,14 @@ func decodeQR(t *testing.T, h *harness, q *component.QRCode) string {
 	if q == nil {
 		t.Fatal("no QR code on the screen")
 	}
+	// A person scrolls the code into view before scanning it: the page
+	// may have followed the focus down to the code field below it.
+	walkVisible(h.canvas().Content(), func(o fyne.CanvasObject) {
+		if sc, ok := o.(*container.Scroll); ok {
+			sc.ScrollToTop()
+		}
+	})
+	h.settle()
 	shot := h.canvas().Capture()
 	scale := float32(shot.Bounds().Dx()) / h.canvas().Size().Width
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(q)
