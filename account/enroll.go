@@ -307,7 +307,7 @@ func (s *Service) OpenPhoneEnrollment(ctx context.Context, link, device, userAge
 func (s *Service) ConfirmPhoneEnrollmentCode(ctx context.Context, token, id, code string) (*EnrollmentStatus, error) {
 	var st *EnrollmentStatus
 	var verr error
-	err := s.update(ctx, func(tx Tx) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
 		rec, err := s.authenticate(tx, token)
 		if err != nil {
 			return err
@@ -477,7 +477,7 @@ func (s *Service) FinishPhoneEnrollment(ctx context.Context, link, device string
 // desktopUpdate runs fn on the enrollment id of the session's account, in
 // one transaction, after ending it if its time is up.
 func (s *Service) desktopUpdate(ctx context.Context, token, id string, fn func(Tx, *PhoneEnrollmentRecord) error) error {
-	return s.update(ctx, func(tx Tx) error {
+	return s.store.Update(ctx, func(tx Tx) error {
 		rec, err := s.authenticate(tx, token)
 		if err != nil {
 			return err
@@ -514,7 +514,7 @@ func (s *Service) pageUpdate(ctx context.Context, link, device string, opening b
 		}
 	}
 	var verr error
-	err := s.update(ctx, func(tx Tx) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
 		e, err := tx.PhoneEnrollmentByTokenHash(hashToken(link))
 		if errors.Is(err, ErrNotFound) {
 			verr = ErrEnrollmentEnded
@@ -588,7 +588,7 @@ func (s *Service) expireDue(ctx context.Context, id string) error {
 	if due, err := s.expiryDue(ctx, id); err != nil || !due {
 		return err
 	}
-	return s.update(ctx, func(tx Tx) error {
+	return s.store.Update(ctx, func(tx Tx) error {
 		e, err := tx.PhoneEnrollmentByID(id)
 		if err != nil || e.State.Ended() || s.now().Before(e.ExpiresAt) {
 			return err

@@ -182,15 +182,9 @@ func (p *publishingStore) Update(ctx context.Context, fn func(Tx) error) error {
 	return err
 }
 
-// update runs fn in one Store.Update; the changes fn queued with pending
-// are published once it commits (every Update of the service's store
-// does so).
-func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
-	return s.store.Update(ctx, fn)
-}
-
 // pending queues an enrollment change, to be published when tx commits.
-// Outside update (a plain Store transaction) it does nothing.
+// Every Update of the service's store (publishingStore) gives a
+// notifyingTx; a View's Tx changes nothing and queues nothing.
 func (s *Service) pending(tx Tx, st EnrollmentStatus) {
 	if ntx, ok := tx.(*notifyingTx); ok {
 		ntx.changes = append(ntx.changes, st)
