@@ -250,80 +250,109 @@ func (s *Service) bindCredential(tx Tx, rec *AccountRecord, c *CeremonyRecord, p
 	return pk, nil, nil
 }
 
-// BeginLogin implements API.
+// BeginLogin implements API. It writes nothing: the ceremony is sealed
+// into the challenge (loginchallenge.go).
 func (s *Service) BeginLogin(ctx context.Context, email string) (json.RawMessage, error) {
 	email, _ = normalizeEmail(email)
-	var out json.RawMessage
-	err := s.store.Update(ctx, func(tx Tx) error {
-		var assertion *protocol.CredentialAssertion
-		var session *webauthn.SessionData
-		accountID := ""
+	var user *webauthnUser
+	err := s.store.View(ctx, func(tx Tx) error {
 		rec, err := tx.AccountByEmail(email)
 		switch {
 		case err == nil && rec.Active:
-			user, err := s.loadUser(tx, rec)
-			if err != nil {
+			if user, err = s.loadUser(tx, rec); err != nil {
 				return err
 			}
-			if len(user.passkeys) > 0 {
-				accountID = rec.ID
-				assertion, session, err = s.rp.BeginLogin(user, webauthn.WithUserVerification(protocol.VerificationRequired))
-				if err != nil {
-					return err
-				}
+			if len(user.passkeys) == 0 {
+				user = nil
 			}
 		case err != nil && !errors.Is(err, ErrNotFound):
 			return err
 		}
-		if assertion == nil {
-			if assertion, session, err = s.rp.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired)); err != nil {
-				return err
-			}
-		}
-		if out, err = json.Marshal(assertion); err != nil {
-			return err
-		}
-		return s.putCeremony(tx, accountID, CeremonyLogin, "", session)
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	accountID := ""
+	if user != nil {
+		accountID = user.rec.ID
+	}
+	assertion, _, err := s.loginSession(user, s.sealLoginChallenge(accountID, s.now().UTC().Add(CeremonyLifetime)))
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(assertion)
+}
+
+// loginSession makes a login's options and go-webauthn session for
+// challenge: for user's passkeys, or discoverable when user is nil.
+// BeginLogin hands out the options; FinishLogin makes the session again
+// from the challenge and the passkeys the account has then.
+func (s *Service) loginSession(user *webauthnUser, challenge []byte) (*protocol.CredentialAssertion, *webauthn.SessionData, error) {
+	uv, ch := webauthn.WithUserVerification(protocol.VerificationRequired), webauthn.WithChallenge(challenge)
+	if user == nil {
+		return s.rp.BeginDiscoverableLogin(uv, ch)
+	}
+	return s.rp.BeginLogin(user, uv, ch)
 }
 
 // FinishLogin implements API: WebAuthn §7.2 through go-webauthn, then the
-// sign counter, last use, session and event are written together.
+// used challenge, sign counter, last use, session and event are written
+// together.
 func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*Session, error) {
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(assertion)
 	if err != nil {
 		return nil, rejected(err)
 	}
+	lc, err := s.openLoginChallenge(parsed.Response.CollectedClientData.Challenge)
+	if err != nil || !s.now().Before(lc.expires) {
+		return nil, ErrCeremonyExpired
+	}
 	var sess *Session
 	var verr error
 	err = s.store.Update(ctx, func(tx Tx) error {
-		c, err := s.takeCeremony(tx, parsed.Response.CollectedClientData.Challenge, CeremonyLogin, "")
+		verr = nil
+		now := s.now().UTC()
+		fresh, err := tx.UseChallenge(lc.hash, lc.expires.Add(usedChallengeMargin))
 		if err != nil {
-			verr = err
-			return nil
-		}
-		var session webauthn.SessionData
-		if err := decodeSession(c.Session, &session); err != nil {
 			return err
 		}
-		session.Expires = time.Time{}
+		if !fresh {
+			verr = ErrCeremonyExpired
+			return nil
+		}
+		if err := s.sweepExpired(tx, now); err != nil {
+			return err
+		}
+		// From here on the challenge is used up, whether or not the
+		// assertion verifies: a refusal commits.
 		var user *webauthnUser
 		var cred *webauthn.Credential
-		if c.AccountID != "" {
-			rec, err := tx.AccountByID(c.AccountID)
+		if lc.accountID != "" {
+			rec, err := tx.AccountByID(lc.accountID)
 			if err != nil {
 				return err
 			}
 			if user, err = s.loadUser(tx, rec); err != nil {
 				return err
 			}
-			cred, err = s.rp.ValidateLogin(user, session, parsed)
+			_, session, err := s.loginSession(user, lc.raw)
+			if err != nil {
+				verr = rejected(err) // no passkey left
+				return nil
+			}
+			session.Expires = time.Time{} // the challenge's own expiry, on the service clock, has been checked
+			cred, err = s.rp.ValidateLogin(user, *session, parsed)
 			if err != nil {
 				verr = rejected(err)
 				return nil
 			}
 		} else {
+			_, session, err := s.loginSession(nil, lc.raw)
+			if err != nil {
+				return err
+			}
+			session.Expires = time.Time{}
 			var lookupErr error
 			handler := func(rawID, userHandle []byte) (webauthn.User, error) {
 				rec, err := tx.AccountByUserHandle(userHandle)
@@ -338,7 +367,7 @@ func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*
 				lookupErr = err
 				return user, err
 			}
-			cred, err = s.rp.ValidateDiscoverableLogin(handler, session, parsed)
+			cred, err = s.rp.ValidateDiscoverableLogin(handler, *session, parsed)
 			if lookupErr != nil && !errors.Is(lookupErr, ErrNotFound) {
 				return lookupErr
 			}
@@ -357,7 +386,6 @@ func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*
 			verr = rejected(errors.New("unknown credential"))
 			return nil
 		}
-		now := s.now().UTC()
 		// A counter that did not advance marks the passkey a possible
 		// clone; a session signed in with a marked passkey is restricted.
 		counter, stored := parsed.Response.AuthenticatorData.Counter, pk.SignCount

@@ -46,10 +46,13 @@
 // passes to navigator.credentials.create/get; FinishRegistration and
 // FinishLogin take the JSON a browser sends back. User verification is
 // required, registrations ask for a discoverable credential and direct
-// attestation, and exclude the account's passkeys. Challenges are stored
-// (not held in memory), live CeremonyLifetime, and are used up by the
-// first answer, right or wrong, so a restart or a second process can
-// finish a ceremony and a replay cannot.
+// attestation, and exclude the account's passkeys. Challenges live
+// CeremonyLifetime and are used up by the first answer, right or wrong,
+// so a restart or a second process can finish a ceremony and a replay
+// cannot. A registration's (and every other ceremony's) is stored; a
+// login's carries its ceremony sealed under a key derived from
+// Config.SecretKey, so BeginLogin writes nothing, and FinishLogin records
+// it as used (Tx.UseChallenge) in the transaction that signs in.
 //
 // # Phone enrollment
 //

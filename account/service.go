@@ -105,6 +105,9 @@ type Service struct {
 
 	// codeKey keys codeMAC; it is derived from the secret key.
 	codeKey []byte
+	// loginAEAD seals login challenges (loginchallenge.go); its key is
+	// derived from the secret key.
+	loginAEAD cipher.AEAD
 }
 
 var _ API = (*Service)(nil)
@@ -147,6 +150,9 @@ func New(cfg Config, store Store) (*Service, error) {
 		rpName: cfg.RPName,
 	}
 	s.codeKey = deriveCodeMACKey(cfg.SecretKey)
+	if s.loginAEAD, err = newLoginChallengeAEAD(cfg.SecretKey); err != nil {
+		return nil, err
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -59,6 +59,12 @@ type Tx interface {
 	// TakeCeremony deletes and returns the ceremony, so a challenge is
 	// answered at most once.
 	TakeCeremony(challenge string) (*CeremonyRecord, error)
+	// UseChallenge records that the challenge whose hash is given has
+	// been answered, keeping the record until expiresAt (DeleteExpired
+	// removes it after). It reports false when the hash was already
+	// recorded: of concurrent uses of one hash, in any number of
+	// processes, exactly one whose transaction commits gets true.
+	UseChallenge(hash []byte, expiresAt time.Time) (bool, error)
 
 	InsertPasskey(accountID string, p *Passkey) error
 	UpdatePasskey(accountID string, p *Passkey) error
@@ -117,10 +123,10 @@ type Tx interface {
 	// PutSetting writes a deployment-wide setting.
 	PutSetting(name, value string) error
 
-	// DeleteExpired removes sessions, verifications, grants and ceremonies
-	// that expired before now, phone enrollments that expired more than a
-	// day before now, and unknown-email states unlocked and untouched for
-	// FailureMemory.
+	// DeleteExpired removes sessions, verifications, grants, ceremonies
+	// and used-challenge records that expired before now, phone
+	// enrollments that expired more than a day before now, and
+	// unknown-email states unlocked and untouched for FailureMemory.
 	DeleteExpired(now time.Time) error
 }
 

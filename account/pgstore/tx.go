@@ -304,9 +304,22 @@ func (t *txn) TakeCeremony(challenge string) (*account.CeremonyRecord, error) {
 	return &c, nil
 }
 
+// UseChallenge inserts the hash unless it is there. Under SERIALIZABLE, a
+// use committed by another transaction after this one began is not
+// skipped silently: PostgreSQL fails this one with a serialization
+// failure, and Store.Update runs it again, when it sees the row.
+func (t *txn) UseChallenge(hash []byte, expiresAt time.Time) (bool, error) {
+	tag, err := t.tx.Exec(t.ctx, `INSERT INTO used_challenges (hash, expires_at) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING`,
+		hash, nanos(expiresAt))
+	if err != nil {
+		return false, t.note(err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
 func (t *txn) DeleteExpired(now time.Time) error {
 	n := nanos(now)
-	for _, table := range []string{"sessions", "verifications", "grants", "ceremonies"} {
+	for _, table := range []string{"sessions", "verifications", "grants", "ceremonies", "used_challenges"} {
 		if err := t.exec(`DELETE FROM `+table+` WHERE expires_at <= $1`, n); err != nil {
 			return err
 		}

@@ -80,7 +80,9 @@ var (
 		q(`DELETE FROM verifications WHERE expires_at <= ?`),
 		q(`DELETE FROM grants WHERE expires_at <= ?`),
 		q(`DELETE FROM ceremonies WHERE expires_at <= ?`),
+		q(`DELETE FROM used_challenges WHERE expires_at <= ?`),
 	}
+	qUseChallenge = q(`INSERT INTO used_challenges (hash, expires_at) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`)
 )
 
 // The queries of unknown-email states.
@@ -290,6 +292,15 @@ func (t *txn) TakeCeremony(challenge string) (*account.CeremonyRecord, error) {
 	}
 	c.AccountID, c.Type, c.Kind, c.ExpiresAt = accountID.String, account.CeremonyType(typ), account.Kind(kind), fromNanos(expires)
 	return &c, nil
+}
+
+func (t *txn) UseChallenge(hash []byte, expiresAt time.Time) (bool, error) {
+	res, err := t.execResult(qUseChallenge, hash, nanos(expiresAt))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 func (t *txn) DeleteExpired(now time.Time) error {

@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"FactorStates", factorStates},
 		{"SessionsVerificationsGrants", sessionsVerificationsGrants},
 		{"CeremonyIsTakenOnce", ceremonyIsTakenOnce},
+		{"ChallengeIsUsedOnce", challengeIsUsedOnce},
 		{"Passkeys", passkeys},
 		{"Events", events},
 		{"PhoneEnrollments", phoneEnrollments},
@@ -323,6 +324,80 @@ func ceremonyIsTakenOnce(t *testing.T, s account.Store) {
 	})
 }
 
+// useChallenge runs UseChallenge in an Update of its own.
+func useChallenge(s account.Store, hash []byte, exp time.Time) (bool, error) {
+	var fresh bool
+	err := s.Update(ctx, func(tx account.Tx) error {
+		var err error
+		fresh, err = tx.UseChallenge(hash, exp)
+		return err
+	})
+	return fresh, err
+}
+
+// challengeIsUsedOnce: of many concurrent uses of one challenge, exactly
+// one is the first; a use rolled back does not count; another challenge
+// is its own.
+func challengeIsUsedOnce(t *testing.T, s account.Store) {
+	hash := random(32)
+	var wg sync.WaitGroup
+	var firsts, seconds int
+	var mu sync.Mutex
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fresh, err := useChallenge(s, hash, at)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			if fresh {
+				firsts++
+			} else {
+				seconds++
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if firsts != 1 || seconds != 19 {
+		t.Fatalf("20 concurrent uses of one challenge: %d first, %d used already; want 1 and 19", firsts, seconds)
+	}
+	if fresh, err := useChallenge(s, hash, at.Add(time.Hour)); err != nil || fresh {
+		t.Fatalf("a used challenge used again: first %v, %v", fresh, err)
+	}
+	// In one transaction too, the second use is refused.
+	other := random(32)
+	update(t, s, func(tx account.Tx) error {
+		for i, want := range []bool{true, false} {
+			fresh, err := tx.UseChallenge(other, at)
+			if err != nil {
+				return err
+			}
+			if fresh != want {
+				t.Errorf("use %d in one transaction: first %v, want %v", i+1, fresh, want)
+			}
+		}
+		return nil
+	})
+	// A use whose transaction rolls back leaves the challenge unused.
+	rolled, boom := random(32), errors.New("boom")
+	err := s.Update(ctx, func(tx account.Tx) error {
+		if _, err := tx.UseChallenge(rolled, at); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update returned %v, want fn's error", err)
+	}
+	if fresh, err := useChallenge(s, rolled, at); err != nil || !fresh {
+		t.Fatalf("a challenge whose use rolled back: first %v, %v; want true", fresh, err)
+	}
+}
+
 func newPasskey(id string, n int) *account.Passkey {
 	return &account.Passkey{ID: id, CredentialID: []byte(id), PublicKey: random(77), AAGUID: random(16), Model: "Model",
 		Kind: account.KindSecurityKey, Name: "Key " + id, Transports: []string{"usb", "nfc"}, BackupEligible: true,
@@ -615,6 +690,9 @@ func deleteExpired(t *testing.T, s account.Store) {
 			if err := tx.InsertCeremony(&account.CeremonyRecord{Challenge: fmt.Sprint("c", i), Type: account.CeremonyLogin, Session: []byte{1}, ExpiresAt: exp}); err != nil {
 				return err
 			}
+			if _, err := tx.UseChallenge([]byte{'u', byte(i)}, exp); err != nil {
+				return err
+			}
 		}
 		// Enrollments stay a day past their end, so a reused link is told it was used.
 		for i, exp := range []time.Time{now.Add(-25 * time.Hour), now.Add(-23 * time.Hour)} {
@@ -650,6 +728,16 @@ func deleteExpired(t *testing.T, s account.Store) {
 	update(t, s, func(tx account.Tx) error {
 		if _, err := tx.TakeCeremony("c0"); !errors.Is(err, account.ErrNotFound) {
 			t.Errorf("an expired ceremony was kept: %v", err)
+		}
+		// A swept use record makes its challenge new again; a kept one does not.
+		for i, kept := range []bool{false, true} {
+			first, err := tx.UseChallenge([]byte{'u', byte(i)}, fresh)
+			if err != nil {
+				return err
+			}
+			if first == kept {
+				t.Errorf("used challenge %d: swept %v, want %v", i, first, !kept)
+			}
 		}
 		_, err := tx.TakeCeremony("c1")
 		return err

@@ -1,0 +1,10 @@
+-- Passkey Desk account store, version 16: used login challenges. A login's
+-- ceremony travels sealed in its challenge instead of a ceremonies row;
+-- the SHA-256 hash of each challenge answered is kept here until a while
+-- after the challenge expires, so it is answered at most once.
+
+CREATE TABLE used_challenges (
+    hash       BLOB PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX used_challenges_expiry ON used_challenges (expires_at);
