@@ -180,9 +180,8 @@ func (s *Store) Ready(ctx context.Context) error {
 
 // Update implements account.Store.
 func (s *Store) Update(ctx context.Context, fn func(account.Tx) error) error {
-	opts := pgx.TxOptions{IsoLevel: pgx.Serializable}
 	for attempt := 1; ; attempt++ {
-		err := s.run(ctx, opts, fn)
+		err := s.run(ctx, beginUpdate, fn)
 		if !retryable(err) || attempt == maxAttempts {
 			return err
 		}
@@ -199,25 +198,72 @@ func (s *Store) Update(ctx context.Context, fn func(account.Tx) error) error {
 
 // View implements account.Store.
 func (s *Store) View(ctx context.Context, fn func(account.Tx) error) error {
-	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+	return s.run(ctx, beginView, fn)
 }
 
-func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(account.Tx) error) error {
-	err := s.runTx(ctx, opts, fn)
+func (s *Store) run(ctx context.Context, begin string, fn func(account.Tx) error) error {
+	err := s.runTx(ctx, begin, fn)
 	if unreachable(err) && ctx.Err() == nil {
 		return fmt.Errorf("%w (%v)", account.ErrUnavailable, err)
 	}
 	return err
 }
 
-func (s *Store) runTx(ctx context.Context, opts pgx.TxOptions, fn func(account.Tx) error) error {
-	return pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
-		t := &txn{ctx: ctx, tx: tx}
-		if err := fn(t); err != nil && (t.failed == nil || !retryable(t.failed)) {
-			return err
+// The statements that begin each kind of transaction.
+const (
+	beginUpdate = `BEGIN ISOLATION LEVEL SERIALIZABLE`
+	beginView   = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`
+)
+
+// runTx runs fn in a transaction begun with begin on a connection of the
+// pool, pipelined (see txn): BEGIN goes with the first statement, COMMIT
+// with the writes still pending. A transaction that ran no statement
+// sends nothing.
+func (s *Store) runTx(ctx context.Context, begin string, fn func(account.Tx) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// A connection left in a transaction (one that failed to roll back)
+	// is closed by the pool rather than reused.
+	defer conn.Release()
+	t := &txn{ctx: ctx, conn: conn}
+	t.pending.Queue(begin)
+	err = fn(t)
+	switch {
+	case err != nil && (t.failed == nil || !retryable(t.failed)):
+	case err != nil || t.failed != nil:
+		err = t.failed
+	case !t.begun && t.pending.Len() == 1: // nothing but BEGIN
+		return nil
+	default:
+		committed := false
+		t.pending.Queue(`COMMIT`).Exec(func(ct pgconn.CommandTag) error {
+			committed = ct.String() == "COMMIT"
+			return nil
+		})
+		if err = t.send(); err == nil && !committed {
+			err = errors.New("pgstore: the transaction was rolled back at commit")
 		}
-		return t.failed
-	})
+		if err == nil {
+			return nil
+		}
+	}
+	t.rollback()
+	return err
+}
+
+// rollback ends a transaction that will not commit, if it began.
+func (t *txn) rollback() {
+	pg := t.conn.Conn().PgConn()
+	if pg.IsClosed() || pg.TxStatus() == 'I' {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := t.conn.Exec(ctx, `ROLLBACK`); err != nil {
+		t.conn.Conn().Close(ctx)
+	}
 }
 
 // retryable reports a transaction PostgreSQL gave up to keep

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -90,8 +91,13 @@ func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if applied != pgstore.LatestSchema() || distinct != applied {
-		t.Errorf("schema_migrations holds %d rows (%d distinct), want %d", applied, distinct, pgstore.LatestSchema())
+	// Numbers are handed out per branch, so there may be gaps: one row per script.
+	scripts, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no migration scripts found: %v", err)
+	}
+	if applied != len(scripts) || distinct != applied {
+		t.Errorf("schema_migrations holds %d rows (%d distinct), want %d", applied, distinct, len(scripts))
 	}
 	if err := s.Ready(context.Background()); err != nil {
 		t.Errorf("Ready: %v", err)

@@ -7,15 +7,31 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/passkeydesk/passkeydesk/account"
 )
 
-// txn is one transaction: account.Tx on a pgx transaction, every
+// txn is one transaction: account.Tx on a connection of the pool, every
 // statement under the context of the Update or View it belongs to.
+//
+// Its statements are pipelined to save round trips, each of which costs
+// the server and PostgreSQL a wake-up and a pair of system calls: a
+// statement whose result nobody waits for (a plain INSERT, UPDATE or
+// DELETE) waits in pending and goes with the next statement whose result
+// is needed, BEGIN goes with the first statement, and COMMIT with the
+// last writes. The order of the statements is kept. A write that fails
+// is noted when it is sent (at the latest with COMMIT), and the
+// transaction fails with it, as it would have had the write waited for
+// its answer: PostgreSQL aborts the transaction at the first error.
 type txn struct {
-	ctx context.Context
-	tx  pgx.Tx
+	ctx  context.Context
+	conn *pgxpool.Conn
+	// pending are the statements not sent yet; the first is BEGIN until
+	// the transaction has begun.
+	pending pgx.Batch
+	begun   bool
 	// failed is the first statement that failed (a missing row aside).
 	// PostgreSQL aborts the transaction then, so it cannot commit even if
 	// the caller went on: Store.run returns it, and a serialization
@@ -33,52 +49,117 @@ func (t *txn) note(err error) error {
 	return err
 }
 
+// send sends the pending statements in one round trip and reads their
+// results, running the callbacks of those that have one.
+func (t *txn) send() error {
+	if t.pending.Len() == 0 {
+		return nil
+	}
+	b := t.pending
+	t.pending = pgx.Batch{}
+	t.begun = true
+	return t.note(t.conn.SendBatch(t.ctx, &b).Close())
+}
+
+// exec queues a statement whose result is not needed.
 func (t *txn) exec(sql string, args ...any) error {
-	_, err := t.tx.Exec(t.ctx, sql, args...)
-	return t.note(err)
+	if t.failed != nil {
+		return t.failed
+	}
+	t.pending.Queue(sql, args...)
+	return nil
 }
 
+// execTag runs a statement now and returns its command tag.
+func (t *txn) execTag(sql string, args ...any) (pgconn.CommandTag, error) {
+	if t.failed != nil {
+		return pgconn.CommandTag{}, t.failed
+	}
+	var tag pgconn.CommandTag
+	t.pending.Queue(sql, args...).Exec(func(ct pgconn.CommandTag) error {
+		tag = ct
+		return nil
+	})
+	return tag, t.send()
+}
+
+// row runs a query of one row when the row is scanned.
 func (t *txn) row(sql string, args ...any) pgx.Row {
-	return notedRow{t.tx.QueryRow(t.ctx, sql, args...), t}
+	return lazyRow{t, sql, args}
 }
 
-// notedRow is a row whose Scan error is noted.
-type notedRow struct {
-	pgx.Row
-	t *txn
+// lazyRow is a query sent, with the statements pending before it, when
+// its row is scanned; its Scan error is noted.
+type lazyRow struct {
+	t    *txn
+	sql  string
+	args []any
 }
 
-func (r notedRow) Scan(dest ...any) error { return r.t.note(r.Row.Scan(dest...)) }
+func (r lazyRow) Scan(dest ...any) error {
+	t := r.t
+	if t.failed != nil {
+		return t.failed
+	}
+	var scanErr error
+	t.pending.Queue(r.sql, r.args...).QueryRow(func(row pgx.Row) error {
+		// A missing row is an answer, not a failure of the batch.
+		if scanErr = row.Scan(dest...); errors.Is(scanErr, pgx.ErrNoRows) {
+			return nil
+		}
+		return scanErr
+	})
+	if err := t.send(); err != nil {
+		return err
+	}
+	return scanErr
+}
 
 // insertUnique runs an INSERT under a savepoint, so that a unique
 // violation leaves the transaction usable, and reports the violation.
 func (t *txn) insertUnique(sql string, args ...any) (violated bool, err error) {
-	err = pgx.BeginFunc(t.ctx, t.tx, func(sp pgx.Tx) error {
-		_, err := sp.Exec(t.ctx, sql, args...)
-		return err
-	})
+	if t.failed != nil {
+		return false, t.failed
+	}
+	if err := t.send(); err != nil { // what is pending must not be taken for the violation
+		return false, err
+	}
+	t.pending.Queue(`SAVEPOINT insert_unique`)
+	t.pending.Queue(sql, args...)
+	t.pending.Queue(`RELEASE SAVEPOINT insert_unique`)
+	b := t.pending
+	t.pending = pgx.Batch{}
+	err = t.conn.SendBatch(t.ctx, &b).Close()
 	if uniqueViolation(err) {
-		return true, nil
+		// Only a statement that ends the failed part may be sent now; the
+		// release goes with the next ones.
+		_, err = t.conn.Exec(t.ctx, `ROLLBACK TO SAVEPOINT insert_unique`)
+		t.pending.Queue(`RELEASE SAVEPOINT insert_unique`)
+		return err == nil, t.note(err)
 	}
 	return false, t.note(err)
 }
 
 // collect reads every row of a query with scan.
 func collect[T any](t *txn, scan func(pgx.Row) (*T, error), sql string, args ...any) ([]T, error) {
-	rows, err := t.tx.Query(t.ctx, sql, args...)
-	if err != nil {
-		return nil, t.note(err)
+	if t.failed != nil {
+		return nil, t.failed
 	}
-	defer rows.Close()
 	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, t.note(err)
+	t.pending.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, *v)
 		}
-		out = append(out, *v)
+		return rows.Err()
+	})
+	if err := t.send(); err != nil {
+		return nil, err
 	}
-	return out, t.note(rows.Err())
+	return out, nil
 }
 
 // --- accounts ----------------------------------------------------------------
@@ -212,8 +293,7 @@ func (t *txn) SessionAccount(hash []byte) (*account.SessionRecord, *account.Acco
 }
 
 func (t *txn) SetSessionRestricted(hash []byte, restricted bool) error {
-	tag, err := t.tx.Exec(t.ctx, `UPDATE sessions SET restricted = $1 WHERE hash = $2`, restricted, hash)
-	t.note(err)
+	tag, err := t.execTag(`UPDATE sessions SET restricted = $1 WHERE hash = $2`, restricted, hash)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = account.ErrNotFound
 	}
@@ -309,10 +389,10 @@ func (t *txn) TakeCeremony(challenge string) (*account.CeremonyRecord, error) {
 // skipped silently: PostgreSQL fails this one with a serialization
 // failure, and Store.Update runs it again, when it sees the row.
 func (t *txn) UseChallenge(hash []byte, expiresAt time.Time) (bool, error) {
-	tag, err := t.tx.Exec(t.ctx, `INSERT INTO used_challenges (hash, expires_at) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING`,
+	tag, err := t.execTag(`INSERT INTO used_challenges (hash, expires_at) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING`,
 		hash, nanos(expiresAt))
 	if err != nil {
-		return false, t.note(err)
+		return false, err
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -426,8 +506,7 @@ func (t *txn) PasskeyByCredentialID(credentialID []byte) (string, *account.Passk
 }
 
 func (t *txn) DeletePasskey(accountID string, credentialID []byte) error {
-	tag, err := t.tx.Exec(t.ctx, `DELETE FROM passkeys WHERE credential_id = $1 AND account_id = $2`, credentialID, accountID)
-	t.note(err)
+	tag, err := t.execTag(`DELETE FROM passkeys WHERE credential_id = $1 AND account_id = $2`, credentialID, accountID)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = account.ErrNotFound
 	}
@@ -435,9 +514,8 @@ func (t *txn) DeletePasskey(accountID string, credentialID []byte) error {
 }
 
 func (t *txn) MarkPasskeyLost(accountID, passkeyID string, at time.Time, reason string) error {
-	tag, err := t.tx.Exec(t.ctx, `UPDATE passkeys SET lost_at = $1, lost_reason = $2 WHERE id = $3 AND account_id = $4`,
+	tag, err := t.execTag(`UPDATE passkeys SET lost_at = $1, lost_reason = $2 WHERE id = $3 AND account_id = $4`,
 		nanos(at), reason, passkeyID, accountID)
-	t.note(err)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = account.ErrNotFound
 	}
@@ -446,9 +524,15 @@ func (t *txn) MarkPasskeyLost(accountID, passkeyID string, at time.Time, reason 
 
 // --- events ----------------------------------------------------------------------
 
+// AppendEvent queues the insert like any write; e.ID is set when it is
+// sent, at the latest when the transaction commits.
 func (t *txn) AppendEvent(accountID string, e *account.Event) error {
-	return t.row(`INSERT INTO events (account_id, at, type, detail, source) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-		accountID, nanos(e.At), string(e.Type), e.Detail, e.Source).Scan(&e.ID)
+	if t.failed != nil {
+		return t.failed
+	}
+	t.pending.Queue(`INSERT INTO events (account_id, at, type, detail, source) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		accountID, nanos(e.At), string(e.Type), e.Detail, e.Source).QueryRow(func(row pgx.Row) error { return row.Scan(&e.ID) })
+	return nil
 }
 
 func (t *txn) Events(accountID string, limit int) ([]account.Event, error) {
