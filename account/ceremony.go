@@ -256,15 +256,13 @@ func (s *Service) BeginLogin(ctx context.Context, email string) (json.RawMessage
 	email, _ = normalizeEmail(email)
 	var user *webauthnUser
 	err := s.store.View(ctx, func(tx Tx) error {
-		rec, err := tx.AccountByEmail(email)
+		if email == "" {
+			return nil // a discoverable login: nothing to look up
+		}
+		rec, pks, err := tx.AccountAndPasskeys(AccountKey{Email: email})
 		switch {
-		case err == nil && rec.Active:
-			if user, err = s.loadUser(tx, rec); err != nil {
-				return err
-			}
-			if len(user.passkeys) == 0 {
-				user = nil
-			}
+		case err == nil && rec.Active && len(pks) > 0:
+			user = &webauthnUser{rec: rec, passkeys: pks}
 		case err != nil && !errors.Is(err, ErrNotFound):
 			return err
 		}
@@ -329,13 +327,11 @@ func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*
 		var user *webauthnUser
 		var cred *webauthn.Credential
 		if lc.accountID != "" {
-			rec, err := tx.AccountByID(lc.accountID)
+			rec, pks, err := tx.AccountAndPasskeys(AccountKey{ID: lc.accountID})
 			if err != nil {
 				return err
 			}
-			if user, err = s.loadUser(tx, rec); err != nil {
-				return err
-			}
+			user = &webauthnUser{rec: rec, passkeys: pks}
 			_, session, err := s.loginSession(user, lc.raw)
 			if err != nil {
 				verr = rejected(err) // no passkey left
@@ -355,7 +351,7 @@ func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*
 			session.Expires = time.Time{}
 			var lookupErr error
 			handler := func(rawID, userHandle []byte) (webauthn.User, error) {
-				rec, err := tx.AccountByUserHandle(userHandle)
+				rec, pks, err := tx.AccountAndPasskeys(AccountKey{UserHandle: userHandle})
 				if err == nil && !rec.Active {
 					err = ErrNotFound
 				}
@@ -363,9 +359,8 @@ func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*
 					lookupErr = err
 					return nil, err
 				}
-				user, err = s.loadUser(tx, rec)
-				lookupErr = err
-				return user, err
+				user = &webauthnUser{rec: rec, passkeys: pks}
+				return user, nil
 			}
 			cred, err = s.rp.ValidateDiscoverableLogin(handler, *session, parsed)
 			if lookupErr != nil && !errors.Is(lookupErr, ErrNotFound) {

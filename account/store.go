@@ -28,6 +28,10 @@ type Tx interface {
 	AccountByID(id string) (*AccountRecord, error)
 	AccountByEmail(email string) (*AccountRecord, error)
 	AccountByUserHandle(handle []byte) (*AccountRecord, error)
+	// AccountAndPasskeys returns the account by (exactly one of its
+	// fields set) and its passkeys, as Passkeys lists them, in one lookup;
+	// ErrNotFound when there is no such account.
+	AccountAndPasskeys(by AccountKey) (*AccountRecord, []Passkey, error)
 
 	// FactorState returns the zero state when none is stored.
 	FactorState(accountID string, f Factor) (FactorState, error)
@@ -143,6 +147,14 @@ type AccountRecord struct {
 	UserHandle []byte // the WebAuthn user.id: 32 random bytes
 	Active     bool
 	CreatedAt  time.Time
+}
+
+// AccountKey names an account by its ID, its email or its user handle:
+// exactly one of them.
+type AccountKey struct {
+	ID         string
+	Email      string
+	UserHandle []byte
 }
 
 // FactorState is the abuse state of one factor of one account (or of the

@@ -146,20 +146,26 @@ func collect[T any](t *txn, scan func(pgx.Row) (*T, error), sql string, args ...
 		return nil, t.failed
 	}
 	var out []T
+	queueRows(t, &out, scan, sql, args...)
+	if err := t.send(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// queueRows queues a query whose rows, scanned with scan, are appended to
+// out when it is sent.
+func queueRows[T any](t *txn, out *[]T, scan func(pgx.Row) (*T, error), sql string, args ...any) {
 	t.pending.Queue(sql, args...).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			v, err := scan(rows)
 			if err != nil {
 				return err
 			}
-			out = append(out, *v)
+			*out = append(*out, *v)
 		}
 		return rows.Err()
 	})
-	if err := t.send(); err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // --- accounts ----------------------------------------------------------------
@@ -207,6 +213,44 @@ func (t *txn) AccountByEmail(email string) (*account.AccountRecord, error) {
 
 func (t *txn) AccountByUserHandle(handle []byte) (*account.AccountRecord, error) {
 	return scanAccount(t.row(`SELECT `+accountCols+` FROM accounts WHERE user_handle = $1`, handle))
+}
+
+// AccountAndPasskeys sends the account's query and its passkeys' in one
+// round trip.
+func (t *txn) AccountAndPasskeys(by account.AccountKey) (*account.AccountRecord, []account.Passkey, error) {
+	var where string
+	var arg any
+	switch {
+	case by.ID != "" && by.Email == "" && by.UserHandle == nil:
+		where, arg = `id = $1`, by.ID
+	case by.ID == "" && by.Email != "" && by.UserHandle == nil:
+		where, arg = `email = $1`, by.Email
+	case by.ID == "" && by.Email == "" && by.UserHandle != nil:
+		where, arg = `user_handle = $1`, by.UserHandle
+	default:
+		return nil, nil, errors.New("pgstore: name an account by exactly one of ID, email and user handle")
+	}
+	if t.failed != nil {
+		return nil, nil, t.failed
+	}
+	var a *account.AccountRecord
+	var aErr error
+	t.pending.Queue(`SELECT `+accountCols+` FROM accounts WHERE `+where, arg).QueryRow(func(row pgx.Row) error {
+		if a, aErr = scanAccount(row); errors.Is(aErr, account.ErrNotFound) {
+			return nil
+		}
+		return aErr
+	})
+	var pks []account.Passkey
+	queueRows(t, &pks, func(r pgx.Row) (*account.Passkey, error) { return scanPasskey(r) },
+		`SELECT `+passkeyCols+` FROM passkeys WHERE account_id = (SELECT id FROM accounts WHERE `+where+`) ORDER BY created_at, id`, arg)
+	if err := t.send(); err != nil {
+		return nil, nil, err
+	}
+	if aErr != nil {
+		return nil, nil, aErr
+	}
+	return a, pks, nil
 }
 
 // --- factor states -------------------------------------------------------------

@@ -144,6 +144,29 @@ func (t *txn) AccountByUserHandle(handle []byte) (*account.AccountRecord, error)
 	return t.accountWhere(qAccountByUserHandle, handle)
 }
 
+func (t *txn) AccountAndPasskeys(by account.AccountKey) (*account.AccountRecord, []account.Passkey, error) {
+	var a *account.AccountRecord
+	var err error
+	switch {
+	case by.ID != "" && by.Email == "" && by.UserHandle == nil:
+		a, err = t.AccountByID(by.ID)
+	case by.ID == "" && by.Email != "" && by.UserHandle == nil:
+		a, err = t.AccountByEmail(by.Email)
+	case by.ID == "" && by.Email == "" && by.UserHandle != nil:
+		a, err = t.AccountByUserHandle(by.UserHandle)
+	default:
+		return nil, nil, errors.New("sqlstore: name an account by exactly one of ID, email and user handle")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	pks, err := t.Passkeys(a.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, pks, nil
+}
+
 // --- factor states -------------------------------------------------------------
 
 func (t *txn) FactorState(accountID string, f account.Factor) (account.FactorState, error) {

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"CeremonyIsTakenOnce", ceremonyIsTakenOnce},
 		{"ChallengeIsUsedOnce", challengeIsUsedOnce},
 		{"Passkeys", passkeys},
+		{"AccountAndPasskeys", accountAndPasskeys},
 		{"Events", events},
 		{"PhoneEnrollments", phoneEnrollments},
 		{"APIKeysAndApprovals", apiKeysAndApprovals},
@@ -396,6 +397,62 @@ func challengeIsUsedOnce(t *testing.T, s account.Store) {
 	if fresh, err := useChallenge(s, rolled, at); err != nil || !fresh {
 		t.Fatalf("a challenge whose use rolled back: first %v, %v; want true", fresh, err)
 	}
+}
+
+// accountAndPasskeys: an account and its passkeys in one lookup, by each
+// of its keys, in Update and View alike, and after writes in the same
+// transaction.
+func accountAndPasskeys(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "ap")
+	b := addAccount(t, s, "ap2")
+	p1, p2 := newPasskey("ap-1", 1), newPasskey("ap-2", 2)
+	update(t, s, func(tx account.Tx) error {
+		for _, p := range []*account.Passkey{p2, p1} {
+			if err := tx.InsertPasskey(a.ID, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	check := func(tx account.Tx, want []account.Passkey) {
+		t.Helper()
+		for name, key := range map[string]account.AccountKey{"ID": {ID: a.ID}, "email": {Email: a.Email}, "user handle": {UserHandle: a.UserHandle}} {
+			got, pks, err := tx.AccountAndPasskeys(key)
+			if err != nil {
+				t.Errorf("by %s: %v", name, err)
+				continue
+			}
+			same(t, "the account by "+name, got, a)
+			same(t, "its passkeys by "+name, pks, want)
+		}
+	}
+	view(t, s, func(tx account.Tx) error {
+		check(tx, []account.Passkey{*p1, *p2})
+		got, pks, err := tx.AccountAndPasskeys(account.AccountKey{Email: b.Email})
+		if err != nil || got.ID != b.ID || len(pks) != 0 {
+			t.Errorf("an account without passkeys: %v, %v, %v", got, pks, err)
+		}
+		for _, key := range []account.AccountKey{{ID: "nobody"}, {Email: "nobody@example.com"}, {UserHandle: []byte("nobody")}} {
+			if _, _, err := tx.AccountAndPasskeys(key); !errors.Is(err, account.ErrNotFound) {
+				t.Errorf("no account %+v: %v, want ErrNotFound", key, err)
+			}
+		}
+		for _, key := range []account.AccountKey{{}, {ID: a.ID, Email: a.Email}} {
+			if _, _, err := tx.AccountAndPasskeys(key); err == nil {
+				t.Errorf("the key %+v named an account", key)
+			}
+		}
+		return nil
+	})
+	// A write earlier in the same transaction is seen.
+	p1.SignCount, p1.LastUsedFor = 7, "sign-in"
+	update(t, s, func(tx account.Tx) error {
+		if err := tx.UpdatePasskey(a.ID, p1); err != nil {
+			return err
+		}
+		check(tx, []account.Passkey{*p1, *p2})
+		return nil
+	})
 }
 
 func newPasskey(id string, n int) *account.Passkey {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -114,9 +115,10 @@ func benchOverHTTP(b *testing.B, db string, clients int, unit string, op func(*h
 	dir := b.TempDir()
 	var store account.Store
 	var args []string
+	var dsn string
 	switch db {
 	case "postgres":
-		dsn := pgtest.Database(b)
+		dsn = pgtest.Database(b)
 		s, err := pgstore.Open(context.Background(), dsn)
 		if err != nil {
 			b.Fatal(err)
@@ -165,7 +167,7 @@ func benchOverHTTP(b *testing.B, db string, clients int, unit string, op func(*h
 		}
 	}
 
-	server0, pg0, self0 := cpuOf(in.cmd.Process.Pid), postgresCPU(), selfCPU()
+	server0, pg0, self0 := cpuOf(in.cmd.Process.Pid), postgresCPU(dsn), selfCPU()
 	latencies := make([]time.Duration, b.N)
 	var next int64 = -1
 	var mu sync.Mutex
@@ -196,7 +198,7 @@ func benchOverHTTP(b *testing.B, db string, clients int, unit string, op func(*h
 	wg.Wait()
 	elapsed := time.Since(began)
 	b.StopTimer()
-	server, pg, self := cpuOf(in.cmd.Process.Pid)-server0, postgresCPU()-pg0, selfCPU()-self0
+	server, pg, self := cpuOf(in.cmd.Process.Pid)-server0, postgresCPU(dsn)-pg0, selfCPU()-self0
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 	n := float64(b.N)
 	b.ReportMetric(n/elapsed.Seconds(), unit)
@@ -247,19 +249,45 @@ func cpuOf(pid int) time.Duration {
 	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ is 100 on Linux
 }
 
-// postgresCPU is the CPU time of every postgres process on the machine:
-// the benchmark's cluster is the only busy one.
-func postgresCPU() time.Duration {
+// postgresCPU is the CPU time of the PostgreSQL cluster at dsn: its
+// postmaster (the postgres process started with -p and the DSN's port)
+// and the processes it started, backends included. Other clusters on
+// the machine (other tests') are not counted; with no DSN, every postgres
+// process is.
+func postgresCPU(dsn string) time.Duration {
+	port := ""
+	if u, err := url.Parse(dsn); err == nil {
+		port = u.Port()
+	}
 	entries, _ := os.ReadDir("/proc")
-	var total time.Duration
+	type proc struct{ pid, ppid int }
+	var procs []proc
+	postmaster := 0
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
 		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-		if err == nil && strings.HasPrefix(string(comm), "postgres") {
-			total += cpuOf(pid)
+		if err != nil || !strings.HasPrefix(string(comm), "postgres") {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+		ppid, _ := strconv.Atoi(f[1])
+		procs = append(procs, proc{pid, ppid})
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if port != "" && bytes.Contains(append(cmdline, 0), []byte("\x00-p\x00"+port+"\x00")) {
+			postmaster = pid
+		}
+	}
+	var total time.Duration
+	for _, p := range procs {
+		if postmaster == 0 || p.pid == postmaster || p.ppid == postmaster {
+			total += cpuOf(p.pid)
 		}
 	}
 	return total
