@@ -94,8 +94,10 @@ func start(t testing.TB, env []string, args ...string) *instance {
 			in.logs.Write(line)
 			in.logs.WriteByte('\n')
 			in.mu.Unlock()
+			// Only the line that says where it listens is read as JSON:
+			// the benchmarks' servers log two lines per login.
 			var rec struct{ Msg, Addr string }
-			if json.Unmarshal(line, &rec) == nil && rec.Msg == "listening" {
+			if bytes.Contains(line, []byte(`"listening"`)) && json.Unmarshal(line, &rec) == nil && rec.Msg == "listening" {
 				listening <- rec.Addr
 			}
 		}
