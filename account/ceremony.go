@@ -311,13 +311,10 @@ func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*
 	err = s.store.Update(ctx, func(tx Tx) error {
 		verr = nil
 		now := s.now().UTC()
-		fresh, err := tx.UseChallenge(lc.hash, lc.expires.Add(usedChallengeMargin))
-		if err != nil {
+		// A challenge answered already fails the transaction with
+		// ErrCeremonyExpired, here or when the writes are sent.
+		if err := tx.UseChallenge(lc.hash, lc.expires.Add(usedChallengeMargin)); err != nil {
 			return err
-		}
-		if !fresh {
-			verr = ErrCeremonyExpired
-			return nil
 		}
 		if err := s.sweepExpired(tx, now); err != nil {
 			return err

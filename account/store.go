@@ -65,10 +65,12 @@ type Tx interface {
 	TakeCeremony(challenge string) (*CeremonyRecord, error)
 	// UseChallenge records that the challenge whose hash is given has
 	// been answered, keeping the record until expiresAt (DeleteExpired
-	// removes it after). It reports false when the hash was already
-	// recorded: of concurrent uses of one hash, in any number of
-	// processes, exactly one whose transaction commits gets true.
-	UseChallenge(hash []byte, expiresAt time.Time) (bool, error)
+	// removes it after). A hash is recorded once: when it already is,
+	// the transaction cannot commit and ends with ErrCeremonyExpired,
+	// returned by UseChallenge or, on a store that sends writes later,
+	// by a later call or by Update itself. Of concurrent uses of one
+	// hash, in any number of processes, exactly one commits.
+	UseChallenge(hash []byte, expiresAt time.Time) error
 
 	InsertPasskey(accountID string, p *Passkey) error
 	UpdatePasskey(accountID string, p *Passkey) error

@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -41,8 +42,13 @@ type txn struct {
 
 var _ account.Tx = (*txn)(nil)
 
-// note remembers the first failed statement and returns err.
+// note remembers the first failed statement and returns err. A second
+// use of a challenge (UseChallenge) is account.ErrCeremonyExpired.
 func (t *txn) note(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "used_challenges_pkey" {
+		err = fmt.Errorf("%w (%v)", account.ErrCeremonyExpired, err)
+	}
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) && t.failed == nil {
 		t.failed = err
 	}
@@ -428,17 +434,16 @@ func (t *txn) TakeCeremony(challenge string) (*account.CeremonyRecord, error) {
 	return &c, nil
 }
 
-// UseChallenge inserts the hash unless it is there. Under SERIALIZABLE, a
-// use committed by another transaction after this one began is not
-// skipped silently: PostgreSQL fails this one with a serialization
-// failure, and Store.Update runs it again, when it sees the row.
-func (t *txn) UseChallenge(hash []byte, expiresAt time.Time) (bool, error) {
-	tag, err := t.execTag(`INSERT INTO used_challenges (hash, expires_at) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING`,
-		hash, nanos(expiresAt))
-	if err != nil {
-		return false, err
-	}
-	return tag.RowsAffected() == 1, nil
+// UseChallenge queues a plain INSERT like any write. A hash already
+// there fails it with a unique violation, which note turns into
+// account.ErrCeremonyExpired, and the transaction with it. A plain INSERT
+// reads no index page under SERIALIZABLE (INSERT … ON CONFLICT would), so
+// concurrent sign-ins do not fail one another for having touched the
+// same page. A use committed by a transaction this one cannot see fails
+// it too, with a serialization failure or the violation; Update runs it
+// again on the former, and the violation follows.
+func (t *txn) UseChallenge(hash []byte, expiresAt time.Time) error {
+	return t.exec(`INSERT INTO used_challenges (hash, expires_at) VALUES ($1, $2)`, hash, nanos(expiresAt))
 }
 
 func (t *txn) DeleteExpired(now time.Time) error {

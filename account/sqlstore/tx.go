@@ -82,7 +82,7 @@ var (
 		q(`DELETE FROM ceremonies WHERE expires_at <= ?`),
 		q(`DELETE FROM used_challenges WHERE expires_at <= ?`),
 	}
-	qUseChallenge = q(`INSERT INTO used_challenges (hash, expires_at) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`)
+	qUseChallenge = q(`INSERT INTO used_challenges (hash, expires_at) VALUES (?, ?)`)
 )
 
 // The queries of unknown-email states.
@@ -317,13 +317,12 @@ func (t *txn) TakeCeremony(challenge string) (*account.CeremonyRecord, error) {
 	return &c, nil
 }
 
-func (t *txn) UseChallenge(hash []byte, expiresAt time.Time) (bool, error) {
-	res, err := t.execResult(qUseChallenge, hash, nanos(expiresAt))
-	if err != nil {
-		return false, err
+func (t *txn) UseChallenge(hash []byte, expiresAt time.Time) error {
+	err := t.exec(qUseChallenge, hash, nanos(expiresAt))
+	if isUnique(err) {
+		return account.ErrCeremonyExpired
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return err
 }
 
 func (t *txn) DeleteExpired(now time.Time) error {

@@ -326,67 +326,70 @@ func ceremonyIsTakenOnce(t *testing.T, s account.Store) {
 }
 
 // useChallenge runs UseChallenge in an Update of its own.
-func useChallenge(s account.Store, hash []byte, exp time.Time) (bool, error) {
-	var fresh bool
-	err := s.Update(ctx, func(tx account.Tx) error {
-		var err error
-		fresh, err = tx.UseChallenge(hash, exp)
-		return err
-	})
-	return fresh, err
+func useChallenge(s account.Store, hash []byte, exp time.Time) error {
+	return s.Update(ctx, func(tx account.Tx) error { return tx.UseChallenge(hash, exp) })
 }
 
 // challengeIsUsedOnce: of many concurrent uses of one challenge, exactly
-// one is the first; a use rolled back does not count; another challenge
-// is its own.
+// one commits and the others end with ErrCeremonyExpired; a second use in
+// one transaction fails it; a use rolled back does not count.
 func challengeIsUsedOnce(t *testing.T, s account.Store) {
 	hash := random(32)
 	var wg sync.WaitGroup
-	var firsts, seconds int
+	var firsts, used int
 	var mu sync.Mutex
 	for range 20 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fresh, err := useChallenge(s, hash, at)
-			if err != nil {
-				t.Error(err)
-				return
-			}
+			err := useChallenge(s, hash, at)
 			mu.Lock()
-			if fresh {
+			defer mu.Unlock()
+			switch {
+			case err == nil:
 				firsts++
-			} else {
-				seconds++
+			case errors.Is(err, account.ErrCeremonyExpired):
+				used++
+			default:
+				t.Error(err)
 			}
-			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	if firsts != 1 || seconds != 19 {
-		t.Fatalf("20 concurrent uses of one challenge: %d first, %d used already; want 1 and 19", firsts, seconds)
+	if firsts != 1 || used != 19 {
+		t.Fatalf("20 concurrent uses of one challenge: %d committed, %d refused; want 1 and 19", firsts, used)
 	}
-	if fresh, err := useChallenge(s, hash, at.Add(time.Hour)); err != nil || fresh {
-		t.Fatalf("a used challenge used again: first %v, %v", fresh, err)
+	if err := useChallenge(s, hash, at.Add(time.Hour)); !errors.Is(err, account.ErrCeremonyExpired) {
+		t.Fatalf("a used challenge used again: %v, want ErrCeremonyExpired", err)
 	}
-	// In one transaction too, the second use is refused.
+	// A second use in one transaction fails it whole: the first use and
+	// the other writes are not kept.
 	other := random(32)
-	update(t, s, func(tx account.Tx) error {
-		for i, want := range []bool{true, false} {
-			fresh, err := tx.UseChallenge(other, at)
-			if err != nil {
-				return err
-			}
-			if fresh != want {
-				t.Errorf("use %d in one transaction: first %v, want %v", i+1, fresh, want)
-			}
+	err := s.Update(ctx, func(tx account.Tx) error {
+		if err := tx.UseChallenge(other, at); err != nil {
+			return err
+		}
+		if err := tx.InsertAccount(newAccount("twice")); err != nil {
+			return err
+		}
+		return tx.UseChallenge(other, at)
+	})
+	if !errors.Is(err, account.ErrCeremonyExpired) {
+		t.Fatalf("two uses in one transaction: %v, want ErrCeremonyExpired", err)
+	}
+	view(t, s, func(tx account.Tx) error {
+		if _, err := tx.AccountByID("twice"); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("a transaction that used a challenge twice kept its account: %v", err)
 		}
 		return nil
 	})
+	if err := useChallenge(s, other, at); err != nil {
+		t.Fatalf("the challenge of a failed transaction: %v, want it unused", err)
+	}
 	// A use whose transaction rolls back leaves the challenge unused.
 	rolled, boom := random(32), errors.New("boom")
-	err := s.Update(ctx, func(tx account.Tx) error {
-		if _, err := tx.UseChallenge(rolled, at); err != nil {
+	err = s.Update(ctx, func(tx account.Tx) error {
+		if err := tx.UseChallenge(rolled, at); err != nil {
 			return err
 		}
 		return boom
@@ -394,8 +397,8 @@ func challengeIsUsedOnce(t *testing.T, s account.Store) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("Update returned %v, want fn's error", err)
 	}
-	if fresh, err := useChallenge(s, rolled, at); err != nil || !fresh {
-		t.Fatalf("a challenge whose use rolled back: first %v, %v; want true", fresh, err)
+	if err := useChallenge(s, rolled, at); err != nil {
+		t.Fatalf("a challenge whose use rolled back: %v, want it unused", err)
 	}
 }
 
@@ -747,7 +750,7 @@ func deleteExpired(t *testing.T, s account.Store) {
 			if err := tx.InsertCeremony(&account.CeremonyRecord{Challenge: fmt.Sprint("c", i), Type: account.CeremonyLogin, Session: []byte{1}, ExpiresAt: exp}); err != nil {
 				return err
 			}
-			if _, err := tx.UseChallenge([]byte{'u', byte(i)}, exp); err != nil {
+			if err := tx.UseChallenge([]byte{'u', byte(i)}, exp); err != nil {
 				return err
 			}
 		}
@@ -786,19 +789,16 @@ func deleteExpired(t *testing.T, s account.Store) {
 		if _, err := tx.TakeCeremony("c0"); !errors.Is(err, account.ErrNotFound) {
 			t.Errorf("an expired ceremony was kept: %v", err)
 		}
-		// A swept use record makes its challenge new again; a kept one does not.
-		for i, kept := range []bool{false, true} {
-			first, err := tx.UseChallenge([]byte{'u', byte(i)}, fresh)
-			if err != nil {
-				return err
-			}
-			if first == kept {
-				t.Errorf("used challenge %d: swept %v, want %v", i, first, !kept)
-			}
-		}
 		_, err := tx.TakeCeremony("c1")
 		return err
 	})
+	// A swept use record makes its challenge new again; a kept one does not.
+	for i, kept := range []bool{false, true} {
+		err := useChallenge(s, []byte{'u', byte(i)}, fresh)
+		if kept && !errors.Is(err, account.ErrCeremonyExpired) || !kept && err != nil {
+			t.Errorf("used challenge %d (kept %v) used again: %v", i, kept, err)
+		}
+	}
 }
 
 func failedUpdateWritesNothing(t *testing.T, s account.Store) {
