@@ -410,6 +410,9 @@ func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*
 		}
 		return s.restrictSession(tx, sess)
 	})
+	if errors.Is(err, ErrCeremonyExpired) {
+		return nil, ErrCeremonyExpired // the store's words say nothing to the caller
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -168,6 +169,10 @@ func TestConcurrentAnswersToOneChallengeDecideOnce(t *testing.T) {
 			case err == nil:
 				wins.Add(1)
 			case errors.Is(err, account.ErrCeremonyExpired) || errors.Is(err, account.ErrCredentialRejected):
+				if err.Error() != account.ErrCeremonyExpired.Error() && err.Error() != account.ErrCredentialRejected.Error() &&
+					!strings.HasPrefix(err.Error(), account.ErrCredentialRejected.Error()) {
+					t.Errorf("finish %d: %q tells the caller more than that the request expired", i, err)
+				}
 				losses.Add(1)
 			default:
 				t.Errorf("finish %d: %v", i, err)
