@@ -448,7 +448,7 @@ func (a *App) endSession(why message) {
 // signOut ends the session at the service and in the keyring. The app
 // signs out even when the service cannot be reached: the token is gone
 // from this computer either way, and the session expires on its own.
-func (a *App) signOut(fb *feedback, button *widget.Button) {
+func (a *App) signOut(fb *feedback, button *button) {
 	token := a.token
 	fb.busy("Signing out…")
 	button.Disable()

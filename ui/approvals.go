@@ -241,7 +241,7 @@ func (s *approvalsScreen) show(list []account.Approval) {
 	}
 	for _, a := range list {
 		a := a
-		open := widget.NewButtonWithIcon("Open", theme.NavigateNextIcon(), func() { s.shell.openApproval(a) })
+		open := newButtonWithIcon("Open", theme.NavigateNextIcon(), func() { s.shell.openApproval(a) })
 		title := widget.NewLabelWithStyle(operationSummary(a.Operation), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		sub := widget.NewLabel("Requested " + a.CreatedAt.Local().Format("15:04") + " · expires " + a.ExpiresAt.Local().Format("15:04"))
 		s.list.Add(container.NewBorder(nil, nil, nil, open, container.NewVBox(title, sub)))
@@ -257,5 +257,5 @@ func (s *shell) openApproval(a account.Approval) {
 	s.detail = &approvalDetail{app: s.app, shell: s, approval: a}
 	s.content.Objects = []fyne.CanvasObject{s.detail.build()}
 	s.content.Refresh()
-	s.app.focus(s.detail.approve)
+	s.detail.show()
 }

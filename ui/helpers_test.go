@@ -342,11 +342,11 @@ func (h *harness) notText(phrases ...string) {
 }
 
 // button finds the visible button labelled text.
-func (h *harness) button(text string) *widget.Button {
+func (h *harness) button(text string) *button {
 	h.t.Helper()
-	var found []*widget.Button
+	var found []*button
 	walkVisible(h.app.Window().Content(), func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && b.Text == text {
+		if b, ok := o.(*button); ok && b.Text == text {
 			found = append(found, b)
 		}
 	})
@@ -360,7 +360,7 @@ func (h *harness) button(text string) *widget.Button {
 func (h *harness) buttons() []string {
 	var labels []string
 	walkVisible(h.app.Window().Content(), func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok {
+		if b, ok := o.(*button); ok {
 			labels = append(labels, b.Text)
 		}
 	})

@@ -52,12 +52,12 @@ type identityCheck struct {
 	done func(err error)
 
 	box    *fyne.Container // the choice, or the chosen way
-	choice []*widget.Button
+	choice []*button
 	steps  *fyne.Container // the passkey flow's steps
 	fb     *feedback
 	ended  bool
 	flow   *assertFlow
-	cancel *widget.Button
+	cancel *button
 
 	// later gives the choice's focus once the caller has shown object().
 	later laterFocus
@@ -65,7 +65,7 @@ type identityCheck struct {
 	// The codes way, once chosen.
 	ver     *account.Verification
 	factors *factorForm
-	verify  *widget.Button
+	verify  *button
 }
 
 // object builds the check's widgets and shows the choice.
@@ -73,7 +73,7 @@ func (c *identityCheck) object() fyne.CanvasObject {
 	c.box = container.NewVBox()
 	c.steps = container.NewVBox()
 	c.fb = newFeedback()
-	c.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { c.end(fido.ErrCanceled) })
+	c.cancel = newButtonWithIcon("Cancel", theme.CancelIcon(), func() { c.end(fido.ErrCanceled) })
 	c.showChoice()
 	return container.NewVBox(c.box, c.steps, c.fb.object())
 }
@@ -84,7 +84,7 @@ func (c *identityCheck) showChoice() {
 	c.box.RemoveAll()
 	var first fyne.Focusable
 	if c.withPasskey {
-		b := widget.NewButtonWithIcon("Verify with a passkey", theme.LoginIcon(), c.choosePasskey)
+		b := newButtonWithIcon("Verify with a passkey", theme.LoginIcon(), c.choosePasskey)
 		b.Importance = widget.HighImportance
 		c.box.Add(heading("With one of your passkeys"))
 		c.box.Add(paragraph("Use a security key or this computer. " + c.passkeyNote))
@@ -92,7 +92,7 @@ func (c *identityCheck) showChoice() {
 		c.choice = append(c.choice, b)
 		first = b
 	}
-	b := widget.NewButtonWithIcon("Verify with password and codes", theme.AccountIcon(), c.chooseCodes)
+	b := newButtonWithIcon("Verify with password and codes", theme.AccountIcon(), c.chooseCodes)
 	c.box.Add(heading("With your password and codes"))
 	c.box.Add(paragraph(codesWords(c.app) + " " + c.codesNote))
 	c.box.Add(container.NewHBox(b, c.cancel))
@@ -145,7 +145,7 @@ func (c *identityCheck) chooseCodes() {
 func (c *identityCheck) showCodes(ver *account.Verification) {
 	c.ver = ver
 	c.factors = newFactorForm(ver)
-	c.verify = widget.NewButtonWithIcon(c.act, theme.ConfirmIcon(), c.complete)
+	c.verify = newButtonWithIcon(c.act, theme.ConfirmIcon(), c.complete)
 	c.verify.Importance = widget.DangerImportance
 	c.box.RemoveAll()
 	c.box.Add(heading("Confirm it is you"))

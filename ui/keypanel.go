@@ -587,14 +587,11 @@ func (p *keyPanel) card() []fyne.CanvasObject {
 	if model == "" {
 		model = keyLabel(d)
 	}
+	// Plain words first; the spec's words (version strings, AAGUID,
+	// algorithms) follow under their own title, kept for those who look
+	// a key up.
 	add("Model", model)
 	add("Product", d.Product)
-	add("Firmware", firmwareWords(info.FirmwareVersion))
-	add("FIDO versions", strings.Join(info.Versions, ", "))
-	add("AAGUID", aaguidWords(info.AAGUID))
-	add("Transports", strings.Join(info.Transports, ", "))
-	add("Algorithms", algorithmWords(info.Algorithms))
-	add("Extensions", strings.Join(info.Extensions, ", "))
 	add("PIN", p.pinWords())
 	if p.pinSt.UVRetries >= 0 && info.HasOption("uv") {
 		add("Built-in verification", retriesWords(p.pinSt.UVRetries)+" left")
@@ -603,7 +600,46 @@ func (p *keyPanel) card() []fyne.CanvasObject {
 		add("Minimum PIN length", strconv.Itoa(info.MinPINLength))
 	}
 	add("Passkey slots", p.slotWords())
-	return []fyne.CanvasObject{headingText(model), form}
+	add("Works with", versionWords(info.Versions))
+	tech := widget.NewForm()
+	add = func(label, value string) {
+		if value == "" {
+			value = "—"
+		}
+		v := widget.NewLabel(value)
+		v.Wrapping = fyne.TextWrapWord
+		tech.Append(label, v)
+	}
+	add("Firmware", firmwareWords(info.FirmwareVersion))
+	add("FIDO versions", strings.Join(info.Versions, ", "))
+	add("AAGUID", aaguidWords(info.AAGUID))
+	add("Transports", strings.Join(info.Transports, ", "))
+	add("Algorithms", algorithmWords(info.Algorithms))
+	add("Extensions", strings.Join(info.Extensions, ", "))
+	return []fyne.CanvasObject{headingText(model), form, heading("Technical details"), tech}
+}
+
+// versionWords says in plain words which standards a key speaks, from
+// getInfo's version strings.
+func versionWords(versions []string) string {
+	var fido2, u2f bool
+	for _, v := range versions {
+		switch {
+		case strings.HasPrefix(v, "FIDO_2"):
+			fido2 = true
+		case strings.HasPrefix(v, "U2F"):
+			u2f = true
+		}
+	}
+	switch {
+	case fido2 && u2f:
+		return "Passkeys (FIDO2), and older two-step sign-in (U2F)"
+	case fido2:
+		return "Passkeys (FIDO2)"
+	case u2f:
+		return "Only older two-step sign-in (U2F): no passkeys"
+	}
+	return ""
 }
 
 // pinWords is the PIN state in words.

@@ -70,8 +70,8 @@ type setPINStep struct {
 	min    int
 	pin    *widget.Entry
 	again  *widget.Entry
-	set    *widget.Button
-	cancel *widget.Button
+	set    *button
+	cancel *button
 	fb     *feedback
 }
 
@@ -82,9 +82,9 @@ func (f *keyFlow) showSetPIN() {
 	}
 	s.pin = widget.NewPasswordEntry()
 	s.again = widget.NewPasswordEntry()
-	s.set = widget.NewButtonWithIcon("Set PIN", theme.ConfirmIcon(), s.submit)
+	s.set = newButtonWithIcon("Set PIN", theme.ConfirmIcon(), s.submit)
 	s.set.Importance = widget.HighImportance
-	s.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	s.cancel = newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 	s.fb = newFeedback()
 	submitOnEnter(f.app.win.Canvas(), s.submit, s.pin, s.again)
 	f.setStep([]fyne.CanvasObject{

@@ -25,7 +25,7 @@ type pinChangeForm struct {
 	panel                *keyPanel
 	change               bool
 	current, next, again *widget.Entry
-	ok                   *widget.Button
+	ok                   *button
 }
 
 func (p *keyPanel) showPINForm(change bool) {
@@ -35,7 +35,7 @@ func (p *keyPanel) showPINForm(change bool) {
 	if change {
 		label = "Change PIN"
 	}
-	f.ok = widget.NewButtonWithIcon(label, theme.ConfirmIcon(), f.submit)
+	f.ok = newButtonWithIcon(label, theme.ConfirmIcon(), f.submit)
 	f.ok.Importance = widget.HighImportance
 	p.pinForm, p.mode = f, modeChangePIN
 	p.fb.clear()
@@ -65,7 +65,7 @@ func (f *pinChangeForm) objects() []fyne.CanvasObject {
 		items = append(items, widget.NewFormItem("Current PIN", f.current))
 	}
 	items = append(items, widget.NewFormItem("New PIN", f.next), widget.NewFormItem("New PIN again", f.again))
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.back)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), p.back)
 	objs := []fyne.CanvasObject{
 		headingText(title),
 		paragraph("The new PIN must have at least " + strconv.Itoa(min) + " characters. It stays on the key and is never sent to the account service."),
@@ -165,7 +165,7 @@ func (p *keyPanel) policyObjects() []fyne.CanvasObject {
 		length := widget.NewEntry()
 		length.SetPlaceHolder(strconv.Itoa(max(info.MinPINLength, defaultMinPINLength)))
 		force := widget.NewCheck("Require a new PIN at next use", nil)
-		apply := widget.NewButton("Apply PIN rules", func() {
+		apply := newButton("Apply PIN rules", func() {
 			if p.op != nil {
 				return
 			}

@@ -92,13 +92,13 @@ func (f *keyFlow) cancelOp() {
 func (f *keyFlow) showWaiting(text string) {
 	fb := newFeedback()
 	fb.busy(text)
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.cancelOp)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.cancelOp)
 	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(cancel)}, cancel)
 }
 
 // showTouch is the step while the key waits for a touch.
 func (f *keyFlow) showTouch(d fido.DeviceInfo) {
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.cancelOp)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.cancelOp)
 	act := widget.NewActivity()
 	act.Start()
 	icon := container.NewGridWrap(fyne.NewSquareSize(48), widget.NewIcon(component.SecurityKeyIcon()))
@@ -115,8 +115,8 @@ func (f *keyFlow) showTouch(d fido.DeviceInfo) {
 type pinStep struct {
 	flow   *keyFlow
 	pin    *widget.Entry
-	ok     *widget.Button
-	cancel *widget.Button
+	ok     *button
+	cancel *button
 	reply  func([]byte, error)
 }
 
@@ -158,9 +158,9 @@ func (f *keyFlow) showPIN(req fido.PINRequest, reply func([]byte, error)) {
 	}
 	s.pin = widget.NewPasswordEntry()
 	s.pin.SetPlaceHolder("PIN of your security key")
-	s.ok = widget.NewButtonWithIcon("Continue", theme.ConfirmIcon(), s.submit)
+	s.ok = newButtonWithIcon("Continue", theme.ConfirmIcon(), s.submit)
 	s.ok.Importance = widget.HighImportance
-	s.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+	s.cancel = newButtonWithIcon("Cancel", theme.CancelIcon(), func() {
 		s.reply(nil, fido.ErrCanceled)
 		f.cancelOp()
 	})

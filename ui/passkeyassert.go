@@ -35,6 +35,11 @@ type assertFlow struct {
 	// assertion was accepted).
 	setStep func(objs []fyne.CanvasObject, focus fyne.Focusable)
 	done    func(err error)
+	// stillOpen, when set, is asked on the UI goroutine as the person
+	// picks a key and again as each of the key's steps (PIN, touch)
+	// starts: an error (an approval that expired meanwhile) ends the flow
+	// with it before anything is asked of the person.
+	stillOpen func() error
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -84,14 +89,14 @@ func (f *assertFlow) showChoices(list []fido.DeviceInfo) {
 	var first fyne.Focusable
 	for _, d := range list {
 		d := d
-		b := widget.NewButtonWithIcon(keyLabel(d), theme.LoginIcon(), func() { f.use(d.Path, nil) })
+		b := newButtonWithIcon(keyLabel(d), theme.LoginIcon(), func() { f.use(d.Path, nil) })
 		objs = append(objs, b)
 		if first == nil {
 			first = b
 		}
 	}
 	if f.app.thisComputer != nil {
-		b := widget.NewButtonWithIcon("This computer", theme.ComputerIcon(), func() { f.use("", f.app.thisComputer) })
+		b := newButtonWithIcon("This computer", theme.ComputerIcon(), func() { f.use("", f.app.thisComputer) })
 		objs = append(objs, b)
 		if first == nil {
 			first = b
@@ -100,8 +105,8 @@ func (f *assertFlow) showChoices(list []fido.DeviceInfo) {
 	if first == nil {
 		objs = append(objs, infoLine("No security key is plugged in. Plug one in and look again."))
 	}
-	again := widget.NewButtonWithIcon("Look again", theme.ViewRefreshIcon(), f.restart)
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { f.end(fido.ErrCanceled) })
+	again := newButtonWithIcon("Look again", theme.ViewRefreshIcon(), f.restart)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), func() { f.end(fido.ErrCanceled) })
 	objs = append(objs, container.NewHBox(again, cancel))
 	if first == nil {
 		first = again
@@ -118,6 +123,9 @@ func (f *assertFlow) restart() {
 
 // use runs the assertion on the key at path, or on local when set.
 func (f *assertFlow) use(path string, local ThisComputer) {
+	if f.closed() {
+		return
+	}
 	opCtx, cancel := context.WithCancelCause(f.ctx)
 	f.op = cancel
 	f.showWaiting("Getting the passkey ready…")
@@ -132,7 +140,7 @@ func (f *assertFlow) use(path string, local ThisComputer) {
 				return
 			}
 			wait.show(func() {
-				if f.op != nil && !f.ended && opCtx.Err() == nil {
+				if f.op != nil && !f.ended && opCtx.Err() == nil && !f.closed() {
 					f.showTouch(label)
 				}
 			})
@@ -193,13 +201,13 @@ func (f *assertFlow) showAccounts(cands []client.Candidate) {
 		if name == "" {
 			name = "An unnamed account"
 		}
-		b := widget.NewButtonWithIcon(name, theme.AccountIcon(), func() { f.pick(c) })
+		b := newButtonWithIcon(name, theme.AccountIcon(), func() { f.pick(c) })
 		objs = append(objs, b)
 		if first == nil {
 			first = b
 		}
 	}
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { f.end(fido.ErrCanceled) })
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), func() { f.end(fido.ErrCanceled) })
 	objs = append(objs, container.NewHBox(cancel))
 	f.setStep(objs, first)
 }
@@ -215,6 +223,22 @@ func (f *assertFlow) pick(c client.Candidate) {
 	})
 }
 
+// closed asks stillOpen, on the UI goroutine, and ends the flow with its
+// error: it reports whether the flow has ended.
+func (f *assertFlow) closed() bool {
+	if f.ended {
+		return true
+	}
+	if f.stillOpen == nil {
+		return false
+	}
+	if err := f.stillOpen(); err != nil {
+		f.end(err)
+		return true
+	}
+	return false
+}
+
 // askPIN runs on the operation's goroutine: it shows the PIN step and
 // waits for the answer or for ctx to end.
 func (f *assertFlow) askPIN(ctx context.Context, wait *userWait, req fido.PINRequest, local bool) ([]byte, error) {
@@ -224,7 +248,7 @@ func (f *assertFlow) askPIN(ctx context.Context, wait *userWait, req fido.PINReq
 	}
 	ch := make(chan answer, 1)
 	wait.show(func() {
-		if f.ended || ctx.Err() != nil {
+		if f.ended || ctx.Err() != nil || f.closed() {
 			return
 		}
 		f.showPIN(req, local, func(pin []byte, err error) {
@@ -261,9 +285,9 @@ func (f *assertFlow) showPIN(req fido.PINRequest, local bool, reply func([]byte,
 		answer(p, nil)
 	}
 	pin.OnSubmitted = func(string) { submit() }
-	ok := widget.NewButtonWithIcon("Continue", theme.ConfirmIcon(), submit)
+	ok := newButtonWithIcon("Continue", theme.ConfirmIcon(), submit)
 	ok.Importance = widget.HighImportance
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), func() {
 		answer(nil, fido.ErrCanceled)
 		f.cancelOp()
 	})
@@ -294,7 +318,7 @@ func (f *assertFlow) showPIN(req fido.PINRequest, local bool, reply func([]byte,
 
 // showTouch is the step while the key waits for a touch.
 func (f *assertFlow) showTouch(label string) {
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.cancelOp)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.cancelOp)
 	act := widget.NewActivity()
 	act.Start()
 	f.setStep([]fyne.CanvasObject{
@@ -307,7 +331,7 @@ func (f *assertFlow) showTouch(label string) {
 func (f *assertFlow) showWaiting(text string) {
 	fb := newFeedback()
 	fb.busy(text)
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), func() {
 		if f.op != nil {
 			f.cancelOp()
 		} else {

@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/fido"
@@ -40,7 +39,7 @@ type removeScreen struct {
 
 	box   *fyne.Container
 	fb    *feedback
-	back  *widget.Button
+	back  *button
 	check *identityCheck
 	// heldUntil is the end of the hold before the removal (zero for
 	// none), to tell whether the removal started one.
@@ -58,7 +57,7 @@ func (s *passkeysScreen) startRemove(pk account.Passkey, count int) {
 func (r *removeScreen) build() fyne.CanvasObject {
 	r.fb = newFeedback()
 	r.box = container.NewVBox()
-	r.back = widget.NewButtonWithIcon("Back to passkeys", theme.NavigateBackIcon(), r.leave)
+	r.back = newButtonWithIcon("Back to passkeys", theme.NavigateBackIcon(), r.leave)
 	r.fb.busy("Checking what removing it needs…")
 	r.load()
 	return container.NewVBox(

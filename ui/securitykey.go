@@ -188,8 +188,8 @@ type keyListStep struct {
 	// updating is set while update changes the radio group, whose
 	// OnChanged must then not count as the user's choice.
 	updating bool
-	next     *widget.Button
-	cancel   *widget.Button
+	next     *button
+	cancel   *button
 	fb       *feedback
 }
 
@@ -203,9 +203,9 @@ func (f *keyFlow) showList() {
 		}
 		s.updateButton()
 	})
-	s.next = widget.NewButtonWithIcon("Continue", theme.NavigateNextIcon(), s.choose)
+	s.next = newButtonWithIcon("Continue", theme.NavigateNextIcon(), s.choose)
 	s.next.Importance = widget.HighImportance
-	s.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	s.cancel = newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 	s.fb = newFeedback()
 	f.list = s
 	f.setStep([]fyne.CanvasObject{
@@ -342,7 +342,7 @@ func (f *keyFlow) open(d fido.DeviceInfo) {
 	f.closeKey()
 	fb := newFeedback()
 	fb.busy("Opening " + keyLabel(d) + "…")
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(cancel)}, cancel)
 
 	var (

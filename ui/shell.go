@@ -28,8 +28,8 @@ const (
 type shell struct {
 	app *App
 
-	nav       map[section]*widget.Button
-	signOut   *widget.Button
+	nav       map[section]*button
+	signOut   *button
 	fb        *feedback
 	content   *fyne.Container
 	current   section
@@ -57,22 +57,22 @@ func newShell(a *App) *shell {
 
 // show puts the shell in the window and opens the overview.
 func (s *shell) show() {
-	s.nav = map[section]*widget.Button{
-		sectionOverview:  widget.NewButtonWithIcon("Overview", theme.HomeIcon(), func() { s.open(sectionOverview) }),
-		sectionPasskeys:  widget.NewButtonWithIcon("Passkeys", theme.LoginIcon(), func() { s.open(sectionPasskeys) }),
-		sectionSettings:  widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { s.open(sectionSettings) }),
-		sectionApprovals: widget.NewButtonWithIcon("Approvals", theme.MailComposeIcon(), func() { s.open(sectionApprovals) }),
-		sectionActivity:  widget.NewButtonWithIcon("Activity", theme.HistoryIcon(), func() { s.open(sectionActivity) }),
+	s.nav = map[section]*button{
+		sectionOverview:  newButtonWithIcon("Overview", theme.HomeIcon(), func() { s.open(sectionOverview) }),
+		sectionPasskeys:  newButtonWithIcon("Passkeys", theme.LoginIcon(), func() { s.open(sectionPasskeys) }),
+		sectionSettings:  newButtonWithIcon("Settings", theme.SettingsIcon(), func() { s.open(sectionSettings) }),
+		sectionApprovals: newButtonWithIcon("Approvals", theme.MailComposeIcon(), func() { s.open(sectionApprovals) }),
+		sectionActivity:  newButtonWithIcon("Activity", theme.HistoryIcon(), func() { s.open(sectionActivity) }),
 	}
 	s.watch = newApprovalWatch(s)
 	if s.app.keys != nil {
-		s.nav[sectionKeys] = widget.NewButtonWithIcon("Security keys", theme.StorageIcon(), func() { s.open(sectionKeys) })
+		s.nav[sectionKeys] = newButtonWithIcon("Security keys", theme.StorageIcon(), func() { s.open(sectionKeys) })
 	}
 	for _, b := range s.nav {
 		b.Alignment = widget.ButtonAlignLeading
 	}
 	s.fb = newFeedback()
-	s.signOut = widget.NewButtonWithIcon("Sign out", theme.LogoutIcon(), nil)
+	s.signOut = newButtonWithIcon("Sign out", theme.LogoutIcon(), nil)
 	s.signOut.OnTapped = func() { s.app.signOut(s.fb, s.signOut) }
 	s.signOut.Alignment = widget.ButtonAlignLeading
 	s.content = container.NewStack()

@@ -19,9 +19,9 @@ type signInScreen struct {
 	email    *widget.Entry
 	password *widget.Entry
 	code     *widget.Entry
-	submit   *widget.Button
-	create   *widget.Button
-	passkey  *widget.Button // nil when no authenticator is set up
+	submit   *button
+	create   *button
+	passkey  *button // nil when no authenticator is set up
 	fb       *feedback
 }
 
@@ -31,16 +31,17 @@ func (s *signInScreen) build() fyne.CanvasObject {
 	s.password = widget.NewPasswordEntry()
 	s.code = widget.NewEntry()
 	s.code.SetPlaceHolder("6-digit code from your authenticator app")
-	s.submit = widget.NewButtonWithIcon("Sign in", theme.LoginIcon(), s.signIn)
+	s.submit = newButtonWithIcon("Sign in", theme.LoginIcon(), s.signIn)
 	s.submit.Importance = widget.HighImportance
-	s.create = widget.NewButton("Create an account", s.app.showSignUp)
+	s.create = newButton("Create an account", s.app.showSignUp)
 	s.create.Importance = widget.LowImportance
 	s.fb = newFeedback()
 	submitOnEnter(s.app.win.Canvas(), s.signIn, s.email, s.password, s.code)
 
 	var passkey fyne.CanvasObject
 	if s.app.canPasskeySignIn() {
-		s.passkey = widget.NewButtonWithIcon("Sign in with a passkey", theme.LoginIcon(), s.app.showPasskeySignIn)
+		s.passkey = newButtonWithIcon("Sign in with a passkey", theme.LoginIcon(), s.app.showPasskeySignIn)
+		s.passkey.Importance = widget.HighImportance
 		passkey = s.passkey
 	}
 	form := widget.NewForm(

@@ -23,18 +23,18 @@ type signUpScreen struct {
 	name     *widget.Entry
 	password *widget.Entry
 	confirm  *widget.Entry
-	submit   *widget.Button
-	signIn   *widget.Button
+	submit   *button
+	signIn   *button
 	fb       *feedback
 
 	// Step 2: the authenticator app.
 	enrollment *account.TOTPEnrollment
 	qr         *component.QRCode
 	secret     *widget.Label
-	copy       *widget.Button
+	copy       *button
 	code       *widget.Entry
-	activate   *widget.Button
-	restart    *widget.Button
+	activate   *button
+	restart    *button
 	totpFB     *feedback
 }
 
@@ -46,9 +46,9 @@ func (s *signUpScreen) build() fyne.CanvasObject {
 	s.password = widget.NewPasswordEntry()
 	s.password.SetPlaceHolder("At least 10 characters")
 	s.confirm = widget.NewPasswordEntry()
-	s.submit = widget.NewButtonWithIcon("Create account", theme.AccountIcon(), s.createAccount)
+	s.submit = newButtonWithIcon("Create account", theme.AccountIcon(), s.createAccount)
 	s.submit.Importance = widget.HighImportance
-	s.signIn = widget.NewButton("I already have an account: sign in", s.app.showSignIn)
+	s.signIn = newButton("I already have an account: sign in", s.app.showSignIn)
 	s.signIn.Importance = widget.LowImportance
 	s.fb = newFeedback()
 	submitOnEnter(s.app.win.Canvas(), s.createAccount, s.email, s.name, s.password, s.confirm)
@@ -121,13 +121,13 @@ func (s *signUpScreen) showTOTP(enr *account.TOTPEnrollment) {
 	}
 	s.secret = widget.NewLabelWithStyle(enr.Secret, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	s.secret.Selectable = true
-	s.copy = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), nil)
+	s.copy = newButtonWithIcon("Copy", theme.ContentCopyIcon(), nil)
 	s.copy.OnTapped = func() { s.app.copySecret(s.copy, enr.Secret) }
 	s.code = widget.NewEntry()
 	s.code.SetPlaceHolder("6-digit code")
-	s.activate = widget.NewButtonWithIcon("Confirm and sign in", theme.ConfirmIcon(), s.confirmCode)
+	s.activate = newButtonWithIcon("Confirm and sign in", theme.ConfirmIcon(), s.confirmCode)
 	s.activate.Importance = widget.HighImportance
-	s.restart = widget.NewButton("Start over", s.app.showSignUp)
+	s.restart = newButton("Start over", s.app.showSignUp)
 	s.restart.Importance = widget.LowImportance
 	s.totpFB = newFeedback()
 	s.code.OnSubmitted = func(string) { s.confirmCode() }

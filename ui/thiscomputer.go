@@ -22,8 +22,8 @@ const localMinPINLength = 6
 // thisComputerChoice is the wizard's "This computer" button with a strip
 // under it. The button stays disabled while the authenticator's Check runs
 // and, when Check finds it unusable, the strip says why and what to do.
-func (s *addPasskeyScreen) thisComputerChoice() (*widget.Button, fyne.CanvasObject) {
-	b := widget.NewButtonWithIcon("This computer", theme.ComputerIcon(), s.addThisComputer)
+func (s *addPasskeyScreen) thisComputerChoice() (*button, fyne.CanvasObject) {
+	b := newButtonWithIcon("This computer", theme.ComputerIcon(), s.addThisComputer)
 	b.Disable()
 	fb := newFeedback()
 	fb.busy("Checking this computer's passkey store…")
@@ -100,7 +100,7 @@ func (f *thisComputerFlow) showSetPIN() {
 	pin, again := widget.NewPasswordEntry(), widget.NewPasswordEntry()
 	f.newPIN, f.repeatPIN = pin, again
 	fb := newFeedback()
-	var set *widget.Button
+	var set *button
 	submit := func() {
 		if set.Disabled() {
 			return
@@ -138,9 +138,9 @@ func (f *thisComputerFlow) showSetPIN() {
 			f.register(p)
 		})
 	}
-	set = widget.NewButtonWithIcon("Set PIN", theme.ConfirmIcon(), submit)
+	set = newButtonWithIcon("Set PIN", theme.ConfirmIcon(), submit)
 	set.Importance = widget.HighImportance
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 	submitOnEnter(f.app.win.Canvas(), submit, pin, again)
 	f.setStep([]fyne.CanvasObject{
 		heading("Choose a PIN for this computer's passkeys"),
@@ -250,9 +250,9 @@ func (f *thisComputerFlow) showPIN(req fido.PINRequest, reply func([]byte)) {
 		reply(p)
 	}
 	pin.OnSubmitted = func(string) { submit() }
-	ok := widget.NewButtonWithIcon("Continue", theme.ConfirmIcon(), submit)
+	ok := newButtonWithIcon("Continue", theme.ConfirmIcon(), submit)
 	ok.Importance = widget.HighImportance
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 	objs := []fyne.CanvasObject{
 		heading("Enter the PIN for this computer"),
 		paragraph("Type the PIN you chose for this computer's passkeys. It stays on this computer and is never sent to the account service."),
@@ -293,9 +293,9 @@ func (f *thisComputerFlow) fail(op string, err error) {
 		return
 	}
 	fb := newFeedback()
-	again := widget.NewButtonWithIcon("Try again", theme.ViewRefreshIcon(), f.start)
+	again := newButtonWithIcon("Try again", theme.ViewRefreshIcon(), f.start)
 	again.Importance = widget.HighImportance
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(again, cancel)}, again)
 	f.app.fail(fb, op, err)
 	f.relayout()
@@ -304,7 +304,7 @@ func (f *thisComputerFlow) fail(op string, err error) {
 func (f *thisComputerFlow) showWaiting(text string) {
 	fb := newFeedback()
 	fb.busy(text)
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(cancel)}, cancel)
 }
 
