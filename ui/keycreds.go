@@ -290,7 +290,9 @@ func (p *keyPanel) credRow(c fido.StoredCredential) fyne.CanvasObject {
 		p.mode, p.target = modeEdit, c
 		p.render()
 	})
-	return container.NewBorder(nil, nil, nil, container.NewHBox(edit, del),
+	// The buttons keep their own height at the top of the row, not the
+	// row's.
+	return container.NewBorder(nil, nil, nil, container.NewVBox(container.NewHBox(edit, del)),
 		container.NewVBox(widget.NewLabel(line), paragraph(details)))
 }
 
@@ -377,7 +379,7 @@ func credProtectWords(level int, alwaysUV bool) string {
 	spec := "credProtect " + strconv.Itoa(level)
 	switch {
 	case alwaysUV:
-		return "PIN always needed, as \u201cAlways require the PIN\u201d is on (" + spec + ")"
+		return "PIN always needed, as \u201cAlways require the PIN or built-in verification\u201d is on (" + spec + ")"
 	case level == 1:
 		return "usable without the PIN (credProtect 1)"
 	case level == 2:

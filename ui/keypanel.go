@@ -496,7 +496,7 @@ func (p *keyPanel) render() {
 	if p.ended {
 		return
 	}
-	objs := []fyne.CanvasObject{heading("Security keys")}
+	objs := []fyne.CanvasObject{pageTitle("Security keys")}
 	objs = append(objs, p.keyList()...)
 	objs = append(objs, p.fb.object())
 	if p.notice != "" {

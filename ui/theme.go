@@ -92,3 +92,15 @@ func (t appTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color 
 	}
 	return t.Theme.Color(n, v)
 }
+
+// sizeNamePageTitle is the size of a page's title where the page's own
+// sections have titles of the heading size (the security-key panel): a
+// quarter larger than a heading, so the page's title reads first.
+const sizeNamePageTitle fyne.ThemeSizeName = "passkeydesk-page-title"
+
+func (t appTheme) Size(n fyne.ThemeSizeName) float32 {
+	if n == sizeNamePageTitle {
+		return t.Theme.Size(theme.SizeNameHeadingText) * 1.25
+	}
+	return t.Theme.Size(n)
+}
