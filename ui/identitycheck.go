@@ -40,6 +40,10 @@ type identityCheck struct {
 	// change is about (the one being removed): the passkey way does not
 	// ask for it, so it cannot approve its own removal.
 	notCredential []byte
+	// ownWayBack says the caller shows its own way back (as the removal
+	// screen's "Back to passkeys"), always on screen: the check then
+	// offers no Cancel of its own, so the screen has one way back.
+	ownWayBack bool
 	// act is the button that completes the codes way, as in "Verify and
 	// remove".
 	act string
@@ -95,13 +99,22 @@ func (c *identityCheck) showChoice() {
 	b := newButtonWithIcon("Verify with password and codes", theme.AccountIcon(), c.chooseCodes)
 	c.box.Add(heading("With your password and codes"))
 	c.box.Add(paragraph(codesWords(c.app) + " " + c.codesNote))
-	c.box.Add(container.NewHBox(b, c.cancel))
+	c.box.Add(c.row(b))
 	c.choice = append(c.choice, b)
 	if first == nil {
 		first = b
 	}
 	c.cancel.Enable()
 	c.later.focus(c.app, first)
+}
+
+// row is a row of the check's buttons: b, then Cancel unless the caller
+// has its own way back.
+func (c *identityCheck) row(b fyne.CanvasObject) *fyne.Container {
+	if c.ownWayBack {
+		return container.NewHBox(b)
+	}
+	return container.NewHBox(b, c.cancel)
 }
 
 // shown tells the check that its caller has put object() in the window,
@@ -153,7 +166,7 @@ func (c *identityCheck) showCodes(ver *account.Verification) {
 		c.box.Add(infoLine("A code was emailed to " + ver.EmailSentTo + "."))
 	}
 	c.box.Add(c.factors.form)
-	c.box.Add(container.NewHBox(c.verify, c.cancel))
+	c.box.Add(c.row(c.verify))
 	if es := c.factors.entries; len(es) > 0 {
 		submitOnEnter(c.app.win.Canvas(), c.complete, es...)
 		c.app.focus(es[0])

@@ -121,6 +121,7 @@ func (r *removeScreen) showWays() {
 		passkeyNote:   "Use another of your passkeys, not \u201c" + r.pk.Name + "\u201d itself. Removal approved by another passkey puts no hold on withdrawals or C2C trades, unless that passkey is itself still on hold after it was added.",
 		codesNote:     "After this, withdrawals and C2C trades are held for 24 hours, until about " + hold + ", in case someone else is removing your passkey.",
 		act:           "Verify and remove",
+		ownWayBack:    true, // "Back to passkeys"
 		use: func(ctx context.Context, grant string) error {
 			if err := r.app.api.RemovePasskey(ctx, token, grant, id); err != nil {
 				return err
