@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -26,6 +27,9 @@ type signUpScreen struct {
 	submit   *button
 	signIn   *button
 	fb       *feedback
+	// fixing is the entry the message on fb is about, or nil: changing
+	// it clears the message.
+	fixing *widget.Entry
 
 	// Step 2: the authenticator app.
 	enrollment *account.TOTPEnrollment
@@ -52,6 +56,15 @@ func (s *signUpScreen) build() fyne.CanvasObject {
 	s.signIn.Importance = widget.LowImportance
 	s.fb = newFeedback()
 	submitOnEnter(s.app.win.Canvas(), s.createAccount, s.email, s.name, s.password, s.confirm)
+	for _, e := range []*widget.Entry{s.email, s.name, s.password, s.confirm} {
+		e := e
+		e.OnChanged = func(string) {
+			if s.fixing == e {
+				s.fixing = nil
+				s.fb.clear()
+			}
+		}
+	}
 
 	form := widget.NewForm(
 		widget.NewFormItem("Email", s.email),
@@ -76,11 +89,11 @@ func (s *signUpScreen) createAccount() {
 		return
 	}
 	if s.password.Text != s.confirm.Text {
-		s.app.fail(s.fb, "creating an account", &account.InputError{
+		s.confirm.SetText("")
+		s.failed(&account.InputError{
 			Field:  "repeated password",
 			Reason: "type the same password twice",
 		})
-		s.confirm.SetText("")
 		s.app.focus(s.confirm)
 		return
 	}
@@ -95,12 +108,29 @@ func (s *signUpScreen) createAccount() {
 	}, func(err error) {
 		setEnabled(true, s.email, s.name, s.password, s.confirm, s.submit, s.signIn)
 		if err != nil {
-			s.app.fail(s.fb, "creating an account", err)
+			s.failed(err)
 			return
 		}
 		s.fb.clear()
 		s.showTOTP(enr)
 	})
+}
+
+// failed shows why the account was not created. A message about one
+// field (a bad email, a short password) belongs to that field: it goes as
+// soon as the field is changed, so it does not linger after the fix.
+func (s *signUpScreen) failed(err error) {
+	s.app.fail(s.fb, "creating an account", err)
+	s.fixing = nil
+	var ie *account.InputError
+	switch {
+	case errors.Is(err, account.ErrEmailTaken):
+		s.fixing = s.email
+	case errors.As(err, &ie):
+		s.fixing = map[string]*widget.Entry{
+			"email": s.email, "display name": s.name, "password": s.password, "repeated password": s.confirm,
+		}[ie.Field]
+	}
 }
 
 // showTOTP replaces the screen with the authenticator-app step.

@@ -233,3 +233,22 @@ func TestAccountMadeInUISignsInAtService(t *testing.T) {
 		t.Fatalf("wrong password at the service: %v", err)
 	}
 }
+
+// A message about one field goes once that field is changed, not at the
+// next press of Create account: "Check the email" does not linger after
+// the fix. Changing another field leaves it.
+func TestSignUpMessageGoesWithTheFix(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	s := h.app.signUpScreen
+	h.secrets = append(h.secrets, "long enough pw")
+	h.typeInto(s.email, "not an address")
+	h.typeInto(s.name, "A")
+	h.typeInto(s.password, "long enough pw")
+	h.typeInto(s.confirm, "long enough pw")
+	h.tap("Create account")
+	h.wantText("Check the email")
+	h.typeInto(s.name, "Ada")
+	h.wantText("Check the email")
+	h.typeInto(s.email, "ada@example.com")
+	h.notText("Check the email")
+}
