@@ -195,8 +195,10 @@ type approvalsScreen struct {
 	shell *shell
 	list  *fyne.Container
 	fb    *feedback
-	// note says what was just decided.
+	// note says what was just decided, until another request arrives:
+	// noteIDs are the requests listed when it was said.
 	note    *widget.Label
+	noteIDs map[string]bool
 	loading bool
 }
 
@@ -204,6 +206,10 @@ type approvalsScreen struct {
 func (s *approvalsScreen) decided(text string) {
 	s.note.SetText(text)
 	s.note.Show()
+	s.noteIDs = map[string]bool{}
+	for _, a := range s.shell.watch.pending {
+		s.noteIDs[a.ID] = true
+	}
 }
 
 func (s *approvalsScreen) build() fyne.CanvasObject {
@@ -234,6 +240,13 @@ func (s *approvalsScreen) show(list []account.Approval) {
 	if s.loading {
 		s.loading = false
 		s.fb.clear()
+	}
+	// The note was about the last decision: a new request is the next
+	// step, and the note would read as about it.
+	for _, a := range list {
+		if s.note.Visible() && !s.noteIDs[a.ID] {
+			s.note.Hide()
+		}
 	}
 	s.list.Objects = nil
 	if len(list) == 0 {
