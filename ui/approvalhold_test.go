@@ -27,7 +27,7 @@ func TestApprovalHoldNoteNamesCause(t *testing.T) {
 	}
 	h.secrets = append(h.secrets, key.Secret)
 	a, err := h.svc.RequestApproval(ctx, key.Secret, account.ApprovalRequest{Operation: account.Operation{
-		Kind: account.OperationWithdrawal, Asset: "BTC", Amount: "0.5", Destination: "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"}})
+		Kind: account.OperationWithdrawal, Asset: "BTC", Amount: "0.5", Network: "Bitcoin", Destination: "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"}})
 	if err != nil {
 		t.Fatal(err)
 	}

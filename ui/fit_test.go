@@ -1,7 +1,11 @@
 package ui
 
 import (
+	"context"
 	"testing"
+	"time"
+
+	"github.com/passkeydesk/passkeydesk/account"
 )
 
 // Every screen fits a window of 800×600 (the smallest the app supports)
@@ -31,6 +35,19 @@ func TestScreensFit800x600(t *testing.T) {
 				}
 			}
 
+			// A withdrawal waits, to check its detail with the long
+			// destination at the heading size.
+			key, err := h.svc.CreateAPIKey(context.Background(), u.Session.Token, "exchange backend")
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.secrets = append(h.secrets, key.Secret)
+			if _, err := h.svc.RequestApproval(context.Background(), key.Secret, account.ApprovalRequest{Operation: account.Operation{
+				Kind: account.OperationWithdrawal, Asset: "BTC", Amount: "0.015", Network: "Bitcoin", Fee: "0.0001", Reference: "W-7731",
+				Destination: "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlhbc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"}}); err != nil {
+				t.Fatal(err)
+			}
+
 			h.start() // opens signed in, on the overview, in the theme
 			check("overview")
 			h.tap("Passkeys")
@@ -42,6 +59,10 @@ func TestScreensFit800x600(t *testing.T) {
 			h.typeInto(w.totp, h.code(u.Secret))
 			h.tap("Verify")
 			check("add passkey: methods")
+			h.tap("Approvals")
+			h.waitText(5*time.Second, "Withdrawal of 0.015 BTC")
+			h.tap("Open")
+			check("approval detail")
 			h.tap("Settings")
 			check("settings")
 			h.tap("Sign out")
