@@ -18,9 +18,6 @@ func TestApprovalHoldNoteNamesCause(t *testing.T) {
 	u.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Blue key")
 	pk := u.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Red key")
 	h.clock.Advance(account.RemovalHold) // the additions' hold is over
-	if err := h.svc.RemovePasskey(ctx, u.Session.Token, u.Grant(t, account.PurposeRemovePasskey), pk.ID); err != nil {
-		t.Fatal(err)
-	}
 	key, err := h.svc.CreateAPIKey(ctx, u.Session.Token, "exchange backend")
 	if err != nil {
 		t.Fatal(err)
@@ -31,8 +28,12 @@ func TestApprovalHoldNoteNamesCause(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.HeldUntil.IsZero() {
-		t.Fatal("the withdrawal is not held")
+	// Asked for before the removal: it waits, held.
+	if err := h.svc.RemovePasskey(ctx, u.Session.Token, u.Grant(t, account.PurposeRemovePasskey), pk.ID); err != nil {
+		t.Fatal(err)
+	}
+	if a, err = h.svc.GetApproval(ctx, key.Secret, a.ID); err != nil || a.HeldUntil.IsZero() {
+		t.Fatalf("the withdrawal is not held: %+v, %v", a, err)
 	}
 	h.signedIn(u)
 	h.tap("Approvals")

@@ -21,7 +21,8 @@ func TestApprovalNoteGoesWithNextRequest(t *testing.T) {
 	a.settle()
 	a.wantText("Denied: Withdrawal of 0.015 BTC")
 
-	deposit := account.Operation{Kind: account.OperationDeposit, Asset: "ETH", Amount: "2"}
+	deposit := account.Operation{Kind: account.OperationDeposit, Asset: "ETH", Amount: "2", Network: "Ethereum",
+		Destination: "0x52908400098527886E0F7030069857D2E4169EE7"}
 	if _, err := a.svc.RequestApproval(context.Background(), a.secret, account.ApprovalRequest{Operation: deposit}); err != nil {
 		t.Fatal(err)
 	}

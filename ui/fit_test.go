@@ -35,15 +35,16 @@ func TestScreensFit800x600(t *testing.T) {
 				}
 			}
 
-			// A withdrawal waits, to check its detail with the long
-			// destination at the heading size.
+			// A deposit waits (withdrawals are held after the passkeys
+			// were added), to check its detail with a long destination
+			// at the heading size.
 			key, err := h.svc.CreateAPIKey(context.Background(), u.Session.Token, "exchange backend")
 			if err != nil {
 				t.Fatal(err)
 			}
 			h.secrets = append(h.secrets, key.Secret)
 			if _, err := h.svc.RequestApproval(context.Background(), key.Secret, account.ApprovalRequest{Operation: account.Operation{
-				Kind: account.OperationWithdrawal, Asset: "BTC", Amount: "0.015", Network: "Bitcoin", Fee: "0.0001", Reference: "W-7731",
+				Kind: account.OperationDeposit, Asset: "BTC", Amount: "0.015", Network: "Bitcoin", Fee: "0.0001", Reference: "D-7731",
 				Destination: "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlhbc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"}}); err != nil {
 				t.Fatal(err)
 			}
@@ -60,7 +61,7 @@ func TestScreensFit800x600(t *testing.T) {
 			h.tap("Verify")
 			check("add passkey: methods")
 			h.tap("Approvals")
-			h.waitText(5*time.Second, "Withdrawal of 0.015 BTC")
+			h.waitText(5*time.Second, "Deposit of 0.015 BTC")
 			h.tap("Open")
 			check("approval detail")
 			h.tap("Settings")
