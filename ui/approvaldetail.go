@@ -36,6 +36,7 @@ type approvalDetail struct {
 	expired   bool
 	shown     bool          // in the window: show has run
 	hold      *widget.Label // the hold note, when the operation is held
+	view      fyne.CanvasObject
 }
 
 // countdownTick is how often the time left is updated.
@@ -159,7 +160,8 @@ func (d *approvalDetail) build() fyne.CanvasObject {
 			container.NewVBox(widget.NewIcon(theme.InfoIcon())), nil, d.hold))
 	}
 	objs = append(objs, container.NewHBox(d.approve, d.deny, d.back), d.steps, d.fb.object())
-	return page(objs...)
+	d.view = page(objs...)
+	return d.view
 }
 
 // show starts the countdown once the detail is in the window, and puts
@@ -244,8 +246,9 @@ func (d *approvalDetail) expire() {
 	d.deny.Hide()
 	setEnabled(false, d.approve, d.deny)
 	d.setStep(nil, nil)
-	d.countdown.SetText("Expired at " + d.approval.ExpiresAt.Local().Format("15:04:05") + ".")
+	d.countdown.SetText("Expired at " + d.approval.ExpiresAt.Local().Format("15:04:05") + ": it can no longer be approved or denied.")
 	d.fb.show(describe(account.ErrApprovalExpired))
+	d.view.Refresh() // lay out the page without the buttons, with the words
 	if d.shown && d.shell.detail == d {
 		d.app.focus(d.back)
 		d.shell.watch.now()
