@@ -6,10 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/fido"
 )
 
 // expiresIn is how long the approval on display has left by the test's
@@ -132,4 +134,34 @@ func TestApprovalExpiresDuringPIN(t *testing.T) {
 	a.wantEnded()
 	a.waitFor("the key's operation to end", 10*time.Second, func() bool { return a.app.inflight.Load() == 0 })
 	a.wantEnded()
+}
+
+// lateList is the key provider with time passing while it looks for
+// keys: the approval expires before the choice of keys is shown.
+type lateList struct {
+	fido.Provider
+	pass func()
+}
+
+func (l lateList) Devices(ctx context.Context) ([]fido.DeviceInfo, error) {
+	list, err := l.Provider.Devices(ctx)
+	l.pass()
+	return list, err
+}
+
+// TestApprovalExpiresWhileLookingForKeys: expiry is checked again as the
+// choice of keys is shown; no key is offered for an approval that can no
+// longer be approved.
+func TestApprovalExpiresWhileLookingForKeys(t *testing.T) {
+	a := newApprovalTest(t)
+	left := a.expiresIn()
+	a.app.keys = lateList{Provider: a.app.keys, pass: func() { a.clock.Advance(left + time.Second) }}
+	a.tap("Approve with a passkey")
+	a.waitText(10*time.Second, "Request expired")
+	a.wantEnded()
+	for _, b := range a.buttons() {
+		if strings.Contains(b, simulatedKeyLabel) {
+			t.Fatalf("a key is offered after the request expired: %q", a.buttons())
+		}
+	}
 }

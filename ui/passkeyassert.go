@@ -35,9 +35,9 @@ type assertFlow struct {
 	// assertion was accepted).
 	setStep func(objs []fyne.CanvasObject, focus fyne.Focusable)
 	done    func(err error)
-	// stillOpen, when set, is asked on the UI goroutine as the person
-	// picks a key and again as each of the key's steps (PIN, touch)
-	// starts: an error (an approval that expired meanwhile) ends the flow
+	// stillOpen, when set, is asked on the UI goroutine as the choice of
+	// keys is shown, as the person picks one, and again as each of the
+	// key's steps (PIN, touch) starts: an error (an approval that expired meanwhile) ends the flow
 	// with it before anything is asked of the person.
 	stillOpen func() error
 
@@ -66,6 +66,9 @@ func (f *assertFlow) start() {
 		}
 		if err != nil {
 			f.end(err)
+			return
+		}
+		if f.closed() {
 			return
 		}
 		f.showChoices(list)
