@@ -89,6 +89,8 @@ type Service struct {
 	passkeyWatchers waker
 	// passkeyWatching counts each requester key's open passkey watches.
 	passkeyWatching keyCounter
+	// signInWatchers wake the desktops' watches of phone sign-ins.
+	signInWatchers waker
 	// watchers are the live watches of phone enrollments.
 	watchers notifier
 	// dummyPwd is a hash checked for unknown emails and locked accounts,

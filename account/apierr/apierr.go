@@ -52,6 +52,8 @@ var sentinels = []sentinel{
 	{account.ErrApprovalDecided, "decided", http.StatusConflict},
 	{account.ErrPasskeyCloned, "possible-clone", http.StatusForbidden},
 	{account.ErrEnrollmentInUse, "in-use", http.StatusConflict},
+	{account.ErrPhoneSignInEnded, "sign-in-ended", http.StatusGone},
+	{account.ErrPhoneSignInStep, "sign-in-wrong-step", http.StatusConflict},
 	{account.ErrEnrollmentStep, "wrong-step", http.StatusConflict},
 	{account.ErrInvalidCode, "wrong-code", http.StatusUnprocessableEntity},
 	{account.ErrCredentialRejected, "rejected", http.StatusBadRequest},

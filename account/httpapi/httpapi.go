@@ -204,6 +204,7 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /v1/requester/passkeys", h.requesterPasskeys)
 	h.mux.HandleFunc("GET /v1/requester/passkeys/events", h.requesterPasskeyEvents)
 	h.routesV1()
+	h.routesPhoneSignIn()
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not-found", "no such page or call")
 	})
