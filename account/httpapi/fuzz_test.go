@@ -159,6 +159,7 @@ func FuzzV1Bodies(f *testing.F) {
 		{"POST", "/v1/approvals/" + approval.ID + "/finish", "session"},
 		{"POST", "/v1/enrollments", "session"},
 		{"POST", "/v1/enrollments/" + fx.enr.ID + "/confirm", "session"},
+		{"POST", "/v1/phone-signins", ""},
 	}
 	valid := map[string]string{
 		"/v1/signup":                                `{"Email":"new@example.com","DisplayName":"New","Password":"a long enough password"}`,
@@ -181,6 +182,7 @@ func FuzzV1Bodies(f *testing.F) {
 		"/v1/passkeys/" + fx.pk.ID + "/remove":      `{"Grant":"x"}`,
 		"/v1/approvals/" + approval.ID + "/finish":  string(assertion),
 		"/v1/enrollments/" + fx.enr.ID + "/confirm": `{"Code":"123 456"}`,
+		"/v1/phone-signins":                         `{"Computer":"ann-laptop"}`,
 	}
 	malformed := []string{``, `{`, `{}{}`, `[]`, `null`, `"x"`, `{"Unknown":1}`, `{"Email":5}`, `{"Grant":null}`,
 		`{"Name":"` + strings.Repeat("é", 300) + `"}`, `{"Purpose":"` + strings.Repeat("x", 1000) + `"}`,
