@@ -35,6 +35,11 @@
 // A session may have account.MaxWatchesPerSession event streams open at
 // once; another gets 429 "too-many-watches".
 //
+// Sign in with your phone (phonesignin.go): the desktop's
+// POST /v1/phone-signins and its stream GET /v1/phone-signins/{id}/events
+// (opened by the sign-in's secret as Authorization: Bearer), the page
+// GET /signin and its calls POST /api/phone/signin/{open,options,finish}.
+//
 // A requester's calls (an exchange backend asking the account owner to
 // approve an operation), authorised by the account's API key
 // (Authorization: Bearer pdk_…) or a server-wide service key (pdks_…,
@@ -62,13 +67,14 @@
 // (DefaultLimits unless Config.Limits says otherwise; a minute's rate,
 // a burst at once):
 //
-//	sign-in: /v1/signin, /v1/login/begin, /v1/login/finish
+//	sign-in: /v1/signin, /v1/login/begin, /v1/login/finish, /v1/phone-signins
 //	    per address 30/min, 10 at once; per email in the body
 //	    (trimmed, lower case; signin and login/begin) 10/min, 10 at once
 //	sign-up: /v1/signup, /v1/signup/confirm    per address 10/min, 10 at once
 //	verification: /v1/verifications/{id}/complete, /v1/passkey-verifications/finish
 //	    per address 30/min, 10 at once; per session 10/min, 10 at once
-//	match codes: /v1/enrollments/{id}/confirm, /api/enrollments/{id}/confirm
+//	match codes: /v1/enrollments/{id}/confirm, /api/enrollments/{id}/confirm,
+//	    /api/phone/signin/options (the code typed on the phone)
 //	    per address 30/min, 10 at once; per session 10/min, 5 at once
 //	enrollment: POST /v1/enrollments, /api/enrollments
 //	    per address 30/min, 10 at once; per session 10/min, 5 at once
