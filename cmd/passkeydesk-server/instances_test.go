@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -169,9 +171,18 @@ func TestThreeInstancesOnOnePostgreSQL(t *testing.T) {
 		}
 	}
 	seen(account.EnrollmentWaiting)
+	// The phone reaches A at the public URL, as through a proxy: its
+	// page's calls carry the public origin.
+	phoneToA, err := remote.New("http://localhost:8787", &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, strings.TrimPrefix(c.instances[0].addr, "http://"))
+		}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, link, _ := strings.Cut(enr.URL, "#")
-	const phone = "phone-device-1"
-	page, err := a.OpenPhoneEnrollment(ctx, link, phone, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1")
+	const phone = "phone-device-key-0123456789abcdef"
+	page, err := phoneToA.OpenPhoneEnrollment(ctx, link, phone, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1")
 	if err != nil {
 		t.Fatalf("the phone opening the link on A: %v", err)
 	}
@@ -180,7 +191,7 @@ func TestThreeInstancesOnOnePostgreSQL(t *testing.T) {
 		t.Fatalf("the desktop's code through B: %v", err)
 	}
 	seen(account.EnrollmentCodeConfirmed)
-	popts, err := a.PhoneEnrollmentOptions(ctx, link, phone)
+	popts, err := phoneToA.PhoneEnrollmentOptions(ctx, link, phone)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +200,7 @@ func TestThreeInstancesOnOnePostgreSQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.FinishPhoneEnrollment(ctx, link, phone, pcred); err != nil {
+	if _, err := phoneToA.FinishPhoneEnrollment(ctx, link, phone, pcred); err != nil {
 		t.Fatalf("the phone's passkey through A: %v", err)
 	}
 	if done := seen(account.EnrollmentDone); done.Passkey == nil || done.Passkey.Kind != account.KindPhone {
