@@ -17,6 +17,8 @@ const (
 	CeremonyEnrollmentCode      = "enrollment-code"      // the desktop's match code: POST …/enrollments/{id}/confirm
 	CeremonyApproval            = "approval"             // POST /v1/approvals/{id}/finish
 	CeremonyDenial              = "denial"               // POST /v1/approvals/{id}/deny
+	CeremonyPhoneSignInCode     = "phone-sign-in-code"   // the code typed on the phone: POST /api/phone/signin/options
+	CeremonyPhoneSignIn         = "phone-sign-in"        // the phone's passkey: POST /api/phone/signin/finish
 )
 
 // OutcomeOK is the outcome of a ceremony that succeeded; any other is the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -51,6 +52,19 @@ func TestCeremonyOutcomes(t *testing.T) {
 	if w := f.do("POST", "/v1/login/begin", "192.0.2.5", "", `{"Email":""}`); w.Code != 200 {
 		t.Fatalf("login begin: %d %s", w.Code, w.Body)
 	}
+	// The phone sign-in's code, wrong, and its finish before the code.
+	ps, err := f.svc.BeginPhoneSignIn(ctx, "pc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, link, _ := strings.Cut(ps.URL, "#")
+	wrong := wrongCode(ps.Code)
+	if w := f.do("POST", "/api/phone/signin/options", "192.0.2.6", "", `{"link":"`+link+`","code":"`+wrong+`"}`); w.Code != 422 {
+		t.Fatalf("a wrong code on the phone: %d %s", w.Code, w.Body)
+	}
+	if w := f.do("POST", "/api/phone/signin/finish", "192.0.2.6", "", `{"link":"`+link+`","assertion":{"id":"AA"}}`); w.Code != 409 {
+		t.Fatalf("a finish before the code: %d %s", w.Code, w.Body)
+	}
 	// Over the address's sign-in limit.
 	lim := httpapi.DefaultLimits.SignInPerIP
 	for i := range lim.Burst + 1 {
@@ -61,6 +75,8 @@ func TestCeremonyOutcomes(t *testing.T) {
 		"password-sign-in invalid-credentials",
 		"password-sign-in invalid-body",
 		"approval unauthenticated",
+		"phone-sign-in-code wrong-code",
+		"phone-sign-in sign-in-wrong-step",
 	}
 	mu.Lock()
 	defer mu.Unlock()

@@ -31,8 +31,8 @@ func (h *Handler) routesPhoneSignIn() {
 	m.HandleFunc("GET /signin", h.file("signin.html", "text/html; charset=utf-8"))
 	m.HandleFunc("GET /phone/signin.js", h.file("signin.js", "text/javascript; charset=utf-8"))
 	m.HandleFunc("POST /api/phone/signin/open", h.perIP(lim.phoneIP, h.signInPageCall(h.openSignIn)))
-	m.HandleFunc("POST /api/phone/signin/options", h.perIP(lim.phoneIP, h.perIP(lim.codeIP, h.signInPageCall(h.signInOptions))))
-	m.HandleFunc("POST /api/phone/signin/finish", h.perIP(lim.phoneIP, h.signInPageCall(h.finishSignIn)))
+	m.HandleFunc("POST /api/phone/signin/options", h.ceremony(CeremonyPhoneSignInCode, h.perIP(lim.phoneIP, h.perIP(lim.codeIP, h.signInPageCall(h.signInOptions)))))
+	m.HandleFunc("POST /api/phone/signin/finish", h.ceremony(CeremonyPhoneSignIn, h.perIP(lim.phoneIP, h.signInPageCall(h.finishSignIn))))
 	m.HandleFunc("POST /v1/phone-signins", h.perIP(lim.signInIP, h.public(h.beginPhoneSignIn)))
 	m.HandleFunc("GET /v1/phone-signins/{id}/events", h.phoneSignInEvents)
 }
