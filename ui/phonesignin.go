@@ -36,7 +36,7 @@ type phoneSignIn struct {
 	state account.PhoneSignInState
 	watch context.CancelFunc // ends the watch and countdown of ps
 
-	body      *fyne.Container
+	root      *fyne.Container // the window's content: the page, made again as it changes
 	qr        *component.QRCode
 	code      *widget.Label
 	countdown *widget.Label
@@ -56,14 +56,14 @@ func (a *App) canPhoneSignIn() bool {
 func (a *App) showPhoneSignIn() {
 	s := &phoneSignIn{app: a, fb: newFeedback()}
 	s.ctx, s.stop = context.WithCancel(a.ctx)
-	s.body = container.NewVBox()
+	s.root = container.NewStack()
 	s.newCode = widget.NewButtonWithIcon("New code", theme.ViewRefreshIcon(), s.begin)
 	s.newCode.Importance = widget.HighImportance
 	s.newCode.Hide()
 	s.back = widget.NewButton("Use password and code instead", s.leave)
 	s.back.Importance = widget.LowImportance
 	a.signInScreen, a.signUpScreen = nil, nil
-	a.setContent(page(headingText("Sign in with your phone"), s.body, s.fb.object(), s.newCode, widget.NewSeparator(), s.back), s.back)
+	a.setContent(s.root, nil)
 	s.begin()
 }
 
@@ -82,9 +82,9 @@ func (s *phoneSignIn) begin() {
 	s.stopWatch()
 	s.ps = nil
 	s.newCode.Hide()
-	s.body.Objects = nil
-	s.body.Refresh()
+	s.setBody(s.back)
 	s.fb.busy("Making a one-time link for your phone…")
+	s.relayout()
 	name := computerName()
 	var ps *account.PhoneSignIn
 	s.app.run(func(ctx context.Context) error {
@@ -98,6 +98,7 @@ func (s *phoneSignIn) begin() {
 		if err != nil {
 			s.app.fail(s.fb, "starting a phone sign-in", err)
 			s.newCode.Show()
+			s.relayout()
 			return
 		}
 		s.fb.clear()
@@ -123,14 +124,14 @@ func (s *phoneSignIn) show(ps *account.PhoneSignIn) {
 		s.countdown,
 		s.status,
 	)
-	s.body.Objects = []fyne.CanvasObject{
-		paragraph("Scan this QR code with your phone's camera. The phone shows this computer's name (" + computerName() + "), its address and the time: check them, type the code below on the phone, then use your passkey there."),
+	objs := []fyne.CanvasObject{
+		paragraph("Scan this QR code with your phone's camera. The phone shows this computer's name (" + computerName() + "), its address and the time: check them, type the code beside the QR code on the phone, then use your passkey there."),
 		container.NewBorder(nil, nil, container.NewCenter(qr), nil, container.NewPadded(side)),
 	}
 	if host, ok := loopbackHost(ps.URL); ok {
-		s.body.Objects = append(s.body.Objects, warningLine(loopbackWords(host, s.app.server)))
+		objs = append(objs, warningLine(loopbackWords(host, s.app.server)))
 	}
-	s.body.Refresh()
+	s.setBody(s.back, objs...)
 	s.update(account.PhoneSignInStatus{ID: ps.ID, State: account.PhoneSignInWaiting, ExpiresAt: ps.ExpiresAt})
 	s.follow(ps)
 }
@@ -149,6 +150,7 @@ func (s *phoneSignIn) follow(ps *account.PhoneSignIn) {
 					s.app.deliver(func() {
 						if ctx.Err() == nil && s.ps == ps {
 							s.app.fail(s.fb, "following the phone sign-in", err)
+							s.relayout()
 						}
 					})
 				}
@@ -214,6 +216,23 @@ func (s *phoneSignIn) tick(ps *account.PhoneSignIn) {
 	s.countdown.SetText("Expires in " + minutesSeconds(left))
 }
 
+// setBody makes the page again with objs under its title, then the
+// feedback strip, New code and the way back, and gives focus to focus.
+func (s *phoneSignIn) setBody(focus fyne.Focusable, objs ...fyne.CanvasObject) {
+	all := append([]fyne.CanvasObject{headingText("Sign in with your phone")}, objs...)
+	all = append(all, s.fb.object(), s.newCode, widget.NewSeparator(), s.back)
+	s.root.Objects = []fyne.CanvasObject{page(all...)}
+	s.relayout()
+	s.app.focus(focus)
+}
+
+// relayout lays the page out again after its parts changed (as the
+// add-passkey wizard does: the second pass sees the first's sizes).
+func (s *phoneSignIn) relayout() {
+	s.root.Refresh()
+	s.root.Refresh()
+}
+
 // update shows a state of the sign-in on display; done signs in.
 func (s *phoneSignIn) update(st account.PhoneSignInStatus) {
 	if s.state.Ended() {
@@ -227,6 +246,7 @@ func (s *phoneSignIn) update(st account.PhoneSignInStatus) {
 		s.status.SetText("A phone opened the link. Type the code on it.")
 	case account.PhoneSignInConfirmed:
 		s.status.SetText("The phone took the code. Use your passkey on the phone now.")
+		s.relayout()
 	case account.PhoneSignInApproved:
 		s.status.SetText("Your phone approved. Signing in…")
 	case account.PhoneSignInDone:
@@ -256,14 +276,11 @@ func (s *phoneSignIn) update(st account.PhoneSignInStatus) {
 func (s *phoneSignIn) ended(why string) {
 	s.stopWatch()
 	s.state = account.PhoneSignInExpired
-	s.qr.Hide()
-	s.code.Hide()
-	s.countdown.Hide()
-	s.status.SetText(why)
-	s.status.Importance = widget.DangerImportance
-	s.status.Refresh()
+	line := paragraph(why)
+	line.Importance = widget.DangerImportance
 	s.newCode.Show()
-	s.app.focus(s.newCode)
+	s.setBody(s.newCode, container.NewBorder(nil, nil,
+		container.NewVBox(widget.NewIcon(theme.NewErrorThemedResource(theme.ErrorIcon()))), nil, line))
 }
 
 // stopWatch ends the watch and the countdown of the sign-in on display.

@@ -9,11 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
 	"github.com/chromedp/chromedp"
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
 	"github.com/passkeydesk/passkeydesk/account/httpapi/phonetest"
+	"github.com/passkeydesk/passkeydesk/ui/component"
 )
 
 // Sign in with your phone, through the headless window against the real
@@ -57,12 +60,35 @@ func (p *phoneTest) shownSignInCode() string {
 	return code
 }
 
+// stacked fails when the button labelled text does not lie under every
+// other visible part of the page above it: the page was laid out again
+// when its parts changed.
+func (p *phoneTest) stacked(text string) {
+	p.t.Helper()
+	b := p.button(text)
+	d := fyne.CurrentApp().Driver()
+	top := d.AbsolutePositionForObject(b).Y
+	walkVisible(p.app.Window().Content(), func(o fyne.CanvasObject) {
+		switch o.(type) {
+		case *component.QRCode, *widget.Label:
+			if o.Size().Height == 0 || o.Position().Y < 0 {
+				return
+			}
+			at := d.AbsolutePositionForObject(o)
+			if at.Y < top && at.Y+o.Size().Height > top+1 {
+				p.t.Errorf("%T at %v (height %v) runs under the %q button at y %v", o, at, o.Size().Height, text, top)
+			}
+		}
+	})
+}
+
 func TestPhoneSignInInChromium(t *testing.T) {
 	bctx := phonetest.Browser(t)
 	p, tab := newPhoneSignInTest(t, bctx)
 	p.tap("Sign in with your phone")
 	p.waitText(5*time.Second, "Scan this QR code", "Code to type on the phone", "Waiting for your phone to open the link.", "Expires in 3:00")
 	p.fits("phone sign-in")
+	p.stacked("Use password and code instead")
 
 	link := p.scanWindow()
 	if !strings.HasPrefix(link, p.origin+"/signin#") {
@@ -115,6 +141,7 @@ func TestPhoneSignInNewCode(t *testing.T) {
 	p.waitText(3*time.Second, "This QR code has expired.")
 	p.notText("Expires in", first)
 	p.fits("phone sign-in expired")
+	p.stacked("New code")
 	p.waitFor("New code", time.Second, func() bool { return p.canvas().Focused() == p.button("New code") })
 	p.tap("New code")
 	p.waitText(5*time.Second, "Waiting for your phone to open the link.", "Expires in 3:00")
