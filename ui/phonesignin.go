@@ -37,7 +37,6 @@ type phoneSignIn struct {
 	watch context.CancelFunc // ends the watch and countdown of ps
 
 	root      *fyne.Container // the window's content: the page, made again as it changes
-	qr        *component.QRCode
 	code      *widget.Label
 	countdown *widget.Label
 	status    *widget.Label
@@ -111,9 +110,11 @@ func (s *phoneSignIn) show(ps *account.PhoneSignIn) {
 	qr, err := component.NewQRCode(ps.URL)
 	if err != nil {
 		s.app.fail(s.fb, "showing the QR code", err)
+		s.newCode.Show()
+		s.relayout()
 		return
 	}
-	s.ps, s.state, s.qr = ps, "", qr
+	s.ps, s.state = ps, ""
 	s.code = widget.NewLabelWithStyle(ps.Code[:3]+" "+ps.Code[3:], fyne.TextAlignLeading, fyne.TextStyle{Bold: true, Monospace: true})
 	s.code.SizeName = theme.SizeNameHeadingText
 	s.countdown = widget.NewLabel("")
@@ -150,6 +151,7 @@ func (s *phoneSignIn) follow(ps *account.PhoneSignIn) {
 					s.app.deliver(func() {
 						if ctx.Err() == nil && s.ps == ps {
 							s.app.fail(s.fb, "following the phone sign-in", err)
+							s.newCode.Show()
 							s.relayout()
 						}
 					})
