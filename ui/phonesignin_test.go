@@ -164,3 +164,29 @@ func TestPhoneSignInNotOffered(t *testing.T) {
 	h.wantText("Sign in to Passkey Desk")
 	h.notText("Sign in with your phone")
 }
+
+// unwatchable is the real service whose phone sign-in streams cannot be
+// opened, as when the database is down.
+type unwatchable struct{ account.API }
+
+func (unwatchable) WatchPhoneSignIn(context.Context, string, string) (<-chan account.PhoneSignInStatus, error) {
+	return nil, account.ErrUnavailable
+}
+
+// TestPhoneSignInStreamFails: a stream that cannot be followed is said so
+// in words, and New code tries again.
+func TestPhoneSignInStreamFails(t *testing.T) {
+	h := newHarness(t, harnessOptions{publicURL: "http://localhost:8787", phone: true,
+		wrap: func(api account.API) account.API { return unwatchable{api} }})
+	h.setKnownAccount(true)
+	h.start()
+	h.tap("Sign in with your phone")
+	h.waitText(5*time.Second, "New code")
+	if h.app.shell != nil {
+		t.Fatal("signed in")
+	}
+	msg := describeAt(account.ErrUnavailable, "")
+	h.wantText(msg.Title)
+	h.tap("New code")
+	h.waitText(5*time.Second, msg.Title, "New code")
+}
