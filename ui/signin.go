@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/ui/component"
 )
 
 // signInScreen signs an existing account in with email, password and an
@@ -22,6 +23,7 @@ type signInScreen struct {
 	submit   *button
 	create   *button
 	passkey  *button // nil when no authenticator is set up
+	phone    *button // nil when no phone can reach the service
 	fb       *feedback
 }
 
@@ -44,6 +46,11 @@ func (s *signInScreen) build() fyne.CanvasObject {
 		s.passkey.Importance = widget.HighImportance
 		passkey = s.passkey
 	}
+	var phone fyne.CanvasObject
+	if s.app.canPhoneSignIn() {
+		s.phone = newButtonWithIcon("Sign in with your phone", component.PhoneIcon(), s.app.showPhoneSignIn)
+		phone = s.phone
+	}
 	form := widget.NewForm(
 		widget.NewFormItem("Email", s.email),
 		widget.NewFormItem("Password", s.password),
@@ -53,6 +60,7 @@ func (s *signInScreen) build() fyne.CanvasObject {
 		headingText("Sign in to Passkey Desk"),
 		s.app.noticeLine(),
 		passkey,
+		phone,
 		form,
 		s.submit,
 		s.fb.object(),
@@ -114,6 +122,9 @@ func (s *signInScreen) busy(on bool) {
 	setEnabled(!on, s.email, s.password, s.code, s.submit, s.create)
 	if s.passkey != nil {
 		setEnabled(!on, s.passkey)
+	}
+	if s.phone != nil {
+		setEnabled(!on, s.phone)
 	}
 }
 
