@@ -436,3 +436,11 @@ func (c *Client) FinishPhoneEnrollment(ctx context.Context, link, device string,
 	}
 	return &account.Passkey{Name: out.Name}, nil
 }
+
+func (c *Client) RecoveryCodeStatus(ctx context.Context, token string) (*account.RecoveryCodeStatus, error) {
+	return callOne[account.RecoveryCodeStatus](ctx, c, "GET", "/v1/recovery-codes", token, nil)
+}
+
+func (c *Client) NewRecoveryCodes(ctx context.Context, token, grant string) (*account.RecoveryCodes, error) {
+	return callOne[account.RecoveryCodes](ctx, c, "POST", "/v1/recovery-codes", token, map[string]string{"Grant": grant})
+}

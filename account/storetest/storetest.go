@@ -5,11 +5,13 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -32,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"PhoneEnrollments", phoneEnrollments},
 		{"APIKeysAndApprovals", apiKeysAndApprovals},
 		{"ServiceKeys", serviceKeys},
+		{"RecoveryCodes", recoveryCodes},
 		{"PolicyAndSettings", policyAndSettings},
 		{"DeleteExpired", deleteExpired},
 		{"FailedUpdateWritesNothing", failedUpdateWritesNothing},
@@ -706,4 +709,95 @@ func concurrentUpdatesAreSerial(t *testing.T, s account.Store) {
 		}
 		return err
 	})
+}
+
+// recoveryCodes: a set replaces the one before; a code is used once, and
+// of two transactions racing to use it only one succeeds; codes belong to
+// their account and go with it.
+func recoveryCodes(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "rc1")
+	b := addAccount(t, s, "rc2")
+	sorted := func(rs []account.RecoveryCodeRecord) []account.RecoveryCodeRecord {
+		slices.SortFunc(rs, func(x, y account.RecoveryCodeRecord) int { return bytes.Compare(x.Hash, y.Hash) })
+		return rs
+	}
+	list := func(id string) []account.RecoveryCodeRecord {
+		var out []account.RecoveryCodeRecord
+		view(t, s, func(tx account.Tx) error {
+			var err error
+			out, err = tx.RecoveryCodes(id)
+			return err
+		})
+		return sorted(out)
+	}
+	if got := list(a.ID); len(got) != 0 {
+		t.Errorf("a new account has recovery codes: %v", got)
+	}
+	first := [][]byte{random(32), random(32), random(32)}
+	update(t, s, func(tx account.Tx) error { return tx.ReplaceRecoveryCodes(a.ID, first, at) })
+	update(t, s, func(tx account.Tx) error { return tx.ReplaceRecoveryCodes(b.ID, [][]byte{first[0]}, at) })
+	var want []account.RecoveryCodeRecord
+	for _, h := range first {
+		want = append(want, account.RecoveryCodeRecord{Hash: h, CreatedAt: at})
+	}
+	same(t, "the first set", list(a.ID), sorted(want))
+
+	used := at.Add(time.Minute)
+	update(t, s, func(tx account.Tx) error { return tx.UseRecoveryCode(a.ID, first[1], used) })
+	err := s.Update(ctx, func(tx account.Tx) error { return tx.UseRecoveryCode(a.ID, first[1], used.Add(time.Second)) })
+	if !errors.Is(err, account.ErrNotFound) {
+		t.Errorf("a used code used again: %v", err)
+	}
+	if err := s.Update(ctx, func(tx account.Tx) error { return tx.UseRecoveryCode(a.ID, random(32), used) }); !errors.Is(err, account.ErrNotFound) {
+		t.Errorf("an unknown code: %v", err)
+	}
+	for i := range want {
+		if bytes.Equal(want[i].Hash, first[1]) {
+			want[i].UsedAt = used
+		}
+	}
+	same(t, "the set with one used", list(a.ID), sorted(want))
+	// The other account's code of the same hash is its own, still unused.
+	same(t, "the other account's code", list(b.ID), []account.RecoveryCodeRecord{{Hash: first[0], CreatedAt: at}})
+
+	// Two transactions racing to use one code: one wins.
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() {
+			errs[i] = s.Update(ctx, func(tx account.Tx) error { return tx.UseRecoveryCode(a.ID, first[2], used) })
+		})
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, account.ErrNotFound):
+			t.Errorf("racing use: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d of %d racing uses of one code succeeded", won, len(errs))
+	}
+
+	// A new set replaces the old, used codes included.
+	second := [][]byte{random(32), random(32)}
+	later := at.Add(time.Hour)
+	update(t, s, func(tx account.Tx) error { return tx.ReplaceRecoveryCodes(a.ID, second, later) })
+	want = nil
+	for _, h := range second {
+		want = append(want, account.RecoveryCodeRecord{Hash: h, CreatedAt: later})
+	}
+	same(t, "the second set", list(a.ID), sorted(want))
+	if err := s.Update(ctx, func(tx account.Tx) error { return tx.UseRecoveryCode(a.ID, first[0], later) }); !errors.Is(err, account.ErrNotFound) {
+		t.Errorf("a code of the replaced set: %v", err)
+	}
+
+	// They go with their account.
+	update(t, s, func(tx account.Tx) error { return tx.DeleteAccount(a.ID) })
+	if got := list(a.ID); len(got) != 0 {
+		t.Errorf("a deleted account's codes remain: %v", got)
+	}
 }
