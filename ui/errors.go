@@ -496,6 +496,8 @@ func holdCauseWords(c account.HoldCause) string {
 		return "The last passkey that could sign in was marked lost"
 	case account.HoldPasswordSignIn:
 		return "Someone signed in with the password and code, as no passkey that can sign in is left"
+	case account.HoldRecoveryCodeUsed:
+		return "A recovery code was used instead of the authenticator app's code"
 	}
 	return "A recent security change was made without another passkey"
 }

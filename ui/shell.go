@@ -20,6 +20,9 @@ const (
 	sectionActivity
 	sectionKeys   // the key panel; in the nav only with Deps.Keys
 	sectionUnlock // confirming a restricted session; from its banner
+	// sectionRecoveryCodes counts and remakes recovery codes; from
+	// Settings and the overview's nudge.
+	sectionRecoveryCodes
 )
 
 // shell is the signed-in window: the account at the top, navigation on
@@ -49,6 +52,8 @@ type shell struct {
 	// banner says the session is restricted, while it is.
 	banner *restrictedBanner
 	unlock *unlockScreen
+	// recovery is the recovery codes' screen (recoverycodes.go).
+	recovery *recoveryCodesScreen
 }
 
 func newShell(a *App) *shell {
@@ -138,6 +143,7 @@ func (s *shell) open(sec section) {
 		b.Refresh()
 	}
 	s.overview, s.passkeys, s.settings, s.wizard, s.unlock = nil, nil, nil, nil, nil
+	s.recovery = nil
 	var (
 		obj   fyne.CanvasObject
 		focus fyne.Focusable
@@ -167,6 +173,9 @@ func (s *shell) open(sec section) {
 	case sectionUnlock:
 		s.unlock = &unlockScreen{app: s.app, shell: s}
 		obj = s.unlock.build()
+	case sectionRecoveryCodes:
+		s.recovery = &recoveryCodesScreen{app: s.app, shell: s}
+		obj, focus = s.recovery.build(), s.recovery.make
 	}
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()
@@ -212,5 +221,8 @@ func (s *shell) closeScreens() {
 	}
 	if s.unlock != nil {
 		s.unlock.close()
+	}
+	if s.recovery != nil {
+		s.recovery.close()
 	}
 }

@@ -36,6 +36,9 @@ type signUpScreen struct {
 	activate   *widget.Button
 	restart    *widget.Button
 	totpFB     *feedback
+
+	// Step 3: the first recovery codes (recoverycodes.go).
+	recovery *newCodesView
 }
 
 func (s *signUpScreen) build() fyne.CanvasObject {
@@ -179,6 +182,6 @@ func (s *signUpScreen) confirmCode() {
 			return
 		}
 		s.app.setTokenProblem(problem)
-		s.app.enter(sess.Token, sess.Account)
+		s.showSignUpRecoveryCodes(sess)
 	})
 }
