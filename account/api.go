@@ -185,6 +185,11 @@ type API interface {
 	// recovery-codes grant (used up); the old set stops working. The codes
 	// are returned only here.
 	NewRecoveryCodes(ctx context.Context, token, grant string) (*RecoveryCodes, error)
+
+	// ChangePassword sets a new password (the sign-up rules apply) with a
+	// change-password grant (used up) and ends every other session of the
+	// account.
+	ChangePassword(ctx context.Context, token, grant, newPassword string) error
 }
 
 // SignUpRequest carries what a new user types on the first-run screen.
@@ -274,6 +279,8 @@ const (
 	PurposeUnlockSession Purpose = "unlock-session"
 	// PurposeRecoveryCodes makes a new set of recovery codes.
 	PurposeRecoveryCodes Purpose = "recovery-codes"
+	// PurposeChangePassword sets a new password.
+	PurposeChangePassword Purpose = "change-password"
 )
 
 // Verification is a started identity check.
@@ -410,6 +417,7 @@ const (
 
 	EventRecoveryCodeUsed  EventType = "recovery-code-used"
 	EventRecoveryCodesMade EventType = "recovery-codes-made"
+	EventPasswordChanged   EventType = "password-changed"
 )
 
 // The sources of events.

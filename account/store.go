@@ -43,6 +43,9 @@ type Tx interface {
 	// SessionAccount returns a session and its account in one lookup.
 	SessionAccount(hash []byte) (*SessionRecord, *AccountRecord, error)
 	DeleteSession(hash []byte) error
+	// DeleteOtherSessions ends every session of the account but the one
+	// with hash keep (nil: all of them) and says how many it ended.
+	DeleteOtherSessions(accountID string, keep []byte) (int, error)
 	// SetSessionRestricted sets or clears a session's restriction;
 	// ErrNotFound when there is no such session.
 	SetSessionRestricted(hash []byte, restricted bool) error

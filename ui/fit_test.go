@@ -58,6 +58,14 @@ func TestScreensFit800x600(t *testing.T) {
 			}
 			h.secrets = append(h.secrets, rc.fresh.codes...)
 			check("recovery codes: the new set")
+			h.tap("Settings")
+			h.tap("Change password…")
+			check("change password")
+			cp := h.app.shell.password
+			h.typeInto(cp.password, "a brand new passphrase")
+			h.typeInto(cp.confirm, "a brand new passphrase")
+			h.tap("Continue")
+			check("change password: verify")
 			h.tap("Sign out")
 			check("sign in")
 			h.setKnownAccount(false)

@@ -23,6 +23,7 @@ const (
 	// sectionRecoveryCodes counts and remakes recovery codes; from
 	// Settings and the overview's nudge.
 	sectionRecoveryCodes
+	sectionChangePassword // from Settings
 )
 
 // shell is the signed-in window: the account at the top, navigation on
@@ -54,6 +55,8 @@ type shell struct {
 	unlock *unlockScreen
 	// recovery is the recovery codes' screen (recoverycodes.go).
 	recovery *recoveryCodesScreen
+	// password is the change-password screen (changepassword.go).
+	password *changePasswordScreen
 }
 
 func newShell(a *App) *shell {
@@ -143,7 +146,7 @@ func (s *shell) open(sec section) {
 		b.Refresh()
 	}
 	s.overview, s.passkeys, s.settings, s.wizard, s.unlock = nil, nil, nil, nil, nil
-	s.recovery = nil
+	s.recovery, s.password = nil, nil
 	var (
 		obj   fyne.CanvasObject
 		focus fyne.Focusable
@@ -176,6 +179,9 @@ func (s *shell) open(sec section) {
 	case sectionRecoveryCodes:
 		s.recovery = &recoveryCodesScreen{app: s.app, shell: s}
 		obj, focus = s.recovery.build(), s.recovery.make
+	case sectionChangePassword:
+		s.password = &changePasswordScreen{app: s.app, shell: s}
+		obj, focus = s.password.build(), s.password.password
 	}
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()
@@ -224,5 +230,8 @@ func (s *shell) closeScreens() {
 	}
 	if s.recovery != nil {
 		s.recovery.close()
+	}
+	if s.password != nil {
+		s.password.close()
 	}
 }

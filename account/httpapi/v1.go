@@ -56,6 +56,7 @@ func (h *Handler) routesV1() {
 	m.HandleFunc("GET /v1/enrollments/{id}/events", h.events)
 	m.HandleFunc("GET /v1/recovery-codes", h.desktop(h.recoveryCodeStatus))
 	m.HandleFunc("POST /v1/recovery-codes", h.desktop(h.newRecoveryCodes))
+	m.HandleFunc("POST /v1/password", h.desktop(h.changePassword))
 	m.HandleFunc("GET /v1/openapi.json", h.openAPI)
 }
 

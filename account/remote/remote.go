@@ -444,3 +444,7 @@ func (c *Client) RecoveryCodeStatus(ctx context.Context, token string) (*account
 func (c *Client) NewRecoveryCodes(ctx context.Context, token, grant string) (*account.RecoveryCodes, error) {
 	return callOne[account.RecoveryCodes](ctx, c, "POST", "/v1/recovery-codes", token, map[string]string{"Grant": grant})
 }
+
+func (c *Client) ChangePassword(ctx context.Context, token, grant, newPassword string) error {
+	return c.call(ctx, "POST", "/v1/password", token, map[string]string{"Grant": grant, "NewPassword": newPassword}, nil)
+}

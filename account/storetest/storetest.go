@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"APIKeysAndApprovals", apiKeysAndApprovals},
 		{"ServiceKeys", serviceKeys},
 		{"RecoveryCodes", recoveryCodes},
+		{"DeleteOtherSessions", deleteOtherSessions},
 		{"PolicyAndSettings", policyAndSettings},
 		{"DeleteExpired", deleteExpired},
 		{"FailedUpdateWritesNothing", failedUpdateWritesNothing},
@@ -799,5 +800,56 @@ func recoveryCodes(t *testing.T, s account.Store) {
 	update(t, s, func(tx account.Tx) error { return tx.DeleteAccount(a.ID) })
 	if got := list(a.ID); len(got) != 0 {
 		t.Errorf("a deleted account's codes remain: %v", got)
+	}
+}
+
+// deleteOtherSessions ends an account's sessions but one, and no other
+// account's; with no session to keep, all of them.
+func deleteOtherSessions(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "dos1")
+	b := addAccount(t, s, "dos2")
+	mk := func(id string) *account.SessionRecord {
+		return &account.SessionRecord{Hash: random(32), AccountID: id, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}
+	}
+	keep, other1, other2, bs := mk(a.ID), mk(a.ID), mk(a.ID), mk(b.ID)
+	update(t, s, func(tx account.Tx) error {
+		for _, r := range []*account.SessionRecord{keep, other1, other2, bs} {
+			if err := tx.InsertSession(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	update(t, s, func(tx account.Tx) error {
+		n, err := tx.DeleteOtherSessions(a.ID, keep.Hash)
+		if n != 2 {
+			t.Errorf("ended %d sessions, want 2", n)
+		}
+		return err
+	})
+	exists := func(r *account.SessionRecord) bool {
+		var err error
+		view(t, s, func(tx account.Tx) error {
+			_, err = tx.SessionByHash(r.Hash)
+			return nil
+		})
+		if err != nil && !errors.Is(err, account.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	if !exists(keep) || exists(other1) || exists(other2) || !exists(bs) {
+		t.Errorf("after ending the others: kept %v, others %v %v, another account's %v",
+			exists(keep), exists(other1), exists(other2), exists(bs))
+	}
+	update(t, s, func(tx account.Tx) error {
+		n, err := tx.DeleteOtherSessions(a.ID, nil)
+		if n != 1 {
+			t.Errorf("ended %d sessions with none kept, want 1", n)
+		}
+		return err
+	})
+	if exists(keep) || !exists(bs) {
+		t.Error("with none kept, the account's last session stays or another account's went")
 	}
 }

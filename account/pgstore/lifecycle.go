@@ -45,3 +45,15 @@ func (t *txn) UseRecoveryCode(accountID string, hash []byte, at time.Time) error
 	}
 	return err
 }
+
+// DeleteOtherSessions implements account.Tx.
+func (t *txn) DeleteOtherSessions(accountID string, keep []byte) (int, error) {
+	if keep == nil {
+		keep = []byte{}
+	}
+	tag, err := t.tx.Exec(t.ctx, `DELETE FROM sessions WHERE account_id = $1 AND hash <> $2`, accountID, keep)
+	if t.note(err) != nil {
+		return 0, err
+	}
+	return int(tag.RowsAffected()), nil
+}

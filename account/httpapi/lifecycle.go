@@ -16,3 +16,11 @@ func (h *Handler) newRecoveryCodes(ctx context.Context, token string, w http.Res
 	}
 	return h.api.NewRecoveryCodes(ctx, token, req.Grant)
 }
+
+func (h *Handler) changePassword(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
+	var req struct{ Grant, NewPassword string }
+	if err := decodeBody(w, r, &req); err != nil {
+		return nil, err
+	}
+	return nil, h.api.ChangePassword(ctx, token, req.Grant, req.NewPassword)
+}

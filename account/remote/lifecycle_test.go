@@ -77,3 +77,46 @@ func TestRecoveryCodesOverHTTP(t *testing.T) {
 		t.Fatalf("identity check with a recovery code: %v", err)
 	}
 }
+
+// A password change over HTTP: the doors stay shut without the right
+// session and grant, a short password is refused with its field, and the
+// change ends the account's other sessions.
+func TestChangePasswordOverHTTP(t *testing.T) {
+	ctx := context.Background()
+	c, clock := serve(t)
+	ann := signUp(t, c, clock, "ann@example.com")
+	bob := signUp(t, c, clock, "bob@example.com")
+	other, err := c.SignIn(ctx, ann.email, ann.password, ann.code(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ChangePassword(ctx, ann.token, "", "a brand new passphrase"); !errors.Is(err, account.ErrGrantRequired) {
+		t.Fatalf("no grant: %v", err)
+	}
+	grant := ann.grant(t, c, account.PurposeChangePassword)
+	if err := c.ChangePassword(ctx, bob.token, grant, "a brand new passphrase"); !errors.Is(err, account.ErrGrantRequired) {
+		t.Fatalf("another account's session: %v", err)
+	}
+	if err := c.ChangePassword(ctx, "made-up-token", grant, "a brand new passphrase"); !errors.Is(err, account.ErrUnauthenticated) {
+		t.Fatalf("no session: %v", err)
+	}
+	var in *account.InputError
+	if err := c.ChangePassword(ctx, ann.token, grant, "short"); !errors.As(err, &in) || in.Field != "password" {
+		t.Fatalf("a short password: %v", err)
+	}
+	if err := c.ChangePassword(ctx, ann.token, grant, "a brand new passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ChangePassword(ctx, ann.token, grant, "another new passphrase"); !errors.Is(err, account.ErrGrantRequired) {
+		t.Fatalf("a used grant: %v", err)
+	}
+	if _, err := c.Me(ctx, other.Token); !errors.Is(err, account.ErrUnauthenticated) {
+		t.Fatalf("another session after the change: %v", err)
+	}
+	if _, err := c.SignIn(ctx, ann.email, "a brand new passphrase", ann.code(t)); err != nil {
+		t.Fatalf("the new password: %v", err)
+	}
+	if p, err := c.Policy(ctx, ann.token); err != nil || p.HoldCause != account.HoldPasswordChanged {
+		t.Fatalf("policy: %+v, %v", p, err)
+	}
+}

@@ -59,3 +59,18 @@ func (t *txn) UseRecoveryCode(accountID string, hash []byte, at time.Time) error
 	}
 	return nil
 }
+
+var qDeleteOtherSessions = q(`DELETE FROM sessions WHERE account_id = ? AND hash != ?`)
+
+// DeleteOtherSessions implements account.Tx.
+func (t *txn) DeleteOtherSessions(accountID string, keep []byte) (int, error) {
+	if keep == nil {
+		keep = []byte{}
+	}
+	res, err := t.execResult(qDeleteOtherSessions, accountID, keep)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
