@@ -235,6 +235,16 @@
 // and a reset key alike, so it signs in even while "Passkey required" is
 // on and a passkey is still bound.
 //
+// # Changing the password
+//
+// ChangePassword, with a change-password grant (used up), sets a new
+// password that follows the sign-up rules (CheckNewPassword; an
+// *InputError changes nothing and leaves the grant), ends every other
+// session of the account, logs password-changed and, unless the grant
+// came from a passkey past its own hold, holds withdrawals and C2C trades
+// (HoldPasswordChanged). A restricted session can do neither this nor
+// NewRecoveryCodes.
+//
 // # Activity
 //
 // Every security event lands in the append-only log with its source:
