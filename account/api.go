@@ -197,6 +197,23 @@ type API interface {
 	// ExportActivity returns the activity log, filtered, as "csv" or
 	// "json".
 	ExportActivity(ctx context.Context, token, format string, filter ActivityFilter) ([]byte, error)
+
+	// Recovery codes (recovery.go). A recovery code may stand in for the
+	// authenticator code at SignIn and in CompleteVerification (in
+	// Proof.TOTPCode); using one holds withdrawals and C2C trades.
+
+	// RecoveryCodeStatus says how many of the account's recovery codes
+	// are left.
+	RecoveryCodeStatus(ctx context.Context, token string) (*RecoveryCodeStatus, error)
+	// NewRecoveryCodes makes a new set of RecoveryCodeCount codes with a
+	// recovery-codes grant (used up); the old set stops working. The codes
+	// are returned only here.
+	NewRecoveryCodes(ctx context.Context, token, grant string) (*RecoveryCodes, error)
+
+	// ChangePassword sets a new password (the sign-up rules apply) with a
+	// change-password grant (used up) and ends every other session of the
+	// account.
+	ChangePassword(ctx context.Context, token, grant, newPassword string) error
 }
 
 // SignUpRequest carries what a new user types on the first-run screen.
@@ -221,6 +238,9 @@ type Session struct {
 	Token     string
 	ExpiresAt time.Time
 	Account   Account
+	// RecoveryCodes is set only by ConfirmSignUp: the account's first
+	// recovery codes, shown to the person once. Secret, as Token is.
+	RecoveryCodes []string `json:",omitempty"`
 }
 
 // Account is the public view of an account.
@@ -281,6 +301,10 @@ const (
 	// with a passkey that may be cloned); its completion lifts the
 	// restriction of the session that began it and gives no grant.
 	PurposeUnlockSession Purpose = "unlock-session"
+	// PurposeRecoveryCodes makes a new set of recovery codes.
+	PurposeRecoveryCodes Purpose = "recovery-codes"
+	// PurposeChangePassword sets a new password.
+	PurposeChangePassword Purpose = "change-password"
 )
 
 // Verification is a started identity check.
@@ -414,6 +438,10 @@ const (
 	EventApprovalApproved      EventType = "approval-approved"
 	EventApprovalDenied        EventType = "approval-denied"
 	EventApprovalRefused       EventType = "approval-refused"
+
+	EventRecoveryCodeUsed  EventType = "recovery-code-used"
+	EventRecoveryCodesMade EventType = "recovery-codes-made"
+	EventPasswordChanged   EventType = "password-changed"
 )
 
 // The sources of events.

@@ -243,6 +243,30 @@
 // a remove-passkey grant (ErrGrantRequired without one) and holds
 // withdrawals and C2C trades (HoldPasskeyLost).
 //
+// # Recovery codes
+//
+// ConfirmSignUp gives the account RecoveryCodeCount recovery codes
+// (Session.RecoveryCodes, shown once); NewRecoveryCodes, with a
+// recovery-codes grant (used up), makes a new set and the old one stops
+// working; RecoveryCodeStatus counts what is left. Only a codeMAC of each
+// code is stored. A recovery code stands in for the authenticator code,
+// once, at SignIn and in CompleteVerification (Proof.TOTPCode): a wrong
+// one counts against the authenticator factor's lock, a right one is
+// logged (recovery-code-used) and holds withdrawals and C2C trades
+// (HoldRecoveryCodeUsed). It is the way back from a lost authenticator
+// and a reset key alike, so it signs in even while "Passkey required" is
+// on and a passkey is still bound.
+//
+// # Changing the password
+//
+// ChangePassword, with a change-password grant (used up), sets a new
+// password that follows the sign-up rules (CheckNewPassword; an
+// *InputError changes nothing and leaves the grant), ends every other
+// session of the account, logs password-changed and, unless the grant
+// came from a passkey past its own hold, holds withdrawals and C2C trades
+// (HoldPasswordChanged). A restricted session can do neither this nor
+// NewRecoveryCodes.
+//
 // # Activity
 //
 // Every security event lands in the append-only log with its source:

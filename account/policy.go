@@ -43,6 +43,12 @@ const (
 	// HoldPasswordSignIn: password and code signed in while "Passkey
 	// required" is on, because no passkey that is not lost is left.
 	HoldPasswordSignIn HoldCause = "password-sign-in"
+	// HoldRecoveryCodeUsed: a recovery code stood in for the
+	// authenticator code, at sign-in or in an identity check.
+	HoldRecoveryCodeUsed HoldCause = "recovery-code-used"
+	// HoldPasswordChanged: the password was changed without a passkey's
+	// word.
+	HoldPasswordChanged HoldCause = "password-changed"
 )
 
 // words is the cause for the activity log and error texts.
@@ -58,6 +64,10 @@ func (c HoldCause) words() string {
 		return "the last usable passkey marked lost"
 	case HoldPasswordSignIn:
 		return "a sign-in with password and code while \"Passkey required\" is on and no passkey is usable"
+	case HoldRecoveryCodeUsed:
+		return "a recovery code used instead of the authenticator code"
+	case HoldPasswordChanged:
+		return "the password changed without a passkey's word"
 	}
 	return string(c)
 }
@@ -216,7 +226,7 @@ func verifyCeremony(purpose Purpose) CeremonyType { return CeremonyType("verify:
 // takes the answer.
 func (s *Service) BeginPasskeyVerification(ctx context.Context, token string, purpose Purpose) (json.RawMessage, error) {
 	switch purpose {
-	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession:
+	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession, PurposeRecoveryCodes, PurposeChangePassword:
 	default:
 		return nil, &InputError{Field: "purpose", Reason: fmt.Sprintf("unknown purpose %q", purpose)}
 	}

@@ -43,6 +43,9 @@ type Tx interface {
 	// SessionAccount returns a session and its account in one lookup.
 	SessionAccount(hash []byte) (*SessionRecord, *AccountRecord, error)
 	DeleteSession(hash []byte) error
+	// DeleteOtherSessions ends every session of the account but the one
+	// with hash keep (nil: all of them) and says how many it ended.
+	DeleteOtherSessions(accountID string, keep []byte) (int, error)
 	// SetSessionRestricted sets or clears a session's restriction;
 	// ErrNotFound when there is no such session.
 	SetSessionRestricted(hash []byte, restricted bool) error
@@ -119,6 +122,17 @@ type Tx interface {
 	// has no passkey with that ID.
 	MarkPasskeyLost(accountID, passkeyID string, at time.Time, reason string) error
 
+	// ReplaceRecoveryCodes deletes the account's recovery codes, used or
+	// not, and keeps hashes as its new set, made at createdAt.
+	ReplaceRecoveryCodes(accountID string, hashes [][]byte, createdAt time.Time) error
+	// RecoveryCodes lists the account's recovery codes, used ones too, in
+	// no particular order; none when it has no set.
+	RecoveryCodes(accountID string) ([]RecoveryCodeRecord, error)
+	// UseRecoveryCode marks the account's unused recovery code with hash
+	// used at at; ErrNotFound when the account has no such unused code,
+	// so of two transactions using one code only one succeeds.
+	UseRecoveryCode(accountID string, hash []byte, at time.Time) error
+
 	// Setting returns a deployment-wide setting; ErrNotFound when unset.
 	Setting(name string) (string, error)
 	// PutSetting writes a deployment-wide setting.
@@ -144,6 +158,14 @@ type AccountRecord struct {
 	UserHandle []byte // the WebAuthn user.id: 32 random bytes
 	Active     bool
 	CreatedAt  time.Time
+}
+
+// RecoveryCodeRecord is one recovery code as stored: only its MAC (see
+// Service.codeMAC), never the code.
+type RecoveryCodeRecord struct {
+	Hash      []byte
+	CreatedAt time.Time // when its set was made
+	UsedAt    time.Time // zero while unused
 }
 
 // FactorState is the abuse state of one factor of one account (or of the

@@ -502,6 +502,10 @@ func holdCauseWords(c account.HoldCause) string {
 		return "The last passkey that could sign in was marked lost"
 	case account.HoldPasswordSignIn:
 		return "Someone signed in with the password and code, as no passkey that can sign in is left"
+	case account.HoldRecoveryCodeUsed:
+		return "A recovery code was used instead of the authenticator app's code"
+	case account.HoldPasswordChanged:
+		return "The password was changed without a passkey's approval"
 	}
 	return "A recent security change was made without another passkey"
 }

@@ -27,7 +27,7 @@ func newFactorForm(ver *account.Verification) *factorForm {
 			f.entries = append(f.entries, f.password)
 		case account.FactorTOTP:
 			f.totp = widget.NewEntry()
-			f.totp.SetPlaceHolder("6-digit code from your authenticator app")
+			f.totp.SetPlaceHolder("6-digit code from your app, or a recovery code")
 			f.form.Append("App code", f.totp)
 			f.entries = append(f.entries, f.totp)
 		case account.FactorEmailCode:
@@ -53,7 +53,11 @@ func (f *factorForm) checkCodes() (*widget.Entry, error) {
 		if c.e == nil {
 			continue
 		}
-		code, err := oneTimeCode(c.e.Text, c.what)
+		read := oneTimeCode
+		if c.e == f.totp {
+			read = secondFactorCode
+		}
+		code, err := read(c.e.Text, c.what)
 		if err != nil {
 			return c.e, err
 		}

@@ -66,6 +66,28 @@ func TestScreensFit800x600(t *testing.T) {
 			check("approval detail")
 			h.tap("Settings")
 			check("settings")
+			h.tap("Recovery codes…")
+			check("recovery codes")
+			h.tap("Make new codes")
+			check("recovery codes: verify")
+			h.tap("Verify with password and codes")
+			rc := h.app.shell.recovery
+			h.typeInto(rc.check.factors.password, u.Password)
+			h.typeInto(rc.check.factors.totp, h.code(u.Secret))
+			h.tap("Verify and make new codes")
+			if rc.fresh == nil {
+				t.Fatalf("no new recovery codes; the window shows:\n%s", h.text())
+			}
+			h.secrets = append(h.secrets, rc.fresh.codes...)
+			check("recovery codes: the new set")
+			h.tap("Settings")
+			h.tap("Change password…")
+			check("change password")
+			cp := h.app.shell.password
+			h.typeInto(cp.password, "a brand new passphrase")
+			h.typeInto(cp.confirm, "a brand new passphrase")
+			h.tap("Continue")
+			check("change password: verify")
 			h.tap("Sign out")
 			check("sign in")
 			h.setKnownAccount(false)
@@ -79,6 +101,13 @@ func TestScreensFit800x600(t *testing.T) {
 			h.tap("Create account")
 			h.secrets = append(h.secrets, s.secret.Text)
 			check("authenticator app")
+			h.typeInto(s.code, h.code(s.secret.Text))
+			h.tap("Confirm and sign in")
+			if s.recovery == nil {
+				t.Fatalf("no recovery codes step; the window shows:\n%s", h.text())
+			}
+			h.secrets = append(h.secrets, s.recovery.codes...)
+			check("recovery codes at sign-up")
 		})
 	}
 }

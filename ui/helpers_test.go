@@ -425,6 +425,7 @@ func (h *harness) user(email string) *accounttest.User {
 	h.t.Helper()
 	u := accounttest.SignUp(h.t, h.svc, h.clock, email)
 	h.secrets = append(h.secrets, u.Password, u.Secret, u.Session.Token)
+	h.secrets = append(h.secrets, u.Session.RecoveryCodes...)
 	return u
 }
 

@@ -48,6 +48,7 @@ func (s *overviewScreen) build() fyne.CanvasObject {
 		paragraph("Signed in as "+s.app.me.DisplayName+" ("+s.app.me.Email+")."+onServer(s.app.server)),
 		heading("How you prove it is you"),
 		s.factors,
+		s.app.recoveryNudge(),
 		heading("Passkeys"),
 		s.hold,
 		s.passkeys,

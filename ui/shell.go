@@ -20,6 +20,10 @@ const (
 	sectionActivity
 	sectionKeys   // the key panel; in the nav only with Deps.Keys
 	sectionUnlock // confirming a restricted session; from its banner
+	// sectionRecoveryCodes counts and remakes recovery codes; from
+	// Settings and the overview's nudge.
+	sectionRecoveryCodes
+	sectionChangePassword // from Settings
 )
 
 // shell is the signed-in window: the account at the top, navigation on
@@ -49,6 +53,10 @@ type shell struct {
 	// banner says the session is restricted, while it is.
 	banner *restrictedBanner
 	unlock *unlockScreen
+	// recovery is the recovery codes' screen (recoverycodes.go).
+	recovery *recoveryCodesScreen
+	// password is the change-password screen (changepassword.go).
+	password *changePasswordScreen
 }
 
 func newShell(a *App) *shell {
@@ -138,6 +146,7 @@ func (s *shell) open(sec section) {
 		b.Refresh()
 	}
 	s.overview, s.passkeys, s.settings, s.wizard, s.unlock = nil, nil, nil, nil, nil
+	s.recovery, s.password = nil, nil
 	var (
 		obj   fyne.CanvasObject
 		focus fyne.Focusable
@@ -167,6 +176,12 @@ func (s *shell) open(sec section) {
 	case sectionUnlock:
 		s.unlock = &unlockScreen{app: s.app, shell: s}
 		obj = s.unlock.build()
+	case sectionRecoveryCodes:
+		s.recovery = &recoveryCodesScreen{app: s.app, shell: s}
+		obj, focus = s.recovery.build(), s.recovery.make
+	case sectionChangePassword:
+		s.password = &changePasswordScreen{app: s.app, shell: s}
+		obj, focus = s.password.build(), s.password.password
 	}
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()
@@ -212,5 +227,11 @@ func (s *shell) closeScreens() {
 	}
 	if s.unlock != nil {
 		s.unlock.close()
+	}
+	if s.recovery != nil {
+		s.recovery.close()
+	}
+	if s.password != nil {
+		s.password.close()
 	}
 }

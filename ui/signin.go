@@ -32,7 +32,7 @@ func (s *signInScreen) build() fyne.CanvasObject {
 	s.email.SetPlaceHolder("name@example.com")
 	s.password = widget.NewPasswordEntry()
 	s.code = widget.NewEntry()
-	s.code.SetPlaceHolder("6-digit code from your authenticator app")
+	s.code.SetPlaceHolder("Authenticator code or recovery code")
 	s.submit = newButtonWithIcon("Sign in", theme.LoginIcon(), s.signIn)
 	s.submit.Importance = widget.HighImportance
 	s.create = newButton("Create an account", s.app.showSignUp)
@@ -74,7 +74,7 @@ func (s *signInScreen) signIn() {
 	if s.submit.Disabled() {
 		return
 	}
-	code, err := oneTimeCode(s.code.Text, "code")
+	code, err := secondFactorCode(s.code.Text, "code")
 	if err != nil {
 		s.app.fail(s.fb, "signing in", err)
 		s.app.focus(s.code)

@@ -40,6 +40,9 @@ type signUpScreen struct {
 	activate   *button
 	restart    *button
 	totpFB     *feedback
+
+	// Step 3: the first recovery codes (recoverycodes.go).
+	recovery *newCodesView
 }
 
 func (s *signUpScreen) build() fyne.CanvasObject {
@@ -209,6 +212,6 @@ func (s *signUpScreen) confirmCode() {
 			return
 		}
 		s.app.setTokenProblem(problem)
-		s.app.enter(sess.Token, sess.Account)
+		s.showSignUpRecoveryCodes(sess)
 	})
 }

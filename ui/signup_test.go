@@ -65,6 +65,8 @@ func TestFirstRunCreatesAccountAndSignsIn(t *testing.T) {
 
 	h.typeInto(s.code, h.code(secret))
 	h.tap("Confirm and sign in")
+	h.wantText("Save your recovery codes")
+	h.saveRecoveryCodes()
 	if h.app.shell == nil {
 		t.Fatalf("not signed in after a valid first code; the window shows:\n%s", h.text())
 	}
@@ -140,6 +142,7 @@ func TestSignUpWrongFirstCode(t *testing.T) {
 
 	h.typeInto(s.code, h.code(secret))
 	h.press(fyne.KeyReturn) // Enter in the code entry confirms
+	h.saveRecoveryCodes()
 	if h.app.shell == nil {
 		t.Fatalf("not signed in after the right code; the window shows:\n%s", h.text())
 	}

@@ -54,6 +54,9 @@ func (h *Handler) routesV1() {
 	m.HandleFunc("DELETE /v1/enrollments/{id}", h.desktop(h.cancel))
 	m.HandleFunc("POST /v1/enrollments/{id}/confirm", h.ceremony(CeremonyEnrollmentCode, h.perIP(lim.codeIP, h.desktop(perSession(lim.codeSession, h.confirmEnrollmentCode)))))
 	m.HandleFunc("GET /v1/enrollments/{id}/events", h.events)
+	m.HandleFunc("GET /v1/recovery-codes", h.desktop(h.recoveryCodeStatus))
+	m.HandleFunc("POST /v1/recovery-codes", h.desktop(h.newRecoveryCodes))
+	m.HandleFunc("POST /v1/password", h.desktop(h.changePassword))
 	m.HandleFunc("GET /v1/openapi.json", h.openAPI)
 }
 

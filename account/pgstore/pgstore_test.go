@@ -86,13 +86,15 @@ func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
 	}
 	wg.Wait()
 	s := open(t)
-	var applied, distinct int
-	err := s.Pool().QueryRow(context.Background(), `SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&applied, &distinct)
+	// Each migration once, up to the latest (numbers may skip: they are
+	// handed out to changes made side by side).
+	var applied, distinct, latest int
+	err := s.Pool().QueryRow(context.Background(), `SELECT COUNT(*), COUNT(DISTINCT version), MAX(version) FROM schema_migrations`).Scan(&applied, &distinct, &latest)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if applied != pgstore.LatestSchema() || distinct != applied {
-		t.Errorf("schema_migrations holds %d rows (%d distinct), want %d", applied, distinct, pgstore.LatestSchema())
+	if latest != pgstore.LatestSchema() || distinct != applied {
+		t.Errorf("schema_migrations holds %d rows (%d distinct) up to %d, want each once up to %d", applied, distinct, latest, pgstore.LatestSchema())
 	}
 	if err := s.Ready(context.Background()); err != nil {
 		t.Errorf("Ready: %v", err)

@@ -482,3 +482,15 @@ func (c *Client) PhoneSignInOptions(ctx context.Context, link, code string) (jso
 func (c *Client) FinishPhoneSignIn(ctx context.Context, link string, assertion json.RawMessage) (*account.PhoneSignInPage, error) {
 	return callOne[account.PhoneSignInPage](ctx, c, "POST", "/api/phone/signin/finish", "", map[string]any{"link": link, "assertion": assertion})
 }
+
+func (c *Client) RecoveryCodeStatus(ctx context.Context, token string) (*account.RecoveryCodeStatus, error) {
+	return callOne[account.RecoveryCodeStatus](ctx, c, "GET", "/v1/recovery-codes", token, nil)
+}
+
+func (c *Client) NewRecoveryCodes(ctx context.Context, token, grant string) (*account.RecoveryCodes, error) {
+	return callOne[account.RecoveryCodes](ctx, c, "POST", "/v1/recovery-codes", token, map[string]string{"Grant": grant})
+}
+
+func (c *Client) ChangePassword(ctx context.Context, token, grant, newPassword string) error {
+	return c.call(ctx, "POST", "/v1/password", token, map[string]string{"Grant": grant, "NewPassword": newPassword}, nil)
+}

@@ -40,6 +40,8 @@ type user struct {
 	email, password, secret string
 	token                   string
 	clock                   *accounttest.Clock
+	// recovery are the recovery codes sign-up gave.
+	recovery []string
 }
 
 func (u *user) code(t *testing.T) string {
@@ -65,7 +67,7 @@ func signUp(t *testing.T, c *remote.Client, clock *accounttest.Clock, email stri
 	if err != nil {
 		t.Fatalf("confirming: %v", err)
 	}
-	u.token = s.Token
+	u.token, u.recovery = s.Token, s.RecoveryCodes
 	return u
 }
 
