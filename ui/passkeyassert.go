@@ -36,16 +36,20 @@ type assertFlow struct {
 	setStep func(objs []fyne.CanvasObject, focus fyne.Focusable)
 	done    func(err error)
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	op     context.CancelCauseFunc // the key operation under way, or nil
-	ended  bool
+	ctx     context.Context
+	cancel  context.CancelFunc
+	prompts *prompter // the PIN, touch and waiting steps; the operation under way
+	ended   bool
 }
 
 // start lists the authenticators the person can use.
 func (f *assertFlow) start() {
 	f.ctx, f.cancel = context.WithCancel(f.app.ctx)
-	f.showWaiting("Looking for security keys…")
+	if f.prompts == nil {
+		f.prompts = &prompter{app: f.app, setStep: f.setStep,
+			over: func() bool { return f.ended }, leave: func() { f.end(fido.ErrCanceled) }}
+	}
+	f.prompts.showWaiting("Looking for security keys…")
 	var list []fido.DeviceInfo
 	keys := f.app.keys
 	f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
@@ -118,30 +122,16 @@ func (f *assertFlow) restart() {
 
 // use runs the assertion on the key at path, or on local when set.
 func (f *assertFlow) use(path string, local ThisComputer) {
-	opCtx, cancel := context.WithCancelCause(f.ctx)
-	f.op = cancel
-	f.showWaiting("Getting the passkey ready…")
-	wait := &userWait{app: f.app}
-	label := "your security key"
-	prompt := fido.Prompt{
-		PIN: func(ctx context.Context, req fido.PINRequest) ([]byte, error) {
-			return f.askPIN(ctx, wait, req, local != nil)
-		},
-		Touch: func() {
-			if local != nil {
-				return
-			}
-			wait.show(func() {
-				if f.op != nil && !f.ended && opCtx.Err() == nil {
-					f.showTouch(label)
-				}
-			})
-			wait.park()
-		},
+	words := localWords
+	if local == nil {
+		words = promptWords{label: "your security key"}
 	}
+	op := f.prompts.begin(f.ctx, words, nil)
+	f.prompts.showWaiting("Getting the passkey ready…")
 	var cands []client.Candidate
 	keys := f.app.keys
-	f.app.runIn(opCtx, keyCeremonyTimeout, func(ctx context.Context) error {
+	f.app.runIn(op.ctx, keyCeremonyTimeout, func(ctx context.Context) error {
+		defer op.release()
 		var dev fido.Device = local
 		if local == nil {
 			var err error
@@ -154,8 +144,8 @@ func (f *assertFlow) use(path string, local ThisComputer) {
 		if err != nil {
 			return err
 		}
-		cands, err = f.app.client.Get(ctx, dev, opts, prompt)
-		wait.resume()
+		cands, err = f.app.client.Get(ctx, dev, opts, op.prompt)
+		op.release()
 		if err == nil && len(cands) == 0 {
 			err = fido.ErrNoCredentials
 		}
@@ -164,8 +154,7 @@ func (f *assertFlow) use(path string, local ThisComputer) {
 		}
 		return err
 	}, func(err error) {
-		f.op = nil
-		cancel(nil)
+		err = f.prompts.finish(op, err)
 		if f.ended {
 			return
 		}
@@ -205,7 +194,7 @@ func (f *assertFlow) showAccounts(cands []client.Candidate) {
 }
 
 func (f *assertFlow) pick(c client.Candidate) {
-	f.showWaiting("Checking the passkey…")
+	f.prompts.showWaiting("Checking the passkey…")
 	f.app.runIn(f.ctx, callTimeout, func(ctx context.Context) error {
 		return f.finish(ctx, c.Credential)
 	}, func(err error) {
@@ -215,123 +204,13 @@ func (f *assertFlow) pick(c client.Candidate) {
 	})
 }
 
-// askPIN runs on the operation's goroutine: it shows the PIN step and
-// waits for the answer or for ctx to end.
-func (f *assertFlow) askPIN(ctx context.Context, wait *userWait, req fido.PINRequest, local bool) ([]byte, error) {
-	type answer struct {
-		pin []byte
-		err error
-	}
-	ch := make(chan answer, 1)
-	wait.show(func() {
-		if f.ended || ctx.Err() != nil {
-			return
-		}
-		f.showPIN(req, local, func(pin []byte, err error) {
-			wait.resume()
-			ch <- answer{pin, err}
-		})
-	})
-	wait.park()
-	select {
-	case a := <-ch:
-		return a.pin, a.err
-	case <-ctx.Done():
-		wait.resume()
-		return nil, ctx.Err()
-	}
-}
-
-func (f *assertFlow) showPIN(req fido.PINRequest, local bool, reply func([]byte, error)) {
-	answered := false
-	answer := func(pin []byte, err error) {
-		if !answered {
-			answered = true
-			reply(pin, err)
-		}
-	}
-	pin := widget.NewPasswordEntry()
-	submit := func() {
-		if pin.Text == "" || answered {
-			return
-		}
-		p := []byte(pin.Text)
-		pin.SetText("")
-		f.showWaiting("Checking the PIN…")
-		answer(p, nil)
-	}
-	pin.OnSubmitted = func(string) { submit() }
-	ok := widget.NewButtonWithIcon("Continue", theme.ConfirmIcon(), submit)
-	ok.Importance = widget.HighImportance
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
-		answer(nil, fido.ErrCanceled)
-		f.cancelOp()
-	})
-	var objs []fyne.CanvasObject
-	if local {
-		pin.SetPlaceHolder("PIN for this computer's passkeys")
-		objs = append(objs, heading("Enter the PIN for this computer"),
-			paragraph("Type the PIN you chose for this computer's passkeys. It stays on this computer."))
-	} else {
-		pin.SetPlaceHolder("PIN of your security key")
-		objs = append(objs, heading("Enter your key's PIN"),
-			paragraph("Type the PIN of your security key. It unlocks the key and is never sent to the account service."))
-	}
-	if req.Wrong {
-		fb := newFeedback()
-		if local {
-			fb.show(describe(&localPINError{Retries: req.Retries}))
-		} else {
-			fb.show(describe(&fido.PINError{Retries: req.Retries}))
-		}
-		objs = append(objs, fb.object())
-	} else if !local && req.Retries > 0 && req.Retries <= 3 {
-		objs = append(objs, infoLine(retriesWords(req.Retries)+" left before the PIN is blocked."))
-	}
-	objs = append(objs, widget.NewForm(widget.NewFormItem("PIN", pin)), container.NewHBox(ok, cancel))
-	f.setStep(objs, pin)
-}
-
-// showTouch is the step while the key waits for a touch.
-func (f *assertFlow) showTouch(label string) {
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.cancelOp)
-	act := widget.NewActivity()
-	act.Start()
-	f.setStep([]fyne.CanvasObject{
-		container.NewHBox(heading("Touch your key"), act),
-		paragraph("Touch the button or metal contact of " + label + " now. If it has a light, it is blinking."),
-		container.NewHBox(cancel),
-	}, cancel)
-}
-
-func (f *assertFlow) showWaiting(text string) {
-	fb := newFeedback()
-	fb.busy(text)
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
-		if f.op != nil {
-			f.cancelOp()
-		} else {
-			f.end(fido.ErrCanceled)
-		}
-	})
-	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(cancel)}, cancel)
-}
-
-// cancelOp cancels the key operation under way: libfido2 sends
-// CTAPHID_CANCEL until the key gives up. Nothing here waits.
-func (f *assertFlow) cancelOp() {
-	if f.op != nil {
-		f.op(fido.ErrCanceled)
-	}
-}
-
 // end finishes the flow once.
 func (f *assertFlow) end(err error) {
 	if f.ended {
 		return
 	}
 	f.ended = true
-	f.cancelOp()
+	f.prompts.cancel(fido.ErrCanceled)
 	if f.cancel != nil {
 		f.cancel()
 	}
@@ -344,7 +223,7 @@ func (f *assertFlow) abandon() {
 		return
 	}
 	f.ended = true
-	f.cancelOp()
+	f.prompts.cancel(fido.ErrCanceled)
 	if f.cancel != nil {
 		f.cancel()
 	}

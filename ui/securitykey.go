@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -60,15 +59,16 @@ type keyFlow struct {
 	list *keyListStep // the key list, while on display
 	made *madePasskey // the passkey the key has made, from the name step on
 
-	chosen fido.DeviceInfo
-	dev    fido.Device             // the opened key, or nil
-	info   *fido.Info              // dev's getInfo
-	op     context.CancelCauseFunc // ends the key operation under way, or nil
+	chosen  fido.DeviceInfo
+	dev     fido.Device // the opened key, or nil
+	info    *fido.Info  // dev's getInfo
+	prompts *prompter   // the PIN, touch and waiting steps; the operation under way
 }
 
 func newKeyFlow(w *addPasskeyScreen, grant string) *keyFlow {
 	f := &keyFlow{app: w.app, wizard: w, grant: grant}
 	f.ctx, f.stop = context.WithCancel(w.app.ctx)
+	f.prompts = &prompter{app: w.app, setStep: f.setStep, over: f.over, leave: f.leave}
 	return f
 }
 
@@ -113,8 +113,8 @@ func (f *keyFlow) watch() {
 // operation on a key that is gone ends as fido.ErrKeyRemoved.
 func (f *keyFlow) setDevices(list []fido.DeviceInfo) {
 	f.devices, f.watched = list, true
-	if f.op != nil && !slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == f.chosen.Path }) {
-		f.op(fido.ErrKeyRemoved)
+	if f.prompts.busy() && !slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == f.chosen.Path }) {
+		f.prompts.cancel(fido.ErrKeyRemoved)
 	}
 	if f.list != nil {
 		f.list.update(list)
@@ -340,10 +340,7 @@ func (f *keyFlow) open(d fido.DeviceInfo) {
 	f.chosen = d
 	f.list = nil
 	f.closeKey()
-	fb := newFeedback()
-	fb.busy("Opening " + keyLabel(d) + "…")
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
-	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(cancel)}, cancel)
+	f.prompts.showWaiting("Opening " + keyLabel(d) + "…")
 
 	var (
 		dev  fido.Device
@@ -384,44 +381,6 @@ func (f *keyFlow) open(d fido.DeviceInfo) {
 		default:
 			f.register(nil)
 		}
-	})
-}
-
-// userWait marks a worker goroutine that waits for the person (to type a
-// PIN, to touch the key) rather than for work: while parked it is not
-// counted in App.inflight, so the tests' settle returns to let the test
-// play the person, as the real UI goroutine is free to.
-type userWait struct {
-	app    *App
-	mu     sync.Mutex
-	parked bool
-}
-
-func (w *userWait) park() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.parked {
-		w.parked = true
-		w.app.inflight.Add(-1)
-	}
-}
-
-func (w *userWait) resume() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.parked {
-		w.parked = false
-		w.app.inflight.Add(1)
-	}
-}
-
-// show runs fn on the UI goroutine, counted as work in flight until it
-// has run.
-func (w *userWait) show(fn func()) {
-	w.app.inflight.Add(1)
-	w.app.deliver(func() {
-		defer w.app.inflight.Add(-1)
-		fn()
 	})
 }
 
