@@ -109,7 +109,7 @@ func (s *setPINStep) submit() {
 	}
 	f := s.flow
 	pin := []byte(s.pin.Text)
-	dev := f.dev
+	dev := f.sess.dev
 	s.fb.busy("Setting the PIN…")
 	setEnabled(false, s.pin, s.again, s.set)
 	f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {

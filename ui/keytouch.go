@@ -22,7 +22,7 @@ import (
 func (f *keyFlow) register(newPIN []byte) {
 	words := keyWords(f.chosen)
 	words.touchNote = "Nothing is added to your account until you name the new passkey and save it."
-	makePasskey(f.prompts, f.ctx, words, newPIN, f.dev, f.grant, account.KindSecurityKey, func(cred []byte, err error) {
+	makePasskey(f.prompts, f.ctx, words, newPIN, f.sess.dev, f.grant, account.KindSecurityKey, func(cred []byte, err error) {
 		if err != nil {
 			f.fail("adding a security key", err)
 			return
@@ -51,12 +51,21 @@ func (f *keyFlow) deleteMade(id []byte, done func(error)) {
 	op := f.prompts.begin(f.ctx, words, nil)
 	op.prompt.Touch = func() {} // deleting needs no touch
 	f.prompts.showWaiting("Deleting the passkey from the key…")
-	dev, chosen := f.dev, f.chosen
+	dev, chosen := f.sess.dev, f.chosen
 	opened := false
+	var before <-chan struct{}
+	settled := func() {}
+	if dev == nil {
+		before, settled = f.sess.queueKeyWork()
+	}
 	f.app.runIn(op.ctx, keyCeremonyTimeout, func(ctx context.Context) error {
 		defer op.release()
+		defer settled()
 		if dev == nil {
-			var err error
+			err := waitClosed(ctx, before)
+			if err != nil {
+				return err
+			}
 			if dev, err = f.app.keys.Open(ctx, chosen.Path); err != nil {
 				dev = nil
 				return err
@@ -76,9 +85,9 @@ func (f *keyFlow) deleteMade(id []byte, done func(error)) {
 		err = f.prompts.finish(op, err)
 		if opened {
 			if f.ended {
-				go dev.Close()
+				f.sess.closeKey(dev)
 			} else {
-				f.dev = dev
+				f.sess.dev = dev
 			}
 		}
 		if err != nil && !f.ended {

@@ -39,13 +39,17 @@ type assertFlow struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	prompts *prompter // the PIN, touch and waiting steps; the operation under way
-	ended   bool
+	// sess orders the opens and closes of the keys the flow uses: a key
+	// is opened for one use and closed after it.
+	sess  keySession
+	ended bool
 }
 
 // start lists the authenticators the person can use.
 func (f *assertFlow) start() {
 	f.ctx, f.cancel = context.WithCancel(f.app.ctx)
 	if f.prompts == nil {
+		f.sess = newKeySession(f.app)
 		f.prompts = &prompter{app: f.app, setStep: f.setStep,
 			over: func() bool { return f.ended }, leave: func() { f.end(fido.ErrCanceled) }}
 	}
@@ -130,15 +134,20 @@ func (f *assertFlow) use(path string, local ThisComputer) {
 	f.prompts.showWaiting("Getting the passkey ready…")
 	var cands []client.Candidate
 	keys := f.app.keys
+	before, settled := f.sess.queueKeyWork()
 	f.app.runIn(op.ctx, keyCeremonyTimeout, func(ctx context.Context) error {
 		defer op.release()
+		defer settled()
 		var dev fido.Device = local
 		if local == nil {
-			var err error
+			err := waitClosed(ctx, before)
+			if err != nil {
+				return err
+			}
 			if dev, err = keys.Open(ctx, path); err != nil {
 				return err
 			}
-			defer dev.Close()
+			defer f.sess.shut(dev)
 		}
 		opts, err := f.begin(ctx)
 		if err != nil {

@@ -60,13 +60,13 @@ type keyFlow struct {
 	made *madePasskey // the passkey the key has made, from the name step on
 
 	chosen  fido.DeviceInfo
-	dev     fido.Device // the opened key, or nil
-	info    *fido.Info  // dev's getInfo
-	prompts *prompter   // the PIN, touch and waiting steps; the operation under way
+	sess    keySession // the opened key (sess.dev), or none; closes in order
+	info    *fido.Info // the opened key's getInfo
+	prompts *prompter  // the PIN, touch and waiting steps; the operation under way
 }
 
 func newKeyFlow(w *addPasskeyScreen, grant string) *keyFlow {
-	f := &keyFlow{app: w.app, wizard: w, grant: grant}
+	f := &keyFlow{app: w.app, wizard: w, grant: grant, sess: newKeySession(w.app)}
 	f.ctx, f.stop = context.WithCancel(w.app.ctx)
 	f.prompts = &prompter{app: w.app, setStep: f.setStep, over: f.over, leave: f.leave}
 	return f
@@ -133,18 +133,11 @@ func (f *keyFlow) end() {
 }
 
 // closeKey closes the opened key, if any, off the UI goroutine (Close
-// waits for a cancelled operation to end).
+// waits for a cancelled operation to end); the next open waits for it,
+// at most keyCloseWait.
 func (f *keyFlow) closeKey() {
-	dev := f.dev
-	f.dev, f.info = nil, nil
-	if dev == nil {
-		return
-	}
-	f.app.run(func(context.Context) error { return dev.Close() }, func(err error) {
-		if err != nil {
-			f.app.log.Warn("closing a security key failed", "err", err)
-		}
-	})
+	f.info = nil
+	f.sess.closeKey(f.sess.take())
 }
 
 // fail ends the attempt on the chosen key and shows why on the key list,
@@ -347,8 +340,13 @@ func (f *keyFlow) open(d fido.DeviceInfo) {
 		info *fido.Info
 		pin  fido.PINState
 	)
+	before, settled := f.sess.queueKeyWork()
 	f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
-		var err error
+		defer settled()
+		err := waitClosed(ctx, before)
+		if err != nil {
+			return err
+		}
 		if dev, err = f.app.keys.Open(ctx, d.Path); err != nil {
 			return err
 		}
@@ -356,22 +354,20 @@ func (f *keyFlow) open(d fido.DeviceInfo) {
 			pin, err = dev.PINState(ctx)
 		}
 		if err != nil {
-			dev.Close()
+			f.sess.shut(dev)
 			dev = nil
 		}
 		return err
 	}, func(err error) {
 		if f.ended {
-			if dev != nil {
-				go dev.Close()
-			}
+			f.sess.closeKey(dev)
 			return
 		}
 		if err != nil {
 			f.fail("opening a security key", err)
 			return
 		}
-		f.dev, f.info = dev, info
+		f.sess.dev, f.info = dev, info
 		_, canPIN := info.Options["clientPin"]
 		switch {
 		case canPIN && !pin.Set:
