@@ -283,11 +283,6 @@ func (c *identityCheck) setCodesEnabled(on bool) {
 	setEnabled(on, ws...)
 }
 
-// errOnlyThePasskeyItself is a key or this computer that holds, of the
-// account's passkeys, only the one the change is about, which the check
-// left out of the request (notCredential).
-var errOnlyThePasskeyItself = errors.New("the authenticator holds only the passkey being changed")
-
 // withoutCredential takes the credential id out of the allow list of
 // WebAuthn request options (as BeginPasskeyVerification returns them), so
 // no authenticator answers with it. With no credential left it fails with

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -13,54 +12,6 @@ import (
 
 	"github.com/passkeydesk/passkeydesk/fido"
 )
-
-// Limits of a PIN (CTAP 2.1 §6.5.5.1): at least the key's minimum length
-// in Unicode code points (4 when the key does not say), at most 63 bytes
-// of UTF-8.
-const (
-	defaultMinPINLength = 4
-	maxPINBytes         = 63
-)
-
-// pinRuleError is a new PIN refused before the key is asked: too short,
-// too long, or the two entries differ.
-type pinRuleError struct {
-	MinLength int
-	TooLong   bool
-	Mismatch  bool
-	// Local marks the PIN of this computer's passkeys, Digits one with
-	// other characters than digits (which only that PIN refuses).
-	Local  bool
-	Digits bool
-}
-
-func (e *pinRuleError) Error() string {
-	switch {
-	case e.Mismatch:
-		return "the two PINs differ"
-	case e.Digits:
-		return "PIN with other characters than digits"
-	case e.TooLong:
-		return "PIN longer than " + strconv.Itoa(maxPINBytes) + " bytes"
-	}
-	return "PIN shorter than " + strconv.Itoa(e.MinLength) + " characters"
-}
-
-// checkNewPIN applies the key's rules to a new PIN typed twice.
-func checkNewPIN(pin, again string, minLength int) error {
-	if minLength <= 0 {
-		minLength = defaultMinPINLength
-	}
-	switch {
-	case utf8.RuneCountInString(pin) < minLength:
-		return &pinRuleError{MinLength: minLength}
-	case len(pin) > maxPINBytes:
-		return &pinRuleError{MinLength: minLength, TooLong: true}
-	case pin != again:
-		return &pinRuleError{MinLength: minLength, Mismatch: true}
-	}
-	return nil
-}
 
 // setPINStep gives a key without a PIN its first one. A passkey on a key
 // needs user verification, and on a key without a fingerprint reader that

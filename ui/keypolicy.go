@@ -14,10 +14,6 @@ import (
 	"github.com/passkeydesk/passkeydesk/fido"
 )
 
-// errManagementUnsupported is a key that cannot list or change the
-// passkeys on it (no credMgmt in its getInfo options).
-var errManagementUnsupported = errors.New("the key has no credential management")
-
 // pinChangeForm sets a first PIN or changes the PIN: current (when
 // changing), new, and the new one again. The key's minimum length is
 // checked before the key is asked.
@@ -223,11 +219,4 @@ func (p *keyPanel) applyPolicy(busy string, change func(context.Context, fido.Ma
 		}
 		p.render()
 	})
-}
-
-// minLengthError is a minimum PIN length outside what the key allows.
-type minLengthError struct{ min int }
-
-func (e *minLengthError) Error() string {
-	return "minimum PIN length below " + strconv.Itoa(e.min) + " or above 63"
 }

@@ -9,12 +9,6 @@ import (
 	"github.com/passkeydesk/passkeydesk/fido"
 )
 
-// keyCloseWait bounds how long later key work waits for a key's Close: a
-// Close that hangs (a key or a driver that stopped answering) is left to
-// end on its own goroutine, logged, and the work queued after it goes on
-// instead of waiting for a close that may never come.
-var keyCloseWait = 5 * time.Second
-
 // keySession owns a security key opened by a flow or a panel: the key
 // (dev), the operation under way on it with its cancellation (op), the
 // order of all key work, and closing. The security-key method (keyFlow),

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"strconv"
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/fido"
@@ -29,14 +28,6 @@ func (f *keyFlow) register(newPIN []byte) {
 		}
 		f.showName(cred)
 	})
-}
-
-// retriesWords is "1 try" or "N tries".
-func retriesWords(n int) string {
-	if n == 1 {
-		return "1 try"
-	}
-	return strconv.Itoa(n) + " tries"
 }
 
 // madeOn implements namingFlow.

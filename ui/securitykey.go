@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -13,26 +12,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/account"
-	"github.com/passkeydesk/passkeydesk/assets"
 	"github.com/passkeydesk/passkeydesk/fido"
 )
-
-// Timing of the security-key method.
-const (
-	// keyWatchInterval is how often the key list is checked: a key
-	// plugged in or pulled out shows within a second.
-	keyWatchInterval = 250 * time.Millisecond
-	// keyOpenTimeout bounds opening a key and reading its info and PIN
-	// state.
-	keyOpenTimeout = 15 * time.Second
-	// keyCeremonyTimeout bounds one registration on a key, PIN entry and
-	// touch included; the relying party's own timeout (account.CeremonyLifetime)
-	// is shorter and ends the wait for a touch first.
-	keyCeremonyTimeout = account.CeremonyLifetime + time.Minute
-)
-
-// simulatedKeyLabel is how a simulated key is called wherever it appears.
-const simulatedKeyLabel = "Simulated security key"
 
 // keyFlow is the "Security key" method of the add-passkey wizard: choose a
 // plugged-in key (this file), set its first PIN if it has none
@@ -277,54 +258,6 @@ func (s *keyListStep) choose() {
 			return
 		}
 	}
-}
-
-// keyLabel names a key in a list: a simulated key is always "Simulated
-// security key"; a USB key by its product string, else "Security key".
-func keyLabel(d fido.DeviceInfo) string {
-	switch {
-	case d.Simulated:
-		return simulatedKeyLabel
-	case d.Product != "":
-		return d.Product
-	}
-	return "Security key"
-}
-
-// keyLabels labels each key, numbering keys that would look the same.
-func keyLabels(list []fido.DeviceInfo) []string {
-	labels := make([]string, len(list))
-	count := map[string]int{}
-	for _, d := range list {
-		count[keyLabel(d)]++
-	}
-	seen := map[string]int{}
-	for i, d := range list {
-		l := keyLabel(d)
-		if count[l] > 1 {
-			seen[l]++
-			l += " (" + strconv.Itoa(seen[l]) + ")"
-		}
-		labels[i] = l
-	}
-	return labels
-}
-
-// modelName is the passkey name to suggest for a key: the model from the
-// AAGUID catalog, else the key's product string, else "Security key".
-func modelName(info *fido.Info, d fido.DeviceInfo) string {
-	if info != nil {
-		if m := assets.ModelName(info.AAGUID[:]); m != "" {
-			return m
-		}
-	}
-	if d.Simulated {
-		return simulatedKeyLabel
-	}
-	if d.Product != "" {
-		return d.Product
-	}
-	return "Security key"
 }
 
 // open opens the chosen key and reads what the next step depends on: a

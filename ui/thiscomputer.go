@@ -15,10 +15,6 @@ import (
 	"github.com/passkeydesk/passkeydesk/fido"
 )
 
-// localMinPINLength is the shortest local PIN of this computer's passkeys
-// (fido/platform's MinPINLength): digits only.
-const localMinPINLength = 6
-
 // thisComputerChoice is the wizard's "This computer" button with a strip
 // under it. The button stays disabled while the authenticator's Check runs
 // and, when Check finds it unusable, the strip says why and what to do.
@@ -151,24 +147,6 @@ func (f *thisComputerFlow) showSetPIN() {
 		container.NewHBox(set, cancel),
 		fb.object(),
 	}, pin)
-}
-
-// checkLocalPIN applies the local PIN's rules to a new PIN typed twice:
-// at least localMinPINLength digits, digits only, both the same.
-func checkLocalPIN(pin, again string) error {
-	if err := checkNewPIN(pin, again, localMinPINLength); err != nil {
-		var r *pinRuleError
-		if errors.As(err, &r) {
-			r.Local = true
-		}
-		return err
-	}
-	for _, c := range pin {
-		if c < '0' || c > '9' {
-			return &pinRuleError{MinLength: localMinPINLength, Local: true, Digits: true}
-		}
-	}
-	return nil
 }
 
 // register makes the passkey. newPIN, when set, is the PIN just set: it
