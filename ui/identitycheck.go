@@ -1,14 +1,11 @@
 package ui
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -210,11 +207,10 @@ func (c *identityCheck) choosePasskey() {
 		app:  c.app,
 		what: "to verify it is you",
 		begin: func(ctx context.Context) (json.RawMessage, error) {
-			opts, err := c.app.api.BeginPasskeyVerification(ctx, token, purpose)
-			if err != nil || not == nil {
-				return opts, err
+			if not != nil {
+				return c.app.api.BeginPasskeyVerificationExcept(ctx, token, purpose, not)
 			}
-			return withoutCredential(opts, not)
+			return c.app.api.BeginPasskeyVerification(ctx, token, purpose)
 		},
 		finish: func(ctx context.Context, assertion json.RawMessage) error {
 			grant, err := c.app.api.FinishPasskeyVerification(ctx, token, assertion)
@@ -239,7 +235,8 @@ func (c *identityCheck) choosePasskey() {
 			case canceled(err):
 				c.setChoiceEnabled(true)
 			default:
-				if errors.Is(err, fido.ErrNoCredentials) && not != nil {
+				var policy *account.PolicyError
+				if not != nil && (errors.Is(err, fido.ErrNoCredentials) || errors.As(err, &policy) && policy.Rule == account.RuleNoPasskey) {
 					err = fmt.Errorf("%w: %w", errOnlyThePasskeyItself, err)
 				}
 				c.setChoiceEnabled(true)
@@ -281,52 +278,4 @@ func (c *identityCheck) setCodesEnabled(on bool) {
 		ws = append(ws, e)
 	}
 	setEnabled(on, ws...)
-}
-
-// withoutCredential takes the credential id out of the allow list of
-// WebAuthn request options (as BeginPasskeyVerification returns them), so
-// no authenticator answers with it. With no credential left it fails with
-// fido.ErrNoCredentials: an empty allow list would let any passkey answer.
-func withoutCredential(opts json.RawMessage, id []byte) (json.RawMessage, error) {
-	var outer map[string]json.RawMessage
-	if err := json.Unmarshal(opts, &outer); err != nil {
-		return nil, err
-	}
-	var pk map[string]json.RawMessage
-	if err := json.Unmarshal(outer["publicKey"], &pk); err != nil {
-		return nil, err
-	}
-	var allow []json.RawMessage
-	if raw, ok := pk["allowCredentials"]; ok {
-		if err := json.Unmarshal(raw, &allow); err != nil {
-			return nil, err
-		}
-	}
-	kept := allow[:0:0]
-	for _, d := range allow {
-		var desc struct {
-			ID string `json:"id"`
-		}
-		if err := json.Unmarshal(d, &desc); err != nil {
-			return nil, err
-		}
-		got, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(desc.ID, "="))
-		if err != nil {
-			return nil, err
-		}
-		if !bytes.Equal(got, id) {
-			kept = append(kept, d)
-		}
-	}
-	if len(kept) == 0 {
-		return nil, fido.ErrNoCredentials
-	}
-	var err error
-	if pk["allowCredentials"], err = json.Marshal(kept); err != nil {
-		return nil, err
-	}
-	if outer["publicKey"], err = json.Marshal(pk); err != nil {
-		return nil, err
-	}
-	return json.Marshal(outer)
 }

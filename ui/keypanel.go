@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -562,15 +561,5 @@ func algorithmWords(algs []int) string {
 	return strings.Join(out, ", ")
 }
 
-// accountRPID is the account service's RP ID: the host of the client's
-// origin.
-func (p *keyPanel) accountRPID() string {
-	if p.app.client == nil {
-		return ""
-	}
-	u, err := url.Parse(p.app.client.Origin())
-	if err != nil {
-		return ""
-	}
-	return u.Hostname()
-}
+// accountRPID is the account service's RP ID, as the service says it.
+func (p *keyPanel) accountRPID() string { return p.app.me.RPID }
