@@ -19,7 +19,7 @@ import (
 // plugged-in key (this file), set its first PIN if it has none
 // (keypin.go), enter its PIN and touch it while the account service's
 // registration options go through the WebAuthn client (keytouch.go), then
-// name the new passkey and save it (keyname.go).
+// name the new passkey and save it (namestep.go).
 //
 // The key list is watched for the whole flow: a key pulled out during an
 // operation ends the operation at once with fido.ErrKeyRemoved. Every key
