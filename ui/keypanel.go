@@ -121,30 +121,8 @@ func (p *keyPanel) build() fyne.CanvasObject {
 
 // start lists the keys, then keeps the list current.
 func (p *keyPanel) start() {
-	var list []fido.DeviceInfo
-	p.app.runIn(p.ctx, keyOpenTimeout, func(ctx context.Context) error {
-		var err error
-		list, err = p.app.keys.Devices(ctx)
-		return err
-	}, func(err error) {
-		if p.ended {
-			return
-		}
-		if err != nil {
-			p.app.fail(p.fb, "listing security keys", err)
-		} else {
-			p.setDevices(list)
-		}
-		ch := p.app.keys.Watch(p.ctx, keyWatchInterval)
-		go func() {
-			for list := range ch {
-				p.app.deliver(func() {
-					if !p.ended {
-						p.setDevices(list)
-					}
-				})
-			}
-		}()
+	p.app.watchKeys(p.ctx, func() bool { return p.ended }, p.setDevices, func(err error) {
+		p.app.fail(p.fb, "listing security keys", err)
 	})
 }
 

@@ -140,6 +140,40 @@ func (s *keySession) drop(cause error) <-chan struct{} {
 	return s.settled
 }
 
+// watchKeys is the one watch of the key list: it lists the keys plugged
+// in, then follows plug and unplug through Provider.Watch until ctx ends.
+// set gets every listing, failed a first listing that failed (the watch
+// starts all the same), both on the UI goroutine and only while over
+// reports false. The first listing counts as work in flight; the watch's
+// updates do not: they come whenever a key moves.
+func (a *App) watchKeys(ctx context.Context, over func() bool, set func([]fido.DeviceInfo), failed func(error)) {
+	var list []fido.DeviceInfo
+	a.runIn(ctx, keyOpenTimeout, func(ctx context.Context) error {
+		var err error
+		list, err = a.keys.Devices(ctx)
+		return err
+	}, func(err error) {
+		if over() {
+			return
+		}
+		if err != nil {
+			failed(err)
+		} else {
+			set(list)
+		}
+		ch := a.keys.Watch(ctx, keyWatchInterval)
+		go func() {
+			for list := range ch {
+				a.deliver(func() {
+					if !over() {
+						set(list)
+					}
+				})
+			}
+		}()
+	})
+}
+
 // handoff passes the key that a worker opened to the UI goroutine.
 // Whichever comes second closes it: a worker that finds the handoff taken
 // (the session dropped it meanwhile) closes the key itself, before its

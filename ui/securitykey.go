@@ -56,38 +56,10 @@ func newKeyFlow(w *addPasskeyScreen, grant string) *keyFlow {
 // start lists the keys and shows the list, then keeps it current.
 func (f *keyFlow) start() {
 	f.showList()
-	var list []fido.DeviceInfo
-	f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
-		var err error
-		list, err = f.app.keys.Devices(ctx)
-		return err
-	}, func(err error) {
-		if f.ended {
-			return
-		}
-		if err != nil {
-			f.app.fail(f.list.fb, "listing security keys", err)
-			f.relayout()
-		} else {
-			f.setDevices(list)
-		}
-		f.watch()
+	f.app.watchKeys(f.ctx, f.over, f.setDevices, func(err error) {
+		f.app.fail(f.list.fb, "listing security keys", err)
+		f.relayout()
 	})
-}
-
-// watch follows plug and unplug until the flow ends. Its updates are not
-// counted as work in flight: they come whenever a key moves.
-func (f *keyFlow) watch() {
-	ch := f.app.keys.Watch(f.ctx, keyWatchInterval)
-	go func() {
-		for list := range ch {
-			f.app.deliver(func() {
-				if !f.ended {
-					f.setDevices(list)
-				}
-			})
-		}
-	}()
 }
 
 // setDevices takes a new key listing: the list step shows it, and an
