@@ -372,6 +372,12 @@ func describeLocal(err error) (message, bool) {
 		ended   *account.EnrollmentEndedError
 	)
 	switch {
+	case errors.Is(err, errNoCurrentPIN):
+		return message{
+			Title:    "Enter the current PIN",
+			Sentence: "The key changes its PIN only when given the current one.",
+			Next:     "Type the key's current PIN, then the new one twice.",
+		}, true
 	case errors.Is(err, errOnlyThePasskeyItself):
 		return message{
 			Title:    "No other passkey here",
@@ -565,6 +571,10 @@ type minLengthError struct{ min int }
 func (e *minLengthError) Error() string {
 	return "minimum PIN length below " + strconv.Itoa(e.min) + " or above 63"
 }
+
+// errNoCurrentPIN is a PIN change asked for with the current PIN left
+// empty.
+var errNoCurrentPIN = errors.New("the current PIN is missing")
 
 // errOnlyThePasskeyItself is a key or this computer that holds, of the
 // account's passkeys, only the one the change is about, which the check

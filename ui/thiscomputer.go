@@ -95,58 +95,26 @@ func (f *thisComputerFlow) start() {
 
 // showSetPIN asks for the first local PIN, typed twice.
 func (f *thisComputerFlow) showSetPIN() {
-	pin, again := widget.NewPasswordEntry(), widget.NewPasswordEntry()
-	f.newPIN, f.repeatPIN = pin, again
+	form := newPINForm(f.app, false, "Set PIN", "Repeat PIN")
+	f.newPIN, f.repeatPIN = form.next, form.again
 	fb := newFeedback()
-	var set *widget.Button
-	submit := func() {
-		if set.Disabled() {
-			return
-		}
-		if err := checkLocalPIN(pin.Text, again.Text); err != nil {
-			f.app.fail(fb, "setting the local PIN", err)
-			again.SetText("")
-			f.app.focus(pin)
-			f.relayout()
-			return
-		}
-		p := []byte(pin.Text)
-		fb.busy("Setting the PIN…")
-		setEnabled(false, pin, again, set)
-		f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
-			return f.dev.SetPIN(ctx, p)
-		}, func(err error) {
-			if f.ended {
-				clear(p)
-				return
-			}
-			setEnabled(true, pin, again, set)
-			if err != nil {
-				clear(p)
-				if errors.Is(err, fido.ErrPINPolicy) {
-					f.app.fail(fb, "setting the local PIN", err)
-					f.relayout()
-					return
-				}
-				f.fail("setting the local PIN", err)
-				return
-			}
-			pin.SetText("")
-			again.SetText("")
-			f.register(p)
-		})
+	form.check = checkLocalPIN
+	form.refused = func(err error) {
+		f.app.fail(fb, "setting the local PIN", err)
+		form.again.SetText("")
+		f.app.focus(form.next)
+		f.relayout()
 	}
-	set = widget.NewButtonWithIcon("Set PIN", theme.ConfirmIcon(), submit)
-	set.Importance = widget.HighImportance
+	form.saveWith(firstPIN{ctx: f.ctx, fb: fb, op: "setting the local PIN", over: f.over, relayout: f.relayout,
+		set: f.dev.SetPIN, fail: f.fail, next: f.register})
 	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
-	submitOnEnter(f.app.win.Canvas(), submit, pin, again)
 	f.setStep([]fyne.CanvasObject{
 		heading("Choose a PIN for this computer's passkeys"),
 		paragraph("Passkey Desk asks for this PIN whenever a passkey on this computer is used, so someone else at this computer cannot use it. Use at least " + strconv.Itoa(localMinPINLength) + " digits."),
-		widget.NewForm(widget.NewFormItem("New PIN", pin), widget.NewFormItem("Repeat PIN", again)),
-		container.NewHBox(set, cancel),
+		form.form(),
+		container.NewHBox(form.ok, cancel),
 		fb.object(),
-	}, pin)
+	}, form.first())
 }
 
 // register makes the passkey. newPIN, when set, is the PIN just set: it
