@@ -162,22 +162,8 @@ func (c *identityCheck) complete() {
 	if c.verify == nil || c.verify.Disabled() {
 		return
 	}
-	if e, err := c.factors.checkCodes(); err != nil {
-		c.app.fail(c.fb, c.what, err)
-		c.app.focus(e)
-		return
-	}
-	proof := c.factors.proof()
-	token, verID := c.app.token, c.ver.ID
-	c.fb.busy("Checking…")
-	c.setCodesEnabled(false)
-	c.app.run(func(ctx context.Context) error {
-		grant, err := c.app.api.CompleteVerification(ctx, token, verID, proof)
-		if err != nil {
-			return err
-		}
-		return c.use(ctx, grant.Token)
-	}, func(err error) {
+	use := func(ctx context.Context, grant *account.Grant) error { return c.use(ctx, grant.Token) }
+	started := c.factors.complete(c.app, c.fb, c.what, c.ver.ID, use, func(_ *account.Grant, err error) {
 		if c.ended {
 			return
 		}
@@ -186,16 +172,14 @@ func (c *identityCheck) complete() {
 			return
 		}
 		c.setCodesEnabled(true)
-		for _, e := range []*widget.Entry{c.factors.totp, c.factors.email} {
-			if e != nil {
-				e.SetText("")
-			}
-		}
 		if errors.Is(err, account.ErrVerificationExpired) {
 			c.showChoice()
 		}
 		c.app.fail(c.fb, c.what, err)
 	})
+	if started {
+		c.setCodesEnabled(false)
+	}
 }
 
 // choosePasskey runs the passkey way: the assertion gives the grant.
