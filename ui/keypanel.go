@@ -54,26 +54,16 @@ type keyPanel struct {
 	pinSt fido.PINState
 	gen   int // bumped whenever the key on display changes
 
-	// The passkeys on the key, once unlocked with pin.
-	pin        []byte
-	creds      []fido.StoredCredential
-	credsRead  bool
-	held       map[string]bool   // account passkey ID → the key holds it (silent probe)
-	elsewhere  map[string]string // account passkey ID → path of another plugged key holding it
-	existing   int
-	remaining  int
+	// keyCredsView is the view of the passkeys on the key (keycreds.go).
+	keyCredsView
 	accountPKs []account.Passkey
 	accountErr error
 
 	mode   panelMode
 	target fido.StoredCredential // of modeDelete and modeEdit
 	reset  *keyReset             // the guided reset, while under way
-	// picking ends the pick by touch under way (keypick.go), or is nil.
-	picking    context.CancelFunc
-	pickReady  bool   // every key of the pick waits for the touch
-	pickEnding bool   // the pick was ended; its keys are being closed
-	pickNext   string // the key to show once the pick has ended, "" for the first
-	pickGen    int    // bumped by each pick
+	// keyPick is the pick by touch (keypick.go).
+	keyPick
 
 	// lost asks for the identity check that marking the account's last
 	// passkeys lost needs (keylost.go), or is nil.
@@ -82,9 +72,33 @@ type keyPanel struct {
 	notice  string // what the last change did, shown under the feedback
 	body    *fyne.Container
 	fb      *feedback
-	search  *widget.Entry
-	sortBy  *widget.Select
 	pinForm *pinChangeForm
+}
+
+// keyCredsView is the keys panel's view of the passkeys on the key on
+// display, once unlocked with pin, joined with the account's passkeys,
+// with its search and sort.
+type keyCredsView struct {
+	pin       []byte
+	creds     []fido.StoredCredential
+	credsRead bool
+	held      map[string]bool   // account passkey ID → the key holds it (silent probe)
+	elsewhere map[string]string // account passkey ID → path of another plugged key holding it
+	existing  int
+	remaining int
+	search    *widget.Entry
+	sortBy    *widget.Select
+}
+
+// keyPick is the keys panel's pick by touch: with several keys plugged
+// in, the one touched is shown.
+type keyPick struct {
+	// picking ends the pick by touch under way, or is nil.
+	picking    context.CancelFunc
+	pickReady  bool   // every key of the pick waits for the touch
+	pickEnding bool   // the pick was ended; its keys are being closed
+	pickNext   string // the key to show once the pick has ended, "" for the first
+	pickGen    int    // bumped by each pick
 }
 
 // panelMode is what the panel shows below the key card.
