@@ -215,27 +215,26 @@ func (f *assertFlow) pick(c client.Candidate) {
 
 // end finishes the flow once.
 func (f *assertFlow) end(err error) {
-	if f.ended {
-		return
+	if f.stop() {
+		f.done(err)
 	}
-	f.ended = true
-	f.prompts.cancel(fido.ErrCanceled)
-	if f.cancel != nil {
-		f.cancel()
-	}
-	f.done(err)
 }
 
 // abandon ends the flow without reporting, when its screen goes away.
-func (f *assertFlow) abandon() {
+func (f *assertFlow) abandon() { f.stop() }
+
+// stop ends the flow and any key operation under way; false if it had
+// already ended.
+func (f *assertFlow) stop() bool {
 	if f.ended {
-		return
+		return false
 	}
 	f.ended = true
 	f.prompts.cancel(fido.ErrCanceled)
 	if f.cancel != nil {
 		f.cancel()
 	}
+	return true
 }
 
 // canceled reports whether err is the person cancelling.
