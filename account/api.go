@@ -149,6 +149,12 @@ type API interface {
 	// BeginPasskeyVerification starts an identity check by a passkey
 	// for purpose: request options JSON.
 	BeginPasskeyVerification(ctx context.Context, token string, purpose Purpose) (json.RawMessage, error)
+	// BeginPasskeyVerificationExcept is BeginPasskeyVerification with
+	// the passkey whose credential ID is except left out of the allow
+	// list, so that no authenticator answers with it: a change to a
+	// passkey is confirmed by another one. With no other passkey to ask:
+	// *PolicyError (RuleNoPasskey).
+	BeginPasskeyVerificationExcept(ctx context.Context, token string, purpose Purpose, except []byte) (json.RawMessage, error)
 	// FinishPasskeyVerification checks the assertion and returns a grant
 	// for the purpose, which remembers the passkey.
 	FinishPasskeyVerification(ctx context.Context, token string, assertion json.RawMessage) (*Grant, error)
@@ -264,6 +270,10 @@ type Account struct {
 	// secret: a key shows it to anyone who lists its passkeys. A client
 	// tells by it which passkeys on a key are this account's.
 	UserHandle []byte
+	// RPID is the relying party ID the account's passkeys are bound to
+	// (the service's, the same for every account). A client tells by it,
+	// with UserHandle, which passkeys on a key are for this service.
+	RPID string
 }
 
 // Role is an account's role.

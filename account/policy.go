@@ -1,6 +1,7 @@
 package account
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -225,6 +226,20 @@ func verifyCeremony(purpose Purpose) CeremonyType { return CeremonyType("verify:
 // purpose. It returns request options JSON; FinishPasskeyVerification
 // takes the answer.
 func (s *Service) BeginPasskeyVerification(ctx context.Context, token string, purpose Purpose) (json.RawMessage, error) {
+	return s.beginPasskeyVerification(ctx, token, purpose, nil)
+}
+
+// BeginPasskeyVerificationExcept implements API: the allow list leaves
+// out the credential except, and the ceremony accepts only what it
+// allows.
+func (s *Service) BeginPasskeyVerificationExcept(ctx context.Context, token string, purpose Purpose, except []byte) (json.RawMessage, error) {
+	if len(except) == 0 {
+		return nil, &InputError{Field: "except", Reason: "no credential ID to leave out"}
+	}
+	return s.beginPasskeyVerification(ctx, token, purpose, except)
+}
+
+func (s *Service) beginPasskeyVerification(ctx context.Context, token string, purpose Purpose, except []byte) (json.RawMessage, error) {
 	switch purpose {
 	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession, PurposeRecoveryCodes, PurposeChangePassword:
 	default:
@@ -239,6 +254,18 @@ func (s *Service) BeginPasskeyVerification(ctx context.Context, token string, pu
 		user, err := s.approvalUser(tx, rec)
 		if err != nil {
 			return err
+		}
+		if except != nil {
+			kept := user.passkeys[:0:0]
+			for _, p := range user.passkeys {
+				if !bytes.Equal(p.CredentialID, except) {
+					kept = append(kept, p)
+				}
+			}
+			if len(kept) == 0 {
+				return &PolicyError{Rule: RuleNoPasskey}
+			}
+			user.passkeys = kept
 		}
 		assertion, session, err := s.rp.BeginLogin(user, webauthn.WithUserVerification(protocol.VerificationRequired))
 		if err != nil {

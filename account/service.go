@@ -472,6 +472,7 @@ func (s *Service) publicAccount(rec *AccountRecord, passkeys int) *Account {
 		Factors:      s.factors(),
 		PasskeyCount: passkeys,
 		UserHandle:   bytes.Clone(rec.UserHandle),
+		RPID:         s.rp.Config.RPID,
 	}
 }
 

@@ -150,33 +150,13 @@ func (s *addPasskeyScreen) complete() {
 	if s.verify.Disabled() {
 		return
 	}
-	if e, err := s.factors.checkCodes(); err != nil {
-		s.app.fail(s.fb, "verifying identity", err)
-		s.app.focus(e)
-		return
-	}
-	proof := s.factors.proof()
-	token, id := s.app.token, s.ver.ID
-	s.fb.busy("Checking…")
-	s.setInputs(false)
-	var grant *account.Grant
-	s.app.run(func(ctx context.Context) error {
-		var err error
-		grant, err = s.app.api.CompleteVerification(ctx, token, id, proof)
-		return err
-	}, func(err error) {
+	started := s.factors.complete(s.app, s.fb, "verifying identity", s.ver.ID, nil, func(grant *account.Grant, err error) {
 		s.setInputs(true)
 		if errors.Is(err, account.ErrVerificationExpired) {
 			s.begin(err)
 			return
 		}
 		if err != nil {
-			// Codes work once: clear them for the next try.
-			for _, e := range []*widget.Entry{s.totp, s.email} {
-				if e != nil {
-					e.SetText("")
-				}
-			}
 			s.app.fail(s.fb, "verifying identity", err)
 			if s.totp != nil {
 				s.app.focus(s.totp)
@@ -186,6 +166,9 @@ func (s *addPasskeyScreen) complete() {
 		s.fb.clear()
 		s.showMethods(grant)
 	})
+	if started {
+		s.setInputs(false)
+	}
 }
 
 // verifyWithPasskey runs the check's passkey way: an assertion of one of

@@ -1,14 +1,11 @@
 package ui
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -178,22 +175,8 @@ func (c *identityCheck) complete() {
 	if c.verify == nil || c.verify.Disabled() {
 		return
 	}
-	if e, err := c.factors.checkCodes(); err != nil {
-		c.app.fail(c.fb, c.what, err)
-		c.app.focus(e)
-		return
-	}
-	proof := c.factors.proof()
-	token, verID := c.app.token, c.ver.ID
-	c.fb.busy("Checking…")
-	c.setCodesEnabled(false)
-	c.app.run(func(ctx context.Context) error {
-		grant, err := c.app.api.CompleteVerification(ctx, token, verID, proof)
-		if err != nil {
-			return err
-		}
-		return c.use(ctx, grant.Token)
-	}, func(err error) {
+	use := func(ctx context.Context, grant *account.Grant) error { return c.use(ctx, grant.Token) }
+	started := c.factors.complete(c.app, c.fb, c.what, c.ver.ID, use, func(_ *account.Grant, err error) {
 		if c.ended {
 			return
 		}
@@ -202,16 +185,14 @@ func (c *identityCheck) complete() {
 			return
 		}
 		c.setCodesEnabled(true)
-		for _, e := range []*widget.Entry{c.factors.totp, c.factors.email} {
-			if e != nil {
-				e.SetText("")
-			}
-		}
 		if errors.Is(err, account.ErrVerificationExpired) {
 			c.showChoice()
 		}
 		c.app.fail(c.fb, c.what, err)
 	})
+	if started {
+		c.setCodesEnabled(false)
+	}
 }
 
 // choosePasskey runs the passkey way: the assertion gives the grant.
@@ -223,11 +204,10 @@ func (c *identityCheck) choosePasskey() {
 		app:  c.app,
 		what: "to verify it is you",
 		begin: func(ctx context.Context) (json.RawMessage, error) {
-			opts, err := c.app.api.BeginPasskeyVerification(ctx, token, purpose)
-			if err != nil || not == nil {
-				return opts, err
+			if not != nil {
+				return c.app.api.BeginPasskeyVerificationExcept(ctx, token, purpose, not)
 			}
-			return withoutCredential(opts, not)
+			return c.app.api.BeginPasskeyVerification(ctx, token, purpose)
 		},
 		finish: func(ctx context.Context, assertion json.RawMessage) error {
 			grant, err := c.app.api.FinishPasskeyVerification(ctx, token, assertion)
@@ -252,7 +232,8 @@ func (c *identityCheck) choosePasskey() {
 			case canceled(err):
 				c.setChoiceEnabled(true)
 			default:
-				if errors.Is(err, fido.ErrNoCredentials) && not != nil {
+				var policy *account.PolicyError
+				if not != nil && (errors.Is(err, fido.ErrNoCredentials) || errors.As(err, &policy) && policy.Rule == account.RuleNoPasskey) {
 					err = fmt.Errorf("%w: %w", errOnlyThePasskeyItself, err)
 				}
 				c.setChoiceEnabled(true)
@@ -294,57 +275,4 @@ func (c *identityCheck) setCodesEnabled(on bool) {
 		ws = append(ws, e)
 	}
 	setEnabled(on, ws...)
-}
-
-// errOnlyThePasskeyItself is a key or this computer that holds, of the
-// account's passkeys, only the one the change is about, which the check
-// left out of the request (notCredential).
-var errOnlyThePasskeyItself = errors.New("the authenticator holds only the passkey being changed")
-
-// withoutCredential takes the credential id out of the allow list of
-// WebAuthn request options (as BeginPasskeyVerification returns them), so
-// no authenticator answers with it. With no credential left it fails with
-// fido.ErrNoCredentials: an empty allow list would let any passkey answer.
-func withoutCredential(opts json.RawMessage, id []byte) (json.RawMessage, error) {
-	var outer map[string]json.RawMessage
-	if err := json.Unmarshal(opts, &outer); err != nil {
-		return nil, err
-	}
-	var pk map[string]json.RawMessage
-	if err := json.Unmarshal(outer["publicKey"], &pk); err != nil {
-		return nil, err
-	}
-	var allow []json.RawMessage
-	if raw, ok := pk["allowCredentials"]; ok {
-		if err := json.Unmarshal(raw, &allow); err != nil {
-			return nil, err
-		}
-	}
-	kept := allow[:0:0]
-	for _, d := range allow {
-		var desc struct {
-			ID string `json:"id"`
-		}
-		if err := json.Unmarshal(d, &desc); err != nil {
-			return nil, err
-		}
-		got, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(desc.ID, "="))
-		if err != nil {
-			return nil, err
-		}
-		if !bytes.Equal(got, id) {
-			kept = append(kept, d)
-		}
-	}
-	if len(kept) == 0 {
-		return nil, fido.ErrNoCredentials
-	}
-	var err error
-	if pk["allowCredentials"], err = json.Marshal(kept); err != nil {
-		return nil, err
-	}
-	if outer["publicKey"], err = json.Marshal(pk); err != nil {
-		return nil, err
-	}
-	return json.Marshal(outer)
 }

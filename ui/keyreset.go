@@ -177,7 +177,7 @@ func (r *keyReset) run() {
 		if err != nil {
 			return err
 		}
-		defer dev.Close()
+		defer p.shut(dev)
 		m, ok := dev.(fido.Manager)
 		if !ok {
 			return fido.ErrUnsupported

@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/fido"
 	"github.com/passkeydesk/passkeydesk/fido/client"
@@ -41,16 +40,24 @@ type assertFlow struct {
 	// with it before anything is asked of the person.
 	stillOpen func() error
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	op     context.CancelCauseFunc // the key operation under way, or nil
-	ended  bool
+	ctx     context.Context
+	cancel  context.CancelFunc
+	prompts *prompter // the PIN, touch and waiting steps; the operation under way
+	// sess orders the opens and closes of the keys the flow uses: a key
+	// is opened for one use and closed after it.
+	sess  keySession
+	ended bool
 }
 
 // start lists the authenticators the person can use.
 func (f *assertFlow) start() {
 	f.ctx, f.cancel = context.WithCancel(f.app.ctx)
-	f.showWaiting("Looking for security keys…")
+	if f.prompts == nil {
+		f.sess = newKeySession(f.app)
+		f.prompts = &prompter{app: f.app, setStep: f.setStep,
+			over: f.closed, leave: func() { f.end(fido.ErrCanceled) }}
+	}
+	f.prompts.showWaiting("Looking for security keys…")
 	var list []fido.DeviceInfo
 	keys := f.app.keys
 	f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
@@ -129,44 +136,35 @@ func (f *assertFlow) use(path string, local ThisComputer) {
 	if f.closed() {
 		return
 	}
-	opCtx, cancel := context.WithCancelCause(f.ctx)
-	f.op = cancel
-	f.showWaiting("Getting the passkey ready…")
-	wait := &userWait{app: f.app}
-	label := "your security key"
-	prompt := fido.Prompt{
-		PIN: func(ctx context.Context, req fido.PINRequest) ([]byte, error) {
-			return f.askPIN(ctx, wait, req, local != nil)
-		},
-		Touch: func() {
-			if local != nil {
-				return
-			}
-			wait.show(func() {
-				if f.op != nil && !f.ended && opCtx.Err() == nil && !f.closed() {
-					f.showTouch(label)
-				}
-			})
-			wait.park()
-		},
+	words := localWords
+	if local == nil {
+		words = promptWords{label: "your security key"}
 	}
+	op := f.prompts.begin(f.ctx, words, nil)
+	f.prompts.showWaiting("Getting the passkey ready…")
 	var cands []client.Candidate
 	keys := f.app.keys
-	f.app.runIn(opCtx, keyCeremonyTimeout, func(ctx context.Context) error {
+	before, settled := f.sess.queueKeyWork()
+	f.app.runIn(op.ctx, keyCeremonyTimeout, func(ctx context.Context) error {
+		defer op.release()
+		defer settled()
 		var dev fido.Device = local
 		if local == nil {
-			var err error
+			err := waitClosed(ctx, before)
+			if err != nil {
+				return err
+			}
 			if dev, err = keys.Open(ctx, path); err != nil {
 				return err
 			}
-			defer dev.Close()
+			defer f.sess.shut(dev)
 		}
 		opts, err := f.begin(ctx)
 		if err != nil {
 			return err
 		}
-		cands, err = f.app.client.Get(ctx, dev, opts, prompt)
-		wait.resume()
+		cands, err = f.app.client.Get(ctx, dev, opts, op.prompt)
+		op.release()
 		if err == nil && len(cands) == 0 {
 			err = fido.ErrNoCredentials
 		}
@@ -175,8 +173,7 @@ func (f *assertFlow) use(path string, local ThisComputer) {
 		}
 		return err
 	}, func(err error) {
-		f.op = nil
-		cancel(nil)
+		err = f.prompts.finish(op, err)
 		if f.ended {
 			return
 		}
@@ -215,19 +212,9 @@ func (f *assertFlow) showAccounts(cands []client.Candidate) {
 	f.setStep(objs, first)
 }
 
-func (f *assertFlow) pick(c client.Candidate) {
-	f.showWaiting("Checking the passkey…")
-	f.app.runIn(f.ctx, callTimeout, func(ctx context.Context) error {
-		return f.finish(ctx, c.Credential)
-	}, func(err error) {
-		if !f.ended {
-			f.end(err)
-		}
-	})
-}
-
-// closed asks stillOpen, on the UI goroutine, and ends the flow with its
-// error: it reports whether the flow has ended.
+// closed reports whether the flow has ended, asking stillOpen first
+// (on the UI goroutine) and ending the flow with its error when it has
+// one. The prompt room asks it before each PIN and touch step.
 func (f *assertFlow) closed() bool {
 	if f.ended {
 		return true
@@ -242,139 +229,39 @@ func (f *assertFlow) closed() bool {
 	return false
 }
 
-// askPIN runs on the operation's goroutine: it shows the PIN step and
-// waits for the answer or for ctx to end.
-func (f *assertFlow) askPIN(ctx context.Context, wait *userWait, req fido.PINRequest, local bool) ([]byte, error) {
-	type answer struct {
-		pin []byte
-		err error
-	}
-	ch := make(chan answer, 1)
-	wait.show(func() {
-		if f.ended || ctx.Err() != nil || f.closed() {
-			return
-		}
-		f.showPIN(req, local, func(pin []byte, err error) {
-			wait.resume()
-			ch <- answer{pin, err}
-		})
-	})
-	wait.park()
-	select {
-	case a := <-ch:
-		return a.pin, a.err
-	case <-ctx.Done():
-		wait.resume()
-		return nil, ctx.Err()
-	}
-}
-
-func (f *assertFlow) showPIN(req fido.PINRequest, local bool, reply func([]byte, error)) {
-	answered := false
-	answer := func(pin []byte, err error) {
-		if !answered {
-			answered = true
-			reply(pin, err)
-		}
-	}
-	pin := widget.NewPasswordEntry()
-	submit := func() {
-		if pin.Text == "" || answered {
-			return
-		}
-		p := []byte(pin.Text)
-		pin.SetText("")
-		f.showWaiting("Checking the PIN…")
-		answer(p, nil)
-	}
-	pin.OnSubmitted = func(string) { submit() }
-	ok := newButtonWithIcon("Continue", theme.ConfirmIcon(), submit)
-	ok.Importance = widget.HighImportance
-	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), func() {
-		answer(nil, fido.ErrCanceled)
-		f.cancelOp()
-	})
-	var objs []fyne.CanvasObject
-	if local {
-		pin.SetPlaceHolder("PIN for this computer's passkeys")
-		objs = append(objs, heading("Enter the PIN for this computer"),
-			paragraph("Type the PIN you chose for this computer's passkeys. It stays on this computer."))
-	} else {
-		pin.SetPlaceHolder("PIN of your security key")
-		objs = append(objs, heading("Enter your key's PIN"),
-			paragraph("Type the PIN of your security key. It unlocks the key and is never sent to the account service."))
-	}
-	if req.Wrong {
-		fb := newFeedback()
-		if local {
-			fb.show(describe(&localPINError{Retries: req.Retries}))
-		} else {
-			fb.show(describe(&fido.PINError{Retries: req.Retries}))
-		}
-		objs = append(objs, fb.object())
-	} else if !local && req.Retries > 0 && req.Retries <= 3 {
-		objs = append(objs, infoLine(retriesWords(req.Retries)+" left before the PIN is blocked."))
-	}
-	objs = append(objs, widget.NewForm(widget.NewFormItem("PIN", pin)), container.NewHBox(ok, cancel))
-	f.setStep(objs, pin)
-}
-
-// showTouch is the step while the key waits for a touch.
-func (f *assertFlow) showTouch(label string) {
-	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.cancelOp)
-	act := widget.NewActivity()
-	act.Start()
-	f.setStep([]fyne.CanvasObject{
-		container.NewHBox(heading("Touch your key"), act),
-		paragraph("Touch the button or metal contact of " + label + " now. If it has a light, it is blinking."),
-		container.NewHBox(cancel),
-	}, cancel)
-}
-
-func (f *assertFlow) showWaiting(text string) {
-	fb := newFeedback()
-	fb.busy(text)
-	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), func() {
-		if f.op != nil {
-			f.cancelOp()
-		} else {
-			f.end(fido.ErrCanceled)
+func (f *assertFlow) pick(c client.Candidate) {
+	f.prompts.showWaiting("Checking the passkey…")
+	f.app.runIn(f.ctx, callTimeout, func(ctx context.Context) error {
+		return f.finish(ctx, c.Credential)
+	}, func(err error) {
+		if !f.ended {
+			f.end(err)
 		}
 	})
-	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(cancel)}, cancel)
-}
-
-// cancelOp cancels the key operation under way: libfido2 sends
-// CTAPHID_CANCEL until the key gives up. Nothing here waits.
-func (f *assertFlow) cancelOp() {
-	if f.op != nil {
-		f.op(fido.ErrCanceled)
-	}
 }
 
 // end finishes the flow once.
 func (f *assertFlow) end(err error) {
-	if f.ended {
-		return
+	if f.stop() {
+		f.done(err)
 	}
-	f.ended = true
-	f.cancelOp()
-	if f.cancel != nil {
-		f.cancel()
-	}
-	f.done(err)
 }
 
 // abandon ends the flow without reporting, when its screen goes away.
-func (f *assertFlow) abandon() {
+func (f *assertFlow) abandon() { f.stop() }
+
+// stop ends the flow and any key operation under way; false if it had
+// already ended.
+func (f *assertFlow) stop() bool {
 	if f.ended {
-		return
+		return false
 	}
 	f.ended = true
-	f.cancelOp()
+	f.prompts.cancel(fido.ErrCanceled)
 	if f.cancel != nil {
 		f.cancel()
 	}
+	return true
 }
 
 // canceled reports whether err is the person cancelling.

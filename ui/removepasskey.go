@@ -211,8 +211,3 @@ func removedNote(name string, before time.Time, pol *account.Policy) string {
 	}
 	return note
 }
-
-// holdTime is when a hold ends, in local time, as people read it.
-func holdTime(t time.Time) string {
-	return t.Local().Format("Mon 2 Jan 15:04")
-}

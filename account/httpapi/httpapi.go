@@ -1,6 +1,9 @@
-// Package httpapi is the account service's HTTP face: the one-time phone
-// enrollment page, the JSON endpoints that page calls, and the desktop's
-// watch of an enrollment as server-sent events.
+// Package httpapi is the account service's HTTP face: the whole
+// account.API under /v1/ for the desktop app (account/remote), the
+// approvals a requester's backend asks for and follows with an API key,
+// the one-time phone enrollment page with the JSON endpoints that page
+// calls, the desktop's watch of an enrollment and of approvals as
+// server-sent events, its OpenAPI document, and the rate limits.
 //
 // # Endpoints
 //

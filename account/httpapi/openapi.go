@@ -92,9 +92,12 @@ var docs = map[string]doc{
 		PasskeyIDs []string
 		Why        string
 	}{}, nil},
-	"GET /v1/activity":                      {"The account's security events, newest first (?limit=)", authSession, nil, []account.Event{}},
-	"GET /v1/activity/export":               {"The activity as CSV or JSON (?format=csv|json&type=&since=)", authSession, nil, []byte{}},
-	"POST /v1/passkey-verifications/begin":  {"Request options for an identity check by passkey", authSession, struct{ Purpose account.Purpose }{}, webauthnJSON{}},
+	"GET /v1/activity":        {"The account's security events, newest first (?limit=)", authSession, nil, []account.Event{}},
+	"GET /v1/activity/export": {"The activity as CSV or JSON (?format=csv|json&type=&since=)", authSession, nil, []byte{}},
+	"POST /v1/passkey-verifications/begin": {"Request options for an identity check by passkey; Except (a credential ID) is left out of the allow list", authSession, struct {
+		Purpose account.Purpose
+		Except  []byte
+	}{}, webauthnJSON{}},
 	"POST /v1/passkey-verifications/finish": {"Answer an identity check by passkey: a grant", authSession, webauthnJSON{}, account.Grant{}},
 	"GET /v1/policy":                        {"The account's security policy and any hold", authSession, nil, account.Policy{}},
 	"PUT /v1/policy/passkey-required": {"Turn \"Passkey required\" on or off", authSession, struct {

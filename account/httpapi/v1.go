@@ -255,9 +255,15 @@ func (h *Handler) exportActivity(ctx context.Context, token string, w http.Respo
 }
 
 func (h *Handler) beginPasskeyVerification(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
-	var req struct{ Purpose account.Purpose }
+	var req struct {
+		Purpose account.Purpose
+		Except  []byte // a credential ID to leave out of the allow list
+	}
 	if err := decodeBody(w, r, &req); err != nil {
 		return nil, err
+	}
+	if req.Except != nil {
+		return h.api.BeginPasskeyVerificationExcept(ctx, token, req.Purpose, req.Except)
 	}
 	return h.api.BeginPasskeyVerification(ctx, token, req.Purpose)
 }

@@ -236,6 +236,10 @@ func (c *Client) BeginPasskeyVerification(ctx context.Context, token string, pur
 	return callValue[json.RawMessage](ctx, c, "POST", "/v1/passkey-verifications/begin", token, map[string]any{"Purpose": purpose})
 }
 
+func (c *Client) BeginPasskeyVerificationExcept(ctx context.Context, token string, purpose account.Purpose, except []byte) (json.RawMessage, error) {
+	return callValue[json.RawMessage](ctx, c, "POST", "/v1/passkey-verifications/begin", token, map[string]any{"Purpose": purpose, "Except": except})
+}
+
 func (c *Client) FinishPasskeyVerification(ctx context.Context, token string, assertion json.RawMessage) (*account.Grant, error) {
 	return callOne[account.Grant](ctx, c, "POST", "/v1/passkey-verifications/finish", token, assertion)
 }
