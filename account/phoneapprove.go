@@ -52,6 +52,9 @@ type ApprovalPage struct {
 	// LinkExpiresAt is when the link stops working (at the latest the
 	// approval's expiry).
 	LinkExpiresAt time.Time
+	// Now is the service's clock as it read the page, for the page to
+	// count down from rather than from the phone's own clock.
+	Now time.Time
 }
 
 // BeginPhoneApproval implements API: a one-time link for the phone page
@@ -107,7 +110,8 @@ func (s *Service) OpenPhoneApproval(ctx context.Context, link, device string) (*
 		if err != nil {
 			return nil, err
 		}
-		page = &ApprovalPage{Email: maskEmail(rec.Email), Approval: *view, Requester: who, LinkExpiresAt: l.ExpiresAt}
+		page = &ApprovalPage{Email: maskEmail(rec.Email), Approval: *view, Requester: who, LinkExpiresAt: l.ExpiresAt,
+			Now: s.now().UTC()}
 		return nil, nil
 	})
 	return page, err

@@ -101,25 +101,32 @@ var docs = map[string]doc{
 		Grant string
 		On    bool
 	}{}, nil},
-	"POST /v1/apikeys":                  {"Create a service API key; its secret is shown only here", authSession, struct{ Name string }{}, account.NewAPIKey{}},
-	"GET /v1/apikeys":                   {"The account's API keys", authSession, nil, []account.APIKey{}},
-	"DELETE /v1/apikeys/{id}":           {"Revoke an API key", authSession, nil, nil},
-	"GET /v1/approvals/pending":         {"The account's pending approvals, oldest first", authSession, nil, []account.Approval{}},
-	"POST /v1/approvals/{id}/begin":     {"Request options whose challenge commits to the operation", authSession, nil, webauthnJSON{}},
-	"POST /v1/approvals/{id}/finish":    {"Approve with a passkey's assertion", authSession, webauthnJSON{}, account.Approval{}},
-	"POST /v1/approvals/{id}/deny":      {"Deny an approval", authSession, nil, account.Approval{}},
-	"GET /v1/approvals/events":          {"The pending approvals as server-sent events: the list at once and at each change", authSession, nil, []account.Approval{}},
-	"POST /v1/enrollments":              {"Begin a phone enrollment: a one-time link and a match code", authSession, struct{ Grant string }{}, account.PhoneEnrollment{}},
-	"GET /v1/enrollments/{id}":          {"A phone enrollment's status", authSession, nil, account.EnrollmentStatus{}},
-	"DELETE /v1/enrollments/{id}":       {"Cancel a phone enrollment", authSession, nil, nil},
-	"POST /v1/enrollments/{id}/confirm": {"Confirm the match code the phone shows", authSession, struct{ Code string }{}, account.EnrollmentStatus{}},
-	"GET /v1/enrollments/{id}/events":   {"A phone enrollment's status as server-sent events", authSession, nil, account.EnrollmentStatus{}},
-	"GET /v1/openapi.json":              {"This document", authNone, nil, map[string]any{}},
+	"POST /v1/apikeys":                   {"Create a service API key; its secret is shown only here", authSession, struct{ Name string }{}, account.NewAPIKey{}},
+	"GET /v1/apikeys":                    {"The account's API keys", authSession, nil, []account.APIKey{}},
+	"DELETE /v1/apikeys/{id}":            {"Revoke an API key", authSession, nil, nil},
+	"GET /v1/approvals/pending":          {"The account's pending approvals, oldest first", authSession, nil, []account.Approval{}},
+	"POST /v1/approvals/{id}/begin":      {"Request options whose challenge commits to the operation", authSession, nil, webauthnJSON{}},
+	"POST /v1/approvals/{id}/finish":     {"Approve with a passkey's assertion", authSession, webauthnJSON{}, account.Approval{}},
+	"POST /v1/approvals/{id}/deny":       {"Deny an approval", authSession, nil, account.Approval{}},
+	"GET /v1/approvals/events":           {"The pending approvals as server-sent events: the list at once and at each change", authSession, nil, []account.Approval{}},
+	"POST /v1/enrollments":               {"Begin a phone enrollment: a one-time link and a match code", authSession, struct{ Grant string }{}, account.PhoneEnrollment{}},
+	"GET /v1/enrollments/{id}":           {"A phone enrollment's status", authSession, nil, account.EnrollmentStatus{}},
+	"DELETE /v1/enrollments/{id}":        {"Cancel a phone enrollment", authSession, nil, nil},
+	"POST /v1/enrollments/{id}/confirm":  {"Confirm the match code the phone shows", authSession, struct{ Code string }{}, account.EnrollmentStatus{}},
+	"GET /v1/enrollments/{id}/events":    {"A phone enrollment's status as server-sent events", authSession, nil, account.EnrollmentStatus{}},
+	"GET /v1/openapi.json":               {"This document", authNone, nil, map[string]any{}},
+	"POST /v1/approvals/{id}/phone-link": {"A one-time link for the phone page to decide a pending approval (show it as a QR code)", authSession, nil, account.ApprovalLink{}},
+	"GET /v1/approvals/{id}/state":       {"One of the account's approvals, in any state", authSession, nil, account.Approval{}},
+	"POST /api/phone/approval/open":      {"The approval page opens its link: the operation to show", authPage, pageRequest{}, ApprovalPageAnswer{}},
+	"POST /api/phone/approval/options":   {"Request options whose challenge commits to the operation", authPage, pageRequest{}, webauthnJSON{}},
+	"POST /api/phone/approval/finish":    {"Approve with the phone passkey's assertion (in credential)", authPage, pageRequest{}, ApprovalDecision{}},
+	"POST /api/phone/approval/deny":      {"Deny the approval from the phone", authPage, pageRequest{}, ApprovalDecision{}},
 }
 
 // notDocumented are served but are not part of the JSON API.
 var notDocumented = map[string]bool{
 	"GET /enroll": true, "GET /e/{token}": true, "GET /phone/app.js": true, "GET /phone/style.css": true, "/": true,
+	"GET /approve": true, "GET /phone/approve.js": true,
 }
 
 var (
