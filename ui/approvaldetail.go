@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/ui/component"
 )
 
 // approvalDetail shows one pending approval, every field large and plain,
@@ -28,6 +29,10 @@ type approvalDetail struct {
 	steps   *fyne.Container
 	fb      *feedback
 	flow    *assertFlow
+	// onPhone opens "Approve on your phone" (approvephone.go); nil when
+	// the app serves no phone page.
+	onPhone *widget.Button
+	phone   *approvePhone
 }
 
 // approvalField is one of an operation's fields on screen. An address is
@@ -113,7 +118,12 @@ func (d *approvalDetail) build() fyne.CanvasObject {
 		m := describePolicy(&account.PolicyError{Rule: account.RuleHold, Until: d.approval.HeldUntil})
 		objs = append(objs, infoLine(m.Sentence))
 	}
-	objs = append(objs, container.NewHBox(d.approve, d.deny, d.back), d.steps, d.fb.object())
+	objs = append(objs, container.NewHBox(d.approve, d.deny, d.back))
+	if d.app.phone && d.app.phoneUnavailable == nil {
+		d.onPhone = widget.NewButtonWithIcon("Approve on your phone", component.PhoneIcon(), d.startPhone)
+		objs = append(objs, container.NewHBox(d.onPhone))
+	}
+	objs = append(objs, d.steps, d.fb.object())
 	return page(objs...)
 }
 
@@ -187,6 +197,7 @@ func (d *approvalDetail) decided(what string) func(error) {
 
 // close ends a passkey step under way when the screen goes away.
 func (d *approvalDetail) close() {
+	d.closePhone()
 	if d.flow != nil {
 		d.flow.abandon()
 	}

@@ -1,0 +1,176 @@
+//go:build cgo
+
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/account/accounttest"
+	"github.com/passkeydesk/passkeydesk/ui/component"
+)
+
+// phoneApprovalTest is a signed-in app on a service whose phone pages are
+// at http://localhost:8787, as the embedded service's are, with a phone
+// passkey past its hold and a pending withdrawal on the detail screen.
+type phoneApprovalTest struct {
+	*harness
+	phone *accounttest.Authenticator
+	key   string
+	id    string
+}
+
+const phoneApprovalOrigin = "http://localhost:8787"
+
+func newPhoneApprovalTest(t *testing.T) *phoneApprovalTest {
+	t.Helper()
+	h := newHarness(t, harnessOptions{publicURL: phoneApprovalOrigin, phone: true})
+	u := h.user("ann@example.com")
+	phone := &accounttest.Authenticator{Origin: phoneApprovalOrigin}
+	u.AddPasskey(t, phone, account.KindPhone, "iPhone")
+	h.clock.Advance(account.RemovalHold) // the passkey's hold is over
+	h.signedIn(u)
+	ctx := context.Background()
+	key, err := h.svc.CreateAPIKey(ctx, u.Session.Token, "exchange backend")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.secrets = append(h.secrets, key.Secret)
+	op := account.Operation{Kind: account.OperationWithdrawal, Asset: "BTC", Amount: "0.015", Network: "Bitcoin",
+		Destination: "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh", Reference: "W-7731"}
+	a, err := h.svc.RequestApproval(ctx, key.Secret, account.ApprovalRequest{Operation: op})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.tap("Approvals")
+	h.waitText(5*time.Second, "Withdrawal of 0.015 BTC")
+	h.tap("Open")
+	return &phoneApprovalTest{harness: h, phone: phone, key: key.Secret, id: a.ID}
+}
+
+// shownLink opens "Approve on your phone" and returns the link the QR
+// code on screen holds.
+func (p *phoneApprovalTest) shownLink() string {
+	p.t.Helper()
+	p.tap("Approve on your phone")
+	var qr *component.QRCode
+	p.waitFor("the QR code", 5*time.Second, func() bool {
+		walkVisible(p.canvas().Content(), func(o fyne.CanvasObject) {
+			if q, ok := o.(*component.QRCode); ok {
+				qr = q
+			}
+		})
+		return qr != nil
+	})
+	link := qr.Content()
+	if !strings.HasPrefix(link, phoneApprovalOrigin+"/approve#") {
+		p.t.Fatalf("the QR code holds %q", link)
+	}
+	// A camera reads the same link off the window.
+	fits(p.harness, "approve on your phone")
+	bmp, err := gozxing.NewBinaryBitmapFromImage(p.canvas().Capture())
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil || res.GetText() != link {
+		p.t.Fatalf("the QR code read off the window: %v %v", res, err)
+	}
+	// The embedded service's page is on this computer: the screen says
+	// a phone cannot open it, as the phone enrollment does.
+	p.wantText("Approve on your phone", "The link expires in 5:00", "It works in a browser on this computer")
+	for _, b := range []string{"Approve with a passkey", "Deny"} {
+		if !p.button(b).Disabled() {
+			p.t.Fatalf("%q is enabled while the QR code is shown", b)
+		}
+	}
+	_, token, _ := strings.Cut(link, "#")
+	return token
+}
+
+// TestApproveOnPhoneShowsQRAndOutcome: the detail shows the QR code of a
+// one-time link; the phone approves through it; the outcome reaches the
+// screen through the app's watch of pending approvals while the QR code
+// is shown, and the requester reads "approved".
+func TestApproveOnPhoneShowsQRAndOutcome(t *testing.T) {
+	p := newPhoneApprovalTest(t)
+	token := p.shownLink()
+	p.secrets = append(p.secrets, token)
+
+	ctx := context.Background()
+	const device = "test-phone-0123456789"
+	page, err := p.svc.OpenPhoneApproval(ctx, token, device)
+	if err != nil || page.Approval.ID != p.id {
+		t.Fatalf("the phone opens the link: %+v %v", page, err)
+	}
+	opts, err := p.svc.PhoneApprovalOptions(ctx, token, device)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertion, err := p.phone.Assert(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.svc.FinishPhoneApproval(ctx, token, device, assertion); err != nil {
+		t.Fatalf("the phone approves: %v", err)
+	}
+	p.waitFor("the outcome", 10*time.Second, func() bool {
+		return strings.Contains(p.text(), "Approved on your phone Withdrawal")
+	})
+	p.wantText("Withdrawal of 0.015 BTC approved with iPhone. The requester sees the decision now.")
+	fits(p.harness, "approved on your phone")
+	p.notText("The link expires in")
+	if focused := p.canvas().Focused(); focused != p.button("Back to approvals") {
+		t.Fatalf("the focus is on %T, not Back to approvals", focused)
+	}
+	if got, err := p.svc.GetApproval(ctx, p.key, p.id); err != nil || got.State != account.ApprovalApproved {
+		t.Fatalf("the requester reads %+v %v", got, err)
+	}
+	p.tap("Back to approvals")
+	p.waitText(5*time.Second, "Nothing is waiting for approval.")
+}
+
+// TestDenyOnPhoneShowsOutcome: a denial on the phone reaches the screen
+// too; hiding the QR code and showing a new one makes a new link.
+func TestDenyOnPhoneShowsOutcome(t *testing.T) {
+	p := newPhoneApprovalTest(t)
+	first := p.shownLink()
+	p.tap("Hide QR code")
+	p.notText("The link expires in")
+	if p.button("Approve with a passkey").Disabled() {
+		t.Fatal("Approve stays disabled after the QR code is hidden")
+	}
+	token := p.shownLink()
+	if token == first {
+		t.Fatal("a new QR code holds the same link")
+	}
+	ctx := context.Background()
+	const device = "test-phone-0123456789"
+	if _, err := p.svc.OpenPhoneApproval(ctx, token, device); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.svc.DenyPhoneApproval(ctx, token, device); err != nil {
+		t.Fatal(err)
+	}
+	p.waitFor("the outcome", 10*time.Second, func() bool {
+		return strings.Contains(p.text(), "Withdrawal of 0.015 BTC denied.")
+	})
+}
+
+// TestPhoneLinkExpiresOnScreen: the countdown of a shown link reaches
+// zero and says so.
+func TestPhoneLinkExpiresOnScreen(t *testing.T) {
+	p := newPhoneApprovalTest(t)
+	p.shownLink()
+	p.clock.Advance(account.ApprovalLinkLifetime)
+	p.waitFor("the expiry", 5*time.Second, func() bool {
+		return strings.Contains(p.text(), "The link has expired.")
+	})
+}
