@@ -119,7 +119,7 @@ func (d *approvalDetail) build() fyne.CanvasObject {
 		objs = append(objs, infoLine(m.Sentence))
 	}
 	objs = append(objs, container.NewHBox(d.approve, d.deny, d.back))
-	if d.app.phone && d.app.phoneUnavailable == nil {
+	if d.app != nil && d.app.phone && d.app.phoneUnavailable == nil {
 		d.onPhone = widget.NewButtonWithIcon("Approve on your phone", component.PhoneIcon(), d.startPhone)
 		objs = append(objs, container.NewHBox(d.onPhone))
 	}
