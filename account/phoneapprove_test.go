@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -411,5 +412,33 @@ func TestPhoneApprovalAttempts(t *testing.T) {
 	}
 	if got, _ := fx.svc.GetApproval(ctx, fx.key.Secret, clone.ID); got.State != account.ApprovalRefused {
 		t.Fatalf("the approval after the clone: %s", got.State)
+	}
+}
+
+// TestPhoneApprovalConcurrentOpens: phones racing to open one link: one
+// holds it, every other is told it was used.
+func TestPhoneApprovalConcurrentOpens(t *testing.T) {
+	fx := newApprovalFixture(t)
+	req := fx.request(t, deposit)
+	_, link := fx.phoneLink(t, req.ID)
+	const n = 12
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := fx.svc.OpenPhoneApproval(ctx, link, fmt.Sprintf("racing-phone-%02d-0123456789", i))
+			errs <- err
+		}()
+	}
+	held := 0
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			held++
+		case !errors.Is(err, account.ErrApprovalLinkUsed):
+			t.Errorf("a losing phone: %v", err)
+		}
+	}
+	if held != 1 {
+		t.Fatalf("%d phones hold the link, want 1", held)
 	}
 }
