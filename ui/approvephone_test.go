@@ -95,11 +95,11 @@ func (p *phoneApprovalTest) shownLink() string {
 	return token
 }
 
-// TestApproveOnPhoneShowsQRAndOutcome: the detail shows the QR code of a
+// TestPhoneApprovalShowsQRAndOutcome: the detail shows the QR code of a
 // one-time link; the phone approves through it; the outcome reaches the
 // screen through the app's watch of pending approvals while the QR code
 // is shown, and the requester reads "approved".
-func TestApproveOnPhoneShowsQRAndOutcome(t *testing.T) {
+func TestPhoneApprovalShowsQRAndOutcome(t *testing.T) {
 	p := newPhoneApprovalTest(t)
 	token := p.shownLink()
 	p.secrets = append(p.secrets, token)
@@ -137,9 +137,9 @@ func TestApproveOnPhoneShowsQRAndOutcome(t *testing.T) {
 	p.waitText(5*time.Second, "Nothing is waiting for approval.")
 }
 
-// TestDenyOnPhoneShowsOutcome: a denial on the phone reaches the screen
+// TestPhoneDenialShowsOutcome: a denial on the phone reaches the screen
 // too; hiding the QR code and showing a new one makes a new link.
-func TestDenyOnPhoneShowsOutcome(t *testing.T) {
+func TestPhoneDenialShowsOutcome(t *testing.T) {
 	p := newPhoneApprovalTest(t)
 	first := p.shownLink()
 	p.tap("Hide QR code")
