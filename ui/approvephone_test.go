@@ -18,22 +18,28 @@ import (
 )
 
 // phoneApprovalTest is a signed-in app on a service whose phone pages are
-// at http://localhost:8787, as the embedded service's are, with a phone
-// passkey past its hold and a pending withdrawal on the detail screen.
+// at origin, with a phone passkey past its hold and a pending withdrawal
+// on the detail screen.
 type phoneApprovalTest struct {
 	*harness
-	phone *accounttest.Authenticator
-	key   string
-	id    string
+	phone  *accounttest.Authenticator
+	key    string
+	id     string
+	origin string
 }
 
+// phoneApprovalOrigin is where the embedded service serves its pages.
 const phoneApprovalOrigin = "http://localhost:8787"
 
 func newPhoneApprovalTest(t *testing.T) *phoneApprovalTest {
+	return newPhoneApprovalTestAt(t, phoneApprovalOrigin, false)
+}
+
+func newPhoneApprovalTestAt(t *testing.T, origin string, overHTTP bool) *phoneApprovalTest {
 	t.Helper()
-	h := newHarness(t, harnessOptions{publicURL: phoneApprovalOrigin, phone: true})
+	h := newHarness(t, harnessOptions{publicURL: origin, phone: true, overHTTP: overHTTP})
 	u := h.user("ann@example.com")
-	phone := &accounttest.Authenticator{Origin: phoneApprovalOrigin}
+	phone := &accounttest.Authenticator{Origin: origin}
 	u.AddPasskey(t, phone, account.KindPhone, "iPhone")
 	h.clock.Advance(account.RemovalHold) // the passkey's hold is over
 	h.signedIn(u)
@@ -52,7 +58,7 @@ func newPhoneApprovalTest(t *testing.T) *phoneApprovalTest {
 	h.tap("Approvals")
 	h.waitText(5*time.Second, "Withdrawal of 0.015 BTC")
 	h.tap("Open")
-	return &phoneApprovalTest{harness: h, phone: phone, key: key.Secret, id: a.ID}
+	return &phoneApprovalTest{harness: h, phone: phone, key: key.Secret, id: a.ID, origin: origin}
 }
 
 // shownLink opens "Approve on your phone" and returns the link the QR
@@ -70,7 +76,7 @@ func (p *phoneApprovalTest) shownLink() string {
 		return qr != nil
 	})
 	link := qr.Content()
-	if !strings.HasPrefix(link, phoneApprovalOrigin+"/approve#") {
+	if !strings.HasPrefix(link, p.origin+"/approve#") {
 		p.t.Fatalf("the QR code holds %q", link)
 	}
 	// A camera reads the same link off the window.
@@ -83,9 +89,7 @@ func (p *phoneApprovalTest) shownLink() string {
 	if err != nil || res.GetText() != link {
 		p.t.Fatalf("the QR code read off the window: %v %v", res, err)
 	}
-	// The embedded service's page is on this computer: the screen says
-	// a phone cannot open it, as the phone enrollment does.
-	p.wantText("Approve on your phone", "The link expires in 5:00", "It works in a browser on this computer")
+	p.wantText("Approve on your phone", "The link expires in 5:00")
 	for _, b := range []string{"Approve with a passkey", "Deny"} {
 		if !p.button(b).Disabled() {
 			p.t.Fatalf("%q is enabled while the QR code is shown", b)
@@ -103,7 +107,45 @@ func TestPhoneApprovalShowsQRAndOutcome(t *testing.T) {
 	p := newPhoneApprovalTest(t)
 	token := p.shownLink()
 	p.secrets = append(p.secrets, token)
+	// The embedded service's page is on this computer: the screen says
+	// a phone cannot open it, as the phone enrollment does.
+	p.wantText("A phone cannot open this link: localhost is this computer's own address. It works in a browser on this computer.")
+	p.approveOnPhone(token)
+	p.waitFor("the outcome", 10*time.Second, func() bool {
+		return strings.Contains(p.text(), "Approved on your phone Withdrawal")
+	})
+	p.wantText("Withdrawal of 0.015 BTC approved with iPhone. The requester sees the decision now.")
+	fits(p.harness, "approved on your phone")
+	p.notText("The link expires in")
+	if focused := p.canvas().Focused(); focused != p.button("Back to approvals") {
+		t.Fatalf("the focus is on %T, not Back to approvals", focused)
+	}
+	if got, err := p.svc.GetApproval(context.Background(), p.key, p.id); err != nil || got.State != account.ApprovalApproved {
+		t.Fatalf("the requester reads %+v %v", got, err)
+	}
+	p.tap("Back to approvals")
+	p.waitText(5*time.Second, "Nothing is waiting for approval.")
+}
 
+// TestPhoneApprovalOnAServer: on a server whose public URL is HTTPS, the
+// QR code opens the server's page and nothing is said about reaching
+// it; the outcome arrives over the server's event stream.
+func TestPhoneApprovalOnAServer(t *testing.T) {
+	const public = "https://passkeys.example.com"
+	p := newPhoneApprovalTestAt(t, public, true)
+	token := p.shownLink()
+	p.notText("A phone cannot open this link", "this computer's own address")
+	p.approveOnPhone(token)
+	p.waitFor("the outcome", 10*time.Second, func() bool {
+		return strings.Contains(p.text(), "Withdrawal of 0.015 BTC approved with iPhone.")
+	})
+}
+
+// approveOnPhone is the phone's side, through the service: open the link,
+// assert with the phone's passkey, finish.
+func (p *phoneApprovalTest) approveOnPhone(token string) {
+	p.t.Helper()
+	t := p.t
 	ctx := context.Background()
 	const device = "test-phone-0123456789"
 	page, err := p.svc.OpenPhoneApproval(ctx, token, device)
@@ -121,20 +163,6 @@ func TestPhoneApprovalShowsQRAndOutcome(t *testing.T) {
 	if _, err := p.svc.FinishPhoneApproval(ctx, token, device, assertion); err != nil {
 		t.Fatalf("the phone approves: %v", err)
 	}
-	p.waitFor("the outcome", 10*time.Second, func() bool {
-		return strings.Contains(p.text(), "Approved on your phone Withdrawal")
-	})
-	p.wantText("Withdrawal of 0.015 BTC approved with iPhone. The requester sees the decision now.")
-	fits(p.harness, "approved on your phone")
-	p.notText("The link expires in")
-	if focused := p.canvas().Focused(); focused != p.button("Back to approvals") {
-		t.Fatalf("the focus is on %T, not Back to approvals", focused)
-	}
-	if got, err := p.svc.GetApproval(ctx, p.key, p.id); err != nil || got.State != account.ApprovalApproved {
-		t.Fatalf("the requester reads %+v %v", got, err)
-	}
-	p.tap("Back to approvals")
-	p.waitText(5*time.Second, "Nothing is waiting for approval.")
 }
 
 // TestPhoneDenialShowsOutcome: a denial on the phone reaches the screen
