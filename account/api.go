@@ -182,6 +182,9 @@ type API interface {
 	// (device). Errors, beyond the approvals' own: ErrApprovalLinkEnded,
 	// ErrApprovalLinkUsed, *InputError.
 	BeginPhoneApproval(ctx context.Context, token, id string) (*ApprovalLink, error)
+	// CancelPhoneApproval ends the link whose ApprovalLink.ID is id: the
+	// desktop hid its QR code.
+	CancelPhoneApproval(ctx context.Context, token, id string) error
 	// OpenPhoneApproval claims the link for device and returns what the
 	// page shows.
 	OpenPhoneApproval(ctx context.Context, link, device string) (*ApprovalPage, error)

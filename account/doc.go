@@ -171,8 +171,8 @@
 // email, nothing else); PhoneApprovalOptions and FinishPhoneApproval run
 // FinishApproval's own checks (the detail-bound challenge, the holds,
 // clone detection), and DenyPhoneApproval denies. A decision, a
-// refusal for good or MaxFailures refused answers use the link up
-// (ErrApprovalLinkUsed); an unknown or expired link, or one whose desktop
+// refusal for good, MaxFailures refused answers or the desktop hiding the
+// QR code (CancelPhoneApproval) use the link up (ErrApprovalLinkUsed); an unknown or expired link, or one whose desktop
 // session has ended, gives ErrApprovalLinkEnded. The desktop sees the
 // approval leave WatchApprovals' list and reads how it ended with
 // ReadApproval.

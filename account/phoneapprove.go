@@ -25,8 +25,9 @@ var (
 	// desktop session that made it has ended.
 	ErrApprovalLinkEnded = errors.New("this approval link is not valid or has expired: show a new one on the desktop")
 	// ErrApprovalLinkUsed: the link decided its approval already, was
-	// opened on another device first, or refused too many answers.
-	ErrApprovalLinkUsed = errors.New("this approval link was already used: show a new one on the desktop")
+	// opened on another device first, refused too many answers, or was
+	// closed on the desktop (CancelPhoneApproval).
+	ErrApprovalLinkUsed = errors.New("this approval link was already used, or closed on the computer: show a new one there")
 )
 
 // ApprovalLink is a started "approve on your phone" link, for the desktop
@@ -167,6 +168,28 @@ func (s *Service) DenyPhoneApproval(ctx context.Context, link, device string) (*
 		return nil, tx.UpdateApprovalLink(l)
 	})
 	return out, err
+}
+
+// CancelPhoneApproval implements API: the desktop hides the QR code of
+// link id (ApprovalLink.ID) and the link stops working at once. Only the
+// session that made it may; for any other it is ErrNotFound. Canceling a
+// used or expired link is not an error.
+func (s *Service) CancelPhoneApproval(ctx context.Context, token, id string) error {
+	return s.store.Update(ctx, func(tx Tx) error {
+		rec, err := s.authenticate(tx, token)
+		if err != nil {
+			return err
+		}
+		l, err := tx.ApprovalLinkByID(id)
+		if err == nil && (l.AccountID != rec.ID || subtle.ConstantTimeCompare(l.SessionHash, hashToken(token)) != 1) {
+			err = ErrNotFound
+		}
+		if err != nil || !l.UsedAt.IsZero() {
+			return err
+		}
+		l.UsedAt = s.now().UTC()
+		return tx.UpdateApprovalLink(l)
+	})
 }
 
 // ReadApproval implements API: the session's read of one of its account's

@@ -442,3 +442,44 @@ func TestPhoneApprovalConcurrentOpens(t *testing.T) {
 		t.Fatalf("%d phones hold the link, want 1", held)
 	}
 }
+
+// TestPhoneApprovalCancel: the desktop that made a link can end it at
+// once; another session, of this account or another, cannot.
+func TestPhoneApprovalCancel(t *testing.T) {
+	fx := newApprovalFixture(t)
+	req := fx.request(t, deposit)
+	l, link := fx.phoneLink(t, req.ID)
+	if _, err := fx.svc.OpenPhoneApproval(ctx, link, phoneA); err != nil {
+		t.Fatal(err)
+	}
+	bob := accounttest.SignUp(t, fx.svc, fx.clock, "bob@example.com")
+	second, err := fx.svc.SignIn(ctx, fx.u.Email, fx.u.Password, fx.u.Code(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for who, tok := range map[string]string{"another account": bob.Session.Token, "another session of the account": second.Token} {
+		if err := fx.svc.CancelPhoneApproval(ctx, tok, l.ID); !errors.Is(err, account.ErrNotFound) {
+			t.Fatalf("%s cancels the link: %v", who, err)
+		}
+	}
+	if err := fx.svc.CancelPhoneApproval(ctx, "", l.ID); !errors.Is(err, account.ErrUnauthenticated) {
+		t.Fatalf("no session cancels the link: %v", err)
+	}
+	if err := fx.svc.CancelPhoneApproval(ctx, fx.u.Session.Token, "nope"); !errors.Is(err, account.ErrNotFound) {
+		t.Fatalf("canceling no link: %v", err)
+	}
+	if _, err := fx.svc.PhoneApprovalOptions(ctx, link, phoneA); err != nil {
+		t.Fatalf("the link after refused cancels: %v", err)
+	}
+	for range 2 { // twice: canceling a canceled link is no error
+		if err := fx.svc.CancelPhoneApproval(ctx, fx.u.Session.Token, l.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := fx.phoneApprove(t, fx.auth, link, phoneA); !errors.Is(err, account.ErrApprovalLinkUsed) {
+		t.Fatalf("a canceled link: %v", err)
+	}
+	if got, _ := fx.svc.GetApproval(ctx, fx.key.Secret, req.ID); got.State != account.ApprovalPending {
+		t.Fatalf("the approval after the cancel: %s", got.State)
+	}
+}

@@ -103,6 +103,7 @@ type Tx interface {
 	// UpdateApprovalLink writes a link's device, failures and use.
 	UpdateApprovalLink(l *ApprovalLinkRecord) error
 	ApprovalLinkByTokenHash(hash []byte) (*ApprovalLinkRecord, error)
+	ApprovalLinkByID(id string) (*ApprovalLinkRecord, error)
 
 	// Policy returns the zero Policy when none is stored.
 	Policy(accountID string) (Policy, error)

@@ -57,9 +57,10 @@ func (d *approvalDetail) closePhone() {
 	}
 }
 
-// begin makes a link and shows it.
+// begin makes a link and shows it, ending the one shown before.
 func (p *approvePhone) begin() {
 	d := p.d
+	p.cancelLink()
 	p.link = nil
 	p.fb = newFeedback()
 	p.fb.busy("Making a one-time link for your phone…")
@@ -237,13 +238,30 @@ func (p *approvePhone) relayout() {
 	}
 }
 
-// leave hides the QR code; the link stays valid until it expires, but
-// nothing here shows it any more.
+// leave hides the QR code and ends its link at once. (Leaving the screen
+// otherwise keeps the link until it expires: a phone may be using it.)
 func (p *approvePhone) leave() {
 	d := p.d
+	p.cancelLink()
 	d.closePhone()
 	setEnabled(true, d.approve, d.deny, d.onPhone)
 	d.setStep(nil, d.onPhone)
+}
+
+// cancelLink ends the link on display, if any, in the background; a
+// failure is only logged: the link expires soon anyway.
+func (p *approvePhone) cancelLink() {
+	if p.link == nil {
+		return
+	}
+	app, token, id := p.d.app, p.d.app.token, p.link.ID
+	app.run(func(ctx context.Context) error {
+		return app.api.CancelPhoneApproval(ctx, token, id)
+	}, func(err error) {
+		if err != nil {
+			app.log.Warn("ending a phone link failed", "err", err)
+		}
+	})
 }
 
 // successLine is a short success note with a tick before it.

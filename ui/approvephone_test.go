@@ -4,6 +4,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -181,6 +182,10 @@ func TestPhoneDenialShowsOutcome(t *testing.T) {
 	}
 	ctx := context.Background()
 	const device = "test-phone-0123456789"
+	// The hidden code's link ended with it.
+	if _, err := p.svc.OpenPhoneApproval(ctx, first, device); !errors.Is(err, account.ErrApprovalLinkUsed) {
+		t.Fatalf("the hidden QR code's link: %v", err)
+	}
 	if _, err := p.svc.OpenPhoneApproval(ctx, token, device); err != nil {
 		t.Fatal(err)
 	}

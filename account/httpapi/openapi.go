@@ -117,6 +117,7 @@ var docs = map[string]doc{
 	"GET /v1/openapi.json":               {"This document", authNone, nil, map[string]any{}},
 	"POST /v1/approvals/{id}/phone-link": {"A one-time link for the phone page to decide a pending approval (show it as a QR code)", authSession, nil, account.ApprovalLink{}},
 	"GET /v1/approvals/{id}/state":       {"One of the account's approvals, in any state", authSession, nil, account.Approval{}},
+	"DELETE /v1/approval-links/{id}":     {"End a phone link at once (its QR code was hidden)", authSession, nil, nil},
 	"POST /api/phone/approval/open":      {"The approval page opens its link: the operation to show", authPage, pageRequest{}, ApprovalPageAnswer{}},
 	"POST /api/phone/approval/options":   {"Request options whose challenge commits to the operation", authPage, pageRequest{}, webauthnJSON{}},
 	"POST /api/phone/approval/finish":    {"Approve with the phone passkey's assertion (in credential)", authPage, pageRequest{}, ApprovalDecision{}},

@@ -27,6 +27,7 @@ import (
 //
 //	POST /v1/approvals/{id}/phone-link  → account.ApprovalLink
 //	GET  /v1/approvals/{id}/state       → account.Approval (any state)
+//	DELETE /v1/approval-links/{id}      the QR code is hidden: the link ends
 func (h *Handler) routesPhoneApproval() {
 	m, lim := h.mux, h.lim
 	m.HandleFunc("GET /approve", h.file("approve.html", "text/html; charset=utf-8"))
@@ -37,6 +38,7 @@ func (h *Handler) routesPhoneApproval() {
 	m.HandleFunc("POST /api/phone/approval/deny", h.perIP(lim.phoneIP, h.pageCall(h.denyPhoneApproval)))
 	m.HandleFunc("POST /v1/approvals/{id}/phone-link", h.desktop(h.beginPhoneApproval))
 	m.HandleFunc("GET /v1/approvals/{id}/state", h.desktop(h.readApproval))
+	m.HandleFunc("DELETE /v1/approval-links/{id}", h.desktop(h.cancelPhoneApproval))
 }
 
 // ApprovalPageAnswer is what the approval page shows.
@@ -121,6 +123,10 @@ func (h *Handler) denyPhoneApproval(ctx context.Context, r *http.Request, req *p
 
 func (h *Handler) beginPhoneApproval(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
 	return h.api.BeginPhoneApproval(ctx, token, r.PathValue("id"))
+}
+
+func (h *Handler) cancelPhoneApproval(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
+	return nil, h.api.CancelPhoneApproval(ctx, token, r.PathValue("id"))
 }
 
 func (h *Handler) readApproval(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {

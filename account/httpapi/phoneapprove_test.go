@@ -71,11 +71,30 @@ func TestPhoneApprovalOverHTTP(t *testing.T) {
 			}
 		}
 	}
+	l, link := fx.phoneLink(t, tok, a.ID)
+	for _, c := range []struct {
+		who, token string
+		status     int
+	}{
+		{"another account's session", bob.Session.Token, 404},
+		{"no session", "", 401},
+		{"a signed-out session", ended.Token, 401},
+	} {
+		if w := fx.apiCall("DELETE", "/v1/approval-links/"+l.ID, c.token, ""); w.Code != c.status {
+			t.Errorf("DELETE the link with %s: %d %s", c.who, w.Code, w.Body)
+		}
+	}
+	if w := fx.apiCall("DELETE", "/v1/approval-links/"+l.ID, tok, ""); w.Code != 204 {
+		t.Fatalf("DELETE the link: %d %s", w.Code, w.Body)
+	}
+	if w := fx.pageCall("open", fmt.Sprintf(`{"link":%q,"device":%q}`, link, device1)); w.Code != 409 || errorWord(t, w) != "link-used" {
+		t.Errorf("open a canceled link: %d %s", w.Code, w.Body)
+	}
 	if w := fx.apiCall("POST", "/v1/approvals/nope/phone-link", tok, ""); w.Code != 404 {
 		t.Errorf("a link for no approval: %d %s", w.Code, w.Body)
 	}
 
-	l, link := fx.phoneLink(t, tok, a.ID)
+	l, link = fx.phoneLink(t, tok, a.ID)
 	open := fmt.Sprintf(`{"link":%q,"device":%q}`, link, device1)
 	if w := fx.pageCall("open", open, "Origin", "https://evil.example"); w.Code != 403 {
 		t.Errorf("open from another origin: %d %s", w.Code, w.Body)

@@ -1,6 +1,10 @@
 package pgstore
 
-import "github.com/passkeydesk/passkeydesk/account"
+import (
+	"github.com/jackc/pgx/v5"
+
+	"github.com/passkeydesk/passkeydesk/account"
+)
 
 const approvalLinkCols = `id, token_hash, approval_id, account_id, session_hash, device_hash, failures, used_at, created_at, expires_at`
 
@@ -14,9 +18,17 @@ func (t *txn) UpdateApprovalLink(l *account.ApprovalLinkRecord) error {
 }
 
 func (t *txn) ApprovalLinkByTokenHash(hash []byte) (*account.ApprovalLinkRecord, error) {
+	return scanApprovalLink(t.row(`SELECT `+approvalLinkCols+` FROM approval_links WHERE token_hash = $1`, hash))
+}
+
+func (t *txn) ApprovalLinkByID(id string) (*account.ApprovalLinkRecord, error) {
+	return scanApprovalLink(t.row(`SELECT `+approvalLinkCols+` FROM approval_links WHERE id = $1`, id))
+}
+
+func scanApprovalLink(row pgx.Row) (*account.ApprovalLinkRecord, error) {
 	var l account.ApprovalLinkRecord
 	var used, created, expires int64
-	err := t.row(`SELECT `+approvalLinkCols+` FROM approval_links WHERE token_hash = $1`, hash).Scan(&l.ID, &l.TokenHash,
+	err := row.Scan(&l.ID, &l.TokenHash,
 		&l.ApprovalID, &l.AccountID, &l.SessionHash, &l.DeviceHash, &l.Failures, &used, &created, &expires)
 	if err != nil {
 		return nil, notFound(err)

@@ -16,6 +16,10 @@ func (c *Client) BeginPhoneApproval(ctx context.Context, token, id string) (*acc
 	return callOne[account.ApprovalLink](ctx, c, "POST", "/v1/approvals/"+url.PathEscape(id)+"/phone-link", token, nil)
 }
 
+func (c *Client) CancelPhoneApproval(ctx context.Context, token, id string) error {
+	return c.call(ctx, "DELETE", "/v1/approval-links/"+url.PathEscape(id), token, nil, nil)
+}
+
 func (c *Client) ReadApproval(ctx context.Context, token, id string) (*account.Approval, error) {
 	return callOne[account.Approval](ctx, c, "GET", "/v1/approvals/"+url.PathEscape(id)+"/state", token, nil)
 }

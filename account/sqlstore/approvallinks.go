@@ -8,6 +8,7 @@ var (
 	qInsertApprovalLink      = q(`INSERT INTO approval_links (` + approvalLinkCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qUpdateApprovalLink      = q(`UPDATE approval_links SET device_hash = ?, failures = ?, used_at = ? WHERE id = ?`)
 	qApprovalLinkByTokenHash = q(`SELECT ` + approvalLinkCols + ` FROM approval_links WHERE token_hash = ?`)
+	qApprovalLinkByID        = q(`SELECT ` + approvalLinkCols + ` FROM approval_links WHERE id = ?`)
 	qDeleteOldApprovalLinks  = q(`DELETE FROM approval_links WHERE expires_at <= ?`)
 )
 
@@ -21,9 +22,17 @@ func (t *txn) UpdateApprovalLink(l *account.ApprovalLinkRecord) error {
 }
 
 func (t *txn) ApprovalLinkByTokenHash(hash []byte) (*account.ApprovalLinkRecord, error) {
+	return scanApprovalLink(t.queryRow(qApprovalLinkByTokenHash, hash))
+}
+
+func (t *txn) ApprovalLinkByID(id string) (*account.ApprovalLinkRecord, error) {
+	return scanApprovalLink(t.queryRow(qApprovalLinkByID, id))
+}
+
+func scanApprovalLink(row scanner) (*account.ApprovalLinkRecord, error) {
 	var l account.ApprovalLinkRecord
 	var used, created, expires int64
-	err := t.queryRow(qApprovalLinkByTokenHash, hash).Scan(&l.ID, &l.TokenHash, &l.ApprovalID, &l.AccountID, &l.SessionHash,
+	err := row.Scan(&l.ID, &l.TokenHash, &l.ApprovalID, &l.AccountID, &l.SessionHash,
 		&l.DeviceHash, &l.Failures, &used, &created, &expires)
 	if err != nil {
 		return nil, notFound(err)

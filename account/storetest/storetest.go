@@ -533,6 +533,14 @@ func approvalLinks(t *testing.T, s account.Store) {
 			return err
 		}
 		same(t, "the new link (no device, unused)", got, l)
+		got, err = tx.ApprovalLinkByID(l.ID)
+		if err != nil {
+			return err
+		}
+		same(t, "the new link by ID", got, l)
+		if _, err := tx.ApprovalLinkByID("nope"); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unknown link ID: %v", err)
+		}
 		if _, err := tx.ApprovalLinkByTokenHash(random(32)); !errors.Is(err, account.ErrNotFound) {
 			t.Errorf("an unknown link: %v", err)
 		}
