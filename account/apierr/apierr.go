@@ -61,6 +61,7 @@ var sentinels = []sentinel{
 	{account.ErrGrantRequired, "grant-required", http.StatusForbidden},
 	{account.ErrVerificationExpired, "verification-expired", http.StatusGone},
 	{account.ErrEmailTaken, "email-taken", http.StatusConflict},
+	{account.ErrSignUpClosed, "sign-up-closed", http.StatusForbidden},
 	{account.ErrNotFound, "not-found", http.StatusNotFound},
 	{account.ErrUnavailable, "unavailable", http.StatusServiceUnavailable},
 	{account.ErrTooManyPending, "too-many-pending", http.StatusTooManyRequests},

@@ -146,6 +146,10 @@ type Config struct {
 	ClientAddr func(*http.Request) string
 	// Now is the clock of the rate limits; nil means time.Now.
 	Now func() time.Time
+	// Ceremony, when not nil, hears the outcome of every call that ends a
+	// ceremony: its name (CeremonySignUp, …) and OutcomeOK or the error
+	// code of the answer. The server counts them in its metrics.
+	Ceremony func(ceremony, outcome string)
 }
 
 // Handler is the HTTP API. Safe for concurrent use.
@@ -162,6 +166,8 @@ type Handler struct {
 	// lim are the other rate limits, each nil when they are off.
 	lim        *limiters
 	clientAddr func(*http.Request) string
+	// onCeremony is Config.Ceremony.
+	onCeremony func(ceremony, outcome string)
 }
 
 // New returns the handler for api (an *account.Service, or anything with
@@ -172,7 +178,7 @@ func New(api account.API, cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{api: api, origin: origin, timeout: cfg.Timeout, log: cfg.Logger, mux: &mux{ServeMux: http.NewServeMux()}, page: assets.PhonePage(),
-		lim: &limiters{}, clientAddr: cfg.ClientAddr}
+		lim: &limiters{}, clientAddr: cfg.ClientAddr, onCeremony: cfg.Ceremony}
 	if !cfg.RateLimitsOff {
 		l := Limit{PerMinute: cfg.ApprovalRate * 60, Burst: cfg.ApprovalBurst}.orDefault(Limit{PerMinute: DefaultApprovalRate * 60, Burst: DefaultApprovalBurst})
 		h.approvals = newKeyLimiter(l.PerMinute/60, l.Burst, cfg.Now, "approval requests with this API key")
@@ -195,11 +201,11 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("POST /api/phone/open", h.perIP(lim.phoneIP, h.pageCall(h.open)))
 	h.mux.HandleFunc("POST /api/phone/wait", h.perIP(lim.phoneIP, h.pageCall(h.wait)))
 	h.mux.HandleFunc("POST /api/phone/options", h.perIP(lim.phoneIP, h.pageCall(h.options)))
-	h.mux.HandleFunc("POST /api/phone/result", h.perIP(lim.phoneIP, h.pageCall(h.result)))
+	h.mux.HandleFunc("POST /api/phone/result", h.ceremony(CeremonyPhoneEnrollment, h.perIP(lim.phoneIP, h.pageCall(h.result))))
 	h.mux.HandleFunc("POST /api/enrollments", h.perIP(lim.enrollIP, h.desktop(perSession(lim.enrollSession, h.begin))))
 	h.mux.HandleFunc("GET /api/enrollments/{id}", h.desktop(h.status))
 	h.mux.HandleFunc("DELETE /api/enrollments/{id}", h.desktop(h.cancel))
-	h.mux.HandleFunc("POST /api/enrollments/{id}/confirm", h.perIP(lim.codeIP, h.desktop(perSession(lim.codeSession, h.confirm))))
+	h.mux.HandleFunc("POST /api/enrollments/{id}/confirm", h.ceremony(CeremonyEnrollmentCode, h.perIP(lim.codeIP, h.desktop(perSession(lim.codeSession, h.confirm)))))
 	h.mux.HandleFunc("GET /api/enrollments/{id}/events", h.events)
 	h.mux.HandleFunc("POST /v1/approvals", h.requester(h.requestApproval))
 	h.mux.HandleFunc("GET /v1/approvals/{id}", h.requester(h.getApproval))
@@ -585,6 +591,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	status, b := apierr.Encode(err)
+	noteOutcome(w, b.Code)
 	if status >= 500 {
 		h.log.ErrorContext(r.Context(), "httpapi", "path", r.URL.Path, "err", err)
 	}
@@ -598,5 +605,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, word, msg string) {
+	noteOutcome(w, word)
 	writeJSON(w, status, map[string]string{"error": word, "message": msg})
 }
