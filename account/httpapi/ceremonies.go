@@ -17,6 +17,8 @@ const (
 	CeremonyEnrollmentCode      = "enrollment-code"      // the desktop's match code: POST …/enrollments/{id}/confirm
 	CeremonyApproval            = "approval"             // POST /v1/approvals/{id}/finish
 	CeremonyDenial              = "denial"               // POST /v1/approvals/{id}/deny
+	CeremonyPhoneApproval       = "phone-approval"       // the approval page's POST /api/phone/approval/finish
+	CeremonyPhoneDenial         = "phone-denial"         // the approval page's POST /api/phone/approval/deny
 )
 
 // OutcomeOK is the outcome of a ceremony that succeeded; any other is the

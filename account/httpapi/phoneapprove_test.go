@@ -174,3 +174,32 @@ func TestPhoneApprovalOverHTTP(t *testing.T) {
 		t.Errorf("an expired link: %d %s", w.Code, w.Body)
 	}
 }
+
+// TestPhoneApprovalCeremoniesCounted: the approval page's Approve and
+// Deny are counted as ceremonies with their outcomes, as the desktop's
+// are.
+func TestPhoneApprovalCeremoniesCounted(t *testing.T) {
+	fx := newApprovalFixture(t)
+	var got []string
+	h, err := httpapi.New(fx.svc, httpapi.Config{PublicURL: accounttest.Origin, Now: fx.clock.Now,
+		Ceremony: func(ceremony, outcome string) { got = append(got, ceremony+" "+outcome) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.h = h
+	a := decodeApproval(t, fx.apiCall("POST", "/v1/approvals", fx.key, withdrawalBody))
+	_, link := fx.phoneLink(t, fx.u.Session.Token, a.ID)
+	open := fmt.Sprintf(`{"link":%q,"device":%q}`, link, device1)
+	if w := fx.pageCall("open", open); w.Code != 200 {
+		t.Fatalf("open: %d %s", w.Code, w.Body)
+	}
+	if w := fx.pageCall("deny", open); w.Code != 200 {
+		t.Fatalf("deny: %d %s", w.Code, w.Body)
+	}
+	if w := fx.pageCall("finish", fmt.Sprintf(`{"link":%q,"device":%q,"credential":{}}`, link, device1)); w.Code != 409 {
+		t.Fatalf("finish on a used link: %d %s", w.Code, w.Body)
+	}
+	if want := "phone-denial ok,phone-approval link-used"; strings.Join(got, ",") != want {
+		t.Fatalf("ceremonies counted: %q, want %q", got, want)
+	}
+}
