@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
@@ -202,4 +203,58 @@ func TestPhoneApprovalCeremoniesCounted(t *testing.T) {
 	if want := "phone-denial ok,phone-approval link-used"; strings.Join(got, ",") != want {
 		t.Fatalf("ceremonies counted: %q, want %q", got, want)
 	}
+}
+
+// FuzzApprovalPageCalls sends arbitrary bodies to every approval page
+// call, on a link a phone has opened: whatever the bytes, a 2xx or a 4xx
+// with a JSON reason, never a 5xx or a panic, never the email.
+func FuzzApprovalPageCalls(f *testing.F) {
+	fx := newApprovalFixture(f)
+	fx.limitsOff(f)
+	a, err := fx.svc.RequestApproval(ctx, fx.key, account.ApprovalRequest{Operation: account.Operation{
+		Kind: account.OperationDeposit, Asset: "BTC", Amount: "1", Network: "Bitcoin", Destination: "bc1qdeposit"}, Lifetime: time.Hour})
+	if err != nil {
+		f.Fatal(err)
+	}
+	l, err := fx.svc.BeginPhoneApproval(ctx, fx.u.Session.Token, a.ID)
+	if err != nil {
+		f.Fatal(err)
+	}
+	_, link, _ := strings.Cut(l.URL, "#")
+	if _, err := fx.svc.OpenPhoneApproval(ctx, link, device1); err != nil {
+		f.Fatal(err)
+	}
+	body := func(more string) string { return fmt.Sprintf(`{"link":%q,"device":%q%s}`, link, device1, more) }
+	paths := []string{"approval/open", "approval/options", "approval/finish", "approval/deny"}
+	for i, b := range []string{
+		body(""),
+		body(`,"credential":{"id":"AA","rawId":"AA","type":"public-key","response":{}}`),
+		body(`,"credential":"x"`),
+		body(`,"state":"opened"`),
+		body(`,"admin":true`),
+		`{"link":"` + link + `","device":"` + device2 + `"}`,
+		`{"link":"../../etc","device":"` + device1 + `"}`,
+		`{"link":null,"device":[]}`,
+		`{}{}`,
+		`[]`,
+		"",
+	} {
+		f.Add(uint8(i), b)
+	}
+	f.Fuzz(func(t *testing.T, which uint8, b string) {
+		path := paths[int(which)%len(paths)]
+		w := fx.call(path, b)
+		if w.Code >= 500 {
+			t.Fatalf("%s %q: status %d %s", path, b, w.Code, w.Body)
+		}
+		if w.Code != 200 {
+			var e struct{ Error, Message string }
+			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error == "" || e.Message == "" {
+				t.Fatalf("%s %q: status %d without a JSON reason: %s", path, b, w.Code, w.Body)
+			}
+		}
+		if strings.Contains(w.Body.String(), "ann@") {
+			t.Fatalf("%s: the answer shows the email: %s", path, w.Body)
+		}
+	})
 }
