@@ -5,6 +5,8 @@ package ui
 import (
 	"context"
 	"errors"
+	"image"
+	"image/draw"
 	"strings"
 	"testing"
 	"time"
@@ -80,9 +82,20 @@ func (p *phoneApprovalTest) shownLink() string {
 	if !strings.HasPrefix(link, p.origin+"/approve#") {
 		p.t.Fatalf("the QR code holds %q", link)
 	}
-	// A camera reads the same link off the window.
+	// A camera reads the same link off the window, where the code is
+	// drawn (in full view: the screen scrolled to it).
 	fits(p.harness, "approve on your phone")
-	bmp, err := gozxing.NewBinaryBitmapFromImage(p.canvas().Capture())
+	shot := p.canvas().Capture()
+	scale := float32(shot.Bounds().Dx()) / p.canvas().Size().Width
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(qr)
+	r := image.Rect(int(pos.X*scale), int(pos.Y*scale),
+		int((pos.X+qr.Size().Width)*scale), int((pos.Y+qr.Size().Height)*scale))
+	if !r.In(shot.Bounds()) || r.Dx() < 100 {
+		p.t.Fatalf("the QR code is drawn at %v, not in full view in the window %v", r, shot.Bounds())
+	}
+	crop := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	draw.Draw(crop, crop.Bounds(), shot, r.Min, draw.Src)
+	bmp, err := gozxing.NewBinaryBitmapFromImage(crop)
 	if err != nil {
 		p.t.Fatal(err)
 	}
