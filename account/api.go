@@ -199,6 +199,32 @@ type API interface {
 	// once, then the new list whenever it changes; the channel closes
 	// when ctx or the session ends.
 	WatchApprovals(ctx context.Context, token string) (<-chan []Approval, error)
+	// ReadApproval is the session's read of one of its account's
+	// approvals, in any state: how a decision made elsewhere (on the
+	// phone) turned out.
+	ReadApproval(ctx context.Context, token, id string) (*Approval, error)
+
+	// Approve on your phone. BeginPhoneApproval makes a one-time link
+	// (for a QR code) to the phone page for the session's pending
+	// approval id, bound to the session, living ApprovalLinkLifetime or
+	// until the approval expires. The page's calls are authorised by the
+	// link's token (link) and the key of the device that opened it first
+	// (device). Errors, beyond the approvals' own: ErrApprovalLinkEnded,
+	// ErrApprovalLinkUsed, *InputError.
+	BeginPhoneApproval(ctx context.Context, token, id string) (*ApprovalLink, error)
+	// CancelPhoneApproval ends the link whose ApprovalLink.ID is id: the
+	// desktop hid its QR code.
+	CancelPhoneApproval(ctx context.Context, token, id string) error
+	// OpenPhoneApproval claims the link for device and returns what the
+	// page shows.
+	OpenPhoneApproval(ctx context.Context, link, device string) (*ApprovalPage, error)
+	// PhoneApprovalOptions returns request options JSON whose challenge
+	// commits to the operation, as BeginApproval does.
+	PhoneApprovalOptions(ctx context.Context, link, device string) (json.RawMessage, error)
+	// FinishPhoneApproval approves with the phone's assertion JSON.
+	FinishPhoneApproval(ctx context.Context, link, device string, assertion json.RawMessage) (*Approval, error)
+	// DenyPhoneApproval records a denial from the phone.
+	DenyPhoneApproval(ctx context.Context, link, device string) (*Approval, error)
 
 	// ExportActivity returns the activity log, filtered, as "csv" or
 	// "json".

@@ -185,6 +185,20 @@
 // Pending moves once: to approved, denied, refused or expired
 // (ErrApprovalDecided, ErrApprovalExpired).
 //
+// Approve on your phone: BeginPhoneApproval gives the desktop session a
+// one-time link (its token in the URL's fragment, only its hash stored)
+// to the service's approval page for one pending approval, living
+// ApprovalLinkLifetime or until the approval expires. The first phone to
+// open it holds it (OpenPhoneApproval shows the operation and the masked
+// email, nothing else); PhoneApprovalOptions and FinishPhoneApproval run
+// FinishApproval's own checks (the detail-bound challenge, the holds,
+// clone detection), and DenyPhoneApproval denies. A decision, a
+// refusal for good, MaxFailures refused answers or the desktop hiding the
+// QR code (CancelPhoneApproval) use the link up (ErrApprovalLinkUsed); an unknown or expired link, or one whose desktop
+// session has ended, gives ErrApprovalLinkEnded. The desktop sees the
+// approval leave WatchApprovals' list and reads how it ended with
+// ReadApproval.
+//
 // # Policies
 //
 // A passkey whose sign counter does not advance (WebAuthn §6.1.1) when

@@ -109,6 +109,12 @@ type Tx interface {
 	// that are pending and not yet expired at now.
 	CountPendingApprovals(apiKeyID string, now time.Time) (int, error)
 
+	InsertApprovalLink(l *ApprovalLinkRecord) error
+	// UpdateApprovalLink writes a link's device, failures and use.
+	UpdateApprovalLink(l *ApprovalLinkRecord) error
+	ApprovalLinkByTokenHash(hash []byte) (*ApprovalLinkRecord, error)
+	ApprovalLinkByID(id string) (*ApprovalLinkRecord, error)
+
 	// Policy returns the zero Policy when none is stored.
 	Policy(accountID string) (Policy, error)
 	PutPolicy(accountID string, p Policy) error
@@ -139,7 +145,7 @@ type Tx interface {
 	PutSetting(name, value string) error
 
 	// DeleteExpired removes sessions, verifications, grants and ceremonies
-	// that expired before now, phone enrollments and phone sign-ins that
+	// that expired before now, phone enrollments, phone sign-ins and approval links that
 	// expired more than a day before now, and unknown-email states unlocked and untouched for
 	// FailureMemory.
 	DeleteExpired(now time.Time) error
@@ -267,6 +273,21 @@ type ApprovalRecord struct {
 	PasskeyID string    // the approving passkey, "" otherwise
 	Assertion *Assertion
 	Reason    string // why it was refused, "" otherwise
+}
+
+// ApprovalLinkRecord is an "approve on your phone" link as stored: only
+// its token's hash. It lets the phone page decide one approval.
+type ApprovalLinkRecord struct {
+	ID          string
+	TokenHash   []byte
+	ApprovalID  string
+	AccountID   string
+	SessionHash []byte    // the desktop session that made it
+	DeviceHash  []byte    // the key of the page that opened it first; nil before
+	Failures    int       // answers refused through it
+	UsedAt      time.Time // when it decided the approval; zero before
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
 }
 
 // CeremonyRecord is a WebAuthn ceremony awaiting its answer.

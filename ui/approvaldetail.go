@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/ui/component"
 )
 
 // approvalDetail shows one pending approval, every field large and plain,
@@ -37,6 +38,10 @@ type approvalDetail struct {
 	shown     bool          // in the window: show has run
 	hold      *widget.Label // the hold note, when the operation is held
 	view      fyne.CanvasObject
+	// onPhone opens "Approve on your phone" (approvephone.go); nil when
+	// the app serves no phone page.
+	onPhone *button
+	phone   *approvePhone
 }
 
 // countdownTick is how often the time left is updated.
@@ -159,7 +164,12 @@ func (d *approvalDetail) build() fyne.CanvasObject {
 		objs = append(objs, container.NewBorder(nil, nil,
 			container.NewVBox(widget.NewIcon(theme.InfoIcon())), nil, d.hold))
 	}
-	objs = append(objs, container.NewHBox(d.approve, d.deny, d.back), d.steps, d.fb.object())
+	objs = append(objs, container.NewHBox(d.approve, d.deny, d.back))
+	if d.app != nil && d.app.phone && d.app.phoneUnavailable == nil {
+		d.onPhone = newButtonWithIcon("Approve on your phone", component.PhoneIcon(), d.startPhone)
+		objs = append(objs, container.NewHBox(d.onPhone))
+	}
+	objs = append(objs, d.steps, d.fb.object())
 	d.view = page(objs...)
 	return d.view
 }
@@ -245,6 +255,10 @@ func (d *approvalDetail) expire() {
 	d.approve.Hide()
 	d.deny.Hide()
 	setEnabled(false, d.approve, d.deny)
+	if d.onPhone != nil {
+		d.closePhone()
+		d.onPhone.Hide()
+	}
 	d.setStep(nil, nil)
 	d.countdown.SetText("Expired at " + d.approval.ExpiresAt.Local().Format("15:04:05") + ": it can no longer be approved or denied.")
 	d.fb.show(describe(account.ErrApprovalExpired))
@@ -340,6 +354,7 @@ func (d *approvalDetail) decided(what string) func(error) {
 
 // close ends a passkey step under way when the screen goes away.
 func (d *approvalDetail) close() {
+	d.closePhone()
 	if d.flow != nil {
 		d.flow.abandon()
 	}

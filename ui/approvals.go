@@ -36,6 +36,9 @@ type approvalWatch struct {
 	pending []account.Approval
 	seen    map[string]bool
 	loaded  bool
+	// phone is the "approve on your phone" flow on display, which hears
+	// each new list; nil when none is.
+	phone *approvePhone
 }
 
 func newApprovalWatch(s *shell) *approvalWatch {
@@ -145,6 +148,9 @@ func (w *approvalWatch) update(list []account.Approval) {
 		w.badge.Show()
 	} else {
 		w.badge.Hide()
+	}
+	if w.phone != nil {
+		w.phone.update(list)
 	}
 	// Rebuilding an unchanged list would take the keyboard focus away.
 	if w.shell.approvals != nil && changed {

@@ -13,6 +13,8 @@
 //	GET  /e/{token}         the same page, token in the path
 //	GET  /phone/app.js, /phone/style.css
 //
+// The approval page and its calls: see routesPhoneApproval.
+//
 // The page's JSON calls, each a POST of {"link", "device", …} from the
 // page's own origin (Origin, else Sec-Fetch-Site: same-origin) with
 // Content-Type application/json:
@@ -220,6 +222,7 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /v1/requester/passkeys/events", h.requesterPasskeyEvents)
 	h.routesV1()
 	h.routesPhoneSignIn()
+	h.routesPhoneApproval()
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not-found", "no such page or call")
 	})

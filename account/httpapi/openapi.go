@@ -125,15 +125,23 @@ var docs = map[string]doc{
 		authNone, struct{ Computer string }{}, account.PhoneSignIn{}},
 	"GET /v1/phone-signins/{id}/events": {"A phone sign-in's status as server-sent events, for the holder of its secret (Authorization: Bearer SECRET); the done status carries the session",
 		authNone, nil, account.PhoneSignInStatus{}},
-	"POST /api/phone/signin/open":    {"The phone sign-in page opens its link: which computer asks", authPage, signInPageRequest{}, account.PhoneSignInPage{}},
-	"POST /api/phone/signin/options": {"The phone sign-in page sends the computer's code: request options for a passkey", authPage, signInPageRequest{}, webauthnJSON{}},
-	"POST /api/phone/signin/finish":  {"The phone sign-in page sends the passkey's assertion", authPage, signInPageRequest{}, account.PhoneSignInPage{}},
+	"POST /api/phone/signin/open":        {"The phone sign-in page opens its link: which computer asks", authPage, signInPageRequest{}, account.PhoneSignInPage{}},
+	"POST /api/phone/signin/options":     {"The phone sign-in page sends the computer's code: request options for a passkey", authPage, signInPageRequest{}, webauthnJSON{}},
+	"POST /api/phone/signin/finish":      {"The phone sign-in page sends the passkey's assertion", authPage, signInPageRequest{}, account.PhoneSignInPage{}},
+	"POST /v1/approvals/{id}/phone-link": {"A one-time link for the phone page to decide a pending approval (show it as a QR code)", authSession, nil, account.ApprovalLink{}},
+	"GET /v1/approvals/{id}/state":       {"One of the account's approvals, in any state", authSession, nil, account.Approval{}},
+	"DELETE /v1/approval-links/{id}":     {"End a phone link at once (its QR code was hidden)", authSession, nil, nil},
+	"POST /api/phone/approval/open":      {"The approval page opens its link: the operation to show", authPage, pageRequest{}, ApprovalPageAnswer{}},
+	"POST /api/phone/approval/options":   {"Request options whose challenge commits to the operation", authPage, pageRequest{}, webauthnJSON{}},
+	"POST /api/phone/approval/finish":    {"Approve with the phone passkey's assertion (in credential)", authPage, pageRequest{}, ApprovalDecision{}},
+	"POST /api/phone/approval/deny":      {"Deny the approval from the phone", authPage, pageRequest{}, ApprovalDecision{}},
 }
 
 // notDocumented are served but are not part of the JSON API.
 var notDocumented = map[string]bool{
 	"GET /enroll": true, "GET /e/{token}": true, "GET /phone/app.js": true, "GET /phone/style.css": true, "/": true,
 	"GET /signin": true, "GET /phone/signin.js": true,
+	"GET /approve": true, "GET /phone/approve.js": true,
 }
 
 var (

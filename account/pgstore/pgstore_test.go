@@ -363,3 +363,66 @@ func TestPhoneSignInAcrossInstances(t *testing.T) {
 		}
 	}
 }
+
+// TestAPhoneApprovalAcrossInstances: the desktop on A makes a phone link
+// and watches its approvals; the phone opens the link on B and approves
+// on C; A's watch sees the approval leave the pending list, and A reads
+// it approved.
+func TestAPhoneApprovalAcrossInstances(t *testing.T) {
+	svcs, clock := instances(t, 3)
+	u := accounttest.SignUp(t, svcs[0], clock, "phone@example.com")
+	phone := &accounttest.Authenticator{}
+	u.AddPasskey(t, phone, account.KindPhone, "Phone")
+	clock.Advance(account.RemovalHold)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	go svcs[0].Follow(ctx)
+	key, err := svcs[0].CreateAPIKey(ctx, u.Session.Token, "exchange")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := svcs[1].RequestApproval(ctx, key.Secret, account.ApprovalRequest{Operation: account.Operation{
+		Kind: account.OperationDeposit, Asset: "BTC", Amount: "1", Network: "Bitcoin", Destination: "bc1qdeposit"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	watch, err := svcs[0].WatchApprovals(ctx, u.Session.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first := <-watch; len(first) != 1 || first[0].ID != req.ID {
+		t.Fatalf("the first list: %+v", first)
+	}
+	l, err := svcs[0].BeginPhoneApproval(ctx, u.Session.Token, req.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, link, _ := strings.Cut(l.URL, "#")
+	const device = "phone-device-0123456789"
+	if _, err := svcs[1].OpenPhoneApproval(ctx, link, device); err != nil {
+		t.Fatalf("opening on B: %v", err)
+	}
+	opts, err := svcs[2].PhoneApprovalOptions(ctx, link, device)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertion, err := phone.Assert(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svcs[2].FinishPhoneApproval(ctx, link, device, assertion); err != nil {
+		t.Fatalf("approving on C: %v", err)
+	}
+	select {
+	case list := <-watch:
+		if len(list) != 0 {
+			t.Fatalf("A's watch after the phone approved: %+v", list)
+		}
+	case <-ctx.Done():
+		t.Fatal("A's watch did not see the approval decided on C")
+	}
+	got, err := svcs[0].ReadApproval(ctx, u.Session.Token, req.ID)
+	if err != nil || got.State != account.ApprovalApproved || got.PasskeyName != "Phone" {
+		t.Fatalf("A reads %+v %v", got, err)
+	}
+}

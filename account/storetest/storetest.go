@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"ServiceKeys", serviceKeys},
 		{"RecoveryCodes", recoveryCodes},
 		{"DeleteOtherSessions", deleteOtherSessions},
+		{"ApprovalLinks", approvalLinks},
 		{"PolicyAndSettings", policyAndSettings},
 		{"DeleteExpired", deleteExpired},
 		{"FailedUpdateWritesNothing", failedUpdateWritesNothing},
@@ -598,6 +599,55 @@ func apiKeysAndApprovals(t *testing.T, s account.Store) {
 	})
 }
 
+func approvalLinks(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "al")
+	op := account.Operation{Kind: account.OperationDeposit, Asset: "ETH", Amount: "2", Destination: "0xabc"}
+	ap := &account.ApprovalRecord{ID: "appr-l", AccountID: a.ID, APIKeyID: "key", Operation: op, Nonce: random(32),
+		State: account.ApprovalPending, CreatedAt: at, ExpiresAt: at.Add(5 * time.Minute)}
+	l := &account.ApprovalLinkRecord{ID: "link-1", TokenHash: random(32), ApprovalID: ap.ID, AccountID: a.ID,
+		SessionHash: random(32), CreatedAt: at, ExpiresAt: at.Add(3 * time.Minute)}
+	update(t, s, func(tx account.Tx) error {
+		if err := tx.InsertApproval(ap); err != nil {
+			return err
+		}
+		return tx.InsertApprovalLink(l)
+	})
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.ApprovalLinkByTokenHash(l.TokenHash)
+		if err != nil {
+			return err
+		}
+		same(t, "the new link (no device, unused)", got, l)
+		got, err = tx.ApprovalLinkByID(l.ID)
+		if err != nil {
+			return err
+		}
+		same(t, "the new link by ID", got, l)
+		if _, err := tx.ApprovalLinkByID("nope"); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unknown link ID: %v", err)
+		}
+		if _, err := tx.ApprovalLinkByTokenHash(random(32)); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unknown link: %v", err)
+		}
+		return nil
+	})
+	l.DeviceHash, l.Failures, l.UsedAt = random(32), 2, at.Add(time.Minute)
+	update(t, s, func(tx account.Tx) error { return tx.UpdateApprovalLink(l) })
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.ApprovalLinkByTokenHash(l.TokenHash)
+		if err != nil {
+			return err
+		}
+		same(t, "the used link", got, l)
+		return nil
+	})
+	dup := *l
+	dup.ID = "link-2"
+	if err := s.Update(ctx, func(tx account.Tx) error { return tx.InsertApprovalLink(&dup) }); err == nil {
+		t.Error("a second link with the same token hash was stored")
+	}
+}
+
 func serviceKeys(t *testing.T, s account.Store) {
 	a := addAccount(t, s, "svc")
 	k := &account.ServiceKeyRecord{ID: "skey-1", Hash: random(32), Name: "exchange-prod", Scope: account.ScopeApprovals,
@@ -711,6 +761,16 @@ func deleteExpired(t *testing.T, s account.Store) {
 				SessionHash: []byte{1}, GrantHash: []byte{1}, CodeHash: []byte{1}, State: account.EnrollmentExpired, CreatedAt: at, ExpiresAt: exp}); err != nil {
 				return err
 			}
+			// Approval links too: a replayed link is told it was used.
+			ap := &account.ApprovalRecord{ID: fmt.Sprint("ap", i), AccountID: a.ID, APIKeyID: "k", Nonce: []byte{1},
+				Operation: account.Operation{Kind: account.OperationDeposit}, State: account.ApprovalExpired, CreatedAt: at, ExpiresAt: exp}
+			if err := tx.InsertApproval(ap); err != nil {
+				return err
+			}
+			if err := tx.InsertApprovalLink(&account.ApprovalLinkRecord{ID: fmt.Sprint("l", i), TokenHash: []byte{byte(i)},
+				ApprovalID: ap.ID, AccountID: a.ID, SessionHash: []byte{1}, CreatedAt: at, ExpiresAt: exp}); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -735,6 +795,8 @@ func deleteExpired(t *testing.T, s account.Store) {
 			check(fmt.Sprint("enrollment ", i), err, kept)
 			_, err = tx.PhoneSignInByID(fmt.Sprint("s", i))
 			check(fmt.Sprint("phone sign-in ", i), err, kept)
+			_, err = tx.ApprovalLinkByTokenHash([]byte{byte(i)})
+			check(fmt.Sprint("approval link ", i), err, kept)
 		}
 		return nil
 	})
