@@ -306,97 +306,34 @@ func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*
 	if err != nil || !s.now().Before(lc.expires) {
 		return nil, ErrCeremonyExpired
 	}
+	// The session is made again from the challenge, for the passkeys the
+	// account has now.
+	sessionFor := func(user *webauthnUser) (*webauthn.SessionData, error) {
+		_, session, err := s.loginSession(user, lc.raw)
+		if err == nil {
+			session.Expires = time.Time{} // the challenge's own expiry, on the service clock, has been checked
+		}
+		return session, err
+	}
 	var sess *Session
 	var verr error
 	err = s.store.Update(ctx, func(tx Tx) error {
 		verr = nil
-		now := s.now().UTC()
 		// A challenge answered already fails the transaction with
 		// ErrCeremonyExpired, here or when the writes are sent.
 		if err := tx.UseChallenge(lc.hash, lc.expires.Add(usedChallengeMargin)); err != nil {
 			return err
 		}
-		if err := s.sweepExpired(tx, now); err != nil {
+		if err := s.sweepExpired(tx, s.now().UTC()); err != nil {
 			return err
 		}
 		// From here on the challenge is used up, whether or not the
 		// assertion verifies: a refusal commits.
 		var user *webauthnUser
-		var cred *webauthn.Credential
-		if lc.accountID != "" {
-			rec, pks, err := tx.AccountAndPasskeys(AccountKey{ID: lc.accountID})
-			if err != nil {
-				return err
-			}
-			user = &webauthnUser{rec: rec, passkeys: pks}
-			_, session, err := s.loginSession(user, lc.raw)
-			if err != nil {
-				verr = rejected(err) // no passkey left
-				return nil
-			}
-			session.Expires = time.Time{} // the challenge's own expiry, on the service clock, has been checked
-			cred, err = s.rp.ValidateLogin(user, *session, parsed)
-			if err != nil {
-				verr = rejected(err)
-				return nil
-			}
-		} else {
-			_, session, err := s.loginSession(nil, lc.raw)
-			if err != nil {
-				return err
-			}
-			session.Expires = time.Time{}
-			var lookupErr error
-			handler := func(rawID, userHandle []byte) (webauthn.User, error) {
-				rec, pks, err := tx.AccountAndPasskeys(AccountKey{UserHandle: userHandle})
-				if err == nil && !rec.Active {
-					err = ErrNotFound
-				}
-				if err != nil {
-					lookupErr = err
-					return nil, err
-				}
-				user = &webauthnUser{rec: rec, passkeys: pks}
-				return user, nil
-			}
-			cred, err = s.rp.ValidateDiscoverableLogin(handler, *session, parsed)
-			if lookupErr != nil && !errors.Is(lookupErr, ErrNotFound) {
-				return lookupErr
-			}
-			if err != nil {
-				verr = rejected(err)
-				return nil
-			}
-		}
 		var pk *Passkey
-		for i := range user.passkeys {
-			if bytes.Equal(user.passkeys[i].CredentialID, cred.ID) {
-				pk = &user.passkeys[i]
-			}
-		}
-		if pk == nil {
-			verr = rejected(errors.New("unknown credential"))
-			return nil
-		}
-		// A counter that did not advance marks the passkey a possible
-		// clone; a session signed in with a marked passkey is restricted.
-		counter, stored := parsed.Response.AuthenticatorData.Counter, pk.SignCount
-		stale := staleCounter(counter, stored)
-		if stale {
-			pk.CloneWarning = true
-		} else {
-			pk.SignCount = counter
-		}
-		pk.BackedUp = parsed.Response.AuthenticatorData.Flags.HasBackupState()
-		pk.LastUsedAt, pk.LastUsedFor = now, "sign-in"
-		if err := tx.UpdatePasskey(user.rec.ID, pk); err != nil {
+		var err error
+		if user, pk, verr, err = s.verifyLogin(tx, lc.accountID, sessionFor, parsed); err != nil || verr != nil {
 			return err
-		}
-		if stale {
-			detail := fmt.Sprintf("%s: sign counter went from %d to %d at sign-in", pk.Name, stored, counter)
-			if err := tx.AppendEvent(user.rec.ID, s.event(EventPasskeyCloneSuspected, detail)); err != nil {
-				return err
-			}
 		}
 		detail := "passkey: " + pk.Name
 		if pk.CloneWarning {
@@ -420,6 +357,100 @@ func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*
 		return nil, verr
 	}
 	return sess, nil
+}
+
+// checkLogin verifies a login assertion against its stored ceremony c
+// (verifyLogin).
+func (s *Service) checkLogin(tx Tx, c *CeremonyRecord, parsed *protocol.ParsedCredentialAssertionData) (user *webauthnUser, pk *Passkey, verr, err error) {
+	var session webauthn.SessionData
+	if err := decodeSession(c.Session, &session); err != nil {
+		return nil, nil, nil, err
+	}
+	session.Expires = time.Time{}
+	return s.verifyLogin(tx, c.AccountID, func(*webauthnUser) (*webauthn.SessionData, error) { return &session, nil }, parsed)
+}
+
+// verifyLogin verifies a login assertion (WebAuthn §7.2 through
+// go-webauthn) for the account accountID ("" for a discoverable login),
+// against the session sessionFor gives for the account's passkeys (nil
+// for a discoverable login), and records the passkey's use: its sign
+// counter (a counter that did not advance marks it a possible clone, with
+// an event), backup state and last use. It returns the account and the
+// passkey; the caller signs in and restricts the session when
+// pk.CloneWarning is set. An assertion that does not verify is verr, with
+// err nil: the caller commits, so the challenge stays used up.
+func (s *Service) verifyLogin(tx Tx, accountID string, sessionFor func(*webauthnUser) (*webauthn.SessionData, error), parsed *protocol.ParsedCredentialAssertionData) (user *webauthnUser, pk *Passkey, verr, err error) {
+	var cred *webauthn.Credential
+	if accountID != "" {
+		rec, pks, err := tx.AccountAndPasskeys(AccountKey{ID: accountID})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		user = &webauthnUser{rec: rec, passkeys: pks}
+		session, err := sessionFor(user)
+		if err != nil {
+			return nil, nil, rejected(err), nil // no passkey left
+		}
+		cred, err = s.rp.ValidateLogin(user, *session, parsed)
+		if err != nil {
+			return nil, nil, rejected(err), nil
+		}
+	} else {
+		session, err := sessionFor(nil)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		var lookupErr error
+		handler := func(rawID, userHandle []byte) (webauthn.User, error) {
+			rec, pks, err := tx.AccountAndPasskeys(AccountKey{UserHandle: userHandle})
+			if err == nil && !rec.Active {
+				err = ErrNotFound
+			}
+			if err != nil {
+				lookupErr = err
+				return nil, err
+			}
+			user = &webauthnUser{rec: rec, passkeys: pks}
+			return user, nil
+		}
+		cred, err = s.rp.ValidateDiscoverableLogin(handler, *session, parsed)
+		if lookupErr != nil && !errors.Is(lookupErr, ErrNotFound) {
+			return nil, nil, nil, lookupErr
+		}
+		if err != nil {
+			return nil, nil, rejected(err), nil
+		}
+	}
+	for i := range user.passkeys {
+		if bytes.Equal(user.passkeys[i].CredentialID, cred.ID) {
+			pk = &user.passkeys[i]
+		}
+	}
+	if pk == nil {
+		return nil, nil, rejected(errors.New("unknown credential")), nil
+	}
+	now := s.now().UTC()
+	// A counter that did not advance marks the passkey a possible
+	// clone; a session signed in with a marked passkey is restricted.
+	counter, stored := parsed.Response.AuthenticatorData.Counter, pk.SignCount
+	stale := staleCounter(counter, stored)
+	if stale {
+		pk.CloneWarning = true
+	} else {
+		pk.SignCount = counter
+	}
+	pk.BackedUp = parsed.Response.AuthenticatorData.Flags.HasBackupState()
+	pk.LastUsedAt, pk.LastUsedFor = now, "sign-in"
+	if err := tx.UpdatePasskey(user.rec.ID, pk); err != nil {
+		return nil, nil, nil, err
+	}
+	if stale {
+		detail := fmt.Sprintf("%s: sign counter went from %d to %d at sign-in", pk.Name, stored, counter)
+		if err := tx.AppendEvent(user.rec.ID, s.event(EventPasskeyCloneSuspected, detail)); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return user, pk, nil, nil
 }
 
 func (s *Service) putCeremony(tx Tx, accountID string, t CeremonyType, kind Kind, session *webauthn.SessionData) error {
@@ -483,4 +514,72 @@ func defaultPasskeyName(p *Passkey) string {
 		return p.Model
 	}
 	return p.Kind.Label()
+}
+
+// approvalUser is the account as a go-webauthn user whose credentials are
+// the passkeys that may approve: those without a clone warning.
+func (s *Service) approvalUser(tx Tx, rec *AccountRecord) (*webauthnUser, error) {
+	user, err := s.loadUser(tx, rec)
+	if err != nil {
+		return nil, err
+	}
+	if len(user.passkeys) == 0 {
+		return nil, &PolicyError{Rule: RuleNoPasskey}
+	}
+	ok := user.passkeys[:0:0]
+	for _, p := range user.passkeys {
+		if !p.CloneWarning {
+			ok = append(ok, p)
+		}
+	}
+	if len(ok) == 0 {
+		return nil, ErrPasskeyCloned
+	}
+	user.passkeys = ok
+	return user, nil
+}
+
+// checkAssertion verifies parsed (WebAuthn §7.2 through go-webauthn) for
+// one of user's passkeys against the session that sessionFor fills, and
+// applies the clone rule: a passkey already marked, or whose counter does
+// not advance (it is marked now and the event logged), gives why =
+// ErrPasskeyCloned. Otherwise the passkey's counter and last use are
+// written. A response that does not verify gives why under
+// ErrCredentialRejected. err is a storage failure.
+func (s *Service) checkAssertion(tx Tx, user *webauthnUser, parsed *protocol.ParsedCredentialAssertionData, sessionFor func(*webauthn.SessionData) error, usedFor string) (pk *Passkey, why, err error) {
+	for i := range user.passkeys {
+		if bytes.Equal(user.passkeys[i].CredentialID, parsed.RawID) {
+			pk = &user.passkeys[i]
+		}
+	}
+	if pk == nil {
+		return nil, rejected(errors.New("not a passkey of this account")), nil
+	}
+	if pk.CloneWarning {
+		return nil, ErrPasskeyCloned, nil
+	}
+	var session webauthn.SessionData
+	if err := sessionFor(&session); err != nil {
+		return nil, nil, err
+	}
+	session.Expires = time.Time{}
+	cred, verr := s.rp.ValidateLogin(user, session, parsed)
+	if verr != nil {
+		return nil, rejected(verr), nil
+	}
+	if cred.Authenticator.CloneWarning {
+		pk.CloneWarning = true
+		if err := tx.UpdatePasskey(user.rec.ID, pk); err != nil {
+			return nil, nil, err
+		}
+		detail := fmt.Sprintf("%s: sign counter went from %d to %d", pk.Name, pk.SignCount, parsed.Response.AuthenticatorData.Counter)
+		if err := tx.AppendEvent(user.rec.ID, s.event(EventPasskeyCloneSuspected, detail)); err != nil {
+			return nil, nil, err
+		}
+		return nil, ErrPasskeyCloned, nil
+	}
+	pk.SignCount = cred.Authenticator.SignCount
+	pk.BackedUp = parsed.Response.AuthenticatorData.Flags.HasBackupState()
+	pk.LastUsedAt, pk.LastUsedFor = s.now().UTC(), usedFor
+	return pk, nil, tx.UpdatePasskey(user.rec.ID, pk)
 }

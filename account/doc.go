@@ -101,6 +101,28 @@
 // in a read transaction; only an enrollment whose time is up is written,
 // once, to end it. The HTTP face is package httpapi.
 //
+// # Sign in with your phone
+//
+// A desktop with no session calls BeginPhoneSignIn with its name; the
+// address the phone page shows is the one the HTTP face puts in the
+// context (WithClientAddress). It gets a one-time link (a 128-bit token
+// in the fragment of PublicURL/signin), a 6-digit code to show and a
+// 256-bit secret; the store keeps the token's and the secret's SHA-256
+// and the code's codeMAC. The link lives PhoneSignInLifetime. The page
+// opens it (OpenPhoneSignIn: the computer's name and address, the time),
+// sends the code typed on the phone (PhoneSignInOptions; spaces and
+// dashes ignored, MaxFailures wrong ones cancel it) and gets request
+// options for a discoverable passkey, once, under a ceremony of its own
+// type (CeremonyPhoneSignIn) that FinishLogin does not take. The
+// assertion (FinishPhoneSignIn) is checked as FinishLogin checks one
+// (checkLogin) and approves the sign-in for the passkey's account; no
+// session exists yet. WatchPhoneSignIn, opened only by the secret (any
+// other is ErrNotFound), takes the session of an approved sign-in in one
+// transaction that moves it to done, restricted when the passkey may be
+// a clone, and hands it on in its done status: the session reaches only
+// the holder of the secret, once. Watches on other instances hear of
+// the changes through the ChangeFeed.
+//
 // # Approvals
 //
 // A requester (an exchange's backend) asks the account owner to approve
@@ -166,6 +188,20 @@
 // Pending moves once: to approved, denied, refused or expired
 // (ErrApprovalDecided, ErrApprovalExpired).
 //
+// Approve on your phone: BeginPhoneApproval gives the desktop session a
+// one-time link (its token in the URL's fragment, only its hash stored)
+// to the service's approval page for one pending approval, living
+// ApprovalLinkLifetime or until the approval expires. The first phone to
+// open it holds it (OpenPhoneApproval shows the operation and the masked
+// email, nothing else); PhoneApprovalOptions and FinishPhoneApproval run
+// FinishApproval's own checks (the detail-bound challenge, the holds,
+// clone detection), and DenyPhoneApproval denies. A decision, a
+// refusal for good, MaxFailures refused answers or the desktop hiding the
+// QR code (CancelPhoneApproval) use the link up (ErrApprovalLinkUsed); an unknown or expired link, or one whose desktop
+// session has ended, gives ErrApprovalLinkEnded. The desktop sees the
+// approval leave WatchApprovals' list and reads how it ended with
+// ReadApproval.
+//
 // # Policies
 //
 // A passkey whose sign counter does not advance (WebAuthn §6.1.1) when
@@ -223,6 +259,30 @@
 // on lets password and codes sign in again, so, like a removal, it needs
 // a remove-passkey grant (ErrGrantRequired without one) and holds
 // withdrawals and C2C trades (HoldPasskeyLost).
+//
+// # Recovery codes
+//
+// ConfirmSignUp gives the account RecoveryCodeCount recovery codes
+// (Session.RecoveryCodes, shown once); NewRecoveryCodes, with a
+// recovery-codes grant (used up), makes a new set and the old one stops
+// working; RecoveryCodeStatus counts what is left. Only a codeMAC of each
+// code is stored. A recovery code stands in for the authenticator code,
+// once, at SignIn and in CompleteVerification (Proof.TOTPCode): a wrong
+// one counts against the authenticator factor's lock, a right one is
+// logged (recovery-code-used) and holds withdrawals and C2C trades
+// (HoldRecoveryCodeUsed). It is the way back from a lost authenticator
+// and a reset key alike, so it signs in even while "Passkey required" is
+// on and a passkey is still bound.
+//
+// # Changing the password
+//
+// ChangePassword, with a change-password grant (used up), sets a new
+// password that follows the sign-up rules (CheckNewPassword; an
+// *InputError changes nothing and leaves the grant), ends every other
+// session of the account, logs password-changed and, unless the grant
+// came from a passkey past its own hold, holds withdrawals and C2C trades
+// (HoldPasswordChanged). A restricted session can do neither this nor
+// NewRecoveryCodes.
 //
 // # Activity
 //

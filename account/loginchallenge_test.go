@@ -55,15 +55,6 @@ func withChallenge(t *testing.T, opts []byte, challenge string) []byte {
 	return out
 }
 
-func optionsChallenge(t *testing.T, opts []byte) string {
-	t.Helper()
-	var o struct{ PublicKey struct{ Challenge string } }
-	if err := json.Unmarshal(opts, &o); err != nil || o.PublicKey.Challenge == "" {
-		t.Fatalf("no challenge in %s (%v)", opts, err)
-	}
-	return o.PublicKey.Challenge
-}
-
 // TestALoginChallengeIsTheServicesOwn: an assertion over a challenge the
 // service did not make for a login (altered, made by a service with
 // another key, or made for another ceremony) is refused as an expired

@@ -64,6 +64,9 @@ type Config struct {
 	// means Origins[0]. It must be one of Origins, since the phone's
 	// browser puts it into clientDataJSON.
 	PublicURL string
+	// SignUpClosed refuses SignUp with ErrSignUpClosed: a server whose
+	// accounts are made by its operator.
+	SignUpClosed bool
 }
 
 // Service is the account service: the relying party and everything around
@@ -79,6 +82,8 @@ type Service struct {
 	rpName string
 	// publicURL is the base of phone enrollment links.
 	publicURL string
+	// signUpClosed refuses new accounts.
+	signUpClosed bool
 	// feed tells of changes other instances make, when the store is
 	// shared (nil for one SQLite file).
 	feed ChangeFeed
@@ -89,6 +94,8 @@ type Service struct {
 	passkeyWatchers waker
 	// passkeyWatching counts each requester key's open passkey watches.
 	passkeyWatching keyCounter
+	// signInWatchers wake the desktops' watches of phone sign-ins.
+	signInWatchers waker
 	// watchers are the live watches of phone enrollments.
 	watchers notifier
 	// dummyPwd is a hash checked for unknown emails and locked accounts,
@@ -148,6 +155,8 @@ func New(cfg Config, store Store) (*Service, error) {
 		pw:     DefaultPasswordParams,
 		model:  cfg.Model,
 		rpName: cfg.RPName,
+
+		signUpClosed: cfg.SignUpClosed,
 	}
 	s.codeKey = deriveCodeMACKey(cfg.SecretKey)
 	if s.loginAEAD, err = newLoginChallengeAEAD(cfg.SecretKey); err != nil {
@@ -181,6 +190,9 @@ func (s *Service) EmailConfigured() bool { return s.mailer != nil }
 
 // SignUp implements API.
 func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (*TOTPEnrollment, error) {
+	if s.signUpClosed {
+		return nil, ErrSignUpClosed
+	}
 	email, err := normalizeEmail(req.Email)
 	if err != nil {
 		return nil, err
@@ -262,7 +274,10 @@ func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) 
 		if err := tx.AppendEvent(rec.ID, s.event(EventAccountActivated, "authenticator app confirmed")); err != nil {
 			return err
 		}
-		sess, err = s.newSession(tx, rec, 0)
+		if sess, err = s.newSession(tx, rec, 0); err != nil {
+			return err
+		}
+		sess.RecoveryCodes, err = s.firstRecoveryCodes(tx, rec.ID)
 		return err
 	})
 	if err != nil {
@@ -360,7 +375,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Se
 			}
 			return tx.AppendEvent(rec.ID, s.event(EventSignInFailed, "wrong password"))
 		}
-		ok, err := s.useTOTP(tx, rec, code)
+		ok, recovered, err := s.useSecondFactor(tx, rec, code)
 		if err != nil {
 			return err
 		}
@@ -371,7 +386,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Se
 			if _, err := s.settle(tx, totpLimit, wrongAnswer); err != nil {
 				return err
 			}
-			return tx.AppendEvent(rec.ID, s.event(EventSignInFailed, "wrong authenticator code"))
+			return tx.AppendEvent(rec.ID, s.event(EventSignInFailed, wrongCodeWords(code)))
 		}
 		if err := s.settleAll(tx, rightAnswer, ls...); err != nil {
 			return err
@@ -387,9 +402,21 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Se
 		}
 		// Lost passkeys do not count: with none usable left, password and
 		// code sign in, under the hold.
-		if p.PasskeyRequired && usablePasskeys(pks) > 0 {
+		// A recovery code is the way back when the passkeys are gone
+		// too (a reset key): it signs in under the hold.
+		if p.PasskeyRequired && usablePasskeys(pks) > 0 && !recovered {
 			verr = &PolicyError{Rule: RulePasskeySignIn}
 			return tx.AppendEvent(rec.ID, s.event(EventSignInFailed, "password refused: a passkey is required"))
+		}
+		if recovered {
+			if err := tx.AppendEvent(rec.ID, s.event(EventSignedIn, "password and recovery code")); err != nil {
+				return err
+			}
+			if err := s.recoveryCodeUsed(tx, rec.ID, "to sign in"); err != nil {
+				return err
+			}
+			sess, err = s.newSession(tx, rec, len(pks))
+			return err
 		}
 		if err := tx.AppendEvent(rec.ID, s.event(EventSignedIn, "password and authenticator code")); err != nil {
 			return err
@@ -451,6 +478,7 @@ func (s *Service) publicAccount(rec *AccountRecord, passkeys int) *Account {
 		Factors:      s.factors(),
 		PasskeyCount: passkeys,
 		UserHandle:   bytes.Clone(rec.UserHandle),
+		RPID:         s.rp.Config.RPID,
 	}
 }
 
@@ -503,6 +531,14 @@ var dummyTOTPKey = make([]byte, totpSecretLen)
 // key when rec is nil) without using its time step: a sign-in that fails
 // before the code matters checks it as one that gets that far does.
 func (s *Service) totpWork(rec *AccountRecord, code string) {
+	if rc, ok := recoveryCodeForm(code); ok {
+		id := ""
+		if rec != nil {
+			id = rec.ID
+		}
+		s.codeMAC(macRecoveryCode, id, rc)
+		return
+	}
 	key := dummyTOTPKey
 	if rec != nil {
 		if secret, err := s.open(rec.ID, rec.TOTPSecret); err == nil {

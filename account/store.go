@@ -47,6 +47,9 @@ type Tx interface {
 	// SessionAccount returns a session and its account in one lookup.
 	SessionAccount(hash []byte) (*SessionRecord, *AccountRecord, error)
 	DeleteSession(hash []byte) error
+	// DeleteOtherSessions ends every session of the account but the one
+	// with hash keep (nil: all of them) and says how many it ended.
+	DeleteOtherSessions(accountID string, keep []byte) (int, error)
 	// SetSessionRestricted sets or clears a session's restriction;
 	// ErrNotFound when there is no such session.
 	SetSessionRestricted(hash []byte, restricted bool) error
@@ -85,6 +88,13 @@ type Tx interface {
 	PhoneEnrollmentByID(id string) (*PhoneEnrollmentRecord, error)
 	PhoneEnrollmentByTokenHash(hash []byte) (*PhoneEnrollmentRecord, error)
 
+	InsertPhoneSignIn(r *PhoneSignInRecord) error
+	// UpdatePhoneSignIn writes a sign-in's state, reason, failures,
+	// challenge and outcome; the rest never changes.
+	UpdatePhoneSignIn(r *PhoneSignInRecord) error
+	PhoneSignInByID(id string) (*PhoneSignInRecord, error)
+	PhoneSignInByTokenHash(hash []byte) (*PhoneSignInRecord, error)
+
 	InsertAPIKey(k *APIKeyRecord) error
 	// UpdateAPIKey writes a key's last use and revocation.
 	UpdateAPIKey(k *APIKeyRecord) error
@@ -111,6 +121,12 @@ type Tx interface {
 	// that are pending and not yet expired at now.
 	CountPendingApprovals(apiKeyID string, now time.Time) (int, error)
 
+	InsertApprovalLink(l *ApprovalLinkRecord) error
+	// UpdateApprovalLink writes a link's device, failures and use.
+	UpdateApprovalLink(l *ApprovalLinkRecord) error
+	ApprovalLinkByTokenHash(hash []byte) (*ApprovalLinkRecord, error)
+	ApprovalLinkByID(id string) (*ApprovalLinkRecord, error)
+
 	// Policy returns the zero Policy when none is stored.
 	Policy(accountID string) (Policy, error)
 	PutPolicy(accountID string, p Policy) error
@@ -124,6 +140,17 @@ type Tx interface {
 	// has no passkey with that ID.
 	MarkPasskeyLost(accountID, passkeyID string, at time.Time, reason string) error
 
+	// ReplaceRecoveryCodes deletes the account's recovery codes, used or
+	// not, and keeps hashes as its new set, made at createdAt.
+	ReplaceRecoveryCodes(accountID string, hashes [][]byte, createdAt time.Time) error
+	// RecoveryCodes lists the account's recovery codes, used ones too, in
+	// no particular order; none when it has no set.
+	RecoveryCodes(accountID string) ([]RecoveryCodeRecord, error)
+	// UseRecoveryCode marks the account's unused recovery code with hash
+	// used at at; ErrNotFound when the account has no such unused code,
+	// so of two transactions using one code only one succeeds.
+	UseRecoveryCode(accountID string, hash []byte, at time.Time) error
+
 	// Setting returns a deployment-wide setting; ErrNotFound when unset.
 	Setting(name string) (string, error)
 	// PutSetting writes a deployment-wide setting.
@@ -131,8 +158,9 @@ type Tx interface {
 
 	// DeleteExpired removes sessions, verifications, grants, ceremonies
 	// and used-challenge records that expired before now, phone
-	// enrollments that expired more than a day before now, and
-	// unknown-email states unlocked and untouched for FailureMemory.
+	// enrollments, phone sign-ins and approval links that expired more
+	// than a day before now, and unknown-email states unlocked and
+	// untouched for FailureMemory.
 	DeleteExpired(now time.Time) error
 }
 
@@ -157,6 +185,14 @@ type AccountKey struct {
 	ID         string
 	Email      string
 	UserHandle []byte
+}
+
+// RecoveryCodeRecord is one recovery code as stored: only its MAC (see
+// Service.codeMAC), never the code.
+type RecoveryCodeRecord struct {
+	Hash      []byte
+	CreatedAt time.Time // when its set was made
+	UsedAt    time.Time // zero while unused
 }
 
 // FactorState is the abuse state of one factor of one account (or of the
@@ -260,6 +296,21 @@ type ApprovalRecord struct {
 	Reason    string // why it was refused, "" otherwise
 }
 
+// ApprovalLinkRecord is an "approve on your phone" link as stored: only
+// its token's hash. It lets the phone page decide one approval.
+type ApprovalLinkRecord struct {
+	ID          string
+	TokenHash   []byte
+	ApprovalID  string
+	AccountID   string
+	SessionHash []byte    // the desktop session that made it
+	DeviceHash  []byte    // the key of the page that opened it first; nil before
+	Failures    int       // answers refused through it
+	UsedAt      time.Time // when it decided the approval; zero before
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
 // CeremonyRecord is a WebAuthn ceremony awaiting its answer.
 type CeremonyRecord struct {
 	Challenge string // base64url, as in clientDataJSON
@@ -306,4 +357,32 @@ type PhoneEnrollmentRecord struct {
 	PasskeyID string // set when done
 	CreatedAt time.Time
 	ExpiresAt time.Time
+}
+
+// PhoneSignInRecord is a phone sign-in as stored: the link's token and
+// the desktop's secret only as hashes, the code only as a MAC.
+type PhoneSignInRecord struct {
+	ID         string
+	TokenHash  []byte
+	SecretHash []byte
+	// CodeHash is the codeMAC of the code the desktop shows.
+	CodeHash []byte
+	// Computer and Address are the desktop's name of itself and its
+	// address as the service saw it ("" when not known).
+	Computer string
+	Address  string
+	State    PhoneSignInState
+	Reason   string // why it was canceled, or ""
+	// Failures counts wrong codes typed on the phone.
+	Failures int
+	// Challenge is that of the request options given, "" before.
+	Challenge string
+	// AccountID and PasskeyID say who signed in, once approved;
+	// Restricted that the session is to be restricted (the passkey may
+	// be a clone).
+	AccountID  string
+	PasskeyID  string
+	Restricted bool
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
 }

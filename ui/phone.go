@@ -56,10 +56,10 @@ type phoneFlow struct {
 	// the link, until it is confirmed.
 	codeForm *fyne.Container
 	code     *widget.Entry
-	confirm  *widget.Button
+	confirm  *button
 	fb       *feedback
-	newCode  *widget.Button
-	cancel   *widget.Button
+	newCode  *button
+	cancel   *button
 }
 
 func newPhoneFlow(w *addPasskeyScreen, grant string) *phoneFlow {
@@ -74,7 +74,7 @@ func (f *phoneFlow) start() {
 	f.enr = nil
 	fb := newFeedback()
 	fb.busy("Making a one-time link for your phone…")
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(cancel)}, cancel)
 
 	token, grant := f.app.token, f.grant
@@ -118,7 +118,7 @@ func (f *phoneFlow) show(enr *account.PhoneEnrollment) {
 	f.code = widget.NewEntry()
 	f.code.SetPlaceHolder("6 digits")
 	f.code.OnSubmitted = func(string) { f.confirmCode() }
-	f.confirm = widget.NewButtonWithIcon("Confirm code", theme.ConfirmIcon(), f.confirmCode)
+	f.confirm = newButtonWithIcon("Confirm code", theme.ConfirmIcon(), f.confirmCode)
 	f.codeForm = container.NewVBox(
 		heading("Code shown on the phone"),
 		container.NewBorder(nil, nil, nil, f.confirm, f.code),
@@ -126,9 +126,9 @@ func (f *phoneFlow) show(enr *account.PhoneEnrollment) {
 	)
 	f.codeForm.Hide()
 	f.fb = newFeedback()
-	f.newCode = widget.NewButtonWithIcon("New QR code", theme.ViewRefreshIcon(), f.start)
+	f.newCode = newButtonWithIcon("New QR code", theme.ViewRefreshIcon(), f.start)
 	f.newCode.Hide()
-	f.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	f.cancel = newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 
 	side := container.NewVBox(
 		f.countdown,

@@ -52,6 +52,8 @@ var sentinels = []sentinel{
 	{account.ErrApprovalDecided, "decided", http.StatusConflict},
 	{account.ErrPasskeyCloned, "possible-clone", http.StatusForbidden},
 	{account.ErrEnrollmentInUse, "in-use", http.StatusConflict},
+	{account.ErrPhoneSignInEnded, "sign-in-ended", http.StatusGone},
+	{account.ErrPhoneSignInStep, "sign-in-wrong-step", http.StatusConflict},
 	{account.ErrEnrollmentStep, "wrong-step", http.StatusConflict},
 	{account.ErrInvalidCode, "wrong-code", http.StatusUnprocessableEntity},
 	{account.ErrCredentialRejected, "rejected", http.StatusBadRequest},
@@ -61,12 +63,15 @@ var sentinels = []sentinel{
 	{account.ErrGrantRequired, "grant-required", http.StatusForbidden},
 	{account.ErrVerificationExpired, "verification-expired", http.StatusGone},
 	{account.ErrEmailTaken, "email-taken", http.StatusConflict},
+	{account.ErrSignUpClosed, "sign-up-closed", http.StatusForbidden},
 	{account.ErrNotFound, "not-found", http.StatusNotFound},
 	{account.ErrUnavailable, "unavailable", http.StatusServiceUnavailable},
 	{account.ErrTooManyPending, "too-many-pending", http.StatusTooManyRequests},
 	{account.ErrTooManyWatches, "too-many-watches", http.StatusTooManyRequests},
 	{account.ErrTooManyPasskeyWatches, "too-many-passkey-watches", http.StatusTooManyRequests},
 	{account.ErrSessionRestricted, "session-restricted", http.StatusForbidden},
+	{account.ErrApprovalLinkEnded, "link-ended", http.StatusGone},
+	{account.ErrApprovalLinkUsed, "link-used", http.StatusConflict},
 }
 
 // Encode gives err's status and body. An error that is none of the

@@ -20,17 +20,17 @@ import (
 func (h *Handler) routesV1() {
 	m, lim := h.mux, h.lim
 	m.HandleFunc("POST /v1/signup", h.perIP(lim.signUpIP, h.public(h.signUp)))
-	m.HandleFunc("POST /v1/signup/confirm", h.perIP(lim.signUpIP, h.public(h.confirmSignUp)))
-	m.HandleFunc("POST /v1/signin", h.perIP(lim.signInIP, h.public(h.signIn)))
+	m.HandleFunc("POST /v1/signup/confirm", h.ceremony(CeremonySignUp, h.perIP(lim.signUpIP, h.public(h.confirmSignUp))))
+	m.HandleFunc("POST /v1/signin", h.ceremony(CeremonyPasswordSignIn, h.perIP(lim.signInIP, h.public(h.signIn))))
 	m.HandleFunc("POST /v1/login/begin", h.perIP(lim.signInIP, h.public(h.beginLogin)))
-	m.HandleFunc("POST /v1/login/finish", h.perIP(lim.signInIP, h.public(h.finishLogin)))
+	m.HandleFunc("POST /v1/login/finish", h.ceremony(CeremonyPasskeySignIn, h.perIP(lim.signInIP, h.public(h.finishLogin))))
 
 	m.HandleFunc("POST /v1/signout", h.desktop(h.signOut))
 	m.HandleFunc("GET /v1/me", h.desktop(h.me))
 	m.HandleFunc("POST /v1/verifications", h.desktop(h.beginVerification))
-	m.HandleFunc("POST /v1/verifications/{id}/complete", h.perIP(lim.verifyIP, h.desktop(perSession(lim.verifySession, h.completeVerification))))
+	m.HandleFunc("POST /v1/verifications/{id}/complete", h.ceremony(CeremonyVerification, h.perIP(lim.verifyIP, h.desktop(perSession(lim.verifySession, h.completeVerification)))))
 	m.HandleFunc("POST /v1/registrations/begin", h.desktop(h.beginRegistration))
-	m.HandleFunc("POST /v1/registrations/finish", h.desktop(h.finishRegistration))
+	m.HandleFunc("POST /v1/registrations/finish", h.ceremony(CeremonyRegistration, h.desktop(h.finishRegistration)))
 	m.HandleFunc("GET /v1/passkeys", h.desktop(h.passkeys))
 	m.HandleFunc("PATCH /v1/passkeys/{id}", h.desktop(h.renamePasskey))
 	m.HandleFunc("POST /v1/passkeys/{id}/remove", h.desktop(h.removePasskey))
@@ -38,7 +38,7 @@ func (h *Handler) routesV1() {
 	m.HandleFunc("GET /v1/activity", h.desktop(h.activity))
 	m.HandleFunc("GET /v1/activity/export", h.desktop(h.exportActivity))
 	m.HandleFunc("POST /v1/passkey-verifications/begin", h.desktop(h.beginPasskeyVerification))
-	m.HandleFunc("POST /v1/passkey-verifications/finish", h.perIP(lim.verifyIP, h.desktop(perSession(lim.verifySession, h.finishPasskeyVerification))))
+	m.HandleFunc("POST /v1/passkey-verifications/finish", h.ceremony(CeremonyPasskeyVerification, h.perIP(lim.verifyIP, h.desktop(perSession(lim.verifySession, h.finishPasskeyVerification)))))
 	m.HandleFunc("GET /v1/policy", h.desktop(h.policy))
 	m.HandleFunc("PUT /v1/policy/passkey-required", h.desktop(h.setPasskeyRequired))
 	m.HandleFunc("POST /v1/apikeys", h.desktop(h.createAPIKey))
@@ -46,14 +46,17 @@ func (h *Handler) routesV1() {
 	m.HandleFunc("DELETE /v1/apikeys/{id}", h.desktop(h.revokeAPIKey))
 	m.HandleFunc("GET /v1/approvals/pending", h.desktop(h.pendingApprovals))
 	m.HandleFunc("POST /v1/approvals/{id}/begin", h.desktop(h.beginApproval))
-	m.HandleFunc("POST /v1/approvals/{id}/finish", h.desktop(h.finishApproval))
-	m.HandleFunc("POST /v1/approvals/{id}/deny", h.desktop(h.denyApproval))
+	m.HandleFunc("POST /v1/approvals/{id}/finish", h.ceremony(CeremonyApproval, h.desktop(h.finishApproval)))
+	m.HandleFunc("POST /v1/approvals/{id}/deny", h.ceremony(CeremonyDenial, h.desktop(h.denyApproval)))
 	m.HandleFunc("GET /v1/approvals/events", h.approvalEvents)
 	m.HandleFunc("POST /v1/enrollments", h.perIP(lim.enrollIP, h.desktop(perSession(lim.enrollSession, h.beginEnrollment))))
 	m.HandleFunc("GET /v1/enrollments/{id}", h.desktop(h.enrollmentStatus))
 	m.HandleFunc("DELETE /v1/enrollments/{id}", h.desktop(h.cancel))
-	m.HandleFunc("POST /v1/enrollments/{id}/confirm", h.perIP(lim.codeIP, h.desktop(perSession(lim.codeSession, h.confirmEnrollmentCode))))
+	m.HandleFunc("POST /v1/enrollments/{id}/confirm", h.ceremony(CeremonyEnrollmentCode, h.perIP(lim.codeIP, h.desktop(perSession(lim.codeSession, h.confirmEnrollmentCode)))))
 	m.HandleFunc("GET /v1/enrollments/{id}/events", h.events)
+	m.HandleFunc("GET /v1/recovery-codes", h.desktop(h.recoveryCodeStatus))
+	m.HandleFunc("POST /v1/recovery-codes", h.desktop(h.newRecoveryCodes))
+	m.HandleFunc("POST /v1/password", h.desktop(h.changePassword))
 	m.HandleFunc("GET /v1/openapi.json", h.openAPI)
 }
 
@@ -252,9 +255,15 @@ func (h *Handler) exportActivity(ctx context.Context, token string, w http.Respo
 }
 
 func (h *Handler) beginPasskeyVerification(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
-	var req struct{ Purpose account.Purpose }
+	var req struct {
+		Purpose account.Purpose
+		Except  []byte // a credential ID to leave out of the allow list
+	}
 	if err := decodeBody(w, r, &req); err != nil {
 		return nil, err
+	}
+	if req.Except != nil {
+		return h.api.BeginPasskeyVerificationExcept(ctx, token, req.Purpose, req.Except)
 	}
 	return h.api.BeginPasskeyVerification(ctx, token, req.Purpose)
 }

@@ -236,6 +236,10 @@ func (c *Client) BeginPasskeyVerification(ctx context.Context, token string, pur
 	return callValue[json.RawMessage](ctx, c, "POST", "/v1/passkey-verifications/begin", token, map[string]any{"Purpose": purpose})
 }
 
+func (c *Client) BeginPasskeyVerificationExcept(ctx context.Context, token string, purpose account.Purpose, except []byte) (json.RawMessage, error) {
+	return callValue[json.RawMessage](ctx, c, "POST", "/v1/passkey-verifications/begin", token, map[string]any{"Purpose": purpose, "Except": except})
+}
+
 func (c *Client) FinishPasskeyVerification(ctx context.Context, token string, assertion json.RawMessage) (*account.Grant, error) {
 	return callOne[account.Grant](ctx, c, "POST", "/v1/passkey-verifications/finish", token, assertion)
 }
@@ -435,4 +439,62 @@ func (c *Client) FinishPhoneEnrollment(ctx context.Context, link, device string,
 		return nil, err
 	}
 	return &account.Passkey{Name: out.Name}, nil
+}
+
+// --- sign in with your phone ---------------------------------------------------------
+
+func (c *Client) BeginPhoneSignIn(ctx context.Context, computer string) (*account.PhoneSignIn, error) {
+	return callOne[account.PhoneSignIn](ctx, c, "POST", "/v1/phone-signins", "", map[string]string{"Computer": computer})
+}
+
+// WatchPhoneSignIn follows the server's event stream, opened by the
+// sign-in's secret. The channel closes after a final state, when ctx
+// ends, or when the stream breaks; a caller that wants to go on after a
+// break watches again.
+func (c *Client) WatchPhoneSignIn(ctx context.Context, id, secret string) (<-chan account.PhoneSignInStatus, error) {
+	res, err := c.send(ctx, c.stream, "GET", "/v1/phone-signins/"+url.PathEscape(id)+"/events", secret, nil)
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan account.PhoneSignInStatus)
+	go func() {
+		defer close(ch)
+		defer res.Body.Close()
+		for data := range sseData(res.Body) {
+			var st account.PhoneSignInStatus
+			if json.Unmarshal(data, &st) != nil {
+				return
+			}
+			select {
+			case ch <- st:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch, nil
+}
+
+func (c *Client) OpenPhoneSignIn(ctx context.Context, link string) (*account.PhoneSignInPage, error) {
+	return callOne[account.PhoneSignInPage](ctx, c, "POST", "/api/phone/signin/open", "", map[string]string{"link": link})
+}
+
+func (c *Client) PhoneSignInOptions(ctx context.Context, link, code string) (json.RawMessage, error) {
+	return callValue[json.RawMessage](ctx, c, "POST", "/api/phone/signin/options", "", map[string]string{"link": link, "code": code})
+}
+
+func (c *Client) FinishPhoneSignIn(ctx context.Context, link string, assertion json.RawMessage) (*account.PhoneSignInPage, error) {
+	return callOne[account.PhoneSignInPage](ctx, c, "POST", "/api/phone/signin/finish", "", map[string]any{"link": link, "assertion": assertion})
+}
+
+func (c *Client) RecoveryCodeStatus(ctx context.Context, token string) (*account.RecoveryCodeStatus, error) {
+	return callOne[account.RecoveryCodeStatus](ctx, c, "GET", "/v1/recovery-codes", token, nil)
+}
+
+func (c *Client) NewRecoveryCodes(ctx context.Context, token, grant string) (*account.RecoveryCodes, error) {
+	return callOne[account.RecoveryCodes](ctx, c, "POST", "/v1/recovery-codes", token, map[string]string{"Grant": grant})
+}
+
+func (c *Client) ChangePassword(ctx context.Context, token, grant, newPassword string) error {
+	return c.call(ctx, "POST", "/v1/password", token, map[string]string{"Grant": grant, "NewPassword": newPassword}, nil)
 }

@@ -40,6 +40,8 @@ type user struct {
 	email, password, secret string
 	token                   string
 	clock                   *accounttest.Clock
+	// recovery are the recovery codes sign-up gave.
+	recovery []string
 }
 
 func (u *user) code(t *testing.T) string {
@@ -65,7 +67,7 @@ func signUp(t *testing.T, c *remote.Client, clock *accounttest.Clock, email stri
 	if err != nil {
 		t.Fatalf("confirming: %v", err)
 	}
-	u.token = s.Token
+	u.token, u.recovery = s.Token, s.RecoveryCodes
 	return u
 }
 
@@ -304,5 +306,139 @@ func TestARateLimitCrossesTheWire(t *testing.T) {
 	clock.Advance(15 * time.Second)
 	if _, err := c.SignIn(ctx, "limited@example.com", "wrong password", "000000"); !errors.Is(err, account.ErrInvalidCredentials) {
 		t.Fatalf("after Retry-After: %v", err)
+	}
+}
+
+// TestPhoneSignInOverHTTP: the desktop's and the phone page's calls of a
+// phone sign-in through the client: the page sees the computer, a wrong
+// code is the service's ErrInvalidCode, and the session reaches the
+// desktop's stream.
+func TestPhoneSignInOverHTTP(t *testing.T) {
+	c, clock := serve(t)
+	ctx := context.Background()
+	u := signUp(t, c, clock, "phone@example.com")
+	grant := u.grant(t, c, account.PurposeAddPasskey)
+	opts, err := c.BeginRegistration(ctx, u.token, grant, account.KindPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := &accounttest.Authenticator{}
+	cred, err := auth.Register(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.FinishRegistration(ctx, u.token, grant, cred, "Phone"); err != nil {
+		t.Fatal(err)
+	}
+
+	ps, err := c.BeginPhoneSignIn(ctx, "ann-laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	watch, err := c.WatchPhoneSignIn(wctx, ps.ID, ps.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WatchPhoneSignIn(wctx, ps.ID, "not the secret"); !errors.Is(err, account.ErrNotFound) {
+		t.Fatalf("a watch with another secret: %v", err)
+	}
+	_, link, _ := strings.Cut(ps.URL, "#")
+	page, err := c.OpenPhoneSignIn(ctx, link)
+	if err != nil || page.Computer != "ann-laptop" || page.Address != "127.0.0.1" || page.State != account.PhoneSignInOpened {
+		t.Fatalf("the page: %+v, %v", page, err)
+	}
+	wrong := "000000"
+	if ps.Code == wrong {
+		wrong = "111111"
+	}
+	if _, err := c.PhoneSignInOptions(ctx, link, wrong); !errors.Is(err, account.ErrInvalidCode) {
+		t.Fatalf("a wrong code: %v", err)
+	}
+	request, err := c.PhoneSignInOptions(ctx, link, ps.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertion, err := auth.Assert(request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := c.FinishPhoneSignIn(ctx, link, assertion)
+	if err != nil || done.Email != "p•••@example.com" {
+		t.Fatalf("finish: %+v, %v", done, err)
+	}
+	if _, err := c.FinishPhoneSignIn(ctx, link, assertion); !errors.Is(err, account.ErrPhoneSignInEnded) {
+		t.Fatalf("the assertion again: %v", err)
+	}
+	for st := range watch {
+		if st.Session != nil {
+			if me, err := c.Me(ctx, st.Session.Token); err != nil || me.Email != u.email {
+				t.Fatalf("the session: %+v, %v", me, err)
+			}
+			return
+		}
+	}
+	t.Fatal("the stream ended without the session")
+}
+
+// TestPasskeyVerificationExceptOverHTTP: the identity check that leaves
+// one passkey out, and the RP ID in Me, through the client: the passkey
+// left out cannot answer, another can; with none other the policy error
+// crosses the wire; a missing or ended session is refused.
+func TestPasskeyVerificationExceptOverHTTP(t *testing.T) {
+	c, clock := serve(t)
+	ctx := context.Background()
+	u := signUp(t, c, clock, "except@example.com")
+	me, err := c.Me(ctx, u.token)
+	if err != nil || me.RPID == "" {
+		t.Fatalf("Me: %+v, %v", me, err)
+	}
+	add := func(auth *accounttest.Authenticator, name string) *account.Passkey {
+		t.Helper()
+		grant := u.grant(t, c, account.PurposeAddPasskey)
+		opts, err := c.BeginRegistration(ctx, u.token, grant, account.KindSecurityKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cred, err := auth.Register(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pk, err := c.FinishRegistration(ctx, u.token, grant, cred, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pk
+	}
+	blue, green := &accounttest.Authenticator{}, &accounttest.Authenticator{}
+	bluePK := add(blue, "Blue key")
+	var policy *account.PolicyError
+	if _, err := c.BeginPasskeyVerificationExcept(ctx, u.token, account.PurposeRemovePasskey, bluePK.CredentialID); !errors.As(err, &policy) || policy.Rule != account.RuleNoPasskey {
+		t.Fatalf("with no other passkey: %v", err)
+	}
+	add(green, "Green key")
+	opts, err := c.BeginPasskeyVerificationExcept(ctx, u.token, account.PurposeRemovePasskey, bluePK.CredentialID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := blue.Assert(opts); err == nil {
+		t.Fatal("the passkey left out is still allowed")
+	}
+	assertion, err := green.Assert(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.FinishPasskeyVerification(ctx, u.token, assertion); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.BeginPasskeyVerificationExcept(ctx, "", account.PurposeRemovePasskey, bluePK.CredentialID); !errors.Is(err, account.ErrUnauthenticated) {
+		t.Errorf("no session: %v", err)
+	}
+	if err := c.SignOut(ctx, u.token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.BeginPasskeyVerificationExcept(ctx, u.token, account.PurposeRemovePasskey, bluePK.CredentialID); !errors.Is(err, account.ErrUnauthenticated) {
+		t.Errorf("ended session: %v", err)
 	}
 }
