@@ -65,6 +65,17 @@
 //
 // Custom widgets and icons are in the subpackage ui/component.
 //
+// # Tests
+//
+// The tests of a file are in its _test.go twin, or in FILE_TOPIC_test.go
+// when they are many (approvaldetail_expiry_test.go, keypanel_unplug_test.go):
+// a screen's tests are found from its file's name. Tests that cross every
+// screen have their own files: helpers_test.go (the harness: a service,
+// soft keys through libfido2, a clock), fit_test.go (every screen at
+// 800×600), window_test.go (the real window under Xvfb, with
+// securitykey_window_test.go and keypanel_window_test.go) and
+// app_server_test.go (the app on a server over HTTP).
+//
 // # Threading
 //
 // Every account.API call and every TokenStore call runs in a goroutine

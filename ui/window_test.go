@@ -6,7 +6,7 @@ package ui_test
 // (Debian: xvfb, xdotool, x11-apps; `make deps` installs them). Without
 // them the tests skip, except under CI=true, where they fail.
 //
-// The helpers here are shared with BenchmarkStartup (startup_bench_test.go).
+// The helpers here are shared with BenchmarkStartup (app_startup_bench_test.go).
 
 import (
 	"bufio"
