@@ -45,8 +45,16 @@ var migrations embed.FS
 // migrationLock is the advisory lock key held while migrating.
 const migrationLock = 0x706b6465736b // "pkdesk"
 
-// maxAttempts bounds the runs of one Update that keeps losing races.
-const maxAttempts = 10
+// maxAttempts bounds the runs of one Update that keeps losing races, and
+// maxPause the pause before a run: the pauses grow from 2 ms, doubling,
+// so transactions that keep colliding (serializable isolation also
+// collides on shared index pages, between accounts) spread out instead
+// of meeting again in step. Together they allow about 1.5 s of retrying,
+// well inside a call's timeout.
+const (
+	maxAttempts = 24
+	maxPause    = 64 * time.Millisecond
+)
 
 // Store is an account.Store on PostgreSQL. Safe for concurrent use.
 type Store struct {
@@ -207,7 +215,7 @@ func (s *Store) Update(ctx context.Context, fn func(account.Tx) error) error {
 		}
 		// Losers of a race try again after a short random pause, so they
 		// do not collide in step.
-		pause := time.Duration(rand.Int64N(int64(attempt) * int64(2*time.Millisecond)))
+		pause := time.Duration(rand.Int64N(int64(min(maxPause, time.Millisecond<<min(attempt, 16)))))
 		select {
 		case <-time.After(pause):
 		case <-ctx.Done():

@@ -188,7 +188,7 @@ func benchOverHTTP(b *testing.B, db string, clients int, unit string, op func(*h
 				}
 				t0 := time.Now()
 				if err := op(hc, in.addr, c); err != nil {
-					b.Error(err)
+					b.Errorf("%v\nthe server's log of failures:\n%s", err, grepLines(in.log(), `"level":"ERROR"`))
 					return
 				}
 				latencies[i] = time.Since(t0)
