@@ -96,6 +96,16 @@ type API interface {
 	// link, or the code is confirmed already), ErrEnrollmentEnded,
 	// *InputError (not 6 digits; not counted), ErrUnauthenticated.
 	ConfirmPhoneEnrollmentCode(ctx context.Context, token, id, code string) (*EnrollmentStatus, error)
+	// HandOverPhoneEnrollment lets the device that last tried to open a
+	// link another device holds (EnrollmentStatus.Contender) take it
+	// over: the enrollment starts again at opened with that device, which
+	// shows a new match code to type; the first device is refused from
+	// then on. Only the session the enrollment is bound to may (for any
+	// other, ErrNotFound), while the grant is valid. Errors also:
+	// ErrEnrollmentStep (no other device tried, or the phone already sent
+	// its passkey), ErrEnrollmentEnded (an *EnrollmentEndedError),
+	// ErrUnauthenticated.
+	HandOverPhoneEnrollment(ctx context.Context, token, id string) (*EnrollmentStatus, error)
 
 	// The phone page's calls, authorised by the link's token (link) and
 	// by the key of the device that opened it first (device). Errors:
@@ -379,6 +389,10 @@ const (
 	EventPhoneEnrollmentConfirmed EventType = "phone-enrollment-confirmed"
 	EventPhoneEnrollmentCanceled  EventType = "phone-enrollment-canceled"
 	EventPhoneEnrollmentExpired   EventType = "phone-enrollment-expired"
+	// A second device tried to open a link another device holds.
+	EventPhoneEnrollmentTried EventType = "phone-enrollment-second-device"
+	// The desktop let that second device take the link over.
+	EventPhoneEnrollmentHandedOver EventType = "phone-enrollment-handed-over"
 
 	EventPasskeyRemoved        EventType = "passkey-removed"
 	EventPasskeyCloneSuspected EventType = "passkey-clone-suspected"

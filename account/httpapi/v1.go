@@ -54,6 +54,7 @@ func (h *Handler) routesV1() {
 	m.HandleFunc("DELETE /v1/enrollments/{id}", h.desktop(h.cancel))
 	m.HandleFunc("POST /v1/enrollments/{id}/confirm", h.perIP(lim.codeIP, h.desktop(perSession(lim.codeSession, h.confirmEnrollmentCode))))
 	m.HandleFunc("GET /v1/enrollments/{id}/events", h.events)
+	m.HandleFunc("POST /v1/enrollments/{id}/handover", h.desktop(h.handOverEnrollment))
 	m.HandleFunc("GET /v1/openapi.json", h.openAPI)
 }
 
@@ -376,4 +377,10 @@ func (h *Handler) confirmEnrollmentCode(ctx context.Context, token string, w htt
 		return nil, err
 	}
 	return h.api.ConfirmPhoneEnrollmentCode(ctx, token, r.PathValue("id"), req.Code)
+}
+
+// handOverEnrollment lets the device that last tried the link take it
+// over; it takes no body.
+func (h *Handler) handOverEnrollment(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
+	return h.api.HandOverPhoneEnrollment(ctx, token, r.PathValue("id"))
 }

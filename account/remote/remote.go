@@ -422,6 +422,10 @@ func (c *Client) ConfirmPhoneEnrollmentCode(ctx context.Context, token, id, code
 	return callOne[account.EnrollmentStatus](ctx, c, "POST", "/v1/enrollments/"+url.PathEscape(id)+"/confirm", token, map[string]string{"Code": code})
 }
 
+func (c *Client) HandOverPhoneEnrollment(ctx context.Context, token, id string) (*account.EnrollmentStatus, error) {
+	return callOne[account.EnrollmentStatus](ctx, c, "POST", "/v1/enrollments/"+url.PathEscape(id)+"/handover", token, nil)
+}
+
 func (c *Client) PhoneEnrollmentOptions(ctx context.Context, link, device string) (json.RawMessage, error) {
 	return callValue[json.RawMessage](ctx, c, "POST", "/api/phone/options", "", map[string]string{"link": link, "device": device})
 }
