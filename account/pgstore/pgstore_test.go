@@ -85,13 +85,15 @@ func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
 	}
 	wg.Wait()
 	s := open(t)
-	var applied, distinct int
-	err := s.Pool().QueryRow(context.Background(), `SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&applied, &distinct)
+	// Numbers may have gaps (they are handed out ahead of merges): each
+	// applied once, up to the latest.
+	var applied, distinct, latest int
+	err := s.Pool().QueryRow(context.Background(), `SELECT COUNT(*), COUNT(DISTINCT version), MAX(version) FROM schema_migrations`).Scan(&applied, &distinct, &latest)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if applied != pgstore.LatestSchema() || distinct != applied {
-		t.Errorf("schema_migrations holds %d rows (%d distinct), want %d", applied, distinct, pgstore.LatestSchema())
+	if latest != pgstore.LatestSchema() || distinct != applied {
+		t.Errorf("schema_migrations holds %d rows (%d distinct) up to %d, want each once up to %d", applied, distinct, latest, pgstore.LatestSchema())
 	}
 	if err := s.Ready(context.Background()); err != nil {
 		t.Errorf("Ready: %v", err)
