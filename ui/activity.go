@@ -192,10 +192,12 @@ var eventTypeWords = map[account.EventType]string{
 	account.EventApprovalDenied:        "Operation denied",
 	account.EventApprovalRefused:       "Approval refused",
 
-	account.EventPhoneEnrollmentOpened:    "Phone enrollment opened",
-	account.EventPhoneEnrollmentConfirmed: "Phone enrollment confirmed",
-	account.EventPhoneEnrollmentCanceled:  "Phone enrollment canceled",
-	account.EventPhoneEnrollmentExpired:   "Phone enrollment expired",
+	account.EventPhoneEnrollmentOpened:     "Phone enrollment opened",
+	account.EventPhoneEnrollmentConfirmed:  "Phone enrollment confirmed",
+	account.EventPhoneEnrollmentCanceled:   "Phone enrollment canceled",
+	account.EventPhoneEnrollmentExpired:    "Phone enrollment expired",
+	account.EventPhoneEnrollmentTried:      "Second device tried the phone link",
+	account.EventPhoneEnrollmentHandedOver: "Phone link handed over",
 }
 
 // detailWords is an event's detail for people. The service words details

@@ -41,6 +41,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"sync/atomic"
 	"time"
@@ -179,6 +180,9 @@ type App struct {
 	// now is the clock the phone enrollment's countdown runs on; the
 	// headless tests set the account service's test clock.
 	now func() time.Time
+	// openURL opens a link in the system's browser (fyne's OpenURL); the
+	// headless tests record it.
+	openURL func(*url.URL) error
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -229,6 +233,7 @@ func newApp(fa fyne.App, deps Deps, deliver func(func())) *App {
 		thisComputer:     deps.ThisComputer,
 		server:           deps.Server,
 		now:              time.Now,
+		openURL:          fa.OpenURL,
 	}
 	a.after = func(d time.Duration, f func()) {
 		time.AfterFunc(d, func() { a.deliver(f) })
