@@ -88,6 +88,7 @@ const appID = "io.passkeydesk.app"
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	slog.SetDefault(log)
+	quietLocale()
 	if err := run(log); err != nil {
 		log.Error("passkeydesk cannot start", "err", err)
 		os.Exit(1)
