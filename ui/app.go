@@ -141,6 +141,9 @@ type Deps struct {
 	// Server is the URL of the account server API talks to; "" when the
 	// account service is embedded in the app.
 	Server string
+	// Notify sends a desktop notification; nil means the Fyne app's
+	// SendNotification.
+	Notify func(*fyne.Notification)
 }
 
 // ThisComputer is a platform authenticator: a fido.Device that can say
@@ -183,6 +186,8 @@ type App struct {
 	// openURL opens a link in the system's browser (fyne's OpenURL); the
 	// headless tests record it.
 	openURL func(*url.URL) error
+	// notify sends a desktop notification (Deps.Notify).
+	notify func(*fyne.Notification)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -234,6 +239,10 @@ func newApp(fa fyne.App, deps Deps, deliver func(func())) *App {
 		server:           deps.Server,
 		now:              time.Now,
 		openURL:          fa.OpenURL,
+		notify:           deps.Notify,
+	}
+	if a.notify == nil {
+		a.notify = fa.SendNotification
 	}
 	a.after = func(d time.Duration, f func()) {
 		time.AfterFunc(d, func() { a.deliver(f) })

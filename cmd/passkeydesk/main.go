@@ -78,6 +78,7 @@ import (
 	"github.com/passkeydesk/passkeydesk/account/remote"
 	"github.com/passkeydesk/passkeydesk/assets"
 	"github.com/passkeydesk/passkeydesk/cmd/internal/envflag"
+	_ "github.com/passkeydesk/passkeydesk/cmd/internal/quietlocale" // before Fyne reads the locale
 	"github.com/passkeydesk/passkeydesk/fido/client"
 	"github.com/passkeydesk/passkeydesk/fido/libfido2"
 	"github.com/passkeydesk/passkeydesk/ui"
@@ -88,7 +89,6 @@ const appID = "io.passkeydesk.app"
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	slog.SetDefault(log)
-	quietLocale()
 	if err := run(log); err != nil {
 		log.Error("passkeydesk cannot start", "err", err)
 		os.Exit(1)
@@ -175,6 +175,7 @@ func run(log *slog.Logger) error {
 		PhoneUnavailable: phoneErr,
 		ThisComputer:     thisComputer,
 		Server:           *server,
+		Notify:           desktopNotifier(fa.SendNotification, notificationService, log),
 	})
 	desk.Window().SetIcon(icon)
 	if d, err := time.ParseDuration(os.Getenv("PASSKEYDESK_TEST_EXIT_AFTER")); err == nil && d > 0 {

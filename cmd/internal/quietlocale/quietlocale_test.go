@@ -1,9 +1,11 @@
-package main
+package quietlocale
 
 import (
 	"bytes"
 	"log"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -64,4 +66,34 @@ func fyneLocaleLog(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return buf.String()
+}
+
+// TestBeforeFyneStarts builds a program that imports this package and
+// Fyne, as cmd/passkeydesk does, and runs it under C.UTF-8: Fyne reads the
+// locale while it initialises, so only an init that runs first helps. The
+// same program without this package shows the log line it prevents.
+func TestBeforeFyneStarts(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LANG=C.UTF-8"}
+	for _, tc := range []struct {
+		prog string
+		logs bool
+	}{{"probe", false}, {"control", true}} {
+		bin := filepath.Join(dir, tc.prog)
+		if out, err := exec.Command("go", "build", "-o", bin, "./testdata/"+tc.prog).CombinedOutput(); err != nil {
+			t.Fatalf("building %s: %v\n%s", tc.prog, err, out)
+		}
+		cmd := exec.Command(bin)
+		cmd.Env = env
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", tc.prog, err, stderr.String())
+		}
+		logged := strings.Contains(stderr.String(), "Error parsing user locale")
+		if logged != tc.logs || strings.TrimSpace(string(out)) != "en" {
+			t.Errorf("%s under C.UTF-8: printed %q, logged %v (want %v):\n%s", tc.prog, out, logged, tc.logs, stderr.String())
+		}
+	}
 }
