@@ -38,6 +38,10 @@
 // passkeys) lives in simulated-key.json in the data folder: a way to try
 // every security-key flow without owning a key.
 //
+// One copy of the app runs per data folder: a second one started on the
+// same folder brings the first to the front and exits, or, when the first
+// does not answer, says why in a small window and exits with an error.
+//
 // A phone gets its passkey through the account service's enrollment page
 // (package account/httpapi), served on the loopback address --phone-addr
 // (default 127.0.0.1:8787). --public-url (default http://localhost:8787)
@@ -64,6 +68,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -115,6 +120,18 @@ func run(log *slog.Logger) error {
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		return fmt.Errorf("creating the data folder: %w", err)
 	}
+	// One copy per data folder: a second brings the first to the front.
+	inst, err := claimDataDir(*dataDir)
+	if errors.Is(err, errShownOther) {
+		log.Info(err.Error(), "data_dir", *dataDir)
+		return nil
+	}
+	if err != nil {
+		log.Error("passkeydesk cannot start", "err", err)
+		showProblem("Passkey Desk cannot start", err.Error())
+		os.Exit(1)
+	}
+	defer inst.close()
 	var (
 		svc       account.API
 		origin    string
@@ -178,6 +195,12 @@ func run(log *slog.Logger) error {
 		Notify:           desktopNotifier(fa.SendNotification, notificationService, log),
 	})
 	desk.Window().SetIcon(icon)
+	inst.onShow(func() {
+		fyne.Do(func() {
+			desk.Window().Show()
+			desk.Window().RequestFocus()
+		})
+	})
 	if d, err := time.ParseDuration(os.Getenv("PASSKEYDESK_TEST_EXIT_AFTER")); err == nil && d > 0 {
 		time.AfterFunc(d, func() { fyne.Do(fa.Quit) })
 	}
