@@ -148,8 +148,12 @@ type API interface {
 
 	// Service API keys, for requesters of approvals.
 
-	// CreateAPIKey makes a key; its secret is returned only here.
-	CreateAPIKey(ctx context.Context, token, name string) (*NewAPIKey, error)
+	// CreateAPIKey makes a key; its secret is returned only here. It
+	// needs a grant for PurposeCreateAPIKey (ErrGrantRequired without
+	// one), good for more keys until it expires: whoever holds a key can
+	// ask the account's owner to approve operations, so making one takes
+	// an identity check.
+	CreateAPIKey(ctx context.Context, token, grant, name string) (*NewAPIKey, error)
 	// ListAPIKeys lists the account's keys, oldest first.
 	ListAPIKeys(ctx context.Context, token string) ([]APIKey, error)
 	// RevokeAPIKey stops a key at once.
@@ -263,6 +267,8 @@ const (
 	// PurposeChangePolicy loosens the security policy: turning
 	// "Passkey required" off.
 	PurposeChangePolicy Purpose = "change-policy"
+	// PurposeCreateAPIKey makes a service API key (CreateAPIKey).
+	PurposeCreateAPIKey Purpose = "create-api-key"
 	// PurposeUnlockSession confirms a restricted session (one signed in
 	// with a passkey that may be cloned); its completion lifts the
 	// restriction of the session that began it and gives no grant.

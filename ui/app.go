@@ -144,6 +144,9 @@ type Deps struct {
 	// Notify sends a desktop notification; nil means the Fyne app's
 	// SendNotification.
 	Notify func(*fyne.Notification)
+	// PublicURL is where the embedded service's page and API are served
+	// (the approvals API's address in Settings); "" with a Server.
+	PublicURL string
 }
 
 // ThisComputer is a platform authenticator: a fido.Device that can say
@@ -188,6 +191,8 @@ type App struct {
 	openURL func(*url.URL) error
 	// notify sends a desktop notification (Deps.Notify).
 	notify func(*fyne.Notification)
+	// publicURL is Deps.PublicURL.
+	publicURL string
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -240,6 +245,7 @@ func newApp(fa fyne.App, deps Deps, deliver func(func())) *App {
 		now:              time.Now,
 		openURL:          fa.OpenURL,
 		notify:           deps.Notify,
+		publicURL:        deps.PublicURL,
 	}
 	if a.notify == nil {
 		a.notify = fa.SendNotification

@@ -101,7 +101,7 @@ var docs = map[string]doc{
 		Grant string
 		On    bool
 	}{}, nil},
-	"POST /v1/apikeys":                   {"Create a service API key; its secret is shown only here", authSession, struct{ Name string }{}, account.NewAPIKey{}},
+	"POST /v1/apikeys":                   {"Create a service API key (needs a create-api-key grant); its secret is shown only here", authSession, struct{ Grant, Name string }{}, account.NewAPIKey{}},
 	"GET /v1/apikeys":                    {"The account's API keys", authSession, nil, []account.APIKey{}},
 	"DELETE /v1/apikeys/{id}":            {"Revoke an API key", authSession, nil, nil},
 	"GET /v1/approvals/pending":          {"The account's pending approvals, oldest first", authSession, nil, []account.Approval{}},

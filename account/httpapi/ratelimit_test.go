@@ -43,7 +43,7 @@ func TestApprovalRateLimitAndCap(t *testing.T) {
 	if w.Code != 429 || errorWord(t, w) != "rate-limited" || w.Header().Get("Retry-After") != "1" {
 		t.Fatalf("over the burst: %d %s, Retry-After %q", w.Code, w.Body, w.Header().Get("Retry-After"))
 	}
-	other, err := fx.svc.CreateAPIKey(ctx, fx.u.Session.Token, "second backend")
+	other, err := fx.svc.CreateAPIKey(ctx, fx.u.Session.Token, fx.u.Grant(t, account.PurposeCreateAPIKey), "second backend")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestApprovalRateLimitAndCap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	third, _ := fx.svc.CreateAPIKey(ctx, fx.u.Session.Token, "third backend")
+	third, _ := fx.svc.CreateAPIKey(ctx, fx.u.Session.Token, fx.u.Grant(t, account.PurposeCreateAPIKey), "third backend")
 	if w := post(slow, third.Secret); w.Code != 201 {
 		t.Fatalf("first request: %d %s", w.Code, w.Body)
 	}

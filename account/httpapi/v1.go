@@ -284,11 +284,11 @@ func (h *Handler) setPasskeyRequired(ctx context.Context, token string, w http.R
 }
 
 func (h *Handler) createAPIKey(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
-	var req struct{ Name string }
+	var req struct{ Grant, Name string }
 	if err := decodeBody(w, r, &req); err != nil {
 		return nil, err
 	}
-	return h.api.CreateAPIKey(ctx, token, req.Name)
+	return h.api.CreateAPIKey(ctx, token, req.Grant, req.Name)
 }
 
 func (h *Handler) listAPIKeys(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {

@@ -252,8 +252,8 @@ func (c *Client) SetPasskeyRequired(ctx context.Context, token, grant string, on
 	return c.call(ctx, "PUT", "/v1/policy/passkey-required", token, map[string]any{"Grant": grant, "On": on}, nil)
 }
 
-func (c *Client) CreateAPIKey(ctx context.Context, token, name string) (*account.NewAPIKey, error) {
-	return callOne[account.NewAPIKey](ctx, c, "POST", "/v1/apikeys", token, map[string]string{"Name": name})
+func (c *Client) CreateAPIKey(ctx context.Context, token, grant, name string) (*account.NewAPIKey, error) {
+	return callOne[account.NewAPIKey](ctx, c, "POST", "/v1/apikeys", token, map[string]string{"Grant": grant, "Name": name})
 }
 
 func (c *Client) ListAPIKeys(ctx context.Context, token string) ([]account.APIKey, error) {

@@ -138,6 +138,9 @@ func run(log *slog.Logger) error {
 		tokens    = ui.KeyringTokens{User: keyringUser(*dataDir, defaultDataDir())}
 		phoneErr  error
 		keyInFile bool
+		// publicOrigin is where the embedded service's page and API
+		// are served, "" with a server.
+		publicOrigin string
 	)
 	if *server != "" {
 		c, err := remote.New(*server, nil)
@@ -154,6 +157,7 @@ func run(log *slog.Logger) error {
 		}
 		defer embedded.close()
 		svc, origin, phoneErr, keyInFile = embedded.svc, embedded.origin, embedded.phoneErr, embedded.keyInFile
+		publicOrigin = embedded.publicURL
 	}
 	webauthn, err := client.New(origin)
 	if err != nil {
@@ -193,6 +197,7 @@ func run(log *slog.Logger) error {
 		ThisComputer:     thisComputer,
 		Server:           *server,
 		Notify:           desktopNotifier(fa.SendNotification, notificationService, log),
+		PublicURL:        publicOrigin,
 	})
 	desk.Window().SetIcon(icon)
 	inst.onShow(func() {
