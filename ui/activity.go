@@ -232,6 +232,7 @@ var purposeWords = map[account.Purpose]string{
 	account.PurposeRemovePasskey: "Removing a passkey",
 	account.PurposeChangePolicy:  "Changing the passkey policy",
 	account.PurposeUnlockSession: "Confirming a sign-in with a possibly copied passkey",
+	account.PurposeCreateAPIKey:  "Creating an API key",
 }
 
 // rfc3339 finds the times the service writes into details.
