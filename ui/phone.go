@@ -273,6 +273,8 @@ func (f *phoneFlow) status(st account.EnrollmentStatus) {
 		f.setMarker(nil)
 		f.current = nil
 		f.contender.Hide()
+		f.code.SetText("") // the other device's code is void
+		f.fb.clear()
 	}
 	if st.Contender != "" && st.Tries > f.tries && (st.State == account.EnrollmentOpened || st.State == account.EnrollmentCodeConfirmed) {
 		f.tries = st.Tries
