@@ -123,7 +123,7 @@ func run(log *slog.Logger) error {
 	// One copy per data folder: a second brings the first to the front.
 	inst, err := claimDataDir(*dataDir)
 	if errors.Is(err, errShownOther) {
-		log.Info(err.Error(), "data_dir", *dataDir)
+		log.Info("Passkey Desk is "+err.Error(), "data_dir", *dataDir)
 		return nil
 	}
 	if err != nil {

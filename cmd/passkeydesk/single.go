@@ -35,7 +35,7 @@ import (
 const lockName = "passkeydesk.lock"
 
 // errShownOther: another copy holds the data folder and came to the front.
-var errShownOther = errors.New("Passkey Desk is already open on this data folder; it was brought to the front")
+var errShownOther = errors.New("already open on this data folder: that copy was brought to the front")
 
 // answerTimeout bounds the wait for the other copy (the tests shorten it).
 var answerTimeout = 5 * time.Second
@@ -186,7 +186,7 @@ func showOther(f *os.File, dir string) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return fmt.Errorf("Passkey Desk is already open on the data folder %s, but it did not come to the front (%v). Switch to it, or close it and start again; to run a second copy, give it another --data-dir", dir, last)
+	return fmt.Errorf("another copy of Passkey Desk has the data folder %s open but did not come to the front (%v). Switch to it, or close it and start again; to run a second copy, give it another --data-dir", dir, last)
 }
 
 // askToShow sends "show" to the socket at path and waits for "shown".
@@ -219,7 +219,7 @@ func showProblem(title, text string) {
 	}
 	fa := app.NewWithID(appID)
 	w := fa.NewWindow(title)
-	l := widget.NewLabel(text)
+	l := widget.NewLabel(strings.ToUpper(text[:1]) + text[1:])
 	l.Wrapping = fyne.TextWrapWord
 	w.SetContent(container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), widget.NewButton("Close", fa.Quit)), nil, nil, l))
 	w.Resize(fyne.NewSize(520, 200))

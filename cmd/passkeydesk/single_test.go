@@ -97,7 +97,7 @@ func TestOneCopyThatDoesNotAnswer(t *testing.T) {
 			}
 			start := time.Now()
 			_, err := claimDataDir(dir)
-			if err == nil || errors.Is(err, errShownOther) || !strings.Contains(err.Error(), "already open on the data folder") ||
+			if err == nil || errors.Is(err, errShownOther) || !strings.Contains(err.Error(), "has the data folder "+dir+" open but did not come to the front") ||
 				!strings.Contains(err.Error(), "another --data-dir") {
 				t.Fatalf("claim beside a silent copy: %v", err)
 			}
