@@ -116,6 +116,11 @@ func (k *apiKeySettings) doCreate() {
 		k.app.focus(k.name)
 		return
 	}
+	if k.app.me.Restricted {
+		// No identity check but the one that lifts the restriction.
+		k.app.fail(k.fb, "creating an API key", account.ErrSessionRestricted)
+		return
+	}
 	k.fb.clear()
 	k.secret.RemoveAll()
 	setEnabled(false, k.name, k.create)
