@@ -128,6 +128,30 @@ type API interface {
 	// FinishPhoneEnrollment verifies and binds the phone's credential.
 	FinishPhoneEnrollment(ctx context.Context, link, device string, credential json.RawMessage) (*Passkey, error)
 
+	// Sign in with your phone. Errors: ErrPhoneSignInEnded,
+	// ErrPhoneSignInStep, ErrInvalidCode, ErrCredentialRejected,
+	// ErrCeremonyExpired, ErrNotFound, *InputError.
+
+	// BeginPhoneSignIn starts a phone sign-in for a desktop that names
+	// itself computer: a one-time link (for a QR code) living
+	// PhoneSignInLifetime, the code to show, and the secret that alone
+	// opens the watch the session arrives on.
+	BeginPhoneSignIn(ctx context.Context, computer string) (*PhoneSignIn, error)
+	// WatchPhoneSignIn streams the sign-in's status to the holder of its
+	// secret (ErrNotFound for any other): the current one at once, then
+	// each change; the done status carries the new session. The channel
+	// closes after a final state or when ctx ends.
+	WatchPhoneSignIn(ctx context.Context, id, secret string) (<-chan PhoneSignInStatus, error)
+	// OpenPhoneSignIn is the phone page's first call: which computer asks.
+	OpenPhoneSignIn(ctx context.Context, link string) (*PhoneSignInPage, error)
+	// PhoneSignInOptions checks the code the desktop shows, as typed on
+	// the phone, and returns request options JSON for a discoverable
+	// passkey.
+	PhoneSignInOptions(ctx context.Context, link, code string) (json.RawMessage, error)
+	// FinishPhoneSignIn checks the phone's assertion and approves the
+	// sign-in; the session goes to the desktop's watch only.
+	FinishPhoneSignIn(ctx context.Context, link string, assertion json.RawMessage) (*PhoneSignInPage, error)
+
 	// Passkey verification and removal. Errors: ErrGrantRequired,
 	// ErrNotFound, ErrPasskeyCloned, ErrCredentialRejected,
 	// ErrCeremonyExpired, *PolicyError.

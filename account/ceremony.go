@@ -303,80 +303,10 @@ func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*
 			verr = err
 			return nil
 		}
-		var session webauthn.SessionData
-		if err := decodeSession(c.Session, &session); err != nil {
-			return err
-		}
-		session.Expires = time.Time{}
 		var user *webauthnUser
-		var cred *webauthn.Credential
-		if c.AccountID != "" {
-			rec, err := tx.AccountByID(c.AccountID)
-			if err != nil {
-				return err
-			}
-			if user, err = s.loadUser(tx, rec); err != nil {
-				return err
-			}
-			cred, err = s.rp.ValidateLogin(user, session, parsed)
-			if err != nil {
-				verr = rejected(err)
-				return nil
-			}
-		} else {
-			var lookupErr error
-			handler := func(rawID, userHandle []byte) (webauthn.User, error) {
-				rec, err := tx.AccountByUserHandle(userHandle)
-				if err == nil && !rec.Active {
-					err = ErrNotFound
-				}
-				if err != nil {
-					lookupErr = err
-					return nil, err
-				}
-				user, err = s.loadUser(tx, rec)
-				lookupErr = err
-				return user, err
-			}
-			cred, err = s.rp.ValidateDiscoverableLogin(handler, session, parsed)
-			if lookupErr != nil && !errors.Is(lookupErr, ErrNotFound) {
-				return lookupErr
-			}
-			if err != nil {
-				verr = rejected(err)
-				return nil
-			}
-		}
 		var pk *Passkey
-		for i := range user.passkeys {
-			if bytes.Equal(user.passkeys[i].CredentialID, cred.ID) {
-				pk = &user.passkeys[i]
-			}
-		}
-		if pk == nil {
-			verr = rejected(errors.New("unknown credential"))
-			return nil
-		}
-		now := s.now().UTC()
-		// A counter that did not advance marks the passkey a possible
-		// clone; a session signed in with a marked passkey is restricted.
-		counter, stored := parsed.Response.AuthenticatorData.Counter, pk.SignCount
-		stale := staleCounter(counter, stored)
-		if stale {
-			pk.CloneWarning = true
-		} else {
-			pk.SignCount = counter
-		}
-		pk.BackedUp = parsed.Response.AuthenticatorData.Flags.HasBackupState()
-		pk.LastUsedAt, pk.LastUsedFor = now, "sign-in"
-		if err := tx.UpdatePasskey(user.rec.ID, pk); err != nil {
+		if user, pk, verr, err = s.checkLogin(tx, c, parsed); err != nil || verr != nil {
 			return err
-		}
-		if stale {
-			detail := fmt.Sprintf("%s: sign counter went from %d to %d at sign-in", pk.Name, stored, counter)
-			if err := tx.AppendEvent(user.rec.ID, s.event(EventPasskeyCloneSuspected, detail)); err != nil {
-				return err
-			}
 		}
 		detail := "passkey: " + pk.Name
 		if pk.CloneWarning {
@@ -397,6 +327,87 @@ func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*
 		return nil, verr
 	}
 	return sess, nil
+}
+
+// checkLogin verifies a login assertion against its ceremony c (WebAuthn
+// §7.2 through go-webauthn) and records the passkey's use: its sign
+// counter (a counter that did not advance marks it a possible clone, with
+// an event), backup state and last use. It returns the account and the
+// passkey; the caller signs in and restricts the session when
+// pk.CloneWarning is set. An assertion that does not verify is verr, with
+// err nil: the caller commits, so the challenge stays used up.
+func (s *Service) checkLogin(tx Tx, c *CeremonyRecord, parsed *protocol.ParsedCredentialAssertionData) (user *webauthnUser, pk *Passkey, verr, err error) {
+	var session webauthn.SessionData
+	if err := decodeSession(c.Session, &session); err != nil {
+		return nil, nil, nil, err
+	}
+	session.Expires = time.Time{}
+	var cred *webauthn.Credential
+	if c.AccountID != "" {
+		rec, err := tx.AccountByID(c.AccountID)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if user, err = s.loadUser(tx, rec); err != nil {
+			return nil, nil, nil, err
+		}
+		cred, err = s.rp.ValidateLogin(user, session, parsed)
+		if err != nil {
+			return nil, nil, rejected(err), nil
+		}
+	} else {
+		var lookupErr error
+		handler := func(rawID, userHandle []byte) (webauthn.User, error) {
+			rec, err := tx.AccountByUserHandle(userHandle)
+			if err == nil && !rec.Active {
+				err = ErrNotFound
+			}
+			if err != nil {
+				lookupErr = err
+				return nil, err
+			}
+			user, err = s.loadUser(tx, rec)
+			lookupErr = err
+			return user, err
+		}
+		cred, err = s.rp.ValidateDiscoverableLogin(handler, session, parsed)
+		if lookupErr != nil && !errors.Is(lookupErr, ErrNotFound) {
+			return nil, nil, nil, lookupErr
+		}
+		if err != nil {
+			return nil, nil, rejected(err), nil
+		}
+	}
+	for i := range user.passkeys {
+		if bytes.Equal(user.passkeys[i].CredentialID, cred.ID) {
+			pk = &user.passkeys[i]
+		}
+	}
+	if pk == nil {
+		return nil, nil, rejected(errors.New("unknown credential")), nil
+	}
+	now := s.now().UTC()
+	// A counter that did not advance marks the passkey a possible
+	// clone; a session signed in with a marked passkey is restricted.
+	counter, stored := parsed.Response.AuthenticatorData.Counter, pk.SignCount
+	stale := staleCounter(counter, stored)
+	if stale {
+		pk.CloneWarning = true
+	} else {
+		pk.SignCount = counter
+	}
+	pk.BackedUp = parsed.Response.AuthenticatorData.Flags.HasBackupState()
+	pk.LastUsedAt, pk.LastUsedFor = now, "sign-in"
+	if err := tx.UpdatePasskey(user.rec.ID, pk); err != nil {
+		return nil, nil, nil, err
+	}
+	if stale {
+		detail := fmt.Sprintf("%s: sign counter went from %d to %d at sign-in", pk.Name, stored, counter)
+		if err := tx.AppendEvent(user.rec.ID, s.event(EventPasskeyCloneSuspected, detail)); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return user, pk, nil, nil
 }
 
 func (s *Service) putCeremony(tx Tx, accountID string, t CeremonyType, kind Kind, session *webauthn.SessionData) error {

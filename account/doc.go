@@ -98,6 +98,28 @@
 // in a read transaction; only an enrollment whose time is up is written,
 // once, to end it. The HTTP face is package httpapi.
 //
+// # Sign in with your phone
+//
+// A desktop with no session calls BeginPhoneSignIn with its name; the
+// address the phone page shows is the one the HTTP face puts in the
+// context (WithClientAddress). It gets a one-time link (a 128-bit token
+// in the fragment of PublicURL/signin), a 6-digit code to show and a
+// 256-bit secret; the store keeps the token's and the secret's SHA-256
+// and the code's codeMAC. The link lives PhoneSignInLifetime. The page
+// opens it (OpenPhoneSignIn: the computer's name and address, the time),
+// sends the code typed on the phone (PhoneSignInOptions; spaces and
+// dashes ignored, MaxFailures wrong ones cancel it) and gets request
+// options for a discoverable passkey, once, under a ceremony of its own
+// type (CeremonyPhoneSignIn) that FinishLogin does not take. The
+// assertion (FinishPhoneSignIn) is checked as FinishLogin checks one
+// (checkLogin) and approves the sign-in for the passkey's account; no
+// session exists yet. WatchPhoneSignIn, opened only by the secret (any
+// other is ErrNotFound), takes the session of an approved sign-in in one
+// transaction that moves it to done, restricted when the passkey may be
+// a clone, and hands it on in its done status: the session reaches only
+// the holder of the secret, once. Watches on other instances hear of
+// the changes through the ChangeFeed.
+//
 // # Approvals
 //
 // A requester (an exchange's backend) asks the account owner to approve

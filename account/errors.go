@@ -21,6 +21,9 @@ var (
 	ErrUnauthenticated = errors.New("not signed in")
 	// ErrEmailTaken: an account with this email exists.
 	ErrEmailTaken = errors.New("an account with this email already exists")
+	// ErrSignUpClosed: the service takes no new accounts (a server started
+	// with sign-up off); accounts are made by its operator.
+	ErrSignUpClosed = errors.New("this service does not take new accounts")
 	// ErrNotFound: the named passkey, enrollment or verification does not
 	// exist for this account.
 	ErrNotFound = errors.New("not found")

@@ -36,6 +36,9 @@ func approvalsTopic(accountID string) string { return "approvals:" + accountID }
 // removed or marked lost.
 func passkeysTopic(accountID string) string { return "passkeys:" + accountID }
 
+// signInTopic names the changes of one phone sign-in.
+func signInTopic(id string) string { return "phone-sign-in:" + id }
+
 // Follow passes the changes other instances make on to this instance's
 // watches, until ctx ends. With a store that is not a ChangeFeed (one
 // SQLite file, one process) it returns at once: every change is made here.
@@ -51,10 +54,13 @@ func (s *Service) Follow(ctx context.Context) {
 			s.approvalWatchers.wake(id)
 		} else if id, ok := strings.CutPrefix(topic, "passkeys:"); ok {
 			s.passkeyWatchers.wake(id)
+		} else if id, ok := strings.CutPrefix(topic, "phone-sign-in:"); ok {
+			s.signInWatchers.wake(id)
 		} else if topic == Resync {
 			ids = s.watchers.watched()
 			s.approvalWatchers.wakeAll()
 			s.passkeyWatchers.wakeAll()
+			s.signInWatchers.wakeAll()
 		}
 		for _, id := range ids {
 			s.republish(ctx, id)

@@ -97,6 +97,7 @@ type notifyingTx struct {
 	changes   []EnrollmentStatus
 	approvals []string // account IDs
 	passkeys  []string // account IDs whose passkeys were added, removed or marked lost
+	signIns   []string // phone sign-in IDs
 }
 
 func (t *notifyingTx) InsertPasskey(accountID string, p *Passkey) error {
@@ -140,6 +141,11 @@ func (t *notifyingTx) topics() []string {
 			out = append(out, passkeysTopic(id))
 		}
 	}
+	for _, id := range t.signIns {
+		if !slices.Contains(out, signInTopic(id)) {
+			out = append(out, signInTopic(id))
+		}
+	}
 	return out
 }
 
@@ -177,6 +183,9 @@ func (p *publishingStore) Update(ctx context.Context, fn func(Tx) error) error {
 		}
 		for _, id := range ntx.passkeys {
 			p.svc.passkeyWatchers.wake(id)
+		}
+		for _, id := range ntx.signIns {
+			p.svc.signInWatchers.wake(id)
 		}
 	}
 	return err

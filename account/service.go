@@ -64,6 +64,9 @@ type Config struct {
 	// means Origins[0]. It must be one of Origins, since the phone's
 	// browser puts it into clientDataJSON.
 	PublicURL string
+	// SignUpClosed refuses SignUp with ErrSignUpClosed: a server whose
+	// accounts are made by its operator.
+	SignUpClosed bool
 }
 
 // Service is the account service: the relying party and everything around
@@ -79,6 +82,8 @@ type Service struct {
 	rpName string
 	// publicURL is the base of phone enrollment links.
 	publicURL string
+	// signUpClosed refuses new accounts.
+	signUpClosed bool
 	// feed tells of changes other instances make, when the store is
 	// shared (nil for one SQLite file).
 	feed ChangeFeed
@@ -89,6 +94,8 @@ type Service struct {
 	passkeyWatchers waker
 	// passkeyWatching counts each requester key's open passkey watches.
 	passkeyWatching keyCounter
+	// signInWatchers wake the desktops' watches of phone sign-ins.
+	signInWatchers waker
 	// watchers are the live watches of phone enrollments.
 	watchers notifier
 	// dummyPwd is a hash checked for unknown emails and locked accounts,
@@ -145,6 +152,8 @@ func New(cfg Config, store Store) (*Service, error) {
 		pw:     DefaultPasswordParams,
 		model:  cfg.Model,
 		rpName: cfg.RPName,
+
+		signUpClosed: cfg.SignUpClosed,
 	}
 	s.codeKey = deriveCodeMACKey(cfg.SecretKey)
 	if s.now == nil {
@@ -175,6 +184,9 @@ func (s *Service) EmailConfigured() bool { return s.mailer != nil }
 
 // SignUp implements API.
 func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (*TOTPEnrollment, error) {
+	if s.signUpClosed {
+		return nil, ErrSignUpClosed
+	}
 	email, err := normalizeEmail(req.Email)
 	if err != nil {
 		return nil, err

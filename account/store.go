@@ -73,6 +73,13 @@ type Tx interface {
 	PhoneEnrollmentByID(id string) (*PhoneEnrollmentRecord, error)
 	PhoneEnrollmentByTokenHash(hash []byte) (*PhoneEnrollmentRecord, error)
 
+	InsertPhoneSignIn(r *PhoneSignInRecord) error
+	// UpdatePhoneSignIn writes a sign-in's state, reason, failures,
+	// challenge and outcome; the rest never changes.
+	UpdatePhoneSignIn(r *PhoneSignInRecord) error
+	PhoneSignInByID(id string) (*PhoneSignInRecord, error)
+	PhoneSignInByTokenHash(hash []byte) (*PhoneSignInRecord, error)
+
 	InsertAPIKey(k *APIKeyRecord) error
 	// UpdateAPIKey writes a key's last use and revocation.
 	UpdateAPIKey(k *APIKeyRecord) error
@@ -118,8 +125,8 @@ type Tx interface {
 	PutSetting(name, value string) error
 
 	// DeleteExpired removes sessions, verifications, grants and ceremonies
-	// that expired before now, phone enrollments that expired more than a
-	// day before now, and unknown-email states unlocked and untouched for
+	// that expired before now, phone enrollments and phone sign-ins that
+	// expired more than a day before now, and unknown-email states unlocked and untouched for
 	// FailureMemory.
 	DeleteExpired(now time.Time) error
 }
@@ -297,4 +304,32 @@ type PhoneEnrollmentRecord struct {
 	PasskeyID string // set when done
 	CreatedAt time.Time
 	ExpiresAt time.Time
+}
+
+// PhoneSignInRecord is a phone sign-in as stored: the link's token and
+// the desktop's secret only as hashes, the code only as a MAC.
+type PhoneSignInRecord struct {
+	ID         string
+	TokenHash  []byte
+	SecretHash []byte
+	// CodeHash is the codeMAC of the code the desktop shows.
+	CodeHash []byte
+	// Computer and Address are the desktop's name of itself and its
+	// address as the service saw it ("" when not known).
+	Computer string
+	Address  string
+	State    PhoneSignInState
+	Reason   string // why it was canceled, or ""
+	// Failures counts wrong codes typed on the phone.
+	Failures int
+	// Challenge is that of the request options given, "" before.
+	Challenge string
+	// AccountID and PasskeyID say who signed in, once approved;
+	// Restricted that the session is to be restricted (the passkey may
+	// be a clone).
+	AccountID  string
+	PasskeyID  string
+	Restricted bool
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
 }

@@ -5,15 +5,16 @@ import (
 	"io/fs"
 )
 
-// phoneFiles is the phone enrollment page: one HTML page, its script and
-// its style sheet, with no framework and nothing inline (the page is
+// phoneFiles are the phone's pages: enrollment (index.html, app.js) and
+// sign-in (signin.html, signin.js), with one style sheet and no framework and nothing inline (the page is
 // served under a Content-Security-Policy of 'self' only).
 //
-//go:embed phone/index.html phone/app.js phone/style.css
+//go:embed phone/index.html phone/app.js phone/style.css phone/signin.html phone/signin.js
 var phoneFiles embed.FS
 
-// PhonePage returns the phone enrollment page's files: index.html, app.js
-// and style.css, at the root of the returned file system.
+// PhonePage returns the phone pages' files: index.html, app.js,
+// signin.html, signin.js and style.css, at the root of the returned file
+// system.
 func PhonePage() fs.FS {
 	sub, err := fs.Sub(phoneFiles, "phone")
 	if err != nil {

@@ -129,6 +129,12 @@ func describeAt(err error, server string) message {
 			Sentence: "An account with this email already exists.",
 			Next:     "Sign in to it instead, or use another email.",
 		}
+	case errors.Is(err, account.ErrSignUpClosed):
+		return message{
+			Title:    "No new accounts here",
+			Sentence: "This server does not take new accounts: its operator makes them.",
+			Next:     "Sign in if you have an account, or ask the server's operator for one.",
+		}
 	case errors.Is(err, account.ErrSessionRestricted):
 		return message{
 			Title:    "Confirm it's you first",

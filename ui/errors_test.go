@@ -26,6 +26,7 @@ func TestDescribe(t *testing.T) {
 		{"invalid code", account.ErrInvalidCode, "Wrong code", []string{"works only once"}, false},
 		{"unauthenticated", account.ErrUnauthenticated, "Signed out", []string{"Sign in again."}, false},
 		{"email taken", account.ErrEmailTaken, "Email already in use", nil, false},
+		{"sign-up closed", account.ErrSignUpClosed, "No new accounts here", []string{"operator"}, false},
 		{"not found", account.ErrNotFound, "Not found", nil, false},
 		{"grant required", account.ErrGrantRequired, "Verify your identity", nil, false},
 		{"too many watches", account.ErrTooManyWatches, "Too many open views", []string{"try again"}, false},

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/ui/component"
 )
 
 // signInScreen signs an existing account in with email, password and an
@@ -22,6 +23,7 @@ type signInScreen struct {
 	submit   *widget.Button
 	create   *widget.Button
 	passkey  *widget.Button // nil when no authenticator is set up
+	phone    *widget.Button // nil when no phone can reach the service
 	fb       *feedback
 }
 
@@ -43,6 +45,11 @@ func (s *signInScreen) build() fyne.CanvasObject {
 		s.passkey = widget.NewButtonWithIcon("Sign in with a passkey", theme.LoginIcon(), s.app.showPasskeySignIn)
 		passkey = s.passkey
 	}
+	var phone fyne.CanvasObject
+	if s.app.canPhoneSignIn() {
+		s.phone = widget.NewButtonWithIcon("Sign in with your phone", component.PhoneIcon(), s.app.showPhoneSignIn)
+		phone = s.phone
+	}
 	form := widget.NewForm(
 		widget.NewFormItem("Email", s.email),
 		widget.NewFormItem("Password", s.password),
@@ -52,6 +59,7 @@ func (s *signInScreen) build() fyne.CanvasObject {
 		headingText("Sign in to Passkey Desk"),
 		s.app.noticeLine(),
 		passkey,
+		phone,
 		form,
 		s.submit,
 		s.fb.object(),
@@ -113,6 +121,9 @@ func (s *signInScreen) busy(on bool) {
 	setEnabled(!on, s.email, s.password, s.code, s.submit, s.create)
 	if s.passkey != nil {
 		setEnabled(!on, s.passkey)
+	}
+	if s.phone != nil {
+		setEnabled(!on, s.phone)
 	}
 }
 

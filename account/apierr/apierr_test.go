@@ -37,7 +37,7 @@ func TestEverySentinelCrossesTheWire(t *testing.T) {
 		account.ErrCredentialRejected, account.ErrInvalidAPIKey, account.ErrApprovalExpired, account.ErrApprovalDecided,
 		account.ErrPasskeyCloned, account.ErrEnrollmentEnded, account.ErrEnrollmentInUse, account.ErrEnrollmentStep,
 		account.ErrUnavailable, account.ErrTooManyPending, account.ErrTooManyWatches, account.ErrSessionRestricted,
-		account.ErrTooManyPasskeyWatches,
+		account.ErrTooManyPasskeyWatches, account.ErrSignUpClosed, account.ErrPhoneSignInEnded, account.ErrPhoneSignInStep,
 	} {
 		for _, err := range []error{s, fmt.Errorf("%w: some detail", s)} {
 			status, back := roundTrip(t, err)

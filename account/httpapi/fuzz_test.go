@@ -159,6 +159,7 @@ func FuzzV1Bodies(f *testing.F) {
 		{"POST", "/v1/approvals/" + approval.ID + "/finish", "session"},
 		{"POST", "/v1/enrollments", "session"},
 		{"POST", "/v1/enrollments/" + fx.enr.ID + "/confirm", "session"},
+		{"POST", "/v1/phone-signins", ""},
 	}
 	valid := map[string]string{
 		"/v1/signup":                                `{"Email":"new@example.com","DisplayName":"New","Password":"a long enough password"}`,
@@ -181,6 +182,7 @@ func FuzzV1Bodies(f *testing.F) {
 		"/v1/passkeys/" + fx.pk.ID + "/remove":      `{"Grant":"x"}`,
 		"/v1/approvals/" + approval.ID + "/finish":  string(assertion),
 		"/v1/enrollments/" + fx.enr.ID + "/confirm": `{"Code":"123 456"}`,
+		"/v1/phone-signins":                         `{"Computer":"ann-laptop"}`,
 	}
 	malformed := []string{``, `{`, `{}{}`, `[]`, `null`, `"x"`, `{"Unknown":1}`, `{"Email":5}`, `{"Grant":null}`,
 		`{"Name":"` + strings.Repeat("é", 300) + `"}`, `{"Purpose":"` + strings.Repeat("x", 1000) + `"}`,
@@ -208,6 +210,48 @@ func FuzzV1Bodies(f *testing.F) {
 			var e struct{ Error, Message string }
 			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error == "" || e.Message == "" {
 				t.Fatalf("%s %s %q: status %d without a JSON reason: %s", rt.method, rt.path, body, w.Code, w.Body)
+			}
+		}
+	})
+}
+
+// FuzzSignInPageCalls sends arbitrary bodies to the phone sign-in page's
+// endpoints: a 2xx or a 4xx with a JSON reason, never a 5xx or a panic.
+func FuzzSignInPageCalls(f *testing.F) {
+	fx := newFixture(f)
+	fx.limitsOff(f)
+	ps, err := fx.svc.BeginPhoneSignIn(ctx, "fuzzed-pc")
+	if err != nil {
+		f.Fatal(err)
+	}
+	_, link, _ := strings.Cut(ps.URL, "#")
+	paths := []string{"signin/open", "signin/options", "signin/finish"}
+	for i, body := range []string{
+		`{"link":"` + link + `"}`,
+		`{"link":"` + link + `","code":"12a"}`,
+		`{"link":"` + link + `","code":"` + strings.Repeat("1", 5000) + `"}`,
+		`{"link":"` + link + `","assertion":{"id":"AA","rawId":"AA","type":"public-key","response":{}}}`,
+		`{"link":"` + link + `","assertion":"x"}`,
+		`{"link":"` + link + `","admin":true}`,
+		`{"link":"../../etc"}`,
+		`{"link":null,"code":[]}`,
+		`{}{}`,
+		`[]`,
+		`null`,
+		"",
+	} {
+		f.Add(uint8(i), body)
+	}
+	f.Fuzz(func(t *testing.T, which uint8, body string) {
+		path := paths[int(which)%len(paths)]
+		w := fx.call(path, body)
+		if w.Code >= 500 {
+			t.Fatalf("%s %q: status %d %s", path, body, w.Code, w.Body)
+		}
+		if w.Code != 200 {
+			var e struct{ Error, Message string }
+			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error == "" || e.Message == "" {
+				t.Fatalf("%s %q: status %d without a JSON reason: %s", path, body, w.Code, w.Body)
 			}
 		}
 	})

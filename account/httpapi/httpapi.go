@@ -35,6 +35,11 @@
 // A session may have account.MaxWatchesPerSession event streams open at
 // once; another gets 429 "too-many-watches".
 //
+// Sign in with your phone (phonesignin.go): the desktop's
+// POST /v1/phone-signins and its stream GET /v1/phone-signins/{id}/events
+// (opened by the sign-in's secret as Authorization: Bearer), the page
+// GET /signin and its calls POST /api/phone/signin/{open,options,finish}.
+//
 // A requester's calls (an exchange backend asking the account owner to
 // approve an operation), authorised by the account's API key
 // (Authorization: Bearer pdk_…) or a server-wide service key (pdks_…,
@@ -62,13 +67,14 @@
 // (DefaultLimits unless Config.Limits says otherwise; a minute's rate,
 // a burst at once):
 //
-//	sign-in: /v1/signin, /v1/login/begin, /v1/login/finish
+//	sign-in: /v1/signin, /v1/login/begin, /v1/login/finish, /v1/phone-signins
 //	    per address 30/min, 10 at once; per email in the body
 //	    (trimmed, lower case; signin and login/begin) 10/min, 10 at once
 //	sign-up: /v1/signup, /v1/signup/confirm    per address 10/min, 10 at once
 //	verification: /v1/verifications/{id}/complete, /v1/passkey-verifications/finish
 //	    per address 30/min, 10 at once; per session 10/min, 10 at once
-//	match codes: /v1/enrollments/{id}/confirm, /api/enrollments/{id}/confirm
+//	match codes: /v1/enrollments/{id}/confirm, /api/enrollments/{id}/confirm,
+//	    /api/phone/signin/options (the code typed on the phone)
 //	    per address 30/min, 10 at once; per session 10/min, 5 at once
 //	enrollment: POST /v1/enrollments, /api/enrollments
 //	    per address 30/min, 10 at once; per session 10/min, 5 at once
@@ -144,6 +150,10 @@ type Config struct {
 	ClientAddr func(*http.Request) string
 	// Now is the clock of the rate limits; nil means time.Now.
 	Now func() time.Time
+	// Ceremony, when not nil, hears the outcome of every call that ends a
+	// ceremony: its name (CeremonySignUp, …) and OutcomeOK or the error
+	// code of the answer. The server counts them in its metrics.
+	Ceremony func(ceremony, outcome string)
 }
 
 // Handler is the HTTP API. Safe for concurrent use.
@@ -160,6 +170,8 @@ type Handler struct {
 	// lim are the other rate limits, each nil when they are off.
 	lim        *limiters
 	clientAddr func(*http.Request) string
+	// onCeremony is Config.Ceremony.
+	onCeremony func(ceremony, outcome string)
 }
 
 // New returns the handler for api (an *account.Service, or anything with
@@ -170,7 +182,7 @@ func New(api account.API, cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{api: api, origin: origin, timeout: cfg.Timeout, log: cfg.Logger, mux: &mux{ServeMux: http.NewServeMux()}, page: assets.PhonePage(),
-		lim: &limiters{}, clientAddr: cfg.ClientAddr}
+		lim: &limiters{}, clientAddr: cfg.ClientAddr, onCeremony: cfg.Ceremony}
 	if !cfg.RateLimitsOff {
 		l := Limit{PerMinute: cfg.ApprovalRate * 60, Burst: cfg.ApprovalBurst}.orDefault(Limit{PerMinute: DefaultApprovalRate * 60, Burst: DefaultApprovalBurst})
 		h.approvals = newKeyLimiter(l.PerMinute/60, l.Burst, cfg.Now, "approval requests with this API key")
@@ -193,17 +205,18 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("POST /api/phone/open", h.perIP(lim.phoneIP, h.pageCall(h.open)))
 	h.mux.HandleFunc("POST /api/phone/wait", h.perIP(lim.phoneIP, h.pageCall(h.wait)))
 	h.mux.HandleFunc("POST /api/phone/options", h.perIP(lim.phoneIP, h.pageCall(h.options)))
-	h.mux.HandleFunc("POST /api/phone/result", h.perIP(lim.phoneIP, h.pageCall(h.result)))
+	h.mux.HandleFunc("POST /api/phone/result", h.ceremony(CeremonyPhoneEnrollment, h.perIP(lim.phoneIP, h.pageCall(h.result))))
 	h.mux.HandleFunc("POST /api/enrollments", h.perIP(lim.enrollIP, h.desktop(perSession(lim.enrollSession, h.begin))))
 	h.mux.HandleFunc("GET /api/enrollments/{id}", h.desktop(h.status))
 	h.mux.HandleFunc("DELETE /api/enrollments/{id}", h.desktop(h.cancel))
-	h.mux.HandleFunc("POST /api/enrollments/{id}/confirm", h.perIP(lim.codeIP, h.desktop(perSession(lim.codeSession, h.confirm))))
+	h.mux.HandleFunc("POST /api/enrollments/{id}/confirm", h.ceremony(CeremonyEnrollmentCode, h.perIP(lim.codeIP, h.desktop(perSession(lim.codeSession, h.confirm)))))
 	h.mux.HandleFunc("GET /api/enrollments/{id}/events", h.events)
 	h.mux.HandleFunc("POST /v1/approvals", h.requester(h.requestApproval))
 	h.mux.HandleFunc("GET /v1/approvals/{id}", h.requester(h.getApproval))
 	h.mux.HandleFunc("GET /v1/requester/passkeys", h.requesterPasskeys)
 	h.mux.HandleFunc("GET /v1/requester/passkeys/events", h.requesterPasskeyEvents)
 	h.routesV1()
+	h.routesPhoneSignIn()
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not-found", "no such page or call")
 	})
@@ -590,6 +603,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	status, b := apierr.Encode(err)
+	noteOutcome(w, b.Code)
 	if status >= 500 {
 		h.log.ErrorContext(r.Context(), "httpapi", "path", r.URL.Path, "err", err)
 	}
@@ -603,5 +617,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, word, msg string) {
+	noteOutcome(w, word)
 	writeJSON(w, status, map[string]string{"error": word, "message": msg})
 }

@@ -99,6 +99,9 @@ func TestHeadersOnEveryAnswer(t *testing.T) {
 		{"PUT", "/api/phone/open", ""},
 		{"POST", "/api/phone/open", "{"},
 		{"GET", "/api/enrollments/x", ""},
+		{"GET", "/signin", ""},
+		{"GET", "/phone/signin.js", ""},
+		{"POST", "/api/phone/signin/open", "{"},
 	} {
 		r := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
 		w := httptest.NewRecorder()
@@ -116,14 +119,16 @@ func TestHeadersOnEveryAnswer(t *testing.T) {
 	if w.Code != 404 || errorWord(t, w) != "not-found" {
 		t.Fatalf("unknown path: %d %s", w.Code, w.Body)
 	}
-	// The page holds no account data and nothing inline.
-	r = httptest.NewRequest("GET", "/enroll", nil)
-	w = httptest.NewRecorder()
-	f.h.ServeHTTP(w, r)
-	page := w.Body.String()
-	if w.Code != 200 || strings.Contains(page, "ann@") || strings.Contains(page, "<script>") || strings.Contains(page, "style=") ||
-		w.Header().Get("Content-Type") != "text/html; charset=utf-8" {
-		t.Fatalf("page: %d %s", w.Code, page)
+	// The pages hold no account data and nothing inline.
+	for _, path := range []string{"/enroll", "/signin"} {
+		r = httptest.NewRequest("GET", path, nil)
+		w = httptest.NewRecorder()
+		f.h.ServeHTTP(w, r)
+		page := w.Body.String()
+		if w.Code != 200 || strings.Contains(page, "ann@") || strings.Contains(page, "<script>") || strings.Contains(page, "style=") ||
+			strings.Contains(page, "onclick") || w.Header().Get("Content-Type") != "text/html; charset=utf-8" {
+			t.Fatalf("page %s: %d %s", path, w.Code, page)
+		}
 	}
 }
 

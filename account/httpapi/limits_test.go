@@ -98,6 +98,10 @@ func TestLimitsPerAddress(t *testing.T) {
 		{"/api/phone/wait", d.PhonePerIP, false},
 		{"/api/phone/options", d.PhonePerIP, false},
 		{"/api/phone/result", d.PhonePerIP, false},
+		{"/v1/phone-signins", d.SignInPerIP, false},
+		{"/api/phone/signin/open", d.PhonePerIP, false},
+		{"/api/phone/signin/options", d.CodePerIP, false},
+		{"/api/phone/signin/finish", d.PhonePerIP, false},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			f := newLimitFixture(t)

@@ -116,11 +116,19 @@ var docs = map[string]doc{
 	"GET /v1/enrollments/{id}/events":    {"A phone enrollment's status as server-sent events", authSession, nil, account.EnrollmentStatus{}},
 	"POST /v1/enrollments/{id}/handover": {"Let the device that last tried the link (Contender) take it over; it then shows a new match code", authSession, nil, account.EnrollmentStatus{}},
 	"GET /v1/openapi.json":               {"This document", authNone, nil, map[string]any{}},
+	"POST /v1/phone-signins": {"Begin signing this computer in with a phone: a one-time link, the code to show, and the secret of the session's stream",
+		authNone, struct{ Computer string }{}, account.PhoneSignIn{}},
+	"GET /v1/phone-signins/{id}/events": {"A phone sign-in's status as server-sent events, for the holder of its secret (Authorization: Bearer SECRET); the done status carries the session",
+		authNone, nil, account.PhoneSignInStatus{}},
+	"POST /api/phone/signin/open":    {"The phone sign-in page opens its link: which computer asks", authPage, signInPageRequest{}, account.PhoneSignInPage{}},
+	"POST /api/phone/signin/options": {"The phone sign-in page sends the computer's code: request options for a passkey", authPage, signInPageRequest{}, webauthnJSON{}},
+	"POST /api/phone/signin/finish":  {"The phone sign-in page sends the passkey's assertion", authPage, signInPageRequest{}, account.PhoneSignInPage{}},
 }
 
 // notDocumented are served but are not part of the JSON API.
 var notDocumented = map[string]bool{
 	"GET /enroll": true, "GET /e/{token}": true, "GET /phone/app.js": true, "GET /phone/style.css": true, "/": true,
+	"GET /signin": true, "GET /phone/signin.js": true,
 }
 
 var (

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -288,4 +289,77 @@ func BenchmarkChangeSeenOnAnotherInstance(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// TestPhoneSignInAcrossInstances: a phone sign-in begun on A, its code
+// taken on C, twenty answers spread over the three instances approve it
+// once, and the desktop's watch on B gets the session, once.
+func TestPhoneSignInAcrossInstances(t *testing.T) {
+	svcs, clock := instances(t, 3)
+	a, b, c := svcs[0], svcs[1], svcs[2]
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go b.Follow(ctx)
+	u := accounttest.SignUp(t, a, clock, "phone@example.com")
+	auth := &accounttest.Authenticator{}
+	u.AddPasskey(t, auth, account.KindPhone, "Phone")
+	waitForListener(t, 1)
+
+	ps, err := a.BeginPhoneSignIn(ctx, "ann-laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, link, _ := strings.Cut(ps.URL, "#")
+	watch, err := b.WatchPhoneSignIn(ctx, ps.ID, ps.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := <-watch; st.State != account.PhoneSignInWaiting {
+		t.Fatalf("first status %s", st.State)
+	}
+	opts, err := c.PhoneSignInOptions(ctx, link, ps.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 20 {
+		answer, err := auth.Assert(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := svcs[i%3].FinishPhoneSignIn(ctx, link, answer)
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case errors.Is(err, account.ErrPhoneSignInEnded):
+			default:
+				t.Errorf("finish %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d answers approved the sign-in, want 1", wins.Load())
+	}
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case st, ok := <-watch:
+			if !ok {
+				t.Fatal("the watch on B ended without the session")
+			}
+			if st.Session != nil {
+				if st.Session.Account.Email != u.Email {
+					t.Fatalf("signed in as %s", st.Session.Account.Email)
+				}
+				return
+			}
+		case <-timeout:
+			t.Fatal("the watch on B got no session within 5 s")
+		}
+	}
 }

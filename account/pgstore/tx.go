@@ -314,6 +314,9 @@ func (t *txn) DeleteExpired(now time.Time) error {
 	if err := t.exec(`DELETE FROM phone_enrollments WHERE expires_at <= $1`, nanos(now.Add(-24*time.Hour))); err != nil {
 		return err
 	}
+	if err := t.exec(`DELETE FROM phone_signins WHERE expires_at <= $1`, nanos(now.Add(-24*time.Hour))); err != nil {
+		return err
+	}
 	quiet := nanos(now.Add(-account.FailureMemory))
 	return t.exec(`DELETE FROM unknown_email_states WHERE last_failure_at <= $1 AND in_flight_at <= $2 AND locked_until <= $3`,
 		quiet, quiet, nanos(now))

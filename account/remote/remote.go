@@ -440,3 +440,49 @@ func (c *Client) FinishPhoneEnrollment(ctx context.Context, link, device string,
 	}
 	return &account.Passkey{Name: out.Name}, nil
 }
+
+// --- sign in with your phone ---------------------------------------------------------
+
+func (c *Client) BeginPhoneSignIn(ctx context.Context, computer string) (*account.PhoneSignIn, error) {
+	return callOne[account.PhoneSignIn](ctx, c, "POST", "/v1/phone-signins", "", map[string]string{"Computer": computer})
+}
+
+// WatchPhoneSignIn follows the server's event stream, opened by the
+// sign-in's secret. The channel closes after a final state, when ctx
+// ends, or when the stream breaks; a caller that wants to go on after a
+// break watches again.
+func (c *Client) WatchPhoneSignIn(ctx context.Context, id, secret string) (<-chan account.PhoneSignInStatus, error) {
+	res, err := c.send(ctx, c.stream, "GET", "/v1/phone-signins/"+url.PathEscape(id)+"/events", secret, nil)
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan account.PhoneSignInStatus)
+	go func() {
+		defer close(ch)
+		defer res.Body.Close()
+		for data := range sseData(res.Body) {
+			var st account.PhoneSignInStatus
+			if json.Unmarshal(data, &st) != nil {
+				return
+			}
+			select {
+			case ch <- st:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch, nil
+}
+
+func (c *Client) OpenPhoneSignIn(ctx context.Context, link string) (*account.PhoneSignInPage, error) {
+	return callOne[account.PhoneSignInPage](ctx, c, "POST", "/api/phone/signin/open", "", map[string]string{"link": link})
+}
+
+func (c *Client) PhoneSignInOptions(ctx context.Context, link, code string) (json.RawMessage, error) {
+	return callValue[json.RawMessage](ctx, c, "POST", "/api/phone/signin/options", "", map[string]string{"link": link, "code": code})
+}
+
+func (c *Client) FinishPhoneSignIn(ctx context.Context, link string, assertion json.RawMessage) (*account.PhoneSignInPage, error) {
+	return callOne[account.PhoneSignInPage](ctx, c, "POST", "/api/phone/signin/finish", "", map[string]any{"link": link, "assertion": assertion})
+}

@@ -309,3 +309,76 @@ func TestARateLimitCrossesTheWire(t *testing.T) {
 		t.Fatalf("after Retry-After: %v", err)
 	}
 }
+
+// TestPhoneSignInOverHTTP: the desktop's and the phone page's calls of a
+// phone sign-in through the client: the page sees the computer, a wrong
+// code is the service's ErrInvalidCode, and the session reaches the
+// desktop's stream.
+func TestPhoneSignInOverHTTP(t *testing.T) {
+	c, clock := serve(t)
+	ctx := context.Background()
+	u := signUp(t, c, clock, "phone@example.com")
+	grant := u.grant(t, c, account.PurposeAddPasskey)
+	opts, err := c.BeginRegistration(ctx, u.token, grant, account.KindPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := &accounttest.Authenticator{}
+	cred, err := auth.Register(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.FinishRegistration(ctx, u.token, grant, cred, "Phone"); err != nil {
+		t.Fatal(err)
+	}
+
+	ps, err := c.BeginPhoneSignIn(ctx, "ann-laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	watch, err := c.WatchPhoneSignIn(wctx, ps.ID, ps.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WatchPhoneSignIn(wctx, ps.ID, "not the secret"); !errors.Is(err, account.ErrNotFound) {
+		t.Fatalf("a watch with another secret: %v", err)
+	}
+	_, link, _ := strings.Cut(ps.URL, "#")
+	page, err := c.OpenPhoneSignIn(ctx, link)
+	if err != nil || page.Computer != "ann-laptop" || page.Address != "127.0.0.1" || page.State != account.PhoneSignInOpened {
+		t.Fatalf("the page: %+v, %v", page, err)
+	}
+	wrong := "000000"
+	if ps.Code == wrong {
+		wrong = "111111"
+	}
+	if _, err := c.PhoneSignInOptions(ctx, link, wrong); !errors.Is(err, account.ErrInvalidCode) {
+		t.Fatalf("a wrong code: %v", err)
+	}
+	request, err := c.PhoneSignInOptions(ctx, link, ps.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertion, err := auth.Assert(request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := c.FinishPhoneSignIn(ctx, link, assertion)
+	if err != nil || done.Email != "p•••@example.com" {
+		t.Fatalf("finish: %+v, %v", done, err)
+	}
+	if _, err := c.FinishPhoneSignIn(ctx, link, assertion); !errors.Is(err, account.ErrPhoneSignInEnded) {
+		t.Fatalf("the assertion again: %v", err)
+	}
+	for st := range watch {
+		if st.Session != nil {
+			if me, err := c.Me(ctx, st.Session.Token); err != nil || me.Email != u.email {
+				t.Fatalf("the session: %+v, %v", me, err)
+			}
+			return
+		}
+	}
+	t.Fatal("the stream ended without the session")
+}

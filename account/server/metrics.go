@@ -7,6 +7,10 @@ type metrics struct {
 	requests *prometheus.CounterVec   // by route pattern and status
 	latency  *prometheus.HistogramVec // by route pattern
 	inFlight prometheus.Gauge         // event streams included
+	streams  *prometheus.GaugeVec     // open event streams, by route pattern
+	// ceremonies counts the calls that end a ceremony, by ceremony and
+	// outcome (see httpapi.Config.Ceremony).
+	ceremonies *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -24,8 +28,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "passkeydesk_http_requests_in_flight",
 			Help: "HTTP requests being answered now, open event streams included.",
 		}),
+		streams: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "passkeydesk_event_streams_open",
+			Help: "Server-sent event streams open now, by route pattern.",
+		}, []string{"route"}),
+		ceremonies: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "passkeydesk_ceremonies_total",
+			Help: "Calls that end a ceremony (sign-in, registration, approval, …), by ceremony and outcome: ok, or the error code answered.",
+		}, []string{"ceremony", "outcome"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.inFlight} {
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.inFlight, m.streams, m.ceremonies} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

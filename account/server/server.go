@@ -98,6 +98,12 @@ func New(api http.Handler, cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// CountCeremony counts one call that ended a ceremony, by its outcome:
+// give it to httpapi.Config.Ceremony.
+func (s *Server) CountCeremony(ceremony, outcome string) {
+	s.metrics.ceremonies.WithLabelValues(ceremony, outcome).Inc()
+}
+
 // Handler is the whole server as an http.Handler: the operations routes,
 // the API, and the request ID, log and metrics around every request.
 func (s *Server) Handler() http.Handler { return s.observe(s.mux) }
@@ -193,15 +199,22 @@ func requestID(r *http.Request) string {
 	return hex.EncodeToString(b)
 }
 
-// statusWriter remembers the status a handler wrote.
+// statusWriter remembers the status a handler wrote, and calls
+// onStream when the answer turns out to be an event stream.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status   int
+	onStream func()
+	stream   bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		if code == http.StatusOK && strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream") {
+			w.stream = true
+			w.onStream()
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -225,10 +238,19 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		id := requestID(r)
 		w.Header().Set("X-Request-ID", id)
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, id))
-		sw := &statusWriter{ResponseWriter: w}
+		var streams prometheus.Gauge
+		sw := &statusWriter{ResponseWriter: w, onStream: func() {
+			// The pattern is known once the mux has matched, before
+			// the handler writes.
+			streams = s.metrics.streams.WithLabelValues(r.Pattern)
+			streams.Inc()
+		}}
 		s.metrics.inFlight.Inc()
 		defer s.metrics.inFlight.Dec()
 		next.ServeHTTP(sw, r)
+		if sw.stream {
+			streams.Dec()
+		}
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"Passkeys", passkeys},
 		{"Events", events},
 		{"PhoneEnrollments", phoneEnrollments},
+		{"PhoneSignIns", phoneSignIns},
 		{"APIKeysAndApprovals", apiKeysAndApprovals},
 		{"ServiceKeys", serviceKeys},
 		{"PolicyAndSettings", policyAndSettings},
@@ -472,6 +473,86 @@ func phoneEnrollments(t *testing.T, s account.Store) {
 	})
 }
 
+// phoneSignIns: a sign-in round-trips whole, by ID and by token; only
+// its outcome changes; and one approval of a sign-in wins when two race.
+func phoneSignIns(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "ps")
+	r := &account.PhoneSignInRecord{ID: "psi-1", TokenHash: random(32), SecretHash: random(32), CodeHash: random(32),
+		Computer: "ann-laptop", Address: "2001:db8::7", State: account.PhoneSignInWaiting, CreatedAt: at, ExpiresAt: at.Add(3 * time.Minute)}
+	update(t, s, func(tx account.Tx) error { return tx.InsertPhoneSignIn(r) })
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.PhoneSignInByID(r.ID)
+		if err != nil {
+			return err
+		}
+		same(t, "the new sign-in", got, r)
+		return nil
+	})
+	r.State, r.Reason, r.Failures, r.Challenge, r.AccountID, r.PasskeyID, r.Restricted =
+		account.PhoneSignInApproved, "", 2, "chal", a.ID, "pk", true
+	update(t, s, func(tx account.Tx) error { return tx.UpdatePhoneSignIn(r) })
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.PhoneSignInByID(r.ID)
+		if err != nil {
+			return err
+		}
+		same(t, "the sign-in by ID", got, r)
+		got, err = tx.PhoneSignInByTokenHash(r.TokenHash)
+		if err != nil {
+			return err
+		}
+		same(t, "the sign-in by token", got, r)
+		if _, err := tx.PhoneSignInByTokenHash(random(32)); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unknown token: %v", err)
+		}
+		if _, err := tx.PhoneSignInByID("nope"); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unknown ID: %v", err)
+		}
+		return nil
+	})
+	// Two transactions that each read the approved sign-in and mark it
+	// done: one wins, the other sees it done (serialised or retried).
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			took := false
+			err := s.Update(ctx, func(tx account.Tx) error {
+				took = false // a retried transaction starts again
+				got, err := tx.PhoneSignInByID(r.ID)
+				if err != nil || got.State != account.PhoneSignInApproved {
+					return err
+				}
+				got.State = account.PhoneSignInDone
+				took = true
+				return tx.UpdatePhoneSignIn(got)
+			})
+			if err != nil {
+				t.Error(err)
+			}
+			if err == nil && took {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Fatalf("%d transactions took the approved sign-in; want 1", won)
+	}
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.PhoneSignInByID(r.ID)
+		if err == nil && got.State != account.PhoneSignInDone {
+			t.Errorf("state %q after the race", got.State)
+		}
+		return err
+	})
+}
+
 func apiKeysAndApprovals(t *testing.T, s account.Store) {
 	a := addAccount(t, s, "ap")
 	k := &account.APIKeyRecord{ID: "key-1", Hash: random(32), AccountID: a.ID, Name: "exchange", Hint: "pdk_abcd", CreatedAt: at}
@@ -638,8 +719,12 @@ func deleteExpired(t *testing.T, s account.Store) {
 				return err
 			}
 		}
-		// Enrollments stay a day past their end, so a reused link is told it was used.
+		// Enrollments and sign-ins stay a day past their end, so a reused link is told it was used.
 		for i, exp := range []time.Time{now.Add(-25 * time.Hour), now.Add(-23 * time.Hour)} {
+			if err := tx.InsertPhoneSignIn(&account.PhoneSignInRecord{ID: fmt.Sprint("s", i), TokenHash: []byte{byte(i)}, SecretHash: []byte{1},
+				CodeHash: []byte{1}, Computer: "pc", State: account.PhoneSignInExpired, CreatedAt: at, ExpiresAt: exp}); err != nil {
+				return err
+			}
 			if err := tx.InsertPhoneEnrollment(&account.PhoneEnrollmentRecord{ID: fmt.Sprint("e", i), TokenHash: []byte{byte(i)}, AccountID: a.ID,
 				SessionHash: []byte{1}, GrantHash: []byte{1}, CodeHash: []byte{1}, State: account.EnrollmentExpired, CreatedAt: at, ExpiresAt: exp}); err != nil {
 				return err
@@ -666,6 +751,8 @@ func deleteExpired(t *testing.T, s account.Store) {
 			check(fmt.Sprint("verification ", i), err, kept)
 			_, err = tx.PhoneEnrollmentByID(fmt.Sprint("e", i))
 			check(fmt.Sprint("enrollment ", i), err, kept)
+			_, err = tx.PhoneSignInByID(fmt.Sprint("s", i))
+			check(fmt.Sprint("phone sign-in ", i), err, kept)
 		}
 		return nil
 	})

@@ -32,6 +32,7 @@ type config struct {
 	approvalRate                   float64
 	approvalBurst                  int
 	noRateLimits                   bool
+	signUp                         string
 	shutdownTimeout                time.Duration
 }
 
@@ -52,6 +53,7 @@ func defineFlags(fs *flag.FlagSet) *config {
 	fs.StringVar(&c.smtpCA, "smtp-ca", envflag.String("PASSKEYDESK_SMTP_CA", ""), "PEM file of the CA that issued the SMTP server's certificate; empty means the system's roots (env PASSKEYDESK_SMTP_CA)")
 	fs.Float64Var(&c.approvalRate, "approval-rate", envflag.Float("PASSKEYDESK_APPROVAL_RATE", httpapi.DefaultApprovalRate), "approval requests each API key may make a second, on average (env PASSKEYDESK_APPROVAL_RATE)")
 	fs.IntVar(&c.approvalBurst, "approval-burst", envflag.Int("PASSKEYDESK_APPROVAL_BURST", httpapi.DefaultApprovalBurst), "approval requests each API key may make at once (env PASSKEYDESK_APPROVAL_BURST)")
+	fs.StringVar(&c.signUp, "signup", envflag.String("PASSKEYDESK_SIGNUP", "on"), "on: anyone may make an account here; off: only accounts made by the operator sign in (env PASSKEYDESK_SIGNUP)")
 	fs.BoolVar(&c.allowRPIDChange, "allow-rp-id-change", false, "confirm a public URL whose host changes the RP ID: every passkey bound so far stops working")
 	fs.BoolVar(&c.noRateLimits, "no-rate-limits", false, "turn the rate limits off: for benchmarks whose clients share one address, never in service")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envflag.Duration("PASSKEYDESK_SHUTDOWN_TIMEOUT", 10*time.Second), "how long calls in flight may finish when stopping (env PASSKEYDESK_SHUTDOWN_TIMEOUT)")
@@ -65,6 +67,9 @@ func (c *config) validate() error {
 	}
 	if c.approvalRate <= 0 || c.approvalBurst < 1 {
 		return errors.New("--approval-rate must be above 0 and --approval-burst at least 1")
+	}
+	if c.signUp != "on" && c.signUp != "off" {
+		return fmt.Errorf("--signup must be on or off, not %q", c.signUp)
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return errors.New("give --tls-cert and --tls-key together, or neither")

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -113,33 +115,6 @@ func TestThreeInstancesOnOnePostgreSQL(t *testing.T) {
 		t.Fatalf("a registration begun on A, finished on B: %v", err)
 	}
 
-	// A phone enrollment watched on C, changed through A: C's watch sees
-	// it within a second.
-	enr, err := a.BeginPhoneEnrollment(ctx, u.token, u.grants[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	wctx, stop := context.WithCancel(ctx)
-	defer stop()
-	watch, err := cc.WatchPhoneEnrollment(wctx, u.token, enr.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st := <-watch; st.State != account.EnrollmentWaiting {
-		t.Fatalf("the watch's first status: %s", st.State)
-	}
-	if err := a.CancelPhoneEnrollment(ctx, u.token, enr.ID); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case st := <-watch:
-		if st.State != account.EnrollmentCanceled {
-			t.Fatalf("C saw %s", st.State)
-		}
-	case <-time.After(time.Second):
-		t.Fatal("C's watch did not see the change made through A within a second")
-	}
-
 	// An approval requested through B arrives at the desktop on C and is
 	// approved there.
 	key, err := a.CreateAPIKey(ctx, u.token, u.keyGrant, "exchange")
@@ -165,6 +140,72 @@ func TestThreeInstancesOnOnePostgreSQL(t *testing.T) {
 	}
 	if done, err := cc.FinishApproval(ctx, u.token, ap.ID, assertion); err != nil || done.State != account.ApprovalApproved || done.PasskeyID != pk.ID {
 		t.Fatalf("approving on C: %+v, %v", done, err)
+	}
+
+	// A phone enrollment watched on C and completed through A (the
+	// phone page's calls) and B (the desktop's code): C's watch sees each
+	// step within a second.
+	enr, err := a.BeginPhoneEnrollment(ctx, u.token, u.grants[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	watch, err := cc.WatchPhoneEnrollment(wctx, u.token, enr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := func(want account.EnrollmentState) account.EnrollmentStatus {
+		t.Helper()
+		for {
+			select {
+			case st, ok := <-watch:
+				if !ok {
+					t.Fatalf("C's watch ended before %s", want)
+				}
+				if st.State == want {
+					return st
+				}
+			case <-time.After(time.Second):
+				t.Fatalf("C's watch did not see %s within a second of the change made elsewhere", want)
+			}
+		}
+	}
+	seen(account.EnrollmentWaiting)
+	// The phone reaches A at the public URL, as through a proxy: its
+	// page's calls carry the public origin.
+	phoneToA, err := remote.New("http://localhost:8787", &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, strings.TrimPrefix(c.instances[0].addr, "http://"))
+		}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, link, _ := strings.Cut(enr.URL, "#")
+	const phone = "phone-device-key-0123456789abcdef"
+	page, err := phoneToA.OpenPhoneEnrollment(ctx, link, phone, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1")
+	if err != nil {
+		t.Fatalf("the phone opening the link on A: %v", err)
+	}
+	seen(account.EnrollmentOpened)
+	if _, err := b.ConfirmPhoneEnrollmentCode(ctx, u.token, enr.ID, page.MatchCode); err != nil {
+		t.Fatalf("the desktop's code through B: %v", err)
+	}
+	seen(account.EnrollmentCodeConfirmed)
+	popts, err := phoneToA.PhoneEnrollmentOptions(ctx, link, phone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	phoneAuth := &accounttest.Authenticator{Origin: "http://localhost:8787", BackupEligible: true, BackedUp: true}
+	pcred, err := phoneAuth.Register(popts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := phoneToA.FinishPhoneEnrollment(ctx, link, phone, pcred); err != nil {
+		t.Fatalf("the phone's passkey through A: %v", err)
+	}
+	if done := seen(account.EnrollmentDone); done.Passkey == nil || done.Passkey.Kind != account.KindPhone {
+		t.Fatalf("C's last status: %+v", done)
 	}
 
 	// Twenty concurrent finishes of one login challenge, spread over the

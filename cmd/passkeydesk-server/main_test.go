@@ -265,6 +265,9 @@ func TestSIGTERMEndsAnOpenStream(t *testing.T) {
 	if n, err := res.Body.Read(first); err != nil || !strings.Contains(string(first[:n]), "event: status") {
 		t.Fatalf("the stream's first event: %q, %v", first[:n], err)
 	}
+	if _, _, metrics := get(t, in.addr+"/metrics"); !strings.Contains(metrics, `passkeydesk_event_streams_open{route="GET /api/enrollments/{id}/events"} 1`) {
+		t.Errorf("/metrics does not count the open stream:\n%s", grepLines(metrics, "passkeydesk_event_streams"))
+	}
 	began := time.Now()
 	in.cmd.Process.Signal(syscall.SIGTERM)
 	rest, _ := io.ReadAll(res.Body)
@@ -282,6 +285,58 @@ func TestSIGTERMEndsAnOpenStream(t *testing.T) {
 	if d := time.Since(began); d > 10*time.Second {
 		t.Errorf("stopping with an open stream took %s (grace 60 s)", d)
 	}
+}
+
+// grepLines returns the lines of text that contain sub.
+func grepLines(text, sub string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestSignUpOffAndCeremonyMetrics: with --signup off the server refuses
+// new accounts with a reason the desktop turns into words; an unknown
+// --signup value stops it before it serves; /metrics counts the calls
+// that end ceremonies by outcome, and event streams ended.
+func TestSignUpOffAndCeremonyMetrics(t *testing.T) {
+	dir := t.TempDir()
+	if code, out := runOnce(t, nil, "check", "--data-dir", dir, "--signup", "maybe"); code == 0 || !strings.Contains(out, "--signup must be on or off") {
+		t.Fatalf("--signup maybe: exit %d\n%s", code, out)
+	}
+	in := start(t, nil, "--data-dir", dir, "--signup", "off")
+	post := func(path, body string) (int, string) {
+		res, err := http.Post(in.addr+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	code, body := post("/v1/signup", `{"Email":"new@example.com","DisplayName":"New","Password":"correct horse battery"}`)
+	if code != 403 || !strings.Contains(body, `"sign-up-closed"`) {
+		t.Fatalf("sign-up with --signup off: %d %s", code, body)
+	}
+	if code, body := post("/v1/signin", `{"Email":"new@example.com","Password":"correct horse battery","Code":"123456"}`); code != 401 {
+		t.Fatalf("sign-in to no account: %d %s", code, body)
+	}
+	if code, body := post("/v1/signin", `{"Email":`); code != 400 {
+		t.Fatalf("a cut body: %d %s", code, body)
+	}
+	_, _, metrics := get(t, in.addr+"/metrics")
+	for _, want := range []string{
+		`passkeydesk_ceremonies_total{ceremony="password-sign-in",outcome="invalid-credentials"} 1`,
+		`passkeydesk_ceremonies_total{ceremony="password-sign-in",outcome="invalid-body"} 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, grepLines(metrics, "passkeydesk_ceremonies"))
+		}
+	}
+	in.stop()
 }
 
 // TestTheRPIDIsFixedWithTheDatabase: a later start whose public URL would

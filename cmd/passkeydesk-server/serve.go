@@ -85,6 +85,8 @@ func open(c *config, log *slog.Logger, mustExist bool) (*deployment, error) {
 		PublicURL: origin,
 		SecretKey: key,
 		Model:     assets.ModelName,
+
+		SignUpClosed: c.signUp == "off",
 	}
 	if c.smtpHost != "" {
 		roots, err := account.SMTPRoots(c.smtpCA)
@@ -121,14 +123,16 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 	// Watches here hear of the changes other instances make.
 	go svc.Follow(ctx)
 	proxies, _ := c.proxies()
+	var srv *server.Server // counts the ceremonies; made below, before any request
 	api, err := httpapi.New(svc, httpapi.Config{PublicURL: d.cfg.PublicURL, Logger: log, RateLimitsOff: c.noRateLimits,
 		ApprovalRate: c.approvalRate, ApprovalBurst: c.approvalBurst,
 		// The rate limits count the client a trusted proxy names.
-		ClientAddr: func(r *http.Request) string { return server.ClientAddr(r, proxies) }})
+		ClientAddr: func(r *http.Request) string { return server.ClientAddr(r, proxies) },
+		Ceremony:   func(ceremony, outcome string) { srv.CountCeremony(ceremony, outcome) }})
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(api, server.Config{
+	srv, err = server.New(api, server.Config{
 		Listen:          c.listen,
 		TLSCertFile:     c.tlsCert,
 		TLSKeyFile:      c.tlsKey,
