@@ -164,10 +164,15 @@ func (f *phoneFlow) show(enr *account.PhoneEnrollment) {
 		container.NewBorder(nil, nil, container.NewCenter(qr), nil, container.NewPadded(side)),
 		f.contender,
 	}
+	buttons := container.NewHBox(f.newCode, f.cancel)
 	if host, ok := loopbackHost(enr.URL); ok {
-		objs = append(objs, warningLine(loopbackWords(host, f.app.server)), f.linkRow(enr.URL))
+		// The link's own buttons join the row below, so the step still
+		// fits the window with the QR code whole.
+		link, copyLink, open := f.linkRow(enr.URL)
+		objs = append(objs, warningLine(loopbackWords(host, f.app.server)), link)
+		buttons.Objects = []fyne.CanvasObject{copyLink, open, f.newCode, f.cancel}
 	}
-	objs = append(objs, f.fb.object(), container.NewHBox(f.newCode, f.cancel))
+	objs = append(objs, f.fb.object(), buttons)
 	f.setStep(objs, f.cancel)
 	f.status(account.EnrollmentStatus{ID: enr.ID, State: account.EnrollmentWaiting, ExpiresAt: enr.ExpiresAt})
 	f.follow(enr)
@@ -238,16 +243,15 @@ func (f *phoneFlow) tick(enr *account.PhoneEnrollment) {
 	f.countdown.SetText("Expires in " + minutesSeconds(left))
 }
 
-// linkRow shows link, for a browser on this computer, with Copy (the link
-// is secret until used: it leaves the clipboard after a minute) and Open
-// in browser.
-func (f *phoneFlow) linkRow(link string) fyne.CanvasObject {
-	shown := widget.NewLabelWithStyle(link, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+// linkRow shows link, for a browser on this computer, and makes its Copy
+// (the link is secret until used: it leaves the clipboard after a
+// minute) and Open in browser buttons.
+func (f *phoneFlow) linkRow(link string) (shown *widget.Label, copyLink, open *widget.Button) {
+	shown = widget.NewLabelWithStyle(link, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	shown.Selectable = true
 	shown.Wrapping = fyne.TextWrapBreak
-	var copyLink *widget.Button
 	copyLink = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { f.app.copySecret(copyLink, link) })
-	open := widget.NewButtonWithIcon("Open in browser", theme.ComputerIcon(), func() {
+	open = widget.NewButtonWithIcon("Open in browser", theme.ComputerIcon(), func() {
 		u, err := url.Parse(link)
 		if err == nil {
 			err = f.app.openURL(u)
@@ -257,7 +261,7 @@ func (f *phoneFlow) linkRow(link string) fyne.CanvasObject {
 			f.relayout()
 		}
 	})
-	return container.NewVBox(shown, container.NewHBox(copyLink, open))
+	return shown, copyLink, open
 }
 
 // status shows a state of the enrollment on display, and another
