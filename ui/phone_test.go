@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"github.com/chromedp/chromedp"
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
@@ -114,17 +115,29 @@ func wrongCode(code string) string {
 // camera reads the screen.
 func (p *phoneTest) scanWindow() string {
 	p.t.Helper()
-	shot := p.canvas().Capture()
 	p.fits("phone")
-	bmp, err := gozxing.NewBinaryBitmapFromImage(shot)
-	if err != nil {
-		p.t.Fatal(err)
+	// A person scrolls the code into view and looks again when the
+	// camera does not take it at once.
+	walkVisible(p.canvas().Content(), func(o fyne.CanvasObject) {
+		if sc, ok := o.(*container.Scroll); ok {
+			sc.ScrollToTop()
+		}
+	})
+	p.settle()
+	var err error
+	for range 3 {
+		var bmp *gozxing.BinaryBitmap
+		if bmp, err = gozxing.NewBinaryBitmapFromImage(p.canvas().Capture()); err != nil {
+			p.t.Fatal(err)
+		}
+		var res *gozxing.Result
+		if res, err = zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}); err == nil {
+			return res.GetText()
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		p.t.Fatalf("no QR code read from the window: %v", err)
-	}
-	return res.GetText()
+	p.t.Fatalf("no QR code read from the window: %v", err)
+	return ""
 }
 
 // fits fails when the window needs more than 800×600; with
