@@ -159,6 +159,12 @@ type API interface {
 	// BeginPasskeyVerification starts an identity check by a passkey
 	// for purpose: request options JSON.
 	BeginPasskeyVerification(ctx context.Context, token string, purpose Purpose) (json.RawMessage, error)
+	// BeginPasskeyVerificationExcept is BeginPasskeyVerification with
+	// the passkey whose credential ID is except left out of the allow
+	// list, so that no authenticator answers with it: a change to a
+	// passkey is confirmed by another one. With no other passkey to ask:
+	// *PolicyError (RuleNoPasskey).
+	BeginPasskeyVerificationExcept(ctx context.Context, token string, purpose Purpose, except []byte) (json.RawMessage, error)
 	// FinishPasskeyVerification checks the assertion and returns a grant
 	// for the purpose, which remembers the passkey.
 	FinishPasskeyVerification(ctx context.Context, token string, assertion json.RawMessage) (*Grant, error)
@@ -207,10 +213,53 @@ type API interface {
 	// once, then the new list whenever it changes; the channel closes
 	// when ctx or the session ends.
 	WatchApprovals(ctx context.Context, token string) (<-chan []Approval, error)
+	// ReadApproval is the session's read of one of its account's
+	// approvals, in any state: how a decision made elsewhere (on the
+	// phone) turned out.
+	ReadApproval(ctx context.Context, token, id string) (*Approval, error)
+
+	// Approve on your phone. BeginPhoneApproval makes a one-time link
+	// (for a QR code) to the phone page for the session's pending
+	// approval id, bound to the session, living ApprovalLinkLifetime or
+	// until the approval expires. The page's calls are authorised by the
+	// link's token (link) and the key of the device that opened it first
+	// (device). Errors, beyond the approvals' own: ErrApprovalLinkEnded,
+	// ErrApprovalLinkUsed, *InputError.
+	BeginPhoneApproval(ctx context.Context, token, id string) (*ApprovalLink, error)
+	// CancelPhoneApproval ends the link whose ApprovalLink.ID is id: the
+	// desktop hid its QR code.
+	CancelPhoneApproval(ctx context.Context, token, id string) error
+	// OpenPhoneApproval claims the link for device and returns what the
+	// page shows.
+	OpenPhoneApproval(ctx context.Context, link, device string) (*ApprovalPage, error)
+	// PhoneApprovalOptions returns request options JSON whose challenge
+	// commits to the operation, as BeginApproval does.
+	PhoneApprovalOptions(ctx context.Context, link, device string) (json.RawMessage, error)
+	// FinishPhoneApproval approves with the phone's assertion JSON.
+	FinishPhoneApproval(ctx context.Context, link, device string, assertion json.RawMessage) (*Approval, error)
+	// DenyPhoneApproval records a denial from the phone.
+	DenyPhoneApproval(ctx context.Context, link, device string) (*Approval, error)
 
 	// ExportActivity returns the activity log, filtered, as "csv" or
 	// "json".
 	ExportActivity(ctx context.Context, token, format string, filter ActivityFilter) ([]byte, error)
+
+	// Recovery codes (recovery.go). A recovery code may stand in for the
+	// authenticator code at SignIn and in CompleteVerification (in
+	// Proof.TOTPCode); using one holds withdrawals and C2C trades.
+
+	// RecoveryCodeStatus says how many of the account's recovery codes
+	// are left.
+	RecoveryCodeStatus(ctx context.Context, token string) (*RecoveryCodeStatus, error)
+	// NewRecoveryCodes makes a new set of RecoveryCodeCount codes with a
+	// recovery-codes grant (used up); the old set stops working. The codes
+	// are returned only here.
+	NewRecoveryCodes(ctx context.Context, token, grant string) (*RecoveryCodes, error)
+
+	// ChangePassword sets a new password (the sign-up rules apply) with a
+	// change-password grant (used up) and ends every other session of the
+	// account.
+	ChangePassword(ctx context.Context, token, grant, newPassword string) error
 }
 
 // SignUpRequest carries what a new user types on the first-run screen.
@@ -235,6 +284,9 @@ type Session struct {
 	Token     string
 	ExpiresAt time.Time
 	Account   Account
+	// RecoveryCodes is set only by ConfirmSignUp: the account's first
+	// recovery codes, shown to the person once. Secret, as Token is.
+	RecoveryCodes []string `json:",omitempty"`
 }
 
 // Account is the public view of an account.
@@ -258,6 +310,10 @@ type Account struct {
 	// secret: a key shows it to anyone who lists its passkeys. A client
 	// tells by it which passkeys on a key are this account's.
 	UserHandle []byte
+	// RPID is the relying party ID the account's passkeys are bound to
+	// (the service's, the same for every account). A client tells by it,
+	// with UserHandle, which passkeys on a key are for this service.
+	RPID string
 }
 
 // Role is an account's role.
@@ -297,6 +353,10 @@ const (
 	// with a passkey that may be cloned); its completion lifts the
 	// restriction of the session that began it and gives no grant.
 	PurposeUnlockSession Purpose = "unlock-session"
+	// PurposeRecoveryCodes makes a new set of recovery codes.
+	PurposeRecoveryCodes Purpose = "recovery-codes"
+	// PurposeChangePassword sets a new password.
+	PurposeChangePassword Purpose = "change-password"
 )
 
 // Verification is a started identity check.
@@ -434,6 +494,10 @@ const (
 	EventApprovalApproved      EventType = "approval-approved"
 	EventApprovalDenied        EventType = "approval-denied"
 	EventApprovalRefused       EventType = "approval-refused"
+
+	EventRecoveryCodeUsed  EventType = "recovery-code-used"
+	EventRecoveryCodesMade EventType = "recovery-codes-made"
+	EventPasswordChanged   EventType = "password-changed"
 )
 
 // The sources of events.

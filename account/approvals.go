@@ -436,29 +436,6 @@ func (s *Service) openApproval(tx Tx, rec *AccountRecord, id string, write bool)
 	return a, nil
 }
 
-// approvalUser is the account as a go-webauthn user whose credentials are
-// the passkeys that may approve: those without a clone warning.
-func (s *Service) approvalUser(tx Tx, rec *AccountRecord) (*webauthnUser, error) {
-	user, err := s.loadUser(tx, rec)
-	if err != nil {
-		return nil, err
-	}
-	if len(user.passkeys) == 0 {
-		return nil, &PolicyError{Rule: RuleNoPasskey}
-	}
-	ok := user.passkeys[:0:0]
-	for _, p := range user.passkeys {
-		if !p.CloneWarning {
-			ok = append(ok, p)
-		}
-	}
-	if len(ok) == 0 {
-		return nil, ErrPasskeyCloned
-	}
-	user.passkeys = ok
-	return user, nil
-}
-
 // BeginApproval implements API: request options whose challenge is the
 // approval's ChallengeFor, allowing the account's passkeys that have no
 // clone warning. Nothing is written: the challenge is recomputed from the
@@ -476,24 +453,30 @@ func (s *Service) BeginApproval(ctx context.Context, token, id string) (json.Raw
 		if err != nil {
 			return err
 		}
-		if err := s.checkHold(tx, rec.ID, a.Operation.Kind); err != nil {
-			return err
-		}
-		user, err := s.approvalUser(tx, rec)
-		if err != nil {
-			return err
-		}
-		if err := s.checkPasskeysHeld(user.passkeys, a.Operation.Kind); err != nil {
-			return err
-		}
-		assertion, _, err := s.approvalCeremony(user, a)
-		if err != nil {
-			return err
-		}
-		out, err = json.Marshal(assertion)
+		out, err = s.approvalOptions(tx, rec, a)
 		return err
 	})
 	return out, err
+}
+
+// approvalOptions are the request options JSON of pending approval a of
+// rec, after the hold and passkey rules (see BeginApproval).
+func (s *Service) approvalOptions(tx Tx, rec *AccountRecord, a *ApprovalRecord) (json.RawMessage, error) {
+	if err := s.checkHold(tx, rec.ID, a.Operation.Kind); err != nil {
+		return nil, err
+	}
+	user, err := s.approvalUser(tx, rec)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkPasskeysHeld(user.passkeys, a.Operation.Kind); err != nil {
+		return nil, err
+	}
+	assertion, _, err := s.approvalCeremony(user, a)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(assertion)
 }
 
 func (s *Service) approvalCeremony(user *webauthnUser, a *ApprovalRecord) (*protocol.CredentialAssertion, *webauthn.SessionData, error) {
@@ -566,79 +549,8 @@ func (s *Service) FinishApproval(ctx context.Context, token, id string, assertio
 		if err != nil {
 			return err
 		}
-		if err := s.checkHold(tx, rec.ID, a.Operation.Kind); err != nil {
-			return err
-		}
-		user, err := s.loadUser(tx, rec)
-		if err != nil {
-			return err
-		}
-		// An answer refused for a benign reason (an unknown passkey, no
-		// user verification, a signature that does not check) leaves the
-		// approval pending, to try again. One genuinely signed by one of
-		// the account's passkeys over other details than those stored, or
-		// by a passkey that looks cloned, ends it for good: state refused,
-		// which the requester reads. An answer whose signature does not
-		// check proves nothing, so it cannot end the approval.
-		refuse := func(why error) error {
-			detail := summary(&a.Operation) + ": " + why.Error()
-			final := errors.Is(why, ErrPasskeyCloned) || errors.Is(why, errDetailsMismatch)
-			if final && !s.signedBy(user.passkey(parsed.RawID), parsed) {
-				final = false
-				why = rejected(errors.New("the answer's signature does not check"))
-				detail = summary(&a.Operation) + ": " + why.Error()
-			}
-			if final {
-				a.State, a.DecidedAt, a.Reason = ApprovalRefused, s.now().UTC(), refusalReason(why)
-				if err := tx.UpdateApproval(a); err != nil {
-					return err
-				}
-				why = fmt.Errorf("%w: %w", ErrApprovalRefused, why)
-				detail += "; refused for good"
-			}
-			verr = why
-			return tx.AppendEvent(rec.ID, s.event(EventApprovalRefused, detail))
-		}
-		want := base64.RawURLEncoding.EncodeToString(ChallengeFor(a.Nonce, a.ID, a.Operation))
-		if parsed.Response.CollectedClientData.Challenge != want {
-			return refuse(fmt.Errorf("%w: %w", ErrCredentialRejected, errDetailsMismatch))
-		}
-		if p := user.passkey(parsed.RawID); p != nil && a.Operation.Kind.Held() && p.Held(s.now()) {
-			// Refused before its signature is checked: nothing of the
-			// passkey is written, and the approval stays pending for
-			// another passkey.
-			return refuse(&PolicyError{Rule: RulePasskeyHeld, Until: p.HeldUntil})
-		}
-		pk, why, err := s.checkAssertion(tx, user, parsed, func(session *webauthn.SessionData) error {
-			_, sd, err := s.approvalCeremony(user, a)
-			if err == nil {
-				*session = *sd
-			}
-			return err
-		}, "approval: "+string(a.Operation.Kind))
-		if err != nil {
-			return err
-		}
-		if why != nil {
-			return refuse(why)
-		}
-		raw := parsed.Raw.AssertionResponse
-		a.State, a.DecidedAt, a.PasskeyID = ApprovalApproved, s.now().UTC(), pk.ID
-		a.Assertion = &Assertion{
-			CredentialID:      pk.CredentialID,
-			PublicKey:         pk.PublicKey,
-			AuthenticatorData: raw.AuthenticatorData,
-			ClientDataJSON:    raw.ClientDataJSON,
-			Signature:         raw.Signature,
-		}
-		if err := tx.UpdateApproval(a); err != nil {
-			return err
-		}
-		if err := tx.AppendEvent(rec.ID, s.event(EventApprovalApproved, summary(&a.Operation)+" with passkey "+pk.Name)); err != nil {
-			return err
-		}
-		out = s.approvalOf(a, pk, time.Time{})
-		return nil
+		out, verr, err = s.approveWith(tx, rec, a, parsed, SourceApp)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -649,49 +561,83 @@ func (s *Service) FinishApproval(ctx context.Context, token, id string, assertio
 	return out, nil
 }
 
-// checkAssertion verifies parsed (WebAuthn §7.2 through go-webauthn) for
-// one of user's passkeys against the session that sessionFor fills, and
-// applies the clone rule: a passkey already marked, or whose counter does
-// not advance (it is marked now and the event logged), gives why =
-// ErrPasskeyCloned. Otherwise the passkey's counter and last use are
-// written. A response that does not verify gives why under
-// ErrCredentialRejected. err is a storage failure.
-func (s *Service) checkAssertion(tx Tx, user *webauthnUser, parsed *protocol.ParsedCredentialAssertionData, sessionFor func(*webauthn.SessionData) error, usedFor string) (pk *Passkey, why, err error) {
-	for i := range user.passkeys {
-		if bytes.Equal(user.passkeys[i].CredentialID, parsed.RawID) {
-			pk = &user.passkeys[i]
-		}
-	}
-	if pk == nil {
-		return nil, rejected(errors.New("not a passkey of this account")), nil
-	}
-	if pk.CloneWarning {
-		return nil, ErrPasskeyCloned, nil
-	}
-	var session webauthn.SessionData
-	if err := sessionFor(&session); err != nil {
+// approveWith checks parsed as the answer to approval a of rec and records
+// the outcome, as FinishApproval describes, with events from source. It
+// returns the approved approval, or the caller's error verr (committed,
+// so a refusal or a clone mark stays), or a storage failure err (rolled
+// back).
+func (s *Service) approveWith(tx Tx, rec *AccountRecord, a *ApprovalRecord, parsed *protocol.ParsedCredentialAssertionData, source string) (out *Approval, verr, err error) {
+	if err := s.checkHold(tx, rec.ID, a.Operation.Kind); err != nil {
 		return nil, nil, err
 	}
-	session.Expires = time.Time{}
-	cred, verr := s.rp.ValidateLogin(user, session, parsed)
-	if verr != nil {
-		return nil, rejected(verr), nil
+	user, err := s.loadUser(tx, rec)
+	if err != nil {
+		return nil, nil, err
 	}
-	if cred.Authenticator.CloneWarning {
-		pk.CloneWarning = true
-		if err := tx.UpdatePasskey(user.rec.ID, pk); err != nil {
-			return nil, nil, err
+	// An answer refused for a benign reason (an unknown passkey, no
+	// user verification, a signature that does not check) leaves the
+	// approval pending, to try again. One genuinely signed by one of
+	// the account's passkeys over other details than those stored, or
+	// by a passkey that looks cloned, ends it for good: state refused,
+	// which the requester reads. An answer whose signature does not
+	// check proves nothing, so it cannot end the approval.
+	refuse := func(why error) (*Approval, error, error) {
+		detail := summary(&a.Operation) + ": " + why.Error()
+		final := errors.Is(why, ErrPasskeyCloned) || errors.Is(why, errDetailsMismatch)
+		if final && !s.signedBy(user.passkey(parsed.RawID), parsed) {
+			final = false
+			why = rejected(errors.New("the answer's signature does not check"))
+			detail = summary(&a.Operation) + ": " + why.Error()
 		}
-		detail := fmt.Sprintf("%s: sign counter went from %d to %d", pk.Name, pk.SignCount, parsed.Response.AuthenticatorData.Counter)
-		if err := tx.AppendEvent(user.rec.ID, s.event(EventPasskeyCloneSuspected, detail)); err != nil {
-			return nil, nil, err
+		if final {
+			a.State, a.DecidedAt, a.Reason = ApprovalRefused, s.now().UTC(), refusalReason(why)
+			if err := tx.UpdateApproval(a); err != nil {
+				return nil, nil, err
+			}
+			why = fmt.Errorf("%w: %w", ErrApprovalRefused, why)
+			detail += "; refused for good"
 		}
-		return nil, ErrPasskeyCloned, nil
+		return nil, why, tx.AppendEvent(rec.ID, s.eventFrom(source, EventApprovalRefused, detail))
 	}
-	pk.SignCount = cred.Authenticator.SignCount
-	pk.BackedUp = parsed.Response.AuthenticatorData.Flags.HasBackupState()
-	pk.LastUsedAt, pk.LastUsedFor = s.now().UTC(), usedFor
-	return pk, nil, tx.UpdatePasskey(user.rec.ID, pk)
+	want := base64.RawURLEncoding.EncodeToString(ChallengeFor(a.Nonce, a.ID, a.Operation))
+	if parsed.Response.CollectedClientData.Challenge != want {
+		return refuse(fmt.Errorf("%w: %w", ErrCredentialRejected, errDetailsMismatch))
+	}
+	if p := user.passkey(parsed.RawID); p != nil && a.Operation.Kind.Held() && p.Held(s.now()) {
+		// Refused before its signature is checked: nothing of the
+		// passkey is written, and the approval stays pending for
+		// another passkey.
+		return refuse(&PolicyError{Rule: RulePasskeyHeld, Until: p.HeldUntil})
+	}
+	pk, why, err := s.checkAssertion(tx, user, parsed, func(session *webauthn.SessionData) error {
+		_, sd, err := s.approvalCeremony(user, a)
+		if err == nil {
+			*session = *sd
+		}
+		return err
+	}, "approval: "+string(a.Operation.Kind))
+	if err != nil {
+		return nil, nil, err
+	}
+	if why != nil {
+		return refuse(why)
+	}
+	raw := parsed.Raw.AssertionResponse
+	a.State, a.DecidedAt, a.PasskeyID = ApprovalApproved, s.now().UTC(), pk.ID
+	a.Assertion = &Assertion{
+		CredentialID:      pk.CredentialID,
+		PublicKey:         pk.PublicKey,
+		AuthenticatorData: raw.AuthenticatorData,
+		ClientDataJSON:    raw.ClientDataJSON,
+		Signature:         raw.Signature,
+	}
+	if err := tx.UpdateApproval(a); err != nil {
+		return nil, nil, err
+	}
+	if err := tx.AppendEvent(rec.ID, s.eventFrom(source, EventApprovalApproved, summary(&a.Operation)+" with passkey "+pk.Name)); err != nil {
+		return nil, nil, err
+	}
+	return s.approvalOf(a, pk, time.Time{}), nil, nil
 }
 
 // DenyApproval implements API: the decision is recorded; the requester
@@ -712,17 +658,23 @@ func (s *Service) DenyApproval(ctx context.Context, token, id string) (*Approval
 		if err != nil {
 			return err
 		}
-		a.State, a.DecidedAt = ApprovalDenied, s.now().UTC()
-		if err := tx.UpdateApproval(a); err != nil {
-			return err
-		}
-		out = s.approvalOf(a, nil, time.Time{})
-		return tx.AppendEvent(rec.ID, s.event(EventApprovalDenied, summary(&a.Operation)))
+		out, err = s.deny(tx, rec, a, SourceApp)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, verr
+}
+
+// deny records the denial of pending approval a of rec, with its event
+// from source.
+func (s *Service) deny(tx Tx, rec *AccountRecord, a *ApprovalRecord, source string) (*Approval, error) {
+	a.State, a.DecidedAt = ApprovalDenied, s.now().UTC()
+	if err := tx.UpdateApproval(a); err != nil {
+		return nil, err
+	}
+	return s.approvalOf(a, nil, time.Time{}), tx.AppendEvent(rec.ID, s.eventFrom(source, EventApprovalDenied, summary(&a.Operation)))
 }
 
 // checkHold returns a *PolicyError (RuleHold, with its cause) while a hold

@@ -472,3 +472,71 @@ func defaultPasskeyName(p *Passkey) string {
 	}
 	return p.Kind.Label()
 }
+
+// approvalUser is the account as a go-webauthn user whose credentials are
+// the passkeys that may approve: those without a clone warning.
+func (s *Service) approvalUser(tx Tx, rec *AccountRecord) (*webauthnUser, error) {
+	user, err := s.loadUser(tx, rec)
+	if err != nil {
+		return nil, err
+	}
+	if len(user.passkeys) == 0 {
+		return nil, &PolicyError{Rule: RuleNoPasskey}
+	}
+	ok := user.passkeys[:0:0]
+	for _, p := range user.passkeys {
+		if !p.CloneWarning {
+			ok = append(ok, p)
+		}
+	}
+	if len(ok) == 0 {
+		return nil, ErrPasskeyCloned
+	}
+	user.passkeys = ok
+	return user, nil
+}
+
+// checkAssertion verifies parsed (WebAuthn §7.2 through go-webauthn) for
+// one of user's passkeys against the session that sessionFor fills, and
+// applies the clone rule: a passkey already marked, or whose counter does
+// not advance (it is marked now and the event logged), gives why =
+// ErrPasskeyCloned. Otherwise the passkey's counter and last use are
+// written. A response that does not verify gives why under
+// ErrCredentialRejected. err is a storage failure.
+func (s *Service) checkAssertion(tx Tx, user *webauthnUser, parsed *protocol.ParsedCredentialAssertionData, sessionFor func(*webauthn.SessionData) error, usedFor string) (pk *Passkey, why, err error) {
+	for i := range user.passkeys {
+		if bytes.Equal(user.passkeys[i].CredentialID, parsed.RawID) {
+			pk = &user.passkeys[i]
+		}
+	}
+	if pk == nil {
+		return nil, rejected(errors.New("not a passkey of this account")), nil
+	}
+	if pk.CloneWarning {
+		return nil, ErrPasskeyCloned, nil
+	}
+	var session webauthn.SessionData
+	if err := sessionFor(&session); err != nil {
+		return nil, nil, err
+	}
+	session.Expires = time.Time{}
+	cred, verr := s.rp.ValidateLogin(user, session, parsed)
+	if verr != nil {
+		return nil, rejected(verr), nil
+	}
+	if cred.Authenticator.CloneWarning {
+		pk.CloneWarning = true
+		if err := tx.UpdatePasskey(user.rec.ID, pk); err != nil {
+			return nil, nil, err
+		}
+		detail := fmt.Sprintf("%s: sign counter went from %d to %d", pk.Name, pk.SignCount, parsed.Response.AuthenticatorData.Counter)
+		if err := tx.AppendEvent(user.rec.ID, s.event(EventPasskeyCloneSuspected, detail)); err != nil {
+			return nil, nil, err
+		}
+		return nil, ErrPasskeyCloned, nil
+	}
+	pk.SignCount = cred.Authenticator.SignCount
+	pk.BackedUp = parsed.Response.AuthenticatorData.Flags.HasBackupState()
+	pk.LastUsedAt, pk.LastUsedFor = s.now().UTC(), usedFor
+	return pk, nil, tx.UpdatePasskey(user.rec.ID, pk)
+}

@@ -185,6 +185,20 @@
 // Pending moves once: to approved, denied, refused or expired
 // (ErrApprovalDecided, ErrApprovalExpired).
 //
+// Approve on your phone: BeginPhoneApproval gives the desktop session a
+// one-time link (its token in the URL's fragment, only its hash stored)
+// to the service's approval page for one pending approval, living
+// ApprovalLinkLifetime or until the approval expires. The first phone to
+// open it holds it (OpenPhoneApproval shows the operation and the masked
+// email, nothing else); PhoneApprovalOptions and FinishPhoneApproval run
+// FinishApproval's own checks (the detail-bound challenge, the holds,
+// clone detection), and DenyPhoneApproval denies. A decision, a
+// refusal for good, MaxFailures refused answers or the desktop hiding the
+// QR code (CancelPhoneApproval) use the link up (ErrApprovalLinkUsed); an unknown or expired link, or one whose desktop
+// session has ended, gives ErrApprovalLinkEnded. The desktop sees the
+// approval leave WatchApprovals' list and reads how it ended with
+// ReadApproval.
+//
 // # Policies
 //
 // A passkey whose sign counter does not advance (WebAuthn §6.1.1) when
@@ -242,6 +256,30 @@
 // on lets password and codes sign in again, so, like a removal, it needs
 // a remove-passkey grant (ErrGrantRequired without one) and holds
 // withdrawals and C2C trades (HoldPasskeyLost).
+//
+// # Recovery codes
+//
+// ConfirmSignUp gives the account RecoveryCodeCount recovery codes
+// (Session.RecoveryCodes, shown once); NewRecoveryCodes, with a
+// recovery-codes grant (used up), makes a new set and the old one stops
+// working; RecoveryCodeStatus counts what is left. Only a codeMAC of each
+// code is stored. A recovery code stands in for the authenticator code,
+// once, at SignIn and in CompleteVerification (Proof.TOTPCode): a wrong
+// one counts against the authenticator factor's lock, a right one is
+// logged (recovery-code-used) and holds withdrawals and C2C trades
+// (HoldRecoveryCodeUsed). It is the way back from a lost authenticator
+// and a reset key alike, so it signs in even while "Passkey required" is
+// on and a passkey is still bound.
+//
+// # Changing the password
+//
+// ChangePassword, with a change-password grant (used up), sets a new
+// password that follows the sign-up rules (CheckNewPassword; an
+// *InputError changes nothing and leaves the grant), ends every other
+// session of the account, logs password-changed and, unless the grant
+// came from a passkey past its own hold, holds withdrawals and C2C trades
+// (HoldPasswordChanged). A restricted session can do neither this nor
+// NewRecoveryCodes.
 //
 // # Activity
 //

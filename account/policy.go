@@ -1,6 +1,7 @@
 package account
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,6 +44,12 @@ const (
 	// HoldPasswordSignIn: password and code signed in while "Passkey
 	// required" is on, because no passkey that is not lost is left.
 	HoldPasswordSignIn HoldCause = "password-sign-in"
+	// HoldRecoveryCodeUsed: a recovery code stood in for the
+	// authenticator code, at sign-in or in an identity check.
+	HoldRecoveryCodeUsed HoldCause = "recovery-code-used"
+	// HoldPasswordChanged: the password was changed without a passkey's
+	// word.
+	HoldPasswordChanged HoldCause = "password-changed"
 )
 
 // words is the cause for the activity log and error texts.
@@ -58,6 +65,10 @@ func (c HoldCause) words() string {
 		return "the last usable passkey marked lost"
 	case HoldPasswordSignIn:
 		return "a sign-in with password and code while \"Passkey required\" is on and no passkey is usable"
+	case HoldRecoveryCodeUsed:
+		return "a recovery code used instead of the authenticator code"
+	case HoldPasswordChanged:
+		return "the password changed without a passkey's word"
 	}
 	return string(c)
 }
@@ -215,8 +226,22 @@ func verifyCeremony(purpose Purpose) CeremonyType { return CeremonyType("verify:
 // purpose. It returns request options JSON; FinishPasskeyVerification
 // takes the answer.
 func (s *Service) BeginPasskeyVerification(ctx context.Context, token string, purpose Purpose) (json.RawMessage, error) {
+	return s.beginPasskeyVerification(ctx, token, purpose, nil)
+}
+
+// BeginPasskeyVerificationExcept implements API: the allow list leaves
+// out the credential except, and the ceremony accepts only what it
+// allows.
+func (s *Service) BeginPasskeyVerificationExcept(ctx context.Context, token string, purpose Purpose, except []byte) (json.RawMessage, error) {
+	if len(except) == 0 {
+		return nil, &InputError{Field: "except", Reason: "no credential ID to leave out"}
+	}
+	return s.beginPasskeyVerification(ctx, token, purpose, except)
+}
+
+func (s *Service) beginPasskeyVerification(ctx context.Context, token string, purpose Purpose, except []byte) (json.RawMessage, error) {
 	switch purpose {
-	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession, PurposeCreateAPIKey:
+	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession, PurposeRecoveryCodes, PurposeChangePassword, PurposeCreateAPIKey:
 	default:
 		return nil, &InputError{Field: "purpose", Reason: fmt.Sprintf("unknown purpose %q", purpose)}
 	}
@@ -229,6 +254,18 @@ func (s *Service) BeginPasskeyVerification(ctx context.Context, token string, pu
 		user, err := s.approvalUser(tx, rec)
 		if err != nil {
 			return err
+		}
+		if except != nil {
+			kept := user.passkeys[:0:0]
+			for _, p := range user.passkeys {
+				if !bytes.Equal(p.CredentialID, except) {
+					kept = append(kept, p)
+				}
+			}
+			if len(kept) == 0 {
+				return &PolicyError{Rule: RuleNoPasskey}
+			}
+			user.passkeys = kept
 		}
 		assertion, session, err := s.rp.BeginLogin(user, webauthn.WithUserVerification(protocol.VerificationRequired))
 		if err != nil {

@@ -268,7 +268,10 @@ func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) 
 		if err := tx.AppendEvent(rec.ID, s.event(EventAccountActivated, "authenticator app confirmed")); err != nil {
 			return err
 		}
-		sess, err = s.newSession(tx, rec, 0)
+		if sess, err = s.newSession(tx, rec, 0); err != nil {
+			return err
+		}
+		sess.RecoveryCodes, err = s.firstRecoveryCodes(tx, rec.ID)
 		return err
 	})
 	if err != nil {
@@ -366,7 +369,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Se
 			}
 			return tx.AppendEvent(rec.ID, s.event(EventSignInFailed, "wrong password"))
 		}
-		ok, err := s.useTOTP(tx, rec, code)
+		ok, recovered, err := s.useSecondFactor(tx, rec, code)
 		if err != nil {
 			return err
 		}
@@ -377,7 +380,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Se
 			if _, err := s.settle(tx, totpLimit, wrongAnswer); err != nil {
 				return err
 			}
-			return tx.AppendEvent(rec.ID, s.event(EventSignInFailed, "wrong authenticator code"))
+			return tx.AppendEvent(rec.ID, s.event(EventSignInFailed, wrongCodeWords(code)))
 		}
 		if err := s.settleAll(tx, rightAnswer, ls...); err != nil {
 			return err
@@ -393,9 +396,21 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Se
 		}
 		// Lost passkeys do not count: with none usable left, password and
 		// code sign in, under the hold.
-		if p.PasskeyRequired && usablePasskeys(pks) > 0 {
+		// A recovery code is the way back when the passkeys are gone
+		// too (a reset key): it signs in under the hold.
+		if p.PasskeyRequired && usablePasskeys(pks) > 0 && !recovered {
 			verr = &PolicyError{Rule: RulePasskeySignIn}
 			return tx.AppendEvent(rec.ID, s.event(EventSignInFailed, "password refused: a passkey is required"))
+		}
+		if recovered {
+			if err := tx.AppendEvent(rec.ID, s.event(EventSignedIn, "password and recovery code")); err != nil {
+				return err
+			}
+			if err := s.recoveryCodeUsed(tx, rec.ID, "to sign in"); err != nil {
+				return err
+			}
+			sess, err = s.newSession(tx, rec, len(pks))
+			return err
 		}
 		if err := tx.AppendEvent(rec.ID, s.event(EventSignedIn, "password and authenticator code")); err != nil {
 			return err
@@ -457,6 +472,7 @@ func (s *Service) publicAccount(rec *AccountRecord, passkeys int) *Account {
 		Factors:      s.factors(),
 		PasskeyCount: passkeys,
 		UserHandle:   bytes.Clone(rec.UserHandle),
+		RPID:         s.rp.Config.RPID,
 	}
 }
 
@@ -509,6 +525,14 @@ var dummyTOTPKey = make([]byte, totpSecretLen)
 // key when rec is nil) without using its time step: a sign-in that fails
 // before the code matters checks it as one that gets that far does.
 func (s *Service) totpWork(rec *AccountRecord, code string) {
+	if rc, ok := recoveryCodeForm(code); ok {
+		id := ""
+		if rec != nil {
+			id = rec.ID
+		}
+		s.codeMAC(macRecoveryCode, id, rc)
+		return
+	}
 	key := dummyTOTPKey
 	if rec != nil {
 		if secret, err := s.open(rec.ID, rec.TOTPSecret); err == nil {

@@ -43,6 +43,9 @@ type Tx interface {
 	// SessionAccount returns a session and its account in one lookup.
 	SessionAccount(hash []byte) (*SessionRecord, *AccountRecord, error)
 	DeleteSession(hash []byte) error
+	// DeleteOtherSessions ends every session of the account but the one
+	// with hash keep (nil: all of them) and says how many it ended.
+	DeleteOtherSessions(accountID string, keep []byte) (int, error)
 	// SetSessionRestricted sets or clears a session's restriction;
 	// ErrNotFound when there is no such session.
 	SetSessionRestricted(hash []byte, restricted bool) error
@@ -106,6 +109,12 @@ type Tx interface {
 	// that are pending and not yet expired at now.
 	CountPendingApprovals(apiKeyID string, now time.Time) (int, error)
 
+	InsertApprovalLink(l *ApprovalLinkRecord) error
+	// UpdateApprovalLink writes a link's device, failures and use.
+	UpdateApprovalLink(l *ApprovalLinkRecord) error
+	ApprovalLinkByTokenHash(hash []byte) (*ApprovalLinkRecord, error)
+	ApprovalLinkByID(id string) (*ApprovalLinkRecord, error)
+
 	// Policy returns the zero Policy when none is stored.
 	Policy(accountID string) (Policy, error)
 	PutPolicy(accountID string, p Policy) error
@@ -119,13 +128,24 @@ type Tx interface {
 	// has no passkey with that ID.
 	MarkPasskeyLost(accountID, passkeyID string, at time.Time, reason string) error
 
+	// ReplaceRecoveryCodes deletes the account's recovery codes, used or
+	// not, and keeps hashes as its new set, made at createdAt.
+	ReplaceRecoveryCodes(accountID string, hashes [][]byte, createdAt time.Time) error
+	// RecoveryCodes lists the account's recovery codes, used ones too, in
+	// no particular order; none when it has no set.
+	RecoveryCodes(accountID string) ([]RecoveryCodeRecord, error)
+	// UseRecoveryCode marks the account's unused recovery code with hash
+	// used at at; ErrNotFound when the account has no such unused code,
+	// so of two transactions using one code only one succeeds.
+	UseRecoveryCode(accountID string, hash []byte, at time.Time) error
+
 	// Setting returns a deployment-wide setting; ErrNotFound when unset.
 	Setting(name string) (string, error)
 	// PutSetting writes a deployment-wide setting.
 	PutSetting(name, value string) error
 
 	// DeleteExpired removes sessions, verifications, grants and ceremonies
-	// that expired before now, phone enrollments and phone sign-ins that
+	// that expired before now, phone enrollments, phone sign-ins and approval links that
 	// expired more than a day before now, and unknown-email states unlocked and untouched for
 	// FailureMemory.
 	DeleteExpired(now time.Time) error
@@ -144,6 +164,14 @@ type AccountRecord struct {
 	UserHandle []byte // the WebAuthn user.id: 32 random bytes
 	Active     bool
 	CreatedAt  time.Time
+}
+
+// RecoveryCodeRecord is one recovery code as stored: only its MAC (see
+// Service.codeMAC), never the code.
+type RecoveryCodeRecord struct {
+	Hash      []byte
+	CreatedAt time.Time // when its set was made
+	UsedAt    time.Time // zero while unused
 }
 
 // FactorState is the abuse state of one factor of one account (or of the
@@ -245,6 +273,21 @@ type ApprovalRecord struct {
 	PasskeyID string    // the approving passkey, "" otherwise
 	Assertion *Assertion
 	Reason    string // why it was refused, "" otherwise
+}
+
+// ApprovalLinkRecord is an "approve on your phone" link as stored: only
+// its token's hash. It lets the phone page decide one approval.
+type ApprovalLinkRecord struct {
+	ID          string
+	TokenHash   []byte
+	ApprovalID  string
+	AccountID   string
+	SessionHash []byte    // the desktop session that made it
+	DeviceHash  []byte    // the key of the page that opened it first; nil before
+	Failures    int       // answers refused through it
+	UsedAt      time.Time // when it decided the approval; zero before
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
 }
 
 // CeremonyRecord is a WebAuthn ceremony awaiting its answer.

@@ -16,7 +16,7 @@ import (
 // email code is sent before this returns.
 func (s *Service) BeginVerification(ctx context.Context, token string, purpose Purpose) (*Verification, error) {
 	switch purpose {
-	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession, PurposeCreateAPIKey:
+	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession, PurposeRecoveryCodes, PurposeChangePassword, PurposeCreateAPIKey:
 	default:
 		return nil, &InputError{Field: "purpose", Reason: fmt.Sprintf("unknown purpose %q", purpose)}
 	}
@@ -106,6 +106,7 @@ func (s *Service) CompleteVerification(ctx context.Context, token, verificationI
 	// checked.
 	err = s.store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
 		grant, verr = nil, nil
+		recovered := false // a recovery code stood in for the authenticator code
 		if pwErr != nil {
 			verr = pwErr
 			return s.settleAll(tx, released, ls...)
@@ -148,13 +149,14 @@ func (s *Service) CompleteVerification(ctx context.Context, token, verificationI
 				if !slices.Contains(v.Factors, FactorTOTP) {
 					continue
 				}
-				ok, err := s.useTOTP(tx, rec, proof.TOTPCode)
+				ok, used, err := s.useSecondFactor(tx, rec, proof.TOTPCode)
 				if err != nil {
 					return err
 				}
 				if !ok {
 					return fail(f, ErrInvalidCode)
 				}
+				recovered = used
 			case FactorEmailCode:
 				got := s.codeMAC(macEmailCode, v.ID, strings.TrimSpace(proof.EmailCode))
 				if !hmac.Equal(got, v.EmailCodeHash) {
@@ -167,6 +169,11 @@ func (s *Service) CompleteVerification(ctx context.Context, token, verificationI
 		}
 		if err := tx.DeleteVerification(v.ID); err != nil {
 			return err
+		}
+		if recovered {
+			if err := s.recoveryCodeUsed(tx, rec.ID, string(v.Purpose)); err != nil {
+				return err
+			}
 		}
 		if v.Purpose == PurposeUnlockSession {
 			grant, err = s.unlockSession(tx, rec.ID, token, "password and codes")

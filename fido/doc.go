@@ -16,6 +16,9 @@
 //     exactly the same C code as a real one.
 //   - fido/softkey is such a simulated key: a CTAP 2.1 authenticator in Go
 //     that speaks 64-byte CTAPHID reports (HIDDevice).
+//   - fido/platform is "this computer": a platform authenticator whose
+//     master key is kept in the OS keyring and whose passkeys are unlocked
+//     by a local PIN.
 //   - fido/client plays the WebAuthn client (the browser's part) on top of
 //     any Device.
 //

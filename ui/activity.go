@@ -31,8 +31,8 @@ type activityScreen struct {
 
 	filter *widget.Select
 	list   *fyne.Container
-	csv    *widget.Button
-	json   *widget.Button
+	csv    *button
+	json   *button
 	fb     *feedback
 	events []account.Event
 	// byWords maps the filter's choices, event types in words, back to
@@ -44,8 +44,8 @@ func (s *activityScreen) build() fyne.CanvasObject {
 	s.fb = newFeedback()
 	s.list = container.NewVBox()
 	s.filter = widget.NewSelect(nil, func(string) { s.show() })
-	s.csv = widget.NewButtonWithIcon("Export CSV", theme.DocumentSaveIcon(), func() { s.saveAs("csv") })
-	s.json = widget.NewButtonWithIcon("Export JSON", theme.DocumentSaveIcon(), func() { s.saveAs("json") })
+	s.csv = newButtonWithIcon("Export CSV", theme.DocumentSaveIcon(), func() { s.saveAs("csv") })
+	s.json = newButtonWithIcon("Export JSON", theme.DocumentSaveIcon(), func() { s.saveAs("json") })
 	s.fb.busy("Loading activity…")
 	s.load()
 	return page(

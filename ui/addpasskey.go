@@ -36,8 +36,8 @@ type addPasskeyScreen struct {
 	password *widget.Entry
 	totp     *widget.Entry
 	email    *widget.Entry
-	verify   *widget.Button
-	cancel   *widget.Button
+	verify   *button
+	cancel   *button
 	fb       *feedback
 
 	grant *account.Grant
@@ -46,7 +46,7 @@ type addPasskeyScreen struct {
 	byPasskey bool
 	// The passkey way of the check, offered when the account has a
 	// passkey and the app can use one: its button and the flow's steps.
-	withPasskey *widget.Button
+	withPasskey *button
 	steps       *fyne.Container
 	flow        *assertFlow
 
@@ -69,7 +69,7 @@ func (s *addPasskeyScreen) build() fyne.CanvasObject {
 func (s *addPasskeyScreen) begin(why error) {
 	fb := newFeedback()
 	fb.busy("Starting the identity check…")
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), s.leave)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), s.leave)
 	s.setStep(page(headingText("Add a passkey"), fb.object(), cancel), cancel)
 	s.close()
 	s.byPasskey = false
@@ -96,9 +96,9 @@ func (s *addPasskeyScreen) begin(why error) {
 func (s *addPasskeyScreen) showFactors(ver *account.Verification) {
 	s.ver = ver
 	s.fb = newFeedback()
-	s.verify = widget.NewButtonWithIcon("Verify", theme.ConfirmIcon(), s.complete)
+	s.verify = newButtonWithIcon("Verify", theme.ConfirmIcon(), s.complete)
 	s.verify.Importance = widget.HighImportance
-	s.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), s.leave)
+	s.cancel = newButtonWithIcon("Cancel", theme.CancelIcon(), s.leave)
 
 	s.factors = newFactorForm(ver)
 	s.password, s.totp, s.email = s.factors.password, s.factors.totp, s.factors.email
@@ -131,7 +131,7 @@ func (s *addPasskeyScreen) showFactors(ver *account.Verification) {
 	objs = append(objs, container.NewHBox(s.verify, s.cancel))
 	s.withPasskey, s.steps = nil, nil
 	if s.app.canPasskeySignIn() && s.app.me.PasskeyCount > 0 {
-		s.withPasskey = widget.NewButtonWithIcon("Verify with a passkey", theme.LoginIcon(), s.verifyWithPasskey)
+		s.withPasskey = newButtonWithIcon("Verify with a passkey", theme.LoginIcon(), s.verifyWithPasskey)
 		s.steps = container.NewVBox()
 		objs = append(objs,
 			heading("Or with one of your passkeys"),
@@ -150,33 +150,13 @@ func (s *addPasskeyScreen) complete() {
 	if s.verify.Disabled() {
 		return
 	}
-	if e, err := s.factors.checkCodes(); err != nil {
-		s.app.fail(s.fb, "verifying identity", err)
-		s.app.focus(e)
-		return
-	}
-	proof := s.factors.proof()
-	token, id := s.app.token, s.ver.ID
-	s.fb.busy("Checking…")
-	s.setInputs(false)
-	var grant *account.Grant
-	s.app.run(func(ctx context.Context) error {
-		var err error
-		grant, err = s.app.api.CompleteVerification(ctx, token, id, proof)
-		return err
-	}, func(err error) {
+	started := s.factors.complete(s.app, s.fb, "verifying identity", s.ver.ID, nil, func(grant *account.Grant, err error) {
 		s.setInputs(true)
 		if errors.Is(err, account.ErrVerificationExpired) {
 			s.begin(err)
 			return
 		}
 		if err != nil {
-			// Codes work once: clear them for the next try.
-			for _, e := range []*widget.Entry{s.totp, s.email} {
-				if e != nil {
-					e.SetText("")
-				}
-			}
 			s.app.fail(s.fb, "verifying identity", err)
 			if s.totp != nil {
 				s.app.focus(s.totp)
@@ -186,6 +166,9 @@ func (s *addPasskeyScreen) complete() {
 		s.fb.clear()
 		s.showMethods(grant)
 	})
+	if started {
+		s.setInputs(false)
+	}
 }
 
 // verifyWithPasskey runs the check's passkey way: an assertion of one of
@@ -254,7 +237,7 @@ func (s *addPasskeyScreen) showMethods(g *account.Grant) {
 	verified := container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.ConfirmIcon())), nil,
 		paragraph("Your identity is verified. This check lets you add one passkey, until "+g.ExpiresAt.Local().Format("15:04")+"; another passkey after it needs a new check."))
 	if !s.hasMethods() {
-		done := widget.NewButtonWithIcon("Back to passkeys", theme.NavigateBackIcon(), s.leave)
+		done := newButtonWithIcon("Back to passkeys", theme.NavigateBackIcon(), s.leave)
 		done.Importance = widget.HighImportance
 		s.setStep(page(
 			headingText("Add a passkey"),
@@ -277,12 +260,12 @@ func (s *addPasskeyScreen) showMethods(g *account.Grant) {
 	// this computer's is checked first, off the UI goroutine.
 	var first fyne.Focusable
 	if s.app.keys != nil {
-		b := widget.NewButtonWithIcon("Security key", component.SecurityKeyIcon(), s.addSecurityKey)
+		b := newButtonWithIcon("Security key", component.SecurityKeyIcon(), s.addSecurityKey)
 		objs = append(objs, b, paragraph("A USB security key you plug into this computer, protected by its PIN."))
 		first = b
 	}
 	if s.app.phone {
-		b := widget.NewButtonWithIcon("Phone or tablet", component.PhoneIcon(), s.addPhone)
+		b := newButtonWithIcon("Phone or tablet", component.PhoneIcon(), s.addPhone)
 		objs = append(objs, b, paragraph("Scan a QR code with your phone or tablet; it keeps the passkey (iCloud Keychain, Google Password Manager and the like)."))
 		if err := s.app.phoneUnavailable; err != nil {
 			b.Disable()
@@ -297,7 +280,7 @@ func (s *addPasskeyScreen) showMethods(g *account.Grant) {
 		b, why := s.thisComputerChoice()
 		objs = append(objs, b, paragraph("A passkey kept on this computer, protected by the system keyring and a local PIN. It works only on this computer."), why)
 	}
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), s.leave)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), s.leave)
 	objs = append(objs, container.NewHBox(cancel))
 	if first == nil {
 		first = cancel

@@ -21,7 +21,7 @@ import (
 type apiKeySettings struct {
 	app    *App
 	name   *widget.Entry
-	create *widget.Button
+	create *button
 	verify *fyne.Container // the identity check while one is under way
 	check  *identityCheck
 	secret *fyne.Container // the new key's secret, shown once
@@ -46,7 +46,7 @@ func (k *apiKeySettings) close() {
 func (k *apiKeySettings) build() fyne.CanvasObject {
 	k.name = widget.NewEntry()
 	k.name.SetPlaceHolder("Name, such as \"exchange backend\"")
-	k.create = widget.NewButtonWithIcon("Create API key", theme.ContentAddIcon(), k.doCreate)
+	k.create = newButtonWithIcon("Create API key", theme.ContentAddIcon(), k.doCreate)
 	k.name.OnSubmitted = func(string) { k.doCreate() }
 	k.secret = container.NewVBox()
 	k.verify = container.NewVBox()
@@ -89,7 +89,7 @@ func (k *apiKeySettings) show(keys []account.APIKey) {
 		}
 		var right fyne.CanvasObject
 		if key.RevokedAt.IsZero() {
-			revoke := widget.NewButtonWithIcon("Revoke", theme.DeleteIcon(), func() { k.revoke(key) })
+			revoke := newButtonWithIcon("Revoke", theme.DeleteIcon(), func() { k.revoke(key) })
 			revoke.Importance = widget.DangerImportance
 			right = revoke
 		} else {
@@ -166,9 +166,9 @@ func (k *apiKeySettings) showSecret(key *account.NewAPIKey) {
 	secret := widget.NewLabelWithStyle(key.Secret, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	secret.Selectable = true
 	secret.Wrapping = fyne.TextWrapBreak
-	copyBtn := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), nil)
+	copyBtn := newButtonWithIcon("Copy", theme.ContentCopyIcon(), nil)
 	copyBtn.OnTapped = func() { k.app.copySecret(copyBtn, key.Secret) }
-	done := widget.NewButton("Done, I saved it", func() {
+	done := newButton("Done, I saved it", func() {
 		k.secret.RemoveAll()
 	})
 	k.secret.RemoveAll()

@@ -1,37 +1,3 @@
-// Package ui is Passkey Desk's user interface, built with Fyne.
-//
-// New builds the app's one window on an account.API (the in-process
-// service, or account/remote's client of an account server) and a TokenStore (the OS keyring). Each
-// screen lives in its own file as a small struct that holds its widgets and
-// dependencies and has a build method returning its content: first run
-// (signup.go), sign in (signin.go), the signed-in shell with its navigation
-// (shell.go), security overview (overview.go), passkeys (passkeys.go), the
-// add-passkey wizard (addpasskey.go) with its security-key method
-// (securitykey.go: the key list; keypin.go: a first PIN; keytouch.go: PIN
-// entry and "Touch your key"; keyname.go and madepasskey.go: naming and
-// saving, a failed save tried again with the same passkey, or the passkey
-// deleted from the authenticator when it can no longer be saved), its
-// phone-or-tablet method (phone.go: QR code, the code the phone shows, live status) and
-// its this-computer method (thiscomputer.go: local PIN and name),
-// settings (settings.go; thiscomputersettings.go: changing the local PIN
-// and starting over), and the banner and check of a session signed in
-// with a passkey that looks copied (restricted.go). Every error is put into words in one place, errors.go
-// (an account server's failures: servererrors.go).
-//
-// Threading: every account.API call and every TokenStore call runs in a
-// goroutine started by App.run and reports back on the UI goroutine through
-// fyne.Do, so the UI goroutine never waits on the database, the network or
-// the keyring. A screen shows a busy line and disables its submit button
-// while its work runs. Security-key work runs the same way under a context
-// its Cancel button ends; when the key asks for a PIN or a touch, the
-// worker waits for the person while the UI goroutine stays free.
-//
-// Secrets: passwords, codes, TOTP secrets, session and grant tokens are never
-// logged and never written to a file. Errors are logged with their text,
-// which the account service guarantees to be free of secrets.
-// A secret the user copies (the authenticator secret, a new API key) is
-// taken off the clipboard after a minute if it is still there
-// (clipboard.go).
 package ui
 
 import (
@@ -468,7 +434,7 @@ func (a *App) endSession(why message) {
 // signOut ends the session at the service and in the keyring. The app
 // signs out even when the service cannot be reached: the token is gone
 // from this computer either way, and the session expires on its own.
-func (a *App) signOut(fb *feedback, button *widget.Button) {
+func (a *App) signOut(fb *feedback, button *button) {
 	token := a.token
 	fb.busy("Signing out…")
 	button.Disable()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/ui/component"
 )
 
 // approvalDetail shows one pending approval, every field large and plain,
@@ -22,13 +24,28 @@ type approvalDetail struct {
 	shell    *shell
 	approval account.Approval
 
-	approve *widget.Button
-	deny    *widget.Button
-	back    *widget.Button
+	approve *button
+	deny    *button
+	back    *button
 	steps   *fyne.Container
 	fb      *feedback
 	flow    *assertFlow
+
+	// countdown says how long is left to decide; at zero the request ends
+	// on screen (expire), Approve and Deny gone for good.
+	countdown *widget.Label
+	expired   bool
+	shown     bool          // in the window: show has run
+	hold      *widget.Label // the hold note, when the operation is held
+	view      fyne.CanvasObject
+	// onPhone opens "Approve on your phone" (approvephone.go); nil when
+	// the app serves no phone page.
+	onPhone *button
+	phone   *approvePhone
 }
+
+// countdownTick is how often the time left is updated.
+const countdownTick = time.Second
 
 // approvalField is one of an operation's fields on screen. An address is
 // shown grouped, in monospace (see grouped).
@@ -61,18 +78,48 @@ func approvalFields(a account.Approval) []approvalField {
 	)
 }
 
-// grouped writes an address in groups of four characters, in the
-// monospace style, the way people compare addresses character by
-// character: a long one then wraps between groups, not anywhere.
-func grouped(addr string) string {
-	var b strings.Builder
-	for i, r := range []rune(addr) {
-		if i > 0 && i%4 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
+// addressGroups cuts an address into groups of four characters, the way
+// people compare addresses: a long one then wraps between groups, never
+// inside one, and the first and last groups can be checked at a glance.
+func addressGroups(addr string) []string {
+	var groups []string
+	r := []rune(addr)
+	for len(r) > 0 {
+		n := min(4, len(r))
+		groups = append(groups, string(r[:n]))
+		r = r[n:]
 	}
-	return b.String()
+	return groups
+}
+
+// grouped writes an address in groups of four separated by spaces.
+func grouped(addr string) string { return strings.Join(addressGroups(addr), " ") }
+
+// destinationSegments show an address as the most prominent value of the
+// detail: monospace at the heading size (the other values are
+// sub-headings), grouped by four, its first and last groups in the
+// primary colour (Fyne's monospace font has no bold), so its start and
+// end are easy to compare with the address the person expects. The
+// segments are inline and the text wraps between groups: nothing is cut
+// off.
+func destinationSegments(addr string) []widget.RichTextSegment {
+	groups := addressGroups(addr)
+	segs := make([]widget.RichTextSegment, 0, len(groups))
+	for i, g := range groups {
+		style := widget.RichTextStyle{
+			Inline:    true,
+			SizeName:  theme.SizeNameHeadingText,
+			TextStyle: fyne.TextStyle{Monospace: true},
+		}
+		if i == 0 || i == len(groups)-1 {
+			style.ColorName = theme.ColorNamePrimary
+		}
+		if i < len(groups)-1 {
+			g += " "
+		}
+		segs = append(segs, &widget.TextSegment{Text: g, Style: style})
+	}
+	return segs
 }
 
 // notGiven stands for an empty field: in the body style, not the values'
@@ -83,38 +130,143 @@ func (d *approvalDetail) build() fyne.CanvasObject {
 	grid := container.New(&twoColumn{})
 	for _, f := range approvalFields(d.approval) {
 		label := widget.NewLabel(f.label)
-		seg := &widget.TextSegment{Text: f.value, Style: widget.RichTextStyleSubHeading}
+		segs := []widget.RichTextSegment{&widget.TextSegment{Text: f.value, Style: widget.RichTextStyleSubHeading}}
 		wrap := fyne.TextWrapBreak
 		switch {
 		case f.value == "":
-			seg = &widget.TextSegment{Text: notGiven, Style: widget.RichTextStyleEmphasis}
+			segs = []widget.RichTextSegment{&widget.TextSegment{Text: notGiven, Style: widget.RichTextStyleEmphasis}}
 		case f.address:
-			seg = &widget.TextSegment{Text: grouped(f.value), Style: widget.RichTextStyleCodeInline}
+			segs = destinationSegments(f.value)
 			wrap = fyne.TextWrapWord
 		}
-		value := widget.NewRichText(seg)
+		value := widget.NewRichText(segs...)
 		value.Wrapping = wrap
 		grid.Add(label)
 		grid.Add(value)
 	}
 	d.fb = newFeedback()
 	d.steps = container.NewVBox()
-	d.approve = widget.NewButtonWithIcon("Approve with a passkey", theme.ConfirmIcon(), d.startApprove)
+	d.approve = newButtonWithIcon("Approve with a passkey", theme.ConfirmIcon(), d.startApprove)
 	d.approve.Importance = widget.HighImportance
-	d.deny = widget.NewButtonWithIcon("Deny", theme.CancelIcon(), d.doDeny)
+	d.deny = newButtonWithIcon("Deny", theme.CancelIcon(), d.doDeny)
 	d.deny.Importance = widget.DangerImportance
-	d.back = widget.NewButtonWithIcon("Back to approvals", theme.NavigateBackIcon(), func() { d.shell.open(sectionApprovals) })
+	d.back = newButtonWithIcon("Back to approvals", theme.NavigateBackIcon(), func() { d.shell.open(sectionApprovals) })
+	d.countdown = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d.countdown.Wrapping = fyne.TextWrapWord
 	objs := []fyne.CanvasObject{
 		headingText(operationSummary(d.approval.Operation)),
+		d.countdown,
 		paragraph("Check every detail. Your passkey signs exactly these details; if anything differs from what you asked for, deny it."),
 		grid,
 	}
 	if !d.approval.HeldUntil.IsZero() {
-		m := describePolicy(&account.PolicyError{Rule: account.RuleHold, Until: d.approval.HeldUntil})
-		objs = append(objs, infoLine(m.Sentence))
+		d.hold = paragraph(d.holdWords(""))
+		objs = append(objs, container.NewBorder(nil, nil,
+			container.NewVBox(widget.NewIcon(theme.InfoIcon())), nil, d.hold))
 	}
-	objs = append(objs, container.NewHBox(d.approve, d.deny, d.back), d.steps, d.fb.object())
-	return page(objs...)
+	objs = append(objs, container.NewHBox(d.approve, d.deny, d.back))
+	if d.app != nil && d.app.phone && d.app.phoneUnavailable == nil {
+		d.onPhone = newButtonWithIcon("Approve on your phone", component.PhoneIcon(), d.startPhone)
+		objs = append(objs, container.NewHBox(d.onPhone))
+	}
+	objs = append(objs, d.steps, d.fb.object())
+	d.view = page(objs...)
+	return d.view
+}
+
+// show starts the countdown once the detail is in the window, and puts
+// the focus on Approve, or on Back when the request has already expired.
+func (d *approvalDetail) show() {
+	d.shown = true
+	d.tick()
+	if !d.expired {
+		d.app.focus(d.approve)
+	}
+	if d.hold != nil {
+		d.readHoldCause()
+	}
+}
+
+// holdWords is the hold note: its end, and its cause when known.
+func (d *approvalDetail) holdWords(cause account.HoldCause) string {
+	return describePolicy(&account.PolicyError{Rule: account.RuleHold, Until: d.approval.HeldUntil, Cause: cause}).Sentence
+}
+
+// readHoldCause names in the hold note the change that started the hold,
+// which the request does not carry: the account's policy does.
+func (d *approvalDetail) readHoldCause() {
+	token := d.app.token
+	var p *account.Policy
+	d.app.run(func(ctx context.Context) error {
+		var err error
+		p, err = d.app.api.Policy(ctx, token)
+		return err
+	}, func(err error) {
+		if err != nil {
+			d.app.log.Warn("reading the hold's cause failed", "err", err)
+			return
+		}
+		if d.shell.detail == d && p.HoldCause != "" {
+			d.hold.SetText(d.holdWords(p.HoldCause))
+		}
+	})
+}
+
+// tick shows the time left to decide and, until the request has
+// expired, comes back every countdownTick while the detail is on display.
+func (d *approvalDetail) tick() {
+	if d.expired || d.shell.detail != d || d.checkExpired() {
+		return
+	}
+	left := d.approval.ExpiresAt.Sub(d.app.now())
+	d.countdown.SetText("Time left to decide: " + minutesSeconds(left))
+	d.app.after(countdownTick, d.tick)
+}
+
+// checkExpired ends the request on screen when its time is up, and says
+// whether it has.
+func (d *approvalDetail) checkExpired() bool {
+	if !d.expired && d.app.now().Before(d.approval.ExpiresAt) {
+		return false
+	}
+	d.expire()
+	return true
+}
+
+// stillOpen is the approval flow's check before each key step: an
+// approval that can no longer be approved asks for no PIN and no touch.
+func (d *approvalDetail) stillOpen() error {
+	if d.checkExpired() {
+		return account.ErrApprovalExpired
+	}
+	return nil
+}
+
+// expire ends the request on screen: any passkey step under way stops,
+// Approve and Deny go for good, and the words say why.
+func (d *approvalDetail) expire() {
+	if d.expired {
+		return
+	}
+	d.expired = true
+	if d.flow != nil {
+		d.flow.abandon()
+	}
+	d.approve.Hide()
+	d.deny.Hide()
+	setEnabled(false, d.approve, d.deny)
+	if d.onPhone != nil {
+		d.closePhone()
+		d.onPhone.Hide()
+	}
+	d.setStep(nil, nil)
+	d.countdown.SetText("Expired at " + d.approval.ExpiresAt.Local().Format("15:04:05") + ": it can no longer be approved or denied.")
+	d.fb.show(describe(account.ErrApprovalExpired))
+	d.view.Refresh() // lay out the page without the buttons, with the words
+	if d.shown && d.shell.detail == d {
+		d.app.focus(d.back)
+		d.shell.watch.now()
+	}
 }
 
 func (d *approvalDetail) setStep(objs []fyne.CanvasObject, focus fyne.Focusable) {
@@ -126,6 +278,9 @@ func (d *approvalDetail) setStep(objs []fyne.CanvasObject, focus fyne.Focusable)
 }
 
 func (d *approvalDetail) startApprove() {
+	if d.checkExpired() {
+		return
+	}
 	d.fb.clear()
 	setEnabled(false, d.approve, d.deny)
 	token, id := d.app.token, d.approval.ID
@@ -139,13 +294,17 @@ func (d *approvalDetail) startApprove() {
 			_, err := d.app.api.FinishApproval(ctx, token, id, assertion)
 			return err
 		},
-		setStep: d.setStep,
-		done:    d.decided("Approved"),
+		setStep:   d.setStep,
+		done:      d.decided("Approved"),
+		stillOpen: d.stillOpen,
 	}
 	d.flow.start()
 }
 
 func (d *approvalDetail) doDeny() {
+	if d.checkExpired() {
+		return
+	}
 	d.fb.busy("Denying…")
 	setEnabled(false, d.approve, d.deny)
 	token, id := d.app.token, d.approval.ID
@@ -162,6 +321,14 @@ func (d *approvalDetail) decided(what string) func(error) {
 			return
 		}
 		d.setStep(nil, nil)
+		if errors.Is(err, account.ErrApprovalExpired) {
+			// Ended for good: the buttons do not come back.
+			d.expire()
+			return
+		}
+		if d.expired {
+			return
+		}
 		if errors.Is(err, account.ErrApprovalRefused) {
 			// Refused for good: nothing more can be decided here.
 			d.shell.watch.now()
@@ -187,6 +354,7 @@ func (d *approvalDetail) decided(what string) func(error) {
 
 // close ends a passkey step under way when the screen goes away.
 func (d *approvalDetail) close() {
+	d.closePhone()
 	if d.flow != nil {
 		d.flow.abandon()
 	}

@@ -36,6 +36,9 @@ type approvalWatch struct {
 	pending []account.Approval
 	seen    map[string]bool
 	loaded  bool
+	// phone is the "approve on your phone" flow on display, which hears
+	// each new list; nil when none is.
+	phone *approvePhone
 }
 
 func newApprovalWatch(s *shell) *approvalWatch {
@@ -146,6 +149,9 @@ func (w *approvalWatch) update(list []account.Approval) {
 	} else {
 		w.badge.Hide()
 	}
+	if w.phone != nil {
+		w.phone.update(list)
+	}
 	// Rebuilding an unchanged list would take the keyboard focus away.
 	if w.shell.approvals != nil && changed {
 		w.shell.approvals.show(list)
@@ -195,8 +201,10 @@ type approvalsScreen struct {
 	shell *shell
 	list  *fyne.Container
 	fb    *feedback
-	// note says what was just decided.
+	// note says what was just decided, until another request arrives:
+	// noteIDs are the requests listed when it was said.
 	note    *widget.Label
+	noteIDs map[string]bool
 	loading bool
 }
 
@@ -204,6 +212,10 @@ type approvalsScreen struct {
 func (s *approvalsScreen) decided(text string) {
 	s.note.SetText(text)
 	s.note.Show()
+	s.noteIDs = map[string]bool{}
+	for _, a := range s.shell.watch.pending {
+		s.noteIDs[a.ID] = true
+	}
 }
 
 func (s *approvalsScreen) build() fyne.CanvasObject {
@@ -235,13 +247,20 @@ func (s *approvalsScreen) show(list []account.Approval) {
 		s.loading = false
 		s.fb.clear()
 	}
+	// The note was about the last decision: a new request is the next
+	// step, and the note would read as about it.
+	for _, a := range list {
+		if s.note.Visible() && !s.noteIDs[a.ID] {
+			s.note.Hide()
+		}
+	}
 	s.list.Objects = nil
 	if len(list) == 0 {
 		s.list.Add(infoLine("Nothing is waiting for approval."))
 	}
 	for _, a := range list {
 		a := a
-		open := widget.NewButtonWithIcon("Open", theme.NavigateNextIcon(), func() { s.shell.openApproval(a) })
+		open := newButtonWithIcon("Open", theme.NavigateNextIcon(), func() { s.shell.openApproval(a) })
 		title := widget.NewLabelWithStyle(operationSummary(a.Operation), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		sub := widget.NewLabel("Requested " + a.CreatedAt.Local().Format("15:04") + " · expires " + a.ExpiresAt.Local().Format("15:04"))
 		s.list.Add(container.NewBorder(nil, nil, nil, open, container.NewVBox(title, sub)))
@@ -257,5 +276,5 @@ func (s *shell) openApproval(a account.Approval) {
 	s.detail = &approvalDetail{app: s.app, shell: s, approval: a}
 	s.content.Objects = []fyne.CanvasObject{s.detail.build()}
 	s.content.Refresh()
-	s.app.focus(s.detail.approve)
+	s.detail.show()
 }

@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/account"
@@ -231,23 +232,69 @@ func TestApprovalEmptyFieldsNotGiven(t *testing.T) {
 	}
 }
 
-// The destination is shown in monospace, in groups of four, so it wraps
-// between groups and can be compared group by group.
-func TestApprovalDestinationGrouped(t *testing.T) {
+// The destination is the most prominent value: monospace at the heading
+// size (other values are sub-headings), in groups of four that wrap
+// between groups and are never cut off, its first and last groups in
+// the primary colour so its start and end are easy to compare.
+func TestApprovalDestinationProminent(t *testing.T) {
 	d := &approvalDetail{approval: account.Approval{Operation: withdrawal, ExpiresAt: time.Now()}}
-	var found bool
+	fa := test.NewTempApp(t)
+	applyTheme(fa, themeSystem)
+	th := fa.Settings().Theme()
+	size := func(s widget.RichTextStyle) float32 {
+		if s.SizeName == "" {
+			return th.Size(theme.SizeNameText)
+		}
+		return th.Size(s.SizeName)
+	}
+	var dest *widget.RichText
+	var otherMax float32
 	walkVisible(d.build(), func(o fyne.CanvasObject) {
 		rt, ok := o.(*widget.RichText)
 		if !ok {
 			return
 		}
+		if strings.ReplaceAll(rt.String(), " ", "") == withdrawal.Destination {
+			dest = rt
+			return
+		}
+		if _, ok := titleOf(rt); ok {
+			return // the page's title
+		}
 		for _, seg := range rt.Segments {
-			if ts, ok := seg.(*widget.TextSegment); ok && ts.Text == "bc1q xy2k gdyg jrsq tzq2 n0yr f249 3p83 kkfj hx0w lh" {
-				found = ts.Style == widget.RichTextStyleCodeInline && rt.Wrapping == fyne.TextWrapWord
+			if ts, ok := seg.(*widget.TextSegment); ok {
+				otherMax = max(otherMax, size(ts.Style))
 			}
 		}
 	})
-	if !found {
-		t.Error("the destination is not shown grouped by four in monospace, wrapping between groups")
+	if dest == nil {
+		t.Fatal("the destination is not shown whole in one text")
+	}
+	if dest.Wrapping != fyne.TextWrapWord || dest.Truncation != fyne.TextTruncateOff {
+		t.Errorf("the destination wraps %v, truncates %v: want wrapping between groups, no truncation", dest.Wrapping, dest.Truncation)
+	}
+	groups := strings.Fields(dest.String())
+	if strings.Join(groups, " ") != "bc1q xy2k gdyg jrsq tzq2 n0yr f249 3p83 kkfj hx0w lh" {
+		t.Errorf("the destination is not grouped by four: %q", dest.String())
+	}
+	if len(dest.Segments) != len(groups) {
+		t.Fatalf("%d segments for %d groups", len(dest.Segments), len(groups))
+	}
+	for i, seg := range dest.Segments {
+		ts := seg.(*widget.TextSegment)
+		edge := i == 0 || i == len(dest.Segments)-1
+		if !ts.Style.TextStyle.Monospace || (ts.Style.ColorName == theme.ColorNamePrimary) != edge || !ts.Style.Inline {
+			t.Errorf("group %d %q: style %+v; want inline monospace, the primary colour only for the first and last", i, ts.Text, ts.Style)
+		}
+		if s := size(ts.Style); s <= otherMax {
+			t.Errorf("group %d is %.0f points, not larger than the other values (%.0f)", i, s, otherMax)
+		}
+	}
+	// The coloured groups are large text: they read at 3:1 or better on
+	// the page in both variants (WCAG AA for large text).
+	for _, v := range []fyne.ThemeVariant{theme.VariantLight, theme.VariantDark} {
+		if r := contrast(th.Color(theme.ColorNamePrimary, v), th.Color(theme.ColorNameBackground, v)); r < 3 {
+			t.Errorf("variant %d: the destination's first and last groups read at %.1f:1", v, r)
+		}
 	}
 }

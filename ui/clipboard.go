@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 )
 
 // clipboardLifetime is how long a copied secret (the authenticator secret,
@@ -14,7 +13,7 @@ const clipboardLifetime = 60 * time.Second
 // copySecret puts secret on the clipboard for the Copy button b, which then
 // says "Copied". After clipboardLifetime it takes secret off the clipboard,
 // unless something else has been copied since, and b says "Copy" again.
-func (a *App) copySecret(b *widget.Button, secret string) {
+func (a *App) copySecret(b *button, secret string) {
 	cb := a.fyne.Clipboard()
 	cb.SetContent(secret)
 	b.SetText("Copied")

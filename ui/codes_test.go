@@ -48,6 +48,7 @@ func TestSignUpCodeMustHaveSixDigits(t *testing.T) {
 
 	h.typeInto(s.code, spaced(h.code(secret)))
 	h.tap("Confirm and sign in")
+	h.saveRecoveryCodes()
 	if h.app.shell == nil {
 		t.Fatalf("the first code, typed with its space, did not activate the account; the window shows:\n%s", h.text())
 	}

@@ -39,17 +39,6 @@ func (e *signInError) Error() string { return "sign-in refused: " + e.err.Error(
 
 func (e *signInError) Unwrap() error { return e.err }
 
-// message is an error put into words for the user: a short title, one
-// sentence saying what happened, and the next step.
-type message struct {
-	Title    string
-	Sentence string
-	Next     string
-	// internal is set for errors describe does not know: their detail
-	// belongs in the log at error level.
-	internal bool
-}
-
 // describe is the one place where an error becomes words. It reads the
 // account service's sentinels and typed errors (see account/errors.go) and
 // the app's own, the fido package's key errors (see fido/errors.go), and
@@ -389,6 +378,12 @@ func describeLocal(err error) (message, bool) {
 		ended   *account.EnrollmentEndedError
 	)
 	switch {
+	case errors.Is(err, errNoCurrentPIN):
+		return message{
+			Title:    "Enter the current PIN",
+			Sentence: "The key changes its PIN only when given the current one.",
+			Next:     "Type the key's current PIN, then the new one twice.",
+		}, true
 	case errors.Is(err, errOnlyThePasskeyItself):
 		return message{
 			Title:    "No other passkey here",
@@ -502,6 +497,10 @@ func holdCauseWords(c account.HoldCause) string {
 		return "The last passkey that could sign in was marked lost"
 	case account.HoldPasswordSignIn:
 		return "Someone signed in with the password and code, as no passkey that can sign in is left"
+	case account.HoldRecoveryCodeUsed:
+		return "A recovery code was used instead of the authenticator app's code"
+	case account.HoldPasswordChanged:
+		return "The password was changed without a passkey's approval"
 	}
 	return "A recent security change was made without another passkey"
 }
@@ -547,3 +546,56 @@ func describePolicy(e *account.PolicyError) message {
 		Next:     "Check the security settings and try again.",
 	}
 }
+
+// pinRuleError is a new PIN refused before the key is asked: too short,
+// too long, or the two entries differ.
+type pinRuleError struct {
+	MinLength int
+	TooLong   bool
+	Mismatch  bool
+	// Local marks the PIN of this computer's passkeys, Digits one with
+	// other characters than digits (which only that PIN refuses).
+	Local  bool
+	Digits bool
+}
+
+func (e *pinRuleError) Error() string {
+	switch {
+	case e.Mismatch:
+		return "the two PINs differ"
+	case e.Digits:
+		return "PIN with other characters than digits"
+	case e.TooLong:
+		return "PIN longer than " + strconv.Itoa(maxPINBytes) + " bytes"
+	}
+	return "PIN shorter than " + strconv.Itoa(e.MinLength) + " characters"
+}
+
+// errManagementUnsupported is a key that cannot list or change the
+// passkeys on it (no credMgmt in its getInfo options).
+var errManagementUnsupported = errors.New("the key has no credential management")
+
+// minLengthError is a minimum PIN length outside what the key allows.
+type minLengthError struct{ min int }
+
+func (e *minLengthError) Error() string {
+	return "minimum PIN length below " + strconv.Itoa(e.min) + " or above 63"
+}
+
+// errNoCurrentPIN is a PIN change asked for with the current PIN left
+// empty.
+var errNoCurrentPIN = errors.New("the current PIN is missing")
+
+// errOnlyThePasskeyItself is a key or this computer that holds, of the
+// account's passkeys, only the one the change is about, which the check
+// left out of the request (notCredential).
+var errOnlyThePasskeyItself = errors.New("the authenticator holds only the passkey being changed")
+
+// tokenStoreError marks a TokenStore failure for describe.
+type tokenStoreError struct {
+	err error
+}
+
+func (e *tokenStoreError) Error() string { return "session token store: " + e.err.Error() }
+
+func (e *tokenStoreError) Unwrap() error { return e.err }

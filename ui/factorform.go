@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/account"
@@ -27,7 +29,7 @@ func newFactorForm(ver *account.Verification) *factorForm {
 			f.entries = append(f.entries, f.password)
 		case account.FactorTOTP:
 			f.totp = widget.NewEntry()
-			f.totp.SetPlaceHolder("6-digit code from your authenticator app")
+			f.totp.SetPlaceHolder("6-digit code from your app, or a recovery code")
 			f.form.Append("App code", f.totp)
 			f.entries = append(f.entries, f.totp)
 		case account.FactorEmailCode:
@@ -53,7 +55,11 @@ func (f *factorForm) checkCodes() (*widget.Entry, error) {
 		if c.e == nil {
 			continue
 		}
-		code, err := oneTimeCode(c.e.Text, c.what)
+		read := oneTimeCode
+		if c.e == f.totp {
+			read = secondFactorCode
+		}
+		code, err := read(c.e.Text, c.what)
 		if err != nil {
 			return c.e, err
 		}
@@ -74,4 +80,42 @@ func (f *factorForm) proof() account.Proof {
 		}
 	}
 	return p
+}
+
+// complete is the codes-only identity check's answer, for every screen
+// that offers one (the add-passkey wizard, identityCheck): the codes are
+// checked as typed (a code that cannot be one is said on fb, its entry
+// focused, and false returned: nothing is sent), then CompleteVerification
+// of the verification id runs off the UI goroutine, followed by use with
+// the grant when use is set. done gets the grant or the error on the UI
+// goroutine; after an error the code entries are emptied, as a code works
+// once. what names the check for the log and the error's words.
+func (f *factorForm) complete(a *App, fb *feedback, what, id string,
+	use func(ctx context.Context, grant *account.Grant) error, done func(grant *account.Grant, err error)) bool {
+	if e, err := f.checkCodes(); err != nil {
+		a.fail(fb, what, err)
+		a.focus(e)
+		return false
+	}
+	proof := f.proof()
+	token := a.token
+	fb.busy("Checking…")
+	var grant *account.Grant
+	a.run(func(ctx context.Context) error {
+		var err error
+		if grant, err = a.api.CompleteVerification(ctx, token, id, proof); err != nil || use == nil {
+			return err
+		}
+		return use(ctx, grant)
+	}, func(err error) {
+		if err != nil {
+			for _, e := range []*widget.Entry{f.totp, f.email} {
+				if e != nil {
+					e.SetText("")
+				}
+			}
+		}
+		done(grant, err)
+	})
+	return true
 }

@@ -92,3 +92,14 @@ func (f *feedback) show(m message) {
 	f.box.Show()
 	f.reveal = true
 }
+
+// message is an error put into words for the user: a short title, one
+// sentence saying what happened, and the next step.
+type message struct {
+	Title    string
+	Sentence string
+	Next     string
+	// internal is set for errors describe does not know: their detail
+	// belongs in the log at error level.
+	internal bool
+}

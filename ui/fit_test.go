@@ -1,7 +1,11 @@
 package ui
 
 import (
+	"context"
 	"testing"
+	"time"
+
+	"github.com/passkeydesk/passkeydesk/account"
 )
 
 // Every screen fits a window of 800×600 (the smallest the app supports)
@@ -31,6 +35,20 @@ func TestScreensFit800x600(t *testing.T) {
 				}
 			}
 
+			// A deposit waits (withdrawals are held after the passkeys
+			// were added), to check its detail with a long destination
+			// at the heading size.
+			key, err := h.svc.CreateAPIKey(context.Background(), u.Session.Token, u.Grant(t, account.PurposeCreateAPIKey), "exchange backend")
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.secrets = append(h.secrets, key.Secret)
+			if _, err := h.svc.RequestApproval(context.Background(), key.Secret, account.ApprovalRequest{Operation: account.Operation{
+				Kind: account.OperationDeposit, Asset: "BTC", Amount: "0.015", Network: "Bitcoin", Fee: "0.0001", Reference: "D-7731",
+				Destination: "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlhbc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"}}); err != nil {
+				t.Fatal(err)
+			}
+
 			h.start() // opens signed in, on the overview, in the theme
 			check("overview")
 			h.tap("Passkeys")
@@ -42,8 +60,34 @@ func TestScreensFit800x600(t *testing.T) {
 			h.typeInto(w.totp, h.code(u.Secret))
 			h.tap("Verify")
 			check("add passkey: methods")
+			h.tap("Approvals")
+			h.waitText(5*time.Second, "Deposit of 0.015 BTC")
+			h.tap("Open")
+			check("approval detail")
 			h.tap("Settings")
 			check("settings")
+			h.tap("Recovery codes…")
+			check("recovery codes")
+			h.tap("Make new codes")
+			check("recovery codes: verify")
+			h.tap("Verify with password and codes")
+			rc := h.app.shell.recovery
+			h.typeInto(rc.check.factors.password, u.Password)
+			h.typeInto(rc.check.factors.totp, h.code(u.Secret))
+			h.tap("Verify and make new codes")
+			if rc.fresh == nil {
+				t.Fatalf("no new recovery codes; the window shows:\n%s", h.text())
+			}
+			h.secrets = append(h.secrets, rc.fresh.codes...)
+			check("recovery codes: the new set")
+			h.tap("Settings")
+			h.tap("Change password…")
+			check("change password")
+			cp := h.app.shell.password
+			h.typeInto(cp.password, "a brand new passphrase")
+			h.typeInto(cp.confirm, "a brand new passphrase")
+			h.tap("Continue")
+			check("change password: verify")
 			h.tap("Sign out")
 			check("sign in")
 			h.setKnownAccount(false)
@@ -57,6 +101,13 @@ func TestScreensFit800x600(t *testing.T) {
 			h.tap("Create account")
 			h.secrets = append(h.secrets, s.secret.Text)
 			check("authenticator app")
+			h.typeInto(s.code, h.code(s.secret.Text))
+			h.tap("Confirm and sign in")
+			if s.recovery == nil {
+				t.Fatalf("no recovery codes step; the window shows:\n%s", h.text())
+			}
+			h.secrets = append(h.secrets, s.recovery.codes...)
+			check("recovery codes at sign-up")
 		})
 	}
 }

@@ -342,11 +342,11 @@ func (h *harness) notText(phrases ...string) {
 }
 
 // button finds the visible button labelled text.
-func (h *harness) button(text string) *widget.Button {
+func (h *harness) button(text string) *button {
 	h.t.Helper()
-	var found []*widget.Button
+	var found []*button
 	walkVisible(h.app.Window().Content(), func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && b.Text == text {
+		if b, ok := o.(*button); ok && b.Text == text {
 			found = append(found, b)
 		}
 	})
@@ -360,7 +360,7 @@ func (h *harness) button(text string) *widget.Button {
 func (h *harness) buttons() []string {
 	var labels []string
 	walkVisible(h.app.Window().Content(), func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok {
+		if b, ok := o.(*button); ok {
 			labels = append(labels, b.Text)
 		}
 	})
@@ -425,6 +425,7 @@ func (h *harness) user(email string) *accounttest.User {
 	h.t.Helper()
 	u := accounttest.SignUp(h.t, h.svc, h.clock, email)
 	h.secrets = append(h.secrets, u.Password, u.Secret, u.Session.Token)
+	h.secrets = append(h.secrets, u.Session.RecoveryCodes...)
 	return u
 }
 

@@ -1,14 +1,11 @@
 package ui
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -40,6 +37,10 @@ type identityCheck struct {
 	// change is about (the one being removed): the passkey way does not
 	// ask for it, so it cannot approve its own removal.
 	notCredential []byte
+	// ownWayBack says the caller shows its own way back (as the removal
+	// screen's "Back to passkeys"), always on screen: the check then
+	// offers no Cancel of its own, so the screen has one way back.
+	ownWayBack bool
 	// act is the button that completes the codes way, as in "Verify and
 	// remove".
 	act string
@@ -52,12 +53,12 @@ type identityCheck struct {
 	done func(err error)
 
 	box    *fyne.Container // the choice, or the chosen way
-	choice []*widget.Button
+	choice []*button
 	steps  *fyne.Container // the passkey flow's steps
 	fb     *feedback
 	ended  bool
 	flow   *assertFlow
-	cancel *widget.Button
+	cancel *button
 
 	// later gives the choice's focus once the caller has shown object().
 	later laterFocus
@@ -65,7 +66,7 @@ type identityCheck struct {
 	// The codes way, once chosen.
 	ver     *account.Verification
 	factors *factorForm
-	verify  *widget.Button
+	verify  *button
 }
 
 // object builds the check's widgets and shows the choice.
@@ -73,7 +74,7 @@ func (c *identityCheck) object() fyne.CanvasObject {
 	c.box = container.NewVBox()
 	c.steps = container.NewVBox()
 	c.fb = newFeedback()
-	c.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { c.end(fido.ErrCanceled) })
+	c.cancel = newButtonWithIcon("Cancel", theme.CancelIcon(), func() { c.end(fido.ErrCanceled) })
 	c.showChoice()
 	return container.NewVBox(c.box, c.steps, c.fb.object())
 }
@@ -84,7 +85,7 @@ func (c *identityCheck) showChoice() {
 	c.box.RemoveAll()
 	var first fyne.Focusable
 	if c.withPasskey {
-		b := widget.NewButtonWithIcon("Verify with a passkey", theme.LoginIcon(), c.choosePasskey)
+		b := newButtonWithIcon("Verify with a passkey", theme.LoginIcon(), c.choosePasskey)
 		b.Importance = widget.HighImportance
 		c.box.Add(heading("With one of your passkeys"))
 		c.box.Add(paragraph("Use a security key or this computer. " + c.passkeyNote))
@@ -92,16 +93,25 @@ func (c *identityCheck) showChoice() {
 		c.choice = append(c.choice, b)
 		first = b
 	}
-	b := widget.NewButtonWithIcon("Verify with password and codes", theme.AccountIcon(), c.chooseCodes)
+	b := newButtonWithIcon("Verify with password and codes", theme.AccountIcon(), c.chooseCodes)
 	c.box.Add(heading("With your password and codes"))
 	c.box.Add(paragraph(codesWords(c.app) + " " + c.codesNote))
-	c.box.Add(container.NewHBox(b, c.cancel))
+	c.box.Add(c.row(b))
 	c.choice = append(c.choice, b)
 	if first == nil {
 		first = b
 	}
 	c.cancel.Enable()
 	c.later.focus(c.app, first)
+}
+
+// row is a row of the check's buttons: b, then Cancel unless the caller
+// has its own way back.
+func (c *identityCheck) row(b fyne.CanvasObject) *fyne.Container {
+	if c.ownWayBack {
+		return container.NewHBox(b)
+	}
+	return container.NewHBox(b, c.cancel)
 }
 
 // shown tells the check that its caller has put object() in the window,
@@ -145,7 +155,7 @@ func (c *identityCheck) chooseCodes() {
 func (c *identityCheck) showCodes(ver *account.Verification) {
 	c.ver = ver
 	c.factors = newFactorForm(ver)
-	c.verify = widget.NewButtonWithIcon(c.act, theme.ConfirmIcon(), c.complete)
+	c.verify = newButtonWithIcon(c.act, theme.ConfirmIcon(), c.complete)
 	c.verify.Importance = widget.DangerImportance
 	c.box.RemoveAll()
 	c.box.Add(heading("Confirm it is you"))
@@ -153,7 +163,7 @@ func (c *identityCheck) showCodes(ver *account.Verification) {
 		c.box.Add(infoLine("A code was emailed to " + ver.EmailSentTo + "."))
 	}
 	c.box.Add(c.factors.form)
-	c.box.Add(container.NewHBox(c.verify, c.cancel))
+	c.box.Add(c.row(c.verify))
 	if es := c.factors.entries; len(es) > 0 {
 		submitOnEnter(c.app.win.Canvas(), c.complete, es...)
 		c.app.focus(es[0])
@@ -165,22 +175,8 @@ func (c *identityCheck) complete() {
 	if c.verify == nil || c.verify.Disabled() {
 		return
 	}
-	if e, err := c.factors.checkCodes(); err != nil {
-		c.app.fail(c.fb, c.what, err)
-		c.app.focus(e)
-		return
-	}
-	proof := c.factors.proof()
-	token, verID := c.app.token, c.ver.ID
-	c.fb.busy("Checking…")
-	c.setCodesEnabled(false)
-	c.app.run(func(ctx context.Context) error {
-		grant, err := c.app.api.CompleteVerification(ctx, token, verID, proof)
-		if err != nil {
-			return err
-		}
-		return c.use(ctx, grant.Token)
-	}, func(err error) {
+	use := func(ctx context.Context, grant *account.Grant) error { return c.use(ctx, grant.Token) }
+	started := c.factors.complete(c.app, c.fb, c.what, c.ver.ID, use, func(_ *account.Grant, err error) {
 		if c.ended {
 			return
 		}
@@ -189,16 +185,14 @@ func (c *identityCheck) complete() {
 			return
 		}
 		c.setCodesEnabled(true)
-		for _, e := range []*widget.Entry{c.factors.totp, c.factors.email} {
-			if e != nil {
-				e.SetText("")
-			}
-		}
 		if errors.Is(err, account.ErrVerificationExpired) {
 			c.showChoice()
 		}
 		c.app.fail(c.fb, c.what, err)
 	})
+	if started {
+		c.setCodesEnabled(false)
+	}
 }
 
 // choosePasskey runs the passkey way: the assertion gives the grant.
@@ -210,11 +204,10 @@ func (c *identityCheck) choosePasskey() {
 		app:  c.app,
 		what: "to verify it is you",
 		begin: func(ctx context.Context) (json.RawMessage, error) {
-			opts, err := c.app.api.BeginPasskeyVerification(ctx, token, purpose)
-			if err != nil || not == nil {
-				return opts, err
+			if not != nil {
+				return c.app.api.BeginPasskeyVerificationExcept(ctx, token, purpose, not)
 			}
-			return withoutCredential(opts, not)
+			return c.app.api.BeginPasskeyVerification(ctx, token, purpose)
 		},
 		finish: func(ctx context.Context, assertion json.RawMessage) error {
 			grant, err := c.app.api.FinishPasskeyVerification(ctx, token, assertion)
@@ -239,7 +232,8 @@ func (c *identityCheck) choosePasskey() {
 			case canceled(err):
 				c.setChoiceEnabled(true)
 			default:
-				if errors.Is(err, fido.ErrNoCredentials) && not != nil {
+				var policy *account.PolicyError
+				if not != nil && (errors.Is(err, fido.ErrNoCredentials) || errors.As(err, &policy) && policy.Rule == account.RuleNoPasskey) {
 					err = fmt.Errorf("%w: %w", errOnlyThePasskeyItself, err)
 				}
 				c.setChoiceEnabled(true)
@@ -281,57 +275,4 @@ func (c *identityCheck) setCodesEnabled(on bool) {
 		ws = append(ws, e)
 	}
 	setEnabled(on, ws...)
-}
-
-// errOnlyThePasskeyItself is a key or this computer that holds, of the
-// account's passkeys, only the one the change is about, which the check
-// left out of the request (notCredential).
-var errOnlyThePasskeyItself = errors.New("the authenticator holds only the passkey being changed")
-
-// withoutCredential takes the credential id out of the allow list of
-// WebAuthn request options (as BeginPasskeyVerification returns them), so
-// no authenticator answers with it. With no credential left it fails with
-// fido.ErrNoCredentials: an empty allow list would let any passkey answer.
-func withoutCredential(opts json.RawMessage, id []byte) (json.RawMessage, error) {
-	var outer map[string]json.RawMessage
-	if err := json.Unmarshal(opts, &outer); err != nil {
-		return nil, err
-	}
-	var pk map[string]json.RawMessage
-	if err := json.Unmarshal(outer["publicKey"], &pk); err != nil {
-		return nil, err
-	}
-	var allow []json.RawMessage
-	if raw, ok := pk["allowCredentials"]; ok {
-		if err := json.Unmarshal(raw, &allow); err != nil {
-			return nil, err
-		}
-	}
-	kept := allow[:0:0]
-	for _, d := range allow {
-		var desc struct {
-			ID string `json:"id"`
-		}
-		if err := json.Unmarshal(d, &desc); err != nil {
-			return nil, err
-		}
-		got, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(desc.ID, "="))
-		if err != nil {
-			return nil, err
-		}
-		if !bytes.Equal(got, id) {
-			kept = append(kept, d)
-		}
-	}
-	if len(kept) == 0 {
-		return nil, fido.ErrNoCredentials
-	}
-	var err error
-	if pk["allowCredentials"], err = json.Marshal(kept); err != nil {
-		return nil, err
-	}
-	if outer["publicKey"], err = json.Marshal(pk); err != nil {
-		return nil, err
-	}
-	return json.Marshal(outer)
 }

@@ -29,16 +29,16 @@ func (p *keyPanel) pinObjects() []fyne.CanvasObject {
 	case p.pinSt.Set && p.pinSt.Retries == 0:
 		return []fyne.CanvasObject{paragraph("The PIN is blocked after too many wrong tries. Only a reset makes the key usable again, and a reset deletes every passkey on it.")}
 	case !p.pinSt.Set:
-		set := widget.NewButtonWithIcon("Set PIN…", theme.AccountIcon(), func() { p.showPINForm(false) })
+		set := newButtonWithIcon("Set PIN…", theme.AccountIcon(), func() { p.showPINForm(false) })
 		return []fyne.CanvasObject{paragraph("This key has no PIN. Set one to protect the passkeys on it and to manage them here."), container.NewHBox(set)}
 	}
-	change := widget.NewButtonWithIcon("Change PIN…", theme.AccountIcon(), func() { p.showPINForm(true) })
+	change := newButtonWithIcon("Change PIN…", theme.AccountIcon(), func() { p.showPINForm(true) })
 	if p.credsRead {
 		return []fyne.CanvasObject{container.NewHBox(change)}
 	}
 	pin := widget.NewPasswordEntry()
 	pin.SetPlaceHolder("PIN of the key")
-	unlock := widget.NewButtonWithIcon("Show passkeys", theme.VisibilityIcon(), nil)
+	unlock := newButtonWithIcon("Show passkeys", theme.VisibilityIcon(), nil)
 	unlock.Importance = widget.HighImportance
 	unlock.OnTapped = func() {
 		if pin.Text != "" && p.op == nil {
@@ -277,20 +277,22 @@ func (p *keyPanel) credRow(c fido.StoredCredential) fyne.CanvasObject {
 	}
 	details := "ID " + shortID(c.ID)
 	if c.CredProtect > 0 {
-		details += " · " + credProtectWords(c.CredProtect)
+		details += " · " + credProtectWords(c.CredProtect, p.info.HasOption("alwaysUv"))
 	}
 	if j := p.joinWords(c); j != "" {
 		details += " · " + j
 	}
-	del := widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), func() {
+	del := newButtonWithIcon("Delete", theme.DeleteIcon(), func() {
 		p.mode, p.target = modeDelete, c
 		p.render()
 	})
-	edit := widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() {
+	edit := newButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() {
 		p.mode, p.target = modeEdit, c
 		p.render()
 	})
-	return container.NewBorder(nil, nil, nil, container.NewHBox(edit, del),
+	// The buttons keep their own height at the top of the row, not the
+	// row's.
+	return container.NewBorder(nil, nil, nil, container.NewVBox(container.NewHBox(edit, del)),
 		container.NewVBox(widget.NewLabel(line), paragraph(details)))
 }
 
@@ -345,7 +347,7 @@ func (p *keyPanel) otherAccountKeys() []fyne.CanvasObject {
 		case pk.Lost():
 			line := paragraph(name + " · " + lostWords(pk) + ". It can no longer sign in: remove it from your account.")
 			line.Importance = widget.WarningImportance
-			remove := widget.NewButtonWithIcon("Remove in Passkeys…", theme.DeleteIcon(), func() { p.shell.open(sectionPasskeys) })
+			remove := newButtonWithIcon("Remove in Passkeys…", theme.DeleteIcon(), func() { p.shell.open(sectionPasskeys) })
 			objs = append(objs, container.NewBorder(nil, nil, nil, container.NewHBox(remove), line))
 		case probed && held:
 			objs = append(objs, paragraph(name+" · on this key (it is not listed above: it signs in after you give your user name)"))
@@ -370,17 +372,22 @@ func shortID(id []byte) string {
 	return hex.EncodeToString(h[:5])
 }
 
-// credProtectWords names a credProtect level (CTAP 2.1 §12.1).
-func credProtectWords(level int) string {
-	switch level {
-	case 1:
+// credProtectWords says when a passkey on the key needs the PIN: its
+// credProtect level (CTAP 2.1 §12.1), unless the key's "Always require
+// the PIN" (alwaysUv) asks for it every time whatever the level.
+func credProtectWords(level int, alwaysUV bool) string {
+	spec := "credProtect " + strconv.Itoa(level)
+	switch {
+	case alwaysUV:
+		return "PIN always needed, as \u201cAlways require the PIN or built-in verification\u201d is on (" + spec + ")"
+	case level == 1:
 		return "usable without the PIN (credProtect 1)"
-	case 2:
+	case level == 2:
 		return "PIN needed unless the site names this passkey (credProtect 2)"
-	case 3:
+	case level == 3:
 		return "PIN always needed (credProtect 3)"
 	}
-	return "credProtect " + strconv.Itoa(level)
+	return spec
 }
 
 // deleteObjects asks to confirm deleting p.target.
@@ -394,9 +401,9 @@ func (p *keyPanel) deleteObjects() []fyne.CanvasObject {
 	case p.anotherAccounts(c):
 		words += " It belongs to another account on this site: that account will no longer be able to sign in with it."
 	}
-	ok := widget.NewButtonWithIcon("Delete passkey", theme.DeleteIcon(), nil)
+	ok := newButtonWithIcon("Delete passkey", theme.DeleteIcon(), nil)
 	ok.Importance = widget.DangerImportance
-	keep := widget.NewButtonWithIcon("Keep it", theme.CancelIcon(), p.back)
+	keep := newButtonWithIcon("Keep it", theme.CancelIcon(), p.back)
 	ok.OnTapped = func() {
 		if p.op != nil {
 			return
@@ -433,9 +440,9 @@ func (p *keyPanel) editObjects() []fyne.CanvasObject {
 	name, display := widget.NewEntry(), widget.NewEntry()
 	name.SetText(c.User.Name)
 	display.SetText(c.User.DisplayName)
-	save := widget.NewButtonWithIcon("Save user", theme.DocumentSaveIcon(), nil)
+	save := newButtonWithIcon("Save user", theme.DocumentSaveIcon(), nil)
 	save.Importance = widget.HighImportance
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.back)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), p.back)
 	save.OnTapped = func() {
 		if p.op != nil {
 			return

@@ -139,7 +139,7 @@ func (m *lostMark) build() {
 	} else {
 		line := paragraph("Not marked lost: your account still counts on " + it + ", so it refuses your password at sign-in.")
 		line.Importance = widget.WarningImportance
-		again := widget.NewButtonWithIcon("Mark as lost…", theme.WarningIcon(), m.start)
+		again := newButtonWithIcon("Mark as lost…", theme.WarningIcon(), m.start)
 		objs = append(objs, line, container.NewHBox(again))
 	}
 	m.obj = container.NewVBox(objs...)

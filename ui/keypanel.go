@@ -6,11 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -48,45 +46,24 @@ type keyPanel struct {
 	watched bool
 	chosen  string // path of the key on display, "" for none
 
-	dev   fido.Device
+	// keySession holds the key on display (dev), the operation under
+	// way on it (op), the order of all key work and the handoff of a key
+	// being opened (keysession.go).
+	keySession
 	info  *fido.Info
 	pinSt fido.PINState
-	op    context.CancelCauseFunc // ends the operation under way, or nil
-	opID  int                     // which operation op belongs to
-	gen   int                     // bumped whenever the key on display changes
+	gen   int // bumped whenever the key on display changes
 
-	// settled is closed once all key work started so far (operations,
-	// forget's closes) has closed every connection to a key it opened.
-	// Each operation waits for it before it starts (see queueKeyWork):
-	// a key opened while another connection to it is still busy answers
-	// as busy (fido.ErrBusy), and fido's Open retries only briefly, so
-	// an operation that was superseded must be over, its keys closed,
-	// before the next one opens a key.
-	settled chan struct{}
-	// opening is where the worker of the choose under way hands over the
-	// key it opened, or nil.
-	opening *handoff
-
-	// The passkeys on the key, once unlocked with pin.
-	pin        []byte
-	creds      []fido.StoredCredential
-	credsRead  bool
-	held       map[string]bool   // account passkey ID → the key holds it (silent probe)
-	elsewhere  map[string]string // account passkey ID → path of another plugged key holding it
-	existing   int
-	remaining  int
+	// keyCredsView is the view of the passkeys on the key (keycreds.go).
+	keyCredsView
 	accountPKs []account.Passkey
 	accountErr error
 
 	mode   panelMode
 	target fido.StoredCredential // of modeDelete and modeEdit
 	reset  *keyReset             // the guided reset, while under way
-	// picking ends the pick by touch under way (keypick.go), or is nil.
-	picking    context.CancelFunc
-	pickReady  bool   // every key of the pick waits for the touch
-	pickEnding bool   // the pick was ended; its keys are being closed
-	pickNext   string // the key to show once the pick has ended, "" for the first
-	pickGen    int    // bumped by each pick
+	// keyPick is the pick by touch (keypick.go).
+	keyPick
 
 	// lost asks for the identity check that marking the account's last
 	// passkeys lost needs (keylost.go), or is nil.
@@ -95,9 +72,33 @@ type keyPanel struct {
 	notice  string // what the last change did, shown under the feedback
 	body    *fyne.Container
 	fb      *feedback
-	search  *widget.Entry
-	sortBy  *widget.Select
 	pinForm *pinChangeForm
+}
+
+// keyCredsView is the keys panel's view of the passkeys on the key on
+// display, once unlocked with pin, joined with the account's passkeys,
+// with its search and sort.
+type keyCredsView struct {
+	pin       []byte
+	creds     []fido.StoredCredential
+	credsRead bool
+	held      map[string]bool   // account passkey ID → the key holds it (silent probe)
+	elsewhere map[string]string // account passkey ID → path of another plugged key holding it
+	existing  int
+	remaining int
+	search    *widget.Entry
+	sortBy    *widget.Select
+}
+
+// keyPick is the keys panel's pick by touch: with several keys plugged
+// in, the one touched is shown.
+type keyPick struct {
+	// picking ends the pick by touch under way, or is nil.
+	picking    context.CancelFunc
+	pickReady  bool   // every key of the pick waits for the touch
+	pickEnding bool   // the pick was ended; its keys are being closed
+	pickNext   string // the key to show once the pick has ended, "" for the first
+	pickGen    int    // bumped by each pick
 }
 
 // panelMode is what the panel shows below the key card.
@@ -112,8 +113,7 @@ const (
 )
 
 func newKeyPanel(a *App, s *shell) *keyPanel {
-	p := &keyPanel{app: a, shell: s, settled: make(chan struct{})}
-	close(p.settled)
+	p := &keyPanel{app: a, shell: s, keySession: newKeySession(a)}
 	p.ctx, p.stop = context.WithCancel(a.ctx)
 	return p
 }
@@ -135,30 +135,8 @@ func (p *keyPanel) build() fyne.CanvasObject {
 
 // start lists the keys, then keeps the list current.
 func (p *keyPanel) start() {
-	var list []fido.DeviceInfo
-	p.app.runIn(p.ctx, keyOpenTimeout, func(ctx context.Context) error {
-		var err error
-		list, err = p.app.keys.Devices(ctx)
-		return err
-	}, func(err error) {
-		if p.ended {
-			return
-		}
-		if err != nil {
-			p.app.fail(p.fb, "listing security keys", err)
-		} else {
-			p.setDevices(list)
-		}
-		ch := p.app.keys.Watch(p.ctx, keyWatchInterval)
-		go func() {
-			for list := range ch {
-				p.app.deliver(func() {
-					if !p.ended {
-						p.setDevices(list)
-					}
-				})
-			}
-		}()
+	p.app.watchKeys(p.ctx, func() bool { return p.ended }, p.setDevices, func(err error) {
+		p.app.fail(p.fb, "listing security keys", err)
 	})
 }
 
@@ -236,83 +214,14 @@ func (p *keyPanel) setDevices(list []fido.DeviceInfo) {
 // busy answers as busy.
 func (p *keyPanel) forget() <-chan struct{} {
 	p.gen++
-	if p.op != nil {
-		p.op(fido.ErrKeyRemoved)
-		p.op = nil
-	}
-	p.closeKey(p.dev)
-	if p.opening != nil {
-		p.closeKey(p.opening.take())
-		p.opening = nil
-	}
-	p.dev, p.info = nil, nil
+	settled := p.drop(fido.ErrKeyRemoved)
+	p.info = nil
 	p.pinSt = fido.PINState{}
 	p.forgetCreds()
 	p.mode = modeOverview
 	p.pinForm = nil
 	p.notice = ""
-	return p.settled
-}
-
-// closeKey closes dev, if not nil, off the UI goroutine, as key work
-// that later work waits for.
-func (p *keyPanel) closeKey(dev fido.Device) {
-	if dev == nil {
-		return
-	}
-	_, settled := p.queueKeyWork()
-	go func() {
-		dev.Close()
-		settled()
-	}()
-}
-
-// queueKeyWork puts new key work after all key work started so far. The
-// new work waits for before until it opens a key, and calls settled
-// (off the UI goroutine) once it has closed every key it opened; settled
-// waits for before too, so that p.settled, once closed, speaks for all
-// work up to it, also work that ended without waiting.
-func (p *keyPanel) queueKeyWork() (before <-chan struct{}, settled func()) {
-	before = p.settled
-	next := make(chan struct{})
-	p.settled = next
-	return before, func() {
-		<-before
-		close(next)
-	}
-}
-
-// handoff passes the key that choose's worker opened to the UI
-// goroutine. Whichever comes second closes it: a worker that finds the
-// handoff taken (forget ran meanwhile) closes the key itself, before its
-// operation counts as settled; forget closes a key handed over but not
-// yet shown. Either way, the close is part of the queued key work.
-type handoff struct {
-	mu    sync.Mutex
-	dev   fido.Device
-	taken bool
-}
-
-// give hands dev over; false if the handoff was already taken, and the
-// caller must close dev.
-func (h *handoff) give(dev fido.Device) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.taken {
-		return false
-	}
-	h.dev = dev
-	return true
-}
-
-// take returns the key handed over, if any; later gives are refused.
-func (h *handoff) take() fido.Device {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.taken = true
-	dev := h.dev
-	h.dev = nil
-	return dev
+	return settled
 }
 
 // forgetCreds drops the passkey list and the PIN that unlocked it.
@@ -350,7 +259,7 @@ func (p *keyPanel) choose(path string) {
 			err = fmt.Errorf("%w: another key was chosen", fido.ErrCanceled)
 		}
 		if err != nil {
-			dev.Close()
+			p.shut(dev)
 		}
 		return err
 	}, func(err error) {
@@ -372,17 +281,6 @@ func (p *keyPanel) choose(path string) {
 	})
 }
 
-// waitClosed waits for a key forget closes (the channel it returned), or
-// for ctx to end.
-func waitClosed(ctx context.Context, closed <-chan struct{}) error {
-	select {
-	case <-closed:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", fido.ErrCanceled, ctx.Err())
-	}
-}
-
 // runOp runs one key operation. Its work starts once all earlier key
 // work has closed the keys it opened (queueKeyWork), and must itself
 // close, before it returns, every key it opens (the key on display is
@@ -390,14 +288,8 @@ func waitClosed(ctx context.Context, closed <-chan struct{}) error {
 // operation cut short by the key leaving ends with fido.ErrKeyRemoved
 // whatever the key call returned.
 func (p *keyPanel) runOp(work func(ctx context.Context) error, done func(err error)) {
-	if p.op != nil {
-		p.op(fido.ErrCanceled)
-	}
-	ctx, cancel := context.WithCancelCause(p.ctx)
+	ctx, cancel, id := p.startOp(p.ctx)
 	p.notice = ""
-	p.opID++
-	id := p.opID
-	p.op = cancel
 	path, keys := p.chosen, p.app.keys
 	before, settled := p.queueKeyWork()
 	p.app.runIn(ctx, keyCeremonyTimeout, func(ctx context.Context) error {
@@ -427,9 +319,7 @@ func (p *keyPanel) runOp(work func(ctx context.Context) error, done func(err err
 	}, func(err error) {
 		cause := context.Cause(ctx)
 		cancel(nil)
-		if p.opID == id {
-			p.op = nil
-		}
+		p.endOp(id)
 		if p.ended {
 			return
 		}
@@ -496,7 +386,7 @@ func (p *keyPanel) render() {
 	if p.ended {
 		return
 	}
-	objs := []fyne.CanvasObject{heading("Security keys")}
+	objs := []fyne.CanvasObject{pageTitle("Security keys")}
 	objs = append(objs, p.keyList()...)
 	objs = append(objs, p.fb.object())
 	if p.notice != "" {
@@ -587,14 +477,11 @@ func (p *keyPanel) card() []fyne.CanvasObject {
 	if model == "" {
 		model = keyLabel(d)
 	}
+	// Plain words first; the spec's words (version strings, AAGUID,
+	// algorithms) follow under their own title, kept for those who look
+	// a key up.
 	add("Model", model)
 	add("Product", d.Product)
-	add("Firmware", firmwareWords(info.FirmwareVersion))
-	add("FIDO versions", strings.Join(info.Versions, ", "))
-	add("AAGUID", aaguidWords(info.AAGUID))
-	add("Transports", strings.Join(info.Transports, ", "))
-	add("Algorithms", algorithmWords(info.Algorithms))
-	add("Extensions", strings.Join(info.Extensions, ", "))
 	add("PIN", p.pinWords())
 	if p.pinSt.UVRetries >= 0 && info.HasOption("uv") {
 		add("Built-in verification", retriesWords(p.pinSt.UVRetries)+" left")
@@ -603,7 +490,46 @@ func (p *keyPanel) card() []fyne.CanvasObject {
 		add("Minimum PIN length", strconv.Itoa(info.MinPINLength))
 	}
 	add("Passkey slots", p.slotWords())
-	return []fyne.CanvasObject{headingText(model), form}
+	add("Works with", versionWords(info.Versions))
+	tech := widget.NewForm()
+	add = func(label, value string) {
+		if value == "" {
+			value = "—"
+		}
+		v := widget.NewLabel(value)
+		v.Wrapping = fyne.TextWrapWord
+		tech.Append(label, v)
+	}
+	add("Firmware", firmwareWords(info.FirmwareVersion))
+	add("FIDO versions", strings.Join(info.Versions, ", "))
+	add("AAGUID", aaguidWords(info.AAGUID))
+	add("Transports", strings.Join(info.Transports, ", "))
+	add("Algorithms", algorithmWords(info.Algorithms))
+	add("Extensions", strings.Join(info.Extensions, ", "))
+	return []fyne.CanvasObject{headingText(model), form, heading("Technical details"), tech}
+}
+
+// versionWords says in plain words which standards a key speaks, from
+// getInfo's version strings.
+func versionWords(versions []string) string {
+	var fido2, u2f bool
+	for _, v := range versions {
+		switch {
+		case strings.HasPrefix(v, "FIDO_2"):
+			fido2 = true
+		case strings.HasPrefix(v, "U2F"):
+			u2f = true
+		}
+	}
+	switch {
+	case fido2 && u2f:
+		return "Passkeys (FIDO2), and older two-step sign-in (U2F)"
+	case fido2:
+		return "Passkeys (FIDO2)"
+	case u2f:
+		return "Only older two-step sign-in (U2F): no passkeys"
+	}
+	return ""
 }
 
 // pinWords is the PIN state in words.
@@ -663,15 +589,5 @@ func algorithmWords(algs []int) string {
 	return strings.Join(out, ", ")
 }
 
-// accountRPID is the account service's RP ID: the host of the client's
-// origin.
-func (p *keyPanel) accountRPID() string {
-	if p.app.client == nil {
-		return ""
-	}
-	u, err := url.Parse(p.app.client.Origin())
-	if err != nil {
-		return ""
-	}
-	return u.Hostname()
-}
+// accountRPID is the account service's RP ID, as the service says it.
+func (p *keyPanel) accountRPID() string { return p.app.me.RPID }

@@ -6,7 +6,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/fido"
 )
@@ -18,12 +17,12 @@ import (
 
 // pickButton starts a pick by touch.
 func (p *keyPanel) pickButton() fyne.CanvasObject {
-	return widget.NewButtonWithIcon("Pick by touch", theme.SearchIcon(), p.startPick)
+	return newButtonWithIcon("Pick by touch", theme.SearchIcon(), p.startPick)
 }
 
 // pickObjects is what the panel shows while the keys wait for a touch.
 func (p *keyPanel) pickObjects() []fyne.CanvasObject {
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { p.endPick("") })
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), func() { p.endPick("") })
 	words := "Getting the keys ready…"
 	switch {
 	case p.pickEnding:

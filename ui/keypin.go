@@ -1,143 +1,39 @@
 package ui
 
 import (
-	"context"
-	"errors"
 	"strconv"
-	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
-
-	"github.com/passkeydesk/passkeydesk/fido"
 )
 
-// Limits of a PIN (CTAP 2.1 §6.5.5.1): at least the key's minimum length
-// in Unicode code points (4 when the key does not say), at most 63 bytes
-// of UTF-8.
-const (
-	defaultMinPINLength = 4
-	maxPINBytes         = 63
-)
-
-// pinRuleError is a new PIN refused before the key is asked: too short,
-// too long, or the two entries differ.
-type pinRuleError struct {
-	MinLength int
-	TooLong   bool
-	Mismatch  bool
-	// Local marks the PIN of this computer's passkeys, Digits one with
-	// other characters than digits (which only that PIN refuses).
-	Local  bool
-	Digits bool
-}
-
-func (e *pinRuleError) Error() string {
-	switch {
-	case e.Mismatch:
-		return "the two PINs differ"
-	case e.Digits:
-		return "PIN with other characters than digits"
-	case e.TooLong:
-		return "PIN longer than " + strconv.Itoa(maxPINBytes) + " bytes"
-	}
-	return "PIN shorter than " + strconv.Itoa(e.MinLength) + " characters"
-}
-
-// checkNewPIN applies the key's rules to a new PIN typed twice.
-func checkNewPIN(pin, again string, minLength int) error {
-	if minLength <= 0 {
-		minLength = defaultMinPINLength
-	}
-	switch {
-	case utf8.RuneCountInString(pin) < minLength:
-		return &pinRuleError{MinLength: minLength}
-	case len(pin) > maxPINBytes:
-		return &pinRuleError{MinLength: minLength, TooLong: true}
-	case pin != again:
-		return &pinRuleError{MinLength: minLength, Mismatch: true}
-	}
-	return nil
-}
-
-// setPINStep gives a key without a PIN its first one. A passkey on a key
+// showSetPIN gives a key without a PIN its first one. A passkey on a key
 // needs user verification, and on a key without a fingerprint reader that
 // is the PIN.
-type setPINStep struct {
-	flow   *keyFlow
-	min    int
-	pin    *widget.Entry
-	again  *widget.Entry
-	set    *widget.Button
-	cancel *widget.Button
-	fb     *feedback
-}
-
 func (f *keyFlow) showSetPIN() {
-	s := &setPINStep{flow: f, min: f.info.MinPINLength}
-	if s.min <= 0 {
-		s.min = defaultMinPINLength
+	min := f.info.MinPINLength
+	if min <= 0 {
+		min = defaultMinPINLength
 	}
-	s.pin = widget.NewPasswordEntry()
-	s.again = widget.NewPasswordEntry()
-	s.set = widget.NewButtonWithIcon("Set PIN", theme.ConfirmIcon(), s.submit)
-	s.set.Importance = widget.HighImportance
-	s.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
-	s.fb = newFeedback()
-	submitOnEnter(f.app.win.Canvas(), s.submit, s.pin, s.again)
+	form := newPINForm(f.app, false, "Set PIN", "Repeat PIN")
+	fb := newFeedback()
+	form.check = func(pin, again string) error { return checkNewPIN(pin, again, min) }
+	form.refused = func(err error) {
+		f.app.fail(fb, "setting a PIN", err)
+		f.relayout()
+		form.again.SetText("")
+		f.app.focus(form.next)
+	}
+	dev := f.sess.dev
+	form.saveWith(firstPIN{ctx: f.ctx, fb: fb, op: "setting a PIN", over: f.over, relayout: f.relayout,
+		set: dev.SetPIN, fail: f.fail, next: f.register})
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 	f.setStep([]fyne.CanvasObject{
 		heading("Set a PIN for your key"),
-		paragraph(keyLabel(f.chosen) + " has no PIN yet. Choose one of at least " + strconv.Itoa(s.min) + " characters: the key asks for it whenever this passkey is used, so someone who finds the key cannot use it."),
-		widget.NewForm(widget.NewFormItem("New PIN", s.pin), widget.NewFormItem("Repeat PIN", s.again)),
-		container.NewHBox(s.set, s.cancel),
-		s.fb.object(),
-	}, s.pin)
-}
-
-func (s *setPINStep) submit() {
-	if s.set.Disabled() {
-		return
-	}
-	if err := checkNewPIN(s.pin.Text, s.again.Text, s.min); err != nil {
-		s.flow.app.fail(s.fb, "setting a PIN", err)
-		s.flow.relayout()
-		s.again.SetText("")
-		s.flow.app.focus(s.pin)
-		return
-	}
-	f := s.flow
-	pin := []byte(s.pin.Text)
-	dev := f.dev
-	s.fb.busy("Setting the PIN…")
-	setEnabled(false, s.pin, s.again, s.set)
-	f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
-		return dev.SetPIN(ctx, pin)
-	}, func(err error) {
-		if f.ended {
-			clear(pin)
-			return
-		}
-		setEnabled(true, s.pin, s.again, s.set)
-		if err != nil {
-			clear(pin)
-			if errorIsPolicy(err) {
-				s.flow.app.fail(s.fb, "setting a PIN", err)
-				s.flow.relayout()
-				return
-			}
-			f.fail("setting a PIN", err)
-			return
-		}
-		s.pin.SetText("")
-		s.again.SetText("")
-		f.register(pin)
-	})
-}
-
-// errorIsPolicy reports a PIN the key refused by its rules: the step stays
-// so that another PIN can be typed.
-func errorIsPolicy(err error) bool {
-	return errors.Is(err, fido.ErrPINPolicy)
+		paragraph(keyLabel(f.chosen) + " has no PIN yet. Choose one of at least " + strconv.Itoa(min) + " characters: the key asks for it whenever this passkey is used, so someone who finds the key cannot use it."),
+		form.form(),
+		container.NewHBox(form.ok, cancel),
+		fb.object(),
+	}, form.first())
 }

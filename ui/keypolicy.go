@@ -14,58 +14,39 @@ import (
 	"github.com/passkeydesk/passkeydesk/fido"
 )
 
-// errManagementUnsupported is a key that cannot list or change the
-// passkeys on it (no credMgmt in its getInfo options).
-var errManagementUnsupported = errors.New("the key has no credential management")
-
-// pinChangeForm sets a first PIN or changes the PIN: current (when
-// changing), new, and the new one again. The key's minimum length is
-// checked before the key is asked.
+// pinChangeForm sets a first PIN or changes the PIN (a pinForm): current
+// (when changing), new, and the new one again. The key's minimum length
+// is checked before the key is asked.
 type pinChangeForm struct {
-	panel                *keyPanel
-	change               bool
-	current, next, again *widget.Entry
-	ok                   *widget.Button
+	panel  *keyPanel
+	change bool
+	*pinForm
 }
 
 func (p *keyPanel) showPINForm(change bool) {
-	f := &pinChangeForm{panel: p, change: change}
-	f.current, f.next, f.again = widget.NewPasswordEntry(), widget.NewPasswordEntry(), widget.NewPasswordEntry()
 	label := "Set PIN"
 	if change {
 		label = "Change PIN"
 	}
-	f.ok = widget.NewButtonWithIcon(label, theme.ConfirmIcon(), f.submit)
-	f.ok.Importance = widget.HighImportance
+	f := &pinChangeForm{panel: p, change: change, pinForm: newPINForm(p.app, change, label, "New PIN again")}
+	f.check = func(pin, again string) error { return checkNewPIN(pin, again, p.info.MinPINLength) }
+	f.ready = func() bool { return p.op == nil && p.dev != nil }
+	f.refused = func(err error) { p.fb.show(describe(err)) }
+	f.save = f.saveOnKey
 	p.pinForm, p.mode = f, modeChangePIN
 	p.fb.clear()
 	p.render()
-	fields := []*widget.Entry{f.next, f.again}
-	if change {
-		fields = append([]*widget.Entry{f.current}, fields...)
-	}
-	submitOnEnter(p.app.win.Canvas(), f.submit, fields...)
-	p.app.focus(fields[0])
-}
-
-// noCurrentPIN is a change asked for with the current PIN left empty.
-var noCurrentPIN = message{
-	Title:    "Enter the current PIN",
-	Sentence: "The key changes its PIN only when given the current one.",
-	Next:     "Type the key's current PIN, then the new one twice.",
+	p.app.focus(f.first())
 }
 
 func (f *pinChangeForm) objects() []fyne.CanvasObject {
 	p := f.panel
 	min := max(p.info.MinPINLength, defaultMinPINLength)
-	items := []*widget.FormItem{}
 	title := "Set a PIN for the key"
 	if f.change {
 		title = "Change the key's PIN"
-		items = append(items, widget.NewFormItem("Current PIN", f.current))
 	}
-	items = append(items, widget.NewFormItem("New PIN", f.next), widget.NewFormItem("New PIN again", f.again))
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.back)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), p.back)
 	objs := []fyne.CanvasObject{
 		headingText(title),
 		paragraph("The new PIN must have at least " + strconv.Itoa(min) + " characters. It stays on the key and is never sent to the account service."),
@@ -73,27 +54,13 @@ func (f *pinChangeForm) objects() []fyne.CanvasObject {
 	if f.change && p.pinSt.Retries > 0 && p.pinSt.Retries <= 3 {
 		objs = append(objs, infoLine(retriesWords(p.pinSt.Retries)+" left before the PIN is blocked."))
 	}
-	return append(objs, widget.NewForm(items...), container.NewHBox(f.ok, cancel))
+	return append(objs, f.form(), container.NewHBox(f.ok, cancel))
 }
 
-func (f *pinChangeForm) submit() {
+// saveOnKey sets or changes the PIN on the key on display.
+func (f *pinChangeForm) saveOnKey(old, next []byte) {
 	p := f.panel
-	if p.op != nil || p.dev == nil {
-		return
-	}
-	if f.change && f.current.Text == "" {
-		p.fb.show(noCurrentPIN)
-		p.app.focus(f.current)
-		return
-	}
-	if err := checkNewPIN(f.next.Text, f.again.Text, p.info.MinPINLength); err != nil {
-		p.fb.show(describe(err))
-		return
-	}
-	old, next := []byte(f.current.Text), []byte(f.next.Text)
-	f.current.SetText("")
-	f.next.SetText("")
-	f.again.SetText("")
+	f.clear()
 	dev, gen := p.dev, p.gen
 	var st fido.PINState
 	p.fb.busy("Asking the key…")
@@ -165,7 +132,7 @@ func (p *keyPanel) policyObjects() []fyne.CanvasObject {
 		length := widget.NewEntry()
 		length.SetPlaceHolder(strconv.Itoa(max(info.MinPINLength, defaultMinPINLength)))
 		force := widget.NewCheck("Require a new PIN at next use", nil)
-		apply := widget.NewButton("Apply PIN rules", func() {
+		apply := newButton("Apply PIN rules", func() {
 			if p.op != nil {
 				return
 			}
@@ -223,11 +190,4 @@ func (p *keyPanel) applyPolicy(busy string, change func(context.Context, fido.Ma
 		}
 		p.render()
 	})
-}
-
-// minLengthError is a minimum PIN length outside what the key allows.
-type minLengthError struct{ min int }
-
-func (e *minLengthError) Error() string {
-	return "minimum PIN length below " + strconv.Itoa(e.min) + " or above 63"
 }

@@ -38,7 +38,7 @@ const (
 
 // resetButton starts the guided reset.
 func (p *keyPanel) resetButton() []fyne.CanvasObject {
-	b := widget.NewButtonWithIcon("Reset key…", theme.WarningIcon(), p.startReset)
+	b := newButtonWithIcon("Reset key…", theme.WarningIcon(), p.startReset)
 	b.Importance = widget.DangerImportance
 	return []fyne.CanvasObject{headingText("Reset"), container.NewHBox(b)}
 }
@@ -87,7 +87,7 @@ func (r *keyReset) probe() {
 
 func (r *keyReset) objects() []fyne.CanvasObject {
 	p := r.panel
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), r.cancel)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), r.cancel)
 	objs := []fyne.CanvasObject{headingText("Reset the key")}
 	switch r.stage {
 	case resetIntro:
@@ -106,7 +106,7 @@ func (r *keyReset) objects() []fyne.CanvasObject {
 		if !r.known {
 			objs = append(objs, paragraph("Enter the key's PIN first to see every passkey of your account on it; without it Passkey Desk can miss those that need the PIN."))
 		}
-		start := widget.NewButtonWithIcon("Start reset", theme.WarningIcon(), func() {
+		start := newButtonWithIcon("Start reset", theme.WarningIcon(), func() {
 			if p.op != nil {
 				p.op(fido.ErrCanceled) // the probe, if still asking
 			}
@@ -122,7 +122,7 @@ func (r *keyReset) objects() []fyne.CanvasObject {
 	case resetTouch:
 		objs = append(objs, paragraph("Step 3 of 3: touch the key now to confirm the reset."), container.NewHBox(cancel))
 	case resetDone:
-		done := widget.NewButtonWithIcon("Done", theme.ConfirmIcon(), r.finish)
+		done := newButtonWithIcon("Done", theme.ConfirmIcon(), r.finish)
 		done.Importance = widget.HighImportance
 		result := r.result
 		if len(r.affected) > 0 && p.lost == nil {
@@ -177,7 +177,7 @@ func (r *keyReset) run() {
 		if err != nil {
 			return err
 		}
-		defer dev.Close()
+		defer p.shut(dev)
 		m, ok := dev.(fido.Manager)
 		if !ok {
 			return fido.ErrUnsupported

@@ -242,6 +242,14 @@ func headingText(text string) fyne.CanvasObject {
 	return r
 }
 
+// pageTitle is the title of a page whose sections have headingText
+// titles: larger than they are.
+func pageTitle(text string) fyne.CanvasObject {
+	style := widget.RichTextStyleHeading
+	style.SizeName = sizeNamePageTitle
+	return widget.NewRichText(&widget.TextSegment{Text: text, Style: style})
+}
+
 // infoLine is a short explanation with an info icon before it.
 func infoLine(text string) fyne.CanvasObject {
 	return container.NewBorder(nil, nil,

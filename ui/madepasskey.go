@@ -10,7 +10,37 @@ import (
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/remote"
+	"github.com/passkeydesk/passkeydesk/fido"
 )
+
+// makePasskey runs one registration of kind on dev, for the flow whose
+// prompter p shows its steps: the account service's creation options go
+// through the WebAuthn client to the authenticator, which asks for its
+// PIN and a touch through p (newPIN, when set, answers the first PIN
+// request). done gets the new credential, or the error the flow goes on
+// from, on the UI goroutine, unless the flow is over.
+func makePasskey(p *prompter, parent context.Context, words promptWords, newPIN []byte,
+	dev fido.Device, grant string, kind account.Kind, done func(cred []byte, err error)) {
+	op := p.begin(parent, words, newPIN)
+	p.showWaiting("Getting the passkey ready…")
+	a := p.app
+	token := a.token
+	var cred []byte
+	a.runIn(op.ctx, keyCeremonyTimeout, func(ctx context.Context) error {
+		defer op.release()
+		opts, err := a.api.BeginRegistration(ctx, token, grant, kind)
+		if err != nil {
+			return err
+		}
+		cred, err = a.client.Create(ctx, dev, opts, op.prompt)
+		return err
+	}, func(err error) {
+		err = p.finish(op, err)
+		if !p.over() {
+			done(cred, err)
+		}
+	})
+}
 
 // madePasskey is a passkey an authenticator (a security key, this
 // computer) has made for the account, on its way to the name step's save.

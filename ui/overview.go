@@ -24,8 +24,10 @@ type overviewScreen struct {
 	// hold says withdrawals and C2C trades are held, and until when;
 	// hidden when they are not.
 	hold *widget.Label
-	add  *widget.Button
-	fb   *feedback
+	// required is "Passkey required", as last read.
+	required bool
+	add      *button
+	fb       *feedback
 }
 
 func (s *overviewScreen) build() fyne.CanvasObject {
@@ -36,7 +38,8 @@ func (s *overviewScreen) build() fyne.CanvasObject {
 	s.hold.Wrapping = fyne.TextWrapWord
 	s.hold.Importance = widget.WarningImportance
 	s.hold.Hide()
-	s.add = widget.NewButtonWithIcon("Add passkey", theme.ContentAddIcon(), func() { s.shell.open(sectionAddPasskey) })
+	s.add = newButtonWithIcon("Add passkey", theme.ContentAddIcon(), func() { s.shell.open(sectionAddPasskey) })
+	s.add.Importance = widget.HighImportance
 	s.fb = newFeedback()
 	s.show(s.app.me)
 	s.refresh()
@@ -45,6 +48,7 @@ func (s *overviewScreen) build() fyne.CanvasObject {
 		paragraph("Signed in as "+s.app.me.DisplayName+" ("+s.app.me.Email+")."+onServer(s.app.server)),
 		heading("How you prove it is you"),
 		s.factors,
+		s.app.recoveryNudge(),
 		heading("Passkeys"),
 		s.hold,
 		s.passkeys,
@@ -77,6 +81,9 @@ func (s *overviewScreen) refresh() {
 		}
 		s.app.me = *me
 		s.shell.banner.update()
+		if policyErr == nil {
+			s.required = policy.PasskeyRequired
+		}
 		s.show(*me)
 		if policyErr != nil {
 			s.app.log.Warn("reading the hold for the overview failed", "err", policyErr)
@@ -103,7 +110,7 @@ func (s *overviewScreen) showHold(p *account.Policy) {
 func (s *overviewScreen) show(me account.Account) {
 	s.factors.RemoveAll()
 	for _, f := range []account.Factor{account.FactorPassword, account.FactorTOTP, account.FactorEmailCode} {
-		s.factors.Add(factorRow(f, slices.Contains(me.Factors, f)))
+		s.factors.Add(factorRow(f, slices.Contains(me.Factors, f), s.required && me.PasskeyCount > 0))
 	}
 	switch me.PasskeyCount {
 	case 0:
@@ -116,13 +123,22 @@ func (s *overviewScreen) show(me account.Account) {
 }
 
 // factorRow says whether the account has one factor and what it is for.
-func factorRow(f account.Factor, has bool) fyne.CanvasObject {
+// With passkeyOnly ("Passkey required" on, and a passkey bound) sign-in
+// takes a passkey, so the password and the code are asked only before
+// security changes.
+func factorRow(f account.Factor, has, passkeyOnly bool) fyne.CanvasObject {
 	var name, yes, no string
 	switch f {
 	case account.FactorPassword:
 		name, yes, no = "Password", "Set. Asked at sign-in and before security changes.", "Not set."
+		if passkeyOnly {
+			yes = "Set. Asked before security changes. Sign-in takes a passkey, as \u201cPasskey required\u201d is on."
+		}
 	case account.FactorTOTP:
 		name, yes, no = "Authenticator app", "Set up. Its 6-digit code is asked at sign-in and before security changes.", "Not set up."
+		if passkeyOnly {
+			yes = "Set up. Its 6-digit code is asked before security changes. Sign-in takes a passkey, as \u201cPasskey required\u201d is on."
+		}
 	case account.FactorEmailCode:
 		name, yes, no = "Email codes", "On. A code is emailed to you before security changes.", "Not used: email delivery is not configured on this account service."
 	}

@@ -80,3 +80,21 @@ func TestOverviewWithoutPolicy(t *testing.T) {
 		t.Errorf("the failure is not logged:\n%s", h.log.String())
 	}
 }
+
+// With "Passkey required" on, sign-in takes a passkey: the overview no
+// longer says the password and the code are asked at sign-in.
+func TestOverviewPasskeyRequiredSignInWords(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	u := h.user("pia@example.com")
+	u.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Blue key")
+	h.signedIn(u)
+	h.waitText(5*time.Second, "Set. Asked at sign-in and before security changes.")
+	if err := h.svc.SetPasskeyRequired(context.Background(), u.Session.Token, "", true); err != nil {
+		t.Fatal(err)
+	}
+	h.tap("Settings")
+	h.tap("Overview")
+	h.waitText(5*time.Second, "Set. Asked before security changes. Sign-in takes a passkey",
+		"Its 6-digit code is asked before security changes. Sign-in takes a passkey")
+	h.notText("at sign-in")
+}

@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/fido/softkey"
 )
@@ -53,9 +52,9 @@ func TestKeyPanelWrongPINInView(t *testing.T) {
 // view stays near it instead of going back to the top (review).
 func TestKeyPanelDeleteQuestionInView(t *testing.T) {
 	h, scroll := unlockedPanelAtBottom(t)
-	var last *widget.Button
+	var last *button
 	walkVisible(h.app.Window().Content(), func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && b.Text == "Delete" {
+		if b, ok := o.(*button); ok && b.Text == "Delete" {
 			last = b
 		}
 	})

@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/fido"
 	"github.com/passkeydesk/passkeydesk/fido/client"
@@ -35,17 +34,30 @@ type assertFlow struct {
 	// assertion was accepted).
 	setStep func(objs []fyne.CanvasObject, focus fyne.Focusable)
 	done    func(err error)
+	// stillOpen, when set, is asked on the UI goroutine as the choice of
+	// keys is shown, as the person picks one, and again as each of the
+	// key's steps (PIN, touch) starts: an error (an approval that expired meanwhile) ends the flow
+	// with it before anything is asked of the person.
+	stillOpen func() error
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	op     context.CancelCauseFunc // the key operation under way, or nil
-	ended  bool
+	ctx     context.Context
+	cancel  context.CancelFunc
+	prompts *prompter // the PIN, touch and waiting steps; the operation under way
+	// sess orders the opens and closes of the keys the flow uses: a key
+	// is opened for one use and closed after it.
+	sess  keySession
+	ended bool
 }
 
 // start lists the authenticators the person can use.
 func (f *assertFlow) start() {
 	f.ctx, f.cancel = context.WithCancel(f.app.ctx)
-	f.showWaiting("Looking for security keys…")
+	if f.prompts == nil {
+		f.sess = newKeySession(f.app)
+		f.prompts = &prompter{app: f.app, setStep: f.setStep,
+			over: f.closed, leave: func() { f.end(fido.ErrCanceled) }}
+	}
+	f.prompts.showWaiting("Looking for security keys…")
 	var list []fido.DeviceInfo
 	keys := f.app.keys
 	f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
@@ -61,6 +73,9 @@ func (f *assertFlow) start() {
 		}
 		if err != nil {
 			f.end(err)
+			return
+		}
+		if f.closed() {
 			return
 		}
 		f.showChoices(list)
@@ -84,14 +99,14 @@ func (f *assertFlow) showChoices(list []fido.DeviceInfo) {
 	var first fyne.Focusable
 	for _, d := range list {
 		d := d
-		b := widget.NewButtonWithIcon(keyLabel(d), theme.LoginIcon(), func() { f.use(d.Path, nil) })
+		b := newButtonWithIcon(keyLabel(d), theme.LoginIcon(), func() { f.use(d.Path, nil) })
 		objs = append(objs, b)
 		if first == nil {
 			first = b
 		}
 	}
 	if f.app.thisComputer != nil {
-		b := widget.NewButtonWithIcon("This computer", theme.ComputerIcon(), func() { f.use("", f.app.thisComputer) })
+		b := newButtonWithIcon("This computer", theme.ComputerIcon(), func() { f.use("", f.app.thisComputer) })
 		objs = append(objs, b)
 		if first == nil {
 			first = b
@@ -100,8 +115,8 @@ func (f *assertFlow) showChoices(list []fido.DeviceInfo) {
 	if first == nil {
 		objs = append(objs, infoLine("No security key is plugged in. Plug one in and look again."))
 	}
-	again := widget.NewButtonWithIcon("Look again", theme.ViewRefreshIcon(), f.restart)
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { f.end(fido.ErrCanceled) })
+	again := newButtonWithIcon("Look again", theme.ViewRefreshIcon(), f.restart)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), func() { f.end(fido.ErrCanceled) })
 	objs = append(objs, container.NewHBox(again, cancel))
 	if first == nil {
 		first = again
@@ -118,44 +133,38 @@ func (f *assertFlow) restart() {
 
 // use runs the assertion on the key at path, or on local when set.
 func (f *assertFlow) use(path string, local ThisComputer) {
-	opCtx, cancel := context.WithCancelCause(f.ctx)
-	f.op = cancel
-	f.showWaiting("Getting the passkey ready…")
-	wait := &userWait{app: f.app}
-	label := "your security key"
-	prompt := fido.Prompt{
-		PIN: func(ctx context.Context, req fido.PINRequest) ([]byte, error) {
-			return f.askPIN(ctx, wait, req, local != nil)
-		},
-		Touch: func() {
-			if local != nil {
-				return
-			}
-			wait.show(func() {
-				if f.op != nil && !f.ended && opCtx.Err() == nil {
-					f.showTouch(label)
-				}
-			})
-			wait.park()
-		},
+	if f.closed() {
+		return
 	}
+	words := localWords
+	if local == nil {
+		words = promptWords{label: "your security key"}
+	}
+	op := f.prompts.begin(f.ctx, words, nil)
+	f.prompts.showWaiting("Getting the passkey ready…")
 	var cands []client.Candidate
 	keys := f.app.keys
-	f.app.runIn(opCtx, keyCeremonyTimeout, func(ctx context.Context) error {
+	before, settled := f.sess.queueKeyWork()
+	f.app.runIn(op.ctx, keyCeremonyTimeout, func(ctx context.Context) error {
+		defer op.release()
+		defer settled()
 		var dev fido.Device = local
 		if local == nil {
-			var err error
+			err := waitClosed(ctx, before)
+			if err != nil {
+				return err
+			}
 			if dev, err = keys.Open(ctx, path); err != nil {
 				return err
 			}
-			defer dev.Close()
+			defer f.sess.shut(dev)
 		}
 		opts, err := f.begin(ctx)
 		if err != nil {
 			return err
 		}
-		cands, err = f.app.client.Get(ctx, dev, opts, prompt)
-		wait.resume()
+		cands, err = f.app.client.Get(ctx, dev, opts, op.prompt)
+		op.release()
 		if err == nil && len(cands) == 0 {
 			err = fido.ErrNoCredentials
 		}
@@ -164,8 +173,7 @@ func (f *assertFlow) use(path string, local ThisComputer) {
 		}
 		return err
 	}, func(err error) {
-		f.op = nil
-		cancel(nil)
+		err = f.prompts.finish(op, err)
 		if f.ended {
 			return
 		}
@@ -193,19 +201,36 @@ func (f *assertFlow) showAccounts(cands []client.Candidate) {
 		if name == "" {
 			name = "An unnamed account"
 		}
-		b := widget.NewButtonWithIcon(name, theme.AccountIcon(), func() { f.pick(c) })
+		b := newButtonWithIcon(name, theme.AccountIcon(), func() { f.pick(c) })
 		objs = append(objs, b)
 		if first == nil {
 			first = b
 		}
 	}
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { f.end(fido.ErrCanceled) })
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), func() { f.end(fido.ErrCanceled) })
 	objs = append(objs, container.NewHBox(cancel))
 	f.setStep(objs, first)
 }
 
+// closed reports whether the flow has ended, asking stillOpen first
+// (on the UI goroutine) and ending the flow with its error when it has
+// one. The prompt room asks it before each PIN and touch step.
+func (f *assertFlow) closed() bool {
+	if f.ended {
+		return true
+	}
+	if f.stillOpen == nil {
+		return false
+	}
+	if err := f.stillOpen(); err != nil {
+		f.end(err)
+		return true
+	}
+	return false
+}
+
 func (f *assertFlow) pick(c client.Candidate) {
-	f.showWaiting("Checking the passkey…")
+	f.prompts.showWaiting("Checking the passkey…")
 	f.app.runIn(f.ctx, callTimeout, func(ctx context.Context) error {
 		return f.finish(ctx, c.Credential)
 	}, func(err error) {
@@ -215,139 +240,28 @@ func (f *assertFlow) pick(c client.Candidate) {
 	})
 }
 
-// askPIN runs on the operation's goroutine: it shows the PIN step and
-// waits for the answer or for ctx to end.
-func (f *assertFlow) askPIN(ctx context.Context, wait *userWait, req fido.PINRequest, local bool) ([]byte, error) {
-	type answer struct {
-		pin []byte
-		err error
-	}
-	ch := make(chan answer, 1)
-	wait.show(func() {
-		if f.ended || ctx.Err() != nil {
-			return
-		}
-		f.showPIN(req, local, func(pin []byte, err error) {
-			wait.resume()
-			ch <- answer{pin, err}
-		})
-	})
-	wait.park()
-	select {
-	case a := <-ch:
-		return a.pin, a.err
-	case <-ctx.Done():
-		wait.resume()
-		return nil, ctx.Err()
-	}
-}
-
-func (f *assertFlow) showPIN(req fido.PINRequest, local bool, reply func([]byte, error)) {
-	answered := false
-	answer := func(pin []byte, err error) {
-		if !answered {
-			answered = true
-			reply(pin, err)
-		}
-	}
-	pin := widget.NewPasswordEntry()
-	submit := func() {
-		if pin.Text == "" || answered {
-			return
-		}
-		p := []byte(pin.Text)
-		pin.SetText("")
-		f.showWaiting("Checking the PIN…")
-		answer(p, nil)
-	}
-	pin.OnSubmitted = func(string) { submit() }
-	ok := widget.NewButtonWithIcon("Continue", theme.ConfirmIcon(), submit)
-	ok.Importance = widget.HighImportance
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
-		answer(nil, fido.ErrCanceled)
-		f.cancelOp()
-	})
-	var objs []fyne.CanvasObject
-	if local {
-		pin.SetPlaceHolder("PIN for this computer's passkeys")
-		objs = append(objs, heading("Enter the PIN for this computer"),
-			paragraph("Type the PIN you chose for this computer's passkeys. It stays on this computer."))
-	} else {
-		pin.SetPlaceHolder("PIN of your security key")
-		objs = append(objs, heading("Enter your key's PIN"),
-			paragraph("Type the PIN of your security key. It unlocks the key and is never sent to the account service."))
-	}
-	if req.Wrong {
-		fb := newFeedback()
-		if local {
-			fb.show(describe(&localPINError{Retries: req.Retries}))
-		} else {
-			fb.show(describe(&fido.PINError{Retries: req.Retries}))
-		}
-		objs = append(objs, fb.object())
-	} else if !local && req.Retries > 0 && req.Retries <= 3 {
-		objs = append(objs, infoLine(retriesWords(req.Retries)+" left before the PIN is blocked."))
-	}
-	objs = append(objs, widget.NewForm(widget.NewFormItem("PIN", pin)), container.NewHBox(ok, cancel))
-	f.setStep(objs, pin)
-}
-
-// showTouch is the step while the key waits for a touch.
-func (f *assertFlow) showTouch(label string) {
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.cancelOp)
-	act := widget.NewActivity()
-	act.Start()
-	f.setStep([]fyne.CanvasObject{
-		container.NewHBox(heading("Touch your key"), act),
-		paragraph("Touch the button or metal contact of " + label + " now. If it has a light, it is blinking."),
-		container.NewHBox(cancel),
-	}, cancel)
-}
-
-func (f *assertFlow) showWaiting(text string) {
-	fb := newFeedback()
-	fb.busy(text)
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
-		if f.op != nil {
-			f.cancelOp()
-		} else {
-			f.end(fido.ErrCanceled)
-		}
-	})
-	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(cancel)}, cancel)
-}
-
-// cancelOp cancels the key operation under way: libfido2 sends
-// CTAPHID_CANCEL until the key gives up. Nothing here waits.
-func (f *assertFlow) cancelOp() {
-	if f.op != nil {
-		f.op(fido.ErrCanceled)
-	}
-}
-
 // end finishes the flow once.
 func (f *assertFlow) end(err error) {
-	if f.ended {
-		return
+	if f.stop() {
+		f.done(err)
 	}
-	f.ended = true
-	f.cancelOp()
-	if f.cancel != nil {
-		f.cancel()
-	}
-	f.done(err)
 }
 
 // abandon ends the flow without reporting, when its screen goes away.
-func (f *assertFlow) abandon() {
+func (f *assertFlow) abandon() { f.stop() }
+
+// stop ends the flow and any key operation under way; false if it had
+// already ended.
+func (f *assertFlow) stop() bool {
 	if f.ended {
-		return
+		return false
 	}
 	f.ended = true
-	f.cancelOp()
+	f.prompts.cancel(fido.ErrCanceled)
 	if f.cancel != nil {
 		f.cancel()
 	}
+	return true
 }
 
 // canceled reports whether err is the person cancelling.

@@ -22,7 +22,7 @@ type passkeysScreen struct {
 
 	body *fyne.Container // the list, the empty state, or nothing while loading
 	rows []*passkeyRow
-	add  *widget.Button
+	add  *button
 	fb   *feedback
 	// note, when set, is shown above the list once: what just changed.
 	note string
@@ -32,7 +32,7 @@ type passkeysScreen struct {
 
 func (s *passkeysScreen) build() fyne.CanvasObject {
 	s.body = container.NewVBox()
-	s.add = widget.NewButtonWithIcon("Add passkey", theme.ContentAddIcon(), func() { s.shell.open(sectionAddPasskey) })
+	s.add = newButtonWithIcon("Add passkey", theme.ContentAddIcon(), func() { s.shell.open(sectionAddPasskey) })
 	s.add.Importance = widget.HighImportance
 	s.fb = newFeedback()
 	s.load()
@@ -95,14 +95,14 @@ type passkeyRow struct {
 	pk  account.Passkey
 
 	name      *widget.Label
-	renameBtn *widget.Button
-	removeBtn *widget.Button
+	renameBtn *button
+	removeBtn *button
 	remove    func() // opens the removal of this passkey
 	view      *fyne.Container
 
 	entry  *widget.Entry
-	save   *widget.Button
-	cancel *widget.Button
+	save   *button
+	cancel *button
 	edit   *fyne.Container
 
 	fb *feedback
@@ -115,8 +115,8 @@ func newPasskeyRow(a *App, pk account.Passkey) *passkeyRow {
 func (r *passkeyRow) build() fyne.CanvasObject {
 	r.name = widget.NewLabelWithStyle(r.pk.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.name.Truncation = fyne.TextTruncateEllipsis
-	r.renameBtn = widget.NewButtonWithIcon("Rename", theme.DocumentCreateIcon(), r.startRename)
-	r.removeBtn = widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() {
+	r.renameBtn = newButtonWithIcon("Rename", theme.DocumentCreateIcon(), r.startRename)
+	r.removeBtn = newButtonWithIcon("Remove", theme.DeleteIcon(), func() {
 		if r.remove != nil {
 			r.remove()
 		}
@@ -125,9 +125,9 @@ func (r *passkeyRow) build() fyne.CanvasObject {
 
 	r.entry = widget.NewEntry()
 	r.entry.OnSubmitted = func(string) { r.commit() }
-	r.save = widget.NewButtonWithIcon("Save", theme.ConfirmIcon(), r.commit)
+	r.save = newButtonWithIcon("Save", theme.ConfirmIcon(), r.commit)
 	r.save.Importance = widget.HighImportance
-	r.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), r.stopRename)
+	r.cancel = newButtonWithIcon("Cancel", theme.CancelIcon(), r.stopRename)
 	r.edit = container.NewBorder(nil, nil, nil, container.NewHBox(r.save, r.cancel), r.entry)
 	r.edit.Hide()
 

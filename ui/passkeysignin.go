@@ -69,7 +69,7 @@ func (a *App) showPasskeySignIn() {
 			}
 		},
 	}
-	back := widget.NewButton("Use password and code instead", func() {
+	back := newButton("Use password and code instead", func() {
 		s.flow.abandon()
 		a.showSignIn()
 	})

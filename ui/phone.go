@@ -64,15 +64,15 @@ type phoneFlow struct {
 	// take over (takeOver) or to start again with a new QR code.
 	contender     *fyne.Container
 	contenderText *widget.Label
-	takeOver      *widget.Button
+	takeOver      *button
 	// codeForm asks for the code the phone shows, once a phone opened
 	// the link, until it is confirmed.
 	codeForm *fyne.Container
 	code     *widget.Entry
-	confirm  *widget.Button
+	confirm  *button
 	fb       *feedback
-	newCode  *widget.Button
-	cancel   *widget.Button
+	newCode  *button
+	cancel   *button
 }
 
 func newPhoneFlow(w *addPasskeyScreen, grant string) *phoneFlow {
@@ -88,7 +88,7 @@ func (f *phoneFlow) start() {
 	f.enr = nil
 	fb := newFeedback()
 	fb.busy("Making a one-time link for your phone…")
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(cancel)}, cancel)
 
 	token, grant := f.app.token, f.grant
@@ -133,7 +133,7 @@ func (f *phoneFlow) show(enr *account.PhoneEnrollment) {
 	f.code = widget.NewEntry()
 	f.code.SetPlaceHolder("6 digits")
 	f.code.OnSubmitted = func(string) { f.confirmCode() }
-	f.confirm = widget.NewButtonWithIcon("Confirm code", theme.ConfirmIcon(), f.confirmCode)
+	f.confirm = newButtonWithIcon("Confirm code", theme.ConfirmIcon(), f.confirmCode)
 	f.codeForm = container.NewVBox(
 		heading("Code shown on the phone"),
 		container.NewBorder(nil, nil, nil, f.confirm, f.code),
@@ -141,16 +141,16 @@ func (f *phoneFlow) show(enr *account.PhoneEnrollment) {
 	)
 	f.codeForm.Hide()
 	f.fb = newFeedback()
-	f.newCode = widget.NewButtonWithIcon("New QR code", theme.ViewRefreshIcon(), f.start)
+	f.newCode = newButtonWithIcon("New QR code", theme.ViewRefreshIcon(), f.start)
 	f.newCode.Hide()
-	f.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	f.cancel = newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 	f.contenderText = paragraph("")
 	f.contenderText.Importance = widget.WarningImportance
-	f.takeOver = widget.NewButtonWithIcon("Let it take over", theme.MailForwardIcon(), f.handOver)
+	f.takeOver = newButtonWithIcon("Let it take over", theme.MailForwardIcon(), f.handOver)
 	f.contender = container.NewVBox(
 		container.NewBorder(nil, nil,
 			container.NewVBox(widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon()))), nil, f.contenderText),
-		container.NewHBox(f.takeOver, widget.NewButtonWithIcon("Start again with a new QR code", theme.ViewRefreshIcon(), f.restart)),
+		container.NewHBox(f.takeOver, newButtonWithIcon("Start again with a new QR code", theme.ViewRefreshIcon(), f.restart)),
 	)
 	f.contender.Hide()
 
@@ -246,12 +246,12 @@ func (f *phoneFlow) tick(enr *account.PhoneEnrollment) {
 // linkRow shows link, for a browser on this computer, and makes its Copy
 // (the link is secret until used: it leaves the clipboard after a
 // minute) and Open in browser buttons.
-func (f *phoneFlow) linkRow(link string) (shown *widget.Label, copyLink, open *widget.Button) {
+func (f *phoneFlow) linkRow(link string) (shown *widget.Label, copyLink, open *button) {
 	shown = widget.NewLabelWithStyle(link, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	shown.Selectable = true
 	shown.Wrapping = fyne.TextWrapBreak
-	copyLink = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { f.app.copySecret(copyLink, link) })
-	open = widget.NewButtonWithIcon("Open in browser", theme.ComputerIcon(), func() {
+	copyLink = newButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { f.app.copySecret(copyLink, link) })
+	open = newButtonWithIcon("Open in browser", theme.ComputerIcon(), func() {
 		u, err := url.Parse(link)
 		if err == nil {
 			err = f.app.openURL(u)

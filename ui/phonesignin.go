@@ -41,8 +41,8 @@ type phoneSignIn struct {
 	countdown *widget.Label
 	status    *widget.Label
 	fb        *feedback
-	newCode   *widget.Button
-	back      *widget.Button
+	newCode   *button
+	back      *button
 }
 
 // canPhoneSignIn reports whether a phone can reach the service's pages:
@@ -56,10 +56,10 @@ func (a *App) showPhoneSignIn() {
 	s := &phoneSignIn{app: a, fb: newFeedback()}
 	s.ctx, s.stop = context.WithCancel(a.ctx)
 	s.root = container.NewStack()
-	s.newCode = widget.NewButtonWithIcon("New code", theme.ViewRefreshIcon(), s.begin)
+	s.newCode = newButtonWithIcon("New code", theme.ViewRefreshIcon(), s.begin)
 	s.newCode.Importance = widget.HighImportance
 	s.newCode.Hide()
-	s.back = widget.NewButton("Use password and code instead", s.leave)
+	s.back = newButton("Use password and code instead", s.leave)
 	s.back.Importance = widget.LowImportance
 	a.signInScreen, a.signUpScreen = nil, nil
 	a.setContent(s.root, nil)

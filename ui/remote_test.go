@@ -24,6 +24,7 @@ func TestTheAppOnAServer(t *testing.T) {
 	h.wantText("wrong")
 	h.typeInto(s.code, h.code(secret))
 	h.tap("Confirm and sign in")
+	h.saveRecoveryCodes()
 	if h.app.shell == nil {
 		t.Fatalf("not signed in over HTTP; the window shows:\n%s", h.text())
 	}

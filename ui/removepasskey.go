@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/fido"
@@ -40,7 +39,7 @@ type removeScreen struct {
 
 	box   *fyne.Container
 	fb    *feedback
-	back  *widget.Button
+	back  *button
 	check *identityCheck
 	// heldUntil is the end of the hold before the removal (zero for
 	// none), to tell whether the removal started one.
@@ -58,7 +57,7 @@ func (s *passkeysScreen) startRemove(pk account.Passkey, count int) {
 func (r *removeScreen) build() fyne.CanvasObject {
 	r.fb = newFeedback()
 	r.box = container.NewVBox()
-	r.back = widget.NewButtonWithIcon("Back to passkeys", theme.NavigateBackIcon(), r.leave)
+	r.back = newButtonWithIcon("Back to passkeys", theme.NavigateBackIcon(), r.leave)
 	r.fb.busy("Checking what removing it needs…")
 	r.load()
 	return container.NewVBox(
@@ -122,6 +121,7 @@ func (r *removeScreen) showWays() {
 		passkeyNote:   "Use another of your passkeys, not \u201c" + r.pk.Name + "\u201d itself. Removal approved by another passkey puts no hold on withdrawals or C2C trades, unless that passkey is itself still on hold after it was added.",
 		codesNote:     "After this, withdrawals and C2C trades are held for 24 hours, until about " + hold + ", in case someone else is removing your passkey.",
 		act:           "Verify and remove",
+		ownWayBack:    true, // "Back to passkeys"
 		use: func(ctx context.Context, grant string) error {
 			if err := r.app.api.RemovePasskey(ctx, token, grant, id); err != nil {
 				return err
@@ -210,9 +210,4 @@ func removedNote(name string, before time.Time, pol *account.Policy) string {
 		note += " Withdrawals and C2C trades are not held."
 	}
 	return note
-}
-
-// holdTime is when a hold ends, in local time, as people read it.
-func holdTime(t time.Time) string {
-	return t.Local().Format("Mon 2 Jan 15:04")
 }

@@ -178,8 +178,9 @@ func (h *harness) startRemoval() {
 	h.tap("Remove")
 }
 
-// TestRemoveCancelGoesBack: Cancel on the choice leads back to the list
-// and removes nothing.
+// TestRemoveCancelGoesBack: the removal screen has one way back, "Back
+// to passkeys", enabled on the choice and on the codes form (not a Cancel
+// beside it); it leads back to the list and removes nothing.
 func TestRemoveCancelGoesBack(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	u := h.user("ann@example.com")
@@ -187,7 +188,23 @@ func TestRemoveCancelGoesBack(t *testing.T) {
 	h.signedIn(u)
 	h.startRemoval()
 	h.waitText(5*time.Second, "Verify with password and codes")
-	h.tap("Cancel")
+	oneWayBack := func() {
+		t.Helper()
+		var ways []string
+		for _, l := range h.buttons() {
+			if l == "Cancel" || l == "Back to passkeys" {
+				ways = append(ways, l)
+			}
+		}
+		if len(ways) != 1 || h.button("Back to passkeys").Disabled() {
+			t.Fatalf("ways back %q, want one enabled \"Back to passkeys\"; the window shows:\n%s", ways, h.text())
+		}
+	}
+	oneWayBack()
+	h.tap("Verify with password and codes")
+	h.waitText(5*time.Second, "Confirm it is you")
+	oneWayBack()
+	h.tap("Back to passkeys")
 	h.waitText(5*time.Second, "Phone")
 	h.notText("Verify with password and codes")
 	if pks, _ := h.svc.Passkeys(context.Background(), u.Session.Token); len(pks) != 1 {

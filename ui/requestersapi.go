@@ -77,8 +77,8 @@ func (a *App) requestersHelp() fyne.CanvasObject {
 	address := monospace("POST " + base + "/v1/approvals")
 	fields := paragraph("• " + strings.Join(requestFields, "\n• "))
 	example := monospace(curlExample(base))
-	var copyExample *widget.Button
-	copyExample = widget.NewButtonWithIcon("Copy example", theme.ContentCopyIcon(), func() {
+	var copyExample *button
+	copyExample = newButtonWithIcon("Copy example", theme.ContentCopyIcon(), func() {
 		a.fyne.Clipboard().SetContent(example.Text)
 		copyExample.SetText("Copied")
 		copyExample.SetIcon(theme.ConfirmIcon())

@@ -31,7 +31,7 @@ func newRestrictedBanner(s *shell) *restrictedBanner {
 		l.Importance = widget.WarningImportance
 		l.Truncation = fyne.TextTruncateEllipsis
 	}
-	confirm := widget.NewButtonWithIcon("Confirm it's you", theme.AccountIcon(), func() { s.open(sectionUnlock) })
+	confirm := newButtonWithIcon("Confirm it's you", theme.AccountIcon(), func() { s.open(sectionUnlock) })
 	confirm.Importance = widget.HighImportance
 	b.box = container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon())), container.NewCenter(confirm),

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"sync"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -14,32 +12,14 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/account"
-	"github.com/passkeydesk/passkeydesk/assets"
 	"github.com/passkeydesk/passkeydesk/fido"
 )
-
-// Timing of the security-key method.
-const (
-	// keyWatchInterval is how often the key list is checked: a key
-	// plugged in or pulled out shows within a second.
-	keyWatchInterval = 250 * time.Millisecond
-	// keyOpenTimeout bounds opening a key and reading its info and PIN
-	// state.
-	keyOpenTimeout = 15 * time.Second
-	// keyCeremonyTimeout bounds one registration on a key, PIN entry and
-	// touch included; the relying party's own timeout (account.CeremonyLifetime)
-	// is shorter and ends the wait for a touch first.
-	keyCeremonyTimeout = account.CeremonyLifetime + time.Minute
-)
-
-// simulatedKeyLabel is how a simulated key is called wherever it appears.
-const simulatedKeyLabel = "Simulated security key"
 
 // keyFlow is the "Security key" method of the add-passkey wizard: choose a
 // plugged-in key (this file), set its first PIN if it has none
 // (keypin.go), enter its PIN and touch it while the account service's
 // registration options go through the WebAuthn client (keytouch.go), then
-// name the new passkey and save it (keyname.go).
+// name the new passkey and save it (namestep.go).
 //
 // The key list is watched for the whole flow: a key pulled out during an
 // operation ends the operation at once with fido.ErrKeyRemoved. Every key
@@ -60,61 +40,34 @@ type keyFlow struct {
 	list *keyListStep // the key list, while on display
 	made *madePasskey // the passkey the key has made, from the name step on
 
-	chosen fido.DeviceInfo
-	dev    fido.Device             // the opened key, or nil
-	info   *fido.Info              // dev's getInfo
-	op     context.CancelCauseFunc // ends the key operation under way, or nil
+	chosen  fido.DeviceInfo
+	sess    keySession // the opened key (sess.dev), or none; closes in order
+	info    *fido.Info // the opened key's getInfo
+	prompts *prompter  // the PIN, touch and waiting steps; the operation under way
 }
 
 func newKeyFlow(w *addPasskeyScreen, grant string) *keyFlow {
-	f := &keyFlow{app: w.app, wizard: w, grant: grant}
+	f := &keyFlow{app: w.app, wizard: w, grant: grant, sess: newKeySession(w.app)}
 	f.ctx, f.stop = context.WithCancel(w.app.ctx)
+	f.prompts = &prompter{app: w.app, setStep: f.setStep, over: f.over, leave: f.leave}
 	return f
 }
 
 // start lists the keys and shows the list, then keeps it current.
 func (f *keyFlow) start() {
 	f.showList()
-	var list []fido.DeviceInfo
-	f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
-		var err error
-		list, err = f.app.keys.Devices(ctx)
-		return err
-	}, func(err error) {
-		if f.ended {
-			return
-		}
-		if err != nil {
-			f.app.fail(f.list.fb, "listing security keys", err)
-			f.relayout()
-		} else {
-			f.setDevices(list)
-		}
-		f.watch()
+	f.app.watchKeys(f.ctx, f.over, f.setDevices, func(err error) {
+		f.app.fail(f.list.fb, "listing security keys", err)
+		f.relayout()
 	})
-}
-
-// watch follows plug and unplug until the flow ends. Its updates are not
-// counted as work in flight: they come whenever a key moves.
-func (f *keyFlow) watch() {
-	ch := f.app.keys.Watch(f.ctx, keyWatchInterval)
-	go func() {
-		for list := range ch {
-			f.app.deliver(func() {
-				if !f.ended {
-					f.setDevices(list)
-				}
-			})
-		}
-	}()
 }
 
 // setDevices takes a new key listing: the list step shows it, and an
 // operation on a key that is gone ends as fido.ErrKeyRemoved.
 func (f *keyFlow) setDevices(list []fido.DeviceInfo) {
 	f.devices, f.watched = list, true
-	if f.op != nil && !slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == f.chosen.Path }) {
-		f.op(fido.ErrKeyRemoved)
+	if f.prompts.busy() && !slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == f.chosen.Path }) {
+		f.prompts.cancel(fido.ErrKeyRemoved)
 	}
 	if f.list != nil {
 		f.list.update(list)
@@ -133,18 +86,11 @@ func (f *keyFlow) end() {
 }
 
 // closeKey closes the opened key, if any, off the UI goroutine (Close
-// waits for a cancelled operation to end).
+// waits for a cancelled operation to end); the next open waits for it,
+// at most keyCloseWait.
 func (f *keyFlow) closeKey() {
-	dev := f.dev
-	f.dev, f.info = nil, nil
-	if dev == nil {
-		return
-	}
-	f.app.run(func(context.Context) error { return dev.Close() }, func(err error) {
-		if err != nil {
-			f.app.log.Warn("closing a security key failed", "err", err)
-		}
-	})
+	f.info = nil
+	f.sess.closeKey(f.sess.take())
 }
 
 // fail ends the attempt on the chosen key and shows why on the key list,
@@ -188,8 +134,8 @@ type keyListStep struct {
 	// updating is set while update changes the radio group, whose
 	// OnChanged must then not count as the user's choice.
 	updating bool
-	next     *widget.Button
-	cancel   *widget.Button
+	next     *button
+	cancel   *button
 	fb       *feedback
 }
 
@@ -203,9 +149,9 @@ func (f *keyFlow) showList() {
 		}
 		s.updateButton()
 	})
-	s.next = widget.NewButtonWithIcon("Continue", theme.NavigateNextIcon(), s.choose)
+	s.next = newButtonWithIcon("Continue", theme.NavigateNextIcon(), s.choose)
 	s.next.Importance = widget.HighImportance
-	s.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	s.cancel = newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 	s.fb = newFeedback()
 	f.list = s
 	f.setStep([]fyne.CanvasObject{
@@ -286,72 +232,26 @@ func (s *keyListStep) choose() {
 	}
 }
 
-// keyLabel names a key in a list: a simulated key is always "Simulated
-// security key"; a USB key by its product string, else "Security key".
-func keyLabel(d fido.DeviceInfo) string {
-	switch {
-	case d.Simulated:
-		return simulatedKeyLabel
-	case d.Product != "":
-		return d.Product
-	}
-	return "Security key"
-}
-
-// keyLabels labels each key, numbering keys that would look the same.
-func keyLabels(list []fido.DeviceInfo) []string {
-	labels := make([]string, len(list))
-	count := map[string]int{}
-	for _, d := range list {
-		count[keyLabel(d)]++
-	}
-	seen := map[string]int{}
-	for i, d := range list {
-		l := keyLabel(d)
-		if count[l] > 1 {
-			seen[l]++
-			l += " (" + strconv.Itoa(seen[l]) + ")"
-		}
-		labels[i] = l
-	}
-	return labels
-}
-
-// modelName is the passkey name to suggest for a key: the model from the
-// AAGUID catalog, else the key's product string, else "Security key".
-func modelName(info *fido.Info, d fido.DeviceInfo) string {
-	if info != nil {
-		if m := assets.ModelName(info.AAGUID[:]); m != "" {
-			return m
-		}
-	}
-	if d.Simulated {
-		return simulatedKeyLabel
-	}
-	if d.Product != "" {
-		return d.Product
-	}
-	return "Security key"
-}
-
 // open opens the chosen key and reads what the next step depends on: a
 // key without a PIN gets one first.
 func (f *keyFlow) open(d fido.DeviceInfo) {
 	f.chosen = d
 	f.list = nil
 	f.closeKey()
-	fb := newFeedback()
-	fb.busy("Opening " + keyLabel(d) + "…")
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
-	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(cancel)}, cancel)
+	f.prompts.showWaiting("Opening " + keyLabel(d) + "…")
 
 	var (
 		dev  fido.Device
 		info *fido.Info
 		pin  fido.PINState
 	)
+	before, settled := f.sess.queueKeyWork()
 	f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
-		var err error
+		defer settled()
+		err := waitClosed(ctx, before)
+		if err != nil {
+			return err
+		}
 		if dev, err = f.app.keys.Open(ctx, d.Path); err != nil {
 			return err
 		}
@@ -359,22 +259,20 @@ func (f *keyFlow) open(d fido.DeviceInfo) {
 			pin, err = dev.PINState(ctx)
 		}
 		if err != nil {
-			dev.Close()
+			f.sess.shut(dev)
 			dev = nil
 		}
 		return err
 	}, func(err error) {
 		if f.ended {
-			if dev != nil {
-				go dev.Close()
-			}
+			f.sess.closeKey(dev)
 			return
 		}
 		if err != nil {
 			f.fail("opening a security key", err)
 			return
 		}
-		f.dev, f.info = dev, info
+		f.sess.dev, f.info = dev, info
 		_, canPIN := info.Options["clientPin"]
 		switch {
 		case canPIN && !pin.Set:
@@ -384,44 +282,6 @@ func (f *keyFlow) open(d fido.DeviceInfo) {
 		default:
 			f.register(nil)
 		}
-	})
-}
-
-// userWait marks a worker goroutine that waits for the person (to type a
-// PIN, to touch the key) rather than for work: while parked it is not
-// counted in App.inflight, so the tests' settle returns to let the test
-// play the person, as the real UI goroutine is free to.
-type userWait struct {
-	app    *App
-	mu     sync.Mutex
-	parked bool
-}
-
-func (w *userWait) park() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.parked {
-		w.parked = true
-		w.app.inflight.Add(-1)
-	}
-}
-
-func (w *userWait) resume() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.parked {
-		w.parked = false
-		w.app.inflight.Add(1)
-	}
-}
-
-// show runs fn on the UI goroutine, counted as work in flight until it
-// has run.
-func (w *userWait) show(fn func()) {
-	w.app.inflight.Add(1)
-	w.app.deliver(func() {
-		defer w.app.inflight.Add(-1)
-		fn()
 	})
 }
 

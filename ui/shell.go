@@ -20,6 +20,10 @@ const (
 	sectionActivity
 	sectionKeys   // the key panel; in the nav only with Deps.Keys
 	sectionUnlock // confirming a restricted session; from its banner
+	// sectionRecoveryCodes counts and remakes recovery codes; from
+	// Settings and the overview's nudge.
+	sectionRecoveryCodes
+	sectionChangePassword // from Settings
 )
 
 // shell is the signed-in window: the account at the top, navigation on
@@ -28,8 +32,8 @@ const (
 type shell struct {
 	app *App
 
-	nav       map[section]*widget.Button
-	signOut   *widget.Button
+	nav       map[section]*button
+	signOut   *button
 	fb        *feedback
 	content   *fyne.Container
 	current   section
@@ -49,6 +53,10 @@ type shell struct {
 	// banner says the session is restricted, while it is.
 	banner *restrictedBanner
 	unlock *unlockScreen
+	// recovery is the recovery codes' screen (recoverycodes.go).
+	recovery *recoveryCodesScreen
+	// password is the change-password screen (changepassword.go).
+	password *changePasswordScreen
 }
 
 func newShell(a *App) *shell {
@@ -57,22 +65,22 @@ func newShell(a *App) *shell {
 
 // show puts the shell in the window and opens the overview.
 func (s *shell) show() {
-	s.nav = map[section]*widget.Button{
-		sectionOverview:  widget.NewButtonWithIcon("Overview", theme.HomeIcon(), func() { s.open(sectionOverview) }),
-		sectionPasskeys:  widget.NewButtonWithIcon("Passkeys", theme.LoginIcon(), func() { s.open(sectionPasskeys) }),
-		sectionSettings:  widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { s.open(sectionSettings) }),
-		sectionApprovals: widget.NewButtonWithIcon("Approvals", theme.MailComposeIcon(), func() { s.open(sectionApprovals) }),
-		sectionActivity:  widget.NewButtonWithIcon("Activity", theme.HistoryIcon(), func() { s.open(sectionActivity) }),
+	s.nav = map[section]*button{
+		sectionOverview:  newButtonWithIcon("Overview", theme.HomeIcon(), func() { s.open(sectionOverview) }),
+		sectionPasskeys:  newButtonWithIcon("Passkeys", theme.LoginIcon(), func() { s.open(sectionPasskeys) }),
+		sectionSettings:  newButtonWithIcon("Settings", theme.SettingsIcon(), func() { s.open(sectionSettings) }),
+		sectionApprovals: newButtonWithIcon("Approvals", theme.MailComposeIcon(), func() { s.open(sectionApprovals) }),
+		sectionActivity:  newButtonWithIcon("Activity", theme.HistoryIcon(), func() { s.open(sectionActivity) }),
 	}
 	s.watch = newApprovalWatch(s)
 	if s.app.keys != nil {
-		s.nav[sectionKeys] = widget.NewButtonWithIcon("Security keys", theme.StorageIcon(), func() { s.open(sectionKeys) })
+		s.nav[sectionKeys] = newButtonWithIcon("Security keys", theme.StorageIcon(), func() { s.open(sectionKeys) })
 	}
 	for _, b := range s.nav {
 		b.Alignment = widget.ButtonAlignLeading
 	}
 	s.fb = newFeedback()
-	s.signOut = widget.NewButtonWithIcon("Sign out", theme.LogoutIcon(), nil)
+	s.signOut = newButtonWithIcon("Sign out", theme.LogoutIcon(), nil)
 	s.signOut.OnTapped = func() { s.app.signOut(s.fb, s.signOut) }
 	s.signOut.Alignment = widget.ButtonAlignLeading
 	s.content = container.NewStack()
@@ -138,6 +146,7 @@ func (s *shell) open(sec section) {
 		b.Refresh()
 	}
 	s.overview, s.passkeys, s.settings, s.wizard, s.unlock = nil, nil, nil, nil, nil
+	s.recovery, s.password = nil, nil
 	var (
 		obj   fyne.CanvasObject
 		focus fyne.Focusable
@@ -167,6 +176,12 @@ func (s *shell) open(sec section) {
 	case sectionUnlock:
 		s.unlock = &unlockScreen{app: s.app, shell: s}
 		obj = s.unlock.build()
+	case sectionRecoveryCodes:
+		s.recovery = &recoveryCodesScreen{app: s.app, shell: s}
+		obj, focus = s.recovery.build(), s.recovery.make
+	case sectionChangePassword:
+		s.password = &changePasswordScreen{app: s.app, shell: s}
+		obj, focus = s.password.build(), s.password.password
 	}
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()
@@ -212,5 +227,11 @@ func (s *shell) closeScreens() {
 	}
 	if s.unlock != nil {
 		s.unlock.close()
+	}
+	if s.recovery != nil {
+		s.recovery.close()
+	}
+	if s.password != nil {
+		s.password.close()
 	}
 }

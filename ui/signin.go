@@ -20,10 +20,10 @@ type signInScreen struct {
 	email    *widget.Entry
 	password *widget.Entry
 	code     *widget.Entry
-	submit   *widget.Button
-	create   *widget.Button
-	passkey  *widget.Button // nil when no authenticator is set up
-	phone    *widget.Button // nil when no phone can reach the service
+	submit   *button
+	create   *button
+	passkey  *button // nil when no authenticator is set up
+	phone    *button // nil when no phone can reach the service
 	fb       *feedback
 }
 
@@ -32,22 +32,23 @@ func (s *signInScreen) build() fyne.CanvasObject {
 	s.email.SetPlaceHolder("name@example.com")
 	s.password = widget.NewPasswordEntry()
 	s.code = widget.NewEntry()
-	s.code.SetPlaceHolder("6-digit code from your authenticator app")
-	s.submit = widget.NewButtonWithIcon("Sign in", theme.LoginIcon(), s.signIn)
+	s.code.SetPlaceHolder("Authenticator code or recovery code")
+	s.submit = newButtonWithIcon("Sign in", theme.LoginIcon(), s.signIn)
 	s.submit.Importance = widget.HighImportance
-	s.create = widget.NewButton("Create an account", s.app.showSignUp)
+	s.create = newButton("Create an account", s.app.showSignUp)
 	s.create.Importance = widget.LowImportance
 	s.fb = newFeedback()
 	submitOnEnter(s.app.win.Canvas(), s.signIn, s.email, s.password, s.code)
 
 	var passkey fyne.CanvasObject
 	if s.app.canPasskeySignIn() {
-		s.passkey = widget.NewButtonWithIcon("Sign in with a passkey", theme.LoginIcon(), s.app.showPasskeySignIn)
+		s.passkey = newButtonWithIcon("Sign in with a passkey", theme.LoginIcon(), s.app.showPasskeySignIn)
+		s.passkey.Importance = widget.HighImportance
 		passkey = s.passkey
 	}
 	var phone fyne.CanvasObject
 	if s.app.canPhoneSignIn() {
-		s.phone = widget.NewButtonWithIcon("Sign in with your phone", component.PhoneIcon(), s.app.showPhoneSignIn)
+		s.phone = newButtonWithIcon("Sign in with your phone", component.PhoneIcon(), s.app.showPhoneSignIn)
 		phone = s.phone
 	}
 	form := widget.NewForm(
@@ -73,7 +74,7 @@ func (s *signInScreen) signIn() {
 	if s.submit.Disabled() {
 		return
 	}
-	code, err := oneTimeCode(s.code.Text, "code")
+	code, err := secondFactorCode(s.code.Text, "code")
 	if err != nil {
 		s.app.fail(s.fb, "signing in", err)
 		s.app.focus(s.code)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -23,19 +24,25 @@ type signUpScreen struct {
 	name     *widget.Entry
 	password *widget.Entry
 	confirm  *widget.Entry
-	submit   *widget.Button
-	signIn   *widget.Button
+	submit   *button
+	signIn   *button
 	fb       *feedback
+	// fixing is the entry the message on fb is about, or nil: changing
+	// it clears the message.
+	fixing *widget.Entry
 
 	// Step 2: the authenticator app.
 	enrollment *account.TOTPEnrollment
 	qr         *component.QRCode
 	secret     *widget.Label
-	copy       *widget.Button
+	copy       *button
 	code       *widget.Entry
-	activate   *widget.Button
-	restart    *widget.Button
+	activate   *button
+	restart    *button
 	totpFB     *feedback
+
+	// Step 3: the first recovery codes (recoverycodes.go).
+	recovery *newCodesView
 }
 
 func (s *signUpScreen) build() fyne.CanvasObject {
@@ -46,12 +53,21 @@ func (s *signUpScreen) build() fyne.CanvasObject {
 	s.password = widget.NewPasswordEntry()
 	s.password.SetPlaceHolder("At least 10 characters")
 	s.confirm = widget.NewPasswordEntry()
-	s.submit = widget.NewButtonWithIcon("Create account", theme.AccountIcon(), s.createAccount)
+	s.submit = newButtonWithIcon("Create account", theme.AccountIcon(), s.createAccount)
 	s.submit.Importance = widget.HighImportance
-	s.signIn = widget.NewButton("I already have an account: sign in", s.app.showSignIn)
+	s.signIn = newButton("I already have an account: sign in", s.app.showSignIn)
 	s.signIn.Importance = widget.LowImportance
 	s.fb = newFeedback()
 	submitOnEnter(s.app.win.Canvas(), s.createAccount, s.email, s.name, s.password, s.confirm)
+	for _, e := range []*widget.Entry{s.email, s.name, s.password, s.confirm} {
+		e := e
+		e.OnChanged = func(string) {
+			if s.fixing == e {
+				s.fixing = nil
+				s.fb.clear()
+			}
+		}
+	}
 
 	form := widget.NewForm(
 		widget.NewFormItem("Email", s.email),
@@ -76,11 +92,11 @@ func (s *signUpScreen) createAccount() {
 		return
 	}
 	if s.password.Text != s.confirm.Text {
-		s.app.fail(s.fb, "creating an account", &account.InputError{
+		s.confirm.SetText("")
+		s.failed(&account.InputError{
 			Field:  "repeated password",
 			Reason: "type the same password twice",
 		})
-		s.confirm.SetText("")
 		s.app.focus(s.confirm)
 		return
 	}
@@ -95,12 +111,29 @@ func (s *signUpScreen) createAccount() {
 	}, func(err error) {
 		setEnabled(true, s.email, s.name, s.password, s.confirm, s.submit, s.signIn)
 		if err != nil {
-			s.app.fail(s.fb, "creating an account", err)
+			s.failed(err)
 			return
 		}
 		s.fb.clear()
 		s.showTOTP(enr)
 	})
+}
+
+// failed shows why the account was not created. A message about one
+// field (a bad email, a short password) belongs to that field: it goes as
+// soon as the field is changed, so it does not linger after the fix.
+func (s *signUpScreen) failed(err error) {
+	s.app.fail(s.fb, "creating an account", err)
+	s.fixing = nil
+	var ie *account.InputError
+	switch {
+	case errors.Is(err, account.ErrEmailTaken):
+		s.fixing = s.email
+	case errors.As(err, &ie):
+		s.fixing = map[string]*widget.Entry{
+			"email": s.email, "display name": s.name, "password": s.password, "repeated password": s.confirm,
+		}[ie.Field]
+	}
 }
 
 // showTOTP replaces the screen with the authenticator-app step.
@@ -121,13 +154,13 @@ func (s *signUpScreen) showTOTP(enr *account.TOTPEnrollment) {
 	}
 	s.secret = widget.NewLabelWithStyle(enr.Secret, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	s.secret.Selectable = true
-	s.copy = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), nil)
+	s.copy = newButtonWithIcon("Copy", theme.ContentCopyIcon(), nil)
 	s.copy.OnTapped = func() { s.app.copySecret(s.copy, enr.Secret) }
 	s.code = widget.NewEntry()
 	s.code.SetPlaceHolder("6-digit code")
-	s.activate = widget.NewButtonWithIcon("Confirm and sign in", theme.ConfirmIcon(), s.confirmCode)
+	s.activate = newButtonWithIcon("Confirm and sign in", theme.ConfirmIcon(), s.confirmCode)
 	s.activate.Importance = widget.HighImportance
-	s.restart = widget.NewButton("Start over", s.app.showSignUp)
+	s.restart = newButton("Start over", s.app.showSignUp)
 	s.restart.Importance = widget.LowImportance
 	s.totpFB = newFeedback()
 	s.code.OnSubmitted = func(string) { s.confirmCode() }
@@ -179,6 +212,6 @@ func (s *signUpScreen) confirmCode() {
 			return
 		}
 		s.app.setTokenProblem(problem)
-		s.app.enter(sess.Token, sess.Account)
+		s.showSignUpRecoveryCodes(sess)
 	})
 }

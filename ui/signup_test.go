@@ -65,6 +65,8 @@ func TestFirstRunCreatesAccountAndSignsIn(t *testing.T) {
 
 	h.typeInto(s.code, h.code(secret))
 	h.tap("Confirm and sign in")
+	h.wantText("Save your recovery codes")
+	h.saveRecoveryCodes()
 	if h.app.shell == nil {
 		t.Fatalf("not signed in after a valid first code; the window shows:\n%s", h.text())
 	}
@@ -140,6 +142,7 @@ func TestSignUpWrongFirstCode(t *testing.T) {
 
 	h.typeInto(s.code, h.code(secret))
 	h.press(fyne.KeyReturn) // Enter in the code entry confirms
+	h.saveRecoveryCodes()
 	if h.app.shell == nil {
 		t.Fatalf("not signed in after the right code; the window shows:\n%s", h.text())
 	}
@@ -232,4 +235,23 @@ func TestAccountMadeInUISignsInAtService(t *testing.T) {
 	if !errors.Is(err, account.ErrInvalidCredentials) {
 		t.Fatalf("wrong password at the service: %v", err)
 	}
+}
+
+// A message about one field goes once that field is changed, not at the
+// next press of Create account: "Check the email" does not linger after
+// the fix. Changing another field leaves it.
+func TestSignUpMessageGoesWithTheFix(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	s := h.app.signUpScreen
+	h.secrets = append(h.secrets, "long enough pw")
+	h.typeInto(s.email, "not an address")
+	h.typeInto(s.name, "A")
+	h.typeInto(s.password, "long enough pw")
+	h.typeInto(s.confirm, "long enough pw")
+	h.tap("Create account")
+	h.wantText("Check the email")
+	h.typeInto(s.name, "Ada")
+	h.wantText("Check the email")
+	h.typeInto(s.email, "ada@example.com")
+	h.notText("Check the email")
 }

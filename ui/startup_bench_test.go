@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// startupBudget is DESIGN.md's limit for start-up time and resident memory,
+// startupBudget is the project's limit for start-up time and resident memory,
 // as a multiple of the minimal Fyne window (cmd/fyne-floor).
 const startupBudget = 1.3
 

@@ -15,15 +15,11 @@ import (
 	"github.com/passkeydesk/passkeydesk/fido"
 )
 
-// localMinPINLength is the shortest local PIN of this computer's passkeys
-// (fido/platform's MinPINLength): digits only.
-const localMinPINLength = 6
-
 // thisComputerChoice is the wizard's "This computer" button with a strip
 // under it. The button stays disabled while the authenticator's Check runs
 // and, when Check finds it unusable, the strip says why and what to do.
-func (s *addPasskeyScreen) thisComputerChoice() (*widget.Button, fyne.CanvasObject) {
-	b := widget.NewButtonWithIcon("This computer", theme.ComputerIcon(), s.addThisComputer)
+func (s *addPasskeyScreen) thisComputerChoice() (*button, fyne.CanvasObject) {
+	b := newButtonWithIcon("This computer", theme.ComputerIcon(), s.addThisComputer)
 	b.Disable()
 	fb := newFeedback()
 	fb.busy("Checking this computer's passkey store…")
@@ -45,9 +41,11 @@ func (s *addPasskeyScreen) thisComputerChoice() (*widget.Button, fyne.CanvasObje
 
 // addThisComputer starts the this-computer method.
 func (s *addPasskeyScreen) addThisComputer() {
-	s.local = &thisComputerFlow{app: s.app, wizard: s, grant: s.grant.Token, dev: s.app.thisComputer}
-	s.local.ctx, s.local.stop = context.WithCancel(s.app.ctx)
-	s.local.start()
+	f := &thisComputerFlow{app: s.app, wizard: s, grant: s.grant.Token, dev: s.app.thisComputer}
+	f.ctx, f.stop = context.WithCancel(s.app.ctx)
+	f.prompts = &prompter{app: s.app, setStep: f.setStep, over: f.over, leave: f.leave}
+	s.local = f
+	f.start()
 }
 
 // thisComputerFlow is the "This computer" method of the add-passkey
@@ -66,8 +64,8 @@ type thisComputerFlow struct {
 	ctx  context.Context // ends with the flow
 	stop context.CancelFunc
 
-	ended bool
-	op    context.CancelFunc // ends the registration under way, or nil
+	ended   bool
+	prompts *prompter // the PIN and waiting steps; the registration under way
 
 	newPIN, repeatPIN *widget.Entry // the set-PIN step's entries, while on display
 	made              *madePasskey  // the passkey this computer has made, from the name step on
@@ -76,7 +74,7 @@ type thisComputerFlow struct {
 // start reads whether the local PIN is set and goes on to set it or to
 // register.
 func (f *thisComputerFlow) start() {
-	f.showWaiting("Opening this computer's passkey store…")
+	f.prompts.showWaiting("Opening this computer's passkey store…")
 	var pin fido.PINState
 	f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
 		var err error
@@ -97,173 +95,38 @@ func (f *thisComputerFlow) start() {
 
 // showSetPIN asks for the first local PIN, typed twice.
 func (f *thisComputerFlow) showSetPIN() {
-	pin, again := widget.NewPasswordEntry(), widget.NewPasswordEntry()
-	f.newPIN, f.repeatPIN = pin, again
+	form := newPINForm(f.app, false, "Set PIN", "Repeat PIN")
+	f.newPIN, f.repeatPIN = form.next, form.again
 	fb := newFeedback()
-	var set *widget.Button
-	submit := func() {
-		if set.Disabled() {
-			return
-		}
-		if err := checkLocalPIN(pin.Text, again.Text); err != nil {
-			f.app.fail(fb, "setting the local PIN", err)
-			again.SetText("")
-			f.app.focus(pin)
-			f.relayout()
-			return
-		}
-		p := []byte(pin.Text)
-		fb.busy("Setting the PIN…")
-		setEnabled(false, pin, again, set)
-		f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
-			return f.dev.SetPIN(ctx, p)
-		}, func(err error) {
-			if f.ended {
-				clear(p)
-				return
-			}
-			setEnabled(true, pin, again, set)
-			if err != nil {
-				clear(p)
-				if errors.Is(err, fido.ErrPINPolicy) {
-					f.app.fail(fb, "setting the local PIN", err)
-					f.relayout()
-					return
-				}
-				f.fail("setting the local PIN", err)
-				return
-			}
-			pin.SetText("")
-			again.SetText("")
-			f.register(p)
-		})
+	form.check = checkLocalPIN
+	form.refused = func(err error) {
+		f.app.fail(fb, "setting the local PIN", err)
+		form.again.SetText("")
+		f.app.focus(form.next)
+		f.relayout()
 	}
-	set = widget.NewButtonWithIcon("Set PIN", theme.ConfirmIcon(), submit)
-	set.Importance = widget.HighImportance
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
-	submitOnEnter(f.app.win.Canvas(), submit, pin, again)
+	form.saveWith(firstPIN{ctx: f.ctx, fb: fb, op: "setting the local PIN", over: f.over, relayout: f.relayout,
+		set: f.dev.SetPIN, fail: f.fail, next: f.register})
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 	f.setStep([]fyne.CanvasObject{
 		heading("Choose a PIN for this computer's passkeys"),
 		paragraph("Passkey Desk asks for this PIN whenever a passkey on this computer is used, so someone else at this computer cannot use it. Use at least " + strconv.Itoa(localMinPINLength) + " digits."),
-		widget.NewForm(widget.NewFormItem("New PIN", pin), widget.NewFormItem("Repeat PIN", again)),
-		container.NewHBox(set, cancel),
+		form.form(),
+		container.NewHBox(form.ok, cancel),
 		fb.object(),
-	}, pin)
-}
-
-// checkLocalPIN applies the local PIN's rules to a new PIN typed twice:
-// at least localMinPINLength digits, digits only, both the same.
-func checkLocalPIN(pin, again string) error {
-	if err := checkNewPIN(pin, again, localMinPINLength); err != nil {
-		var r *pinRuleError
-		if errors.As(err, &r) {
-			r.Local = true
-		}
-		return err
-	}
-	for _, c := range pin {
-		if c < '0' || c > '9' {
-			return &pinRuleError{MinLength: localMinPINLength, Local: true, Digits: true}
-		}
-	}
-	return nil
+	}, form.first())
 }
 
 // register makes the passkey. newPIN, when set, is the PIN just set: it
 // answers the first PIN request and is zeroed after.
 func (f *thisComputerFlow) register(newPIN []byte) {
-	opCtx, cancel := context.WithCancel(f.ctx)
-	f.op = cancel
-	f.showWaiting("Making the passkey…")
-	token, grant := f.app.token, f.grant
-	wait := &userWait{app: f.app}
-	prompt := fido.Prompt{
-		PIN: func(ctx context.Context, req fido.PINRequest) ([]byte, error) {
-			if newPIN != nil && !req.Wrong {
-				pin := newPIN
-				newPIN = nil
-				return pin, nil
-			}
-			return f.askPIN(ctx, wait, req)
-		},
-		Touch: func() {},
-	}
-	var cred []byte
-	f.app.runIn(opCtx, keyCeremonyTimeout, func(ctx context.Context) error {
-		defer clear(newPIN)
-		opts, err := f.app.api.BeginRegistration(ctx, token, grant, account.KindThisComputer)
-		if err != nil {
-			return err
-		}
-		cred, err = f.app.client.Create(ctx, f.dev, opts, prompt)
-		return err
-	}, func(err error) {
-		f.op = nil
-		cancel()
-		if f.ended {
-			return
-		}
+	makePasskey(f.prompts, f.ctx, localWords, newPIN, f.dev, f.grant, account.KindThisComputer, func(cred []byte, err error) {
 		if err != nil {
 			f.fail("adding this computer", err)
 			return
 		}
 		f.showName(cred)
 	})
-}
-
-// askPIN runs on the registration's goroutine: it shows the PIN step and
-// waits for the answer or for ctx to end.
-func (f *thisComputerFlow) askPIN(ctx context.Context, wait *userWait, req fido.PINRequest) ([]byte, error) {
-	ch := make(chan []byte, 1)
-	wait.show(func() {
-		if !f.ended && ctx.Err() == nil {
-			f.showPIN(req, func(pin []byte) {
-				wait.resume()
-				ch <- pin
-			})
-		}
-	})
-	wait.park()
-	select {
-	case pin := <-ch:
-		return pin, nil
-	case <-ctx.Done():
-		wait.resume()
-		return nil, ctx.Err()
-	}
-}
-
-// showPIN asks for the local PIN; after a wrong one it says so, with the
-// tries left before Passkey Desk makes the user wait.
-func (f *thisComputerFlow) showPIN(req fido.PINRequest, reply func([]byte)) {
-	pin := widget.NewPasswordEntry()
-	pin.SetPlaceHolder("PIN for this computer's passkeys")
-	answered := false
-	submit := func() {
-		if answered || pin.Text == "" {
-			return
-		}
-		answered = true
-		p := []byte(pin.Text)
-		pin.SetText("")
-		f.showWaiting("Checking the PIN…")
-		reply(p)
-	}
-	pin.OnSubmitted = func(string) { submit() }
-	ok := widget.NewButtonWithIcon("Continue", theme.ConfirmIcon(), submit)
-	ok.Importance = widget.HighImportance
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
-	objs := []fyne.CanvasObject{
-		heading("Enter the PIN for this computer"),
-		paragraph("Type the PIN you chose for this computer's passkeys. It stays on this computer and is never sent to the account service."),
-	}
-	if req.Wrong {
-		fb := newFeedback()
-		fb.show(describe(&localPINError{Retries: req.Retries}))
-		objs = append(objs, fb.object())
-	}
-	objs = append(objs, widget.NewForm(widget.NewFormItem("PIN", pin)), container.NewHBox(ok, cancel))
-	f.setStep(objs, pin)
 }
 
 // showName shows the name step of the passkey this computer has made.
@@ -292,20 +155,17 @@ func (f *thisComputerFlow) fail(op string, err error) {
 		f.wizard.begin(err)
 		return
 	}
+	if canceled(err) {
+		// In words of its own: fido.ErrCanceled speaks of a security key.
+		err = context.Canceled
+	}
 	fb := newFeedback()
-	again := widget.NewButtonWithIcon("Try again", theme.ViewRefreshIcon(), f.start)
+	again := newButtonWithIcon("Try again", theme.ViewRefreshIcon(), f.start)
 	again.Importance = widget.HighImportance
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(again, cancel)}, again)
 	f.app.fail(fb, op, err)
 	f.relayout()
-}
-
-func (f *thisComputerFlow) showWaiting(text string) {
-	fb := newFeedback()
-	fb.busy(text)
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
-	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(cancel)}, cancel)
 }
 
 func (f *thisComputerFlow) setStep(objs []fyne.CanvasObject, focus fyne.Focusable) {
@@ -325,9 +185,7 @@ func (f *thisComputerFlow) end() {
 		return
 	}
 	f.ended = true
-	if f.op != nil {
-		f.op()
-	}
+	f.prompts.cancel(fido.ErrCanceled)
 	f.stop()
 	f.made.keepIfLeft()
 }
@@ -344,7 +202,7 @@ func (f *thisComputerFlow) madeOn() string { return "this computer" }
 // deleteMade implements namingFlow: this computer deletes a passkey
 // without its PIN.
 func (f *thisComputerFlow) deleteMade(id []byte, done func(error)) {
-	f.showWaiting("Deleting the passkey from this computer…")
+	f.prompts.showWaiting("Deleting the passkey from this computer…")
 	f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
 		err := f.dev.DeleteCredential(ctx, id)
 		if errors.Is(err, fido.ErrNoCredentials) {

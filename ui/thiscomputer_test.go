@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2/widget"
-
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
 	"github.com/passkeydesk/passkeydesk/assets"
@@ -109,7 +107,7 @@ func newLocalTestWith(t *testing.T, ho harnessOptions) *localTest {
 
 // toMethods goes from the passkeys list through identity verification to
 // the choice of method, and waits for the this-computer check.
-func (l *localTest) toMethods() *widget.Button {
+func (l *localTest) toMethods() *button {
 	l.t.Helper()
 	h := l.harness
 	h.tap("Passkeys")

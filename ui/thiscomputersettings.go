@@ -70,8 +70,8 @@ func (p *thisComputerSettings) load(problem error) {
 			return
 		}
 		p.fb.clear()
-		change := widget.NewButtonWithIcon("Change PIN…", theme.DocumentCreateIcon(), p.showChange)
-		start := widget.NewButtonWithIcon("Start over…", theme.WarningIcon(), p.showStartOver)
+		change := newButtonWithIcon("Change PIN…", theme.DocumentCreateIcon(), p.showChange)
+		start := newButtonWithIcon("Start over…", theme.WarningIcon(), p.showStartOver)
 		start.Importance = widget.DangerImportance
 		switch {
 		case err != nil:
@@ -98,7 +98,7 @@ func (p *thisComputerSettings) showChange() {
 	p.fb.clear()
 	p.current, p.newPIN, p.repeatPIN = widget.NewPasswordEntry(), widget.NewPasswordEntry(), widget.NewPasswordEntry()
 	cur, pin, again := p.current, p.newPIN, p.repeatPIN
-	var save *widget.Button
+	var save *button
 	submit := func() {
 		if save.Disabled() || cur.Text == "" {
 			return
@@ -136,9 +136,9 @@ func (p *thisComputerSettings) showChange() {
 			p.relayout()
 		})
 	}
-	save = widget.NewButtonWithIcon("Change PIN", theme.ConfirmIcon(), submit)
+	save = newButtonWithIcon("Change PIN", theme.ConfirmIcon(), submit)
 	save.Importance = widget.HighImportance
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { p.load(nil) })
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), func() { p.load(nil) })
 	submitOnEnter(p.app.win.Canvas(), submit, cur, pin, again)
 	p.body.RemoveAll()
 	p.body.Add(headingText("Change the PIN"))
@@ -190,9 +190,9 @@ func (p *thisComputerSettings) showStartOver() {
 			}
 		}
 		p.body.Add(paragraph("Use it when you forgot the PIN, or before you give this computer away. Make sure you can still sign in another way first."))
-		yes := widget.NewButtonWithIcon("Delete this computer's passkeys", theme.DeleteIcon(), func() { p.startOver(mine) })
+		yes := newButtonWithIcon("Delete this computer's passkeys", theme.DeleteIcon(), func() { p.startOver(mine) })
 		yes.Importance = widget.DangerImportance
-		cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { p.load(nil) })
+		cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), func() { p.load(nil) })
 		p.body.Add(container.NewHBox(yes, cancel))
 		p.relayout()
 		p.app.focus(cancel)

@@ -14,13 +14,3 @@ type TokenStore interface {
 	Save(token string) error
 	Clear() error
 }
-
-// tokenStoreError marks a TokenStore failure for describe, so the words
-// for it live with the others in errors.go.
-type tokenStoreError struct {
-	err error
-}
-
-func (e *tokenStoreError) Error() string { return "session token store: " + e.err.Error() }
-
-func (e *tokenStoreError) Unwrap() error { return e.err }

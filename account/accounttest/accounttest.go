@@ -3,10 +3,11 @@
 // authenticator that answers WebAuthn options JSON as a browser plus
 // authenticator would.
 //
-// The authenticator exists because the real key stack (libfido2 and the
-// soft key behind the fido packages) arrives with the security-key work;
-// until then the ceremonies are proven at the WebAuthn level with it. It is
-// for tests only: its keys live in memory.
+// The authenticator lets the account package's tests prove the ceremonies
+// at the WebAuthn level without the key stack (libfido2 and the soft key
+// behind the fido packages, which the ui and fido tests use), since
+// account may not import fido. It is for tests only: its keys live in
+// memory.
 package accounttest
 
 import (

@@ -70,6 +70,8 @@ var sentinels = []sentinel{
 	{account.ErrTooManyWatches, "too-many-watches", http.StatusTooManyRequests},
 	{account.ErrTooManyPasskeyWatches, "too-many-passkey-watches", http.StatusTooManyRequests},
 	{account.ErrSessionRestricted, "session-restricted", http.StatusForbidden},
+	{account.ErrApprovalLinkEnded, "link-ended", http.StatusGone},
+	{account.ErrApprovalLinkUsed, "link-used", http.StatusConflict},
 }
 
 // Encode gives err's status and body. An error that is none of the

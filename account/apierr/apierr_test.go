@@ -38,6 +38,7 @@ func TestEverySentinelCrossesTheWire(t *testing.T) {
 		account.ErrPasskeyCloned, account.ErrEnrollmentEnded, account.ErrEnrollmentInUse, account.ErrEnrollmentStep,
 		account.ErrUnavailable, account.ErrTooManyPending, account.ErrTooManyWatches, account.ErrSessionRestricted,
 		account.ErrTooManyPasskeyWatches, account.ErrSignUpClosed, account.ErrPhoneSignInEnded, account.ErrPhoneSignInStep,
+		account.ErrApprovalLinkEnded, account.ErrApprovalLinkUsed,
 	} {
 		for _, err := range []error{s, fmt.Errorf("%w: some detail", s)} {
 			status, back := roundTrip(t, err)

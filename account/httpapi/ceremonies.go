@@ -19,6 +19,8 @@ const (
 	CeremonyDenial              = "denial"               // POST /v1/approvals/{id}/deny
 	CeremonyPhoneSignInCode     = "phone-sign-in-code"   // the code typed on the phone: POST /api/phone/signin/options
 	CeremonyPhoneSignIn         = "phone-sign-in"        // the phone's passkey: POST /api/phone/signin/finish
+	CeremonyPhoneApproval       = "phone-approval"       // the approval page's POST /api/phone/approval/finish
+	CeremonyPhoneDenial         = "phone-denial"         // the approval page's POST /api/phone/approval/deny
 )
 
 // OutcomeOK is the outcome of a ceremony that succeeded; any other is the

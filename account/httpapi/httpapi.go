@@ -1,6 +1,9 @@
-// Package httpapi is the account service's HTTP face: the one-time phone
-// enrollment page, the JSON endpoints that page calls, and the desktop's
-// watch of an enrollment as server-sent events.
+// Package httpapi is the account service's HTTP face: the whole
+// account.API under /v1/ for the desktop app (account/remote), the
+// approvals a requester's backend asks for and follows with an API key,
+// the one-time phone enrollment page with the JSON endpoints that page
+// calls, the desktop's watch of an enrollment and of approvals as
+// server-sent events, its OpenAPI document, and the rate limits.
 //
 // # Endpoints
 //
@@ -9,6 +12,8 @@
 //	GET  /enroll            the page; the link token is in the fragment
 //	GET  /e/{token}         the same page, token in the path
 //	GET  /phone/app.js, /phone/style.css
+//
+// The approval page and its calls: see routesPhoneApproval.
 //
 // The page's JSON calls, each a POST of {"link", "device", …} from the
 // page's own origin (Origin, else Sec-Fetch-Site: same-origin) with
@@ -217,6 +222,7 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /v1/requester/passkeys/events", h.requesterPasskeyEvents)
 	h.routesV1()
 	h.routesPhoneSignIn()
+	h.routesPhoneApproval()
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not-found", "no such page or call")
 	})

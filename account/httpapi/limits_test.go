@@ -102,6 +102,10 @@ func TestLimitsPerAddress(t *testing.T) {
 		{"/api/phone/signin/open", d.PhonePerIP, false},
 		{"/api/phone/signin/options", d.CodePerIP, false},
 		{"/api/phone/signin/finish", d.PhonePerIP, false},
+		{"/api/phone/approval/open", d.PhonePerIP, false},
+		{"/api/phone/approval/options", d.PhonePerIP, false},
+		{"/api/phone/approval/finish", d.PhonePerIP, false},
+		{"/api/phone/approval/deny", d.PhonePerIP, false},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			f := newLimitFixture(t)

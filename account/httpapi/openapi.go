@@ -92,9 +92,12 @@ var docs = map[string]doc{
 		PasskeyIDs []string
 		Why        string
 	}{}, nil},
-	"GET /v1/activity":                      {"The account's security events, newest first (?limit=)", authSession, nil, []account.Event{}},
-	"GET /v1/activity/export":               {"The activity as CSV or JSON (?format=csv|json&type=&since=)", authSession, nil, []byte{}},
-	"POST /v1/passkey-verifications/begin":  {"Request options for an identity check by passkey", authSession, struct{ Purpose account.Purpose }{}, webauthnJSON{}},
+	"GET /v1/activity":        {"The account's security events, newest first (?limit=)", authSession, nil, []account.Event{}},
+	"GET /v1/activity/export": {"The activity as CSV or JSON (?format=csv|json&type=&since=)", authSession, nil, []byte{}},
+	"POST /v1/passkey-verifications/begin": {"Request options for an identity check by passkey; Except (a credential ID) is left out of the allow list", authSession, struct {
+		Purpose account.Purpose
+		Except  []byte
+	}{}, webauthnJSON{}},
 	"POST /v1/passkey-verifications/finish": {"Answer an identity check by passkey: a grant", authSession, webauthnJSON{}, account.Grant{}},
 	"GET /v1/policy":                        {"The account's security policy and any hold", authSession, nil, account.Policy{}},
 	"PUT /v1/policy/passkey-required": {"Turn \"Passkey required\" on or off", authSession, struct {
@@ -104,6 +107,9 @@ var docs = map[string]doc{
 	"POST /v1/apikeys":                   {"Create a service API key (needs a create-api-key grant); its secret is shown only here", authSession, struct{ Grant, Name string }{}, account.NewAPIKey{}},
 	"GET /v1/apikeys":                    {"The account's API keys", authSession, nil, []account.APIKey{}},
 	"DELETE /v1/apikeys/{id}":            {"Revoke an API key", authSession, nil, nil},
+	"GET /v1/recovery-codes":             {"How many of the account's recovery codes are left", authSession, nil, account.RecoveryCodeStatus{}},
+	"POST /v1/password":                  {"Change the password with a change-password grant; every other session ends", authSession, struct{ Grant, NewPassword string }{}, nil},
+	"POST /v1/recovery-codes":            {"Make a new set of recovery codes with a recovery-codes grant; the old set stops working, the codes are shown only here", authSession, struct{ Grant string }{}, account.RecoveryCodes{}},
 	"GET /v1/approvals/pending":          {"The account's pending approvals, oldest first", authSession, nil, []account.Approval{}},
 	"POST /v1/approvals/{id}/begin":      {"Request options whose challenge commits to the operation", authSession, nil, webauthnJSON{}},
 	"POST /v1/approvals/{id}/finish":     {"Approve with a passkey's assertion", authSession, webauthnJSON{}, account.Approval{}},
@@ -120,15 +126,23 @@ var docs = map[string]doc{
 		authNone, struct{ Computer string }{}, account.PhoneSignIn{}},
 	"GET /v1/phone-signins/{id}/events": {"A phone sign-in's status as server-sent events, for the holder of its secret (Authorization: Bearer SECRET); the done status carries the session",
 		authNone, nil, account.PhoneSignInStatus{}},
-	"POST /api/phone/signin/open":    {"The phone sign-in page opens its link: which computer asks", authPage, signInPageRequest{}, account.PhoneSignInPage{}},
-	"POST /api/phone/signin/options": {"The phone sign-in page sends the computer's code: request options for a passkey", authPage, signInPageRequest{}, webauthnJSON{}},
-	"POST /api/phone/signin/finish":  {"The phone sign-in page sends the passkey's assertion", authPage, signInPageRequest{}, account.PhoneSignInPage{}},
+	"POST /api/phone/signin/open":        {"The phone sign-in page opens its link: which computer asks", authPage, signInPageRequest{}, account.PhoneSignInPage{}},
+	"POST /api/phone/signin/options":     {"The phone sign-in page sends the computer's code: request options for a passkey", authPage, signInPageRequest{}, webauthnJSON{}},
+	"POST /api/phone/signin/finish":      {"The phone sign-in page sends the passkey's assertion", authPage, signInPageRequest{}, account.PhoneSignInPage{}},
+	"POST /v1/approvals/{id}/phone-link": {"A one-time link for the phone page to decide a pending approval (show it as a QR code)", authSession, nil, account.ApprovalLink{}},
+	"GET /v1/approvals/{id}/state":       {"One of the account's approvals, in any state", authSession, nil, account.Approval{}},
+	"DELETE /v1/approval-links/{id}":     {"End a phone link at once (its QR code was hidden)", authSession, nil, nil},
+	"POST /api/phone/approval/open":      {"The approval page opens its link: the operation to show", authPage, pageRequest{}, ApprovalPageAnswer{}},
+	"POST /api/phone/approval/options":   {"Request options whose challenge commits to the operation", authPage, pageRequest{}, webauthnJSON{}},
+	"POST /api/phone/approval/finish":    {"Approve with the phone passkey's assertion (in credential)", authPage, pageRequest{}, ApprovalDecision{}},
+	"POST /api/phone/approval/deny":      {"Deny the approval from the phone", authPage, pageRequest{}, ApprovalDecision{}},
 }
 
 // notDocumented are served but are not part of the JSON API.
 var notDocumented = map[string]bool{
 	"GET /enroll": true, "GET /e/{token}": true, "GET /phone/app.js": true, "GET /phone/style.css": true, "/": true,
 	"GET /signin": true, "GET /phone/signin.js": true,
+	"GET /approve": true, "GET /phone/approve.js": true,
 }
 
 var (

@@ -54,6 +54,9 @@ func (h *Handler) routesV1() {
 	m.HandleFunc("DELETE /v1/enrollments/{id}", h.desktop(h.cancel))
 	m.HandleFunc("POST /v1/enrollments/{id}/confirm", h.ceremony(CeremonyEnrollmentCode, h.perIP(lim.codeIP, h.desktop(perSession(lim.codeSession, h.confirmEnrollmentCode)))))
 	m.HandleFunc("GET /v1/enrollments/{id}/events", h.events)
+	m.HandleFunc("GET /v1/recovery-codes", h.desktop(h.recoveryCodeStatus))
+	m.HandleFunc("POST /v1/recovery-codes", h.desktop(h.newRecoveryCodes))
+	m.HandleFunc("POST /v1/password", h.desktop(h.changePassword))
 	m.HandleFunc("POST /v1/enrollments/{id}/handover", h.desktop(h.handOverEnrollment))
 	m.HandleFunc("GET /v1/openapi.json", h.openAPI)
 }
@@ -253,9 +256,15 @@ func (h *Handler) exportActivity(ctx context.Context, token string, w http.Respo
 }
 
 func (h *Handler) beginPasskeyVerification(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
-	var req struct{ Purpose account.Purpose }
+	var req struct {
+		Purpose account.Purpose
+		Except  []byte // a credential ID to leave out of the allow list
+	}
 	if err := decodeBody(w, r, &req); err != nil {
 		return nil, err
+	}
+	if req.Except != nil {
+		return h.api.BeginPasskeyVerificationExcept(ctx, token, req.Purpose, req.Except)
 	}
 	return h.api.BeginPasskeyVerification(ctx, token, req.Purpose)
 }

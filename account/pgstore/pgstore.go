@@ -114,7 +114,7 @@ func scripts() []script {
 	return out
 }
 
-// migrate applies every migration not yet applied, each in its own
+// migrate applies every migration not yet applied, in order, each in its own
 // transaction, under an advisory lock held on one connection.
 func (s *Store) migrate(ctx context.Context) error {
 	conn, err := s.pool.Acquire(ctx)
@@ -136,8 +136,28 @@ func (s *Store) migrate(ctx context.Context) error {
 	if latest := LatestSchema(); applied > latest {
 		return fmt.Errorf("pgstore: %w (schema %d; this build knows up to %d)", ErrNewerSchema, applied, latest)
 	}
+	// Every script not yet applied, also one numbered below the highest
+	// applied: numbers are handed out ahead of merges, so a script can
+	// arrive after a higher one (as SQLite's store does).
+	done := map[int]bool{}
+	rows, err := conn.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("pgstore: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("pgstore: %w", err)
+		}
+		done[v] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("pgstore: %w", err)
+	}
 	for _, m := range scripts() {
-		if m.version <= applied {
+		if done[m.version] {
 			continue
 		}
 		body, err := migrations.ReadFile("migrations/" + m.name)

@@ -86,8 +86,8 @@ func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
 	}
 	wg.Wait()
 	s := open(t)
-	// Numbers may have gaps (they are handed out ahead of merges): each
-	// applied once, up to the latest.
+	// Each migration once, up to the latest (numbers may skip: they are
+	// handed out to changes made side by side).
 	var applied, distinct, latest int
 	err := s.Pool().QueryRow(context.Background(), `SELECT COUNT(*), COUNT(DISTINCT version), MAX(version) FROM schema_migrations`).Scan(&applied, &distinct, &latest)
 	if err != nil {
@@ -361,5 +361,95 @@ func TestPhoneSignInAcrossInstances(t *testing.T) {
 		case <-timeout:
 			t.Fatal("the watch on B got no session within 5 s")
 		}
+	}
+}
+
+// TestAPhoneApprovalAcrossInstances: the desktop on A makes a phone link
+// and watches its approvals; the phone opens the link on B and approves
+// on C; A's watch sees the approval leave the pending list, and A reads
+// it approved.
+func TestAPhoneApprovalAcrossInstances(t *testing.T) {
+	svcs, clock := instances(t, 3)
+	u := accounttest.SignUp(t, svcs[0], clock, "phone@example.com")
+	phone := &accounttest.Authenticator{}
+	u.AddPasskey(t, phone, account.KindPhone, "Phone")
+	clock.Advance(account.RemovalHold)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	go svcs[0].Follow(ctx)
+	key, err := svcs[0].CreateAPIKey(ctx, u.Session.Token, u.Grant(t, account.PurposeCreateAPIKey), "exchange")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := svcs[1].RequestApproval(ctx, key.Secret, account.ApprovalRequest{Operation: account.Operation{
+		Kind: account.OperationDeposit, Asset: "BTC", Amount: "1", Network: "Bitcoin", Destination: "bc1qdeposit"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	watch, err := svcs[0].WatchApprovals(ctx, u.Session.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first := <-watch; len(first) != 1 || first[0].ID != req.ID {
+		t.Fatalf("the first list: %+v", first)
+	}
+	l, err := svcs[0].BeginPhoneApproval(ctx, u.Session.Token, req.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, link, _ := strings.Cut(l.URL, "#")
+	const device = "phone-device-0123456789"
+	if _, err := svcs[1].OpenPhoneApproval(ctx, link, device); err != nil {
+		t.Fatalf("opening on B: %v", err)
+	}
+	opts, err := svcs[2].PhoneApprovalOptions(ctx, link, device)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertion, err := phone.Assert(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svcs[2].FinishPhoneApproval(ctx, link, device, assertion); err != nil {
+		t.Fatalf("approving on C: %v", err)
+	}
+	select {
+	case list := <-watch:
+		if len(list) != 0 {
+			t.Fatalf("A's watch after the phone approved: %+v", list)
+		}
+	case <-ctx.Done():
+		t.Fatal("A's watch did not see the approval decided on C")
+	}
+	got, err := svcs[0].ReadApproval(ctx, u.Session.Token, req.ID)
+	if err != nil || got.State != account.ApprovalApproved || got.PasskeyName != "Phone" {
+		t.Fatalf("A reads %+v %v", got, err)
+	}
+}
+
+// TestAMigrationNumberedBelowTheLatestIsApplied: a script that arrives
+// after one with a higher number (numbers are handed out ahead of merges)
+// is still applied to a database already past it.
+func TestAMigrationNumberedBelowTheLatestIsApplied(t *testing.T) {
+	dsn := pgtest.Database(t)
+	ctx := context.Background()
+	s, err := pgstore.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As a database migrated before the enrollment-contender script came.
+	_, err = s.Pool().Exec(ctx, `ALTER TABLE phone_enrollments DROP COLUMN contender_hash, DROP COLUMN contender_agent,
+		DROP COLUMN tries, DROP COLUMN handovers; DELETE FROM schema_migrations WHERE version = 6`)
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err = pgstore.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Pool().Exec(ctx, `SELECT contender_hash, contender_agent, tries, handovers FROM phone_enrollments`); err != nil {
+		t.Fatalf("the script below the latest was not applied: %v", err)
 	}
 }

@@ -311,8 +311,10 @@ func (t *txn) DeleteExpired(now time.Time) error {
 			return err
 		}
 	}
-	if err := t.exec(`DELETE FROM phone_enrollments WHERE expires_at <= $1`, nanos(now.Add(-24*time.Hour))); err != nil {
-		return err
+	for _, table := range []string{"phone_enrollments", "approval_links"} {
+		if err := t.exec(`DELETE FROM `+table+` WHERE expires_at <= $1`, nanos(now.Add(-24*time.Hour))); err != nil {
+			return err
+		}
 	}
 	if err := t.exec(`DELETE FROM phone_signins WHERE expires_at <= $1`, nanos(now.Add(-24*time.Hour))); err != nil {
 		return err

@@ -236,6 +236,10 @@ func (c *Client) BeginPasskeyVerification(ctx context.Context, token string, pur
 	return callValue[json.RawMessage](ctx, c, "POST", "/v1/passkey-verifications/begin", token, map[string]any{"Purpose": purpose})
 }
 
+func (c *Client) BeginPasskeyVerificationExcept(ctx context.Context, token string, purpose account.Purpose, except []byte) (json.RawMessage, error) {
+	return callValue[json.RawMessage](ctx, c, "POST", "/v1/passkey-verifications/begin", token, map[string]any{"Purpose": purpose, "Except": except})
+}
+
 func (c *Client) FinishPasskeyVerification(ctx context.Context, token string, assertion json.RawMessage) (*account.Grant, error) {
 	return callOne[account.Grant](ctx, c, "POST", "/v1/passkey-verifications/finish", token, assertion)
 }
@@ -485,4 +489,16 @@ func (c *Client) PhoneSignInOptions(ctx context.Context, link, code string) (jso
 
 func (c *Client) FinishPhoneSignIn(ctx context.Context, link string, assertion json.RawMessage) (*account.PhoneSignInPage, error) {
 	return callOne[account.PhoneSignInPage](ctx, c, "POST", "/api/phone/signin/finish", "", map[string]any{"link": link, "assertion": assertion})
+}
+
+func (c *Client) RecoveryCodeStatus(ctx context.Context, token string) (*account.RecoveryCodeStatus, error) {
+	return callOne[account.RecoveryCodeStatus](ctx, c, "GET", "/v1/recovery-codes", token, nil)
+}
+
+func (c *Client) NewRecoveryCodes(ctx context.Context, token, grant string) (*account.RecoveryCodes, error) {
+	return callOne[account.RecoveryCodes](ctx, c, "POST", "/v1/recovery-codes", token, map[string]string{"Grant": grant})
+}
+
+func (c *Client) ChangePassword(ctx context.Context, token, grant, newPassword string) error {
+	return c.call(ctx, "POST", "/v1/password", token, map[string]string{"Grant": grant, "NewPassword": newPassword}, nil)
 }

@@ -40,6 +40,8 @@ type user struct {
 	email, password, secret string
 	token                   string
 	clock                   *accounttest.Clock
+	// recovery are the recovery codes sign-up gave.
+	recovery []string
 }
 
 func (u *user) code(t *testing.T) string {
@@ -65,7 +67,7 @@ func signUp(t *testing.T, c *remote.Client, clock *accounttest.Clock, email stri
 	if err != nil {
 		t.Fatalf("confirming: %v", err)
 	}
-	u.token = s.Token
+	u.token, u.recovery = s.Token, s.RecoveryCodes
 	return u
 }
 
@@ -381,4 +383,65 @@ func TestPhoneSignInOverHTTP(t *testing.T) {
 		}
 	}
 	t.Fatal("the stream ended without the session")
+}
+
+// TestPasskeyVerificationExceptOverHTTP: the identity check that leaves
+// one passkey out, and the RP ID in Me, through the client: the passkey
+// left out cannot answer, another can; with none other the policy error
+// crosses the wire; a missing or ended session is refused.
+func TestPasskeyVerificationExceptOverHTTP(t *testing.T) {
+	c, clock := serve(t)
+	ctx := context.Background()
+	u := signUp(t, c, clock, "except@example.com")
+	me, err := c.Me(ctx, u.token)
+	if err != nil || me.RPID == "" {
+		t.Fatalf("Me: %+v, %v", me, err)
+	}
+	add := func(auth *accounttest.Authenticator, name string) *account.Passkey {
+		t.Helper()
+		grant := u.grant(t, c, account.PurposeAddPasskey)
+		opts, err := c.BeginRegistration(ctx, u.token, grant, account.KindSecurityKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cred, err := auth.Register(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pk, err := c.FinishRegistration(ctx, u.token, grant, cred, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pk
+	}
+	blue, green := &accounttest.Authenticator{}, &accounttest.Authenticator{}
+	bluePK := add(blue, "Blue key")
+	var policy *account.PolicyError
+	if _, err := c.BeginPasskeyVerificationExcept(ctx, u.token, account.PurposeRemovePasskey, bluePK.CredentialID); !errors.As(err, &policy) || policy.Rule != account.RuleNoPasskey {
+		t.Fatalf("with no other passkey: %v", err)
+	}
+	add(green, "Green key")
+	opts, err := c.BeginPasskeyVerificationExcept(ctx, u.token, account.PurposeRemovePasskey, bluePK.CredentialID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := blue.Assert(opts); err == nil {
+		t.Fatal("the passkey left out is still allowed")
+	}
+	assertion, err := green.Assert(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.FinishPasskeyVerification(ctx, u.token, assertion); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.BeginPasskeyVerificationExcept(ctx, "", account.PurposeRemovePasskey, bluePK.CredentialID); !errors.Is(err, account.ErrUnauthenticated) {
+		t.Errorf("no session: %v", err)
+	}
+	if err := c.SignOut(ctx, u.token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.BeginPasskeyVerificationExcept(ctx, u.token, account.PurposeRemovePasskey, bluePK.CredentialID); !errors.Is(err, account.ErrUnauthenticated) {
+		t.Errorf("ended session: %v", err)
+	}
 }

@@ -305,6 +305,9 @@ func (t *txn) DeleteExpired(now time.Time) error {
 	if err := t.exec(qDeleteOldPhoneSignIns, nanos(now.Add(-24*time.Hour))); err != nil {
 		return err
 	}
+	if err := t.exec(qDeleteOldApprovalLinks, nanos(now.Add(-24*time.Hour))); err != nil {
+		return err
+	}
 	quiet := nanos(now.Add(-account.FailureMemory))
 	return t.exec(qDeleteOldUnknownEmailStates, quiet, quiet, nanos(now))
 }

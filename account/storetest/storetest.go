@@ -5,11 +5,13 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +35,9 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"PhoneSignIns", phoneSignIns},
 		{"APIKeysAndApprovals", apiKeysAndApprovals},
 		{"ServiceKeys", serviceKeys},
+		{"RecoveryCodes", recoveryCodes},
+		{"DeleteOtherSessions", deleteOtherSessions},
+		{"ApprovalLinks", approvalLinks},
 		{"PolicyAndSettings", policyAndSettings},
 		{"DeleteExpired", deleteExpired},
 		{"FailedUpdateWritesNothing", failedUpdateWritesNothing},
@@ -616,6 +621,55 @@ func apiKeysAndApprovals(t *testing.T, s account.Store) {
 	})
 }
 
+func approvalLinks(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "al")
+	op := account.Operation{Kind: account.OperationDeposit, Asset: "ETH", Amount: "2", Destination: "0xabc"}
+	ap := &account.ApprovalRecord{ID: "appr-l", AccountID: a.ID, APIKeyID: "key", Operation: op, Nonce: random(32),
+		State: account.ApprovalPending, CreatedAt: at, ExpiresAt: at.Add(5 * time.Minute)}
+	l := &account.ApprovalLinkRecord{ID: "link-1", TokenHash: random(32), ApprovalID: ap.ID, AccountID: a.ID,
+		SessionHash: random(32), CreatedAt: at, ExpiresAt: at.Add(3 * time.Minute)}
+	update(t, s, func(tx account.Tx) error {
+		if err := tx.InsertApproval(ap); err != nil {
+			return err
+		}
+		return tx.InsertApprovalLink(l)
+	})
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.ApprovalLinkByTokenHash(l.TokenHash)
+		if err != nil {
+			return err
+		}
+		same(t, "the new link (no device, unused)", got, l)
+		got, err = tx.ApprovalLinkByID(l.ID)
+		if err != nil {
+			return err
+		}
+		same(t, "the new link by ID", got, l)
+		if _, err := tx.ApprovalLinkByID("nope"); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unknown link ID: %v", err)
+		}
+		if _, err := tx.ApprovalLinkByTokenHash(random(32)); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("an unknown link: %v", err)
+		}
+		return nil
+	})
+	l.DeviceHash, l.Failures, l.UsedAt = random(32), 2, at.Add(time.Minute)
+	update(t, s, func(tx account.Tx) error { return tx.UpdateApprovalLink(l) })
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.ApprovalLinkByTokenHash(l.TokenHash)
+		if err != nil {
+			return err
+		}
+		same(t, "the used link", got, l)
+		return nil
+	})
+	dup := *l
+	dup.ID = "link-2"
+	if err := s.Update(ctx, func(tx account.Tx) error { return tx.InsertApprovalLink(&dup) }); err == nil {
+		t.Error("a second link with the same token hash was stored")
+	}
+}
+
 func serviceKeys(t *testing.T, s account.Store) {
 	a := addAccount(t, s, "svc")
 	k := &account.ServiceKeyRecord{ID: "skey-1", Hash: random(32), Name: "exchange-prod", Scope: account.ScopeApprovals,
@@ -729,6 +783,16 @@ func deleteExpired(t *testing.T, s account.Store) {
 				SessionHash: []byte{1}, GrantHash: []byte{1}, CodeHash: []byte{1}, State: account.EnrollmentExpired, CreatedAt: at, ExpiresAt: exp}); err != nil {
 				return err
 			}
+			// Approval links too: a replayed link is told it was used.
+			ap := &account.ApprovalRecord{ID: fmt.Sprint("ap", i), AccountID: a.ID, APIKeyID: "k", Nonce: []byte{1},
+				Operation: account.Operation{Kind: account.OperationDeposit}, State: account.ApprovalExpired, CreatedAt: at, ExpiresAt: exp}
+			if err := tx.InsertApproval(ap); err != nil {
+				return err
+			}
+			if err := tx.InsertApprovalLink(&account.ApprovalLinkRecord{ID: fmt.Sprint("l", i), TokenHash: []byte{byte(i)},
+				ApprovalID: ap.ID, AccountID: a.ID, SessionHash: []byte{1}, CreatedAt: at, ExpiresAt: exp}); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -753,6 +817,8 @@ func deleteExpired(t *testing.T, s account.Store) {
 			check(fmt.Sprint("enrollment ", i), err, kept)
 			_, err = tx.PhoneSignInByID(fmt.Sprint("s", i))
 			check(fmt.Sprint("phone sign-in ", i), err, kept)
+			_, err = tx.ApprovalLinkByTokenHash([]byte{byte(i)})
+			check(fmt.Sprint("approval link ", i), err, kept)
 		}
 		return nil
 	})
@@ -815,4 +881,146 @@ func concurrentUpdatesAreSerial(t *testing.T, s account.Store) {
 		}
 		return err
 	})
+}
+
+// recoveryCodes: a set replaces the one before; a code is used once, and
+// of two transactions racing to use it only one succeeds; codes belong to
+// their account and go with it.
+func recoveryCodes(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "rc1")
+	b := addAccount(t, s, "rc2")
+	sorted := func(rs []account.RecoveryCodeRecord) []account.RecoveryCodeRecord {
+		slices.SortFunc(rs, func(x, y account.RecoveryCodeRecord) int { return bytes.Compare(x.Hash, y.Hash) })
+		return rs
+	}
+	list := func(id string) []account.RecoveryCodeRecord {
+		var out []account.RecoveryCodeRecord
+		view(t, s, func(tx account.Tx) error {
+			var err error
+			out, err = tx.RecoveryCodes(id)
+			return err
+		})
+		return sorted(out)
+	}
+	if got := list(a.ID); len(got) != 0 {
+		t.Errorf("a new account has recovery codes: %v", got)
+	}
+	first := [][]byte{random(32), random(32), random(32)}
+	update(t, s, func(tx account.Tx) error { return tx.ReplaceRecoveryCodes(a.ID, first, at) })
+	update(t, s, func(tx account.Tx) error { return tx.ReplaceRecoveryCodes(b.ID, [][]byte{first[0]}, at) })
+	var want []account.RecoveryCodeRecord
+	for _, h := range first {
+		want = append(want, account.RecoveryCodeRecord{Hash: h, CreatedAt: at})
+	}
+	same(t, "the first set", list(a.ID), sorted(want))
+
+	used := at.Add(time.Minute)
+	update(t, s, func(tx account.Tx) error { return tx.UseRecoveryCode(a.ID, first[1], used) })
+	err := s.Update(ctx, func(tx account.Tx) error { return tx.UseRecoveryCode(a.ID, first[1], used.Add(time.Second)) })
+	if !errors.Is(err, account.ErrNotFound) {
+		t.Errorf("a used code used again: %v", err)
+	}
+	if err := s.Update(ctx, func(tx account.Tx) error { return tx.UseRecoveryCode(a.ID, random(32), used) }); !errors.Is(err, account.ErrNotFound) {
+		t.Errorf("an unknown code: %v", err)
+	}
+	for i := range want {
+		if bytes.Equal(want[i].Hash, first[1]) {
+			want[i].UsedAt = used
+		}
+	}
+	same(t, "the set with one used", list(a.ID), sorted(want))
+	// The other account's code of the same hash is its own, still unused.
+	same(t, "the other account's code", list(b.ID), []account.RecoveryCodeRecord{{Hash: first[0], CreatedAt: at}})
+
+	// Two transactions racing to use one code: one wins.
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() {
+			errs[i] = s.Update(ctx, func(tx account.Tx) error { return tx.UseRecoveryCode(a.ID, first[2], used) })
+		})
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, account.ErrNotFound):
+			t.Errorf("racing use: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d of %d racing uses of one code succeeded", won, len(errs))
+	}
+
+	// A new set replaces the old, used codes included.
+	second := [][]byte{random(32), random(32)}
+	later := at.Add(time.Hour)
+	update(t, s, func(tx account.Tx) error { return tx.ReplaceRecoveryCodes(a.ID, second, later) })
+	want = nil
+	for _, h := range second {
+		want = append(want, account.RecoveryCodeRecord{Hash: h, CreatedAt: later})
+	}
+	same(t, "the second set", list(a.ID), sorted(want))
+	if err := s.Update(ctx, func(tx account.Tx) error { return tx.UseRecoveryCode(a.ID, first[0], later) }); !errors.Is(err, account.ErrNotFound) {
+		t.Errorf("a code of the replaced set: %v", err)
+	}
+
+	// They go with their account.
+	update(t, s, func(tx account.Tx) error { return tx.DeleteAccount(a.ID) })
+	if got := list(a.ID); len(got) != 0 {
+		t.Errorf("a deleted account's codes remain: %v", got)
+	}
+}
+
+// deleteOtherSessions ends an account's sessions but one, and no other
+// account's; with no session to keep, all of them.
+func deleteOtherSessions(t *testing.T, s account.Store) {
+	a := addAccount(t, s, "dos1")
+	b := addAccount(t, s, "dos2")
+	mk := func(id string) *account.SessionRecord {
+		return &account.SessionRecord{Hash: random(32), AccountID: id, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}
+	}
+	keep, other1, other2, bs := mk(a.ID), mk(a.ID), mk(a.ID), mk(b.ID)
+	update(t, s, func(tx account.Tx) error {
+		for _, r := range []*account.SessionRecord{keep, other1, other2, bs} {
+			if err := tx.InsertSession(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	update(t, s, func(tx account.Tx) error {
+		n, err := tx.DeleteOtherSessions(a.ID, keep.Hash)
+		if n != 2 {
+			t.Errorf("ended %d sessions, want 2", n)
+		}
+		return err
+	})
+	exists := func(r *account.SessionRecord) bool {
+		var err error
+		view(t, s, func(tx account.Tx) error {
+			_, err = tx.SessionByHash(r.Hash)
+			return nil
+		})
+		if err != nil && !errors.Is(err, account.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	if !exists(keep) || exists(other1) || exists(other2) || !exists(bs) {
+		t.Errorf("after ending the others: kept %v, others %v %v, another account's %v",
+			exists(keep), exists(other1), exists(other2), exists(bs))
+	}
+	update(t, s, func(tx account.Tx) error {
+		n, err := tx.DeleteOtherSessions(a.ID, nil)
+		if n != 1 {
+			t.Errorf("ended %d sessions with none kept, want 1", n)
+		}
+		return err
+	})
+	if exists(keep) || !exists(bs) {
+		t.Error("with none kept, the account's last session stays or another account's went")
+	}
 }

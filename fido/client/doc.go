@@ -49,7 +49,8 @@
 //
 // # Dependencies
 //
-// DESIGN.md lets fido/client import only fido. Two deliberate exceptions:
+// The project's package rules let fido/client import only fido (and the
+// standard library). Two deliberate exceptions:
 // github.com/fxamacker/cbor/v2 (already a module requirement) encodes the
 // attestation object in CTAP2 canonical CBOR, and
 // golang.org/x/net/publicsuffix supplies the Public Suffix List without

@@ -2,8 +2,8 @@
 
 package libfido2
 
-// This is the only file of the project that imports "C" (STYLE.md, point
-// 3). It turns libfido2's API into a narrow private handle with Go types;
+// This is the only file of the project that imports "C": cgo stays in one
+// file of one package. It turns libfido2's API into a narrow private handle with Go types;
 // the protocol decisions (which PIN, which algorithm, retries, cancel,
 // errors) are made in pure Go in device.go and provider.go.
 //

@@ -106,7 +106,7 @@ type errorEntry struct {
 }
 
 // errorTable maps every FIDO_ERR_* code of libfido2 1.12 to a fido error.
-// It is the one place where codes are translated (STYLE.md, point 5).
+// It is the one place where codes are translated.
 var errorTable = map[int]errorEntry{
 	codeOK:                   {"FIDO_OK", kindOK, nil},
 	codeInvalidCommand:       {"FIDO_ERR_INVALID_COMMAND", kindSentinel, fido.ErrUnsupported},

@@ -72,7 +72,8 @@
 //
 // # CBOR
 //
-// DESIGN.md lets fido/softkey import only fido. CBOR is the one deliberate
+// The project's package rules let fido/softkey import only fido (and the
+// standard library). CBOR is the one deliberate
 // exception: requests are decoded and responses encoded with
 // github.com/fxamacker/cbor/v2 (already a module requirement) in its CTAP2
 // canonical encoding mode (§8), rather than with a second CBOR codec

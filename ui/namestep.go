@@ -41,8 +41,8 @@ type nameStep struct {
 	wizard *addPasskeyScreen
 	made   *madePasskey
 	name   *widget.Entry
-	save   *widget.Button
-	skip   *widget.Button
+	save   *button
+	skip   *button
 	fb     *feedback
 }
 
@@ -53,9 +53,9 @@ func showNameStep(flow namingFlow, w *addPasskeyScreen, made *madePasskey, madeB
 	s.name = widget.NewEntry()
 	s.name.SetText(made.def)
 	s.name.OnSubmitted = func(string) { s.submit() }
-	s.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), s.submit)
+	s.save = newButtonWithIcon("Save", theme.DocumentSaveIcon(), s.submit)
 	s.save.Importance = widget.HighImportance
-	s.skip = widget.NewButtonWithIcon(skipNamingLabel, theme.ConfirmIcon(), func() { s.saveAs(made.def) })
+	s.skip = newButtonWithIcon(skipNamingLabel, theme.ConfirmIcon(), func() { s.saveAs(made.def) })
 	s.fb = newFeedback()
 	flow.setStep([]fyne.CanvasObject{
 		container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.ConfirmIcon())), nil,
@@ -155,7 +155,7 @@ func (s *nameStep) serverWords() string {
 func (s *nameStep) showUnsaved(err error) {
 	on := s.flow.madeOn()
 	fb := newFeedback()
-	again := widget.NewButtonWithIcon("Try again", theme.ViewRefreshIcon(), nil)
+	again := newButtonWithIcon("Try again", theme.ViewRefreshIcon(), nil)
 	again.Importance = widget.HighImportance
 	again.OnTapped = func() {
 		if again.Disabled() {
@@ -194,9 +194,9 @@ func (s *nameStep) showOrphan(err, delErr error) {
 		why = "the request it answered has expired"
 	}
 	fb := newFeedback()
-	del := widget.NewButtonWithIcon("Delete it from "+on, theme.DeleteIcon(), nil)
+	del := newButtonWithIcon("Delete it from "+on, theme.DeleteIcon(), nil)
 	del.Importance = widget.HighImportance
-	keep := widget.NewButtonWithIcon("Leave it there", theme.CancelIcon(), func() {
+	keep := newButtonWithIcon("Leave it there", theme.CancelIcon(), func() {
 		s.made.gone = true
 		s.flow.end()
 		s.wizard.begin(err)

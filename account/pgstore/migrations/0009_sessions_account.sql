@@ -1,0 +1,4 @@
+-- Sessions found by their account, to end every other session of an
+-- account (a password change).
+
+CREATE INDEX sessions_account ON sessions (account_id);

@@ -1,0 +1,12 @@
+-- Passkey Desk account store, version 19: recovery codes. Each account has
+-- at most one set; a new set replaces the old one. Only a MAC of each
+-- code is stored (HMAC-SHA-256 under a key derived from the service's
+-- secret key), never the code.
+
+CREATE TABLE recovery_codes (
+    account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    hash       BLOB NOT NULL,
+    created_at INTEGER NOT NULL, -- when the set was made
+    used_at    INTEGER NOT NULL, -- 0 while unused
+    PRIMARY KEY (account_id, hash)
+) WITHOUT ROWID;
