@@ -134,7 +134,17 @@ func (p *phoneTest) scanWindow() string {
 		if res, err = zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}); err == nil {
 			return res.GetText()
 		}
-		time.Sleep(100 * time.Millisecond)
+		// Let the window catch up (the countdown, the watch) first.
+		for deadline := time.After(200 * time.Millisecond); ; {
+			select {
+			case fn := <-p.queue:
+				fn()
+				continue
+			case <-deadline:
+			}
+			break
+		}
+		p.settle()
 	}
 	p.t.Fatalf("no QR code read from the window: %v", err)
 	return ""
