@@ -27,6 +27,7 @@ import (
 	"github.com/passkeydesk/passkeydesk/account/httpapi"
 	"github.com/passkeydesk/passkeydesk/account/httpapi/phonetest"
 	"github.com/passkeydesk/passkeydesk/assets"
+	"github.com/passkeydesk/passkeydesk/ui/component"
 )
 
 // The phone-or-tablet method, driven through the headless window against
@@ -127,7 +128,15 @@ func (p *phoneTest) scanWindow() string {
 	p.settle()
 	// The camera reads the code where the window draws it, cropped, as
 	// the other QR tests do.
-	qr := p.app.shell.wizard.phone.qr
+	var qr *component.QRCode
+	walkVisible(p.canvas().Content(), func(o fyne.CanvasObject) {
+		if c, ok := o.(*component.QRCode); ok && qr == nil {
+			qr = c
+		}
+	})
+	if qr == nil {
+		p.t.Fatalf("no QR code in the window:\n%s", p.text())
+	}
 	shot := p.canvas().Capture()
 	scale := float32(shot.Bounds().Dx()) / p.canvas().Size().Width
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(qr)
