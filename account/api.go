@@ -96,6 +96,16 @@ type API interface {
 	// link, or the code is confirmed already), ErrEnrollmentEnded,
 	// *InputError (not 6 digits; not counted), ErrUnauthenticated.
 	ConfirmPhoneEnrollmentCode(ctx context.Context, token, id, code string) (*EnrollmentStatus, error)
+	// HandOverPhoneEnrollment lets the device that last tried to open a
+	// link another device holds (EnrollmentStatus.Contender) take it
+	// over: the enrollment starts again at opened with that device, which
+	// shows a new match code to type; the first device is refused from
+	// then on. Only the session the enrollment is bound to may (for any
+	// other, ErrNotFound), while the grant is valid. Errors also:
+	// ErrEnrollmentStep (no other device tried, or the phone already sent
+	// its passkey), ErrEnrollmentEnded (an *EnrollmentEndedError),
+	// ErrUnauthenticated.
+	HandOverPhoneEnrollment(ctx context.Context, token, id string) (*EnrollmentStatus, error)
 
 	// The phone page's calls, authorised by the link's token (link) and
 	// by the key of the device that opened it first (device). Errors:
@@ -168,8 +178,12 @@ type API interface {
 
 	// Service API keys, for requesters of approvals.
 
-	// CreateAPIKey makes a key; its secret is returned only here.
-	CreateAPIKey(ctx context.Context, token, name string) (*NewAPIKey, error)
+	// CreateAPIKey makes a key; its secret is returned only here. It
+	// needs a grant for PurposeCreateAPIKey (ErrGrantRequired without
+	// one), good for more keys until it expires: whoever holds a key can
+	// ask the account's owner to approve operations, so making one takes
+	// an identity check.
+	CreateAPIKey(ctx context.Context, token, grant, name string) (*NewAPIKey, error)
 	// ListAPIKeys lists the account's keys, oldest first.
 	ListAPIKeys(ctx context.Context, token string) ([]APIKey, error)
 	// RevokeAPIKey stops a key at once.
@@ -333,6 +347,8 @@ const (
 	// PurposeChangePolicy loosens the security policy: turning
 	// "Passkey required" off.
 	PurposeChangePolicy Purpose = "change-policy"
+	// PurposeCreateAPIKey makes a service API key (CreateAPIKey).
+	PurposeCreateAPIKey Purpose = "create-api-key"
 	// PurposeUnlockSession confirms a restricted session (one signed in
 	// with a passkey that may be cloned); its completion lifts the
 	// restriction of the session that began it and gives no grant.
@@ -463,6 +479,10 @@ const (
 	EventPhoneEnrollmentConfirmed EventType = "phone-enrollment-confirmed"
 	EventPhoneEnrollmentCanceled  EventType = "phone-enrollment-canceled"
 	EventPhoneEnrollmentExpired   EventType = "phone-enrollment-expired"
+	// A second device tried to open a link another device holds.
+	EventPhoneEnrollmentTried EventType = "phone-enrollment-second-device"
+	// The desktop let that second device take the link over.
+	EventPhoneEnrollmentHandedOver EventType = "phone-enrollment-handed-over"
 
 	EventPasskeyRemoved        EventType = "passkey-removed"
 	EventPasskeyCloneSuspected EventType = "passkey-clone-suspected"

@@ -32,7 +32,7 @@ type NewAPIKey struct {
 }
 
 // CreateAPIKey implements API.
-func (s *Service) CreateAPIKey(ctx context.Context, token, name string) (*NewAPIKey, error) {
+func (s *Service) CreateAPIKey(ctx context.Context, token, grant, name string) (*NewAPIKey, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 64 {
 		return nil, &InputError{Field: "name", Reason: "use 1 to 64 characters"}
@@ -48,6 +48,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, token, name string) (*NewAPI
 	err := s.store.Update(ctx, func(tx Tx) error {
 		rec, err := s.authenticateSensitive(tx, token)
 		if err != nil {
+			return err
+		}
+		if _, err := s.useGrant(tx, rec.ID, grant, PurposeCreateAPIKey); err != nil {
 			return err
 		}
 		k.AccountID = rec.ID

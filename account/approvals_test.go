@@ -42,7 +42,7 @@ func newApprovalFixture(t testing.TB) *approvalFixture {
 	// over.
 	clock.Advance(account.RemovalHold)
 	var err error
-	if fx.key, err = svc.CreateAPIKey(ctx, fx.u.Session.Token, "exchange backend"); err != nil {
+	if fx.key, err = svc.CreateAPIKey(ctx, fx.u.Session.Token, fx.u.Grant(t, account.PurposeCreateAPIKey), "exchange backend"); err != nil {
 		t.Fatal(err)
 	}
 	return fx
@@ -178,7 +178,7 @@ func TestApproveWithdrawalEndToEnd(t *testing.T) {
 	}
 	// Another account's key cannot read it.
 	other := accounttest.SignUp(t, fx.svc, fx.clock, "bob@example.com")
-	bobKey, _ := fx.svc.CreateAPIKey(ctx, other.Session.Token, "bob")
+	bobKey, _ := fx.svc.CreateAPIKey(ctx, other.Session.Token, other.Grant(t, account.PurposeCreateAPIKey), "bob")
 	if _, err := fx.svc.GetApproval(ctx, bobKey.Secret, req.ID); !errors.Is(err, account.ErrNotFound) {
 		t.Fatalf("other account's key: %v", err)
 	}
@@ -607,7 +607,7 @@ func TestConcurrentAnswersDecideOnce(t *testing.T) {
 func TestRequestNeedsAPasskeyThatMayApprove(t *testing.T) {
 	svc, clock, _ := accounttest.NewService(t, accounttest.Options{})
 	u := accounttest.SignUp(t, svc, clock, "ann@example.com")
-	key, err := svc.CreateAPIKey(ctx, u.Session.Token, "backend")
+	key, err := svc.CreateAPIKey(ctx, u.Session.Token, u.Grant(t, account.PurposeCreateAPIKey), "backend")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,9 +16,11 @@ import (
 // EnrollmentLifetime is how long a phone enrollment link lives.
 const EnrollmentLifetime = 5 * time.Minute
 
-// EnrollmentState is where a phone enrollment stands. It only moves
-// forward: waiting → opened → code-confirmed → passkey-created → done, or
-// to expired or canceled from any state before done.
+// EnrollmentState is where a phone enrollment stands. It moves forward:
+// waiting → opened → code-confirmed → passkey-created → done, or to
+// expired or canceled from any state before done. Only a handover
+// (HandOverPhoneEnrollment) takes it back, from opened or code-confirmed
+// to opened with another device.
 type EnrollmentState string
 
 // The enrollment states.
@@ -57,7 +59,9 @@ var (
 	// ErrEnrollmentEnded: the link is unknown, used, expired or canceled.
 	// An *EnrollmentEndedError says which, when the link is known.
 	ErrEnrollmentEnded = errors.New("this enrollment link has expired or was already used")
-	// ErrEnrollmentInUse: another device opened the link first.
+	// ErrEnrollmentInUse: another device opened the link first (or was
+	// let take it over). The desktop hears that this one tried
+	// (EnrollmentStatus.Contender) and may hand the link over to it.
 	ErrEnrollmentInUse = errors.New("this enrollment link is open on another device")
 	// ErrEnrollmentStep: the call does not fit the enrollment's state (the
 	// options before the match code is confirmed on the desktop, say).
@@ -120,8 +124,32 @@ type EnrollmentStatus struct {
 	// link opened by someone else is noticed. It is the browser's own
 	// claim, put in a fixed set of words (see browserOf).
 	Browser string
+	// Contender names (as Browser does) another device that tried to
+	// open the link while the one named by Browser held it: a second
+	// browser, a tab, or someone else. "" when none has since the last
+	// handover. The desktop offers to let it take over
+	// (HandOverPhoneEnrollment) or to start again with a new link.
+	Contender string `json:",omitempty"`
+	// Tries counts the other devices that tried to open the link;
+	// Handovers the times one was let take it over.
+	Tries     int `json:",omitempty"`
+	Handovers int `json:",omitempty"`
 	// Passkey is the bound passkey when State is done.
 	Passkey *Passkey
+}
+
+// newer reports whether st comes after last: after a handover, in a later
+// state, or with another device's try. A watch passes on only newer
+// statuses, so a status read again (another instance's change, a resync)
+// is not sent twice and none goes back.
+func (st EnrollmentStatus) newer(last EnrollmentStatus) bool {
+	if st.Handovers != last.Handovers {
+		return st.Handovers > last.Handovers
+	}
+	if st.State.rank() != last.State.rank() {
+		return st.State.rank() > last.State.rank()
+	}
+	return st.Tries > last.Tries && !st.State.Ended()
 }
 
 // PhonePage is what the enrollment page may show: nothing of the account
@@ -226,7 +254,7 @@ func (s *Service) WatchPhoneEnrollment(ctx context.Context, token, id string) (<
 		if !send(*first) {
 			return
 		}
-		last := first.State
+		last := *first
 		// The expiry timer runs on the wall clock; the service's clock
 		// decides (expireDue), so a test clock can hold an enrollment open.
 		timer := time.NewTimer(max(first.ExpiresAt.Sub(s.now()), 0) + 10*time.Millisecond)
@@ -237,10 +265,10 @@ func (s *Service) WatchPhoneEnrollment(ctx context.Context, token, id string) (<
 				return
 			case <-sub.wake:
 				for _, st := range sub.take() {
-					if st.State.rank() <= last.rank() {
+					if !st.newer(last) {
 						continue
 					}
-					last = st.State
+					last = st
 					if !send(st) {
 						return
 					}
@@ -259,7 +287,9 @@ func (s *Service) WatchPhoneEnrollment(ctx context.Context, token, id string) (<
 // OpenPhoneEnrollment implements API: the page's first call. device is a
 // random key the page keeps for the life of the enrollment; the first
 // device to open the link holds it, and any other gets
-// ErrEnrollmentInUse. Until the code is confirmed on the desktop, each
+// ErrEnrollmentInUse, while the desktop hears that it tried (its
+// browser, as the Contender of the status) until the phone sends its
+// passkey. Until the code is confirmed on the desktop, each
 // open from the holding device (the first, or a reload) makes a new match
 // code for the page to show and keeps only its MAC; the one before stops
 // working.
@@ -275,7 +305,7 @@ func (s *Service) OpenPhoneEnrollment(ctx context.Context, link, device, userAge
 		dh := hashToken(device)
 		first := e.DeviceHash == nil
 		if !first && subtle.ConstantTimeCompare(dh, e.DeviceHash) != 1 {
-			return ErrEnrollmentInUse, nil
+			return ErrEnrollmentInUse, s.contend(tx, e, dh, userAgent)
 		}
 		page = &PhonePage{Email: maskEmail(rec.Email), ExpiresAt: e.ExpiresAt}
 		if first || e.State == EnrollmentOpened {
@@ -308,17 +338,9 @@ func (s *Service) ConfirmPhoneEnrollmentCode(ctx context.Context, token, id, cod
 	var st *EnrollmentStatus
 	var verr error
 	err := s.store.Update(ctx, func(tx Tx) error {
-		rec, err := s.authenticate(tx, token)
+		e, err := s.boundEnrollment(tx, token, id)
 		if err != nil {
 			return err
-		}
-		e, err := tx.PhoneEnrollmentByID(id)
-		if err != nil {
-			return err
-		}
-		// Any other session, of this account or another, does not see it.
-		if e.AccountID != rec.ID || subtle.ConstantTimeCompare(e.SessionHash, hashToken(token)) != 1 {
-			return ErrNotFound
 		}
 		if verr, err = s.checkMatchCode(tx, e, code); err != nil || verr != nil {
 			return err
@@ -332,11 +354,88 @@ func (s *Service) ConfirmPhoneEnrollmentCode(ctx context.Context, token, id, cod
 	return st, verr
 }
 
-// checkMatchCode checks code against e's and, when right, moves e to
-// code-confirmed. Like pageUpdate's fn it returns the caller's error
-// verr (committed, so counts and state changes stay) and a storage
-// failure err (rolled back).
-func (s *Service) checkMatchCode(tx Tx, e *PhoneEnrollmentRecord, typed string) (verr, err error) {
+// contend records that the device whose key hashes to dh tried to open
+// e's link while another holds it, and tells the desktop, unless it is
+// the one recorded already or the phone has sent its passkey.
+func (s *Service) contend(tx Tx, e *PhoneEnrollmentRecord, dh []byte, userAgent string) error {
+	if e.State.rank() > EnrollmentCodeConfirmed.rank() || subtle.ConstantTimeCompare(dh, e.ContenderHash) == 1 {
+		return nil
+	}
+	e.ContenderHash, e.ContenderAgent = dh, userAgent
+	e.Tries++
+	if err := tx.UpdatePhoneEnrollment(e); err != nil {
+		return err
+	}
+	if err := tx.AppendEvent(e.AccountID, s.phoneEvent(EventPhoneEnrollmentTried, browserOf(userAgent))); err != nil {
+		return err
+	}
+	s.pending(tx, enrollmentStatus(e))
+	return nil
+}
+
+// HandOverPhoneEnrollment implements API: the device that last tried to
+// open the link takes it over. The enrollment goes back to opened with
+// that device and no match code; the device's next open makes one, as a
+// first open does. A challenge issued to the device before is dropped.
+func (s *Service) HandOverPhoneEnrollment(ctx context.Context, token, id string) (*EnrollmentStatus, error) {
+	var st *EnrollmentStatus
+	var verr error
+	err := s.store.Update(ctx, func(tx Tx) error {
+		e, err := s.boundEnrollment(tx, token, id)
+		if err != nil {
+			return err
+		}
+		if verr, err = s.desktopLive(tx, e); err != nil || verr != nil {
+			return err
+		}
+		if e.ContenderHash == nil || e.State.rank() > EnrollmentCodeConfirmed.rank() {
+			verr = ErrEnrollmentStep
+			return nil
+		}
+		if e.Challenge != "" {
+			if _, err := tx.TakeCeremony(e.Challenge); err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		e.DeviceHash, e.UserAgent = e.ContenderHash, e.ContenderAgent
+		e.ContenderHash, e.ContenderAgent = nil, ""
+		e.CodeHash, e.Challenge = nil, ""
+		e.Handovers++
+		if err := s.moveEnrollment(tx, e, EnrollmentOpened, EventPhoneEnrollmentHandedOver, browserOf(e.UserAgent)); err != nil {
+			return err
+		}
+		st, err = s.statusOf(tx, e)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st, verr
+}
+
+// boundEnrollment reads enrollment id for a desktop call that only the
+// session it is bound to may make: for any other session, of this
+// account or another, it is ErrNotFound.
+func (s *Service) boundEnrollment(tx Tx, token, id string) (*PhoneEnrollmentRecord, error) {
+	rec, err := s.authenticate(tx, token)
+	if err != nil {
+		return nil, err
+	}
+	e, err := tx.PhoneEnrollmentByID(id)
+	if err != nil {
+		return nil, err
+	}
+	if e.AccountID != rec.ID || subtle.ConstantTimeCompare(e.SessionHash, hashToken(token)) != 1 {
+		return nil, ErrNotFound
+	}
+	return e, nil
+}
+
+// desktopLive checks, for a desktop call, that e can go on: not ended,
+// not expired, its session and grant still good; else it ends e and
+// returns why as verr. Like pageUpdate's fn it returns the caller's
+// error verr (committed) and a storage failure err (rolled back).
+func (s *Service) desktopLive(tx Tx, e *PhoneEnrollmentRecord) (verr, err error) {
 	if e.State.Ended() {
 		return &EnrollmentEndedError{State: e.State, Reason: e.Reason}, nil
 	}
@@ -351,6 +450,20 @@ func (s *Service) checkMatchCode(tx Tx, e *PhoneEnrollmentRecord, typed string) 
 		return nil, err
 	} else if reason != "" {
 		return end(EnrollmentCanceled, reason)
+	}
+	return nil, nil
+}
+
+// checkMatchCode checks code against e's and, when right, moves e to
+// code-confirmed. Like pageUpdate's fn it returns the caller's error
+// verr (committed, so counts and state changes stay) and a storage
+// failure err (rolled back).
+func (s *Service) checkMatchCode(tx Tx, e *PhoneEnrollmentRecord, typed string) (verr, err error) {
+	if verr, err := s.desktopLive(tx, e); err != nil || verr != nil {
+		return verr, err
+	}
+	end := func(st EnrollmentState, reason string) (error, error) {
+		return &EnrollmentEndedError{State: st, Reason: reason}, s.endEnrollment(tx, e, st, reason, desktopAppSource)
 	}
 	if e.State != EnrollmentOpened {
 		return ErrEnrollmentStep, nil
@@ -648,9 +761,12 @@ func (s *Service) statusOf(tx Tx, e *PhoneEnrollmentRecord) (*EnrollmentStatus, 
 
 // enrollmentStatus is e's status, without the passkey.
 func enrollmentStatus(e *PhoneEnrollmentRecord) EnrollmentStatus {
-	st := EnrollmentStatus{ID: e.ID, State: e.State, Reason: e.Reason, ExpiresAt: e.ExpiresAt}
+	st := EnrollmentStatus{ID: e.ID, State: e.State, Reason: e.Reason, ExpiresAt: e.ExpiresAt, Tries: e.Tries, Handovers: e.Handovers}
 	if e.DeviceHash != nil {
 		st.Browser = browserOf(e.UserAgent)
+	}
+	if e.ContenderHash != nil && e.State.rank() <= EnrollmentCodeConfirmed.rank() {
+		st.Contender = browserOf(e.ContenderAgent)
 	}
 	return st
 }

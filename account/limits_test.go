@@ -57,7 +57,7 @@ func TestPendingApprovalCap(t *testing.T) {
 	}
 
 	// Another key of the same account is not held back by this one.
-	other, err := fx.svc.CreateAPIKey(ctx, fx.u.Session.Token, "second backend")
+	other, err := fx.svc.CreateAPIKey(ctx, fx.u.Session.Token, fx.u.Grant(t, account.PurposeCreateAPIKey), "second backend")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -495,7 +495,7 @@ func TestPhoneSignInFollowsPasskeyRules(t *testing.T) {
 		if me, err := svc.Me(ctx, sess.Token); err != nil || !me.Restricted {
 			t.Fatalf("Me: %+v, %v", me, err)
 		}
-		if _, err := svc.CreateAPIKey(ctx, sess.Token, "k"); !errors.Is(err, account.ErrSessionRestricted) {
+		if _, err := svc.CreateAPIKey(ctx, sess.Token, "", "k"); !errors.Is(err, account.ErrSessionRestricted) {
 			t.Fatalf("a security change in the restricted session: %v", err)
 		}
 	})

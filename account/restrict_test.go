@@ -88,6 +88,7 @@ func TestClonedPasskeySignInIsRestricted(t *testing.T) {
 	// this one either.
 	grant := fx.u.Grant(t, account.PurposeAddPasskey)
 	removeGrant := fx.u.Grant(t, account.PurposeRemovePasskey)
+	keyGrant := fx.u.Grant(t, account.PurposeCreateAPIKey)
 	ver, err := fx.svc.BeginVerification(ctx, fx.u.Session.Token, account.PurposeRemovePasskey)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +112,7 @@ func TestClonedPasskeySignInIsRestricted(t *testing.T) {
 		t.Fatal(err)
 	}
 	sensitive := map[string]func() error{
-		"create API key": func() error { _, err := fx.svc.CreateAPIKey(ctx, tok, "mine"); return err },
+		"create API key": func() error { _, err := fx.svc.CreateAPIKey(ctx, tok, keyGrant, "mine"); return err },
 		"revoke API key": func() error { return fx.svc.RevokeAPIKey(ctx, tok, fx.key.ID) },
 		"begin approval": func() error { _, err := fx.svc.BeginApproval(ctx, tok, pending.ID); return err },
 		"finish approval": func() error {
@@ -194,7 +195,14 @@ func TestClonedPasskeySignInIsRestricted(t *testing.T) {
 	if me, _ := fx.svc.Me(ctx, tok); me.Restricted {
 		t.Fatal("still restricted after password and code")
 	}
-	if _, err := fx.svc.CreateAPIKey(ctx, tok, "mine"); err != nil {
+	v, err = fx.svc.BeginVerification(ctx, tok, account.PurposeCreateAPIKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, err = fx.svc.CompleteVerification(ctx, tok, v.ID, account.Proof{Password: fx.u.Password, TOTPCode: fx.u.Code(t)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.svc.CreateAPIKey(ctx, tok, g.Token, "mine"); err != nil {
 		t.Fatalf("creating an API key once confirmed: %v", err)
 	}
 }

@@ -36,7 +36,7 @@ func newServiceFixture(t *testing.T) *serviceFixture {
 	fx.bob.AddPasskey(t, fx.bobAuth, account.KindSecurityKey, "Bob's key")
 	fx.clock.Advance(account.RemovalHold)
 	var err error
-	if fx.annKey, err = fx.svc.CreateAPIKey(ctx, fx.ann.Session.Token, "ann's script"); err != nil {
+	if fx.annKey, err = fx.svc.CreateAPIKey(ctx, fx.ann.Session.Token, fx.ann.Grant(t, account.PurposeCreateAPIKey), "ann's script"); err != nil {
 		t.Fatal(err)
 	}
 	if fx.service, err = account.CreateServiceKey(ctx, fx.store, "exchange-prod", account.ScopeApprovals, fx.clock.Now()); err != nil {

@@ -352,6 +352,17 @@ type PhoneEnrollmentRecord struct {
 	// the link first; nil until opened.
 	DeviceHash []byte
 	UserAgent  string
+	// ContenderHash is the hash of the device key of the last other
+	// device that tried to open the link while DeviceHash held it, nil
+	// when none has since the last handover; ContenderAgent is its
+	// User-Agent.
+	ContenderHash  []byte
+	ContenderAgent string
+	// Tries counts the other devices that tried to open the link, and
+	// Handovers the times one was let take it over; they order the
+	// statuses a watch sees (EnrollmentStatus.newer).
+	Tries     int
+	Handovers int
 	// Challenge is that of the creation options last issued, "" before.
 	Challenge string
 	PasskeyID string // set when done

@@ -47,7 +47,7 @@ func TestWatchApprovals(t *testing.T) {
 	// Another account's request is not this watch's business.
 	other := accounttest.SignUp(t, fx.svc, fx.clock, "bob@example.com")
 	other.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Key")
-	bobKey, err := fx.svc.CreateAPIKey(ctx, other.Session.Token, "bob")
+	bobKey, err := fx.svc.CreateAPIKey(ctx, other.Session.Token, other.Grant(t, account.PurposeCreateAPIKey), "bob")
 	if err != nil {
 		t.Fatal(err)
 	}

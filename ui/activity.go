@@ -192,10 +192,12 @@ var eventTypeWords = map[account.EventType]string{
 	account.EventApprovalDenied:        "Operation denied",
 	account.EventApprovalRefused:       "Approval refused",
 
-	account.EventPhoneEnrollmentOpened:    "Phone enrollment opened",
-	account.EventPhoneEnrollmentConfirmed: "Phone enrollment confirmed",
-	account.EventPhoneEnrollmentCanceled:  "Phone enrollment canceled",
-	account.EventPhoneEnrollmentExpired:   "Phone enrollment expired",
+	account.EventPhoneEnrollmentOpened:     "Phone enrollment opened",
+	account.EventPhoneEnrollmentConfirmed:  "Phone enrollment confirmed",
+	account.EventPhoneEnrollmentCanceled:   "Phone enrollment canceled",
+	account.EventPhoneEnrollmentExpired:    "Phone enrollment expired",
+	account.EventPhoneEnrollmentTried:      "Second device tried the phone link",
+	account.EventPhoneEnrollmentHandedOver: "Phone link handed over",
 }
 
 // detailWords is an event's detail for people. The service words details
@@ -230,6 +232,7 @@ var purposeWords = map[account.Purpose]string{
 	account.PurposeRemovePasskey: "Removing a passkey",
 	account.PurposeChangePolicy:  "Changing the passkey policy",
 	account.PurposeUnlockSession: "Confirming a sign-in with a possibly copied passkey",
+	account.PurposeCreateAPIKey:  "Creating an API key",
 }
 
 // rfc3339 finds the times the service writes into details.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
@@ -29,7 +30,15 @@ func TestAPIKeys(t *testing.T) {
 	}
 	h.typeInto(name, "exchange backend")
 	h.tap("Create API key")
-	h.wantText("is shown only now", "exchange backend")
+	// Making a key takes an identity check first.
+	h.waitText(5*time.Second, "first confirm it is you")
+	h.notText("is shown only now")
+	h.tap("Verify with password and codes")
+	check := h.app.shell.settings.apiKeys.check
+	h.typeInto(check.factors.password, u.Password)
+	h.typeInto(check.factors.totp, h.code(u.Secret))
+	h.tap("Verify and create")
+	h.waitText(5*time.Second, "is shown only now", "exchange backend")
 	h.tap("Copy")
 	secret := h.fa.Clipboard().Content()
 	if !strings.HasPrefix(secret, account.APIKeyPrefix) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"sync/atomic"
 	"time"
@@ -106,6 +107,12 @@ type Deps struct {
 	// Server is the URL of the account server API talks to; "" when the
 	// account service is embedded in the app.
 	Server string
+	// Notify sends a desktop notification; nil means the Fyne app's
+	// SendNotification.
+	Notify func(*fyne.Notification)
+	// PublicURL is where the embedded service's page and API are served
+	// (the approvals API's address in Settings); "" with a Server.
+	PublicURL string
 }
 
 // ThisComputer is a platform authenticator: a fido.Device that can say
@@ -145,6 +152,13 @@ type App struct {
 	// now is the clock the phone enrollment's countdown runs on; the
 	// headless tests set the account service's test clock.
 	now func() time.Time
+	// openURL opens a link in the system's browser (fyne's OpenURL); the
+	// headless tests record it.
+	openURL func(*url.URL) error
+	// notify sends a desktop notification (Deps.Notify).
+	notify func(*fyne.Notification)
+	// publicURL is Deps.PublicURL.
+	publicURL string
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -195,6 +209,12 @@ func newApp(fa fyne.App, deps Deps, deliver func(func())) *App {
 		thisComputer:     deps.ThisComputer,
 		server:           deps.Server,
 		now:              time.Now,
+		openURL:          fa.OpenURL,
+		notify:           deps.Notify,
+		publicURL:        deps.PublicURL,
+	}
+	if a.notify == nil {
+		a.notify = fa.SendNotification
 	}
 	a.after = func(d time.Duration, f func()) {
 		time.AfterFunc(d, func() { a.deliver(f) })

@@ -18,7 +18,7 @@ func TestApprovalHoldNoteNamesCause(t *testing.T) {
 	u.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Blue key")
 	pk := u.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Red key")
 	h.clock.Advance(account.RemovalHold) // the additions' hold is over
-	key, err := h.svc.CreateAPIKey(ctx, u.Session.Token, "exchange backend")
+	key, err := h.svc.CreateAPIKey(ctx, u.Session.Token, u.Grant(t, account.PurposeCreateAPIKey), "exchange backend")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func TestApproveWithThisComputer(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.clock.Advance(account.RemovalHold) // the passkey's hold is over
-	key, err := h.svc.CreateAPIKey(ctx, u.Session.Token, "exchange backend")
+	key, err := h.svc.CreateAPIKey(ctx, u.Session.Token, u.Grant(t, account.PurposeCreateAPIKey), "exchange backend")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -139,7 +139,7 @@ func (w *approvalWatch) update(list []account.Approval) {
 	for _, a := range list {
 		if !w.seen[a.ID] {
 			w.seen[a.ID] = true
-			w.app.fyne.SendNotification(fyne.NewNotification("Approval requested", operationSummary(a.Operation)+". Open Passkey Desk to approve or deny it."))
+			w.app.notify(fyne.NewNotification("Approval requested", operationSummary(a.Operation)+". Open Passkey Desk to approve or deny it."))
 		}
 	}
 	w.loaded = true

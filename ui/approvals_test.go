@@ -49,7 +49,7 @@ func newApprovalTest(t *testing.T) *approvalTest {
 	k.clock.Advance(account.RemovalHold) // the passkey's hold is over
 	k.signedIn(u)
 	ctx := context.Background()
-	key, err := k.svc.CreateAPIKey(ctx, u.Session.Token, "exchange backend")
+	key, err := k.svc.CreateAPIKey(ctx, u.Session.Token, u.Grant(t, account.PurposeCreateAPIKey), "exchange backend")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func newPhoneApprovalTestAt(t *testing.T, origin string, overHTTP bool) *phoneAp
 	h.clock.Advance(account.RemovalHold) // the passkey's hold is over
 	h.signedIn(u)
 	ctx := context.Background()
-	key, err := h.svc.CreateAPIKey(ctx, u.Session.Token, "exchange backend")
+	key, err := h.svc.CreateAPIKey(ctx, u.Session.Token, u.Grant(t, account.PurposeCreateAPIKey), "exchange backend")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
@@ -57,7 +58,8 @@ func TestCopiedTOTPSecretLeavesTheClipboard(t *testing.T) {
 
 func TestCopiedAPIKeyLeavesTheClipboard(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
-	h.signedIn(h.user("ann@example.com"))
+	u := h.user("ann@example.com")
+	h.signedIn(u)
 	h.tap("Settings")
 	var name *widget.Entry
 	walkVisible(h.app.Window().Content(), func(o fyne.CanvasObject) {
@@ -70,7 +72,13 @@ func TestCopiedAPIKeyLeavesTheClipboard(t *testing.T) {
 	}
 	h.typeInto(name, "exchange backend")
 	h.tap("Create API key")
-	h.wantText("is shown only now")
+	h.waitText(5*time.Second, "first confirm it is you")
+	h.tap("Verify with password and codes")
+	check := h.app.shell.settings.apiKeys.check
+	h.typeInto(check.factors.password, u.Password)
+	h.typeInto(check.factors.totp, h.code(u.Secret))
+	h.tap("Verify and create")
+	h.waitText(5*time.Second, "is shown only now")
 	var secret string
 	walkVisible(h.app.Window().Content(), func(o fyne.CanvasObject) {
 		if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, account.APIKeyPrefix) {

@@ -38,7 +38,7 @@ func TestScreensFit800x600(t *testing.T) {
 			// A deposit waits (withdrawals are held after the passkeys
 			// were added), to check its detail with a long destination
 			// at the heading size.
-			key, err := h.svc.CreateAPIKey(context.Background(), u.Session.Token, "exchange backend")
+			key, err := h.svc.CreateAPIKey(context.Background(), u.Session.Token, u.Grant(t, account.PurposeCreateAPIKey), "exchange backend")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -27,7 +27,11 @@ import (
 // phone opens the link, the phone shows a match code: the flow says which
 // browser opened it and asks for that code
 // (account.ConfirmPhoneEnrollmentCode), so a phone the user does not hold
-// cannot go on. When the enrollment ends it offers a new QR code; when the
+// cannot go on. When another device tries the link a phone holds (a
+// second browser, a tab, a QR app's browser), the flow names it and offers
+// to let it take over (account.HandOverPhoneEnrollment; it then shows a
+// new code) or to start again with a new QR code on the same identity
+// check. When the enrollment ends it offers a new QR code; when the
 // passkey is bound it goes back to the passkeys list, which shows it.
 //
 // The watch and the countdown run in goroutines and report through
@@ -46,12 +50,21 @@ type phoneFlow struct {
 	enr   *account.PhoneEnrollment // the enrollment on display, or nil
 	state account.EnrollmentState  // its last state seen
 	seen  map[account.EnrollmentState]bool
-	watch context.CancelFunc // ends the watch and the countdown of enr
+	// handovers and tries are the enrollment's counts last seen: a
+	// handover starts the lines again, a new try shows the contender.
+	handovers, tries int
+	watch            context.CancelFunc // ends the watch and the countdown of enr
 
 	qr        *component.QRCode
 	countdown *widget.Label
-	lines     *fyne.Container // one status line per state seen
-	current   *widget.Icon    // the icon of the last line
+	lines     *fyne.Container  // one status line per state seen
+	current   *fyne.Container  // the marker of the last line
+	activity  *widget.Activity // in current while its step is under way
+	// contender says another device tried the link and offers to let it
+	// take over (takeOver) or to start again with a new QR code.
+	contender     *fyne.Container
+	contenderText *widget.Label
+	takeOver      *button
 	// codeForm asks for the code the phone shows, once a phone opened
 	// the link, until it is confirmed.
 	codeForm *fyne.Container
@@ -71,6 +84,7 @@ func newPhoneFlow(w *addPasskeyScreen, grant string) *phoneFlow {
 // start begins an enrollment and shows it.
 func (f *phoneFlow) start() {
 	f.stopWatch()
+	f.setMarker(nil)
 	f.enr = nil
 	fb := newFeedback()
 	fb.busy("Making a one-time link for your phone…")
@@ -104,7 +118,8 @@ func (f *phoneFlow) start() {
 
 // show displays enr and starts following it.
 func (f *phoneFlow) show(enr *account.PhoneEnrollment) {
-	f.enr, f.state, f.seen, f.current = enr, "", map[account.EnrollmentState]bool{}, nil
+	f.enr, f.state, f.seen, f.current, f.activity = enr, "", map[account.EnrollmentState]bool{}, nil, nil
+	f.handovers, f.tries = 0, 0
 	qr, err := component.NewQRCode(enr.URL)
 	if err != nil {
 		// Only a link far too long for a QR code gets here.
@@ -129,6 +144,15 @@ func (f *phoneFlow) show(enr *account.PhoneEnrollment) {
 	f.newCode = newButtonWithIcon("New QR code", theme.ViewRefreshIcon(), f.start)
 	f.newCode.Hide()
 	f.cancel = newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	f.contenderText = paragraph("")
+	f.contenderText.Importance = widget.WarningImportance
+	f.takeOver = newButtonWithIcon("Let it take over", theme.MailForwardIcon(), f.handOver)
+	f.contender = container.NewVBox(
+		container.NewBorder(nil, nil,
+			container.NewVBox(widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon()))), nil, f.contenderText),
+		container.NewHBox(f.takeOver, newButtonWithIcon("Start again with a new QR code", theme.ViewRefreshIcon(), f.restart)),
+	)
+	f.contender.Hide()
 
 	side := container.NewVBox(
 		f.countdown,
@@ -138,11 +162,17 @@ func (f *phoneFlow) show(enr *account.PhoneEnrollment) {
 	objs := []fyne.CanvasObject{
 		paragraph("Scan this QR code with the camera of your phone or tablet and open the page it shows. The phone then shows a code: type it here, and the phone creates the passkey and keeps it."),
 		container.NewBorder(nil, nil, container.NewCenter(qr), nil, container.NewPadded(side)),
+		f.contender,
 	}
+	buttons := container.NewHBox(f.newCode, f.cancel)
 	if host, ok := loopbackHost(enr.URL); ok {
-		objs = append(objs, warningLine(loopbackWords(host, f.app.server)))
+		// The link's own buttons join the row below, so the step still
+		// fits the window with the QR code whole.
+		link, copyLink, open := f.linkRow(enr.URL)
+		objs = append(objs, warningLine(loopbackWords(host, f.app.server)), link)
+		buttons.Objects = []fyne.CanvasObject{copyLink, open, f.newCode, f.cancel}
 	}
-	objs = append(objs, f.fb.object(), container.NewHBox(f.newCode, f.cancel))
+	objs = append(objs, f.fb.object(), buttons)
 	f.setStep(objs, f.cancel)
 	f.status(account.EnrollmentStatus{ID: enr.ID, State: account.EnrollmentWaiting, ExpiresAt: enr.ExpiresAt})
 	f.follow(enr)
@@ -213,15 +243,58 @@ func (f *phoneFlow) tick(enr *account.PhoneEnrollment) {
 	f.countdown.SetText("Expires in " + minutesSeconds(left))
 }
 
-// status shows a state of the enrollment on display.
+// linkRow shows link, for a browser on this computer, and makes its Copy
+// (the link is secret until used: it leaves the clipboard after a
+// minute) and Open in browser buttons.
+func (f *phoneFlow) linkRow(link string) (shown *widget.Label, copyLink, open *button) {
+	shown = widget.NewLabelWithStyle(link, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	shown.Selectable = true
+	shown.Wrapping = fyne.TextWrapBreak
+	copyLink = newButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { f.app.copySecret(copyLink, link) })
+	open = newButtonWithIcon("Open in browser", theme.ComputerIcon(), func() {
+		u, err := url.Parse(link)
+		if err == nil {
+			err = f.app.openURL(u)
+		}
+		if err != nil {
+			f.app.fail(f.fb, "opening the link in a browser", err)
+			f.relayout()
+		}
+	})
+	return shown, copyLink, open
+}
+
+// status shows a state of the enrollment on display, and another
+// device's try or a handover.
 func (f *phoneFlow) status(st account.EnrollmentStatus) {
-	if f.state.Ended() || f.seen[st.State] {
+	if f.state.Ended() || st.Handovers < f.handovers {
+		return
+	}
+	if st.Handovers > f.handovers {
+		// Handed over: the steps start again with the new device.
+		f.handovers, f.seen = st.Handovers, map[account.EnrollmentState]bool{}
+		f.lines.RemoveAll()
+		f.setMarker(nil)
+		f.current = nil
+		f.contender.Hide()
+		f.code.SetText("") // the other device's code is void
+		f.fb.clear()
+	}
+	if st.Contender != "" && st.Tries > f.tries && (st.State == account.EnrollmentOpened || st.State == account.EnrollmentCodeConfirmed) {
+		f.tries = st.Tries
+		f.contenderText.SetText("Another device tried to open the link: " + st.Contender + ". If it is yours (another browser or tab), let it take over: it then shows a new code to type here. If not, start again with a new QR code; someone else may have scanned this one.")
+		f.takeOver.Enable()
+		f.contender.Show()
+		f.relayout() // the focus stays where the user is typing
+	}
+	if f.seen[st.State] {
 		return
 	}
 	f.state = st.State
 	f.seen[st.State] = true
-	// The line of the state under way has an arrow; passed ones a tick.
-	icon := theme.MediaPlayIcon()
+	// The line of the step under way has an activity indicator; passed
+	// ones a tick.
+	var icon fyne.Resource
 	var text string
 	switch st.State {
 	case account.EnrollmentWaiting:
@@ -230,6 +303,9 @@ func (f *phoneFlow) status(st account.EnrollmentStatus) {
 		text = "A phone opened the link. Type the code it shows."
 		if st.Browser != "" {
 			text = "Opened by " + st.Browser + ". Type the code it shows."
+		}
+		if st.Handovers > 0 {
+			text = "Handed over to " + st.Browser + ". Type the new code it shows."
 		}
 	case account.EnrollmentCodeConfirmed:
 		text = "Confirmed. Create the passkey on your phone now."
@@ -251,11 +327,20 @@ func (f *phoneFlow) status(st account.EnrollmentStatus) {
 	default:
 		return
 	}
-	if f.current != nil {
-		f.current.SetResource(theme.ConfirmIcon())
+	f.setMarker(widget.NewIcon(theme.ConfirmIcon()))
+	var marker fyne.CanvasObject
+	if icon != nil {
+		marker = widget.NewIcon(icon)
+	} else {
+		f.activity = widget.NewActivity()
+		f.activity.Start()
+		marker = f.activity
 	}
-	f.current = widget.NewIcon(icon)
-	f.lines.Add(container.NewBorder(nil, nil, f.current, nil, paragraph(text)))
+	f.current = container.NewStack(marker)
+	f.lines.Add(container.NewBorder(nil, nil, container.NewVBox(f.current), nil, paragraph(text)))
+	if st.State.Ended() || st.State == account.EnrollmentPasskeyCreated {
+		f.contender.Hide()
+	}
 	switch st.State {
 	case account.EnrollmentOpened:
 		f.codeForm.Show()
@@ -334,6 +419,81 @@ func (f *phoneFlow) confirmCode() {
 	})
 }
 
+// setMarker stops the activity of the last line and shows obj there
+// instead (nil: nothing).
+func (f *phoneFlow) setMarker(obj fyne.CanvasObject) {
+	if f.activity != nil {
+		f.activity.Stop()
+		f.activity = nil
+	}
+	if f.current == nil {
+		return
+	}
+	f.current.Objects = nil
+	if obj != nil {
+		f.current.Objects = []fyne.CanvasObject{obj}
+	}
+	f.current.Refresh()
+}
+
+// handOver lets the device that last tried the link take it over; the
+// flow then asks for the code that device shows.
+func (f *phoneFlow) handOver() {
+	if f.takeOver.Disabled() || f.enr == nil {
+		return
+	}
+	f.takeOver.Disable()
+	f.fb.busy("Handing the link over…")
+	f.relayout()
+	enr, token := f.enr, f.app.token
+	var st *account.EnrollmentStatus
+	f.app.run(func(ctx context.Context) error {
+		var err error
+		st, err = f.app.api.HandOverPhoneEnrollment(ctx, token, enr.ID)
+		return err
+	}, func(err error) {
+		if f.ended || f.enr != enr {
+			return
+		}
+		f.takeOver.Enable()
+		var ended *account.EnrollmentEndedError
+		switch {
+		case err == nil:
+			f.fb.clear()
+			f.status(*st)
+		case errors.As(err, &ended):
+			f.fb.clear()
+			f.status(account.EnrollmentStatus{ID: enr.ID, State: ended.State, Reason: ended.Reason, Handovers: f.handovers})
+		case errors.Is(err, account.ErrEnrollmentStep):
+			f.contender.Hide()
+			f.fb.show(message{
+				Title:    "Too late to hand over",
+				Sentence: "The phone that holds the link has already sent its passkey.",
+				Next:     "Wait for it to be added, or Cancel and start again.",
+			})
+		default:
+			f.app.fail(f.fb, "handing the link over", err)
+		}
+		f.relayout()
+	})
+}
+
+// restart ends the enrollment on display, so its link stops working, and
+// starts a new one on the same identity check (while it is valid).
+func (f *phoneFlow) restart() {
+	if f.enr != nil && !f.state.Ended() {
+		token, id := f.app.token, f.enr.ID
+		f.app.run(func(ctx context.Context) error {
+			return f.app.api.CancelPhoneEnrollment(ctx, token, id)
+		}, func(err error) {
+			if err != nil {
+				f.app.log.Warn("canceling a phone enrollment failed", "err", err)
+			}
+		})
+	}
+	f.start()
+}
+
 // stopWatch ends the watch and the countdown of the enrollment on display.
 func (f *phoneFlow) stopWatch() {
 	if f.watch != nil {
@@ -351,6 +511,7 @@ func (f *phoneFlow) end() {
 	f.ended = true
 	f.stopWatch()
 	f.stop()
+	f.setMarker(nil)
 	if f.enr == nil || f.state.Ended() {
 		return
 	}

@@ -5,6 +5,8 @@ package ui
 import (
 	"context"
 	"errors"
+	"image"
+	"image/draw"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"github.com/chromedp/chromedp"
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
@@ -24,6 +27,7 @@ import (
 	"github.com/passkeydesk/passkeydesk/account/httpapi"
 	"github.com/passkeydesk/passkeydesk/account/httpapi/phonetest"
 	"github.com/passkeydesk/passkeydesk/assets"
+	"github.com/passkeydesk/passkeydesk/ui/component"
 )
 
 // The phone-or-tablet method, driven through the headless window against
@@ -114,9 +118,36 @@ func wrongCode(code string) string {
 // camera reads the screen.
 func (p *phoneTest) scanWindow() string {
 	p.t.Helper()
-	shot := p.canvas().Capture()
 	p.fits("phone")
-	bmp, err := gozxing.NewBinaryBitmapFromImage(shot)
+	// A person scrolls the code into view before scanning it.
+	walkVisible(p.canvas().Content(), func(o fyne.CanvasObject) {
+		if sc, ok := o.(*container.Scroll); ok {
+			sc.ScrollToTop()
+		}
+	})
+	p.settle()
+	// The camera reads the code where the window draws it, cropped, as
+	// the other QR tests do.
+	var qr *component.QRCode
+	walkVisible(p.canvas().Content(), func(o fyne.CanvasObject) {
+		if c, ok := o.(*component.QRCode); ok && qr == nil {
+			qr = c
+		}
+	})
+	if qr == nil {
+		p.t.Fatalf("no QR code in the window:\n%s", p.text())
+	}
+	shot := p.canvas().Capture()
+	scale := float32(shot.Bounds().Dx()) / p.canvas().Size().Width
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(qr)
+	r := image.Rect(int(pos.X*scale), int(pos.Y*scale),
+		int((pos.X+qr.Size().Width)*scale), int((pos.Y+qr.Size().Height)*scale))
+	if !r.In(shot.Bounds()) || r.Dx() < 100 {
+		p.t.Fatalf("the QR code is drawn at %v, not in full view in the window %v", r, shot.Bounds())
+	}
+	crop := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	draw.Draw(crop, crop.Bounds(), shot, r.Min, draw.Src)
+	bmp, err := gozxing.NewBinaryBitmapFromImage(crop)
 	if err != nil {
 		p.t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
@@ -93,6 +94,12 @@ func TestRestrictedSessionBannerAndUnlock(t *testing.T) {
 	})
 	h.typeInto(name, "exchange backend")
 	h.tap("Create API key")
-	h.wantText("is shown only now")
+	h.waitText(5*time.Second, "first confirm it is you")
+	h.tap("Verify with password and codes")
+	keyCheck := h.app.shell.settings.apiKeys.check
+	h.typeInto(keyCheck.factors.password, u.Password)
+	h.typeInto(keyCheck.factors.totp, h.code(u.Secret))
+	h.tap("Verify and create")
+	h.waitText(5*time.Second, "is shown only now")
 	h.tap("Done, I saved it")
 }

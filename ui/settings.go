@@ -19,6 +19,7 @@ type settingsScreen struct {
 	theme    *widget.RadioGroup
 	session  *widget.Label
 	security *policySettings
+	apiKeys  *apiKeySettings
 	local    *thisComputerSettings // nil without the this-computer method
 }
 
@@ -26,6 +27,9 @@ type settingsScreen struct {
 func (s *settingsScreen) close() {
 	if s.security != nil {
 		s.security.close()
+	}
+	if s.apiKeys != nil {
+		s.apiKeys.close()
 	}
 	if s.local != nil {
 		s.local.close()
@@ -71,8 +75,10 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 		s.local = newThisComputerSettings(s.app)
 		parts = append(parts, s.local.build())
 	}
+	s.apiKeys = newAPIKeySettings(s.app)
 	return page(append(parts,
-		s.app.apiKeysSettings(),
+		s.app.requestersHelp(),
+		s.apiKeys.build(),
 		heading("Theme"),
 		s.theme,
 		heading("Account server"),

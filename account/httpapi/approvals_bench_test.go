@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/httpapi"
 )
 
@@ -33,13 +34,14 @@ func BenchmarkApprovalRequestsHTTP(b *testing.B) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 10 * time.Second}
 	var accepted atomic.Int64
 	b.SetParallelism(4)
+	keyGrant := fx.u.Grant(b, account.PurposeCreateAPIKey) // good for every client's key
 	b.ResetTimer()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		// A key per client: the clock moves before each of its
 		// requests, so its earlier ones have expired and the key is
 		// never near the cap, however many clients run.
-		k, err := fx.svc.CreateAPIKey(ctx, fx.u.Session.Token, "backend")
+		k, err := fx.svc.CreateAPIKey(ctx, fx.u.Session.Token, keyGrant, "backend")
 		if err != nil {
 			b.Error(err)
 			return

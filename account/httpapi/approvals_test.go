@@ -34,7 +34,7 @@ func newApprovalFixture(t testing.TB) *approvalFixture {
 	// The passkey was added a day ago: its hold, and the account's, are
 	// over.
 	fx.clock.Advance(account.RemovalHold)
-	k, err := fx.svc.CreateAPIKey(ctx, fx.u.Session.Token, "backend")
+	k, err := fx.svc.CreateAPIKey(ctx, fx.u.Session.Token, fx.u.Grant(t, account.PurposeCreateAPIKey), "backend")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestApprovalOverHTTP(t *testing.T) {
 
 func TestApprovalAuthentication(t *testing.T) {
 	fx := newApprovalFixture(t)
-	revoked, _ := fx.svc.CreateAPIKey(ctx, fx.u.Session.Token, "old")
+	revoked, _ := fx.svc.CreateAPIKey(ctx, fx.u.Session.Token, fx.u.Grant(t, account.PurposeCreateAPIKey), "old")
 	fx.svc.RevokeAPIKey(ctx, fx.u.Session.Token, revoked.ID)
 	for name, auth := range map[string]string{
 		"missing":       "",

@@ -373,16 +373,20 @@ func TestPhoneEnrollmentRefusedInChromium(t *testing.T) {
 		{"second phone opens the same link", func(t *testing.T, tab context.Context, u *accounttest.User, enr *account.PhoneEnrollment) string {
 			shownCode(t, tab, enr.URL)
 			second := phonetest.Phone(t, bctx, iPhoneUA)
-			run(t, second, chromedp.Navigate(enr.URL))
-			return message(t, second)
-		}, "open on another device", ""},
+			run(t, second, chromedp.Navigate(enr.URL), chromedp.WaitVisible(chromedp.ID("step-elsewhere")))
+			text, err := chromedp.Run(second, chromedp.Text(chromedp.ID("step-elsewhere")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return text
+		}, "Let it take over on your computer", ""},
 		{"cross-origin page", func(t *testing.T, tab context.Context, u *accounttest.User, enr *account.PhoneEnrollment) string {
 			// The same page served from another origin (127.0.0.1 is not
 			// localhost): its calls carry that Origin and are refused.
 			_, frag, _ := strings.Cut(enr.URL, "#")
 			run(t, tab, chromedp.Navigate("http://127.0.0.1:"+s.port+"/enroll#"+frag))
 			return message(t, tab)
-		}, "only the enrollment page", ""},
+		}, "Only the enrollment page may call this.", ""},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -470,4 +474,70 @@ func median(ds []time.Duration) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// linuxChromeUA is the second browser: Chrome on a computer, as when a
+// QR app's own browser opened the link and the user goes on in Chrome.
+const linuxChromeUA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+
+// visibleText waits for the element id to show and returns its text.
+func visibleText(t testing.TB, tab context.Context, id string) string {
+	t.Helper()
+	run(t, tab, chromedp.WaitVisible(chromedp.ID(id)))
+	text, err := chromedp.Run(tab, chromedp.Text(chromedp.ID(id)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
+}
+
+// TestPhoneEnrollmentHandOverInChromium: the link opened in a second
+// browser context is refused there in words, the desktop hears which
+// browser tried, lets it take over, and the second one finishes while the
+// first is told another device took over.
+func TestPhoneEnrollmentHandOverInChromium(t *testing.T) {
+	bctx := phonetest.Browser(t)
+	s := newSite(t)
+	u, enr := s.enrollment(t, "ann@example.com")
+	watch, err := s.svc.WatchPhoneEnrollment(ctx, u.Session.Token, enr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := phonetest.Phone(t, bctx, iPhoneUA)
+	shownCode(t, first, enr.URL)
+	second := phonetest.Phone(t, bctx, linuxChromeUA)
+	run(t, second, chromedp.Navigate(enr.URL))
+	if text := visibleText(t, second, "step-elsewhere"); !strings.Contains(text, "already open on another device") || !strings.Contains(text, "Let it take over") {
+		t.Fatalf("the second browser says %q", text)
+	}
+	var st account.EnrollmentStatus
+	for deadline := time.After(10 * time.Second); st.Contender == ""; {
+		select {
+		case st = <-watch:
+		case <-deadline:
+			t.Fatalf("the desktop did not hear of the second browser: %+v", st)
+		}
+	}
+	if st.Browser != "Safari on iPhone" || st.Contender != "Chrome on Linux" {
+		t.Fatalf("the desktop sees %+v", st)
+	}
+	if _, err := s.svc.HandOverPhoneEnrollment(ctx, u.Session.Token, enr.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The second browser goes on by itself and shows its own code; the
+	// first says another device took over.
+	code := visibleText(t, second, "match-code")
+	if text := message(t, first); !strings.Contains(text, "Another device took over") {
+		t.Fatalf("the first browser says %q", text)
+	}
+	s.confirm(t, u, enr, code)
+	run(t, second,
+		chromedp.WaitVisible(chromedp.ID("create")),
+		chromedp.Click(chromedp.ID("create")),
+		chromedp.WaitVisible(chromedp.ID("step-done")),
+	)
+	pks, err := s.svc.Passkeys(ctx, u.Session.Token)
+	if err != nil || len(pks) != 1 || pks[0].Name != "Linux passkey" && !strings.Contains(pks[0].Name, "Linux") {
+		t.Fatalf("passkeys %+v, %v", pks, err)
+	}
 }

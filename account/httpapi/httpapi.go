@@ -527,10 +527,18 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	// the stream outlives its enrollment; either way its end tells a
 	// client that reconnects when to.
 	h.stream(w, r, func(send func(event string, v any) error) {
+		var last *Status
 		for st := range ch {
-			var v any = statusOf(&st)
-			if strings.HasPrefix(r.URL.Path, "/v1/") {
-				v = st // the whole account.EnrollmentStatus
+			var v any = st // the whole account.EnrollmentStatus
+			if !strings.HasPrefix(r.URL.Path, "/v1/") {
+				// Earlier desktops' form cannot tell another device's
+				// try or a handover: what it cannot tell is not sent
+				// again.
+				old := statusOf(&st)
+				if last != nil && old.State == last.State && old.Browser == last.Browser {
+					continue
+				}
+				v, last = old, &old
 			}
 			if send("status", v) != nil {
 				return

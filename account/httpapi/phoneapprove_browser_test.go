@@ -103,7 +103,7 @@ func TestApproveOnPhoneInChromium(t *testing.T) {
 	// The phone's passkey was bound with password and codes: it and the
 	// account are held for a day. A day later it may approve.
 	s.clock.Advance(account.RemovalHold)
-	key, err := s.svc.CreateAPIKey(ctx, u.Session.Token, "exchange backend")
+	key, err := s.svc.CreateAPIKey(ctx, u.Session.Token, u.Grant(t, account.PurposeCreateAPIKey), "exchange backend")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestApprovalLinkRefusedInChromium(t *testing.T) {
 	tab := phonetest.Phone(t, bctx, iPhoneUA)
 	s.enrollInBrowser(t, tab, u, enr, enr.URL)
 	s.clock.Advance(account.RemovalHold)
-	key, err := s.svc.CreateAPIKey(ctx, u.Session.Token, "exchange backend")
+	key, err := s.svc.CreateAPIKey(ctx, u.Session.Token, u.Grant(t, account.PurposeCreateAPIKey), "exchange backend")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ func newRequesterFixture(t *testing.T, cfg httpapi.Config) *requesterFixture {
 		u   *accounttest.User
 		out *string
 	}{{fx.u, &fx.key}, {fx.bob, &fx.bobKey}} {
-		nk, err := svc.CreateAPIKey(ctx, k.u.Session.Token, "backend")
+		nk, err := svc.CreateAPIKey(ctx, k.u.Session.Token, k.u.Grant(t, account.PurposeCreateAPIKey), "backend")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,7 +193,7 @@ func TestRequesterRouteDoors(t *testing.T) {
 	if err := account.RevokeServiceKey(ctx, fx.store, revokedService.ID, fx.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	revoked, _ := fx.svc.CreateAPIKey(ctx, fx.u.Session.Token, "old")
+	revoked, _ := fx.svc.CreateAPIKey(ctx, fx.u.Session.Token, fx.u.Grant(t, account.PurposeCreateAPIKey), "old")
 	fx.svc.RevokeAPIKey(ctx, fx.u.Session.Token, revoked.ID)
 	routes := []struct{ method, path, body string }{
 		{"POST", "/v1/approvals", fmt.Sprintf(depositBody, "ann@example.com")},

@@ -57,6 +57,7 @@ func (h *Handler) routesV1() {
 	m.HandleFunc("GET /v1/recovery-codes", h.desktop(h.recoveryCodeStatus))
 	m.HandleFunc("POST /v1/recovery-codes", h.desktop(h.newRecoveryCodes))
 	m.HandleFunc("POST /v1/password", h.desktop(h.changePassword))
+	m.HandleFunc("POST /v1/enrollments/{id}/handover", h.desktop(h.handOverEnrollment))
 	m.HandleFunc("GET /v1/openapi.json", h.openAPI)
 }
 
@@ -292,11 +293,11 @@ func (h *Handler) setPasskeyRequired(ctx context.Context, token string, w http.R
 }
 
 func (h *Handler) createAPIKey(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
-	var req struct{ Name string }
+	var req struct{ Grant, Name string }
 	if err := decodeBody(w, r, &req); err != nil {
 		return nil, err
 	}
-	return h.api.CreateAPIKey(ctx, token, req.Name)
+	return h.api.CreateAPIKey(ctx, token, req.Grant, req.Name)
 }
 
 func (h *Handler) listAPIKeys(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
@@ -385,4 +386,10 @@ func (h *Handler) confirmEnrollmentCode(ctx context.Context, token string, w htt
 		return nil, err
 	}
 	return h.api.ConfirmPhoneEnrollmentCode(ctx, token, r.PathValue("id"), req.Code)
+}
+
+// handOverEnrollment lets the device that last tried the link take it
+// over; it takes no body.
+func (h *Handler) handOverEnrollment(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
+	return h.api.HandOverPhoneEnrollment(ctx, token, r.PathValue("id"))
 }

@@ -122,7 +122,7 @@ func scripts() []script {
 	return out
 }
 
-// migrate applies every migration not yet applied, each in its own
+// migrate applies every migration not yet applied, in order, each in its own
 // transaction, under an advisory lock held on one connection.
 func (s *Store) migrate(ctx context.Context) error {
 	conn, err := s.pool.Acquire(ctx)

@@ -423,7 +423,7 @@ func TestAPhoneApprovalAcrossInstances(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	go svcs[0].Follow(ctx)
-	key, err := svcs[0].CreateAPIKey(ctx, u.Session.Token, "exchange")
+	key, err := svcs[0].CreateAPIKey(ctx, u.Session.Token, u.Grant(t, account.PurposeCreateAPIKey), "exchange")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,5 +470,32 @@ func TestAPhoneApprovalAcrossInstances(t *testing.T) {
 	got, err := svcs[0].ReadApproval(ctx, u.Session.Token, req.ID)
 	if err != nil || got.State != account.ApprovalApproved || got.PasskeyName != "Phone" {
 		t.Fatalf("A reads %+v %v", got, err)
+	}
+}
+
+// TestAMigrationNumberedBelowTheLatestIsApplied: a script that arrives
+// after one with a higher number (numbers are handed out ahead of merges)
+// is still applied to a database already past it.
+func TestAMigrationNumberedBelowTheLatestIsApplied(t *testing.T) {
+	dsn := pgtest.Database(t)
+	ctx := context.Background()
+	s, err := pgstore.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As a database migrated before the enrollment-contender script came.
+	_, err = s.Pool().Exec(ctx, `ALTER TABLE phone_enrollments DROP COLUMN contender_hash, DROP COLUMN contender_agent,
+		DROP COLUMN tries, DROP COLUMN handovers; DELETE FROM schema_migrations WHERE version = 6`)
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err = pgstore.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Pool().Exec(ctx, `SELECT contender_hash, contender_agent, tries, handovers FROM phone_enrollments`); err != nil {
+		t.Fatalf("the script below the latest was not applied: %v", err)
 	}
 }

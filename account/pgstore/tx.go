@@ -469,18 +469,21 @@ func (t *txn) DeleteExpired(now time.Time) error {
 // --- phone enrollments -------------------------------------------------------------
 
 const enrollmentCols = `id, token_hash, account_id, session_hash, grant_hash, code_hash, state, reason, failures, device_hash,
-	user_agent, challenge, passkey_id, created_at, expires_at`
+	user_agent, challenge, passkey_id, created_at, expires_at, contender_hash, contender_agent, tries, handovers`
 
 func (t *txn) InsertPhoneEnrollment(e *account.PhoneEnrollmentRecord) error {
-	return t.exec(`INSERT INTO phone_enrollments (`+enrollmentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+	return t.exec(`INSERT INTO phone_enrollments (`+enrollmentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 		e.ID, e.TokenHash, e.AccountID, e.SessionHash, e.GrantHash, e.CodeHash, string(e.State), e.Reason, e.Failures,
-		e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID, nanos(e.CreatedAt), nanos(e.ExpiresAt))
+		e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID, nanos(e.CreatedAt), nanos(e.ExpiresAt),
+		e.ContenderHash, e.ContenderAgent, e.Tries, e.Handovers)
 }
 
 func (t *txn) UpdatePhoneEnrollment(e *account.PhoneEnrollmentRecord) error {
 	return t.exec(`UPDATE phone_enrollments SET code_hash = $1, state = $2, reason = $3, failures = $4, device_hash = $5,
-		user_agent = $6, challenge = $7, passkey_id = $8 WHERE id = $9`,
-		e.CodeHash, string(e.State), e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID, e.ID)
+		user_agent = $6, challenge = $7, passkey_id = $8, contender_hash = $9, contender_agent = $10, tries = $11, handovers = $12
+		WHERE id = $13`,
+		e.CodeHash, string(e.State), e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID,
+		e.ContenderHash, e.ContenderAgent, e.Tries, e.Handovers, e.ID)
 }
 
 func (t *txn) PhoneEnrollmentByID(id string) (*account.PhoneEnrollmentRecord, error) {
@@ -496,7 +499,7 @@ func scanEnrollment(row pgx.Row) (*account.PhoneEnrollmentRecord, error) {
 	var state string
 	var created, expires int64
 	err := row.Scan(&e.ID, &e.TokenHash, &e.AccountID, &e.SessionHash, &e.GrantHash, &e.CodeHash, &state, &e.Reason, &e.Failures,
-		&e.DeviceHash, &e.UserAgent, &e.Challenge, &e.PasskeyID, &created, &expires)
+		&e.DeviceHash, &e.UserAgent, &e.Challenge, &e.PasskeyID, &created, &expires, &e.ContenderHash, &e.ContenderAgent, &e.Tries, &e.Handovers)
 	if err != nil {
 		return nil, notFound(err)
 	}

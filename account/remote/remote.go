@@ -256,8 +256,8 @@ func (c *Client) SetPasskeyRequired(ctx context.Context, token, grant string, on
 	return c.call(ctx, "PUT", "/v1/policy/passkey-required", token, map[string]any{"Grant": grant, "On": on}, nil)
 }
 
-func (c *Client) CreateAPIKey(ctx context.Context, token, name string) (*account.NewAPIKey, error) {
-	return callOne[account.NewAPIKey](ctx, c, "POST", "/v1/apikeys", token, map[string]string{"Name": name})
+func (c *Client) CreateAPIKey(ctx context.Context, token, grant, name string) (*account.NewAPIKey, error) {
+	return callOne[account.NewAPIKey](ctx, c, "POST", "/v1/apikeys", token, map[string]string{"Grant": grant, "Name": name})
 }
 
 func (c *Client) ListAPIKeys(ctx context.Context, token string) ([]account.APIKey, error) {
@@ -424,6 +424,10 @@ func (c *Client) WaitPhoneEnrollmentPage(ctx context.Context, link, device strin
 
 func (c *Client) ConfirmPhoneEnrollmentCode(ctx context.Context, token, id, code string) (*account.EnrollmentStatus, error) {
 	return callOne[account.EnrollmentStatus](ctx, c, "POST", "/v1/enrollments/"+url.PathEscape(id)+"/confirm", token, map[string]string{"Code": code})
+}
+
+func (c *Client) HandOverPhoneEnrollment(ctx context.Context, token, id string) (*account.EnrollmentStatus, error) {
+	return callOne[account.EnrollmentStatus](ctx, c, "POST", "/v1/enrollments/"+url.PathEscape(id)+"/handover", token, nil)
 }
 
 func (c *Client) PhoneEnrollmentOptions(ctx context.Context, link, device string) (json.RawMessage, error) {

@@ -135,7 +135,10 @@ func TestTheWholeAccountOverHTTP(t *testing.T) {
 		t.Fatalf("passkey sign-in: %+v, %v", s, err)
 	}
 
-	key, err := c.CreateAPIKey(ctx, u.token, "exchange")
+	if _, err := c.CreateAPIKey(ctx, u.token, "", "exchange"); !errors.Is(err, account.ErrGrantRequired) {
+		t.Fatalf("an API key without an identity check: %v", err)
+	}
+	key, err := c.CreateAPIKey(ctx, u.token, u.grant(t, c, account.PurposeCreateAPIKey), "exchange")
 	if err != nil || !strings.HasPrefix(key.Secret, account.APIKeyPrefix) {
 		t.Fatalf("an API key: %+v, %v", key, err)
 	}
@@ -207,7 +210,7 @@ func TestErrorsCrossTheWire(t *testing.T) {
 		t.Errorf("a taken email: %v", err)
 	}
 	var input *account.InputError
-	if _, err := c.CreateAPIKey(ctx, u.token, ""); !errors.As(err, &input) || input.Field != "name" {
+	if _, err := c.CreateAPIKey(ctx, u.token, "", ""); !errors.As(err, &input) || input.Field != "name" {
 		t.Errorf("an empty key name: %v", err)
 	}
 	if _, err := c.RenamePasskey(ctx, u.token, "no-such-passkey", "x"); !errors.Is(err, account.ErrNotFound) {

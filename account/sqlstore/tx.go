@@ -27,7 +27,7 @@ func fromNanos(n int64) time.Time {
 const accountCols = `id, email, display_name, role, password_hash, totp_secret, user_handle, active, created_at`
 
 const enrollmentCols = `id, token_hash, account_id, session_hash, grant_hash, code_hash, state, reason, failures, device_hash,
-	user_agent, challenge, passkey_id, created_at, expires_at`
+	user_agent, challenge, passkey_id, created_at, expires_at, contender_hash, contender_agent, tries, handovers`
 
 // factorStateCols are the columns of an account.FactorState but its TOTP
 // step, in factor_states and unknown_email_states alike.
@@ -69,9 +69,9 @@ var (
 	qAccountByID           = q(`SELECT ` + accountCols + ` FROM accounts WHERE id = ?`)
 	qAccountByEmail        = q(`SELECT ` + accountCols + ` FROM accounts WHERE email = ?`)
 	qAccountByUserHandle   = q(`SELECT ` + accountCols + ` FROM accounts WHERE user_handle = ?`)
-	qInsertPhoneEnrollment = q(`INSERT INTO phone_enrollments (` + enrollmentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qInsertPhoneEnrollment = q(`INSERT INTO phone_enrollments (` + enrollmentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qUpdatePhoneEnrollment = q(`UPDATE phone_enrollments SET code_hash = ?, state = ?, reason = ?, failures = ?, device_hash = ?,
-		user_agent = ?, challenge = ?, passkey_id = ? WHERE id = ?`)
+		user_agent = ?, challenge = ?, passkey_id = ?, contender_hash = ?, contender_agent = ?, tries = ?, handovers = ? WHERE id = ?`)
 	qPhoneEnrollmentByID        = q(`SELECT ` + enrollmentCols + ` FROM phone_enrollments WHERE id = ?`)
 	qPhoneEnrollmentByTokenHash = q(`SELECT ` + enrollmentCols + ` FROM phone_enrollments WHERE token_hash = ?`)
 	qDeleteOldEnrollments       = q(`DELETE FROM phone_enrollments WHERE expires_at <= ?`)
@@ -349,11 +349,13 @@ func (t *txn) DeleteExpired(now time.Time) error {
 
 func (t *txn) InsertPhoneEnrollment(e *account.PhoneEnrollmentRecord) error {
 	return t.exec(qInsertPhoneEnrollment, e.ID, e.TokenHash, e.AccountID, e.SessionHash, e.GrantHash, blob(e.CodeHash),
-		string(e.State), e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID, nanos(e.CreatedAt), nanos(e.ExpiresAt))
+		string(e.State), e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID, nanos(e.CreatedAt), nanos(e.ExpiresAt),
+		e.ContenderHash, e.ContenderAgent, e.Tries, e.Handovers)
 }
 
 func (t *txn) UpdatePhoneEnrollment(e *account.PhoneEnrollmentRecord) error {
-	return t.exec(qUpdatePhoneEnrollment, blob(e.CodeHash), string(e.State), e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID, e.ID)
+	return t.exec(qUpdatePhoneEnrollment, blob(e.CodeHash), string(e.State), e.Reason, e.Failures, e.DeviceHash, e.UserAgent, e.Challenge, e.PasskeyID,
+		e.ContenderHash, e.ContenderAgent, e.Tries, e.Handovers, e.ID)
 }
 
 // blob is b for a NOT NULL column: the driver writes a nil slice (and
@@ -378,7 +380,7 @@ func scanEnrollment(row scanner) (*account.PhoneEnrollmentRecord, error) {
 	var state string
 	var created, expires int64
 	err := row.Scan(&e.ID, &e.TokenHash, &e.AccountID, &e.SessionHash, &e.GrantHash, &e.CodeHash, &state, &e.Reason, &e.Failures,
-		&e.DeviceHash, &e.UserAgent, &e.Challenge, &e.PasskeyID, &created, &expires)
+		&e.DeviceHash, &e.UserAgent, &e.Challenge, &e.PasskeyID, &created, &expires, &e.ContenderHash, &e.ContenderAgent, &e.Tries, &e.Handovers)
 	if err != nil {
 		return nil, notFound(err)
 	}

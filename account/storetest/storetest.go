@@ -570,6 +570,28 @@ func phoneEnrollments(t *testing.T, s account.Store) {
 	e := &account.PhoneEnrollmentRecord{ID: "enr-1", TokenHash: random(32), AccountID: a.ID, SessionHash: random(32), GrantHash: random(32),
 		CodeHash: random(32), State: account.EnrollmentWaiting, CreatedAt: at, ExpiresAt: at.Add(5 * time.Minute)}
 	update(t, s, func(tx account.Tx) error { return tx.InsertPhoneEnrollment(e) })
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.PhoneEnrollmentByID(e.ID)
+		if err != nil {
+			return err
+		}
+		if got.ContenderHash != nil || got.ContenderAgent != "" || got.Tries != 0 || got.Handovers != 0 {
+			t.Errorf("a new enrollment has a contender or counts: %+v", got)
+		}
+		return nil
+	})
+	// A second device tried the link, and then one was let take it over.
+	e.ContenderHash, e.ContenderAgent, e.Tries, e.Handovers = random(32), "Mozilla/5.0 (X11; Linux x86_64)", 3, 2
+	update(t, s, func(tx account.Tx) error { return tx.UpdatePhoneEnrollment(e) })
+	view(t, s, func(tx account.Tx) error {
+		got, err := tx.PhoneEnrollmentByTokenHash(e.TokenHash)
+		if err != nil {
+			return err
+		}
+		same(t, "the enrollment with a contender", got, e)
+		return nil
+	})
+	e.ContenderHash, e.ContenderAgent = nil, "" // cleared by a handover
 	e.State, e.DeviceHash, e.UserAgent, e.Failures, e.Challenge, e.PasskeyID, e.Reason =
 		account.EnrollmentCanceled, random(32), "Mozilla/5.0", 2, "chal", "pk", "the desktop canceled"
 	update(t, s, func(tx account.Tx) error { return tx.UpdatePhoneEnrollment(e) })

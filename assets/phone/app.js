@@ -6,11 +6,19 @@
 // Opening the link gives a match code, which the page shows for the user
 // to type on the computer; the page then waits (a long poll) until the
 // computer has taken it, and only then offers to create the passkey.
+//
+// A link already open elsewhere (another phone, browser or tab) is
+// refused; the computer hears of it and may let this page take over, so
+// the page says so and tries again every few seconds. Every refusal is
+// put in words that say what to do next.
 "use strict";
 
 (function () {
   const $ = (id) => document.getElementById(id);
-  const steps = ["step-loading", "step-code", "step-create", "step-done"];
+  const steps = ["step-loading", "step-code", "step-elsewhere", "step-create", "step-done"];
+  // held is true once this page has held the link: a refusal after that
+  // means another device took it over.
+  let held = false;
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
   function show(step) {
@@ -87,6 +95,7 @@
     if (!res.ok) {
       const err = new Error((data && data.message) || "The service answered " + res.status + ".");
       err.code = data && data.error;
+      err.reason = data && data.reason;
       throw err;
     }
     return data;
@@ -122,12 +131,42 @@
     };
   }
 
+  const again = " On your computer, choose \u201cNew QR code\u201d (or add the passkey again) and scan the new code.";
+
+  // words puts a refusal in a sentence that says what to do next.
+  function words(e) {
+    switch (e.code) {
+      case "in-use":
+        return "Another device took over this enrollment, as chosen on your computer. Go on there, or start again:" + again;
+      case "done":
+        return "This link was already used: the passkey is added. You can close this page.";
+      case "expired":
+        return "This link has expired." + again;
+      case "canceled":
+        return "The enrollment was canceled" + (e.reason ? " (" + e.reason + ")" : "") + "." + again;
+      case "ended":
+        return "This link has expired or was already used." + again;
+      case "rate-limited":
+        return "Too many tries from this network. Wait a minute, then reload this page.";
+    }
+    const m = e.message || "Something went wrong.";
+    return m.charAt(0).toUpperCase() + m.slice(1) + (/[.!?]$/.test(m) ? "" : ".");
+  }
+
+  // stop shows a refusal in words and ends the page's part.
+  function stop(e) {
+    show("");
+    fail(words(e));
+  }
+
   // "123 456": easier to read out and type.
   function spaced(code) {
     return code.length === 6 ? code.slice(0, 3) + " " + code.slice(3) : code;
   }
 
   function state(page) {
+    held = true;
+    $("message").hidden = true;
     if (page.email) {
       $("email").textContent = page.email;
       $("account").hidden = false;
@@ -157,8 +196,7 @@
           await sleep(1000 * lost);
           continue;
         }
-        show("");
-        fail(e.message);
+        stop(e);
         return;
       }
       if (page.state !== seen) {
@@ -179,11 +217,19 @@
       fail("This browser cannot create passkeys. Open the link in Safari or Chrome.");
       return;
     }
-    try {
-      state(await call("open"));
-    } catch (e) {
-      show("");
-      fail(e.message);
+    for (;;) {
+      try {
+        state(await call("open"));
+        return;
+      } catch (e) {
+        if (e.code !== "in-use" || held) {
+          stop(e);
+          return;
+        }
+        // Open elsewhere: the computer may let this page take over.
+        show("step-elsewhere");
+        await sleep(3000);
+      }
     }
   }
 
@@ -201,6 +247,10 @@
         fail("No passkey was saved. Try again, and allow it when your phone asks.");
       } else if (e.name === "InvalidStateError") {
         fail("This phone already holds a passkey for this account.");
+      } else if (["in-use", "done", "expired", "canceled", "ended"].includes(e.code)) {
+        stop(e);
+      } else if (e.code) {
+        fail(words(e));
       } else {
         fail(e.message);
       }

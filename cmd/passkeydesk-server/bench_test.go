@@ -146,7 +146,7 @@ func benchOverHTTP(b *testing.B, db string, clients int, unit string, op func(*h
 		u := accounttest.SignUp(b, svc, clock, fmt.Sprintf("bench%d@example.com", i))
 		users[i] = &benchClient{email: u.Email, token: u.Session.Token, auth: &accounttest.Authenticator{Origin: "http://localhost:8787"}}
 		u.AddPasskey(b, users[i].auth, account.KindSecurityKey, "Key")
-		key, err := svc.CreateAPIKey(context.Background(), u.Session.Token, "exchange")
+		key, err := svc.CreateAPIKey(context.Background(), u.Session.Token, u.Grant(b, account.PurposeCreateAPIKey), "exchange")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -63,6 +63,7 @@ func (c *cluster) add(t *testing.T) {
 type seededUser struct {
 	email, token string
 	grants       []string
+	keyGrant     string // for API keys, good for many until it expires
 }
 
 func (c *cluster) seedUser(t *testing.T, email string, grants int) *seededUser {
@@ -79,7 +80,7 @@ func (c *cluster) seedUser(t *testing.T, email string, grants int) *seededUser {
 		t.Fatal(err)
 	}
 	u := accounttest.SignUp(t, svc, clock, email)
-	out := &seededUser{email: email, token: u.Session.Token}
+	out := &seededUser{email: email, token: u.Session.Token, keyGrant: u.Grant(t, account.PurposeCreateAPIKey)}
 	for range grants {
 		out.grants = append(out.grants, u.Grant(t, account.PurposeAddPasskey))
 	}
@@ -116,7 +117,7 @@ func TestThreeInstancesOnOnePostgreSQL(t *testing.T) {
 
 	// An approval requested through B arrives at the desktop on C and is
 	// approved there.
-	key, err := a.CreateAPIKey(ctx, u.token, "exchange")
+	key, err := a.CreateAPIKey(ctx, u.token, u.keyGrant, "exchange")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +265,7 @@ func TestAKilledInstanceLosesNoAcknowledgedWrite(t *testing.T) {
 				if which == 0 && killed.Load() {
 					which = 1 + i%2
 				}
-				k, err := c.clients[which].CreateAPIKey(ctx, u.token, fmt.Sprintf("w%d-%d", w, i))
+				k, err := c.clients[which].CreateAPIKey(ctx, u.token, u.keyGrant, fmt.Sprintf("w%d-%d", w, i))
 				if err != nil {
 					var re *remote.Error
 					if which == 0 && errors.As(err, &re) {
@@ -329,7 +330,7 @@ func TestPostgreSQLStoppedUnderLoad(t *testing.T) {
 					return
 				default:
 				}
-				k, err := c.clients[(w+i)%2].CreateAPIKey(ctx, u.token, fmt.Sprintf("w%d-%d", w, i))
+				k, err := c.clients[(w+i)%2].CreateAPIKey(ctx, u.token, u.keyGrant, fmt.Sprintf("w%d-%d", w, i))
 				switch {
 				case err == nil:
 					mu.Lock()

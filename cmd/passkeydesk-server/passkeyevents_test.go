@@ -37,7 +37,7 @@ func TestPasskeyEventsCrossInstances(t *testing.T) {
 		return pk
 	}
 	first := register(u.grants[0], "First")
-	key, err := a.CreateAPIKey(ctx, u.token, "follower")
+	key, err := a.CreateAPIKey(ctx, u.token, u.keyGrant, "follower")
 	if err != nil {
 		t.Fatal(err)
 	}

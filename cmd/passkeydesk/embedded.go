@@ -23,9 +23,11 @@ type smtp struct {
 // embedded is the account service inside the app: a SQLite file in the
 // data folder, and the phone page served on loopback.
 type embedded struct {
-	svc      *account.Service
-	origin   string // the desktop's WebAuthn origin
-	phoneErr error  // why the phone page is not served, or nil
+	svc    *account.Service
+	origin string // the desktop's WebAuthn origin
+	// publicURL is where phones and requesters reach the service.
+	publicURL string
+	phoneErr  error // why the phone page is not served, or nil
 	// keyInFile says the TOTP sealing key is in a file beside the
 	// database, for want of a keyring.
 	keyInFile bool
@@ -80,7 +82,7 @@ func openEmbedded(dataDir, publicURL, phoneAddr string, allowRPIDChange bool, ma
 		store.Close()
 		return nil, fmt.Errorf("starting the account service: %w", err)
 	}
-	e := &embedded{svc: svc, origin: cfg.Origins[0], keyInFile: keyInFile}
+	e := &embedded{svc: svc, origin: cfg.Origins[0], publicURL: cfg.PublicURL, keyInFile: keyInFile}
 	srv, phoneErr := servePhonePage(svc, cfg.PublicURL, phoneAddr, log)
 	e.phoneErr = phoneErr
 	e.close = func() {

@@ -38,6 +38,10 @@
 // passkeys) lives in simulated-key.json in the data folder: a way to try
 // every security-key flow without owning a key.
 //
+// One copy of the app runs per data folder: a second one started on the
+// same folder brings the first to the front and exits, or, when the first
+// does not answer, says why in a small window and exits with an error.
+//
 // A phone gets its passkey through the account service's enrollment page
 // (package account/httpapi), served on the loopback address --phone-addr
 // (default 127.0.0.1:8787). --public-url (default http://localhost:8787)
@@ -64,6 +68,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -78,6 +83,7 @@ import (
 	"github.com/passkeydesk/passkeydesk/account/remote"
 	"github.com/passkeydesk/passkeydesk/assets"
 	"github.com/passkeydesk/passkeydesk/cmd/internal/envflag"
+	_ "github.com/passkeydesk/passkeydesk/cmd/internal/quietlocale" // before Fyne reads the locale
 	"github.com/passkeydesk/passkeydesk/fido/client"
 	"github.com/passkeydesk/passkeydesk/fido/libfido2"
 	"github.com/passkeydesk/passkeydesk/ui"
@@ -114,12 +120,27 @@ func run(log *slog.Logger) error {
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		return fmt.Errorf("creating the data folder: %w", err)
 	}
+	// One copy per data folder: a second brings the first to the front.
+	inst, err := claimDataDir(*dataDir)
+	if errors.Is(err, errShownOther) {
+		log.Info("Passkey Desk is "+err.Error(), "data_dir", *dataDir)
+		return nil
+	}
+	if err != nil {
+		log.Error("passkeydesk cannot start", "err", err)
+		showProblem("Passkey Desk cannot start", err.Error())
+		os.Exit(1)
+	}
+	defer inst.close()
 	var (
 		svc       account.API
 		origin    string
 		tokens    = ui.KeyringTokens{User: keyringUser(*dataDir, defaultDataDir())}
 		phoneErr  error
 		keyInFile bool
+		// publicOrigin is where the embedded service's page and API
+		// are served, "" with a server.
+		publicOrigin string
 	)
 	if *server != "" {
 		c, err := remote.New(*server, nil)
@@ -136,6 +157,7 @@ func run(log *slog.Logger) error {
 		}
 		defer embedded.close()
 		svc, origin, phoneErr, keyInFile = embedded.svc, embedded.origin, embedded.phoneErr, embedded.keyInFile
+		publicOrigin = embedded.publicURL
 	}
 	webauthn, err := client.New(origin)
 	if err != nil {
@@ -174,8 +196,16 @@ func run(log *slog.Logger) error {
 		PhoneUnavailable: phoneErr,
 		ThisComputer:     thisComputer,
 		Server:           *server,
+		Notify:           desktopNotifier(fa.SendNotification, notificationService, log),
+		PublicURL:        publicOrigin,
 	})
 	desk.Window().SetIcon(icon)
+	inst.onShow(func() {
+		fyne.Do(func() {
+			desk.Window().Show()
+			desk.Window().RequestFocus()
+		})
+	})
 	if d, err := time.ParseDuration(os.Getenv("PASSKEYDESK_TEST_EXIT_AFTER")); err == nil && d > 0 {
 		time.AfterFunc(d, func() { fyne.Do(fa.Quit) })
 	}
