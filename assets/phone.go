@@ -5,15 +5,16 @@ import (
 	"io/fs"
 )
 
-// phoneFiles are the phone's pages: enrollment (index.html, app.js),
+// phoneFiles are the phone's pages, each script loaded after common.js
+// (what they share): enrollment (index.html, app.js),
 // sign-in (signin.html, signin.js) and approval (approve.html,
 // approve.js), sharing one style sheet, with no framework and nothing
 // inline (they are served under a Content-Security-Policy of 'self' only).
 //
-//go:embed phone/index.html phone/app.js phone/style.css phone/signin.html phone/signin.js phone/approve.html phone/approve.js
+//go:embed phone/common.js phone/index.html phone/app.js phone/style.css phone/signin.html phone/signin.js phone/approve.html phone/approve.js
 var phoneFiles embed.FS
 
-// PhonePage returns the phone pages' files: index.html, app.js,
+// PhonePage returns the phone pages' files: common.js, index.html, app.js,
 // signin.html, signin.js, approve.html, approve.js and style.css, at the root of the returned file
 // system.
 func PhonePage() fs.FS {

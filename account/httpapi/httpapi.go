@@ -11,7 +11,7 @@
 //
 //	GET  /enroll            the page; the link token is in the fragment
 //	GET  /e/{token}         the same page, token in the path
-//	GET  /phone/app.js, /phone/style.css
+//	GET  /phone/common.js, /phone/app.js, /phone/style.css
 //
 // The approval page and its calls: see routesPhoneApproval.
 //
@@ -204,6 +204,7 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	}
 	h.mux.HandleFunc("GET /enroll", h.file("index.html", "text/html; charset=utf-8"))
 	h.mux.HandleFunc("GET /e/{token}", h.file("index.html", "text/html; charset=utf-8"))
+	h.mux.HandleFunc("GET /phone/common.js", h.file("common.js", "text/javascript; charset=utf-8"))
 	h.mux.HandleFunc("GET /phone/app.js", h.file("app.js", "text/javascript; charset=utf-8"))
 	h.mux.HandleFunc("GET /phone/style.css", h.file("style.css", "text/css; charset=utf-8"))
 	lim := h.lim

@@ -93,6 +93,7 @@ func TestHeadersOnEveryAnswer(t *testing.T) {
 	for _, tc := range []struct{ method, path, body string }{
 		{"GET", "/enroll", ""},
 		{"GET", "/e/" + f.link, ""},
+		{"GET", "/phone/common.js", ""},
 		{"GET", "/phone/app.js", ""},
 		{"GET", "/phone/style.css", ""},
 		{"GET", "/nothing", ""},

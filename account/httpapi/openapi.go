@@ -140,7 +140,7 @@ var docs = map[string]doc{
 
 // notDocumented are served but are not part of the JSON API.
 var notDocumented = map[string]bool{
-	"GET /enroll": true, "GET /e/{token}": true, "GET /phone/app.js": true, "GET /phone/style.css": true, "/": true,
+	"GET /enroll": true, "GET /e/{token}": true, "GET /phone/common.js": true, "GET /phone/app.js": true, "GET /phone/style.css": true, "/": true,
 	"GET /signin": true, "GET /phone/signin.js": true,
 	"GET /approve": true, "GET /phone/approve.js": true,
 }

@@ -10,114 +10,12 @@
 "use strict";
 
 (function () {
-  const $ = (id) => document.getElementById(id);
-  const steps = ["step-loading", "step-review", "step-done"];
+  const { $, fail, clearMessage, linkToken, deviceKey, caller, usable, requestOptions, assertionJSON } = window.PasskeyDesk;
+  const show = window.PasskeyDesk.stepper(["step-loading", "step-review", "step-done"]);
 
-  function show(step) {
-    for (const s of steps) $(s).hidden = s !== step;
-  }
-
-  function fail(text) {
-    const m = $("message");
-    m.textContent = text;
-    m.hidden = false;
-  }
-
-  function clearMessage() {
-    $("message").hidden = true;
-  }
-
-  function b64urlToBytes(s) {
-    s = s.replace(/-/g, "+").replace(/_/g, "/");
-    while (s.length % 4) s += "=";
-    const bin = atob(s);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  }
-
-  function bytesToB64url(buf) {
-    const bytes = new Uint8Array(buf);
-    let bin = "";
-    for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
-    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
-
-  function randomKey() {
-    const b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    return bytesToB64url(b);
-  }
-
-  // The link token: from the fragment, then out of the address bar (so it
-  // is not shared or bookmarked by accident).
-  function linkToken() {
-    const t = location.hash.replace(/^#/, "");
-    if (t) {
-      sessionStorage.setItem("passkeydesk-approval-link", t);
-      history.replaceState(null, "", "/approve");
-      return t;
-    }
-    return sessionStorage.getItem("passkeydesk-approval-link") || "";
-  }
-
-  const link = linkToken();
-  let device = sessionStorage.getItem("passkeydesk-approval-device-" + link);
-  if (!device) {
-    device = randomKey();
-    sessionStorage.setItem("passkeydesk-approval-device-" + link, device);
-  }
-
-  async function call(path, body) {
-    const res = await fetch("/api/phone/approval/" + path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      credentials: "same-origin",
-      cache: "no-store",
-      body: JSON.stringify(Object.assign({ link: link, device: device }, body || {})),
-    });
-    let data = null;
-    try {
-      data = await res.json();
-    } catch (e) {
-      data = null;
-    }
-    if (!res.ok) {
-      const err = new Error((data && data.message) || "The service answered " + res.status + ".");
-      err.code = data && data.error;
-      throw err;
-    }
-    return data;
-  }
-
-  // Decode the base64url fields of PublicKeyCredentialRequestOptions
-  // (WebAuthn §5.5) into the buffers navigator.credentials.get wants.
-  function requestOptions(json) {
-    const pk = json.publicKey;
-    pk.challenge = b64urlToBytes(pk.challenge);
-    if (pk.allowCredentials) {
-      for (const c of pk.allowCredentials) c.id = b64urlToBytes(c.id);
-    }
-    return { publicKey: pk };
-  }
-
-  // Encode an assertion (WebAuthn §5.2.2) as the JSON the service checks.
-  function assertionJSON(cred) {
-    const r = cred.response;
-    return {
-      id: cred.id,
-      rawId: bytesToB64url(cred.rawId),
-      type: cred.type,
-      authenticatorAttachment: cred.authenticatorAttachment || undefined,
-      response: {
-        clientDataJSON: bytesToB64url(r.clientDataJSON),
-        authenticatorData: bytesToB64url(r.authenticatorData),
-        signature: bytesToB64url(r.signature),
-        userHandle: r.userHandle ? bytesToB64url(r.userHandle) : undefined,
-      },
-      clientExtensionResults: cred.getClientExtensionResults(),
-    };
-  }
+  const link = linkToken("passkeydesk-approval-link", "/approve");
+  const device = deviceKey("passkeydesk-approval-device-" + link);
+  const call = caller("/api/phone/approval/", { link: link, device: device });
 
   const kinds = {
     withdrawal: "Withdrawal",
@@ -199,16 +97,7 @@
   }
 
   async function open() {
-    if (!link) {
-      show("");
-      fail("This page needs the link from the QR code on your computer.");
-      return;
-    }
-    if (!window.PublicKeyCredential || !navigator.credentials) {
-      show("");
-      fail("This browser cannot use passkeys. Open the link in Safari or Chrome.");
-      return;
-    }
+    if (!usable(link, show)) return;
     try {
       review(await call("open"));
     } catch (e) {
