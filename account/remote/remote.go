@@ -330,48 +330,36 @@ func (c *Client) CancelPhoneEnrollment(ctx context.Context, token, id string) er
 // closes after a final state, when ctx ends, or when the stream breaks;
 // a caller that wants to go on after a break watches again.
 func (c *Client) WatchPhoneEnrollment(ctx context.Context, token, id string) (<-chan account.EnrollmentStatus, error) {
-	res, err := c.send(ctx, c.stream, "GET", "/v1/enrollments/"+url.PathEscape(id)+"/events", token, nil)
-	if err != nil {
-		return nil, err
-	}
-	ch := make(chan account.EnrollmentStatus)
-	go func() {
-		defer close(ch)
-		defer res.Body.Close()
-		for data := range sseData(res.Body) {
-			var st account.EnrollmentStatus
-			if json.Unmarshal(data, &st) != nil {
-				return
-			}
-			select {
-			case ch <- st:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return ch, nil
+	return follow[account.EnrollmentStatus](ctx, c, "/v1/enrollments/"+url.PathEscape(id)+"/events", token)
 }
 
 // WatchApprovals follows the server's stream of pending approvals. The
 // channel closes when ctx ends or the stream breaks; a caller that wants
 // to go on watches again.
 func (c *Client) WatchApprovals(ctx context.Context, token string) (<-chan []account.Approval, error) {
-	res, err := c.send(ctx, c.stream, "GET", "/v1/approvals/events", token, nil)
+	return follow[[]account.Approval](ctx, c, "/v1/approvals/events", token)
+}
+
+// follow opens the event stream at path with token as the bearer and
+// sends each event's data, decoded as a T, on the channel it returns. The
+// channel closes when the stream ends or breaks, when an event does not
+// decode, or when ctx ends.
+func follow[T any](ctx context.Context, c *Client, path, token string) (<-chan T, error) {
+	res, err := c.send(ctx, c.stream, "GET", path, token, nil)
 	if err != nil {
 		return nil, err
 	}
-	ch := make(chan []account.Approval)
+	ch := make(chan T)
 	go func() {
 		defer close(ch)
 		defer res.Body.Close()
 		for data := range sseData(res.Body) {
-			var list []account.Approval
-			if json.Unmarshal(data, &list) != nil {
+			var v T
+			if json.Unmarshal(data, &v) != nil {
 				return
 			}
 			select {
-			case ch <- list:
+			case ch <- v:
 			case <-ctx.Done():
 				return
 			}
@@ -456,27 +444,7 @@ func (c *Client) BeginPhoneSignIn(ctx context.Context, computer string) (*accoun
 // ends, or when the stream breaks; a caller that wants to go on after a
 // break watches again.
 func (c *Client) WatchPhoneSignIn(ctx context.Context, id, secret string) (<-chan account.PhoneSignInStatus, error) {
-	res, err := c.send(ctx, c.stream, "GET", "/v1/phone-signins/"+url.PathEscape(id)+"/events", secret, nil)
-	if err != nil {
-		return nil, err
-	}
-	ch := make(chan account.PhoneSignInStatus)
-	go func() {
-		defer close(ch)
-		defer res.Body.Close()
-		for data := range sseData(res.Body) {
-			var st account.PhoneSignInStatus
-			if json.Unmarshal(data, &st) != nil {
-				return
-			}
-			select {
-			case ch <- st:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return ch, nil
+	return follow[account.PhoneSignInStatus](ctx, c, "/v1/phone-signins/"+url.PathEscape(id)+"/events", secret)
 }
 
 func (c *Client) OpenPhoneSignIn(ctx context.Context, link string) (*account.PhoneSignInPage, error) {
