@@ -1,7 +1,6 @@
 package account
 
 import (
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/sha256"
@@ -9,13 +8,17 @@ import (
 	"encoding/binary"
 	"errors"
 	"time"
+
+	"golang.org/x/crypto/chacha20poly1305"
 )
 
 // A login's challenge carries its own ceremony: BeginLogin writes
 // nothing, and the challenge it hands out is the ceremony sealed under a
-// key derived from Config.SecretKey (AES-256-GCM):
+// key derived from Config.SecretKey (XChaCha20-Poly1305, whose random
+// 24-byte nonces may be drawn for every login a server ever begins, where
+// AES-GCM's 12-byte ones would call for a new key after 2^32):
 //
-//	challenge = version ‖ nonce (12) ‖ seal(random (16) ‖ expiry (8) ‖ account ID) ‖ tag (16)
+//	challenge = version ‖ nonce (24) ‖ seal(random (16) ‖ expiry (8) ‖ account ID) ‖ tag (16)
 //
 // with the version and "login" as associated data. Only the service can
 // make one, and every instance that shares the secret key can open one,
@@ -53,11 +56,7 @@ func newLoginChallengeAEAD(secretKey []byte) (cipher.AEAD, error) {
 	if err != nil {
 		return nil, err
 	}
-	block, err := aes.NewCipher(k)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(block)
+	return chacha20poly1305.NewX(k)
 }
 
 // sealLoginChallenge makes the challenge of a login for accountID ("" for
