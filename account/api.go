@@ -260,6 +260,9 @@ type API interface {
 	// change-password grant (used up) and ends every other session of the
 	// account.
 	ChangePassword(ctx context.Context, token, grant, newPassword string) error
+
+	AuthenticatorChanger // authenticator.go
+	SessionManager       // sessions.go
 }
 
 // SignUpRequest carries what a new user types on the first-run screen.

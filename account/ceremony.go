@@ -342,7 +342,9 @@ func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*
 		if err := tx.AppendEvent(user.rec.ID, s.event(EventSignedIn, detail)); err != nil {
 			return err
 		}
-		if sess, err = s.newSession(tx, user.rec, len(user.passkeys)); err != nil || !pk.CloneWarning {
+		from := originOf(ctx)
+		from.passkeyID = pk.ID
+		if sess, err = s.newSession(tx, user.rec, len(user.passkeys), from); err != nil || !pk.CloneWarning {
 			return err
 		}
 		return s.restrictSession(tx, sess)
@@ -447,6 +449,12 @@ func (s *Service) verifyLogin(tx Tx, accountID string, sessionFor func(*webauthn
 	if stale {
 		detail := fmt.Sprintf("%s: sign counter went from %d to %d at sign-in", pk.Name, stored, counter)
 		if err := tx.AppendEvent(user.rec.ID, s.event(EventPasskeyCloneSuspected, detail)); err != nil {
+			return nil, nil, nil, err
+		}
+		// Whoever holds a copy may be signed in already: every session
+		// this passkey signed in ends (the one this sign-in makes is
+		// restricted).
+		if err := s.endCloneSessions(tx, user.rec.ID, pk, nil); err != nil {
 			return nil, nil, nil, err
 		}
 	}
@@ -574,6 +582,9 @@ func (s *Service) checkAssertion(tx Tx, user *webauthnUser, parsed *protocol.Par
 		}
 		detail := fmt.Sprintf("%s: sign counter went from %d to %d", pk.Name, pk.SignCount, parsed.Response.AuthenticatorData.Counter)
 		if err := tx.AppendEvent(user.rec.ID, s.event(EventPasskeyCloneSuspected, detail)); err != nil {
+			return nil, nil, err
+		}
+		if err := s.endCloneSessions(tx, user.rec.ID, pk, nil); err != nil {
 			return nil, nil, err
 		}
 		return nil, ErrPasskeyCloned, nil

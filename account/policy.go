@@ -69,6 +69,8 @@ func (c HoldCause) words() string {
 		return "a recovery code used instead of the authenticator code"
 	case HoldPasswordChanged:
 		return "the password changed without a passkey's word"
+	case HoldAuthenticatorChanged:
+		return "the authenticator app changed without a passkey's word"
 	}
 	return string(c)
 }
@@ -241,7 +243,7 @@ func (s *Service) BeginPasskeyVerificationExcept(ctx context.Context, token stri
 
 func (s *Service) beginPasskeyVerification(ctx context.Context, token string, purpose Purpose, except []byte) (json.RawMessage, error) {
 	switch purpose {
-	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession, PurposeRecoveryCodes, PurposeChangePassword, PurposeCreateAPIKey:
+	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession, PurposeRecoveryCodes, PurposeChangePassword, PurposeCreateAPIKey, PurposeChangeAuthenticator:
 	default:
 		return nil, &InputError{Field: "purpose", Reason: fmt.Sprintf("unknown purpose %q", purpose)}
 	}

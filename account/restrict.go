@@ -17,8 +17,8 @@ import (
 var ErrSessionRestricted = errors.New("this sign-in used a passkey that may have been copied: confirm it is you with your password and code, or another passkey, before making changes")
 
 // session resolves a session token to its session and active account:
-// ErrUnauthenticated when the token is unknown or expired or the account
-// is not active.
+// ErrUnauthenticated when the token is unknown or expired (idle too long
+// included) or the account is not active. It records the session seen.
 func (s *Service) session(tx Tx, token string) (*SessionRecord, *AccountRecord, error) {
 	if token == "" {
 		return nil, nil, ErrUnauthenticated
@@ -30,8 +30,12 @@ func (s *Service) session(tx Tx, token string) (*SessionRecord, *AccountRecord, 
 	if err != nil {
 		return nil, nil, err
 	}
-	if !s.now().Before(sr.ExpiresAt) || !rec.Active {
+	now := s.now().UTC()
+	if !now.Before(sr.ExpiresAt) || !rec.Active {
 		return nil, nil, ErrUnauthenticated
+	}
+	if err := s.seen(tx, sr, now); err != nil {
+		return nil, nil, err
 	}
 	return sr, rec, nil
 }

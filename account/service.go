@@ -2,6 +2,7 @@ package account
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -22,7 +23,6 @@ import (
 
 // Lifetimes and limits of the service's rules.
 const (
-	SessionLifetime      = 14 * 24 * time.Hour
 	VerificationLifetime = 10 * time.Minute // also the email code's life
 	GrantLifetime        = 10 * time.Minute
 	CeremonyLifetime     = 5 * time.Minute
@@ -67,6 +67,11 @@ type Config struct {
 	// SignUpClosed refuses SignUp with ErrSignUpClosed: a server whose
 	// accounts are made by its operator.
 	SignUpClosed bool
+	// SessionLifetime ends a session that long after it began, and
+	// SessionIdle one not used for that long; 0 means
+	// DefaultSessionLifetime and DefaultSessionIdle.
+	SessionLifetime time.Duration
+	SessionIdle     time.Duration
 }
 
 // Service is the account service: the relying party and everything around
@@ -84,6 +89,8 @@ type Service struct {
 	publicURL string
 	// signUpClosed refuses new accounts.
 	signUpClosed bool
+	// sessionLife and sessionIdle end sessions (sessions.go).
+	sessionLife, sessionIdle time.Duration
 	// feed tells of changes other instances make, when the store is
 	// shared (nil for one SQLite file).
 	feed ChangeFeed
@@ -157,6 +164,11 @@ func New(cfg Config, store Store) (*Service, error) {
 		rpName: cfg.RPName,
 
 		signUpClosed: cfg.SignUpClosed,
+		sessionLife:  cmp.Or(cfg.SessionLifetime, DefaultSessionLifetime),
+		sessionIdle:  cmp.Or(cfg.SessionIdle, DefaultSessionIdle),
+	}
+	if s.sessionLife < 0 || s.sessionIdle < 0 {
+		return nil, errors.New("account: session lifetimes must not be negative")
 	}
 	s.codeKey = deriveCodeMACKey(cfg.SecretKey)
 	if s.loginAEAD, err = newLoginChallengeAEAD(cfg.SecretKey); err != nil {
@@ -274,7 +286,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) 
 		if err := tx.AppendEvent(rec.ID, s.event(EventAccountActivated, "authenticator app confirmed")); err != nil {
 			return err
 		}
-		if sess, err = s.newSession(tx, rec, 0); err != nil {
+		if sess, err = s.newSession(tx, rec, 0, originOf(ctx)); err != nil {
 			return err
 		}
 		sess.RecoveryCodes, err = s.firstRecoveryCodes(tx, rec.ID)
@@ -415,7 +427,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Se
 			if err := s.recoveryCodeUsed(tx, rec.ID, "to sign in"); err != nil {
 				return err
 			}
-			sess, err = s.newSession(tx, rec, len(pks))
+			sess, err = s.newSession(tx, rec, len(pks), originOf(ctx))
 			return err
 		}
 		if err := tx.AppendEvent(rec.ID, s.event(EventSignedIn, "password and authenticator code")); err != nil {
@@ -426,7 +438,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, code string) (*Se
 				return err
 			}
 		}
-		sess, err = s.newSession(tx, rec, len(pks))
+		sess, err = s.newSession(tx, rec, len(pks), originOf(ctx))
 		return err
 	})
 	if err != nil {
@@ -499,11 +511,13 @@ func (s *Service) authenticate(tx Tx, token string) (*AccountRecord, error) {
 	return rec, err
 }
 
-// newSession starts a session for rec, which has passkeys passkeys.
-func (s *Service) newSession(tx Tx, rec *AccountRecord, passkeys int) (*Session, error) {
+// newSession starts a session for rec, which has passkeys passkeys,
+// made for the client of from.
+func (s *Service) newSession(tx Tx, rec *AccountRecord, passkeys int, from sessionOrigin) (*Session, error) {
 	token := randomToken()
 	now := s.now().UTC()
-	sr := &SessionRecord{Hash: hashToken(token), AccountID: rec.ID, CreatedAt: now, ExpiresAt: now.Add(SessionLifetime)}
+	sr := &SessionRecord{Hash: hashToken(token), AccountID: rec.ID, CreatedAt: now, ExpiresAt: s.sessionEnd(now, now),
+		Client: from.client, Address: from.address, LastSeenAt: now, PasskeyID: from.passkeyID}
 	if err := tx.InsertSession(sr); err != nil {
 		return nil, err
 	}

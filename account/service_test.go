@@ -247,7 +247,7 @@ func TestSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock.Advance(account.SessionLifetime)
+	clock.Advance(account.DefaultSessionIdle)
 	if _, err := svc.Me(ctx, sess.Token); !errors.Is(err, account.ErrUnauthenticated) {
 		t.Fatalf("expired session: %v", err)
 	}

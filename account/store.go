@@ -151,6 +151,24 @@ type Tx interface {
 	// so of two transactions using one code only one succeeds.
 	UseRecoveryCode(accountID string, hash []byte, at time.Time) error
 
+	// PutPendingTOTP keeps an account's new authenticator secret until
+	// its first code, replacing any the account had; PendingTOTP returns
+	// it (ErrNotFound when there is none) and DeletePendingTOTP drops it.
+	PutPendingTOTP(p *PendingTOTPRecord) error
+	PendingTOTP(accountID string) (*PendingTOTPRecord, error)
+	DeletePendingTOTP(accountID string) error
+
+	// Sessions lists the account's sessions, expired ones too, oldest
+	// first.
+	Sessions(accountID string) ([]SessionRecord, error)
+	// TouchSession writes a session's last-seen time and its new expiry;
+	// a session that has gone meanwhile is not an error.
+	TouchSession(hash []byte, lastSeenAt, expiresAt time.Time) error
+	// DeleteSessionsSignedInWith ends the account's sessions signed in
+	// with passkeyID but the one with hash keep (nil: all of them) and
+	// says how many it ended.
+	DeleteSessionsSignedInWith(accountID, passkeyID string, keep []byte) (int, error)
+
 	// Setting returns a deployment-wide setting; ErrNotFound when unset.
 	Setting(name string) (string, error)
 	// PutSetting writes a deployment-wide setting.
@@ -228,6 +246,14 @@ type SessionRecord struct {
 	// be cloned: it may not make security changes until another factor
 	// confirms it (see ErrSessionRestricted).
 	Restricted bool
+	// Client and Address say which app made it and from where ("" when
+	// not known or in-process); LastSeenAt is when it was last used, to
+	// within SeenResolution; PasskeyID the passkey that signed it in, ""
+	// for none.
+	Client     ClientKind
+	Address    string
+	LastSeenAt time.Time
+	PasskeyID  string
 }
 
 // VerificationRecord is an identity verification in progress.

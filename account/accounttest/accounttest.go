@@ -69,6 +69,9 @@ type Options struct {
 	// service uses: a test's wrapper around it, or the store itself kept
 	// to read rows the API does not show.
 	Store func(account.Store) account.Store
+	// SessionLifetime and SessionIdle are the service's; 0 means
+	// account's defaults.
+	SessionLifetime, SessionIdle time.Duration
 }
 
 // NewService returns a service on a fresh SQLite file in t.TempDir(), its
@@ -105,6 +108,9 @@ func NewService(t testing.TB, opts Options) (*account.Service, *Clock, string) {
 		Now:            clock.Now,
 		PasswordParams: CheapPasswords,
 		Model:          opts.Model,
+
+		SessionLifetime: opts.SessionLifetime,
+		SessionIdle:     opts.SessionIdle,
 	}, st)
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ const (
 	CeremonyPhoneSignIn         = "phone-sign-in"        // the phone's passkey: POST /api/phone/signin/finish
 	CeremonyPhoneApproval       = "phone-approval"       // the approval page's POST /api/phone/approval/finish
 	CeremonyPhoneDenial         = "phone-denial"         // the approval page's POST /api/phone/approval/deny
+	CeremonyAuthenticatorChange = "authenticator-change" // the new app's first code: POST /v1/authenticator/confirm
 )
 
 // OutcomeOK is the outcome of a ceremony that succeeded; any other is the

@@ -45,7 +45,9 @@ type Limits struct {
 	SignUpPerIP Limit
 	// VerifyPerIP, VerifyPerSession: POST
 	// /v1/verifications/{id}/complete and
-	// /v1/passkey-verifications/finish.
+	// /v1/passkey-verifications/finish; VerifyPerSession also the new
+	// authenticator app's first code (POST /v1/authenticator/confirm),
+	// which needs a grant, and so a verification, first.
 	VerifyPerIP, VerifyPerSession Limit
 	// CodePerIP, CodePerSession: the match code a desktop confirms,
 	// POST /v1/enrollments/{id}/confirm and /api/enrollments/{id}/confirm.

@@ -58,6 +58,12 @@ func (h *Handler) routesV1() {
 	m.HandleFunc("POST /v1/recovery-codes", h.desktop(h.newRecoveryCodes))
 	m.HandleFunc("POST /v1/password", h.desktop(h.changePassword))
 	m.HandleFunc("POST /v1/enrollments/{id}/handover", h.desktop(h.handOverEnrollment))
+	// The authenticator app and the sessions (sessions.go).
+	m.HandleFunc("POST /v1/authenticator/begin", h.desktop(h.beginAuthenticatorChange))
+	m.HandleFunc("POST /v1/authenticator/confirm", h.ceremony(CeremonyAuthenticatorChange, h.desktop(perSession(lim.verifySession, h.confirmAuthenticatorChange))))
+	m.HandleFunc("GET /v1/sessions", h.desktop(h.sessions))
+	m.HandleFunc("DELETE /v1/sessions/{id}", h.desktop(h.endSession))
+	m.HandleFunc("POST /v1/sessions/end-others", h.desktop(h.endOtherSessions))
 	m.HandleFunc("GET /v1/openapi.json", h.openAPI)
 }
 
@@ -68,7 +74,7 @@ func (h *Handler) public(fn func(ctx context.Context, w http.ResponseWriter, r *
 			writeError(w, http.StatusForbidden, "cross-origin", "cross-origin requests are refused")
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+		ctx, cancel := context.WithTimeout(h.clientContext(r.Context(), r), h.timeout)
 		defer cancel()
 		out, err := fn(ctx, w, r)
 		if err != nil {

@@ -314,31 +314,33 @@ func factorStateArgs(st account.FactorState) []any {
 // --- sessions, verifications, grants, ceremonies ---------------------------------
 
 func (t *txn) InsertSession(s *account.SessionRecord) error {
-	return t.exec(`INSERT INTO sessions (hash, account_id, created_at, expires_at, restricted) VALUES ($1, $2, $3, $4, $5)`,
-		s.Hash, s.AccountID, nanos(s.CreatedAt), nanos(s.ExpiresAt), s.Restricted)
+	return t.exec(`INSERT INTO sessions (hash, account_id, created_at, expires_at, restricted, `+sessionMoreCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		s.Hash, s.AccountID, nanos(s.CreatedAt), nanos(s.ExpiresAt), s.Restricted, string(s.Client), s.Address, nanos(s.LastSeenAt), s.PasskeyID)
 }
 
 func (t *txn) SessionByHash(hash []byte) (*account.SessionRecord, error) {
 	s := account.SessionRecord{Hash: hash}
-	var created, expires int64
-	err := t.row(`SELECT account_id, created_at, expires_at, restricted FROM sessions WHERE hash = $1`, hash).
-		Scan(&s.AccountID, &created, &expires, &s.Restricted)
+	var created, expires, seen int64
+	err := t.row(`SELECT account_id, created_at, expires_at, restricted, `+sessionMoreCols+` FROM sessions WHERE hash = $1`, hash).
+		Scan(&s.AccountID, &created, &expires, &s.Restricted, (*string)(&s.Client), &s.Address, &seen, &s.PasskeyID)
 	if err != nil {
 		return nil, notFound(err)
 	}
-	s.CreatedAt, s.ExpiresAt = fromNanos(created), fromNanos(expires)
+	s.CreatedAt, s.ExpiresAt, s.LastSeenAt = fromNanos(created), fromNanos(expires), fromNanos(seen)
 	return &s, nil
 }
 
 func (t *txn) SessionAccount(hash []byte) (*account.SessionRecord, *account.AccountRecord, error) {
 	s := account.SessionRecord{Hash: hash}
-	var created, expires int64
-	a, err := scanAccount(t.row(`SELECT s.account_id, s.created_at, s.expires_at, s.restricted, `+prefixed("a.", accountCols)+`
-		FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.hash = $1`, hash), &s.AccountID, &created, &expires, &s.Restricted)
+	var created, expires, seen int64
+	a, err := scanAccount(t.row(`SELECT s.account_id, s.created_at, s.expires_at, s.restricted, `+prefixed("s.", sessionMoreCols)+`, `+prefixed("a.", accountCols)+`
+		FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.hash = $1`, hash), &s.AccountID, &created, &expires, &s.Restricted,
+		(*string)(&s.Client), &s.Address, &seen, &s.PasskeyID)
 	if err != nil {
 		return nil, nil, err
 	}
-	s.CreatedAt, s.ExpiresAt = fromNanos(created), fromNanos(expires)
+	s.CreatedAt, s.ExpiresAt, s.LastSeenAt = fromNanos(created), fromNanos(expires), fromNanos(seen)
 	return &s, a, nil
 }
 

@@ -139,6 +139,9 @@ func (c *Client) send(ctx context.Context, hc *http.Client, method, path, token 
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	// The sessions it signs in are listed as the desktop app's
+	// (httpapi.ClientHeader).
+	req.Header.Set("X-Passkeydesk-Client", string(account.ClientDesktop))
 	if strings.HasPrefix(path, "/api/phone/") {
 		req.Header.Set("Origin", c.base)
 	}
@@ -469,4 +472,28 @@ func (c *Client) NewRecoveryCodes(ctx context.Context, token, grant string) (*ac
 
 func (c *Client) ChangePassword(ctx context.Context, token, grant, newPassword string) error {
 	return c.call(ctx, "POST", "/v1/password", token, map[string]string{"Grant": grant, "NewPassword": newPassword}, nil)
+}
+
+func (c *Client) BeginAuthenticatorChange(ctx context.Context, token, grant string) (*account.TOTPEnrollment, error) {
+	return callOne[account.TOTPEnrollment](ctx, c, "POST", "/v1/authenticator/begin", token, map[string]string{"Grant": grant})
+}
+
+func (c *Client) ConfirmAuthenticatorChange(ctx context.Context, token, grant, code string) error {
+	return c.call(ctx, "POST", "/v1/authenticator/confirm", token, map[string]string{"Grant": grant, "Code": code}, nil)
+}
+
+func (c *Client) Sessions(ctx context.Context, token string) ([]account.SessionInfo, error) {
+	return callValue[[]account.SessionInfo](ctx, c, "GET", "/v1/sessions", token, nil)
+}
+
+func (c *Client) EndSession(ctx context.Context, token, id string) error {
+	return c.call(ctx, "DELETE", "/v1/sessions/"+url.PathEscape(id), token, nil, nil)
+}
+
+func (c *Client) EndOtherSessions(ctx context.Context, token string) (int, error) {
+	out, err := callOne[struct{ Ended int }](ctx, c, "POST", "/v1/sessions/end-others", token, nil)
+	if err != nil {
+		return 0, err
+	}
+	return out.Ended, nil
 }

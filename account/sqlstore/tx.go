@@ -46,8 +46,8 @@ var (
 		ON CONFLICT (account_id, factor) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until,
 		lock_level = excluded.lock_level, in_flight = excluded.in_flight, in_flight_at = excluded.in_flight_at,
 		last_failure_at = excluded.last_failure_at, last_step = excluded.last_step`)
-	qInsertSessions      = q(`INSERT INTO sessions (hash, account_id, created_at, expires_at, restricted) VALUES (?, ?, ?, ?, ?)`)
-	qSelectSessions      = q(`SELECT account_id, created_at, expires_at, restricted FROM sessions WHERE hash = ?`)
+	qInsertSessions      = q(`INSERT INTO sessions (hash, account_id, created_at, expires_at, restricted, ` + sessionMoreCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qSelectSessions      = q(`SELECT account_id, created_at, expires_at, restricted, ` + sessionMoreCols + ` FROM sessions WHERE hash = ?`)
 	qDeleteSessions      = q(`DELETE FROM sessions WHERE hash = ?`)
 	qInsertVerifications = q(`INSERT INTO verifications (id, account_id, session_hash, purpose, factors, email_code_hash, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	qSelectVerifications = q(`SELECT account_id, session_hash, purpose, factors, email_code_hash, expires_at FROM verifications WHERE id = ?`)
@@ -64,7 +64,7 @@ var (
 	qPasskeyByCredentialID = q(`SELECT account_id, ` + passkeyCols + ` FROM passkeys WHERE credential_id = ?`)
 	qInsertEvents          = q(`INSERT INTO events (account_id, at, type, detail, source) VALUES (?, ?, ?, ?, ?)`)
 	qSelectEvents          = q(`SELECT id, at, type, detail, source FROM events WHERE account_id = ? ORDER BY id DESC LIMIT ?`)
-	qSessionAccount        = q(`SELECT s.account_id, s.created_at, s.expires_at, s.restricted, ` + prefixed("a.", accountCols) + `
+	qSessionAccount        = q(`SELECT s.account_id, s.created_at, s.expires_at, s.restricted, ` + prefixed("s.", sessionMoreCols) + `, ` + prefixed("a.", accountCols) + `
 		FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.hash = ?`)
 	qAccountByID           = q(`SELECT ` + accountCols + ` FROM accounts WHERE id = ?`)
 	qAccountByEmail        = q(`SELECT ` + accountCols + ` FROM accounts WHERE email = ?`)
@@ -211,29 +211,30 @@ func factorStateArgs(st account.FactorState) []any {
 
 func (t *txn) InsertSession(s *account.SessionRecord) error {
 	return t.exec(qInsertSessions,
-		s.Hash, s.AccountID, nanos(s.CreatedAt), nanos(s.ExpiresAt), s.Restricted)
+		s.Hash, s.AccountID, nanos(s.CreatedAt), nanos(s.ExpiresAt), s.Restricted, string(s.Client), s.Address, nanos(s.LastSeenAt), s.PasskeyID)
 }
 
 func (t *txn) SessionByHash(hash []byte) (*account.SessionRecord, error) {
 	s := account.SessionRecord{Hash: hash}
-	var created, expires int64
+	var created, expires, seen int64
 	err := t.queryRow(qSelectSessions, hash).
-		Scan(&s.AccountID, &created, &expires, &s.Restricted)
+		Scan(&s.AccountID, &created, &expires, &s.Restricted, (*string)(&s.Client), &s.Address, &seen, &s.PasskeyID)
 	if err != nil {
 		return nil, notFound(err)
 	}
-	s.CreatedAt, s.ExpiresAt = fromNanos(created), fromNanos(expires)
+	s.CreatedAt, s.ExpiresAt, s.LastSeenAt = fromNanos(created), fromNanos(expires), fromNanos(seen)
 	return &s, nil
 }
 
 func (t *txn) SessionAccount(hash []byte) (*account.SessionRecord, *account.AccountRecord, error) {
 	s := account.SessionRecord{Hash: hash}
-	var created, expires int64
-	a, err := t.scanAccount(t.queryRow(qSessionAccount, hash), &s.AccountID, &created, &expires, &s.Restricted)
+	var created, expires, seen int64
+	a, err := t.scanAccount(t.queryRow(qSessionAccount, hash), &s.AccountID, &created, &expires, &s.Restricted,
+		(*string)(&s.Client), &s.Address, &seen, &s.PasskeyID)
 	if err != nil {
 		return nil, nil, err
 	}
-	s.CreatedAt, s.ExpiresAt = fromNanos(created), fromNanos(expires)
+	s.CreatedAt, s.ExpiresAt, s.LastSeenAt = fromNanos(created), fromNanos(expires), fromNanos(seen)
 	return &s, a, nil
 }
 

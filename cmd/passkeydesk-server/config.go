@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/httpapi"
 	"github.com/passkeydesk/passkeydesk/account/server"
 	"github.com/passkeydesk/passkeydesk/cmd/internal/envflag"
@@ -34,6 +35,7 @@ type config struct {
 	noRateLimits                   bool
 	signUp                         string
 	shutdownTimeout                time.Duration
+	sessionLifetime, sessionIdle   time.Duration
 }
 
 func defineFlags(fs *flag.FlagSet) *config {
@@ -57,6 +59,8 @@ func defineFlags(fs *flag.FlagSet) *config {
 	fs.BoolVar(&c.allowRPIDChange, "allow-rp-id-change", false, "confirm a public URL whose host changes the RP ID: every passkey bound so far stops working")
 	fs.BoolVar(&c.noRateLimits, "no-rate-limits", false, "turn the rate limits off: for benchmarks whose clients share one address, never in service")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envflag.Duration("PASSKEYDESK_SHUTDOWN_TIMEOUT", 10*time.Second), "how long calls in flight may finish when stopping (env PASSKEYDESK_SHUTDOWN_TIMEOUT)")
+	fs.DurationVar(&c.sessionLifetime, "session-lifetime", envflag.Duration("PASSKEYDESK_SESSION_LIFETIME", account.DefaultSessionLifetime), "a session ends this long after it began (env PASSKEYDESK_SESSION_LIFETIME)")
+	fs.DurationVar(&c.sessionIdle, "session-idle", envflag.Duration("PASSKEYDESK_SESSION_IDLE", account.DefaultSessionIdle), "a session not used for this long ends (env PASSKEYDESK_SESSION_IDLE)")
 	return c
 }
 
@@ -70,6 +74,9 @@ func (c *config) validate() error {
 	}
 	if c.signUp != "on" && c.signUp != "off" {
 		return fmt.Errorf("--signup must be on or off, not %q", c.signUp)
+	}
+	if c.sessionLifetime < time.Minute || c.sessionIdle < time.Minute {
+		return errors.New("--session-lifetime and --session-idle must be at least 1m")
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return errors.New("give --tls-cert and --tls-key together, or neither")

@@ -42,6 +42,8 @@
 //	--allow-rp-id-change                            confirm a public URL whose host changes the RP ID
 //	--no-rate-limits                                turn the rate limits off (benchmarks only)
 //	--shutdown-timeout PASSKEYDESK_SHUTDOWN_TIMEOUT (10s)
+//	--session-lifetime PASSKEYDESK_SESSION_LIFETIME a session ends this long after sign-in (720h)
+//	--session-idle     PASSKEYDESK_SESSION_IDLE     or once unused this long (168h)
 //
 // The SMTP password comes only from PASSKEYDESK_SMTP_PASSWORD. The secret
 // key may also be given as PASSKEYDESK_SECRET_KEY (base64). Without either,

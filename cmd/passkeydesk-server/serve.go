@@ -87,6 +87,10 @@ func open(c *config, log *slog.Logger, mustExist bool) (*deployment, error) {
 		Model:     assets.ModelName,
 
 		SignUpClosed: c.signUp == "off",
+		// Sessions end after these; the embedded default keeps account's
+		// defaults.
+		SessionLifetime: c.sessionLifetime,
+		SessionIdle:     c.sessionIdle,
 	}
 	if c.smtpHost != "" {
 		roots, err := account.SMTPRoots(c.smtpCA)
