@@ -501,6 +501,8 @@ func holdCauseWords(c account.HoldCause) string {
 		return "A recovery code was used instead of the authenticator app's code"
 	case account.HoldPasswordChanged:
 		return "The password was changed without a passkey's approval"
+	case account.HoldAuthenticatorChanged:
+		return "The authenticator app was changed without a passkey's approval"
 	}
 	return "A recent security change was made without another passkey"
 }

@@ -24,6 +24,10 @@ const (
 	// Settings and the overview's nudge.
 	sectionRecoveryCodes
 	sectionChangePassword // from Settings
+	// sectionChangeAuthenticator and sectionSessions: from Settings
+	// (changeauthenticator.go, sessions.go).
+	sectionChangeAuthenticator
+	sectionSessions
 )
 
 // shell is the signed-in window: the account at the top, navigation on
@@ -57,6 +61,9 @@ type shell struct {
 	recovery *recoveryCodesScreen
 	// password is the change-password screen (changepassword.go).
 	password *changePasswordScreen
+	// authenticator and sessions: changeauthenticator.go, sessions.go.
+	authenticator *changeAuthenticatorScreen
+	sessions      *sessionsScreen
 }
 
 func newShell(a *App) *shell {
@@ -147,6 +154,7 @@ func (s *shell) open(sec section) {
 	}
 	s.overview, s.passkeys, s.settings, s.wizard, s.unlock = nil, nil, nil, nil, nil
 	s.recovery, s.password = nil, nil
+	s.authenticator, s.sessions = nil, nil
 	var (
 		obj   fyne.CanvasObject
 		focus fyne.Focusable
@@ -182,6 +190,12 @@ func (s *shell) open(sec section) {
 	case sectionChangePassword:
 		s.password = &changePasswordScreen{app: s.app, shell: s}
 		obj, focus = s.password.build(), s.password.password
+	case sectionChangeAuthenticator:
+		s.authenticator = &changeAuthenticatorScreen{app: s.app, shell: s}
+		obj, focus = s.authenticator.build(), s.authenticator.start
+	case sectionSessions:
+		s.sessions = &sessionsScreen{app: s.app, shell: s}
+		obj, focus = s.sessions.build(), s.sessions.others
 	}
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()
@@ -233,5 +247,8 @@ func (s *shell) closeScreens() {
 	}
 	if s.password != nil {
 		s.password.close()
+	}
+	if s.authenticator != nil {
+		s.authenticator.close()
 	}
 }
