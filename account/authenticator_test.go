@@ -3,6 +3,7 @@ package account_test
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/passkeydesk/passkeydesk/account"
@@ -49,6 +50,10 @@ func TestChangeAuthenticator(t *testing.T) {
 	}
 	if err := fx.svc.ConfirmAuthenticatorChange(ctx, tok, grant, fx.codeOf(t, enr.Secret)); !errors.Is(err, account.ErrGrantRequired) {
 		t.Fatalf("the grant again: %v", err)
+	}
+	// The code that confirmed is used up: it does not sign in.
+	if _, err := fx.svc.SignIn(ctx, fx.u.Email, fx.u.Password, fx.codeOf(t, enr.Secret)); !errors.Is(err, account.ErrInvalidCredentials) {
+		t.Fatalf("the confirming code again, to sign in: %v", err)
 	}
 	if _, err := fx.svc.SignIn(ctx, fx.u.Email, fx.u.Password, fx.u.Code(t)); !errors.Is(err, account.ErrInvalidCredentials) {
 		t.Fatalf("the old app after the change: %v", err)
@@ -201,5 +206,45 @@ func TestChangeAuthenticatorDoors(t *testing.T) {
 	}
 	if _, err := fx.svc.SignIn(ctx, fx.u.Email, fx.u.Password, fx.u.Code(t)); err != nil {
 		t.Fatalf("the old app after refused changes: %v", err)
+	}
+}
+
+// Confirmations racing with one grant and good codes: exactly one puts
+// the new app in force.
+func TestChangeAuthenticatorConfirmedOnce(t *testing.T) {
+	fx := newRecoveryFixture(t)
+	tok := fx.u.Session.Token
+	grant := fx.u.Grant(t, account.PurposeChangeAuthenticator)
+	enr, err := fx.svc.BeginAuthenticatorChange(ctx, tok, grant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := fx.codeOf(t, enr.Secret)
+	const n = 8
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- fx.svc.ConfirmAuthenticatorChange(ctx, tok, grant, code)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	ok := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, account.ErrGrantRequired):
+			t.Errorf("a racing confirmation: %v", err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d confirmations succeeded, want 1", ok)
+	}
+	if evs := fx.events(t, account.EventAuthenticatorChanged); len(evs) != 1 {
+		t.Fatalf("%d authenticator-changed events", len(evs))
 	}
 }

@@ -37,6 +37,11 @@ func newLimitFixture(t *testing.T) *limitFixture {
 
 // do makes a call from client with token (none when empty).
 func (f *limitFixture) do(method, path, client, token, body string) *httptest.ResponseRecorder {
+	return f.serve(f.request(method, path, client, token, body))
+}
+
+// request is do's request, for a caller to add to.
+func (f *limitFixture) request(method, path, client, token, body string) *http.Request {
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("Origin", accounttest.Origin)
@@ -44,6 +49,10 @@ func (f *limitFixture) do(method, path, client, token, body string) *httptest.Re
 	if token != "" {
 		r.Header.Set("Authorization", "Bearer "+token)
 	}
+	return r
+}
+
+func (f *limitFixture) serve(r *http.Request) *httptest.ResponseRecorder {
 	w := httptest.NewRecorder()
 	f.h.ServeHTTP(w, r)
 	return w
@@ -195,8 +204,9 @@ func TestSignInLimitPerEmail(t *testing.T) {
 	}
 }
 
-// TestLimitsPerSession: verification completes, code confirms and
-// enrollment begins are limited per session, whatever the address;
+// TestLimitsPerSession: verification completes, a new authenticator
+// app's first code, code confirms and enrollment begins are limited per
+// session, whatever the address;
 // another session is not affected.
 func TestLimitsPerSession(t *testing.T) {
 	d := httpapi.DefaultLimits
@@ -206,6 +216,7 @@ func TestLimitsPerSession(t *testing.T) {
 	}{
 		{"/v1/verifications/x/complete", d.VerifyPerSession},
 		{"/v1/passkey-verifications/finish", d.VerifyPerSession},
+		{"/v1/authenticator/confirm", d.VerifyPerSession},
 		{"/v1/enrollments", d.EnrollPerSession},
 		{"/api/enrollments", d.EnrollPerSession},
 		{"/v1/enrollments/x/confirm", d.CodePerSession},
