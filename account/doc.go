@@ -284,6 +284,32 @@
 // (HoldPasswordChanged). A restricted session can do neither this nor
 // NewRecoveryCodes.
 //
+// # Changing the authenticator app
+//
+// BeginAuthenticatorChange, with a change-authenticator grant (read, not
+// used up), makes a new TOTP secret and returns it as SignUp does; it is
+// kept sealed in pending_totp, bound to the grant, and the old secret
+// stays in force. ConfirmAuthenticatorChange, with the same grant and a
+// first code from the new app (counted against the authenticator
+// factor's lock), makes it the account's, uses the grant up, logs
+// authenticator-changed and, unless the grant came from a passkey past
+// its own hold, holds withdrawals and C2C trades (HoldAuthenticatorChanged).
+//
+// # Sessions
+//
+// A session records which app made it (WithClientKind: the desktop app,
+// the default, or a browser; the HTTP API tells them by a header of
+// account/remote), from where (WithClientAddress) and, for a passkey
+// sign-in, the passkey. It ends Config.SessionLifetime after it began or
+// Config.SessionIdle after it was last seen (30 and 7 days by default):
+// its stored expiry is the earlier of the two, moved on when its
+// last-seen time is, which is at most once per SeenResolution (a View
+// writes it after it ends, apart), so a busy session adds no write per
+// call. Sessions lists them; EndSession ends one by its ID (a hash of
+// the token's hash, never the token); EndOtherSessions ends the rest.
+// ChangePassword ends every other session; a passkey whose counter fails
+// to advance ends every session it signed in.
+//
 // # Activity
 //
 // Every security event lands in the append-only log with its source:
@@ -312,5 +338,7 @@
 // approvals (the operation as requested, nonce, state, decision and the
 // assertion's parts), account_policies (passkey required, hold end and,
 // from migration 8, its cause), grants.passkey_id (the passkey that
-// verified, if any) and (migration 8) passkeys.held_until.
+// verified, if any) and (migration 8) passkeys.held_until; migration 21
+// adds sessions' client, address, last_seen_at and passkey_id, and
+// pending_totp.
 package account
