@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -52,20 +51,11 @@ func (s *sessionsScreen) build() fyne.CanvasObject {
 	s.load()
 	return page(
 		headingText("Sessions"),
-		paragraph(fmt.Sprintf("Each app or browser signed in to your account. A session ends after %s unused, and %s after it began however much it is used.",
-			durationWords(account.DefaultSessionIdle), durationWords(account.DefaultSessionLifetime))),
+		paragraph("Each app or browser signed in to your account. A session ends by itself when it goes unused for a while (7 days, unless the account's server says otherwise) and some time after it began, however much it is used: each line says when, as things stand."),
 		container.NewHBox(s.others),
 		s.fb.object(),
 		s.list,
 	)
-}
-
-// durationWords is a whole number of days or hours in words.
-func durationWords(d time.Duration) string {
-	if d%(24*time.Hour) == 0 {
-		return fmt.Sprintf("%d days", d/(24*time.Hour))
-	}
-	return fmt.Sprintf("%d hours", d/time.Hour)
 }
 
 func (s *sessionsScreen) load() {
@@ -92,7 +82,7 @@ func sessionWords(si account.SessionInfo) string {
 	} else if si.Client == account.ClientDesktop {
 		line += " · on this computer's own account service"
 	}
-	line += " · signed in " + holdTime(si.CreatedAt) + " · last seen " + holdTime(si.LastSeenAt)
+	line += " · signed in " + holdTime(si.CreatedAt) + " · last seen " + holdTime(si.LastSeenAt) + " · ends " + holdTime(si.ExpiresAt)
 	if si.Restricted {
 		line += " · restricted"
 	}

@@ -414,6 +414,7 @@ func TestMigrateAndCheck(t *testing.T) {
 		{[]string{"--db", "postgres://localhost/passkeydesk"}, "needs the secret key given"},
 		{[]string{"--smtp-host", "mail.example.com"}, "needs --smtp-from"},
 		{[]string{"--approval-rate", "0"}, "--approval-rate must be above 0"},
+		{[]string{"--session-idle", "30s"}, "--session-idle must be at least 1m"},
 	} {
 		code, out := runOnce(t, nil, append([]string{"check", "--data-dir", dir}, tc.args...)...)
 		if code != 1 || !strings.Contains(out, tc.want) {
