@@ -238,3 +238,62 @@ func TestEndOtherSessions(t *testing.T) {
 		t.Fatalf("with none left: %d, %v", n, err)
 	}
 }
+
+// A restricted session (its passkey may be a copy) may sign itself out,
+// but not end the account's other sessions.
+func TestRestrictedSessionEndsOnlyItself(t *testing.T) {
+	fx := newApprovalFixture(t)
+	restricted := cloneSignIn(t, fx)
+	list := sessionsOf(t, fx.svc, restricted.Token)
+	var own, other account.SessionInfo
+	for _, s := range list {
+		if s.Current {
+			own = s
+		} else {
+			other = s
+		}
+	}
+	if !own.Restricted || other.ID == "" {
+		t.Fatalf("sessions: %+v", list)
+	}
+	if _, err := fx.svc.EndOtherSessions(ctx, restricted.Token); !errors.Is(err, account.ErrSessionRestricted) {
+		t.Fatalf("ending the others from a restricted session: %v", err)
+	}
+	if err := fx.svc.EndSession(ctx, restricted.Token, other.ID); !errors.Is(err, account.ErrSessionRestricted) {
+		t.Fatalf("ending another from a restricted session: %v", err)
+	}
+	if _, err := fx.svc.Me(ctx, fx.u.Session.Token); err != nil {
+		t.Fatalf("the other session after the refusals: %v", err)
+	}
+	if err := fx.svc.EndSession(ctx, restricted.Token, own.ID); err != nil {
+		t.Fatalf("a restricted session signing itself out: %v", err)
+	}
+	if _, err := fx.svc.Me(ctx, restricted.Token); !errors.Is(err, account.ErrUnauthenticated) {
+		t.Fatalf("after signing itself out: %v", err)
+	}
+}
+
+// A clone suspected at an approval ends the sessions the passkey signed
+// in; the one signed in with password and code goes on.
+func TestCloneAtApprovalEndsThePasskeysSessions(t *testing.T) {
+	fx := newApprovalFixture(t)
+	byPasskey := passkeySignIn(t, fx, fx.auth)
+	fx.auth.Counter = 0
+	if _, err := fx.approve(t, fx.request(t, withdrawal).ID); !errors.Is(err, account.ErrPasskeyCloned) {
+		t.Fatalf("approving with the copy: %v", err)
+	}
+	if _, err := fx.svc.Me(ctx, byPasskey.Token); !errors.Is(err, account.ErrUnauthenticated) {
+		t.Fatalf("the passkey's session after the suspicion: %v", err)
+	}
+	if _, err := fx.svc.Me(ctx, fx.u.Session.Token); err != nil {
+		t.Fatalf("the password's session after the suspicion: %v", err)
+	}
+	evs, _ := fx.svc.Activity(ctx, fx.u.Session.Token, 10)
+	found := false
+	for _, e := range evs {
+		found = found || (e.Type == account.EventSessionEnded && strings.Contains(e.Detail, "1 sessions signed in with Blue key"))
+	}
+	if !found {
+		t.Fatalf("no session-ended event in %+v", evs)
+	}
+}

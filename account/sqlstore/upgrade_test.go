@@ -236,6 +236,12 @@ func checkSeeds(t *testing.T, s *Store, from int) {
 		if sr, err := tx.SessionByHash([]byte("session")); err != nil || sr.Restricted {
 			return fmt.Errorf("session: %+v, %v", sr, err)
 		}
+		// An old session was last seen when it began, by an app not
+		// recorded, and is listed with the account's.
+		if list, err := tx.Sessions("a1"); err != nil || len(list) != 1 || !list[0].LastSeenAt.Equal(list[0].CreatedAt) ||
+			list[0].CreatedAt.UnixNano() != seedAt || list[0].Client != "" || list[0].PasskeyID != "" {
+			return fmt.Errorf("old sessions listed: %+v, %v", list, err)
+		}
 		// A session of an old database can be restricted and lifted.
 		if err := tx.SetSessionRestricted([]byte("session"), true); err != nil {
 			return fmt.Errorf("restricting an old session: %w", err)
