@@ -62,6 +62,9 @@
 //   - settings.go: settings; policysettings.go: "Passkey required" and
 //     holds; apikeys.go: service API keys; thiscomputersettings.go: this
 //     computer's local PIN and starting over.
+//   - changeauthenticator.go: moving to a new authenticator app (from
+//     Settings); sessions.go: where the account is signed in, and
+//     signing sessions out.
 //
 // Custom widgets and icons are in the subpackage ui/component.
 //
