@@ -91,6 +91,8 @@ type Service struct {
 	signUpClosed bool
 	// sessionLife and sessionIdle end sessions (sessions.go).
 	sessionLife, sessionIdle time.Duration
+	// seenWrites are the last-seen times being written (sessions.go).
+	seenWrites seenWrites
 	// feed tells of changes other instances make, when the store is
 	// shared (nil for one SQLite file).
 	feed ChangeFeed

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -121,10 +122,11 @@ func (s *Service) sessionEnd(created, seen time.Time) time.Time {
 }
 
 // seen records that sr was used at now, when its last-seen time is
-// SeenResolution old or more: in tx when it is an Update's, otherwise
-// once the View is over (see viewingTx).
+// SeenResolution old or more and no other call in this process is
+// writing it already: in tx when it is an Update's, otherwise once the
+// View is over (see viewingTx).
 func (s *Service) seen(tx Tx, sr *SessionRecord, now time.Time) error {
-	if now.Sub(sr.LastSeenAt) < SeenResolution {
+	if now.Sub(sr.LastSeenAt) < SeenResolution || !s.seenWrites.claim(sr.Hash, now) {
 		return nil
 	}
 	sr.LastSeenAt, sr.ExpiresAt = now, s.sessionEnd(sr.CreatedAt, now)
@@ -271,4 +273,40 @@ func (s *Service) endCloneSessions(tx Tx, accountID string, pk *Passkey, keep []
 	}
 	return tx.AppendEvent(accountID, s.event(EventSessionEnded,
 		fmt.Sprintf("%d sessions signed in with %s, which may have been copied", n, pk.Name)))
+}
+
+// seenWrites keeps which sessions this process has written a last-seen
+// time of within SeenResolution, so calls of one session arriving
+// together at the minute write it once, not once each. A write that then
+// fails is tried again a minute later.
+type seenWrites struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+// seenWritesPrune: past this many entries, claim drops those older than
+// SeenResolution.
+const seenWritesPrune = 4096
+
+// claim reports whether the caller is to write hash's last-seen time at
+// now, and if so counts it written.
+func (w *seenWrites) claim(hash []byte, now time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	key := string(hash)
+	if t, ok := w.at[key]; ok && now.Sub(t) < SeenResolution && !now.Before(t) {
+		return false
+	}
+	if w.at == nil {
+		w.at = make(map[string]time.Time)
+	}
+	if len(w.at) >= seenWritesPrune {
+		for k, t := range w.at {
+			if now.Sub(t) >= SeenResolution {
+				delete(w.at, k)
+			}
+		}
+	}
+	w.at[key] = now
+	return true
 }

@@ -3,6 +3,7 @@ package account_test
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -295,5 +296,33 @@ func TestCloneAtApprovalEndsThePasskeysSessions(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no session-ended event in %+v", evs)
+	}
+}
+
+// Calls of one session arriving together at the minute write its
+// last-seen time once.
+func TestLastSeenWrittenOnceUnderConcurrency(t *testing.T) {
+	cs := &countingStore{}
+	svc, clock, _ := accounttest.NewService(t, accounttest.Options{Store: func(s account.Store) account.Store { cs.Store = s; return cs }})
+	u := accounttest.SignUp(t, svc, clock, "ann@example.com")
+	clock.Advance(time.Minute)
+	start := cs.updates.Load()
+	const n = 32
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := svc.Me(ctx, u.Session.Token); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := cs.updates.Load() - start; got != 1 {
+		t.Fatalf("%d calls at the minute wrote %d times, want 1", n, got)
+	}
+	if seen := sessionsOf(t, svc, u.Session.Token)[0].LastSeenAt; !seen.Equal(clock.Now()) {
+		t.Fatalf("last seen %v, want %v", seen, clock.Now())
 	}
 }
