@@ -170,37 +170,21 @@ func TestChangeAuthenticatorDoors(t *testing.T) {
 		}
 		return s.Token
 	}
-	for _, tt := range []struct {
-		name  string
-		token func() string
-		grant func() string
-		want  error
-	}{
-		{"no grant", func() string { return tok }, func() string { return "" }, account.ErrGrantRequired},
-		{"made-up grant", func() string { return tok }, func() string { return "made-up" }, account.ErrGrantRequired},
-		{"grant of another purpose", func() string { return tok }, func() string { return fx.u.Grant(t, account.PurposeChangePassword) }, account.ErrGrantRequired},
-		{"another account's grant", func() string { return tok }, func() string { return bob.Grant(t, account.PurposeChangeAuthenticator) }, account.ErrGrantRequired},
-		{"another account's session", func() string { return bob.Session.Token }, func() string { return fx.u.Grant(t, account.PurposeChangeAuthenticator) }, account.ErrGrantRequired},
-		{"expired grant", func() string { return tok }, func() string {
-			g := fx.u.Grant(t, account.PurposeChangeAuthenticator)
-			fx.clock.Advance(account.GrantLifetime)
-			return g
-		}, account.ErrGrantRequired},
-		{"no session", func() string { return "made-up-token" }, func() string { return fx.u.Grant(t, account.PurposeChangeAuthenticator) }, account.ErrUnauthenticated},
-		{"signed-out session", signedOut, func() string { return fx.u.Grant(t, account.PurposeChangeAuthenticator) }, account.ErrUnauthenticated},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			token, grant := tt.token(), tt.grant()
-			if _, err := fx.svc.BeginAuthenticatorChange(ctx, token, grant); !errors.Is(err, tt.want) {
-				t.Fatalf("begin: got %v, want %v", err, tt.want)
+	doors := append(accounttest.GrantDoors(t, fx.u, bob, account.PurposeChangeAuthenticator, account.PurposeChangePassword),
+		accounttest.GrantDoor{Name: "signed-out session", Token: signedOut,
+			Grant: func() string { return fx.u.Grant(t, account.PurposeChangeAuthenticator) }, Want: account.ErrUnauthenticated})
+	for _, tt := range doors {
+		t.Run(tt.Name, func(t *testing.T) {
+			token, grant := tt.Token(), tt.Grant()
+			if _, err := fx.svc.BeginAuthenticatorChange(ctx, token, grant); !errors.Is(err, tt.Want) {
+				t.Fatalf("begin: got %v, want %v", err, tt.Want)
 			}
-			if err := fx.svc.ConfirmAuthenticatorChange(ctx, token, grant, "123456"); !errors.Is(err, tt.want) {
-				t.Fatalf("confirm: got %v, want %v", err, tt.want)
+			if err := fx.svc.ConfirmAuthenticatorChange(ctx, token, grant, "123456"); !errors.Is(err, tt.Want) {
+				t.Fatalf("confirm: got %v, want %v", err, tt.Want)
 			}
 		})
 	}
-	// A used grant confirms nothing; a grant with no change begun finds
-	// none.
+	// A grant with no change begun finds none.
 	if err := fx.svc.ConfirmAuthenticatorChange(ctx, tok, fx.u.Grant(t, account.PurposeChangeAuthenticator), "123456"); !errors.Is(err, account.ErrNotFound) {
 		t.Fatalf("no change begun: %v", err)
 	}
