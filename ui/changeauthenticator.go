@@ -138,6 +138,9 @@ func (s *changeAuthenticatorScreen) showSecret(grant string, enr *account.TOTPEn
 		),
 		container.NewHBox(s.confirm),
 	}
+	// Twice: the first layout gives the new paragraph its width, and so
+	// its wrapped height, which the second makes room for.
+	s.box.Refresh()
 	s.box.Refresh()
 	s.app.focus(s.code)
 }

@@ -41,6 +41,18 @@ func TestChangeAuthenticatorScreen(t *testing.T) {
 	fresh := s.enr.Secret
 	h.secrets = append(h.secrets, fresh)
 	h.wantText(fresh)
+	// Nothing overlaps: each part starts below the one before (a
+	// wrapped paragraph laid out before it knew its width once ran under
+	// the QR code).
+	for i := 1; i < len(s.box.Objects); i++ {
+		above, below := s.box.Objects[i-1], s.box.Objects[i]
+		if below.Position().Y < above.Position().Y+above.Size().Height {
+			t.Errorf("part %d (at %v) overlaps part %d (at %v, %v tall)", i, below.Position(), i-1, above.Position(), above.Size().Height)
+		}
+		if above.Size().Height < above.MinSize().Height {
+			t.Errorf("part %d is %v tall, less than the %v it needs", i-1, above.Size().Height, above.MinSize().Height)
+		}
+	}
 	uri := decodeQR(t, h, s.qr)
 	if uri != s.enr.URI {
 		t.Errorf("the QR code holds %q; want %q", uri, s.enr.URI)
