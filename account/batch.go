@@ -292,7 +292,10 @@ func (s *Service) ClaimBatchEntry(ctx context.Context, token, batchID, entryID, 
 		} else {
 			for i := range entries {
 				c := &entries[i]
-				if (c.State == EntryPending || c.State == EntryKeyDetected) && claimable(c, station, now) == nil {
+				// A station with several keys takes several people: an
+				// entry it holds already is not the next one.
+				free := c.ClaimedBy == "" || !now.Before(c.ClaimedUntil)
+				if (c.State == EntryPending || c.State == EntryKeyDetected) && free {
 					e = c
 					break
 				}

@@ -241,6 +241,7 @@ func (s *Service) BeginStationEnrollment(ctx context.Context, token string, req 
 				UserVerification:        protocol.VerificationRequired,
 			}),
 			webauthn.WithConveyancePreference(protocol.PreferDirectAttestation),
+			webauthn.WithExtensions(webauthn.WithExtensionCredProps()),
 		)
 		if err != nil {
 			return err
