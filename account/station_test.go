@@ -614,12 +614,21 @@ func TestBatchImportClaimsAndLog(t *testing.T) {
 		t.Fatalf("another operator's batches: %+v, %v", bs, err)
 	}
 	for name, call := range map[string]func() error{
-		"Batch":        func() error { _, err := fx.svc.Batch(ctx, op2Tok, b.ID); return err },
-		"Claim":        func() error { _, err := fx.svc.ClaimBatchEntry(ctx, op2Tok, b.ID, "", "desk-9"); return err },
-		"Update":       func() error { _, err := fx.svc.UpdateBatchEntry(ctx, op2Tok, b.ID, e.ID, account.BatchEntryUpdate{Station: "x", State: account.EntrySkipped}); return err },
-		"Add":          func() error { _, err := fx.svc.AddBatchEntry(ctx, op2Tok, b.ID, account.BatchRow{Email: "z@example.com", DisplayName: "Z"}); return err },
-		"Export":       func() error { _, err := fx.svc.ExportBatch(ctx, op2Tok, b.ID, "csv"); return err },
-		"BeginEnrolls": func() error { _, err := fx.svc.BeginStationEnrollment(ctx, op2Tok, account.StationEnrollmentRequest{BatchID: b.ID, EntryID: e.ID, Station: "x"}); return err },
+		"Batch": func() error { _, err := fx.svc.Batch(ctx, op2Tok, b.ID); return err },
+		"Claim": func() error { _, err := fx.svc.ClaimBatchEntry(ctx, op2Tok, b.ID, "", "desk-9"); return err },
+		"Update": func() error {
+			_, err := fx.svc.UpdateBatchEntry(ctx, op2Tok, b.ID, e.ID, account.BatchEntryUpdate{Station: "x", State: account.EntrySkipped})
+			return err
+		},
+		"Add": func() error {
+			_, err := fx.svc.AddBatchEntry(ctx, op2Tok, b.ID, account.BatchRow{Email: "z@example.com", DisplayName: "Z"})
+			return err
+		},
+		"Export": func() error { _, err := fx.svc.ExportBatch(ctx, op2Tok, b.ID, "csv"); return err },
+		"BeginEnrolls": func() error {
+			_, err := fx.svc.BeginStationEnrollment(ctx, op2Tok, account.StationEnrollmentRequest{BatchID: b.ID, EntryID: e.ID, Station: "x"})
+			return err
+		},
 	} {
 		if err := call(); !errors.Is(err, account.ErrNotFound) {
 			t.Errorf("another operator's %s: %v", name, err)
