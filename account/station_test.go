@@ -635,3 +635,46 @@ func TestBatchImportClaimsAndLog(t *testing.T) {
 		}
 	}
 }
+
+// TestAStationBackAfterItsClaimLapsedFinishesWithoutTakingTheEntry: a
+// station that began a key for a person and went quiet past its claim
+// finishes that key later: the passkey is bound (no orphan on the key),
+// and the entry keeps the passkey of the station that went on.
+func TestAStationBackAfterItsClaimLapsedFinishesWithoutTakingTheEntry(t *testing.T) {
+	fx := newStationFixture(t)
+	b, err := fx.svc.CreateBatch(ctx, fx.opToken, "Monday", []account.BatchRow{{Line: 2, Email: "amy@example.com", DisplayName: "Amy"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := b.Entries[0].ID
+	begin := func(station string) json.RawMessage {
+		t.Helper()
+		opts, err := fx.svc.BeginStationEnrollment(ctx, fx.opToken, account.StationEnrollmentRequest{BatchID: b.ID, EntryID: entry, Station: station})
+		if err != nil {
+			t.Fatalf("%s begins: %v", station, err)
+		}
+		cred, err := (&accounttest.Authenticator{Packed: true}).Register(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cred
+	}
+	slow := begin("desk-1")
+	if _, err := fx.svc.BeginStationEnrollment(ctx, fx.opToken, account.StationEnrollmentRequest{BatchID: b.ID, EntryID: entry, Station: "desk-2"}); !errors.Is(err, account.ErrEntryClaimed) {
+		t.Fatalf("a second station while the first holds the entry: %v", err)
+	}
+	fx.clock.Advance(account.ClaimLifetime)
+	fast := begin("desk-2")
+	pk2, err := fx.svc.FinishStationEnrollment(ctx, fx.opToken, fast, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk1, err := fx.svc.FinishStationEnrollment(ctx, fx.opToken, slow, "")
+	if err != nil || pk1.ID == pk2.ID {
+		t.Fatalf("the late finish: %+v, %v", pk1, err)
+	}
+	got, _ := fx.svc.Batch(ctx, fx.opToken, b.ID)
+	if e := got.Entries[0]; e.State != account.EntryEnrolled || e.PasskeyID != pk2.ID || e.Station != "desk-2" {
+		t.Fatalf("the entry: %+v", e)
+	}
+}
