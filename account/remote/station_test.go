@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -247,5 +248,37 @@ func TestTheStationOverHTTP(t *testing.T) {
 	}
 	if _, err := c.ConfirmSetUp(ctx, "made-up-token", code); !errors.Is(err, account.ErrUnauthenticated) {
 		t.Fatalf("setup without a session: %v", err)
+	}
+}
+
+// TestAFullBatchCrossesTheWire: a batch of account.MaxBatchEntries people
+// with the longest names is checked and stored over HTTP; one more is
+// refused with the service's reason.
+func TestAFullBatchCrossesTheWire(t *testing.T) {
+	ctx := context.Background()
+	c, clock, store := serveStation(t)
+	op, _, tok := keyUser(t, c, clock, "olga@example.com")
+	if _, err := account.SetOperator(ctx, store, op.email, true, clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]account.BatchRow, account.MaxBatchEntries)
+	domain := strings.Repeat("d", 58) + "." + strings.Repeat("e", 58) + "." + strings.Repeat("f", 58) + ".com"
+	for i := range rows {
+		local := fmt.Sprintf("%04d.%s", i, strings.Repeat("x", 59))
+		rows[i] = account.BatchRow{Line: i + 2, Email: local + "@" + domain, DisplayName: strings.Repeat("Ü", 64)}
+	}
+	check, err := c.CheckBatchRows(ctx, tok, rows)
+	if err != nil || len(check.Good) != len(rows) {
+		t.Fatalf("checking a full batch: %d good, %v", len(check.Good), err)
+	}
+	b, err := c.CreateBatch(ctx, tok, "Full", rows)
+	if err != nil || b.Total != account.MaxBatchEntries {
+		t.Fatalf("a full batch: %v", err)
+	}
+	if _, err := c.AddBatchEntry(ctx, tok, b.ID, account.BatchRow{Email: "one.more@example.com", DisplayName: "One More"}); !errors.As(err, new(*account.InputError)) {
+		t.Fatalf("one more than a batch holds: %v", err)
+	}
+	if _, err := c.CreateBatch(ctx, tok, "Over", append(rows, account.BatchRow{Email: "one.more@example.com", DisplayName: "One More"})); !errors.As(err, new(*account.InputError)) {
+		t.Fatalf("a batch over the limit: %v", err)
 	}
 }
