@@ -179,6 +179,16 @@ func TestStationDoorsOperatorsWithAPasskeySessionOnly(t *testing.T) {
 	if !stationEventLogged(t, fx.svc, fx.opToken, account.EventOperatorRevoked, "revoked") {
 		t.Fatal("no operator-revoked event")
 	}
+	// Granted again, the operator's passkey session works until it
+	// expires.
+	account.SetOperator(ctx, fx.store, fx.op.Email, true, fx.clock.Now())
+	if _, err := fx.svc.Batches(ctx, fx.opToken); err != nil {
+		t.Fatalf("granted again: %v", err)
+	}
+	fx.clock.Advance(account.SessionLifetime)
+	if _, err := fx.svc.Batches(ctx, fx.opToken); !errors.Is(err, account.ErrUnauthenticated) {
+		t.Fatalf("an expired operator session: %v", err)
+	}
 }
 
 func TestInvitedAccountSignsInWithItsKeyThenSetsUp(t *testing.T) {
