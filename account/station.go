@@ -146,7 +146,7 @@ type StationAPI interface {
 	// FinishStationEnrollment.
 	UpdateBatchEntry(ctx context.Context, token, batchID, entryID string, u BatchEntryUpdate) (*BatchEntry, error)
 	// ExportBatch returns the batch log as "csv" or "json": person,
-	// email, state, reason, key label, model, AAGUID, credential short
+	// email, result (the entry's state), reason, key label, model, AAGUID, credential short
 	// ID, time, operator, station. There is no PIN in it.
 	ExportBatch(ctx context.Context, token, batchID, format string) ([]byte, error)
 }

@@ -584,7 +584,7 @@ func TestBatchImportClaimsAndLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(csvLog)), "\n")
-	if len(lines) != 15 || lines[0] != "person,email,state,reason,key label,model,aaguid,credential short id,time,operator,station" {
+	if len(lines) != 15 || lines[0] != "person,email,result,reason,key label,model,aaguid,credential short id,time,operator,station" {
 		t.Fatalf("csv log: %s", csvLog)
 	}
 	if !strings.Contains(lines[1], "enrolled") || !strings.Contains(lines[1], e.CredentialShortID) || !strings.Contains(lines[1], "abababab-abab-abab-abab-abababababab") ||
