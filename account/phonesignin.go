@@ -281,7 +281,7 @@ func (s *Service) claimPhoneSignIn(tx Tx, r *PhoneSignInRecord) (*Session, error
 	}
 	// The session is the desktop's, which began the sign-in from
 	// r.Address.
-	sess, err := s.newSession(tx, rec, len(pks), sessionOrigin{client: ClientDesktop, address: r.Address, passkeyID: r.PasskeyID})
+	sess, err := s.newPasskeySession(tx, rec, len(pks), sessionOrigin{client: ClientDesktop, address: r.Address, passkeyID: r.PasskeyID})
 	if err != nil {
 		return nil, err
 	}

@@ -31,8 +31,13 @@ func (s *Service) session(tx Tx, token string) (*SessionRecord, *AccountRecord, 
 		return nil, nil, err
 	}
 	now := s.now().UTC()
-	if !now.Before(sr.ExpiresAt) || !rec.Active {
+	if !now.Before(sr.ExpiresAt) {
 		return nil, nil, ErrUnauthenticated
+	}
+	if !rec.Active {
+		// Only an invited account's first sign-in makes a session of an
+		// inactive account (stationenroll.go).
+		return nil, nil, ErrSetupRequired
 	}
 	if err := s.seen(tx, sr, now); err != nil {
 		return nil, nil, err

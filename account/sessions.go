@@ -19,6 +19,9 @@ const (
 	// Config leaves them zero.
 	DefaultSessionLifetime = 30 * 24 * time.Hour
 	DefaultSessionIdle     = 7 * 24 * time.Hour
+	// SessionLifetime is DefaultSessionLifetime, the name from before the
+	// limits were configurable: past it every session has ended.
+	SessionLifetime = DefaultSessionLifetime
 	// SeenResolution: a session's last-seen time is written at most this
 	// often, not at every call, so a busy session adds no write per call.
 	SeenResolution = time.Minute
