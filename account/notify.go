@@ -94,6 +94,11 @@ func (sub *subscriber) take() []EnrollmentStatus {
 // states (queued with pending) and the accounts whose approvals changed.
 type notifyingTx struct {
 	Tx
+	// svc and ctx (the Update's) make the alerts of the events appended
+	// (alerts.go), sent after the commit.
+	svc       *Service
+	ctx       context.Context
+	alerts    []alertMail
 	changes   []EnrollmentStatus
 	approvals []string // account IDs
 	passkeys  []string // account IDs whose passkeys were added, removed or marked lost
@@ -161,7 +166,7 @@ type publishingStore struct {
 func (p *publishingStore) Update(ctx context.Context, fn func(Tx) error) error {
 	var ntx *notifyingTx
 	err := p.Store.Update(ctx, func(tx Tx) error {
-		ntx = &notifyingTx{Tx: tx}
+		ntx = &notifyingTx{Tx: tx, svc: p.svc, ctx: ctx}
 		if err := fn(ntx); err != nil {
 			return err
 		}
@@ -187,6 +192,7 @@ func (p *publishingStore) Update(ctx context.Context, fn func(Tx) error) error {
 		for _, id := range ntx.signIns {
 			p.svc.signInWatchers.wake(id)
 		}
+		p.svc.sendAlerts(ctx, ntx.alerts)
 	}
 	return err
 }

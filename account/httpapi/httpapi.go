@@ -449,7 +449,7 @@ func (h *Handler) desktop(fn func(ctx context.Context, token string, w http.Resp
 			writeError(w, http.StatusUnauthorized, "unauthenticated", "sign in first (Authorization: Bearer)")
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+		ctx, cancel := context.WithTimeout(h.withClient(r), h.timeout)
 		defer cancel()
 		out, err := fn(ctx, token, w, r)
 		if err != nil {
