@@ -124,6 +124,8 @@ type harness struct {
 
 	// secrets are strings that must never reach the log.
 	secrets []string
+	// mailer is the service's, when it sends email.
+	mailer account.Mailer
 }
 
 type harnessOptions struct {
@@ -168,6 +170,7 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		client: opts.client,
 		phone:  opts.phone,
 		local:  opts.thisComputer,
+		mailer: opts.mailer,
 
 		dataDir: "/home/user/.config/passkeydesk",
 	}
@@ -426,6 +429,12 @@ func (h *harness) user(email string) *accounttest.User {
 	u := accounttest.SignUp(h.t, h.svc, h.clock, email)
 	h.secrets = append(h.secrets, u.Password, u.Secret, u.Session.Token)
 	h.secrets = append(h.secrets, u.Session.RecoveryCodes...)
+	if mb, ok := h.mailer.(*mailbox); ok {
+		// The address is confirmed, so the email code is a factor.
+		if _, err := h.svc.ConfirmEmail(context.Background(), u.Session.Token, mb.lastCode(h.t)); err != nil {
+			h.t.Fatalf("confirming the email: %v", err)
+		}
+	}
 	return u
 }
 
