@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -146,9 +147,17 @@ func (s *Service) seeDevice(tx Tx, accountID string, quiet bool) error {
 	}
 	agent, address := clientAgent(ntx.ctx), clientAddress(ntx.ctx)
 	sum := sha256.Sum256([]byte("device\x00" + accountID + "\x00" + agent + "\x00" + address))
+	key := string(sum[:])
+	if s.devices.has(key) {
+		return nil // recorded already: no round trip to the store
+	}
 	isNew, err := tx.SeeDevice(accountID, sum[:], s.now().UTC())
-	if err != nil || !isNew || quiet {
+	if err != nil {
 		return err
+	}
+	ntx.devices = append(ntx.devices, key)
+	if !isNew || quiet {
+		return nil
 	}
 	app := agent
 	if app == "" {
@@ -159,4 +168,37 @@ func (s *Service) seeDevice(tx Tx, accountID string, quiet bool) error {
 		detail += " at " + address
 	}
 	return tx.AppendEvent(accountID, s.event(EventNewDeviceSignIn, detail))
+}
+
+// deviceCache remembers the devices this process has seen recorded
+// (committed), so that a sign-in from a known device costs the store
+// nothing. A device once recorded stays so (until its account goes), so
+// the cache is never wrong, only incomplete: another instance's records
+// are found in the store. It forgets everything when full.
+type deviceCache struct {
+	mu sync.Mutex
+	m  map[string]struct{}
+}
+
+const maxCachedDevices = 100_000
+
+func (c *deviceCache) has(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.m[key]
+	return ok
+}
+
+func (c *deviceCache) add(keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m)+len(keys) > maxCachedDevices {
+		c.m = make(map[string]struct{})
+	}
+	for _, k := range keys {
+		c.m[k] = struct{}{}
+	}
 }

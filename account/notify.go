@@ -96,9 +96,11 @@ type notifyingTx struct {
 	Tx
 	// svc and ctx (the Update's) make the alerts of the events appended
 	// (alerts.go), sent after the commit.
-	svc       *Service
-	ctx       context.Context
-	alerts    []alertMail
+	svc    *Service
+	ctx    context.Context
+	alerts []alertMail
+	// devices are the devices recorded (seeDevice), cached once committed.
+	devices   []string
 	changes   []EnrollmentStatus
 	approvals []string // account IDs
 	passkeys  []string // account IDs whose passkeys were added, removed or marked lost
@@ -192,6 +194,7 @@ func (p *publishingStore) Update(ctx context.Context, fn func(Tx) error) error {
 		for _, id := range ntx.signIns {
 			p.svc.signInWatchers.wake(id)
 		}
+		p.svc.devices.add(ntx.devices)
 		p.svc.sendAlerts(ctx, ntx.alerts)
 	}
 	return err

@@ -92,6 +92,8 @@ type Service struct {
 	// after security changes (alerts.go).
 	log    *slog.Logger
 	alerts sync.WaitGroup
+	// devices caches the devices known to have signed in (alerts.go).
+	devices deviceCache
 	// feed tells of changes other instances make, when the store is
 	// shared (nil for one SQLite file).
 	feed ChangeFeed
