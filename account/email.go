@@ -238,9 +238,14 @@ func (s *Service) ConfirmEmail(ctx context.Context, token, code string) (*EmailS
 		address := st.Pending
 		st.Verified, st.Pending, st.CodeHash, st.CodeExpiresAt, st.Failures = address, "", nil, time.Time{}, 0
 		if address != rec.Email {
-			if other, err := tx.AccountByEmail(address); err == nil && other.ID != rec.ID {
+			if other, err := tx.AccountByEmail(address); err == nil && other.Active {
 				return ErrEmailTaken
-			} else if err != nil && !errors.Is(err, ErrNotFound) {
+			} else if err == nil {
+				// An abandoned sign-up holds nothing (as at SignUp).
+				if err := tx.DeleteAccount(other.ID); err != nil {
+					return err
+				}
+			} else if !errors.Is(err, ErrNotFound) {
 				return err
 			}
 			// The event goes first: its alert is for the old address.
