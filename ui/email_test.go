@@ -40,6 +40,12 @@ func TestOverviewConfirmsTheEmail(t *testing.T) {
 
 	h.tap("Send again")
 	h.wantText("A new code was emailed to pia@example.com", "3 more can be sent this hour")
+	for range 3 {
+		h.tap("Send again")
+	}
+	h.wantText("0 more can be sent this hour")
+	h.tap("Send again")
+	h.wantText("Too many codes sent", "Use the newest one")
 	code := sink.LastCode("pia@example.com", "email confirmation code")
 	h.secrets = append(h.secrets, code)
 
