@@ -310,3 +310,7 @@ func unconfirmedEmailRow() fyne.CanvasObject {
 	return container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon()))), nil,
 		container.NewVBox(heading("Email codes"), paragraph("Not used until your address is confirmed: identity checks ask for your password and authenticator code.")))
 }
+
+// unconfirmedCheckWords says why an identity check asks no email code
+// although the service sends email.
+const unconfirmedCheckWords = "Your email address is not confirmed yet, so this check asks only for your password and authenticator code. Confirm it on the overview."

@@ -37,6 +37,12 @@ func TestOverviewConfirmsTheEmail(t *testing.T) {
 	h.wantText("Your email address pia@example.com is not confirmed yet",
 		"identity checks ask for your password and authenticator code only",
 		"Not used until your address is confirmed")
+	h.tap("Add passkey")
+	h.wantText("Your email address is not confirmed yet, so this check asks only for your password and authenticator code.")
+	if h.app.shell.wizard.email != nil {
+		t.Fatal("the check asks for an email code to an unconfirmed address")
+	}
+	h.tap("Overview")
 
 	h.tap("Send again")
 	h.wantText("A new code was emailed to pia@example.com", "3 more can be sent this hour")
