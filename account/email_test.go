@@ -259,3 +259,18 @@ func TestChangeEmail(t *testing.T) {
 		t.Fatalf("signing in with the old address: %v", err)
 	}
 }
+
+// A sign-in's session says what Me says of the email.
+func TestSessionSaysWhereTheEmailStands(t *testing.T) {
+	svc, clock, sink := mailedService(t)
+	u := mailedUser(t, svc, clock, sink, "ann@example.com")
+	sess, err := svc.SignIn(ctx, u.Email, u.Password, u.Code(t))
+	if err != nil || !sess.Account.EmailUnconfirmed || slices.Contains(sess.Account.Factors, account.FactorEmailCode) {
+		t.Fatalf("before confirming: %+v, %v", sess, err)
+	}
+	u.ConfirmEmail(t)
+	sess, err = svc.SignIn(ctx, u.Email, u.Password, u.Code(t))
+	if err != nil || sess.Account.EmailUnconfirmed || !slices.Contains(sess.Account.Factors, account.FactorEmailCode) {
+		t.Fatalf("after confirming: %+v, %v", sess, err)
+	}
+}

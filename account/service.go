@@ -298,7 +298,6 @@ func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) 
 		if emailCode, err = s.startEmailConfirmation(tx, rec); err != nil {
 			return err
 		}
-		sess.Account.EmailUnconfirmed = s.mailer != nil
 		sess.RecoveryCodes, err = s.firstRecoveryCodes(tx, rec.ID)
 		return err
 	})
@@ -539,7 +538,8 @@ func (s *Service) newSession(tx Tx, rec *AccountRecord, passkeys int) (*Session,
 	if err := s.seeDevice(tx, rec.ID, false); err != nil {
 		return nil, err
 	}
-	return &Session{Token: token, ExpiresAt: sr.ExpiresAt, Account: *s.publicAccount(rec, passkeys)}, nil
+	sess := &Session{Token: token, ExpiresAt: sr.ExpiresAt, Account: *s.publicAccount(rec, passkeys)}
+	return sess, s.fillEmail(tx, rec, &sess.Account)
 }
 
 // --- factors ---------------------------------------------------------------
