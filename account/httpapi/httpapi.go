@@ -333,7 +333,7 @@ func (h *Handler) pageCall(fn func(ctx context.Context, r *http.Request, req *pa
 			writeError(w, http.StatusBadRequest, "invalid-input", "link and device are required")
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+		ctx, cancel := context.WithTimeout(h.withClient(r), h.timeout)
 		defer cancel()
 		out, err := fn(ctx, r, &req)
 		if err != nil {
