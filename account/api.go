@@ -263,6 +263,22 @@ type API interface {
 
 	// The enrollment station (station.go).
 	StationAPI
+	// The verified email (email.go). Errors: ErrMailNotConfigured,
+	// ErrNoEmailCode, ErrTooManyEmails, ErrInvalidCode, ErrEmailTaken.
+
+	// EmailStatus says whether the account's email is proven and where
+	// a code waits.
+	EmailStatus(ctx context.Context, token string) (*EmailStatus, error)
+	// SendEmailCode sends a new code ("Send again") to the address
+	// waiting for one: a change's new address, else the account's own
+	// while it is unproven.
+	SendEmailCode(ctx context.Context, token string) (*EmailStatus, error)
+	// ConfirmEmail checks the code sent last; it proves its address (and
+	// makes a change's new address the account's).
+	ConfirmEmail(ctx context.Context, token, code string) (*EmailStatus, error)
+	// ChangeEmail sends a code to newEmail with a change-email grant
+	// (used up); the email changes when ConfirmEmail gets the code.
+	ChangeEmail(ctx context.Context, token, grant, newEmail string) (*EmailStatus, error)
 }
 
 // SignUpRequest carries what a new user types on the first-run screen.
@@ -302,6 +318,11 @@ type Account struct {
 	// Factors lists the identity factors the account has (password, totp,
 	// and email when mail delivery is configured).
 	Factors []Factor
+	// EmailUnconfirmed is set when the service sends email and no code
+	// has proved Email yet: the email code is then no factor and no
+	// alert is mailed. Without mail it is never set (the address is
+	// taken as given).
+	EmailUnconfirmed bool `json:",omitempty"`
 	// PasskeyCount is the number of bound passkeys.
 	PasskeyCount int
 	// Restricted is set when this session signed in with a passkey that
@@ -367,6 +388,8 @@ const (
 	PurposeRecoveryCodes Purpose = "recovery-codes"
 	// PurposeChangePassword sets a new password.
 	PurposeChangePassword Purpose = "change-password"
+	// PurposeChangeEmail sends a code to a new address (ChangeEmail).
+	PurposeChangeEmail Purpose = "change-email"
 )
 
 // Verification is a started identity check.
@@ -515,6 +538,15 @@ const (
 	EventRecoveryCodeUsed  EventType = "recovery-code-used"
 	EventRecoveryCodesMade EventType = "recovery-codes-made"
 	EventPasswordChanged   EventType = "password-changed"
+
+	EventEmailConfirmed     EventType = "email-confirmed"
+	EventEmailChangeStarted EventType = "email-change-started"
+	EventEmailChanged       EventType = "email-changed"
+	// A sign-in from an app or address the account had not signed in
+	// from before.
+	EventNewDeviceSignIn EventType = "new-device-sign-in"
+	// The authenticator app (TOTP secret) was replaced.
+	EventAuthenticatorChanged EventType = "authenticator-changed"
 )
 
 // The sources of events.

@@ -39,6 +39,8 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"ServiceKeys", serviceKeys},
 		{"RecoveryCodes", recoveryCodes},
 		{"DeleteOtherSessions", deleteOtherSessions},
+		{"EmailStates", emailStates},
+		{"KnownDevices", knownDevices},
 		{"ApprovalLinks", approvalLinks},
 		{"PolicyAndSettings", policyAndSettings},
 		{"DeleteExpired", deleteExpired},
