@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/account/backup"
 )
 
 // Every screen fits a window of 800×600 (the smallest the app supports)
@@ -49,6 +50,7 @@ func TestScreensFit800x600(t *testing.T) {
 				t.Fatal(err)
 			}
 
+			h.withBackup()
 			h.start() // opens signed in, on the overview, in the theme
 			check("overview")
 			h.tap("Passkeys")
@@ -88,11 +90,25 @@ func TestScreensFit800x600(t *testing.T) {
 			h.typeInto(cp.confirm, "a brand new passphrase")
 			h.tap("Continue")
 			check("change password: verify")
+			h.tap("Settings")
+			h.tap("Back up this computer's data…")
+			check("backup")
+			h.tap("Settings")
+			h.tap("Restore from a backup…")
+			check("restore")
+			h.app.shell.restore.ready(backup.Manifest{Accounts: []string{"someone.with.a.long.name@example.com"}, CreatedAt: time.Now(), LeftBehind: []backup.Passkey{
+				{Account: "someone.with.a.long.name@example.com", Name: "Work laptop in the office upstairs", CreatedAt: time.Now()},
+				{Account: "someone.with.a.long.name@example.com", Name: "Home desktop", CreatedAt: time.Now()},
+			}})
+			check("restore: ready")
 			h.tap("Sign out")
 			check("sign in")
 			h.setKnownAccount(false)
 			h.start()
 			check("first run")
+			h.tap("Restore from a backup…")
+			check("restore before sign-in")
+			h.tap("Cancel")
 			s := h.app.signUpScreen
 			h.typeInto(s.email, "new@example.com")
 			h.typeInto(s.name, "New")

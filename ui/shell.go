@@ -24,6 +24,10 @@ const (
 	// Settings and the overview's nudge.
 	sectionRecoveryCodes
 	sectionChangePassword // from Settings
+	// sectionBackup and sectionRestore write and restore a backup of the
+	// data folder (backup.go); from Settings.
+	sectionBackup
+	sectionRestore
 )
 
 // shell is the signed-in window: the account at the top, navigation on
@@ -57,6 +61,9 @@ type shell struct {
 	recovery *recoveryCodesScreen
 	// password is the change-password screen (changepassword.go).
 	password *changePasswordScreen
+	// backup and restore are the backup screens (backup.go).
+	backup  *backupScreen
+	restore *restoreScreen
 }
 
 func newShell(a *App) *shell {
@@ -147,6 +154,7 @@ func (s *shell) open(sec section) {
 	}
 	s.overview, s.passkeys, s.settings, s.wizard, s.unlock = nil, nil, nil, nil, nil
 	s.recovery, s.password = nil, nil
+	s.backup, s.restore = nil, nil
 	var (
 		obj   fyne.CanvasObject
 		focus fyne.Focusable
@@ -182,6 +190,12 @@ func (s *shell) open(sec section) {
 	case sectionChangePassword:
 		s.password = &changePasswordScreen{app: s.app, shell: s}
 		obj, focus = s.password.build(), s.password.password
+	case sectionBackup:
+		s.backup = &backupScreen{app: s.app, shell: s}
+		obj, focus = s.backup.build(), s.backup.pass
+	case sectionRestore:
+		s.restore = &restoreScreen{app: s.app, back: func() { s.open(sectionSettings) }}
+		obj, focus = s.restore.build(), s.restore.choose
 	}
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()

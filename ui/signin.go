@@ -67,6 +67,7 @@ func (s *signInScreen) build() fyne.CanvasObject {
 		widget.NewSeparator(),
 		paragraph(newHereWords(s.app.server)),
 		s.create,
+		s.app.restoreLink(),
 	)
 }
 
