@@ -260,6 +260,19 @@ type API interface {
 	// change-password grant (used up) and ends every other session of the
 	// account.
 	ChangePassword(ctx context.Context, token, grant, newPassword string) error
+
+	// RequestAccountDeletion asks for the account's deletion with a
+	// delete-account grant (used up) and confirm, the account's email
+	// typed by its owner. Every session of the account ends; the account
+	// and all its data are deleted DeletionGrace later, unless its owner
+	// signs in before (the session then says DeletionCanceled).
+	RequestAccountDeletion(ctx context.Context, token, grant, confirm string) (*AccountDeletion, error)
+}
+
+// AccountDeletion is a pending deletion of an account.
+type AccountDeletion struct {
+	RequestedAt time.Time
+	DeletesAt   time.Time
 }
 
 // SignUpRequest carries what a new user types on the first-run screen.
@@ -287,6 +300,9 @@ type Session struct {
 	// RecoveryCodes is set only by ConfirmSignUp: the account's first
 	// recovery codes, shown to the person once. Secret, as Token is.
 	RecoveryCodes []string `json:",omitempty"`
+	// DeletionCanceled is set when this sign-in cancelled the account's
+	// pending deletion.
+	DeletionCanceled bool `json:",omitempty"`
 }
 
 // Account is the public view of an account.
@@ -357,6 +373,8 @@ const (
 	PurposeRecoveryCodes Purpose = "recovery-codes"
 	// PurposeChangePassword sets a new password.
 	PurposeChangePassword Purpose = "change-password"
+	// PurposeDeleteAccount asks for the account's deletion.
+	PurposeDeleteAccount Purpose = "delete-account"
 )
 
 // Verification is a started identity check.
@@ -498,6 +516,9 @@ const (
 	EventRecoveryCodeUsed  EventType = "recovery-code-used"
 	EventRecoveryCodesMade EventType = "recovery-codes-made"
 	EventPasswordChanged   EventType = "password-changed"
+
+	EventDeletionRequested EventType = "deletion-requested"
+	EventDeletionCanceled  EventType = "deletion-canceled"
 )
 
 // The sources of events.

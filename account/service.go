@@ -229,7 +229,17 @@ func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (*TOTPEnrollmen
 		case err != nil:
 			return err
 		case old.Active:
-			return ErrEmailTaken
+			// An account whose deletion is due is as good as gone,
+			// swept or not.
+			if due, err := s.deletionDue(tx, old.ID); err != nil || !due {
+				if err == nil {
+					err = ErrEmailTaken
+				}
+				return err
+			}
+			if err := tx.DeleteAccount(old.ID); err != nil {
+				return err
+			}
 		default:
 			// An abandoned sign-up (never confirmed) holds nothing: the
 			// new one replaces it.
@@ -499,15 +509,20 @@ func (s *Service) authenticate(tx Tx, token string) (*AccountRecord, error) {
 	return rec, err
 }
 
-// newSession starts a session for rec, which has passkeys passkeys.
+// newSession starts a session for rec, which has passkeys passkeys. A
+// pending deletion of the account is cancelled (signInDeletion).
 func (s *Service) newSession(tx Tx, rec *AccountRecord, passkeys int) (*Session, error) {
+	canceled, err := s.signInDeletion(tx, rec)
+	if err != nil {
+		return nil, err
+	}
 	token := randomToken()
 	now := s.now().UTC()
 	sr := &SessionRecord{Hash: hashToken(token), AccountID: rec.ID, CreatedAt: now, ExpiresAt: now.Add(SessionLifetime)}
 	if err := tx.InsertSession(sr); err != nil {
 		return nil, err
 	}
-	return &Session{Token: token, ExpiresAt: sr.ExpiresAt, Account: *s.publicAccount(rec, passkeys)}, nil
+	return &Session{Token: token, ExpiresAt: sr.ExpiresAt, Account: *s.publicAccount(rec, passkeys), DeletionCanceled: canceled}, nil
 }
 
 // --- factors ---------------------------------------------------------------
@@ -619,7 +634,10 @@ func (s *Service) sweepExpired(tx Tx, now time.Time) error {
 	if !due {
 		return nil
 	}
-	return tx.DeleteExpired(now)
+	if err := tx.DeleteExpired(now); err != nil {
+		return err
+	}
+	return s.deleteDueAccounts(tx, now)
 }
 
 func (s *Service) event(t EventType, detail string) *Event {
