@@ -24,3 +24,11 @@ func (h *Handler) changePassword(ctx context.Context, token string, w http.Respo
 	}
 	return nil, h.api.ChangePassword(ctx, token, req.Grant, req.NewPassword)
 }
+
+func (h *Handler) requestAccountDeletion(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
+	var req struct{ Grant, Confirm string }
+	if err := decodeBody(w, r, &req); err != nil {
+		return nil, err
+	}
+	return h.api.RequestAccountDeletion(ctx, token, req.Grant, req.Confirm)
+}

@@ -109,6 +109,7 @@ var docs = map[string]doc{
 	"DELETE /v1/apikeys/{id}":            {"Revoke an API key", authSession, nil, nil},
 	"GET /v1/recovery-codes":             {"How many of the account's recovery codes are left", authSession, nil, account.RecoveryCodeStatus{}},
 	"POST /v1/password":                  {"Change the password with a change-password grant; every other session ends", authSession, struct{ Grant, NewPassword string }{}, nil},
+	"POST /v1/account/deletion":          {"Ask for the account's deletion with a delete-account grant and its email typed (Confirm); every session ends, and the account is deleted 7 days later unless its owner signs in before", authSession, struct{ Grant, Confirm string }{}, account.AccountDeletion{}},
 	"POST /v1/recovery-codes":            {"Make a new set of recovery codes with a recovery-codes grant; the old set stops working, the codes are shown only here", authSession, struct{ Grant string }{}, account.RecoveryCodes{}},
 	"GET /v1/approvals/pending":          {"The account's pending approvals, oldest first", authSession, nil, []account.Approval{}},
 	"POST /v1/approvals/{id}/begin":      {"Request options whose challenge commits to the operation", authSession, nil, webauthnJSON{}},

@@ -470,3 +470,7 @@ func (c *Client) NewRecoveryCodes(ctx context.Context, token, grant string) (*ac
 func (c *Client) ChangePassword(ctx context.Context, token, grant, newPassword string) error {
 	return c.call(ctx, "POST", "/v1/password", token, map[string]string{"Grant": grant, "NewPassword": newPassword}, nil)
 }
+
+func (c *Client) RequestAccountDeletion(ctx context.Context, token, grant, confirm string) (*account.AccountDeletion, error) {
+	return callOne[account.AccountDeletion](ctx, c, "POST", "/v1/account/deletion", token, map[string]string{"Grant": grant, "Confirm": confirm})
+}
