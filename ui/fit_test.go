@@ -101,6 +101,13 @@ func TestScreensFit800x600(t *testing.T) {
 				{Account: "someone.with.a.long.name@example.com", Name: "Home desktop", CreatedAt: time.Now()},
 			}})
 			check("restore: ready")
+			h.tap("Settings")
+			h.tap("Delete account…")
+			check("delete account")
+			da := h.app.shell.deletion
+			h.typeInto(da.confirm, u.Email)
+			h.tap("Continue")
+			check("delete account: verify")
 			h.tap("Sign out")
 			check("sign in")
 			h.setKnownAccount(false)

@@ -28,6 +28,7 @@ const (
 	// data folder (backup.go); from Settings.
 	sectionBackup
 	sectionRestore
+	sectionDeleteAccount // from Settings (deleteaccount.go)
 )
 
 // shell is the signed-in window: the account at the top, navigation on
@@ -64,6 +65,8 @@ type shell struct {
 	// backup and restore are the backup screens (backup.go).
 	backup  *backupScreen
 	restore *restoreScreen
+	// deletion asks for the account's deletion (deleteaccount.go).
+	deletion *deleteAccountScreen
 }
 
 func newShell(a *App) *shell {
@@ -154,7 +157,7 @@ func (s *shell) open(sec section) {
 	}
 	s.overview, s.passkeys, s.settings, s.wizard, s.unlock = nil, nil, nil, nil, nil
 	s.recovery, s.password = nil, nil
-	s.backup, s.restore = nil, nil
+	s.backup, s.restore, s.deletion = nil, nil, nil
 	var (
 		obj   fyne.CanvasObject
 		focus fyne.Focusable
@@ -196,6 +199,9 @@ func (s *shell) open(sec section) {
 	case sectionRestore:
 		s.restore = &restoreScreen{app: s.app, back: func() { s.open(sectionSettings) }}
 		obj, focus = s.restore.build(), s.restore.choose
+	case sectionDeleteAccount:
+		s.deletion = &deleteAccountScreen{app: s.app, shell: s}
+		obj, focus = s.deletion.build(), s.deletion.confirm
 	}
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()
@@ -247,5 +253,8 @@ func (s *shell) closeScreens() {
 	}
 	if s.password != nil {
 		s.password.close()
+	}
+	if s.deletion != nil {
+		s.deletion.close()
 	}
 }

@@ -111,6 +111,7 @@ func (s *signInScreen) signIn() {
 		}
 		s.app.setTokenProblem(problem)
 		s.app.enter(sess.Token, sess.Account)
+		s.app.deletionCanceled(sess)
 	})
 }
 
