@@ -127,3 +127,51 @@ func TestRestoreWithKeyring(t *testing.T) {
 		})
 	}
 }
+
+// A start that stopped half-way through putting a restore in place (the
+// old key kept, the new key installed, the old database moved aside)
+// finishes it on the next start, and keeps the old key, not the new one.
+func TestRestoreInterruptedFinishesNextStart(t *testing.T) {
+	ctx := context.Background()
+	clock := accounttest.NewClock(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))
+	src, dest := t.TempDir(), t.TempDir()
+	key, store, u := folderWithAccount(t, src, noKeyring{}, "ada@example.com", clock)
+	const pass = "lantern orchard pebble sky"
+	var file bytes.Buffer
+	f := &backup.Folder{Dir: src, Store: store, Key: key, RPID: "localhost", Params: backup.Params{Time: 1, Memory: 8 * 1024, Threads: 1}}
+	if err := f.Export(ctx, &file, []byte(pass), backup.Manifest{}); err != nil {
+		t.Fatal(err)
+	}
+	oldKey, oldStore, _ := folderWithAccount(t, dest, noKeyring{}, "old@example.com", clock)
+	oldStore.Close()
+	if _, err := (&backup.Folder{Dir: dest, RPID: "localhost"}).Restore(ctx, &file, []byte(pass)); err != nil {
+		t.Fatal(err)
+	}
+	// The first start's steps, up to the database's move.
+	pending := filepath.Join(dest, restorePending)
+	if err := keepKey(dest, noKeyring{}, "", sealingKeyFile+".before-restore", oldKey); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(pending, oldKeySaved), nil, 0o600)
+	if err := installKey(dest, noKeyring{}, key, quiet); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dest, dbFile), filepath.Join(dest, beforeRestore)); err != nil {
+		t.Fatal(err)
+	}
+
+	if applied, err := applyPendingRestore(dest, noKeyring{}, quiet); err != nil || !applied {
+		t.Fatalf("applied %v, %v", applied, err)
+	}
+	got, _, err := sealingKey(dest, noKeyring{}, quiet)
+	if err != nil || !bytes.Equal(got, key) {
+		t.Fatalf("the key after the restore (%v)", err)
+	}
+	if kept, _ := readKeyFile(filepath.Join(dest, sealingKeyFile+".before-restore")); !bytes.Equal(kept, oldKey) {
+		t.Fatal("the repeated start kept the new key in the old one's place")
+	}
+	svc := openService(t, dest, got, clock)
+	if _, err := svc.SignIn(ctx, u.Email, u.Password, u.Code(t)); err != nil {
+		t.Fatalf("the restored account: %v", err)
+	}
+}
