@@ -101,3 +101,16 @@ func (s *Service) deleteDueAccounts(tx Tx, now time.Time) error {
 	}
 	return nil
 }
+
+// Sweep deletes expired rows and the accounts whose deletion is due, now,
+// rather than with the next ceremony or identity check. An app that may
+// sit idle (the embedded service) sweeps when it starts.
+func (s *Service) Sweep(ctx context.Context) error {
+	return s.store.Update(ctx, func(tx Tx) error {
+		now := s.now().UTC()
+		if err := tx.DeleteExpired(now); err != nil {
+			return err
+		}
+		return s.deleteDueAccounts(tx, now)
+	})
+}

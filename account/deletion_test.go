@@ -199,6 +199,26 @@ func TestAccountDeletedAfterGrace(t *testing.T) {
 	accounttest.SignUp(t, fx.svc, fx.clock, fx.u.Email) // the email is free
 }
 
+// Sweep deletes a due account at once, with no other activity.
+func TestSweepDeletesDueAccount(t *testing.T) {
+	fx := newDeletionFixture(t)
+	fx.request(t)
+	fx.clock.Advance(account.DeletionGrace - time.Second)
+	if err := fx.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := fx.exists(t, fx.u.Email); !ok {
+		t.Fatal("swept before it was due")
+	}
+	fx.clock.Advance(time.Second)
+	if err := fx.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := fx.exists(t, fx.u.Email); ok {
+		t.Fatal("a due account stays after Sweep")
+	}
+}
+
 // An account whose deletion is due gives up its email to a sign-up even
 // before a sweep.
 func TestDueDeletionFreesEmail(t *testing.T) {

@@ -89,6 +89,11 @@ func openEmbedded(dataDir, publicURL, phoneAddr string, allowRPIDChange bool, ma
 		store.Close()
 		return nil, fmt.Errorf("starting the account service: %w", err)
 	}
+	// An app may sit idle for days: what became due meanwhile (an
+	// account whose deletion was asked for) goes now.
+	if err := svc.Sweep(context.Background()); err != nil {
+		log.Warn("sweeping expired data failed", "err", err)
+	}
 	e := &embedded{svc: svc, origin: cfg.Origins[0], publicURL: cfg.PublicURL, keyInFile: keyInFile,
 		backup: &backup.Folder{Dir: dataDir, Store: store, Key: key, RPID: cfg.RPID}}
 	srv, phoneErr := servePhonePage(svc, cfg.PublicURL, phoneAddr, log)
