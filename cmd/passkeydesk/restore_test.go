@@ -1,3 +1,7 @@
+// The keyring tests here run after notify_test.go (files run in name
+// order): go-keyring keeps the session bus connection it opens, and the
+// notification probe's "no bus" case needs none open yet.
+
 package main
 
 import (
