@@ -267,6 +267,9 @@ type API interface {
 	// and all its data are deleted DeletionGrace later, unless its owner
 	// signs in before (the session then says DeletionCanceled).
 	RequestAccountDeletion(ctx context.Context, token, grant, confirm string) (*AccountDeletion, error)
+
+	// The enrollment station (station.go).
+	StationAPI
 }
 
 // AccountDeletion is a pending deletion of an account.
@@ -330,6 +333,13 @@ type Account struct {
 	// (the service's, the same for every account). A client tells by it,
 	// with UserHandle, which passkeys on a key are for this service.
 	RPID string
+	// SetupRequired is set for an invited account signed in with its
+	// enrolled key: it must choose a password and an authenticator app
+	// (SetUpPassword, ConfirmSetUp) before anything else.
+	SetupRequired bool `json:",omitempty"`
+	// SignedInWithPasskey says the session was made by passkey sign-in,
+	// which the enrollment station requires of operators.
+	SignedInWithPasskey bool `json:",omitempty"`
 }
 
 // Role is an account's role.
@@ -457,6 +467,13 @@ type Passkey struct {
 	// withdrawals or C2C trades until then, and its word spares no change
 	// the hold. Zero when it was added with another passkey's word.
 	HeldUntil time.Time
+	// Issued is set for a passkey enrolled on its owner's behalf (at an
+	// enrollment station) until its owner first signs in with it: until
+	// then it cannot approve operations or verify identity.
+	Issued bool `json:",omitempty"`
+	// EnrolledBy says who enrolled it on the owner's behalf, where and
+	// when; nil for a passkey its owner added.
+	EnrolledBy *Provenance `json:",omitempty"`
 }
 
 // Lost reports whether the passkey is marked lost.

@@ -175,6 +175,8 @@ type Tx interface {
 	// than a day before now, and unknown-email states unlocked and
 	// untouched for FailureMemory.
 	DeleteExpired(now time.Time) error
+
+	StationTx
 }
 
 // DeletionRecord is an owner's request to delete an account: it is
