@@ -34,6 +34,10 @@ type Backup interface {
 // backupFileExt is the backup file's extension.
 const backupFileExt = ".pkdbackup"
 
+// maxBackupRead bounds what is read of a chosen file: more than any
+// backup holds, so a larger file is refused as not a backup.
+const maxBackupRead = 1<<30 + 1
+
 // passphraseRule is the strength rule, in words.
 var passphraseRule = fmt.Sprintf("At least %d characters; a few unrelated words make a good one. Keep it somewhere safe: without it nobody can open the backup.", backup.MinPassLen)
 
@@ -296,8 +300,9 @@ func (s *restoreScreen) chooseFile() {
 		var data []byte
 		s.app.run(func(context.Context) error {
 			defer r.Close()
-			data, err = io.ReadAll(r)
-			return err
+			var rerr error
+			data, rerr = io.ReadAll(io.LimitReader(r, maxBackupRead))
+			return rerr
 		}, func(err error) {
 			if err != nil {
 				s.app.fail(s.fb, "reading the backup file", err)
@@ -369,7 +374,7 @@ func (s *restoreScreen) ready(m backup.Manifest) {
 		what += ", made " + m.CreatedAt.Local().Format("2 Jan 2006 15:04") + ","
 	}
 	s.box.Objects = []fyne.CanvasObject{
-		infoLine(what + " is ready. Passkey Desk restarts to put it in place; then sign in as you did on the computer it was made on."),
+		infoLine(what + " is ready. Passkey Desk restarts to put it in place (if you close it instead, its next start does); then sign in as you did on the computer it was made on."),
 		warningLine(leftBehindWords(m.LeftBehind, false)),
 		container.NewHBox(restart),
 	}
