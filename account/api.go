@@ -261,6 +261,13 @@ type API interface {
 	// account.
 	ChangePassword(ctx context.Context, token, grant, newPassword string) error
 
+	// RequestAccountDeletion asks for the account's deletion with a
+	// delete-account grant (used up) and confirm, the account's email
+	// typed by its owner. Every session of the account ends; the account
+	// and all its data are deleted DeletionGrace later, unless its owner
+	// signs in before (the session then says DeletionCanceled).
+	RequestAccountDeletion(ctx context.Context, token, grant, confirm string) (*AccountDeletion, error)
+
 	// The enrollment station (station.go).
 	StationAPI
 	// The verified email (email.go). Errors: ErrMailNotConfigured,
@@ -279,6 +286,12 @@ type API interface {
 	// ChangeEmail sends a code to newEmail with a change-email grant
 	// (used up); the email changes when ConfirmEmail gets the code.
 	ChangeEmail(ctx context.Context, token, grant, newEmail string) (*EmailStatus, error)
+}
+
+// AccountDeletion is a pending deletion of an account.
+type AccountDeletion struct {
+	RequestedAt time.Time
+	DeletesAt   time.Time
 }
 
 // SignUpRequest carries what a new user types on the first-run screen.
@@ -306,6 +319,9 @@ type Session struct {
 	// RecoveryCodes is set only by ConfirmSignUp: the account's first
 	// recovery codes, shown to the person once. Secret, as Token is.
 	RecoveryCodes []string `json:",omitempty"`
+	// DeletionCanceled is set when this sign-in cancelled the account's
+	// pending deletion.
+	DeletionCanceled bool `json:",omitempty"`
 }
 
 // Account is the public view of an account.
@@ -390,6 +406,8 @@ const (
 	PurposeChangePassword Purpose = "change-password"
 	// PurposeChangeEmail sends a code to a new address (ChangeEmail).
 	PurposeChangeEmail Purpose = "change-email"
+	// PurposeDeleteAccount asks for the account's deletion.
+	PurposeDeleteAccount Purpose = "delete-account"
 )
 
 // Verification is a started identity check.
@@ -547,6 +565,8 @@ const (
 	EventNewDeviceSignIn EventType = "new-device-sign-in"
 	// The authenticator app (TOTP secret) was replaced.
 	EventAuthenticatorChanged EventType = "authenticator-changed"
+	EventDeletionRequested EventType = "deletion-requested"
+	EventDeletionCanceled  EventType = "deletion-canceled"
 )
 
 // The sources of events.

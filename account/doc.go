@@ -284,6 +284,18 @@
 // (HoldPasswordChanged). A restricted session can do neither this nor
 // NewRecoveryCodes.
 //
+// # Deleting the account
+//
+// RequestAccountDeletion, with a delete-account grant (used up) and the
+// account's email typed as confirmation (an *InputError changes nothing
+// and leaves the grant), ends every session of the account and logs
+// deletion-requested. The account stays for DeletionGrace (7 days): a
+// sign-in before then, with the password or a passkey, cancels the
+// deletion (the Session says DeletionCanceled; deletion-canceled is
+// logged). Once due, a sign-in fails as for an unknown account, a sign-up
+// may take the email, and the sweep of expired rows deletes the account
+// with everything it holds.
+//
 // # The enrollment station
 //
 // An operator binds security keys to other people's accounts (station.go,

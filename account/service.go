@@ -242,7 +242,17 @@ func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (*TOTPEnrollmen
 		case err != nil:
 			return err
 		case old.Active:
-			return ErrEmailTaken
+			// An account whose deletion is due is as good as gone,
+			// swept or not.
+			if due, err := s.deletionDue(tx, old.ID); err != nil || !due {
+				if err == nil {
+					err = ErrEmailTaken
+				}
+				return err
+			}
+			if err := tx.DeleteAccount(old.ID); err != nil {
+				return err
+			}
 		default:
 			// An invited account awaits its owner's enrolled key.
 			if inv, err := s.invitation(tx, old); err != nil {
@@ -543,8 +553,13 @@ func (s *Service) authenticate(tx Tx, token string) (*AccountRecord, error) {
 	return rec, err
 }
 
-// newSession starts a session for rec, which has passkeys passkeys.
+// newSession starts a session for rec, which has passkeys passkeys. A
+// pending deletion of the account is cancelled (signInDeletion).
 func (s *Service) newSession(tx Tx, rec *AccountRecord, passkeys int) (*Session, error) {
+	canceled, err := s.signInDeletion(tx, rec)
+	if err != nil {
+		return nil, err
+	}
 	token := randomToken()
 	now := s.now().UTC()
 	sr := &SessionRecord{Hash: hashToken(token), AccountID: rec.ID, CreatedAt: now, ExpiresAt: now.Add(SessionLifetime)}
@@ -554,7 +569,7 @@ func (s *Service) newSession(tx Tx, rec *AccountRecord, passkeys int) (*Session,
 	if err := s.seeDevice(tx, rec.ID, false); err != nil {
 		return nil, err
 	}
-	sess := &Session{Token: token, ExpiresAt: sr.ExpiresAt, Account: *s.publicAccount(rec, passkeys)}
+	sess := &Session{Token: token, ExpiresAt: sr.ExpiresAt, Account: *s.publicAccount(rec, passkeys), DeletionCanceled: canceled}
 	return sess, s.fillEmail(tx, rec, &sess.Account)
 }
 
@@ -667,7 +682,10 @@ func (s *Service) sweepExpired(tx Tx, now time.Time) error {
 	if !due {
 		return nil
 	}
-	return tx.DeleteExpired(now)
+	if err := tx.DeleteExpired(now); err != nil {
+		return err
+	}
+	return s.deleteDueAccounts(tx, now)
 }
 
 func (s *Service) event(t EventType, detail string) *Event {

@@ -165,6 +165,19 @@ type Tx interface {
 	// PutSetting writes a deployment-wide setting.
 	PutSetting(name, value string) error
 
+	// PutAccountDeletion records (or replaces) an owner's request to
+	// delete the account.
+	PutAccountDeletion(d *DeletionRecord) error
+	// AccountDeletion returns the account's pending deletion; ErrNotFound
+	// when none is pending.
+	AccountDeletion(accountID string) (*DeletionRecord, error)
+	// CancelAccountDeletion removes the account's pending deletion,
+	// reporting whether there was one.
+	CancelAccountDeletion(accountID string) (bool, error)
+	// DueAccountDeletions lists the accounts whose deletion is due at now
+	// (DeletesAt not after now), oldest first, at most limit of them.
+	DueAccountDeletions(now time.Time, limit int) ([]string, error)
+
 	// DeleteExpired removes sessions, verifications, grants, ceremonies
 	// and used-challenge records that expired before now, phone
 	// enrollments, phone sign-ins and approval links that expired more
@@ -173,6 +186,15 @@ type Tx interface {
 	DeleteExpired(now time.Time) error
 
 	StationTx
+}
+
+// DeletionRecord is an owner's request to delete an account: it is
+// deleted, with all its data, once DeletesAt has passed, unless its owner
+// signs in before.
+type DeletionRecord struct {
+	AccountID   string
+	RequestedAt time.Time
+	DeletesAt   time.Time
 }
 
 // AccountRecord is an account as stored.

@@ -16,7 +16,8 @@ import (
 // email code is sent before this returns.
 func (s *Service) BeginVerification(ctx context.Context, token string, purpose Purpose) (*Verification, error) {
 	switch purpose {
-	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession, PurposeRecoveryCodes, PurposeChangePassword, PurposeCreateAPIKey, PurposeChangeEmail:
+	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession, PurposeRecoveryCodes, PurposeChangePassword, PurposeCreateAPIKey,
+		PurposeChangeEmail, PurposeDeleteAccount:
 	default:
 		return nil, &InputError{Field: "purpose", Reason: fmt.Sprintf("unknown purpose %q", purpose)}
 	}

@@ -113,6 +113,11 @@ type Deps struct {
 	// PublicURL is where the embedded service's page and API are served
 	// (the approvals API's address in Settings); "" with a Server.
 	PublicURL string
+	// Backup backs up and restores the embedded service's data folder;
+	// nil with a Server. Restart ends the app and starts it again, to put
+	// a restored backup in place.
+	Backup  Backup
+	Restart func()
 }
 
 // ThisComputer is a platform authenticator: a fido.Device that can say
@@ -159,6 +164,9 @@ type App struct {
 	notify func(*fyne.Notification)
 	// publicURL is Deps.PublicURL.
 	publicURL string
+	// backup and restart are Deps.Backup and Deps.Restart.
+	backup  Backup
+	restart func()
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -226,6 +234,8 @@ func newApp(fa fyne.App, deps Deps, deliver func(func())) *App {
 		openURL:          fa.OpenURL,
 		notify:           deps.Notify,
 		publicURL:        deps.PublicURL,
+		backup:           deps.Backup,
+		restart:          deps.Restart,
 	}
 	if a.notify == nil {
 		a.notify = fa.SendNotification

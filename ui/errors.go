@@ -65,6 +65,9 @@ func describeAt(err error, server string) message {
 	if m, ok := describeLocal(err); ok {
 		return m
 	}
+	if m, ok := describeBackup(err); ok {
+		return m
+	}
 	if m, ok := describeKey(err, &wrong, &pinRule); ok {
 		return m
 	}

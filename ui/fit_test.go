@@ -7,6 +7,7 @@ import (
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
+	"github.com/passkeydesk/passkeydesk/account/backup"
 )
 
 // Every screen fits a window of 800×600 (the smallest the app supports)
@@ -50,6 +51,7 @@ func TestScreensFit800x600(t *testing.T) {
 				t.Fatal(err)
 			}
 
+			h.withBackup()
 			h.start() // opens signed in, on the overview, in the theme
 			check("overview")
 			h.tap("Passkeys")
@@ -89,11 +91,32 @@ func TestScreensFit800x600(t *testing.T) {
 			h.typeInto(cp.confirm, "a brand new passphrase")
 			h.tap("Continue")
 			check("change password: verify")
+			h.tap("Settings")
+			h.tap("Back up this computer's data…")
+			check("backup")
+			h.tap("Settings")
+			h.tap("Restore from a backup…")
+			check("restore")
+			h.app.shell.restore.ready(backup.Manifest{Accounts: []string{"someone.with.a.long.name@example.com"}, CreatedAt: time.Now(), LeftBehind: []backup.Passkey{
+				{Account: "someone.with.a.long.name@example.com", Name: "Work laptop in the office upstairs", CreatedAt: time.Now()},
+				{Account: "someone.with.a.long.name@example.com", Name: "Home desktop", CreatedAt: time.Now()},
+			}})
+			check("restore: ready")
+			h.tap("Settings")
+			h.tap("Delete account…")
+			check("delete account")
+			da := h.app.shell.deletion
+			h.typeInto(da.confirm, u.Email)
+			h.tap("Continue")
+			check("delete account: verify")
 			h.tap("Sign out")
 			check("sign in")
 			h.setKnownAccount(false)
 			h.start()
 			check("first run")
+			h.tap("Restore from a backup…")
+			check("restore before sign-in")
+			h.tap("Cancel")
 			s := h.app.signUpScreen
 			h.typeInto(s.email, "new@example.com")
 			h.typeInto(s.name, "New")

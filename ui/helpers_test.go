@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
+	"github.com/passkeydesk/passkeydesk/account/backup"
 	"github.com/passkeydesk/passkeydesk/account/httpapi"
 	"github.com/passkeydesk/passkeydesk/account/pgstore"
 	"github.com/passkeydesk/passkeydesk/account/pgstore/pgtest"
@@ -127,6 +129,14 @@ type harness struct {
 	secrets []string
 	// mailer is the service's, when it sends email.
 	mailer account.Mailer
+
+	// backup is Deps.Backup (harnessOptions.backup); restarts counts
+	// Deps.Restart's calls.
+	backup   *backup.Folder
+	restarts int
+	// dbPath and sealingKey are the service's SQLite file and key.
+	dbPath     string
+	sealingKey []byte
 }
 
 type harnessOptions struct {
@@ -152,12 +162,16 @@ type harnessOptions struct {
 	// httpWrap, with overHTTP, stands between the HTTP client and the
 	// API's handler, as a proxy or a failing server would.
 	httpWrap func(http.Handler) http.Handler
+	// backup gives the app backups of the service's SQLite file.
+	backup bool
 }
 
 func newHarness(t *testing.T, opts harnessOptions) *harness {
 	t.Helper()
-	svc, clock, _ := accounttest.NewService(t, accounttest.Options{Mailer: opts.mailer, Model: opts.model, PublicURL: opts.publicURL,
-		Store: storeFor(t)})
+	sealingKey := make([]byte, 32)
+	rand.Read(sealingKey)
+	svc, clock, dbPath := accounttest.NewService(t, accounttest.Options{Mailer: opts.mailer, Model: opts.model, PublicURL: opts.publicURL,
+		Store: storeFor(t), SecretKey: sealingKey})
 	h := &harness{
 		t:      t,
 		fa:     test.NewTempApp(t),
@@ -177,6 +191,10 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 	}
 	if h.tokens == nil {
 		h.tokens = &memTokens{}
+	}
+	h.dbPath, h.sealingKey = dbPath, sealingKey
+	if opts.backup {
+		h.withBackup()
 	}
 	if opts.overHTTP || os.Getenv("PASSKEYDESK_UI_OVER_HTTP") == "1" {
 		h.server = serveOverHTTP(t, svc, opts.publicURL, opts.httpWrap)
@@ -239,6 +257,9 @@ func (h *harness) start() {
 		Phone:        h.phone,
 		ThisComputer: h.local,
 		Server:       h.server,
+
+		Backup:  h.backupDep(),
+		Restart: func() { h.restarts++ },
 	}, func(fn func()) { h.queue <- fn })
 	h.app.now = h.clock.Now
 	h.app.after = func(d time.Duration, f func()) { h.timers = append(h.timers, pendingTimer{d, f}) }

@@ -25,6 +25,11 @@ const (
 	sectionRecoveryCodes
 	sectionChangePassword // from Settings
 	sectionChangeEmail    // from Settings (email.go)
+	// sectionBackup and sectionRestore write and restore a backup of the
+	// data folder (backup.go); from Settings.
+	sectionBackup
+	sectionRestore
+	sectionDeleteAccount // from Settings (deleteaccount.go)
 )
 
 // shell is the signed-in window: the account at the top, navigation on
@@ -60,6 +65,11 @@ type shell struct {
 	password *changePasswordScreen
 	// email is the change-email screen (email.go).
 	email *changeEmailScreen
+	// backup and restore are the backup screens (backup.go).
+	backup  *backupScreen
+	restore *restoreScreen
+	// deletion asks for the account's deletion (deleteaccount.go).
+	deletion *deleteAccountScreen
 }
 
 func newShell(a *App) *shell {
@@ -150,6 +160,7 @@ func (s *shell) open(sec section) {
 	}
 	s.overview, s.passkeys, s.settings, s.wizard, s.unlock = nil, nil, nil, nil, nil
 	s.recovery, s.password, s.email = nil, nil, nil
+	s.backup, s.restore, s.deletion = nil, nil, nil
 	var (
 		obj   fyne.CanvasObject
 		focus fyne.Focusable
@@ -188,6 +199,15 @@ func (s *shell) open(sec section) {
 	case sectionChangeEmail:
 		s.email = &changeEmailScreen{app: s.app, shell: s}
 		obj, focus = s.email.build(), s.email.email
+	case sectionBackup:
+		s.backup = &backupScreen{app: s.app, shell: s}
+		obj, focus = s.backup.build(), s.backup.pass
+	case sectionRestore:
+		s.restore = &restoreScreen{app: s.app, back: func() { s.open(sectionSettings) }}
+		obj, focus = s.restore.build(), s.restore.choose
+	case sectionDeleteAccount:
+		s.deletion = &deleteAccountScreen{app: s.app, shell: s}
+		obj, focus = s.deletion.build(), s.deletion.confirm
 	}
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()
@@ -242,5 +262,8 @@ func (s *shell) closeScreens() {
 	}
 	if s.email != nil {
 		s.email.close()
+	}
+	if s.deletion != nil {
+		s.deletion.close()
 	}
 }

@@ -56,3 +56,11 @@ func (h *Handler) confirmEmail(ctx context.Context, token string, w http.Respons
 	}
 	return h.api.ConfirmEmail(ctx, token, req.Code)
 }
+
+func (h *Handler) requestAccountDeletion(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
+	var req struct{ Grant, Confirm string }
+	if err := decodeBody(w, r, &req); err != nil {
+		return nil, err
+	}
+	return h.api.RequestAccountDeletion(ctx, token, req.Grant, req.Confirm)
+}

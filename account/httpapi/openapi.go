@@ -113,6 +113,7 @@ var docs = map[string]doc{
 	"PUT /v1/email":                      {"Change the email with a change-email grant: a code goes to the new address, which becomes the account's when confirmed", authSession, struct{ Grant, Email string }{}, account.EmailStatus{}},
 	"POST /v1/email/code":                {"Send a new email code (\"Send again\"), at most 5 an hour", authSession, nil, account.EmailStatus{}},
 	"POST /v1/email/confirm":             {"Confirm the address with the code sent to it", authSession, struct{ Code string }{}, account.EmailStatus{}},
+	"POST /v1/account/deletion":          {"Ask for the account's deletion with a delete-account grant and its email typed (Confirm); every session ends, and the account is deleted 7 days later unless its owner signs in before", authSession, struct{ Grant, Confirm string }{}, account.AccountDeletion{}},
 	"POST /v1/recovery-codes":            {"Make a new set of recovery codes with a recovery-codes grant; the old set stops working, the codes are shown only here", authSession, struct{ Grant string }{}, account.RecoveryCodes{}},
 	"GET /v1/approvals/pending":          {"The account's pending approvals, oldest first", authSession, nil, []account.Approval{}},
 	"POST /v1/approvals/{id}/begin":      {"Request options whose challenge commits to the operation", authSession, nil, webauthnJSON{}},

@@ -57,6 +57,7 @@ func (h *Handler) routesV1() {
 	m.HandleFunc("GET /v1/recovery-codes", h.desktop(h.recoveryCodeStatus))
 	m.HandleFunc("POST /v1/recovery-codes", h.desktop(h.newRecoveryCodes))
 	m.HandleFunc("POST /v1/password", h.desktop(h.changePassword))
+	m.HandleFunc("POST /v1/account/deletion", h.desktop(h.requestAccountDeletion))
 	m.HandleFunc("POST /v1/enrollments/{id}/handover", h.desktop(h.handOverEnrollment))
 	m.HandleFunc("GET /v1/email", h.desktop(h.emailStatus))
 	m.HandleFunc("PUT /v1/email", h.desktop(h.changeEmail))

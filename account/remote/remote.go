@@ -486,3 +486,7 @@ func (c *Client) ConfirmEmail(ctx context.Context, token, code string) (*account
 func (c *Client) ChangeEmail(ctx context.Context, token, grant, newEmail string) (*account.EmailStatus, error) {
 	return callOne[account.EmailStatus](ctx, c, "PUT", "/v1/email", token, map[string]string{"Grant": grant, "Email": newEmail})
 }
+
+func (c *Client) RequestAccountDeletion(ctx context.Context, token, grant, confirm string) (*account.AccountDeletion, error) {
+	return callOne[account.AccountDeletion](ctx, c, "POST", "/v1/account/deletion", token, map[string]string{"Grant": grant, "Confirm": confirm})
+}

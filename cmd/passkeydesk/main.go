@@ -64,6 +64,13 @@
 // folder, and Settings warns about it. A key file found when a keyring can
 // be reached is moved into it.
 //
+// Settings › Backup writes the data folder's database (a VACUUM INTO
+// snapshot) and its sealing key to a file encrypted under a passphrase
+// (package account/backup). A restore is checked whole into
+// restore.pending in the data folder; the app then starts itself again,
+// and the start puts it in place before opening the database, keeping the
+// database it replaces as passkeydesk.db.before-restore and its key.
+//
 // "This computer" is a platform authenticator (fido/platform) whose
 // passkeys are sealed in the data folder under a master key kept in the
 // OS keyring.
@@ -80,7 +87,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -108,6 +117,28 @@ func main() {
 		log.Error("passkeydesk cannot start", "err", err)
 		os.Exit(1)
 	}
+	if restartWanted.Load() {
+		if err := restartSelf(); err != nil {
+			log.Error("passkeydesk cannot start again to finish the restore; start it by hand", "err", err)
+			os.Exit(1)
+		}
+	}
+}
+
+// restartWanted is set when the window closed to start the app again: a
+// restored backup is put in place by the next start.
+var restartWanted atomic.Bool
+
+// restartSelf starts this program again with the same arguments, once
+// this run has let go of the data folder.
+func restartSelf() error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(exe, os.Args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	return cmd.Start()
 }
 
 func run(log *slog.Logger) error {
@@ -151,6 +182,7 @@ func run(log *slog.Logger) error {
 		// publicOrigin is where the embedded service's page and API
 		// are served, "" with a server.
 		publicOrigin string
+		dataBackup   ui.Backup // nil with a server
 	)
 	if *server != "" {
 		c, err := remote.New(*server, nil)
@@ -168,6 +200,7 @@ func run(log *slog.Logger) error {
 		defer embedded.close()
 		svc, origin, phoneErr, keyInFile = embedded.svc, embedded.origin, embedded.phoneErr, embedded.keyInFile
 		publicOrigin = embedded.publicURL
+		dataBackup = embedded.backup
 	}
 	webauthn, err := client.New(origin)
 	if err != nil {
@@ -208,6 +241,11 @@ func run(log *slog.Logger) error {
 		Server:           *server,
 		Notify:           desktopNotifier(fa.SendNotification, notificationService, log),
 		PublicURL:        publicOrigin,
+		Backup:           dataBackup,
+		Restart: func() {
+			restartWanted.Store(true)
+			fa.Quit()
+		},
 	})
 	desk.Window().SetIcon(icon)
 	inst.onShow(func() {
