@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -47,39 +48,76 @@ type assertFlow struct {
 	// is opened for one use and closed after it.
 	sess  keySession
 	ended bool
+
+	// The keys plugged in, followed for the whole flow (watchKeys): the
+	// choice shows them as they come and go, and an operation on a key
+	// that is pulled out ends as fido.ErrKeyRemoved.
+	devices []fido.DeviceInfo
+	stage   assertStage
+	using   string           // path of the key the operation under way uses
+	pick    flowPick         // the pick by touch among several keys
+	fb      *feedback        // on the choice: why the last attempt ended
+	focus   []fyne.Focusable // the choice's buttons on display
 }
 
-// start lists the authenticators the person can use.
+// assertStage is the step an assertFlow is at.
+type assertStage int
+
+const (
+	stageLooking  assertStage = iota // the first listing of the keys
+	stageChoose                      // the choice of authenticators
+	stagePicking                     // the keys wait for a touch that picks one
+	stageUsing                       // the assertion under way on one authenticator
+	stageAccounts                    // the choice of accounts, then the check
+)
+
+// start follows the keys plugged in and shows the choice of
+// authenticators.
 func (f *assertFlow) start() {
 	f.ctx, f.cancel = context.WithCancel(f.app.ctx)
-	if f.prompts == nil {
-		f.sess = newKeySession(f.app)
-		f.prompts = &prompter{app: f.app, setStep: f.setStep,
-			over: f.closed, leave: func() { f.end(fido.ErrCanceled) }}
+	f.sess = newKeySession(f.app)
+	f.prompts = &prompter{app: f.app, setStep: f.setStep,
+		over: f.closed, leave: func() { f.end(fido.ErrCanceled) }}
+	f.pick = flowPick{app: f.app, sess: &f.sess}
+	f.fb = newFeedback()
+	if f.app.keys == nil {
+		f.stage = stageChoose
+		if !f.closed() {
+			f.showChoices()
+		}
+		return
 	}
+	f.stage = stageLooking
 	f.prompts.showWaiting("Looking for security keys…")
-	var list []fido.DeviceInfo
-	keys := f.app.keys
-	f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
-		if keys == nil {
-			return nil
-		}
-		var err error
-		list, err = keys.Devices(ctx)
-		return err
-	}, func(err error) {
-		if f.ended {
-			return
-		}
-		if err != nil {
-			f.end(err)
-			return
-		}
-		if f.closed() {
-			return
-		}
-		f.showChoices(list)
+	f.app.watchKeys(f.ctx, func() bool { return f.ended }, f.setDevices, func(err error) {
+		f.app.fail(f.fb, "listing security keys", err)
+		f.setDevices(nil)
 	})
+}
+
+// setDevices takes a new listing of the keys: the choice shows it, a
+// pick with fewer than two keys left ends, and the operation on a key
+// that is gone ends as fido.ErrKeyRemoved.
+func (f *assertFlow) setDevices(list []fido.DeviceInfo) {
+	f.devices = list
+	present := func(path string) bool {
+		return slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == path })
+	}
+	switch f.stage {
+	case stageLooking, stageChoose:
+		f.stage = stageChoose
+		if !f.closed() {
+			f.showChoices()
+		}
+	case stagePicking:
+		if len(list) < 2 {
+			f.pick.end()
+		}
+	case stageUsing:
+		if f.using != "" && !present(f.using) {
+			f.prompts.cancel(fido.ErrKeyRemoved)
+		}
+	}
 }
 
 // intro says what to choose; signed out, also why no email is asked for.
@@ -90,55 +128,103 @@ func (f *assertFlow) intro() string {
 	return "Choose where your passkey is. No email is needed: the passkey says which account it is for."
 }
 
-// showChoices offers each plugged key and this computer.
-func (f *assertFlow) showChoices(list []fido.DeviceInfo) {
+// showChoices offers each plugged key and this computer, and with
+// several keys the pick by touch. It is drawn again as keys come and go;
+// the keyboard focus moves to the new first choice only when it was on a
+// choice that is gone.
+func (f *assertFlow) showChoices() {
 	objs := []fyne.CanvasObject{
 		heading("Use a passkey " + f.what),
 		paragraph(f.intro()),
 	}
-	var first fyne.Focusable
-	for _, d := range list {
-		d := d
-		b := newButtonWithIcon(keyLabel(d), theme.LoginIcon(), func() { f.use(d.Path, nil) })
+	var focus []fyne.Focusable
+	labels := keyLabels(f.devices)
+	for i, d := range f.devices {
+		path := d.Path
+		b := newButtonWithIcon(labels[i], theme.LoginIcon(), func() { f.use(path, nil) })
 		objs = append(objs, b)
-		if first == nil {
-			first = b
-		}
+		focus = append(focus, b)
+	}
+	if len(f.devices) > 1 {
+		pick := newButtonWithIcon("Pick by touch", theme.SearchIcon(), f.startPick)
+		objs = append(objs, container.NewHBox(pick),
+			paragraph("Not sure which key holds the passkey? Pick by touch, then touch the key you mean."))
+		focus = append(focus, pick)
 	}
 	if f.app.thisComputer != nil {
 		b := newButtonWithIcon("This computer", theme.ComputerIcon(), func() { f.use("", f.app.thisComputer) })
 		objs = append(objs, b)
-		if first == nil {
-			first = b
-		}
+		focus = append(focus, b)
 	}
-	if first == nil {
-		objs = append(objs, infoLine("No security key is plugged in. Plug one in and look again."))
+	if f.app.keys != nil && len(f.devices) == 0 {
+		objs = append(objs, infoLine("No security key is plugged in. Plug one in: it shows here as soon as it is."))
 	}
-	again := newButtonWithIcon("Look again", theme.ViewRefreshIcon(), f.restart)
 	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), func() { f.end(fido.ErrCanceled) })
-	objs = append(objs, container.NewHBox(again, cancel))
-	if first == nil {
-		first = again
+	objs = append(objs, container.NewHBox(cancel), f.fb.object())
+	focus = append(focus, cancel)
+	var first fyne.Focusable
+	if now := f.app.win.Canvas().Focused(); now == nil || slices.Contains(f.focus, now) {
+		first = focus[0]
 	}
+	f.focus = focus
 	f.setStep(objs, first)
 }
 
-func (f *assertFlow) restart() {
-	if f.cancel != nil {
-		f.cancel()
+// backToChoice ends the step under way on the choice; err, unless nil,
+// says why there.
+func (f *assertFlow) backToChoice(err error) {
+	f.stage = stageChoose
+	f.focus = nil // the step's focus is gone with it
+	f.fb.clear()
+	if err != nil {
+		f.app.fail(f.fb, "using a passkey", err)
 	}
-	f.start()
+	if !f.closed() {
+		f.showChoices()
+	}
+}
+
+// startPick asks every key plugged in for a touch; the one touched is
+// used.
+func (f *assertFlow) startPick() {
+	if f.closed() || f.stage != stageChoose || len(f.devices) < 2 {
+		return
+	}
+	f.stage = stagePicking
+	f.fb.clear()
+	show := func() {
+		if !f.closed() && f.stage == stagePicking {
+			f.setStep(f.pick.pickStep("that holds your passkey"))
+		}
+	}
+	f.pick.start(f.ctx, pickPaths(f.devices), show, func(path string, err error) {
+		if f.ended {
+			return
+		}
+		switch {
+		case err == nil:
+			f.stage = stageChoose
+			f.use(path, nil)
+		case canceled(err):
+			f.backToChoice(nil)
+		default:
+			f.backToChoice(err)
+		}
+	})
+	show()
 }
 
 // use runs the assertion on the key at path, or on local when set.
 func (f *assertFlow) use(path string, local ThisComputer) {
-	if f.closed() {
+	if f.closed() || f.stage != stageChoose {
 		return
 	}
+	f.stage = stageUsing
+	f.fb.clear()
 	words := localWords
 	if local == nil {
 		words = promptWords{label: "your security key"}
+		f.using = path
 	}
 	op := f.prompts.begin(f.ctx, words, nil)
 	f.prompts.showWaiting("Getting the passkey ready…")
@@ -174,13 +260,20 @@ func (f *assertFlow) use(path string, local ThisComputer) {
 		return err
 	}, func(err error) {
 		err = f.prompts.finish(op, err)
+		f.using = ""
 		if f.ended {
+			return
+		}
+		if errors.Is(err, fido.ErrKeyRemoved) {
+			// The key went before it answered: only this step ends.
+			f.backToChoice(err)
 			return
 		}
 		if err != nil || len(cands) == 1 {
 			f.end(err)
 			return
 		}
+		f.stage = stageAccounts
 		f.showAccounts(cands)
 	})
 }
@@ -201,7 +294,7 @@ func (f *assertFlow) showAccounts(cands []client.Candidate) {
 		if name == "" {
 			name = "An unnamed account"
 		}
-		b := newButtonWithIcon(name, theme.AccountIcon(), func() { f.pick(c) })
+		b := newButtonWithIcon(name, theme.AccountIcon(), func() { f.pickAccount(c) })
 		objs = append(objs, b)
 		if first == nil {
 			first = b
@@ -229,7 +322,7 @@ func (f *assertFlow) closed() bool {
 	return false
 }
 
-func (f *assertFlow) pick(c client.Candidate) {
+func (f *assertFlow) pickAccount(c client.Candidate) {
 	f.prompts.showWaiting("Checking the passkey…")
 	f.app.runIn(f.ctx, callTimeout, func(ctx context.Context) error {
 		return f.finish(ctx, c.Credential)
@@ -257,6 +350,7 @@ func (f *assertFlow) stop() bool {
 		return false
 	}
 	f.ended = true
+	f.pick.stop()
 	f.prompts.cancel(fido.ErrCanceled)
 	if f.cancel != nil {
 		f.cancel()
