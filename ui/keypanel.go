@@ -500,7 +500,7 @@ func (p *keyPanel) card() []fyne.CanvasObject {
 		v.Wrapping = fyne.TextWrapWord
 		tech.Append(label, v)
 	}
-	add("Firmware", firmwareWords(info.FirmwareVersion))
+	add("Firmware", firmwareWords(info.FirmwareVersion, d, model))
 	add("FIDO versions", strings.Join(info.Versions, ", "))
 	add("AAGUID", aaguidWords(info.AAGUID))
 	add("Transports", strings.Join(info.Transports, ", "))
@@ -558,13 +558,6 @@ func (p *keyPanel) slotWords() string {
 		return strconv.Itoa(p.info.RemainingDiscoverable) + " free (unlock with the PIN to see those used)"
 	}
 	return "Unlock with the PIN to see them"
-}
-
-func firmwareWords(v uint64) string {
-	if v == 0 {
-		return ""
-	}
-	return strconv.FormatUint(v, 10)
 }
 
 func aaguidWords(a fido.AAGUID) string {
