@@ -4,7 +4,9 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,6 +82,7 @@ func TestPasskeySignInSeesKeyPluggedLater(t *testing.T) {
 
 	spare.plug(t)
 	k.waitText(watchLimit*5, simulatedKeyLabel+" (1)", simulatedKeyLabel+" (2)", "Pick by touch")
+	fits(k.harness, "passkey sign-in with two keys")
 
 	// Touch the spare key: only it is used.
 	k.key.SetTouch(softkey.TouchNever, 0)
@@ -89,6 +92,7 @@ func TestPasskeySignInSeesKeyPluggedLater(t *testing.T) {
 		return k.key.WaitingForTouch() && spare.key.WaitingForTouch()
 	})
 	k.wantText("Touch the key that holds your passkey")
+	fits(k.harness, "passkey sign-in pick by touch")
 	spare.key.Press()
 	k.waitText(5*time.Second, "Enter your key's PIN")
 	k.waitFor("the other key to stop waiting", 10*time.Second, func() bool { return !k.key.WaitingForTouch() })
@@ -128,6 +132,7 @@ func TestSecurityKeyWizardPickByTouch(t *testing.T) {
 	k.tap("Pick by touch")
 	k.waitFor("both keys waiting for a touch", 10*time.Second, bothWaiting)
 	k.wantText("Touch the key you want to add")
+	fits(k.harness, "add passkey pick by touch")
 	k.tap("Cancel")
 	k.waitText(5*time.Second, "2 keys are plugged in", "Pick by touch")
 	k.waitFor("the keys to stop waiting", 10*time.Second, noneWaiting)
@@ -240,6 +245,7 @@ func TestPasskeyFlowsUnplugEveryStep(t *testing.T) {
 				plug := k.unplugMain()
 				k.waitText(watchLimit*5, st.after...)
 				k.notText("Enter your key's PIN", "Touch your key")
+				fits(k.harness, fl.name+" after the key was pulled out")
 				check()
 
 				// Back in: the same choice shows it, and the flow
@@ -254,6 +260,69 @@ func TestPasskeyFlowsUnplugEveryStep(t *testing.T) {
 				k.tap("Continue")
 				finish()
 			})
+		}
+	}
+}
+
+// holdFinishLogin holds the service's FinishLogin until released, or
+// until its context ends (it then fails as a cut call does).
+type holdFinishLogin struct {
+	account.API
+	entered atomic.Bool
+	release chan struct{}
+}
+
+func (h *holdFinishLogin) FinishLogin(ctx context.Context, assertion json.RawMessage) (*account.Session, error) {
+	h.entered.Store(true)
+	select {
+	case <-h.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return h.API.FinishLogin(ctx, assertion)
+}
+
+// TestPasskeySignInKeyPulledAfterItAnswered: a key pulled out once it
+// has signed, while the service checks the assertion, does not cut the
+// sign-in short.
+func TestPasskeySignInKeyPulledAfterItAnswered(t *testing.T) {
+	hold := &holdFinishLogin{release: make(chan struct{})}
+	k := newSignInKeyTestWith(t, harnessOptions{wrap: func(api account.API) account.API {
+		hold.API = api
+		return hold
+	}})
+	k.bind(k.user("ann@example.com"))
+	k.start()
+	k.tap("Sign in with a passkey")
+	k.waitText(5*time.Second, "Use a passkey to sign in")
+	k.tap(k.keyButton())
+	k.waitText(5*time.Second, "Enter your key's PIN")
+	k.typeFocused(keyPIN)
+	// Not k.tap nor k.waitFor: they settle, and the check is held.
+	test.Tap(k.button("Continue"))
+	k.pump("the service checking the assertion", hold.entered.Load)
+	k.unplugMain()
+	gone := time.Now().Add(4 * keyWatchInterval) // the watch sees it meanwhile
+	k.pump("the watch to see the key gone", func() bool { return time.Now().After(gone) })
+	close(hold.release)
+	k.waitFor("signed in", 10*time.Second, func() bool { return k.app.shell != nil })
+	if k.app.me.Email != "ann@example.com" {
+		t.Fatalf("signed in as %q", k.app.me.Email)
+	}
+}
+
+// pump runs the results of background work on the test goroutine until
+// cond holds, without waiting for work in flight to end (as settle does).
+func (h *harness) pump(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for !cond() {
+		select {
+		case fn := <-h.queue:
+			fn()
+		case <-time.After(5 * time.Millisecond):
+		case <-deadline:
+			h.t.Fatalf("%s did not happen within 10 s; the window shows:\n%s", what, h.text())
 		}
 	}
 }

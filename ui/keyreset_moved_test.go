@@ -115,6 +115,7 @@ func TestKeyPanelResetSeveralKeysAppear(t *testing.T) {
 		return k.key.WaitingForTouch() && other.WaitingForTouch()
 	})
 	k.wantText("several keys were plugged in", "Touch the one you are resetting")
+	fits(k.harness, "reset pick by touch")
 	k.key.Press()
 	k.waitText(5*time.Second, "Step 3 of 3")
 	k.waitFor("the key to wait for the reset's touch", 10*time.Second, k.key.WaitingForTouch)
@@ -138,6 +139,7 @@ func TestKeyPanelResetTimesOut(t *testing.T) {
 	k.waitText(watchLimit*5, "Step 2 of 3")
 	k.runTimer(resetReplugWait)
 	k.wantText("No key was plugged back in within a minute", "nothing on the key has changed")
+	fits(k.harness, "reset timed out")
 	k.notText("Step 2 of 3")
 	// Plugged in now, it is not reset: the reset was not started.
 	k.plug()

@@ -99,7 +99,11 @@ func (f *assertFlow) start() {
 // pick with fewer than two keys left ends, and the operation on a key
 // that is gone ends as fido.ErrKeyRemoved.
 func (f *assertFlow) setDevices(list []fido.DeviceInfo) {
+	same := f.stage == stageChoose && slices.Equal(list, f.devices)
 	f.devices = list
+	if same {
+		return // the watch's first listing repeats the first listing
+	}
 	present := func(path string) bool {
 		return slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == path })
 	}
@@ -228,8 +232,12 @@ func (f *assertFlow) use(path string, local ThisComputer) {
 	}
 	op := f.prompts.begin(f.ctx, words, nil)
 	f.prompts.showWaiting("Getting the passkey ready…")
-	var cands []client.Candidate
-	keys := f.app.keys
+	var (
+		cands []client.Candidate
+		// answered: the key's part is over (set by the worker).
+		answered bool
+	)
+	keys, flowCtx := f.app.keys, f.ctx
 	before, settled := f.sess.queueKeyWork()
 	f.app.runIn(op.ctx, keyCeremonyTimeout, func(ctx context.Context) error {
 		defer op.release()
@@ -251,15 +259,23 @@ func (f *assertFlow) use(path string, local ThisComputer) {
 		}
 		cands, err = f.app.client.Get(ctx, dev, opts, op.prompt)
 		op.release()
+		answered = err == nil
 		if err == nil && len(cands) == 0 {
 			err = fido.ErrNoCredentials
 		}
 		if err == nil && len(cands) == 1 {
-			err = f.finish(ctx, cands[0].Credential)
+			// The key has answered: pulling it out now must not cut
+			// the service's check short, so that runs in the flow's
+			// context, not the key operation's.
+			fctx, cancel := context.WithTimeout(flowCtx, callTimeout)
+			defer cancel()
+			err = f.finish(fctx, cands[0].Credential)
 		}
 		return err
 	}, func(err error) {
-		err = f.prompts.finish(op, err)
+		if mapped := f.prompts.finish(op, err); !answered {
+			err = mapped
+		}
 		f.using = ""
 		if f.ended {
 			return
