@@ -112,6 +112,26 @@ func TestPasskeySignInSeesKeyPluggedLater(t *testing.T) {
 	k.waitFor("the spare key gone", watchLimit*5, func() bool { return !strings.Contains(k.text(), "Pick by touch") })
 	k.wantText(simulatedKeyLabel)
 	k.notText(simulatedKeyLabel + " (2)")
+
+	// A key pulled out during a pick leaves one: the pick ends, the keys
+	// stop waiting, and the choice shows the one left.
+	spare.plug(t)
+	k.waitText(watchLimit*5, "Pick by touch")
+	spare.key.SetTouch(softkey.TouchNever, 0)
+	k.tap("Pick by touch")
+	k.waitFor("both keys waiting for a touch", 10*time.Second, func() bool {
+		return k.key.WaitingForTouch() && spare.key.WaitingForTouch()
+	})
+	spare.unplug()
+	k.waitFor("the pick to end", watchLimit*5, func() bool {
+		return !strings.Contains(k.text(), "Touch the key that holds your passkey")
+	})
+	k.waitFor("the key left to stop waiting", 10*time.Second, func() bool { return !k.key.WaitingForTouch() })
+	k.wantText("Use a passkey to sign in", simulatedKeyLabel)
+	k.notText("Pick by touch", "Key removed")
+	if k.app.shell != nil {
+		t.Fatal("signed in")
+	}
 }
 
 // TestSecurityKeyWizardPickByTouch: with two keys plugged in, the
