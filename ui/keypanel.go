@@ -176,9 +176,10 @@ func (p *keyPanel) close() {
 // setDevices takes a new key listing. A key on display that is gone is
 // forgotten at once; the operation on it ends as fido.ErrKeyRemoved.
 func (p *keyPanel) setDevices(list []fido.DeviceInfo) {
+	prev := p.devices
 	p.devices, p.watched = list, true
 	if p.reset != nil {
-		p.reset.devicesChanged(list)
+		p.reset.devicesChanged(prev, list)
 		p.render()
 		return
 	}

@@ -170,8 +170,9 @@ func (r *keyReset) objects() []fyne.CanvasObject {
 	return objs
 }
 
-// devicesChanged moves the reset on as the key leaves and comes back.
-func (r *keyReset) devicesChanged(list []fido.DeviceInfo) {
+// devicesChanged moves the reset on as the key leaves and comes back;
+// prev is the listing before list.
+func (r *keyReset) devicesChanged(prev, list []fido.DeviceInfo) {
 	p := r.panel
 	present := slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == r.path })
 	switch {
@@ -179,14 +180,16 @@ func (r *keyReset) devicesChanged(list []fido.DeviceInfo) {
 		// Whatever the stage, the key that was open is gone.
 		p.forget()
 		if r.stage == resetUnplug {
-			r.awaitReplug(list)
+			r.awaitReplug(prev)
+			r.findReplugged(list)
 		}
 		if r.stage == resetTouch {
 			p.fb.show(describe(fido.ErrKeyRemoved))
 			r.stage = resetIntro
 		}
 	case !present && r.stage == resetUnplug:
-		r.awaitReplug(list)
+		r.awaitReplug(prev)
+		r.findReplugged(list)
 	case !present && r.stage == resetTouch:
 		if p.op != nil {
 			p.op(fido.ErrKeyRemoved)
@@ -195,32 +198,21 @@ func (r *keyReset) devicesChanged(list []fido.DeviceInfo) {
 		r.stage = resetTouch
 		r.run()
 	case r.stage == resetReplug:
-		var fresh []string
-		for _, d := range list {
-			if !r.others[d.Path] {
-				fresh = append(fresh, d.Path)
-			}
-		}
-		switch {
-		case len(fresh) == 1:
-			// Back under another path, as USB keys often come back.
-			r.moveTo(fresh[0])
-			r.stage = resetTouch
-			r.run()
-		case len(fresh) > 1:
-			r.pickAmong(fresh)
-		}
+		r.findReplugged(list)
 	}
 }
 
-// awaitReplug is step 2: the key is out, others are the keys still
-// plugged in; the step times out after resetReplugWait.
-func (r *keyReset) awaitReplug(list []fido.DeviceInfo) {
+// awaitReplug is step 2: the key is out; the other keys of prev, the
+// listing it was last in, are not taken for it when it comes back. The
+// step times out after resetReplugWait.
+func (r *keyReset) awaitReplug(prev []fido.DeviceInfo) {
 	p := r.panel
 	r.stage = resetReplug
 	r.others = map[string]bool{}
-	for _, d := range list {
-		r.others[d.Path] = true
+	for _, d := range prev {
+		if d.Path != r.path {
+			r.others[d.Path] = true
+		}
 	}
 	r.replugGen++
 	gen := r.replugGen
@@ -233,6 +225,27 @@ func (r *keyReset) awaitReplug(list []fido.DeviceInfo) {
 		p.fb.clear()
 		p.render()
 	})
+}
+
+// findReplugged looks in list, during step 2, for the key come back
+// under another path: the one key beyond the others is taken for it;
+// with several, the person touches it.
+func (r *keyReset) findReplugged(list []fido.DeviceInfo) {
+	var fresh []string
+	for _, d := range list {
+		if !r.others[d.Path] {
+			fresh = append(fresh, d.Path)
+		}
+	}
+	switch {
+	case len(fresh) == 1:
+		// Back under another path, as USB keys often come back.
+		r.moveTo(fresh[0])
+		r.stage = resetTouch
+		r.run()
+	case len(fresh) > 1:
+		r.pickAmong(fresh)
+	}
 }
 
 // moveTo takes the key at path for the key being reset.

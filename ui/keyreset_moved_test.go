@@ -129,6 +129,31 @@ func TestKeyPanelResetSeveralKeysAppear(t *testing.T) {
 	}
 }
 
+// TestKeyPanelResetReplugInOneListing: the key is pulled out and back
+// in under a new path between two listings: it is recognised all the
+// same.
+func TestKeyPanelResetReplugInOneListing(t *testing.T) {
+	k := newKeyTest(t, softkey.Options{})
+	k.setKeyPIN(keyPIN)
+	k.register()
+	gate := &gatedKeys{Provider: k.app.keys}
+	k.app.keys = gate
+	k.tap("Security keys")
+	k.waitText(5*time.Second, simModel, "Set (8 tries left)")
+	k.tap("Reset key…")
+	k.tap("Start reset")
+	gate.hold()
+	k.unplug()
+	moved := k.replugUnder("moved")
+	gate.releaseWhen(t, func(list []fido.DeviceInfo) bool {
+		return len(list) == 1 && list[0].Path == moved
+	})
+	k.waitText(10*time.Second, "The key is reset")
+	if pinSetAt(t, moved) {
+		t.Fatal("the key still has a PIN")
+	}
+}
+
 // TestKeyPanelResetTimesOut: with no key back within the wait, step 2
 // ends in words, and nothing on the key changed.
 func TestKeyPanelResetTimesOut(t *testing.T) {
@@ -170,17 +195,23 @@ func (g *gatedKeys) hold() {
 // release lets the latest listing through once it has n keys.
 func (g *gatedKeys) release(t *testing.T, n int) {
 	t.Helper()
+	g.releaseWhen(t, func(list []fido.DeviceInfo) bool { return len(list) == n })
+}
+
+// releaseWhen lets the latest listing through once ok says it is the one.
+func (g *gatedKeys) releaseWhen(t *testing.T, ok func([]fido.DeviceInfo) bool) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		g.mu.Lock()
-		if len(g.latest) == n {
+		if ok(g.latest) {
 			g.held = false
 			g.mu.Unlock()
 			return
 		}
 		g.mu.Unlock()
 		if time.Now().After(deadline) {
-			t.Fatalf("the key list never had %d keys", n)
+			t.Fatal("the key list never showed the keys wanted")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

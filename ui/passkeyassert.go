@@ -21,8 +21,15 @@ import (
 // when the key holds several accounts of this service the person picks
 // one. Only the chosen assertion reaches finish.
 //
+// The keys are followed for the whole flow, as in the add-passkey wizard
+// and the key panel: the choice shows keys as they are plugged in and
+// pulled out, offers to pick one by touch when there are several, and a
+// key pulled out during its PIN or touch step ends only that step, with
+// "Key removed", back on the choice.
+//
 // The flow shows its steps through setStep and ends with done, once, on
-// the UI goroutine. Sign-in, approvals and removal all use it.
+// the UI goroutine. Sign-in, approvals and identity checks (removal, the
+// wizard's check) all use it.
 type assertFlow struct {
 	app *App
 	// what says what the passkey is used for, as in "to sign in".
