@@ -337,6 +337,12 @@ func describeKey(err error, wrong **fido.PINError, rule **pinRuleError) (message
 			Sentence: "A key accepts a reset only in the first 10 seconds after it is plugged in.",
 			Next:     "Start the reset again: unplug the key, plug it back in and touch it at once. Nothing was deleted.",
 		}, true
+	case errors.Is(err, errNotTheResetKey):
+		return message{
+			Title:    "Not the key being reset",
+			Sentence: "The key that came back is another model than the key you started to reset, so it was not reset.",
+			Next:     "Start the reset again with the key you mean. Nothing was deleted.",
+		}, true
 	case errors.Is(err, errManagementUnsupported):
 		return message{
 			Title:    "Key cannot list its passkeys",
@@ -595,6 +601,10 @@ func (e *pinRuleError) Error() string {
 // errManagementUnsupported is a key that cannot list or change the
 // passkeys on it (no credMgmt in its getInfo options).
 var errManagementUnsupported = errors.New("the key has no credential management")
+
+// errNotTheResetKey is a key that appeared under a new path during a
+// guided reset but is another model (AAGUID) than the key being reset.
+var errNotTheResetKey = errors.New("the key plugged in is not the key being reset")
 
 // minLengthError is a minimum PIN length outside what the key allows.
 type minLengthError struct{ min int }

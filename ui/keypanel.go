@@ -176,9 +176,10 @@ func (p *keyPanel) close() {
 // setDevices takes a new key listing. A key on display that is gone is
 // forgotten at once; the operation on it ends as fido.ErrKeyRemoved.
 func (p *keyPanel) setDevices(list []fido.DeviceInfo) {
+	prev := p.devices
 	p.devices, p.watched = list, true
 	if p.reset != nil {
-		p.reset.devicesChanged(list)
+		p.reset.devicesChanged(prev, list)
 		p.render()
 		return
 	}
@@ -500,7 +501,7 @@ func (p *keyPanel) card() []fyne.CanvasObject {
 		v.Wrapping = fyne.TextWrapWord
 		tech.Append(label, v)
 	}
-	add("Firmware", firmwareWords(info.FirmwareVersion))
+	add("Firmware", firmwareWords(info.FirmwareVersion, d, model))
 	add("FIDO versions", strings.Join(info.Versions, ", "))
 	add("AAGUID", aaguidWords(info.AAGUID))
 	add("Transports", strings.Join(info.Transports, ", "))
@@ -558,13 +559,6 @@ func (p *keyPanel) slotWords() string {
 		return strconv.Itoa(p.info.RemainingDiscoverable) + " free (unlock with the PIN to see those used)"
 	}
 	return "Unlock with the PIN to see them"
-}
-
-func firmwareWords(v uint64) string {
-	if v == 0 {
-		return ""
-	}
-	return strconv.FormatUint(v, 10)
 }
 
 func aaguidWords(a fido.AAGUID) string {
