@@ -565,8 +565,8 @@ const (
 	EventNewDeviceSignIn EventType = "new-device-sign-in"
 	// The authenticator app (TOTP secret) was replaced.
 	EventAuthenticatorChanged EventType = "authenticator-changed"
-	EventDeletionRequested EventType = "deletion-requested"
-	EventDeletionCanceled  EventType = "deletion-canceled"
+	EventDeletionRequested    EventType = "deletion-requested"
+	EventDeletionCanceled     EventType = "deletion-canceled"
 )
 
 // The sources of events.
