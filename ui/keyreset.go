@@ -51,7 +51,7 @@ func (p *keyPanel) startReset() {
 		}
 	}
 	p.reset = r
-	p.fb.clear()
+	p.step(atKeys) // what an earlier step said is not about the reset
 	p.render()
 	if !r.known {
 		r.probe()
