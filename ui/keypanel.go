@@ -469,6 +469,8 @@ func (p *keyPanel) render() {
 	if !placed {
 		objs = slices.Insert(objs, top, p.fb.object(), p.result.object())
 	}
+	// Last, so the keyboard reaches the key's own parts first.
+	objs = append(objs, p.app.simKeyObjects()...)
 	p.body.Objects = objs
 	p.body.Refresh()
 }
