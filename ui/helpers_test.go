@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -248,20 +249,36 @@ type pendingTimer struct {
 	f func()
 }
 
-// runTimer runs the oldest pending timer, as if its time had passed,
-// after checking it was set for d.
+// runTimer runs the oldest pending timer set for d, as if its time had
+// passed.
 func (h *harness) runTimer(d time.Duration) {
 	h.t.Helper()
-	if len(h.timers) == 0 {
-		h.t.Fatal("no timer is pending")
+	i := slices.IndexFunc(h.timers, func(p pendingTimer) bool { return p.d == d })
+	if i < 0 {
+		h.t.Fatalf("no timer is pending for %v (pending: %d)", d, len(h.timers))
 	}
-	next := h.timers[0]
-	h.timers = h.timers[1:]
-	if next.d != d {
-		h.t.Fatalf("the next timer was set for %v; want %v", next.d, d)
-	}
+	next := h.timers[i]
+	h.timers = slices.Delete(h.timers, i, i+1)
 	next.f()
 	h.settle()
+}
+
+// tick lets one countdownTick pass: it runs every timer then pending for
+// it (the countdowns on screen), not the ones they set again.
+func (h *harness) tick() {
+	h.t.Helper()
+	n := 0
+	for _, p := range h.timers {
+		if p.d == countdownTick {
+			n++
+		}
+	}
+	if n == 0 {
+		h.t.Fatal("no countdown is ticking")
+	}
+	for range n {
+		h.runTimer(countdownTick)
+	}
 }
 
 // settle runs the results of background work on the test goroutine until
