@@ -342,8 +342,7 @@ func (f *phoneFlow) status(st account.EnrollmentStatus) {
 		f.app.focus(f.code)
 		return
 	case account.EnrollmentDone:
-		f.end()
-		f.wizard.leaveAdded(st.Passkey)
+		f.showName(st.Passkey)
 		return
 	case account.EnrollmentExpired, account.EnrollmentCanceled:
 		f.stopWatch()
