@@ -75,16 +75,25 @@ func (s *addPasskeyScreen) begin(why error) {
 	s.byPasskey = false
 
 	token := s.app.token
-	var ver *account.Verification
+	var (
+		ver *account.Verification
+		me  *account.Account
+	)
 	s.app.run(func(ctx context.Context) error {
 		var err error
-		ver, err = s.app.api.BeginVerification(ctx, token, account.PurposeAddPasskey)
+		if ver, err = s.app.api.BeginVerification(ctx, token, account.PurposeAddPasskey); err != nil {
+			return err
+		}
+		// The account as it is now: a passkey added since the window
+		// last read it is offered to verify with.
+		me, err = s.app.api.Me(ctx, token)
 		return err
 	}, func(err error) {
 		if err != nil {
 			s.app.fail(fb, "starting identity verification", err)
 			return
 		}
+		s.app.me = *me
 		s.showFactors(ver)
 		if why != nil {
 			s.app.fail(s.fb, "verifying identity", why)

@@ -4,6 +4,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,4 +100,29 @@ func TestPhoneMethodAnotherWayAfterCancel(t *testing.T) {
 	if w.grant.Token != grant || w.phone == nil || w.phone.enr == nil || w.phone.enr.ID == flow.enr.ID {
 		t.Fatal("the new link was not made on the same identity check")
 	}
+}
+
+// TestAddPasskeyOffersThePasskeyJustAdded: right after the first passkey
+// is added, adding another offers it to verify with (as removal does),
+// and it gives the grant: no password, no code.
+func TestAddPasskeyOffersThePasskeyJustAdded(t *testing.T) {
+	k := newKeyTest(t, softkey.Options{})
+	h := k.harness
+	k.setKeyPIN(keyPIN)
+	k.register()
+	h.tap("Add passkey")
+	h.waitText(5*time.Second, "Step 1 of 3: verify your identity", "Or with one of your passkeys")
+	h.tap("Verify with a passkey")
+	k.waitText(5*time.Second, "Use a passkey to verify it is you")
+	for _, b := range h.buttons() {
+		if strings.Contains(b, simulatedKeyLabel) {
+			h.tap(b)
+			break
+		}
+	}
+	k.waitText(5*time.Second, "Enter your key's PIN")
+	k.typeFocused(keyPIN)
+	k.tap("Continue")
+	h.waitText(10*time.Second, "Step 2 of 3: choose how to add it", "Your identity is verified")
+	h.notText("because you confirmed with your password and code")
 }
