@@ -101,16 +101,20 @@ func (p *keyPanel) step(at panelPart) {
 // display, once unlocked with pin, joined with the account's passkeys,
 // with its search and sort.
 type keyCredsView struct {
-	pinEntry  *widget.Entry // the PIN that unlocks the list, as typed
-	pin       []byte
-	creds     []fido.StoredCredential
-	credsRead bool
-	held      map[string]bool   // account passkey ID → the key holds it (silent probe)
-	elsewhere map[string]string // account passkey ID → path of another plugged key holding it
-	existing  int
-	remaining int
-	search    *widget.Entry
-	sortBy    *widget.Select
+	pinEntry *widget.Entry // the PIN that unlocks the list, as typed
+	// minLength and forceChange are the policy's PIN rules as set on
+	// screen, until applied (keypolicy.go).
+	minLength   *widget.Entry
+	forceChange *widget.Check
+	pin         []byte
+	creds       []fido.StoredCredential
+	credsRead   bool
+	held        map[string]bool   // account passkey ID → the key holds it (silent probe)
+	elsewhere   map[string]string // account passkey ID → path of another plugged key holding it
+	existing    int
+	remaining   int
+	search      *widget.Entry
+	sortBy      *widget.Select
 }
 
 // keyPick is the keys panel's pick by touch: with several keys plugged
@@ -259,6 +263,7 @@ func (p *keyPanel) forgetCreds() {
 	clear(p.pin)
 	p.pin = nil
 	p.creds, p.credsRead, p.held, p.elsewhere = nil, false, nil, nil
+	p.minLength, p.forceChange = nil, nil
 	p.existing, p.remaining = 0, 0
 }
 

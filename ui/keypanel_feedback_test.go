@@ -160,3 +160,31 @@ func TestKeyPanelPolicySavedByThePolicy(t *testing.T) {
 	k.tap("Change PIN…")
 	k.notText("Policy saved")
 }
+
+// TestKeyPanelPINRuleRefusedByItsField: a minimum PIN length the key
+// cannot take is said under the policy, in view; the length stays typed
+// in its field, which has the focus.
+func TestKeyPanelPINRuleRefusedByItsField(t *testing.T) {
+	k := newPanelTest(t, softkey.Options{})
+	k.unlockPanel(keyPIN)
+	k.waitText(5*time.Second, "Passkeys on this key")
+	scroll := panelScroll(k)
+	scroll.ScrollToBottom()
+	layOutScroll(scroll)
+	k.typeInto(k.formEntry("Minimum PIN length"), "2")
+	k.tap("Apply PIN rules")
+	layOutScroll(scroll)
+	k.wantBetween("Minimum PIN length not allowed", k.shown("Key policy"), k.shown("Reset"))
+	length := k.formEntry("Minimum PIN length")
+	if length.Text != "2" {
+		t.Errorf("the length field holds %q after the refusal; want what was typed", length.Text)
+	}
+	if f := k.canvas().Focused(); f != length {
+		t.Errorf("the focus is on %T, want the length field", f)
+	}
+	// Fixed there, the rule is saved and said so in the same place.
+	k.typeInto(length, "6")
+	k.tap("Apply PIN rules")
+	k.waitText(5*time.Second, "Policy saved on the key.", "Minimum PIN length 6")
+	k.notText("not allowed")
+}

@@ -142,9 +142,14 @@ func (p *keyPanel) policyObjects() []fyne.CanvasObject {
 		objs = append(objs, check)
 	}
 	if hasMinPIN {
-		length := widget.NewEntry()
+		// The entries outlive a render: a length refused keeps its
+		// field, with the focus, next to the message.
+		if p.minLength == nil {
+			p.minLength = widget.NewEntry()
+			p.forceChange = widget.NewCheck("Require a new PIN at next use", nil)
+		}
+		length, force := p.minLength, p.forceChange
 		length.SetPlaceHolder(strconv.Itoa(max(info.MinPINLength, defaultMinPINLength)))
-		force := widget.NewCheck("Require a new PIN at next use", nil)
 		apply := newButton("Apply PIN rules", func() {
 			if p.op != nil {
 				return
@@ -156,6 +161,7 @@ func (p *keyPanel) policyObjects() []fyne.CanvasObject {
 					p.step(atPolicy)
 					p.fb.show(describe(&minLengthError{min: max(info.MinPINLength, defaultMinPINLength)}))
 					p.render()
+					p.app.focus(length)
 					return
 				}
 				n = v
@@ -204,6 +210,7 @@ func (p *keyPanel) applyPolicy(busy string, change func(context.Context, fido.Ma
 		}
 		p.fb.clear()
 		p.info, p.pinSt = info, st
+		p.minLength, p.forceChange = nil, nil // a change made starts the rules afresh
 		p.result.note("Policy saved on the key.")
 		if info.ForcePINChange {
 			p.forgetCreds()
