@@ -118,6 +118,9 @@ type Deps struct {
 	// a restored backup in place.
 	Backup  Backup
 	Restart func()
+	// SimulatedKey is the simulated security key (--simulated-key), whose
+	// controls Security keys opens in a small window; nil when it is off.
+	SimulatedKey SimulatedKey
 }
 
 // ThisComputer is a platform authenticator: a fido.Device that can say
@@ -167,6 +170,9 @@ type App struct {
 	// backup and restart are Deps.Backup and Deps.Restart.
 	backup  Backup
 	restart func()
+	// simKey is Deps.SimulatedKey; simWin its control window while open.
+	simKey SimulatedKey
+	simWin *simKeyWindow
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -236,6 +242,7 @@ func newApp(fa fyne.App, deps Deps, deliver func(func())) *App {
 		publicURL:        deps.PublicURL,
 		backup:           deps.Backup,
 		restart:          deps.Restart,
+		simKey:           deps.SimulatedKey,
 	}
 	if a.notify == nil {
 		a.notify = fa.SendNotification
@@ -255,7 +262,11 @@ func newApp(fa fyne.App, deps Deps, deliver func(func())) *App {
 
 	a.win = fa.NewWindow("Passkey Desk")
 	a.win.Resize(fyne.NewSize(900, 640))
-	a.win.SetOnClosed(a.cancel)
+	a.win.SetOnClosed(func() {
+		a.closeSimulatedKey()
+		a.cancel()
+	})
+	a.startSimulatedKey()
 	a.restore()
 	return a
 }

@@ -166,6 +166,9 @@ func (c *identityCheck) showCodes(ver *account.Verification) {
 	}
 	c.box.Add(c.factors.form)
 	c.box.Add(c.row(c.verify))
+	// The choice disabled Cancel while the check started; the codes form
+	// may be left too.
+	c.cancel.Enable()
 	if es := c.factors.entries; len(es) > 0 {
 		submitOnEnter(c.app.win.Canvas(), c.complete, es...)
 		c.app.focus(es[0])

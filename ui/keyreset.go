@@ -77,7 +77,7 @@ func (p *keyPanel) startReset() {
 		}
 	}
 	p.reset = r
-	p.fb.clear()
+	p.step(atKeys) // what an earlier step said is not about the reset
 	p.render()
 	if !r.known {
 		r.probe()

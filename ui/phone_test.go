@@ -18,6 +18,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
 	"github.com/chromedp/chromedp"
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
@@ -221,9 +222,22 @@ func TestPhoneMethodInChromium(t *testing.T) {
 	p.notText("Code shown on the phone")
 	browse(t, tab, chromedp.WaitVisible(chromedp.ID("create")), chromedp.Click(chromedp.ID("create")), chromedp.WaitVisible(chromedp.ID("step-done")))
 
-	// The desktop goes back to the list on its own, and the list shows
-	// the new passkey.
-	const name = "iPhone — iCloud Keychain"
+	// The desktop asks for a name, as the other methods do, with the
+	// phone's own name suggested and focused.
+	const suggested, name = "iPhone — iCloud Keychain", "Pat's iPhone"
+	p.waitText(10*time.Second, "Your phone or tablet has added a passkey to your account.", "Name your passkey", suggested)
+	p.fits("phone name")
+	e, ok := p.canvas().Focused().(*widget.Entry)
+	if !ok || e.Text != suggested {
+		t.Fatalf("the focus is on %T, want the name entry holding %q", p.canvas().Focused(), suggested)
+	}
+	// A name the service refuses is said so; the step stays.
+	p.typeInto(e, strings.Repeat("x", 65))
+	p.tap("Save")
+	p.wantText("Name your passkey", "64 characters")
+	p.typeInto(e, name)
+	p.press(fyne.KeyReturn)
+	// Then back to the list, which shows the passkey under its name.
 	p.waitFor("the passkeys list", 10*time.Second, func() bool { return p.app.shell.passkeys != nil && p.app.shell.wizard == nil })
 	// Added on password and code, it is held, and the note says until
 	// when.

@@ -169,7 +169,7 @@ func (f *keyFlow) showList() {
 	f.setStep([]fyne.CanvasObject{
 		paragraph("Plug your security key into this computer. This list follows keys as they are plugged in and pulled out."),
 		s.empty, s.radio,
-		container.NewHBox(s.next, s.cancel),
+		container.NewHBox(s.next, f.wizard.anotherWay(), s.cancel),
 		s.pick,
 		s.fb.object(),
 	}, s.cancel)

@@ -43,7 +43,9 @@
 // plugs in a simulated security key (fido/softkey, through libfido2's I/O
 // hook), listed as "Simulated security key", whose state (PIN,
 // passkeys) lives in simulated-key.json in the data folder: a way to try
-// every security-key flow without owning a key.
+// every security-key flow without owning a key. Its controls (Touch,
+// Deny, Unplug, Plug in, and whether a touch waits for the click) are in
+// a small window of their own, opened from Security keys.
 //
 // One copy of the app runs per data folder: a second one started on the
 // same folder brings the first to the front and exits, or, when the first
@@ -206,12 +208,14 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	var simKey ui.SimulatedKey
 	if *simulated {
-		unplug, err := plugSimulatedKey(filepath.Join(*dataDir, "simulated-key.json"))
+		sim, err := plugSimulatedKey(filepath.Join(*dataDir, "simulated-key.json"))
 		if err != nil {
 			return err
 		}
-		defer unplug()
+		defer sim.close()
+		simKey = sim
 	}
 	var thisComputer ui.ThisComputer
 	if a, err := openThisComputer(*dataDir); err != nil {
@@ -246,6 +250,7 @@ func run(log *slog.Logger) error {
 			restartWanted.Store(true)
 			fa.Quit()
 		},
+		SimulatedKey: simKey,
 	})
 	desk.Window().SetIcon(icon)
 	inst.onShow(func() {
