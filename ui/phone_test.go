@@ -5,8 +5,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"image"
-	"image/draw"
 	"net"
 	"net/http"
 	"os"
@@ -20,8 +18,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 	"github.com/chromedp/chromedp"
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
@@ -138,25 +134,7 @@ func (p *phoneTest) scanWindow() string {
 	if qr == nil {
 		p.t.Fatalf("no QR code in the window:\n%s", p.text())
 	}
-	shot := p.canvas().Capture()
-	scale := float32(shot.Bounds().Dx()) / p.canvas().Size().Width
-	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(qr)
-	r := image.Rect(int(pos.X*scale), int(pos.Y*scale),
-		int((pos.X+qr.Size().Width)*scale), int((pos.Y+qr.Size().Height)*scale))
-	if !r.In(shot.Bounds()) || r.Dx() < 100 {
-		p.t.Fatalf("the QR code is drawn at %v, not in full view in the window %v", r, shot.Bounds())
-	}
-	crop := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
-	draw.Draw(crop, crop.Bounds(), shot, r.Min, draw.Src)
-	bmp, err := gozxing.NewBinaryBitmapFromImage(crop)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		p.t.Fatalf("no QR code read from the window: %v", err)
-	}
-	return res.GetText()
+	return p.readQR(qr)
 }
 
 // fits fails when the window needs more than 800×600; with
