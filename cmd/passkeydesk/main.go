@@ -149,6 +149,7 @@ func run(log *slog.Logger) error {
 	smtpPort := flag.Int("smtp-port", envflag.Int("PASSKEYDESK_SMTP_PORT", 587), "SMTP port (env PASSKEYDESK_SMTP_PORT)")
 	smtpUser := flag.String("smtp-user", envflag.String("PASSKEYDESK_SMTP_USER", ""), "SMTP user name; the password comes from env PASSKEYDESK_SMTP_PASSWORD only (env PASSKEYDESK_SMTP_USER)")
 	simulated := flag.Bool("simulated-key", envflag.Bool("PASSKEYDESK_SIMULATED_KEY"), "plug in a simulated security key whose state lives in the data folder (env PASSKEYDESK_SIMULATED_KEY=1)")
+	simulatedCount := flag.Int("simulated-keys", envflag.Int("PASSKEYDESK_SIMULATED_KEYS", 1), "with --simulated-key, how many simulated keys to plug in, for the enrollment station (env PASSKEYDESK_SIMULATED_KEYS)")
 	publicURL := flag.String("public-url", envflag.String("PASSKEYDESK_PUBLIC_URL", "http://localhost:8787"), "address where a phone reaches the enrollment page: the QR link's base and the WebAuthn RP ID (env PASSKEYDESK_PUBLIC_URL)")
 	phoneAddr := flag.String("phone-addr", envflag.String("PASSKEYDESK_PHONE_ADDR", "127.0.0.1:8787"), "loopback address the phone enrollment page is served on (env PASSKEYDESK_PHONE_ADDR)")
 	smtpFrom := flag.String("smtp-from", envflag.String("PASSKEYDESK_SMTP_FROM", ""), "sender address of email codes and alerts (env PASSKEYDESK_SMTP_FROM)")
@@ -216,6 +217,13 @@ func run(log *slog.Logger) error {
 		}
 		defer sim.close()
 		simKey = sim
+		for i := 2; i <= *simulatedCount; i++ {
+			more, err := plugMoreSimulatedKey(*dataDir, i)
+			if err != nil {
+				return err
+			}
+			defer more.close()
+		}
 	}
 	var thisComputer ui.ThisComputer
 	if a, err := openThisComputer(*dataDir); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"sync"
 
 	"github.com/passkeydesk/passkeydesk/assets"
@@ -38,6 +39,23 @@ func plugSimulatedKey(path string) (*simulatedKey, error) {
 		return nil, fmt.Errorf("opening the simulated security key: %w", err)
 	}
 	return &simulatedKey{key: key, unregister: libfido2.Register(simulatedKeyName, key)}, nil
+}
+
+// plugMoreSimulatedKey plugs in the simulated key number n (2 and up,
+// --simulated-keys), named passkeydesk-N, its state in
+// simulated-key-N.json in dataDir. Only the first key has a control
+// window; the others touch at once.
+func plugMoreSimulatedKey(dataDir string, n int) (*simulatedKey, error) {
+	aaguid, err := assets.ParseAAGUID(assets.SimulatedKeyAAGUID)
+	if err != nil {
+		return nil, err
+	}
+	name := fmt.Sprintf("%s-%d", simulatedKeyName, n)
+	key, err := softkey.Open(filepath.Join(dataDir, fmt.Sprintf("simulated-key-%d.json", n)), softkey.Options{Name: name, AAGUID: aaguid})
+	if err != nil {
+		return nil, fmt.Errorf("opening simulated security key %d: %w", n, err)
+	}
+	return &simulatedKey{key: key, unregister: libfido2.Register(name, key)}, nil
 }
 
 // Touch answers the request waiting for a touch.

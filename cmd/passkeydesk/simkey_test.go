@@ -151,3 +151,54 @@ func TestSimulatedKeyControls(t *testing.T) {
 		t.Fatalf("a touch at once failed: %v", err)
 	}
 }
+
+// TestMoreSimulatedKeys: --simulated-keys 3 lists three keys, each with
+// its own state file, and a PIN set on one is kept in its file only.
+func TestMoreSimulatedKeys(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	first, err := plugSimulatedKey(filepath.Join(dir, "simulated-key.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.close()
+	for n := 2; n <= 3; n++ {
+		more, err := plugMoreSimulatedKey(dir, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer more.close()
+	}
+	list, err := libfido2.NewProvider().Devices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{simulatedKeyName, simulatedKeyName + "-2", simulatedKeyName + "-3"} {
+		if !slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == libfido2.SimScheme+name }) {
+			t.Errorf("%s is not listed: %v", name, list)
+		}
+	}
+	dev, err := libfido2.NewProvider().Open(ctx, libfido2.SimScheme+simulatedKeyName+"-3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	if err := dev.SetPIN(ctx, []byte("424242")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "simulated-key-3.json")); err != nil {
+		t.Fatalf("key 3 keeps no state file: %v", err)
+	}
+	info, err := dev.Info(ctx)
+	if err != nil || !info.Options["clientPin"] {
+		t.Fatalf("key 3's PIN: %+v, %v", info, err)
+	}
+	other, err := libfido2.NewProvider().Open(ctx, libfido2.SimScheme+simulatedKeyName+"-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if info, err := other.Info(ctx); err != nil || info.Options["clientPin"] {
+		t.Fatalf("key 2 has key 3's PIN: %+v, %v", info, err)
+	}
+}
