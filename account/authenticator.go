@@ -16,10 +16,6 @@ import (
 // (BeginAuthenticatorChange, ConfirmAuthenticatorChange).
 const PurposeChangeAuthenticator Purpose = "change-authenticator"
 
-// EventAuthenticatorChanged: a new authenticator app's secret replaced
-// the old one.
-const EventAuthenticatorChanged EventType = "authenticator-changed"
-
 // HoldAuthenticatorChanged: the authenticator app was changed without a
 // passkey's word.
 const HoldAuthenticatorChanged HoldCause = "authenticator-changed"

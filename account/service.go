@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"slices"
 	"strings"
@@ -72,6 +73,9 @@ type Config struct {
 	// DefaultSessionLifetime and DefaultSessionIdle.
 	SessionLifetime time.Duration
 	SessionIdle     time.Duration
+	// Logger takes what the service cannot tell its caller (an alert
+	// mail that failed); nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Service is the account service: the relying party and everything around
@@ -93,6 +97,12 @@ type Service struct {
 	sessionLife, sessionIdle time.Duration
 	// seenWrites are the last-seen times being written (sessions.go).
 	seenWrites seenWrites
+	// log takes failures no caller hears of; alerts are the mails sent
+	// after security changes (alerts.go).
+	log    *slog.Logger
+	alerts sync.WaitGroup
+	// devices caches the devices known to have signed in (alerts.go).
+	devices deviceCache
 	// feed tells of changes other instances make, when the store is
 	// shared (nil for one SQLite file).
 	feed ChangeFeed
@@ -179,6 +189,9 @@ func New(cfg Config, store Store) (*Service, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.log = cfg.Logger; s.log == nil {
+		s.log = slog.Default()
+	}
 	if cfg.PasswordParams != nil {
 		s.pw = *cfg.PasswordParams
 	}
@@ -243,7 +256,17 @@ func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (*TOTPEnrollmen
 		case err != nil:
 			return err
 		case old.Active:
-			return ErrEmailTaken
+			// An account whose deletion is due is as good as gone,
+			// swept or not.
+			if due, err := s.deletionDue(tx, old.ID); err != nil || !due {
+				if err == nil {
+					err = ErrEmailTaken
+				}
+				return err
+			}
+			if err := tx.DeleteAccount(old.ID); err != nil {
+				return err
+			}
 		default:
 			// An invited account awaits its owner's enrolled key.
 			if inv, err := s.invitation(tx, old); err != nil {
@@ -272,7 +295,9 @@ func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (*TOTPEnrollmen
 func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) (*Session, error) {
 	var sess *Session
 	var verr error
+	var emailCode string
 	err := s.store.Update(ctx, func(tx Tx) error {
+		emailCode = ""
 		rec, err := tx.AccountByID(enrollmentID)
 		if errors.Is(err, ErrNotFound) || (err == nil && rec.Active) {
 			return ErrNotFound
@@ -294,7 +319,13 @@ func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) 
 		if err := tx.AppendEvent(rec.ID, s.event(EventAccountActivated, "authenticator app confirmed")); err != nil {
 			return err
 		}
+		if err := s.seeDevice(tx, rec.ID, true); err != nil {
+			return err
+		}
 		if sess, err = s.newSession(tx, rec, 0, originOf(ctx)); err != nil {
+			return err
+		}
+		if emailCode, err = s.startEmailConfirmation(tx, rec); err != nil {
 			return err
 		}
 		sess.RecoveryCodes, err = s.firstRecoveryCodes(tx, rec.ID)
@@ -302,6 +333,13 @@ func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) 
 	})
 	if err != nil {
 		return nil, err
+	}
+	if emailCode != "" {
+		// A code that cannot be sent does not undo the sign-up: the
+		// overview offers "Send again".
+		if err := s.sendEmailCode(ctx, sess.Account.Email, emailCode, false); err != nil {
+			s.log.Warn("the sign-up's email code was not sent", "account", sess.Account.ID, "err", err)
+		}
 	}
 	return sess, verr
 }
@@ -490,8 +528,11 @@ func (s *Service) Me(ctx context.Context, token string) (*Account, error) {
 		acct = s.publicAccount(rec, len(pks))
 		acct.Restricted = sr.Restricted
 		m, err := tx.SessionMethod(sr.Hash)
+		if err != nil {
+			return err
+		}
 		acct.SignedInWithPasskey = m == SignInPasskey
-		return err
+		return s.fillEmail(tx, rec, acct)
 	})
 	return acct, err
 }
@@ -512,13 +553,10 @@ func (s *Service) publicAccount(rec *AccountRecord, passkeys int) *Account {
 	}
 }
 
-// factors are the identity factors every account has.
+// factors are the identity factors every account has; the email code
+// joins them once the address is proven (emailProven).
 func (s *Service) factors() []Factor {
-	f := []Factor{FactorPassword, FactorTOTP}
-	if s.mailer != nil {
-		f = append(f, FactorEmailCode)
-	}
-	return f
+	return []Factor{FactorPassword, FactorTOTP}
 }
 
 // authenticate resolves a session token to its active account.
@@ -530,8 +568,13 @@ func (s *Service) authenticate(tx Tx, token string) (*AccountRecord, error) {
 }
 
 // newSession starts a session for rec, which has passkeys passkeys,
-// made for the client of from.
+// made for the client of from. A pending deletion of the account is
+// cancelled (signInDeletion).
 func (s *Service) newSession(tx Tx, rec *AccountRecord, passkeys int, from sessionOrigin) (*Session, error) {
+	canceled, err := s.signInDeletion(tx, rec)
+	if err != nil {
+		return nil, err
+	}
 	token := randomToken()
 	now := s.now().UTC()
 	sr := &SessionRecord{Hash: hashToken(token), AccountID: rec.ID, CreatedAt: now, ExpiresAt: s.sessionEnd(now, now),
@@ -539,7 +582,11 @@ func (s *Service) newSession(tx Tx, rec *AccountRecord, passkeys int, from sessi
 	if err := tx.InsertSession(sr); err != nil {
 		return nil, err
 	}
-	return &Session{Token: token, ExpiresAt: sr.ExpiresAt, Account: *s.publicAccount(rec, passkeys)}, nil
+	if err := s.seeDevice(tx, rec.ID, false); err != nil {
+		return nil, err
+	}
+	sess := &Session{Token: token, ExpiresAt: sr.ExpiresAt, Account: *s.publicAccount(rec, passkeys), DeletionCanceled: canceled}
+	return sess, s.fillEmail(tx, rec, &sess.Account)
 }
 
 // --- factors ---------------------------------------------------------------
@@ -651,7 +698,10 @@ func (s *Service) sweepExpired(tx Tx, now time.Time) error {
 	if !due {
 		return nil
 	}
-	return tx.DeleteExpired(now)
+	if err := tx.DeleteExpired(now); err != nil {
+		return err
+	}
+	return s.deleteDueAccounts(tx, now)
 }
 
 func (s *Service) event(t EventType, detail string) *Event {

@@ -13,7 +13,6 @@ import (
 )
 
 func init() {
-	eventTypeWords[account.EventAuthenticatorChanged] = "Authenticator app changed"
 	purposeWords[account.PurposeChangeAuthenticator] = "Changing the authenticator app"
 }
 

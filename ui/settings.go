@@ -70,8 +70,9 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 	if s.app.server != "" {
 		dataWords = "The app's own data (this computer's passkeys, the simulated key) lives here:"
 	}
-	parts := []fyne.CanvasObject{headingText("Settings"), s.security.build(), s.app.passwordSettings(), s.app.recoveryCodesSettings(),
-		s.app.authenticatorSettings(), s.app.sessionsSettings()}
+	parts := []fyne.CanvasObject{headingText("Settings"), s.security.build(), s.app.passwordSettings(), s.app.emailSettings(), s.app.recoveryCodesSettings(),
+		s.app.authenticatorSettings(), s.app.sessionsSettings(),
+		s.app.backupSettings(), s.app.deleteAccountSettings()}
 	if s.app.thisComputer != nil {
 		s.local = newThisComputerSettings(s.app)
 		parts = append(parts, s.local.build())

@@ -24,6 +24,12 @@ const (
 	// Settings and the overview's nudge.
 	sectionRecoveryCodes
 	sectionChangePassword // from Settings
+	sectionChangeEmail    // from Settings (email.go)
+	// sectionBackup and sectionRestore write and restore a backup of the
+	// data folder (backup.go); from Settings.
+	sectionBackup
+	sectionRestore
+	sectionDeleteAccount // from Settings (deleteaccount.go)
 	// sectionChangeAuthenticator and sectionSessions: from Settings
 	// (changeauthenticator.go, sessions.go).
 	sectionChangeAuthenticator
@@ -61,6 +67,13 @@ type shell struct {
 	recovery *recoveryCodesScreen
 	// password is the change-password screen (changepassword.go).
 	password *changePasswordScreen
+	// email is the change-email screen (email.go).
+	email *changeEmailScreen
+	// backup and restore are the backup screens (backup.go).
+	backup  *backupScreen
+	restore *restoreScreen
+	// deletion asks for the account's deletion (deleteaccount.go).
+	deletion *deleteAccountScreen
 	// authenticator and sessions: changeauthenticator.go, sessions.go.
 	authenticator *changeAuthenticatorScreen
 	sessions      *sessionsScreen
@@ -153,6 +166,8 @@ func (s *shell) open(sec section) {
 		b.Refresh()
 	}
 	s.overview, s.passkeys, s.settings, s.wizard, s.unlock = nil, nil, nil, nil, nil
+	s.recovery, s.password, s.email = nil, nil, nil
+	s.backup, s.restore, s.deletion = nil, nil, nil
 	s.recovery, s.password = nil, nil
 	s.authenticator, s.sessions = nil, nil
 	var (
@@ -190,6 +205,18 @@ func (s *shell) open(sec section) {
 	case sectionChangePassword:
 		s.password = &changePasswordScreen{app: s.app, shell: s}
 		obj, focus = s.password.build(), s.password.password
+	case sectionChangeEmail:
+		s.email = &changeEmailScreen{app: s.app, shell: s}
+		obj, focus = s.email.build(), s.email.email
+	case sectionBackup:
+		s.backup = &backupScreen{app: s.app, shell: s}
+		obj, focus = s.backup.build(), s.backup.pass
+	case sectionRestore:
+		s.restore = &restoreScreen{app: s.app, back: func() { s.open(sectionSettings) }}
+		obj, focus = s.restore.build(), s.restore.choose
+	case sectionDeleteAccount:
+		s.deletion = &deleteAccountScreen{app: s.app, shell: s}
+		obj, focus = s.deletion.build(), s.deletion.confirm
 	case sectionChangeAuthenticator:
 		s.authenticator = &changeAuthenticatorScreen{app: s.app, shell: s}
 		obj, focus = s.authenticator.build(), s.authenticator.start
@@ -247,6 +274,12 @@ func (s *shell) closeScreens() {
 	}
 	if s.password != nil {
 		s.password.close()
+	}
+	if s.email != nil {
+		s.email.close()
+	}
+	if s.deletion != nil {
+		s.deletion.close()
 	}
 	if s.authenticator != nil {
 		s.authenticator.close()

@@ -11,14 +11,14 @@ import (
 // ClientDesktop in it. A session signed in without it is a browser's.
 const ClientHeader = "X-Passkeydesk-Client"
 
-// clientContext tells the service which app asks and from where, for
-// the session a sign-in makes.
+// clientContext adds to ctx (withClient's: the address and User-Agent)
+// which app asks, for the session a sign-in makes.
 func (h *Handler) clientContext(ctx context.Context, r *http.Request) context.Context {
 	kind := account.ClientBrowser
 	if account.ClientKind(r.Header.Get(ClientHeader)) == account.ClientDesktop {
 		kind = account.ClientDesktop
 	}
-	return account.WithClientAddress(account.WithClientKind(ctx, kind), h.clientAddr(r))
+	return account.WithClientKind(ctx, kind)
 }
 
 func (h *Handler) beginAuthenticatorChange(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
