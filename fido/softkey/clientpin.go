@@ -63,6 +63,14 @@ func (s *pinSession) regenerate() {
 	s.token = nil
 }
 
+// usedWithPresence clears the token's permissions after a makeCredential
+// or getAssertion with user presence (clearPinUvAuthTokenPermissionsExceptLbw,
+// §6.1.2 step 14.4, §6.2.2 step 9.4); the key grants no lbw permission, so
+// none is left: the next operation needs a new token.
+func (s *pinSession) usedWithPresence() {
+	s.perms, s.legacy = 0, false
+}
+
 // coseEC2 is the platform's key agreement key (COSE_Key, §6.5.6).
 type coseEC2 struct {
 	Kty int    `cbor:"1,keyasint"`

@@ -289,7 +289,7 @@ func (k *Key) makeCredential(tx *transaction, r *request) (any, byte) {
 	if !offersES256(algs) {
 		return nil, statusUnsupportedAlgorithm
 	}
-	if status := k.checkOptions(opts, true); status != statusOK {
+	if status := k.checkOptions(opts, hasPinAuth, true); status != statusOK {
 		return nil, status
 	}
 	rk := opts["rk"]
@@ -329,6 +329,9 @@ func (k *Key) makeCredential(tx *transaction, r *request) (any, byte) {
 	}
 	if status := k.waitTouch(tx); status != statusOK {
 		return nil, status
+	}
+	if hasPinAuth { // §6.1.2 step 14.4: the token served its one presence
+		k.pin.usedWithPresence()
 	}
 
 	c, pub, err := newCredential(k.st.Handle, rp, user, rk, protect)
@@ -400,7 +403,7 @@ func (k *Key) getAssertion(tx *transaction, r *request) (any, byte) {
 	if status := checkProtocol(hasPinAuth, hasProto, proto); status != statusOK {
 		return nil, status
 	}
-	if status := k.checkOptions(opts, false); status != statusOK {
+	if status := k.checkOptions(opts, hasPinAuth, false); status != statusOK {
 		return nil, status
 	}
 	up := true
@@ -431,6 +434,9 @@ func (k *Key) getAssertion(tx *transaction, r *request) (any, byte) {
 			return nil, status
 		}
 		flags |= flagUP
+		if hasPinAuth { // §6.2.2 step 9.4
+			k.pin.usedWithPresence()
+		}
 	}
 	resp, status := k.assertion(creds[0], rpID, cdh, flags)
 	if status != statusOK {
@@ -541,12 +547,18 @@ func checkProtocol(hasPinAuth, hasProto bool, proto int) byte {
 	return statusOK
 }
 
-// checkOptions rejects what this key cannot do: built-in user verification
-// (unless Options.BuiltInUV), a registration without user presence, and
-// "rk" in an assertion.
-func (k *Key) checkOptions(opts map[string]bool, registering bool) byte {
+// checkOptions processes the options of makeCredential and getAssertion
+// (§6.1.2 step 5, §6.2.2 step 5): with a pinUvAuthParam the "uv" option
+// is treated as false (and deleted from opts); "uv" on a key without
+// built-in user verification is INVALID_OPTION; a registration without
+// user presence is INVALID_OPTION; "rk" in an assertion is
+// UNSUPPORTED_OPTION.
+func (k *Key) checkOptions(opts map[string]bool, hasPinAuth, registering bool) byte {
+	if hasPinAuth {
+		delete(opts, "uv")
+	}
 	if opts["uv"] && !k.opts.BuiltInUV {
-		return statusUnsupportedOption
+		return statusInvalidOption
 	}
 	if up, ok := opts["up"]; registering && ok && !up {
 		return statusInvalidOption

@@ -40,6 +40,13 @@
 //     lists uv, getUVRetries (5), getPinUvAuthTokenUsingUvWithPermissions
 //     and the "uv" option work; FailUV makes verifications fail
 //     (UV_INVALID, then UV_BLOCKED at zero retries).
+//   - CTAP 2.1's rules for the pinUvAuthToken and the options: a
+//     makeCredential or getAssertion that collects user presence with a
+//     token clears the token's permissions (§6.1.2 step 14.4, §6.2.2 step
+//     9.4), so each such request needs a new token; with a
+//     pinUvAuthParam the "uv" option is treated as false (step 5.2); "uv"
+//     on a key without built-in UV is INVALID_OPTION (step 5.3); an
+//     exclude list hit is CREDENTIAL_EXCLUDED whether or not a touch comes.
 //   - PIN rules: minimum 4 code points (or what setMinPINLength set), 8
 //     retries, three wrong PINs in a row give PIN_AUTH_BLOCKED until a
 //     power cycle, no retries left give PIN_BLOCKED until a reset. Reset
