@@ -14,6 +14,10 @@ import (
 // (CTAP2_ERR_INVALID_OPTION to setFriendlyName or removeEnrollment).
 var ErrNoFingerprint = errors.New("fido: the key holds no such fingerprint")
 
+// ErrFingerprintsFull: the key has no room for another fingerprint
+// (CTAP2_ERR_FP_DATABASE_FULL).
+var ErrFingerprintsFull = errors.New("fido: no room left on the key for fingerprints")
+
 // HasSensor reports whether the key has a fingerprint sensor it can
 // enroll fingerprints on: its getInfo lists bioEnroll or
 // userVerificationMgmtPreview, true or false.
