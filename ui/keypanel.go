@@ -58,6 +58,8 @@ type keyPanel struct {
 	keyCredsView
 	accountPKs []account.Passkey
 	accountErr error
+	// keyFingerprintsView is the view of the fingerprints (keyfingerprints.go).
+	keyFingerprintsView
 
 	mode   panelMode
 	target fido.StoredCredential // of modeDelete and modeEdit
@@ -110,6 +112,7 @@ const (
 	modeDelete
 	modeEdit
 	modeReset
+	modeFingerprint // keyfingerprints.go
 )
 
 func newKeyPanel(a *App, s *shell) *keyPanel {
@@ -230,6 +233,7 @@ func (p *keyPanel) forgetCreds() {
 	p.pin = nil
 	p.creds, p.credsRead, p.held, p.elsewhere = nil, false, nil, nil
 	p.existing, p.remaining = 0, 0
+	p.forgetFingerprints()
 }
 
 // choose opens the key at path and shows its card.
@@ -408,9 +412,12 @@ func (p *keyPanel) render() {
 			objs = append(objs, p.deleteObjects()...)
 		case modeEdit:
 			objs = append(objs, p.editObjects()...)
+		case modeFingerprint:
+			objs = append(objs, p.fingerprintModeObjects()...)
 		default:
 			objs = append(objs, p.pinObjects()...)
 			objs = append(objs, p.credObjects()...)
+			objs = append(objs, p.fingerprintObjects()...)
 			objs = append(objs, p.policyObjects()...)
 			objs = append(objs, p.resetButton()...)
 		}
@@ -485,6 +492,9 @@ func (p *keyPanel) card() []fyne.CanvasObject {
 	add("PIN", p.pinWords())
 	if p.pinSt.UVRetries >= 0 && info.HasOption("uv") {
 		add("Built-in verification", retriesWords(p.pinSt.UVRetries)+" left")
+	}
+	if w := p.fingerprintCardWords(); w != "" {
+		add("Fingerprints", w)
 	}
 	if info.MinPINLength > 0 {
 		add("Minimum PIN length", strconv.Itoa(info.MinPINLength))

@@ -13,13 +13,13 @@ import (
 
 // TestSimulatedKeyKeepsItsState: --simulated-key lists a key labelled as
 // simulated, and what it learns (here its PIN) is in the data folder on
-// the next run.
+// the next run; --simulated-key-fingerprint gives it a fingerprint sensor.
 func TestSimulatedKeyKeepsItsState(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "simulated-key.json")
 	p := libfido2.NewProvider()
 
-	unplug, err := plugSimulatedKey(path)
+	unplug, err := plugSimulatedKey(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,11 +46,16 @@ func TestSimulatedKeyKeepsItsState(t *testing.T) {
 	if err := dev.SetPIN(ctx, []byte("2468")); err != nil {
 		t.Fatal(err)
 	}
+
+	info, err := dev.Info(ctx)
+	if err != nil || info.HasSensor() {
+		t.Fatalf("a fingerprint sensor without --simulated-key-fingerprint (%v)", err)
+	}
 	dev.Close()
 	unplug()
 
-	// The next run.
-	unplug, err = plugSimulatedKey(path)
+	// The next run, with a fingerprint sensor.
+	unplug, err = plugSimulatedKey(path, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,5 +71,8 @@ func TestSimulatedKeyKeepsItsState(t *testing.T) {
 	}
 	if !st.Set {
 		t.Error("the PIN set on the last run is gone")
+	}
+	if info, err := dev.Info(ctx); err != nil || !info.HasSensor() {
+		t.Errorf("no fingerprint sensor with --simulated-key-fingerprint (%v)", err)
 	}
 }

@@ -145,6 +145,7 @@ func (d *device) BeginEnroll(ctx context.Context, timeout time.Duration, p fido.
 	en := &enrollment{d: d, b: b, id: b.id()}
 	if step.Remaining == 0 {
 		en.finish()
+		en.complete = true
 	}
 	return en, step, nil
 }
@@ -154,8 +155,9 @@ type enrollment struct {
 	d  *device
 	id []byte
 
-	mu sync.Mutex
-	b  *bioEnroll // nil once finished or cancelled
+	mu       sync.Mutex
+	b        *bioEnroll // nil once finished or cancelled
+	complete bool       // the last sample was taken
 }
 
 func (en *enrollment) ID() []byte { return append([]byte(nil), en.id...) }
@@ -201,18 +203,21 @@ func (en *enrollment) Next(ctx context.Context, timeout time.Duration) (fido.Enr
 	step := b.step()
 	if step.Remaining == 0 {
 		en.finish()
+		en.mu.Lock()
+		en.complete = true
+		en.mu.Unlock()
 	}
 	return step, nil
 }
 
 // Cancel stops a sample awaited now (CTAPHID_CANCEL) and ends the
-// enrollment on the key (cancelCurrentEnrollment). After the last sample
-// it does nothing.
+// enrollment on the key (cancelCurrentEnrollment), also after a Next that
+// failed. After the last sample it does nothing.
 func (en *enrollment) Cancel() error {
 	en.mu.Lock()
-	active := en.b != nil
+	complete := en.complete
 	en.mu.Unlock()
-	if !active {
+	if complete {
 		return nil
 	}
 	en.d.Cancel()
