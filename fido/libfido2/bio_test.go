@@ -231,3 +231,53 @@ func TestBioUnsupportedAndFull(t *testing.T) {
 		t.Errorf("unplugged mid-sample: %v", err)
 	}
 }
+
+// TestBioBuiltInUVFirst: on a key with a PIN and an enrolled finger,
+// makeCredential and getAssertion verify by the finger without asking for
+// the PIN; a finger that does not match is tried again; when the key says
+// built-in verification is blocked the PIN is asked, and it restores the
+// UV retries.
+func TestBioBuiltInUVFirst(t *testing.T) {
+	ctx := context.Background()
+	k, d := softKey(t, softkey.Options{Fingerprint: true})
+	setPIN(t, d)
+	enrollAll(t, bioManager(t, d), (&pinPrompt{pins: []string{testPIN}}).prompt())
+	// libfido2 reads the key's uv option when it opens it: opened before
+	// the finger was enrolled, the key is asked with the PIN.
+	stale := &pinPrompt{pins: []string{testPIN}}
+	if _, err := d.MakeCredential(ctx, softMakeReq("grace", true), stale.prompt()); err != nil || len(stale.reqs) != 1 {
+		t.Fatalf("MakeCredential on the key opened before: %v, PIN asked %d times", err, len(stale.reqs))
+	}
+	d = reopen(t, d)
+
+	pp := &pinPrompt{pins: []string{testPIN}}
+	att, err := d.MakeCredential(ctx, softMakeReq("ada", true), pp.prompt())
+	if err != nil {
+		t.Fatalf("MakeCredential by fingerprint: %v", err)
+	}
+	if len(pp.reqs) != 0 || att.AuthData[32]&0x05 != 0x05 {
+		t.Fatalf("PIN asked %d times, flags %#x", len(pp.reqs), att.AuthData[32])
+	}
+	// One finger that does not match, then the right one.
+	k.QueueSamples(softkey.Sample{Kind: softkey.SampleNoMatch})
+	as, err := d.GetAssertion(ctx, &fido.GetAssertionRequest{RPID: "passkeydesk.test", ClientDataHash: cdh("a"), UserVerification: true}, pp.prompt())
+	if err != nil || len(as) != 2 || len(pp.reqs) != 0 || k.QueuedSamples() != 0 {
+		t.Fatalf("GetAssertion after a wrong finger: %d assertions, %v; PIN asked %d times", len(as), err, len(pp.reqs))
+	}
+	if st, _ := d.PINState(ctx); st.UVRetries != 5 {
+		t.Errorf("UV retries after a match: %d", st.UVRetries)
+	}
+	// Five wrong fingers block it: the PIN is asked, and restores the retries.
+	for range 5 {
+		k.QueueSamples(softkey.Sample{Kind: softkey.SampleNoMatch})
+	}
+	if _, err := d.GetAssertion(ctx, &fido.GetAssertionRequest{RPID: "passkeydesk.test", ClientDataHash: cdh("b"), UserVerification: true}, pp.prompt()); err != nil {
+		t.Fatalf("GetAssertion after UV blocked: %v", err)
+	}
+	if len(pp.reqs) != 1 || k.QueuedSamples() != 0 {
+		t.Fatalf("PIN asked %d times, %d samples left", len(pp.reqs), k.QueuedSamples())
+	}
+	if st, _ := d.PINState(ctx); st.UVRetries != 5 {
+		t.Errorf("UV retries after the PIN: %d", st.UVRetries)
+	}
+}

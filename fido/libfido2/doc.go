@@ -51,6 +51,14 @@
 // then cancelCurrentEnrollment. A key with no fingerprint lists none
 // (it answers INVALID_OPTION); an unknown ID is fido.ErrNoFingerprint.
 //
+// A makeCredential or getAssertion that verifies the user on a key with a
+// PIN and an enabled built-in verification (uv true, UV retries left)
+// tries the finger first, as browsers do, with no PIN asked; a finger
+// that does not match is tried again, and when the key says built-in
+// verification is blocked the PIN is asked. libfido2 reads the uv option
+// when it opens a key: a key opened before its first fingerprint was
+// enrolled is asked with the PIN until it is opened again.
+//
 // # Touch
 //
 // For a simulated key, Prompt.Touch runs when the I/O hook reads the
