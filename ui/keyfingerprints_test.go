@@ -207,3 +207,28 @@ func TestFingerprintScreensFit800x600(t *testing.T) {
 	k.waitText(5*time.Second, "Delete the fingerprint")
 	check("fingerprints: delete")
 }
+
+// TestKeyPanelFingerprintUnplug: a key pulled out while it waits for a
+// finger ends the enrollment with "Key removed" and nothing else changed;
+// plugged back, it holds no new fingerprint and adds one again.
+func TestKeyPanelFingerprintUnplug(t *testing.T) {
+	k := newFingerprintTest(t)
+	k.key.SetTouch(softkey.TouchNever, 0)
+	k.tapAsync("Add fingerprint…")
+	k.touchSensor()
+	k.pumpText(5*time.Second, "Touch the sensor again: 2 of 5.")
+	k.pumpUntil("the key waiting for the finger", 5*time.Second, k.key.WaitingForTouch)
+	k.unplug()
+	k.waitText(watchLimit*5, "Key removed", "No security key is plugged in")
+	k.notText("Add a fingerprint", "Touch the sensor again")
+	k.plug()
+	k.waitText(watchLimit*5, "Sensor, no fingerprint yet", "Enter the key's PIN above to see and manage its fingerprints.")
+	if got := k.key.Fingerprints(); len(got) != 0 || k.key.Enrolling() {
+		t.Fatalf("the key holds %q, enrolling %v", got, k.key.Enrolling())
+	}
+	k.key.SetTouch(softkey.TouchAtOnce, 0)
+	k.unlockPanel(keyPIN)
+	k.waitText(5*time.Second, "No fingerprint on this key yet.")
+	k.tap("Add fingerprint…")
+	k.waitText(5*time.Second, "Name the fingerprint")
+}
