@@ -3,6 +3,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -231,4 +232,46 @@ func TestKeyPanelFingerprintUnplug(t *testing.T) {
 	k.waitText(5*time.Second, "No fingerprint on this key yet.")
 	k.tap("Add fingerprint…")
 	k.waitText(5*time.Second, "Name the fingerprint")
+}
+
+// enrollOnKey enrolls n fingerprints on the key directly, through
+// libfido2, as if added earlier.
+func (k *keyTest) enrollOnKey(n int) {
+	k.t.Helper()
+	dev := k.openKey()
+	defer dev.Close()
+	m := dev.(fido.BioManager)
+	p := fido.Prompt{PIN: func(context.Context, fido.PINRequest) ([]byte, error) { return []byte(keyPIN), nil }}
+	for i := range n {
+		ctx := context.Background()
+		en, step, err := m.BeginEnroll(ctx, time.Second, p)
+		for err == nil && step.Remaining > 0 {
+			step, err = en.Next(ctx, time.Second)
+		}
+		if err == nil {
+			err = m.RenameFingerprint(ctx, en.ID(), fmt.Sprint("Finger ", i+1), p)
+		}
+		if err != nil {
+			k.t.Fatal(err)
+		}
+	}
+}
+
+// TestKeyPanelFingerprintsFull: a key whose sensor is full says so in
+// words and adds nothing.
+func TestKeyPanelFingerprintsFull(t *testing.T) {
+	k := newKeyTest(t, softkey.Options{Fingerprint: true})
+	k.setKeyPIN(keyPIN)
+	k.enrollOnKey(softkey.MaxFingerprints)
+	k.tap("Security keys")
+	k.waitText(5*time.Second, "Sensor, fingerprints set up (enter the PIN to see them)", "Built-in verification")
+	k.unlockPanel(keyPIN)
+	k.waitText(5*time.Second, "Finger 1", "Finger 5", "Sensor, 5 fingerprints")
+	k.tap("Add fingerprint…")
+	k.waitText(5*time.Second, "No room for another fingerprint", "Delete a fingerprint you no longer use")
+	k.tap("Back")
+	k.waitText(5*time.Second, "Finger 5", "Add fingerprint…")
+	if got := k.key.Fingerprints(); len(got) != softkey.MaxFingerprints || k.key.Enrolling() {
+		t.Fatalf("the key holds %q, enrolling %v", got, k.key.Enrolling())
+	}
 }

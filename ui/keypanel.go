@@ -346,7 +346,8 @@ func (p *keyPanel) runOp(work func(ctx context.Context) error, done func(err err
 // (a wrong PIN, a rule), which needs no check for removal.
 func keyAnswered(err error) bool {
 	for _, e := range []error{fido.ErrPINInvalid, fido.ErrPINBlocked, fido.ErrPINAuthBlocked, fido.ErrPINPolicy,
-		fido.ErrPINRequired, fido.ErrResetTooLate, fido.ErrNoCredentials, fido.ErrUnsupported} {
+		fido.ErrPINRequired, fido.ErrResetTooLate, fido.ErrNoCredentials, fido.ErrUnsupported,
+		fido.ErrFingerprintsFull, fido.ErrNoFingerprint} {
 		if errors.Is(err, e) {
 			return true
 		}
