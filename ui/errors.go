@@ -319,6 +319,18 @@ func describeKey(err error, wrong **fido.PINError, rule **pinRuleError) (message
 			Sentence: "This security key has no room left for another passkey.",
 			Next:     "Use another key, or delete a passkey you no longer need from this one. Your account is unchanged.",
 		}, true
+	case errors.Is(err, fido.ErrFingerprintsFull):
+		return message{
+			Title:    "No room for another fingerprint",
+			Sentence: "This key's sensor holds as many fingerprints as it can.",
+			Next:     "Delete a fingerprint you no longer use, then add the new one.",
+		}, true
+	case errors.Is(err, fido.ErrNoFingerprint):
+		return message{
+			Title:    "Fingerprint not found",
+			Sentence: "The key no longer holds this fingerprint.",
+			Next:     "The list shows what the key holds now.",
+		}, true
 	case errors.Is(err, fido.ErrTimeout):
 		return message{
 			Title:    "No touch in time",

@@ -36,7 +36,7 @@ func (k *Key) authenticatorConfig(r *request) (any, byte) {
 	if sub != cfgToggleAlwaysUV && sub != cfgSetMinPINLength {
 		return nil, statusInvalidSubcommand
 	}
-	protected := k.st.PINHash != nil || k.opts.BuiltInUV
+	protected := k.st.PINHash != nil || k.uvEnabled()
 	if protected || hasPinAuth {
 		if !hasPinAuth {
 			return nil, statusPUATRequired
