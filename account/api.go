@@ -260,6 +260,9 @@ type API interface {
 	// change-password grant (used up) and ends every other session of the
 	// account.
 	ChangePassword(ctx context.Context, token, grant, newPassword string) error
+
+	// The enrollment station (station.go).
+	StationAPI
 }
 
 // SignUpRequest carries what a new user types on the first-run screen.
@@ -314,6 +317,13 @@ type Account struct {
 	// (the service's, the same for every account). A client tells by it,
 	// with UserHandle, which passkeys on a key are for this service.
 	RPID string
+	// SetupRequired is set for an invited account signed in with its
+	// enrolled key: it must choose a password and an authenticator app
+	// (SetUpPassword, ConfirmSetUp) before anything else.
+	SetupRequired bool `json:",omitempty"`
+	// SignedInWithPasskey says the session was made by passkey sign-in,
+	// which the enrollment station requires of operators.
+	SignedInWithPasskey bool `json:",omitempty"`
 }
 
 // Role is an account's role.
@@ -439,6 +449,13 @@ type Passkey struct {
 	// withdrawals or C2C trades until then, and its word spares no change
 	// the hold. Zero when it was added with another passkey's word.
 	HeldUntil time.Time
+	// Issued is set for a passkey enrolled on its owner's behalf (at an
+	// enrollment station) until its owner first signs in with it: until
+	// then it cannot approve operations or verify identity.
+	Issued bool `json:",omitempty"`
+	// EnrolledBy says who enrolled it on the owner's behalf, where and
+	// when; nil for a passkey its owner added.
+	EnrolledBy *Provenance `json:",omitempty"`
 }
 
 // Lost reports whether the passkey is marked lost.

@@ -231,6 +231,12 @@ func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (*TOTPEnrollmen
 		case old.Active:
 			return ErrEmailTaken
 		default:
+			// An invited account awaits its owner's enrolled key.
+			if inv, err := s.invitation(tx, old); err != nil {
+				return err
+			} else if inv != nil {
+				return ErrEmailTaken
+			}
 			// An abandoned sign-up (never confirmed) holds nothing: the
 			// new one replaces it.
 			if err := tx.DeleteAccount(old.ID); err != nil {
@@ -457,12 +463,20 @@ func (s *Service) Me(ctx context.Context, token string) (*Account, error) {
 	var acct *Account
 	err := s.store.View(ctx, func(tx Tx) error {
 		sr, rec, err := s.session(tx, token)
+		if errors.Is(err, ErrSetupRequired) {
+			sr, rec, _, err = s.setupSession(tx, token)
+		}
 		if err != nil {
 			return err
 		}
 		pks, err := tx.Passkeys(rec.ID)
+		if err != nil {
+			return err
+		}
 		acct = s.publicAccount(rec, len(pks))
 		acct.Restricted = sr.Restricted
+		m, err := tx.SessionMethod(sr.Hash)
+		acct.SignedInWithPasskey = m == SignInPasskey
 		return err
 	})
 	return acct, err
@@ -479,6 +493,8 @@ func (s *Service) publicAccount(rec *AccountRecord, passkeys int) *Account {
 		PasskeyCount: passkeys,
 		UserHandle:   bytes.Clone(rec.UserHandle),
 		RPID:         s.rp.Config.RPID,
+		// Only an invited account's session can be of an inactive one.
+		SetupRequired: !rec.Active,
 	}
 }
 

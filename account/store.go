@@ -162,6 +162,8 @@ type Tx interface {
 	// than a day before now, and unknown-email states unlocked and
 	// untouched for FailureMemory.
 	DeleteExpired(now time.Time) error
+
+	StationTx
 }
 
 // AccountRecord is an account as stored.

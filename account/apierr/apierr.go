@@ -72,6 +72,12 @@ var sentinels = []sentinel{
 	{account.ErrSessionRestricted, "session-restricted", http.StatusForbidden},
 	{account.ErrApprovalLinkEnded, "link-ended", http.StatusGone},
 	{account.ErrApprovalLinkUsed, "link-used", http.StatusConflict},
+	{account.ErrNotOperator, "not-operator", http.StatusForbidden},
+	{account.ErrPasskeySessionRequired, "passkey-session-required", http.StatusForbidden},
+	{account.ErrSetupRequired, "setup-required", http.StatusForbidden},
+	{account.ErrPasskeyIssued, "passkey-issued", http.StatusForbidden},
+	{account.ErrEntryClaimed, "entry-claimed", http.StatusConflict},
+	{account.ErrEntryDone, "entry-done", http.StatusConflict},
 }
 
 // Encode gives err's status and body. An error that is none of the

@@ -222,6 +222,7 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /v1/requester/passkeys", h.requesterPasskeys)
 	h.mux.HandleFunc("GET /v1/requester/passkeys/events", h.requesterPasskeyEvents)
 	h.routesV1()
+	h.routesStation()
 	h.routesPhoneSignIn()
 	h.routesPhoneApproval()
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -138,6 +138,14 @@ var docs = map[string]doc{
 	"POST /api/phone/approval/deny":      {"Deny the approval from the phone", authPage, pageRequest{}, ApprovalDecision{}},
 }
 
+// The enrollment station's routes are documented beside them
+// (station.go).
+func init() {
+	for pattern, d := range stationDocs {
+		docs[pattern] = d
+	}
+}
+
 // notDocumented are served but are not part of the JSON API.
 var notDocumented = map[string]bool{
 	"GET /enroll": true, "GET /e/{token}": true, "GET /phone/common.js": true, "GET /phone/app.js": true, "GET /phone/style.css": true, "/": true,
