@@ -5,6 +5,7 @@ package enroll_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -102,6 +103,22 @@ func (w *world) person(email string) *registrar {
 	w.t.Helper()
 	u := accounttest.SignUp(w.t, w.svc, w.clock, email)
 	return &registrar{w: w, user: u, grant: u.Grant(w.t, account.PurposeAddPasskey)}
+}
+
+// people signs up n people, then verifies each for a passkey: grants
+// last 10 minutes and every TOTP code moves the test clock 30 s, so the
+// grants come after all the sign-ups (20 people fit).
+func (w *world) people(n int, prefix string) []*registrar {
+	w.t.Helper()
+	var regs []*registrar
+	for i := range n {
+		u := accounttest.SignUp(w.t, w.svc, w.clock, fmt.Sprintf("%s%d@example.com", prefix, i))
+		regs = append(regs, &registrar{w: w, user: u})
+	}
+	for _, r := range regs {
+		r.grant = r.user.Grant(w.t, account.PurposeAddPasskey)
+	}
+	return regs
 }
 
 func (r *registrar) Begin(ctx context.Context) ([]byte, error) {
