@@ -47,6 +47,9 @@ type assertFlow struct {
 	// is opened for one use and closed after it.
 	sess  keySession
 	ended bool
+	// newPIN is a PIN the person just chose when the key forced a change
+	// (forcedpin.go): it answers the next use's first PIN request.
+	newPIN []byte
 }
 
 // start lists the authenticators the person can use.
@@ -140,9 +143,10 @@ func (f *assertFlow) use(path string, local ThisComputer) {
 	if local == nil {
 		words = promptWords{label: "your security key"}
 	}
-	op := f.prompts.begin(f.ctx, words, nil)
+	op := f.prompts.begin(f.ctx, words, f.takeNewPIN())
 	f.prompts.showWaiting("Getting the passkey ready…")
 	var cands []client.Candidate
+	var forced *fido.Info // the key asks for a new PIN first
 	keys := f.app.keys
 	before, settled := f.sess.queueKeyWork()
 	f.app.runIn(op.ctx, keyCeremonyTimeout, func(ctx context.Context) error {
@@ -165,6 +169,7 @@ func (f *assertFlow) use(path string, local ThisComputer) {
 		}
 		cands, err = f.app.client.Get(ctx, dev, opts, op.prompt)
 		op.release()
+		forced = forcedPINChange(ctx, dev, local == nil, err)
 		if err == nil && len(cands) == 0 {
 			err = fido.ErrNoCredentials
 		}
@@ -175,6 +180,10 @@ func (f *assertFlow) use(path string, local ThisComputer) {
 	}, func(err error) {
 		err = f.prompts.finish(op, err)
 		if f.ended {
+			return
+		}
+		if forced != nil {
+			f.showForcedPINChange(path, forced)
 			return
 		}
 		if err != nil || len(cands) == 1 {

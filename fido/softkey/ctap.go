@@ -229,6 +229,7 @@ func (k *Key) getInfo() map[int]any {
 	if k.opts.BuiltInUV {
 		opts["uv"] = true
 	}
+	k.configOptions(opts)
 	info := map[int]any{
 		0x01: []string{"FIDO_2_0", "FIDO_2_1"},
 		0x02: []string{"credProtect"},

@@ -88,6 +88,7 @@ type Key struct {
 	stall     *stall   // the request to hold until unplugged (StallNext)
 	stalled   bool     // a request is held now
 	commands  [256]int // CTAP commands answered, by command byte
+	noConfig  bool     // authenticatorConfig left out (SetConfigSupport)
 }
 
 // New returns a plugged-in key with a fresh state: no PIN, no
