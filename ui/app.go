@@ -19,6 +19,7 @@ import (
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/fido"
 	"github.com/passkeydesk/passkeydesk/fido/client"
+	"github.com/passkeydesk/passkeydesk/ui/station/enroll"
 )
 
 // callTimeout bounds one call to the account service or the keyring.
@@ -168,6 +169,10 @@ type App struct {
 	// after runs a function on the UI goroutine once a time has passed
 	// (time.AfterFunc, then deliver); the tests run it when they choose.
 	after func(d time.Duration, f func())
+	// stationReplug waits for a key's replug in the enrollment station's
+	// guided reset; nil: watch the keys (enroll.WatchReplug). The tests
+	// replug soft keys by power-cycling them.
+	stationReplug enroll.ReplugFunc
 	// inflight counts work started by run whose result has not yet been
 	// handled on the UI goroutine.
 	inflight atomic.Int64

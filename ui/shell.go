@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/passkeydesk/passkeydesk/account"
 )
 
 // section is one place the signed-in shell's navigation leads to.
@@ -24,6 +25,7 @@ const (
 	// Settings and the overview's nudge.
 	sectionRecoveryCodes
 	sectionChangePassword // from Settings
+	sectionStation        // the enrollment station; in the nav for operators only
 )
 
 // shell is the signed-in window: the account at the top, navigation on
@@ -57,6 +59,10 @@ type shell struct {
 	recovery *recoveryCodesScreen
 	// password is the change-password screen (changepassword.go).
 	password *changePasswordScreen
+	// station is the enrollment station (station.go). It outlives a visit
+	// to another section: keys go on being readied, and their PINs wait
+	// for their slips, until the operator signs out.
+	station *stationScreen
 }
 
 func newShell(a *App) *shell {
@@ -75,6 +81,9 @@ func (s *shell) show() {
 	s.watch = newApprovalWatch(s)
 	if s.app.keys != nil {
 		s.nav[sectionKeys] = newButtonWithIcon("Security keys", theme.StorageIcon(), func() { s.open(sectionKeys) })
+	}
+	if s.app.me.Role == account.RoleOperator {
+		s.nav[sectionStation] = newButtonWithIcon("Enrollment station", theme.AccountIcon(), func() { s.open(sectionStation) })
 	}
 	for _, b := range s.nav {
 		b.Alignment = widget.ButtonAlignLeading
@@ -95,6 +104,9 @@ func (s *shell) show() {
 		s.nav[sectionActivity], s.nav[sectionPasskeys], s.nav[sectionSettings],
 	)
 	if b := s.nav[sectionKeys]; b != nil {
+		nav.Add(b)
+	}
+	if b := s.nav[sectionStation]; b != nil {
 		nav.Add(b)
 	}
 	nav.Add(widget.NewSeparator())
@@ -182,6 +194,11 @@ func (s *shell) open(sec section) {
 	case sectionChangePassword:
 		s.password = &changePasswordScreen{app: s.app, shell: s}
 		obj, focus = s.password.build(), s.password.password
+	case sectionStation:
+		if s.station == nil {
+			s.station = newStationScreen(s.app, s)
+		}
+		obj, focus = s.station.build(), s.nav[sec]
 	}
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()
@@ -206,6 +223,9 @@ func (s *shell) close() {
 	}
 	s.watch.stop()
 	s.closeScreens()
+	if s.station != nil {
+		s.station.close()
+	}
 	if s.keyPanel != nil {
 		s.keyPanel.close()
 	}
