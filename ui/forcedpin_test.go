@@ -63,6 +63,11 @@ func TestSignInWithForcedPINChange(t *testing.T) {
 	if k.app.shell != nil {
 		t.Fatal("signed in before the PIN was changed")
 	}
+	// The step fits the smallest window (as TestScreensFit800x600 checks
+	// for the screens it reaches without a key).
+	if min := k.app.Window().Content().MinSize(); min.Width > 800 || min.Height > 600 {
+		t.Errorf("the forced PIN change needs %v; more than 800×600", min)
+	}
 
 	fill := func(current, next, again string) {
 		k.typeInto(k.fieldOf("Current PIN"), current)
