@@ -107,3 +107,56 @@ func (f *assertFlow) changeForcedPIN(path string, form *pinForm, fb *feedback, o
 		clear(f.takeNewPIN()) // not taken: the flow had ended
 	})
 }
+
+// showForcedPINChange is the add-passkey wizard's step for a key whose
+// getInfo says a PIN change is forced: the current PIN and a new one,
+// changed on the open key; then the registration goes on, the new PIN
+// answering the key's first request.
+func (f *keyFlow) showForcedPINChange() {
+	min := max(f.info.MinPINLength, defaultMinPINLength)
+	form := newPINForm(f.app, true, "Save PIN", "New PIN again")
+	fb := newFeedback()
+	form.check = func(pin, again string) error { return checkNewPIN(pin, again, min) }
+	form.refused = func(err error) {
+		fb.show(describe(err))
+		f.relayout()
+	}
+	dev := f.sess.dev
+	form.save = func(old, next []byte) {
+		fb.busy("Saving the PIN on the key…")
+		form.setEnabled(false)
+		f.app.runIn(f.ctx, keyOpenTimeout, func(ctx context.Context) error {
+			defer clear(old)
+			return dev.ChangePIN(ctx, old, next)
+		}, func(err error) {
+			if f.over() {
+				clear(next)
+				return
+			}
+			form.setEnabled(true)
+			if err != nil {
+				clear(next)
+				if errors.Is(err, fido.ErrPINInvalid) || errors.Is(err, fido.ErrPINPolicy) {
+					form.clear()
+					f.app.fail(fb, "changing a key's PIN", err)
+					f.relayout()
+					f.app.focus(form.first())
+					return
+				}
+				f.fail("changing a key's PIN", err)
+				return
+			}
+			form.clear()
+			f.register(next)
+		})
+	}
+	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
+	f.setStep([]fyne.CanvasObject{
+		heading("Choose your own PIN"),
+		paragraph(keyLabel(f.chosen) + " needs a new PIN before it can be used: it was set up with a PIN that someone else knows, such as the one on the slip that came with it."),
+		paragraph("Type that PIN, then choose one only you know, of at least " + strconv.Itoa(min) + " characters. The key keeps it; it is never sent to the account service."),
+		form.form(),
+		container.NewHBox(form.ok, cancel),
+		fb.object(),
+	}, form.first())
+}

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/passkeydesk/passkeydesk/fido"
+	"github.com/passkeydesk/passkeydesk/fido/softkey"
 )
 
 // fieldOf is the visible form entry labelled label.
@@ -63,6 +64,11 @@ func TestSignInWithForcedPINChange(t *testing.T) {
 	if k.app.shell != nil {
 		t.Fatal("signed in before the PIN was changed")
 	}
+	// The step fits the smallest window (as TestScreensFit800x600 checks
+	// for the screens it reaches without a key).
+	if min := k.app.Window().Content().MinSize(); min.Width > 800 || min.Height > 600 {
+		t.Errorf("the forced PIN change needs %v; more than 800×600", min)
+	}
 
 	fill := func(current, next, again string) {
 		k.typeInto(k.fieldOf("Current PIN"), current)
@@ -96,5 +102,53 @@ func TestSignInWithForcedPINChange(t *testing.T) {
 	}
 	if err := dev.ChangePIN(ctx, []byte(own), []byte("97531864")); err != nil {
 		t.Errorf("the owner's PIN is not the key's: %v", err)
+	}
+}
+
+// TestAddPasskeyOnKeyWithForcedPINChange: the add-passkey wizard, given a
+// key that says a PIN change is forced, asks for the current PIN and a
+// new one first (a wrong current PIN is said and the form stays), then
+// makes the passkey with the new PIN, without asking for it again.
+func TestAddPasskeyOnKeyWithForcedPINChange(t *testing.T) {
+	ctx := context.Background()
+	k := newKeyTest(t, softkey.Options{})
+	k.setKeyPIN(keyPIN)
+	const own = "75319864"
+	k.secrets = append(k.secrets, own)
+	dev := k.openKey()
+	keyPrompt := fido.Prompt{PIN: func(context.Context, fido.PINRequest) ([]byte, error) { return []byte(keyPIN), nil }}
+	if err := dev.(fido.Manager).SetMinPINLength(ctx, 0, true, keyPrompt); err != nil {
+		t.Fatal(err)
+	}
+	dev.Close()
+
+	k.toKeyList()
+	k.tap("Continue")
+	k.waitText(5*time.Second, "Choose your own PIN", "at least 4 characters")
+	if min := k.app.Window().Content().MinSize(); min.Width > 800 || min.Height > 600 {
+		t.Errorf("the step needs %v; more than 800×600", min)
+	}
+	fill := func(current, next string) {
+		k.typeInto(k.fieldOf("Current PIN"), current)
+		k.typeInto(k.fieldOf("New PIN"), next)
+		k.typeInto(k.fieldOf("New PIN again"), next)
+		k.tap("Save PIN")
+	}
+	fill("1357", own)
+	k.waitText(5*time.Second, "Choose your own PIN", "Wrong PIN")
+	fill(keyPIN, keyPIN) // the same PIN is no change
+	k.waitText(5*time.Second, "Choose your own PIN", "PIN not accepted")
+	fill(keyPIN, own)
+	k.waitText(5*time.Second, "Name your passkey")
+	k.notText("Enter your key's PIN")
+	k.tap("Save")
+	k.waitText(5*time.Second, "Security key · "+simModel)
+	if len(k.passkeys()) != 1 {
+		t.Fatalf("%d passkeys", len(k.passkeys()))
+	}
+	dev = k.openKey()
+	defer dev.Close()
+	if err := dev.ChangePIN(ctx, []byte(own), []byte("97531864")); err != nil {
+		t.Errorf("the new PIN is not the key's: %v", err)
 	}
 }

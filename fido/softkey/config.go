@@ -108,12 +108,13 @@ func (k *Key) SetConfigSupport(on bool) {
 	k.noConfig = !on
 }
 
-// configOptions drops the authenticatorConfig options from getInfo's
-// options when the feature is off. k.mu is held.
-func (k *Key) configOptions(opts map[string]bool) {
-	if k.noConfig {
+// configOptions drops the authenticatorConfig options from a getInfo
+// answer when the feature is off, and returns the answer. k.mu is held.
+func (k *Key) configOptions(info map[int]any) map[int]any {
+	if opts, ok := info[0x04].(map[string]bool); ok && k.noConfig {
 		delete(opts, "authnrCfg")
 		delete(opts, "setMinPINLength")
 		delete(opts, "alwaysUv")
 	}
+	return info
 }

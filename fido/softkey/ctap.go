@@ -181,7 +181,7 @@ func (k *Key) execute(tx *transaction) []byte {
 	)
 	switch cmd {
 	case cmdGetInfo:
-		resp = k.getInfo()
+		resp = k.configOptions(k.getInfo())
 	case cmdMakeCredential:
 		resp, status = k.makeCredential(tx, parseRequest(tx.data[1:]))
 	case cmdGetAssertion:
@@ -229,7 +229,6 @@ func (k *Key) getInfo() map[int]any {
 	if k.opts.BuiltInUV {
 		opts["uv"] = true
 	}
-	k.configOptions(opts)
 	info := map[int]any{
 		0x01: []string{"FIDO_2_0", "FIDO_2_1"},
 		0x02: []string{"credProtect"},

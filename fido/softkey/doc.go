@@ -58,7 +58,8 @@
 // at once, after a delay, never, or deny), Press (touch now) and
 // WaitingForTouch (whether a Press would land on a request), Unplug, Plug
 // and PowerCycle, StallNext and Stalled (hold a request's answer until
-// unplugged), SetSignCount, SetSelfAttestation, FailUV; Commands
+// unplugged), SetSignCount, SetSelfAttestation, FailUV, SetConfigSupport
+// (a key without authenticatorConfig); Commands
 // counts the requests by command byte. They are safe to call
 // from any goroutine while a client reads and writes reports.
 //

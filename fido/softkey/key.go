@@ -81,6 +81,7 @@ type Key struct {
 	delay     time.Duration
 	pressed   chan struct{} // closed (and replaced) by Press
 	selfAtt   bool
+	noConfig  bool // authenticatorConfig left out (SetConfigSupport)
 	winks     int
 	cm        *cmQueue // for the credential management GetNext subcommands
 	failUV    int      // built-in verifications still to fail
@@ -88,7 +89,6 @@ type Key struct {
 	stall     *stall   // the request to hold until unplugged (StallNext)
 	stalled   bool     // a request is held now
 	commands  [256]int // CTAP commands answered, by command byte
-	noConfig  bool     // authenticatorConfig left out (SetConfigSupport)
 }
 
 // New returns a plugged-in key with a fresh state: no PIN, no

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,6 +89,10 @@ func TestThreeKeysAtOnce(t *testing.T) {
 		}
 
 		pin := o.job.PIN()
+		// The PIN is in no event and not in the result.
+		if strings.Contains(fmt.Sprintf("%+v %+v", o.ev.all(), res), string(pin)) {
+			t.Errorf("%s: the PIN shows in the events or the result", o.path)
+		}
 		if !regexp.MustCompile(`^[0-9]{8}$`).Match(pin) {
 			t.Errorf("PIN of %d characters, not 8 digits", len(pin))
 		}
@@ -428,5 +433,78 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("timed out waiting")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// noPINKeys opens keys through libfido2 and reports them as keys that
+// cannot have a PIN: getInfo without the clientPin option, as a
+// CTAP 2.0 key without PIN support answers. Only Info is changed.
+type noPINKeys struct{ fido.Provider }
+
+func (p noPINKeys) Open(ctx context.Context, path string) (fido.Device, error) {
+	dev, err := p.Provider.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return noPINDevice{dev}, nil
+}
+
+type noPINDevice struct{ fido.Device }
+
+func (d noPINDevice) Info(ctx context.Context) (*fido.Info, error) {
+	info, err := d.Device.Info(ctx)
+	if err == nil {
+		delete(info.Options, "clientPin")
+	}
+	return info, err
+}
+
+// TestKeyWithoutPINSupport: such a key is refused before anything is
+// done (ErrNoPINSupport); used anyway, it goes on without a PIN, and the
+// account service's options, which require user verification, cannot be
+// met on it.
+func TestKeyWithoutPINSupport(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	_, path := w.plug("a", softkey.Options{})
+	st := *w.station
+	st.Keys = noPINKeys{w.station.Keys}
+	reg := w.person("nora@example.com")
+	j := newJob(t, "Nora", reg)
+	_, err := st.Run(ctx, path, j, nil)
+	var se *enroll.StepError
+	if !errors.As(err, &se) || se.Step != enroll.StepPIN || !errors.Is(err, enroll.ErrNoPINSupport) || reg.begins.Load() != 0 {
+		t.Fatalf("key without PIN support: %v", err)
+	}
+	j.AllowNoPIN = true
+	_, err = st.Run(ctx, path, j, nil)
+	if !errors.As(err, &se) || se.Step != enroll.StepPasskey || !errors.Is(err, fido.ErrUnsupported) {
+		t.Fatalf("used anyway: %v", err)
+	}
+	if s, _ := w.open(path).PINState(ctx); s.Set {
+		t.Error("a PIN was set on a key said to have no PIN support")
+	}
+}
+
+// TestJobRunsOnceAtATime: the same job started on two keys at once runs
+// on one; the other gets ErrJobRunning and its key is left alone.
+func TestJobRunsOnceAtATime(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	k1, p1 := w.plug("a", softkey.Options{})
+	_, p2 := w.plug("b", softkey.Options{})
+	k1.SetTouch(softkey.TouchAfterDelay, 300*time.Millisecond) // the first run is slow to finish
+	j := newJob(t, "Olga", w.person("olga@example.com"))
+	first := w.station.Start(ctx, p1, j, nil)
+	waitFor(t, k1.WaitingForTouch)
+	second := w.station.Start(ctx, p2, j, nil)
+	if o := <-second; !errors.Is(o.Err, enroll.ErrJobRunning) {
+		t.Fatalf("second run at once: %v", o.Err)
+	}
+	if o := <-first; o.Err != nil {
+		t.Fatalf("first run: %v", o.Err)
+	}
+	if s, _ := w.open(p2).PINState(ctx); s.Set {
+		t.Error("the second key was changed")
 	}
 }
