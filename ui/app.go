@@ -173,6 +173,9 @@ type App struct {
 	// guided reset; nil: watch the keys (enroll.WatchReplug). The tests
 	// replug soft keys by power-cycling them.
 	stationReplug enroll.ReplugFunc
+	// stationName names this computer in batch logs; "" for its host
+	// name. The tests run two stations on one host.
+	stationName string
 	// inflight counts work started by run whose result has not yet been
 	// handled on the UI goroutine.
 	inflight atomic.Int64
@@ -422,6 +425,10 @@ func (a *App) setTokenProblem(err error) {
 
 // enter opens the signed-in shell for the session.
 func (a *App) enter(token string, me account.Account) {
+	if me.SetupRequired {
+		a.showSetUp(token, me)
+		return
+	}
 	a.token = token
 	a.me = me
 	a.setKnownAccount()
@@ -470,8 +477,10 @@ func (a *App) signOut(fb *feedback, button *button) {
 		}
 		a.token = ""
 		a.me = account.Account{}
-		a.shell.close()
-		a.shell = nil
+		if a.shell != nil {
+			a.shell.close()
+			a.shell = nil
+		}
 		a.showSignIn()
 	})
 }

@@ -123,6 +123,11 @@ type harness struct {
 	// it over HTTP, "" otherwise.
 	server string
 
+	// store is the service's store; dbPath its SQLite file (on PostgreSQL,
+	// the unused SQLite file's path).
+	store  account.Store
+	dbPath string
+
 	// secrets are strings that must never reach the log.
 	secrets []string
 }
@@ -154,12 +159,22 @@ type harnessOptions struct {
 
 func newHarness(t *testing.T, opts harnessOptions) *harness {
 	t.Helper()
-	svc, clock, _ := accounttest.NewService(t, accounttest.Options{Mailer: opts.mailer, Model: opts.model, PublicURL: opts.publicURL,
-		Store: storeFor(t)})
+	var store account.Store
+	keep := func(s account.Store) account.Store {
+		if f := storeFor(t); f != nil {
+			s = f(s)
+		}
+		store = s
+		return s
+	}
+	svc, clock, dbPath := accounttest.NewService(t, accounttest.Options{Mailer: opts.mailer, Model: opts.model, PublicURL: opts.publicURL,
+		Store: keep})
 	h := &harness{
 		t:      t,
 		fa:     test.NewTempApp(t),
 		svc:    svc,
+		store:  store,
+		dbPath: dbPath,
 		clock:  clock,
 		tokens: opts.tokens,
 		queue:  make(chan func(), 64),

@@ -71,7 +71,10 @@ func stationName() string {
 }
 
 func newStationScreen(a *App, s *shell) *stationScreen {
-	st := &stationScreen{app: a, shell: s, name: stationName(), fb: newFeedback()}
+	st := &stationScreen{app: a, shell: s, name: a.stationName, fb: newFeedback()}
+	if st.name == "" {
+		st.name = stationName()
+	}
 	st.ctx, st.stop = context.WithCancel(a.ctx)
 	st.root = container.NewStack()
 	return st

@@ -50,7 +50,8 @@ type stationRun struct {
 	noneLeft  bool                   // the batch had no free entry at the last key
 
 	mu     sync.Mutex
-	paused []*stationJob // their key was pulled out: the next key goes on with them
+	paused []*stationJob   // their key was pulled out: the next key goes on with them
+	held   map[string]bool // the entries this run has claimed for a key, by ID
 }
 
 // stationJob is one person and their key's job.
@@ -72,7 +73,7 @@ type stationKey struct {
 var stationPINLengths = []string{"6 digits", "8 digits", "10 digits"}
 
 func newStationRun(st *stationScreen, batchID string) *stationRun {
-	r := &stationRun{st: st, batchID: batchID, keys: map[string]*stationKey{}}
+	r := &stationRun{st: st, batchID: batchID, keys: map[string]*stationKey{}, held: map[string]bool{}}
 	r.pinLength = widget.NewSelect(stationPINLengths, nil)
 	r.pinLength.SetSelected(stationPINLengths[0])
 	r.reset = widget.NewCheck("Reset each key first (you will be asked to pull it out and put it back in)", nil)
@@ -185,7 +186,7 @@ func (r *stationRun) next(ctx context.Context, d fido.DeviceInfo, policy enroll.
 	}
 	r.mu.Unlock()
 	token, station := a.token, r.st.name
-	e, err := a.api.ClaimBatchEntry(ctx, token, r.batchID, "", station)
+	e, err := r.claimNext(ctx)
 	if errors.Is(err, account.ErrNotFound) {
 		a.deliver(func() {
 			r.noneLeft = true
@@ -208,6 +209,7 @@ func (r *stationRun) next(ctx context.Context, d fido.DeviceInfo, policy enroll.
 		_, err = a.api.UpdateBatchEntry(ctx, token, r.batchID, e.ID, account.BatchEntryUpdate{Station: station, State: account.EntryKeyDetected})
 	}
 	if err != nil {
+		r.letGo(e.ID)
 		a.api.UpdateBatchEntry(context.WithoutCancel(ctx), token, r.batchID, e.ID, account.BatchEntryUpdate{Station: station, State: account.EntryPending})
 		a.deliver(func() { a.fail(r.st.fb, "starting "+e.DisplayName+"'s key", err) })
 		return nil
@@ -215,6 +217,48 @@ func (r *stationRun) next(ctx context.Context, d fido.DeviceInfo, policy enroll.
 	sj := &stationJob{entry: *e, job: job}
 	a.deliver(func() { r.assign(d.Path, sj) })
 	return job
+}
+
+// claimNext claims the batch's first entry that is not finished, not
+// held by this run for another key, and not held by another station (the
+// service decides between stations claiming at once).
+func (r *stationRun) claimNext(ctx context.Context) (*account.BatchEntry, error) {
+	a := r.st.app
+	b, err := a.api.Batch(ctx, a.token, r.batchID)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range b.Entries {
+		if e.State == account.EntryEnrolled || e.State == account.EntrySkipped || r.holds(e.ID) {
+			continue
+		}
+		got, err := a.api.ClaimBatchEntry(ctx, a.token, r.batchID, e.ID, r.st.name)
+		if errors.Is(err, account.ErrEntryClaimed) || errors.Is(err, account.ErrEntryDone) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		r.mu.Lock()
+		r.held[got.ID] = true
+		r.mu.Unlock()
+		return got, nil
+	}
+	return nil, account.ErrNotFound
+}
+
+// holds reports whether this run has the entry for one of its keys.
+func (r *stationRun) holds(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.held[id]
+}
+
+// letGo ends this run's hold on an entry.
+func (r *stationRun) letGo(id string) {
+	r.mu.Lock()
+	delete(r.held, id)
+	r.mu.Unlock()
 }
 
 // assign shows the key at path working for sj's person.
@@ -225,6 +269,12 @@ func (r *stationRun) assign(path string, sj *stationJob) {
 	k.row = container.NewVBox(who, k.status, k.choices)
 	if old := r.keys[path]; old != nil {
 		r.keysBox.Remove(old.row)
+	}
+	for p, old := range r.keys { // the row of the key the person had before
+		if old.sj == sj {
+			delete(r.keys, p)
+			r.keysBox.Remove(old.row)
+		}
 	}
 	r.keys[path] = k
 	r.keysBox.Add(k.row)
@@ -264,7 +314,7 @@ func stationStepWords(s enroll.Step) string {
 	case enroll.StepMinPINLength:
 		return "Setting the minimum PIN length…"
 	case enroll.StepPasskey:
-		return "Making the passkey…"
+		return "Making the passkey: touch the key if it blinks…"
 	case enroll.StepForcePINChange:
 		return "Making the owner choose their own PIN at first use…"
 	case enroll.StepLabel:
@@ -308,9 +358,12 @@ func (r *stationRun) failure(k *stationKey, err error) (string, []fyne.CanvasObj
 		})
 	}
 	skip := newButton("Skip "+who, func() { r.skip(k) })
-	other := newButton("Use another key", func() { r.pause(k) })
+	other := newButton("Use another key", func() {
+		r.pause(k)
+		k.status.SetText("Pull this key out and plug in another: " + who + " comes next.")
+	})
 	switch {
-	case r.cancel == nil && errors.Is(err, context.Canceled):
+	case r.cancel == nil:
 		// Stopped: the person goes back to the batch, for any station.
 		r.forgetKey(k)
 		r.release(sj)
@@ -364,9 +417,11 @@ func (r *stationRun) rerun(k *stationKey) {
 	}()
 }
 
-// pause sets the key's person aside for the next key plugged in.
+// pause sets the key's person aside for the next key plugged in; the
+// key's row stays, saying so, until that key comes.
 func (r *stationRun) pause(k *stationKey) {
-	r.forgetKey(k)
+	k.choices.Objects = nil
+	k.choices.Refresh()
 	r.mu.Lock()
 	if !slices.Contains(r.paused, k.sj) {
 		r.paused = append(r.paused, k.sj)
@@ -378,6 +433,7 @@ func (r *stationRun) pause(k *stationKey) {
 func (r *stationRun) skip(k *stationKey) {
 	r.forgetKey(k)
 	k.sj.job.Forget()
+	r.letGo(k.sj.entry.ID)
 	r.record(k.sj, account.EntrySkipped, "skipped at the station")
 }
 
@@ -410,6 +466,7 @@ func (r *stationRun) record(sj *stationJob, state account.BatchEntryState, reaso
 // and forgets the PIN meant for them (no key has it yet).
 func (r *stationRun) release(sj *stationJob) {
 	sj.job.Forget()
+	r.letGo(sj.entry.ID)
 	r.record(sj, account.EntryPending, "")
 }
 
