@@ -428,6 +428,50 @@ func TestStationFirstUse(t *testing.T) {
 	if s.app.me.Email != entry.Email {
 		t.Fatalf("signed in as %s; want %s", s.app.me.Email, entry.Email)
 	}
+
+	// Now the key approves her operations (an issued passkey cannot:
+	// the service's tests show it), with her own PIN.
+	s.clock.Advance(account.RemovalHold)
+	tok := s.app.token
+	v, err := s.svc.BeginVerification(ctx, tok, account.PurposeCreateAPIKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.clock.Advance(30 * time.Second)
+	if code, err = account.TOTPCode(secret, s.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	g, err := s.svc.CompleteVerification(ctx, tok, v.ID, account.Proof{Password: password, TOTPCode: code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiKey, err := s.svc.CreateAPIKey(ctx, tok, g.Token, "exchange backend")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.secrets = append(s.secrets, apiKey.Secret)
+	a, err := s.svc.RequestApproval(ctx, apiKey.Secret, account.ApprovalRequest{Operation: withdrawal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.tap("Approvals")
+	s.waitText(5*time.Second, "Withdrawal of 0.015 BTC")
+	s.tap("Open")
+	s.tap("Approve with a passkey")
+	s.waitText(5*time.Second, "Use a passkey to approve", simulatedKeyLabel)
+	for _, b := range s.buttons() {
+		if strings.Contains(b, simulatedKeyLabel) {
+			s.tap(b)
+			break
+		}
+	}
+	s.waitText(10*time.Second, "Enter your key's PIN")
+	s.typeFocused(own)
+	s.tap("Continue")
+	s.waitText(10*time.Second, "Approved")
+	if got, err := s.svc.GetApproval(ctx, apiKey.Secret, a.ID); err != nil || got.State != account.ApprovalApproved {
+		t.Fatalf("the approval: %+v, %v", got, err)
+	}
 }
 
 // entryWithPlaceHolder is the visible entry with placeholder text p.
