@@ -292,7 +292,10 @@ func (s *Service) ClaimBatchEntry(ctx context.Context, token, batchID, entryID, 
 		} else {
 			for i := range entries {
 				c := &entries[i]
-				if (c.State == EntryPending || c.State == EntryKeyDetected) && claimable(c, station, now) == nil {
+				// A station with several keys takes several people: an
+				// entry it holds already is not the next one.
+				free := c.ClaimedBy == "" || !now.Before(c.ClaimedUntil)
+				if (c.State == EntryPending || c.State == EntryKeyDetected) && free {
 					e = c
 					break
 				}
@@ -409,7 +412,7 @@ func (s *Service) ExportBatch(ctx context.Context, token, batchID, format string
 	type line struct {
 		Person            string `json:"person"`
 		Email             string `json:"email"`
-		State             string `json:"state"`
+		Result            string `json:"result"`
 		Reason            string `json:"reason"`
 		KeyLabel          string `json:"keyLabel"`
 		Model             string `json:"model"`
@@ -421,7 +424,7 @@ func (s *Service) ExportBatch(ctx context.Context, token, batchID, format string
 	}
 	lines := make([]line, len(entries))
 	for i, e := range entries {
-		l := line{Person: e.DisplayName, Email: e.Email, State: string(e.State), Reason: e.Reason, KeyLabel: e.KeyLabel,
+		l := line{Person: e.DisplayName, Email: e.Email, Result: string(e.State), Reason: e.Reason, KeyLabel: e.KeyLabel,
 			CredentialShortID: e.CredentialShortID, Operator: op.Email, Station: e.Station}
 		if len(e.AAGUID) == 16 {
 			l.AAGUID, l.Model = formatAAGUID(e.AAGUID), s.model(e.AAGUID)
@@ -440,9 +443,9 @@ func (s *Service) ExportBatch(ctx context.Context, token, batchID, format string
 	}
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	w.Write([]string{"person", "email", "state", "reason", "key label", "model", "aaguid", "credential short id", "time", "operator", "station"})
+	w.Write([]string{"person", "email", "result", "reason", "key label", "model", "aaguid", "credential short id", "time", "operator", "station"})
 	for _, l := range lines {
-		w.Write([]string{csvCell(l.Person), csvCell(l.Email), l.State, csvCell(l.Reason), csvCell(l.KeyLabel), csvCell(l.Model), l.AAGUID,
+		w.Write([]string{csvCell(l.Person), csvCell(l.Email), l.Result, csvCell(l.Reason), csvCell(l.KeyLabel), csvCell(l.Model), l.AAGUID,
 			l.CredentialShortID, l.Time, csvCell(l.Operator), csvCell(l.Station)})
 	}
 	w.Flush()

@@ -130,9 +130,12 @@ type StationAPI interface {
 	Batches(ctx context.Context, token string) ([]Batch, error)
 	// Batch returns one of the operator's batches with its entries.
 	Batch(ctx context.Context, token, batchID string) (*Batch, error)
-	// ClaimBatchEntry gives station the entry entryID or, when entryID is
-	// "", the first pending (or key-detected) entry no other station
-	// holds: ErrNotFound when none is left. The claim lasts ClaimLifetime
+	// ClaimBatchEntry gives station the entry entryID (one it holds
+	// already, one free, or one whose claim lapsed: how a station goes on
+	// after a crash) or, when entryID is "", the first pending (or
+	// key-detected) entry no station holds, itself included, so a station
+	// with several keys takes several people: ErrNotFound when none is
+	// left. The claim lasts ClaimLifetime
 	// and is renewed by each call of the station on the entry; of two
 	// stations claiming at once, one gets it (ErrEntryClaimed for the
 	// other when it named it).
@@ -143,7 +146,7 @@ type StationAPI interface {
 	// FinishStationEnrollment.
 	UpdateBatchEntry(ctx context.Context, token, batchID, entryID string, u BatchEntryUpdate) (*BatchEntry, error)
 	// ExportBatch returns the batch log as "csv" or "json": person,
-	// email, state, reason, key label, model, AAGUID, credential short
+	// email, result (the entry's state), reason, key label, model, AAGUID, credential short
 	// ID, time, operator, station. There is no PIN in it.
 	ExportBatch(ctx context.Context, token, batchID, format string) ([]byte, error)
 }

@@ -241,6 +241,7 @@ func (s *Service) BeginStationEnrollment(ctx context.Context, token string, req 
 				UserVerification:        protocol.VerificationRequired,
 			}),
 			webauthn.WithConveyancePreference(protocol.PreferDirectAttestation),
+			webauthn.WithExtensions(webauthn.WithExtensionCredProps()),
 		)
 		if err != nil {
 			return err
@@ -350,7 +351,10 @@ func (s *Service) FinishStationEnrollment(ctx context.Context, token string, cre
 			if err != nil {
 				return err
 			}
-			if e := findEntry(entries, c.EntryID); e != nil {
+			// An entry enrolled already (a station that went on after
+			// this one's claim lapsed) keeps its first passkey; this one
+			// is bound all the same, never left an orphan on its key.
+			if e := findEntry(entries, c.EntryID); e != nil && e.State != EntryEnrolled {
 				e.AccountID, e.State, e.Reason, e.Station, e.At = target.ID, EntryEnrolled, "", c.Station, now
 				e.AAGUID, e.PasskeyID, e.CredentialShortID = p.AAGUID, p.ID, CredentialShortID(p.CredentialID)
 				if e.KeyLabel == "" {

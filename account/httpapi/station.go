@@ -28,6 +28,10 @@ func (h *Handler) routesStation() {
 	m.HandleFunc("GET /v1/station/batches/{id}/export", h.desktop(h.exportBatch))
 }
 
+// MaxBatchBody is the largest body of a batch's rows: account.MaxBatchEntries
+// rows of the longest email and display name fit.
+const MaxBatchBody = 1 << 20
+
 // stationDocs are the documents of the station's routes (see docs).
 var stationDocs = map[string]doc{
 	"POST /v1/setup/password": {"An invited account's session chooses its password: a new authenticator-app secret to confirm", authSession,
@@ -103,7 +107,7 @@ func (h *Handler) finishStationEnrollment(ctx context.Context, token string, w h
 
 func (h *Handler) checkBatchRows(ctx context.Context, token string, w http.ResponseWriter, r *http.Request) (any, error) {
 	var req struct{ Rows []account.BatchRow }
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := decodeLimited(w, r, &req, MaxBatchBody); err != nil {
 		return nil, err
 	}
 	return h.api.CheckBatchRows(ctx, token, req.Rows)
@@ -114,7 +118,7 @@ func (h *Handler) createBatch(ctx context.Context, token string, w http.Response
 		Name string
 		Rows []account.BatchRow
 	}
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := decodeLimited(w, r, &req, MaxBatchBody); err != nil {
 		return nil, err
 	}
 	return h.api.CreateBatch(ctx, token, req.Name, req.Rows)

@@ -47,6 +47,9 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
+	for _, tc := range stationCases {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
+	}
 }
 
 var ctx = context.Background()

@@ -8,6 +8,13 @@
 //	            [--smtp-host HOST --smtp-port N --smtp-user USER --smtp-from ADDR
 //	             --smtp-ca FILE]
 //	            [--allow-rp-id-change] [--server URL]
+//	passkeydesk operator grant|revoke EMAIL [--data-dir DIR]
+//
+// operator grants or revokes the operator role of the account with EMAIL
+// in the data folder's database, without opening a window: an operator
+// may use the enrollment station from a session signed in with their own
+// passkey. A server's operators are made by passkeydesk-server's operator
+// command.
 //
 // With --server (env PASSKEYDESK_SERVER) the account lives on a Passkey
 // Desk server (cmd/passkeydesk-server) and the app is its client (package
@@ -92,6 +99,9 @@ import (
 const appID = "io.passkeydesk.app"
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "operator" {
+		os.Exit(operatorCommand(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	slog.SetDefault(log)
 	if err := run(log); err != nil {
