@@ -261,8 +261,37 @@ type API interface {
 	// account.
 	ChangePassword(ctx context.Context, token, grant, newPassword string) error
 
+	// RequestAccountDeletion asks for the account's deletion with a
+	// delete-account grant (used up) and confirm, the account's email
+	// typed by its owner. Every session of the account ends; the account
+	// and all its data are deleted DeletionGrace later, unless its owner
+	// signs in before (the session then says DeletionCanceled).
+	RequestAccountDeletion(ctx context.Context, token, grant, confirm string) (*AccountDeletion, error)
+
 	// The enrollment station (station.go).
 	StationAPI
+	// The verified email (email.go). Errors: ErrMailNotConfigured,
+	// ErrNoEmailCode, ErrTooManyEmails, ErrInvalidCode, ErrEmailTaken.
+
+	// EmailStatus says whether the account's email is proven and where
+	// a code waits.
+	EmailStatus(ctx context.Context, token string) (*EmailStatus, error)
+	// SendEmailCode sends a new code ("Send again") to the address
+	// waiting for one: a change's new address, else the account's own
+	// while it is unproven.
+	SendEmailCode(ctx context.Context, token string) (*EmailStatus, error)
+	// ConfirmEmail checks the code sent last; it proves its address (and
+	// makes a change's new address the account's).
+	ConfirmEmail(ctx context.Context, token, code string) (*EmailStatus, error)
+	// ChangeEmail sends a code to newEmail with a change-email grant
+	// (used up); the email changes when ConfirmEmail gets the code.
+	ChangeEmail(ctx context.Context, token, grant, newEmail string) (*EmailStatus, error)
+}
+
+// AccountDeletion is a pending deletion of an account.
+type AccountDeletion struct {
+	RequestedAt time.Time
+	DeletesAt   time.Time
 }
 
 // SignUpRequest carries what a new user types on the first-run screen.
@@ -290,6 +319,9 @@ type Session struct {
 	// RecoveryCodes is set only by ConfirmSignUp: the account's first
 	// recovery codes, shown to the person once. Secret, as Token is.
 	RecoveryCodes []string `json:",omitempty"`
+	// DeletionCanceled is set when this sign-in cancelled the account's
+	// pending deletion.
+	DeletionCanceled bool `json:",omitempty"`
 }
 
 // Account is the public view of an account.
@@ -302,6 +334,11 @@ type Account struct {
 	// Factors lists the identity factors the account has (password, totp,
 	// and email when mail delivery is configured).
 	Factors []Factor
+	// EmailUnconfirmed is set when the service sends email and no code
+	// has proved Email yet: the email code is then no factor and no
+	// alert is mailed. Without mail it is never set (the address is
+	// taken as given).
+	EmailUnconfirmed bool `json:",omitempty"`
 	// PasskeyCount is the number of bound passkeys.
 	PasskeyCount int
 	// Restricted is set when this session signed in with a passkey that
@@ -367,6 +404,10 @@ const (
 	PurposeRecoveryCodes Purpose = "recovery-codes"
 	// PurposeChangePassword sets a new password.
 	PurposeChangePassword Purpose = "change-password"
+	// PurposeChangeEmail sends a code to a new address (ChangeEmail).
+	PurposeChangeEmail Purpose = "change-email"
+	// PurposeDeleteAccount asks for the account's deletion.
+	PurposeDeleteAccount Purpose = "delete-account"
 )
 
 // Verification is a started identity check.
@@ -515,6 +556,17 @@ const (
 	EventRecoveryCodeUsed  EventType = "recovery-code-used"
 	EventRecoveryCodesMade EventType = "recovery-codes-made"
 	EventPasswordChanged   EventType = "password-changed"
+
+	EventEmailConfirmed     EventType = "email-confirmed"
+	EventEmailChangeStarted EventType = "email-change-started"
+	EventEmailChanged       EventType = "email-changed"
+	// A sign-in from an app or address the account had not signed in
+	// from before.
+	EventNewDeviceSignIn EventType = "new-device-sign-in"
+	// The authenticator app (TOTP secret) was replaced.
+	EventAuthenticatorChanged EventType = "authenticator-changed"
+	EventDeletionRequested    EventType = "deletion-requested"
+	EventDeletionCanceled     EventType = "deletion-canceled"
 )
 
 // The sources of events.

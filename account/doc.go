@@ -284,6 +284,18 @@
 // (HoldPasswordChanged). A restricted session can do neither this nor
 // NewRecoveryCodes.
 //
+// # Deleting the account
+//
+// RequestAccountDeletion, with a delete-account grant (used up) and the
+// account's email typed as confirmation (an *InputError changes nothing
+// and leaves the grant), ends every session of the account and logs
+// deletion-requested. The account stays for DeletionGrace (7 days): a
+// sign-in before then, with the password or a passkey, cancels the
+// deletion (the Session says DeletionCanceled; deletion-canceled is
+// logged). Once due, a sign-in fails as for an unknown account, a sign-up
+// may take the email, and the sweep of expired rows deletes the account
+// with everything it holds.
+//
 // # The enrollment station
 //
 // An operator binds security keys to other people's accounts (station.go,
@@ -325,6 +337,26 @@
 // batch log (ExportBatch, CSV or JSON) is made from the entries. The
 // service has no field for a PIN: the station hands PINs out on paper
 // only.
+//
+// # The verified email and alerts
+//
+// With a Mailer, ConfirmSignUp mails a code to the new account's address
+// (EmailCodeLifetime; a failed send fails nothing); until ConfirmEmail
+// gets it, the email code is no factor (Account.EmailUnconfirmed; the
+// password and authenticator code stay) and no alert is mailed.
+// SendEmailCode sends a new one (MaxEmailSends in EmailSendWindow,
+// ErrTooManyEmails beyond); MaxEmailCodeFailures wrong answers drop a
+// code. ChangeEmail, with a change-email grant (used up), mails a code to
+// the new address, which becomes the account's when it is confirmed; the
+// old address is alerted. Without a Mailer the address is taken as given
+// (ErrMailNotConfigured). Only a codeMAC of a code is stored
+// (email_states, migration 22).
+//
+// The events of security changes (see alerts.go) are mailed to the
+// confirmed address after their transaction commits, in the background; a
+// failed mail is logged and fails nothing. A session started from an app
+// and address (WithClientAgent, WithClientAddress) the account had not
+// used is such an event, new-device-sign-in (known_devices, migration 22).
 //
 // # Activity
 //

@@ -241,7 +241,8 @@ func (s *Service) BeginPasskeyVerificationExcept(ctx context.Context, token stri
 
 func (s *Service) beginPasskeyVerification(ctx context.Context, token string, purpose Purpose, except []byte) (json.RawMessage, error) {
 	switch purpose {
-	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession, PurposeRecoveryCodes, PurposeChangePassword, PurposeCreateAPIKey:
+	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession, PurposeRecoveryCodes, PurposeChangePassword, PurposeCreateAPIKey,
+		PurposeDeleteAccount:
 	default:
 		return nil, &InputError{Field: "purpose", Reason: fmt.Sprintf("unknown purpose %q", purpose)}
 	}

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"slices"
 	"strings"
@@ -67,6 +68,9 @@ type Config struct {
 	// SignUpClosed refuses SignUp with ErrSignUpClosed: a server whose
 	// accounts are made by its operator.
 	SignUpClosed bool
+	// Logger takes what the service cannot tell its caller (an alert
+	// mail that failed); nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Service is the account service: the relying party and everything around
@@ -84,6 +88,12 @@ type Service struct {
 	publicURL string
 	// signUpClosed refuses new accounts.
 	signUpClosed bool
+	// log takes failures no caller hears of; alerts are the mails sent
+	// after security changes (alerts.go).
+	log    *slog.Logger
+	alerts sync.WaitGroup
+	// devices caches the devices known to have signed in (alerts.go).
+	devices deviceCache
 	// feed tells of changes other instances make, when the store is
 	// shared (nil for one SQLite file).
 	feed ChangeFeed
@@ -165,6 +175,9 @@ func New(cfg Config, store Store) (*Service, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.log = cfg.Logger; s.log == nil {
+		s.log = slog.Default()
+	}
 	if cfg.PasswordParams != nil {
 		s.pw = *cfg.PasswordParams
 	}
@@ -229,7 +242,17 @@ func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (*TOTPEnrollmen
 		case err != nil:
 			return err
 		case old.Active:
-			return ErrEmailTaken
+			// An account whose deletion is due is as good as gone,
+			// swept or not.
+			if due, err := s.deletionDue(tx, old.ID); err != nil || !due {
+				if err == nil {
+					err = ErrEmailTaken
+				}
+				return err
+			}
+			if err := tx.DeleteAccount(old.ID); err != nil {
+				return err
+			}
 		default:
 			// An invited account awaits its owner's enrolled key.
 			if inv, err := s.invitation(tx, old); err != nil {
@@ -258,7 +281,9 @@ func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (*TOTPEnrollmen
 func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) (*Session, error) {
 	var sess *Session
 	var verr error
+	var emailCode string
 	err := s.store.Update(ctx, func(tx Tx) error {
+		emailCode = ""
 		rec, err := tx.AccountByID(enrollmentID)
 		if errors.Is(err, ErrNotFound) || (err == nil && rec.Active) {
 			return ErrNotFound
@@ -280,7 +305,13 @@ func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) 
 		if err := tx.AppendEvent(rec.ID, s.event(EventAccountActivated, "authenticator app confirmed")); err != nil {
 			return err
 		}
+		if err := s.seeDevice(tx, rec.ID, true); err != nil {
+			return err
+		}
 		if sess, err = s.newSession(tx, rec, 0); err != nil {
+			return err
+		}
+		if emailCode, err = s.startEmailConfirmation(tx, rec); err != nil {
 			return err
 		}
 		sess.RecoveryCodes, err = s.firstRecoveryCodes(tx, rec.ID)
@@ -288,6 +319,13 @@ func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) 
 	})
 	if err != nil {
 		return nil, err
+	}
+	if emailCode != "" {
+		// A code that cannot be sent does not undo the sign-up: the
+		// overview offers "Send again".
+		if err := s.sendEmailCode(ctx, sess.Account.Email, emailCode, false); err != nil {
+			s.log.Warn("the sign-up's email code was not sent", "account", sess.Account.ID, "err", err)
+		}
 	}
 	return sess, verr
 }
@@ -476,8 +514,11 @@ func (s *Service) Me(ctx context.Context, token string) (*Account, error) {
 		acct = s.publicAccount(rec, len(pks))
 		acct.Restricted = sr.Restricted
 		m, err := tx.SessionMethod(sr.Hash)
+		if err != nil {
+			return err
+		}
 		acct.SignedInWithPasskey = m == SignInPasskey
-		return err
+		return s.fillEmail(tx, rec, acct)
 	})
 	return acct, err
 }
@@ -498,13 +539,10 @@ func (s *Service) publicAccount(rec *AccountRecord, passkeys int) *Account {
 	}
 }
 
-// factors are the identity factors every account has.
+// factors are the identity factors every account has; the email code
+// joins them once the address is proven (emailProven).
 func (s *Service) factors() []Factor {
-	f := []Factor{FactorPassword, FactorTOTP}
-	if s.mailer != nil {
-		f = append(f, FactorEmailCode)
-	}
-	return f
+	return []Factor{FactorPassword, FactorTOTP}
 }
 
 // authenticate resolves a session token to its active account.
@@ -515,15 +553,24 @@ func (s *Service) authenticate(tx Tx, token string) (*AccountRecord, error) {
 	return rec, err
 }
 
-// newSession starts a session for rec, which has passkeys passkeys.
+// newSession starts a session for rec, which has passkeys passkeys. A
+// pending deletion of the account is cancelled (signInDeletion).
 func (s *Service) newSession(tx Tx, rec *AccountRecord, passkeys int) (*Session, error) {
+	canceled, err := s.signInDeletion(tx, rec)
+	if err != nil {
+		return nil, err
+	}
 	token := randomToken()
 	now := s.now().UTC()
 	sr := &SessionRecord{Hash: hashToken(token), AccountID: rec.ID, CreatedAt: now, ExpiresAt: now.Add(SessionLifetime)}
 	if err := tx.InsertSession(sr); err != nil {
 		return nil, err
 	}
-	return &Session{Token: token, ExpiresAt: sr.ExpiresAt, Account: *s.publicAccount(rec, passkeys)}, nil
+	if err := s.seeDevice(tx, rec.ID, false); err != nil {
+		return nil, err
+	}
+	sess := &Session{Token: token, ExpiresAt: sr.ExpiresAt, Account: *s.publicAccount(rec, passkeys), DeletionCanceled: canceled}
+	return sess, s.fillEmail(tx, rec, &sess.Account)
 }
 
 // --- factors ---------------------------------------------------------------
@@ -635,7 +682,10 @@ func (s *Service) sweepExpired(tx Tx, now time.Time) error {
 	if !due {
 		return nil
 	}
-	return tx.DeleteExpired(now)
+	if err := tx.DeleteExpired(now); err != nil {
+		return err
+	}
+	return s.deleteDueAccounts(tx, now)
 }
 
 func (s *Service) event(t EventType, detail string) *Event {

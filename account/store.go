@@ -151,10 +151,32 @@ type Tx interface {
 	// so of two transactions using one code only one succeeds.
 	UseRecoveryCode(accountID string, hash []byte, at time.Time) error
 
+	// EmailState returns the account's email confirmation state, the
+	// zero state when none is stored.
+	EmailState(accountID string) (EmailState, error)
+	PutEmailState(accountID string, st EmailState) error
+	// SeeDevice records that the account signed in from the device whose
+	// hash is given, first at at; isNew says it had not been recorded
+	// before. Of concurrent first sightings only one is new.
+	SeeDevice(accountID string, deviceHash []byte, at time.Time) (isNew bool, err error)
+
 	// Setting returns a deployment-wide setting; ErrNotFound when unset.
 	Setting(name string) (string, error)
 	// PutSetting writes a deployment-wide setting.
 	PutSetting(name, value string) error
+
+	// PutAccountDeletion records (or replaces) an owner's request to
+	// delete the account.
+	PutAccountDeletion(d *DeletionRecord) error
+	// AccountDeletion returns the account's pending deletion; ErrNotFound
+	// when none is pending.
+	AccountDeletion(accountID string) (*DeletionRecord, error)
+	// CancelAccountDeletion removes the account's pending deletion,
+	// reporting whether there was one.
+	CancelAccountDeletion(accountID string) (bool, error)
+	// DueAccountDeletions lists the accounts whose deletion is due at now
+	// (DeletesAt not after now), oldest first, at most limit of them.
+	DueAccountDeletions(now time.Time, limit int) ([]string, error)
 
 	// DeleteExpired removes sessions, verifications, grants, ceremonies
 	// and used-challenge records that expired before now, phone
@@ -164,6 +186,15 @@ type Tx interface {
 	DeleteExpired(now time.Time) error
 
 	StationTx
+}
+
+// DeletionRecord is an owner's request to delete an account: it is
+// deleted, with all its data, once DeletesAt has passed, unless its owner
+// signs in before.
+type DeletionRecord struct {
+	AccountID   string
+	RequestedAt time.Time
+	DeletesAt   time.Time
 }
 
 // AccountRecord is an account as stored.
@@ -195,6 +226,26 @@ type RecoveryCodeRecord struct {
 	Hash      []byte
 	CreatedAt time.Time // when its set was made
 	UsedAt    time.Time // zero while unused
+}
+
+// EmailState is an account's email confirmation as stored: the address a
+// code proved and the one a code was last sent to, the code only as a MAC.
+type EmailState struct {
+	// Verified is the address a code proved, "" when none. It counts
+	// only while it is the account's email.
+	Verified string
+	// Pending is the address the last code went to, "" when no code is
+	// waiting: the account's own unproven email, or a new one it is to
+	// change to.
+	Pending string
+	// CodeHash is the codeMAC of that code.
+	CodeHash      []byte
+	CodeExpiresAt time.Time
+	// Failures counts wrong answers to the code.
+	Failures int
+	// Sends counts the codes sent since SendsSince (the send window).
+	Sends      int
+	SendsSince time.Time
 }
 
 // FactorState is the abuse state of one factor of one account (or of the

@@ -75,16 +75,25 @@ func (s *addPasskeyScreen) begin(why error) {
 	s.byPasskey = false
 
 	token := s.app.token
-	var ver *account.Verification
+	var (
+		ver *account.Verification
+		me  *account.Account
+	)
 	s.app.run(func(ctx context.Context) error {
 		var err error
-		ver, err = s.app.api.BeginVerification(ctx, token, account.PurposeAddPasskey)
+		if ver, err = s.app.api.BeginVerification(ctx, token, account.PurposeAddPasskey); err != nil {
+			return err
+		}
+		// The account as it is now: a passkey added since the window
+		// last read it is offered to verify with.
+		me, err = s.app.api.Me(ctx, token)
 		return err
 	}, func(err error) {
 		if err != nil {
 			s.app.fail(fb, "starting identity verification", err)
 			return
 		}
+		s.app.me = *me
 		s.showFactors(ver)
 		if why != nil {
 			s.app.fail(s.fb, "verifying identity", why)
@@ -115,6 +124,8 @@ func (s *addPasskeyScreen) showFactors(ver *account.Verification) {
 	}
 	if !ver.EmailConfigured {
 		notes = append(notes, infoLine("Email delivery is not configured on this account service, so this check does not ask for an email code."))
+	} else if s.email == nil {
+		notes = append(notes, infoLine(unconfirmedCheckWords))
 	}
 	if len(entries) > 0 {
 		submitOnEnter(s.app.win.Canvas(), s.complete, entries...)
@@ -349,6 +360,25 @@ func (s *addPasskeyScreen) stepCount() string {
 
 // leave goes back to the passkeys list.
 func (s *addPasskeyScreen) leave() { s.shell.open(sectionPasskeys) }
+
+// anotherWay is the button of a method's step that goes back to the
+// choice of methods (chooseAgain).
+func (s *addPasskeyScreen) anotherWay() *button {
+	return newButtonWithIcon("Choose another way", theme.NavigateBackIcon(), s.chooseAgain)
+}
+
+// chooseAgain ends the method under way and offers the methods again on
+// the same identity check while its grant is valid: a method that failed
+// (a key already added, a phone link cancelled) costs no new check. Once
+// the grant has expired, a new check starts and says why.
+func (s *addPasskeyScreen) chooseAgain() {
+	s.close()
+	if s.grant == nil || !s.app.now().Before(s.grant.ExpiresAt) {
+		s.begin(account.ErrGrantRequired)
+		return
+	}
+	s.showMethods(s.grant)
+}
 
 // leaveAdded goes back to the passkeys list, which says that the passkey
 // pk (nil when the app does not know it) was added.

@@ -114,6 +114,14 @@ type Deps struct {
 	// PublicURL is where the embedded service's page and API are served
 	// (the approvals API's address in Settings); "" with a Server.
 	PublicURL string
+	// Backup backs up and restores the embedded service's data folder;
+	// nil with a Server. Restart ends the app and starts it again, to put
+	// a restored backup in place.
+	Backup  Backup
+	Restart func()
+	// SimulatedKey is the simulated security key (--simulated-key), whose
+	// controls Security keys opens in a small window; nil when it is off.
+	SimulatedKey SimulatedKey
 }
 
 // ThisComputer is a platform authenticator: a fido.Device that can say
@@ -160,6 +168,12 @@ type App struct {
 	notify func(*fyne.Notification)
 	// publicURL is Deps.PublicURL.
 	publicURL string
+	// backup and restart are Deps.Backup and Deps.Restart.
+	backup  Backup
+	restart func()
+	// simKey is Deps.SimulatedKey; simWin its control window while open.
+	simKey SimulatedKey
+	simWin *simKeyWindow
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -234,6 +248,9 @@ func newApp(fa fyne.App, deps Deps, deliver func(func())) *App {
 		openURL:          fa.OpenURL,
 		notify:           deps.Notify,
 		publicURL:        deps.PublicURL,
+		backup:           deps.Backup,
+		restart:          deps.Restart,
+		simKey:           deps.SimulatedKey,
 	}
 	if a.notify == nil {
 		a.notify = fa.SendNotification
@@ -253,7 +270,11 @@ func newApp(fa fyne.App, deps Deps, deliver func(func())) *App {
 
 	a.win = fa.NewWindow("Passkey Desk")
 	a.win.Resize(fyne.NewSize(900, 640))
-	a.win.SetOnClosed(a.cancel)
+	a.win.SetOnClosed(func() {
+		a.closeSimulatedKey()
+		a.cancel()
+	})
+	a.startSimulatedKey()
 	a.restore()
 	return a
 }

@@ -5,15 +5,11 @@ package ui
 import (
 	"context"
 	"errors"
-	"image"
-	"image/draw"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
@@ -86,23 +82,8 @@ func (p *phoneApprovalTest) shownLink() string {
 	// A camera reads the same link off the window, where the code is
 	// drawn (in full view: the screen scrolled to it).
 	fits(p.harness, "approve on your phone")
-	shot := p.canvas().Capture()
-	scale := float32(shot.Bounds().Dx()) / p.canvas().Size().Width
-	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(qr)
-	r := image.Rect(int(pos.X*scale), int(pos.Y*scale),
-		int((pos.X+qr.Size().Width)*scale), int((pos.Y+qr.Size().Height)*scale))
-	if !r.In(shot.Bounds()) || r.Dx() < 100 {
-		p.t.Fatalf("the QR code is drawn at %v, not in full view in the window %v", r, shot.Bounds())
-	}
-	crop := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
-	draw.Draw(crop, crop.Bounds(), shot, r.Min, draw.Src)
-	bmp, err := gozxing.NewBinaryBitmapFromImage(crop)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil || res.GetText() != link {
-		p.t.Fatalf("the QR code read off the window: %v %v", res, err)
+	if got := p.readQR(qr); got != link {
+		p.t.Fatalf("the QR code read off the window holds %q; want %q", got, link)
 	}
 	p.wantText("Approve on your phone", "The link expires in 5:00")
 	for _, b := range []string{"Approve with a passkey", "Deny"} {

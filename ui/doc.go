@@ -45,10 +45,12 @@
 //     bind, name). Its methods: securitykey.go (the key list and opening a
 //     key), keypin.go (a first PIN on the key), keytouch.go (registering
 //     on the key and deleting a made passkey from it); phone.go (QR code,
-//     the code the phone shows, live status); thiscomputer.go (local PIN,
-//     registering on this computer). namestep.go: the name step of every
-//     method; madepasskey.go: a made passkey until it is saved (saved
-//     again after a failure, or deleted from the authenticator).
+//     the code the phone shows, live status; phonename.go, the name step
+//     of a passkey the service saved when the phone sent it);
+//     thiscomputer.go (local PIN, registering on this computer).
+//     namestep.go: the name step of the methods whose passkey is saved
+//     only once named; madepasskey.go: a made passkey until it is saved
+//     (saved again after a failure, or deleted from the authenticator).
 //   - passkeyassert.go: using a passkey the account has (sign-in,
 //     approvals, identity checks); identitycheck.go: confirming it is the
 //     person before a security change, by passkey or by password and codes.
@@ -58,7 +60,9 @@
 //     chosen key's card. Its parts: keycreds.go (its PIN and the passkeys
 //     on it), keypolicy.go (PIN change and key policy), keyreset.go (the
 //     guided reset), keypick.go (pick by touch), keylost.go (marking the
-//     account's passkeys lost after a reset or a delete).
+//     account's passkeys lost after a reset or a delete). simkeypanel.go:
+//     the simulated key's controls (--simulated-key), a window of their
+//     own: Touch, Deny, Unplug, Plug in, "Touch needs a click".
 //   - settings.go: settings; policysettings.go: "Passkey required" and
 //     holds; apikeys.go: service API keys; thiscomputersettings.go: this
 //     computer's local PIN and starting over.

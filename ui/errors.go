@@ -65,6 +65,9 @@ func describeAt(err error, server string) message {
 	if m, ok := describeLocal(err); ok {
 		return m
 	}
+	if m, ok := describeBackup(err); ok {
+		return m
+	}
 	if m, ok := describeKey(err, &wrong, &pinRule); ok {
 		return m
 	}
@@ -117,6 +120,24 @@ func describeAt(err error, server string) message {
 			Title:    "Email already in use",
 			Sentence: "An account with this email already exists.",
 			Next:     "Sign in to it instead, or use another email.",
+		}
+	case errors.Is(err, account.ErrNoEmailCode):
+		return message{
+			Title:    "No code waiting",
+			Sentence: "The emailed code expired, was already used, or was never sent.",
+			Next:     "Choose Send again for a new code.",
+		}
+	case errors.Is(err, account.ErrTooManyEmails):
+		return message{
+			Title:    "Too many codes sent",
+			Sentence: "Several codes were emailed in the last hour.",
+			Next:     "Use the newest one, or wait an hour and send again.",
+		}
+	case errors.Is(err, account.ErrMailNotConfigured):
+		return message{
+			Title:    "No email here",
+			Sentence: "This account service sends no email, so addresses are not confirmed.",
+			Next:     "Nothing to do: your address is taken as given.",
 		}
 	case errors.Is(err, account.ErrSignUpClosed):
 		return message{
@@ -351,6 +372,12 @@ func describeKey(err error, wrong **fido.PINError, rule **pinRuleError) (message
 			Title:    "Too late to reset",
 			Sentence: "A key accepts a reset only in the first 10 seconds after it is plugged in.",
 			Next:     "Start the reset again: unplug the key, plug it back in and touch it at once. Nothing was deleted.",
+		}, true
+	case errors.Is(err, errNotTheResetKey):
+		return message{
+			Title:    "Not the key being reset",
+			Sentence: "The key that came back is another model than the key you started to reset, so it was not reset.",
+			Next:     "Start the reset again with the key you mean. Nothing was deleted.",
 		}, true
 	case errors.Is(err, errManagementUnsupported):
 		return message{
@@ -610,6 +637,10 @@ func (e *pinRuleError) Error() string {
 // errManagementUnsupported is a key that cannot list or change the
 // passkeys on it (no credMgmt in its getInfo options).
 var errManagementUnsupported = errors.New("the key has no credential management")
+
+// errNotTheResetKey is a key that appeared under a new path during a
+// guided reset but is another model (AAGUID) than the key being reset.
+var errNotTheResetKey = errors.New("the key plugged in is not the key being reset")
 
 // minLengthError is a minimum PIN length outside what the key allows.
 type minLengthError struct{ min int }

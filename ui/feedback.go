@@ -9,8 +9,9 @@ import (
 )
 
 // feedback is the strip under a form: a busy line while its work runs, the
-// last error in words after a failure, or a notice (such as why sign-in is
-// not remembered). It is empty and takes no room otherwise.
+// last error in words after a failure, a notice (such as why sign-in is
+// not remembered), or what a step did (note). It is empty and takes no
+// room otherwise.
 type feedback struct {
 	activity *widget.Activity
 	busyText *widget.Label
@@ -86,8 +87,25 @@ func (f *feedback) clear() {
 func (f *feedback) show(m message) {
 	f.activity.Stop()
 	f.busyRow.Hide()
+	f.icon.SetResource(theme.NewErrorThemedResource(theme.ErrorIcon()))
 	f.title.SetText(m.Title)
+	f.title.Show()
 	f.body.SetText(m.Sentence + " " + m.Next)
+	f.errorUI.Show()
+	f.box.Show()
+	f.reveal = true
+}
+
+// note replaces the strip's content with text, what a step did (such as
+// "PIN saved on the key."), after an info icon, and asks the page to
+// scroll it into view.
+func (f *feedback) note(text string) {
+	f.activity.Stop()
+	f.busyRow.Hide()
+	f.icon.SetResource(theme.InfoIcon())
+	f.title.SetText("")
+	f.title.Hide()
+	f.body.SetText(text)
 	f.errorUI.Show()
 	f.box.Show()
 	f.reveal = true

@@ -3,7 +3,10 @@ package ui
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"fmt"
+	"image"
+	"image/draw"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -19,8 +22,11 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
+	"github.com/passkeydesk/passkeydesk/account/backup"
 	"github.com/passkeydesk/passkeydesk/account/httpapi"
 	"github.com/passkeydesk/passkeydesk/account/pgstore"
 	"github.com/passkeydesk/passkeydesk/account/pgstore/pgtest"
@@ -123,13 +129,22 @@ type harness struct {
 	// it over HTTP, "" otherwise.
 	server string
 
-	// store is the service's store; dbPath its SQLite file (on PostgreSQL,
-	// the unused SQLite file's path).
-	store  account.Store
-	dbPath string
+	// store is the service's store (on PostgreSQL with
+	// PASSKEYDESK_UI_STORE=postgres; then dbPath is an unused file).
+	store account.Store
 
 	// secrets are strings that must never reach the log.
 	secrets []string
+	// mailer is the service's, when it sends email.
+	mailer account.Mailer
+
+	// backup is Deps.Backup (harnessOptions.backup); restarts counts
+	// Deps.Restart's calls.
+	backup   *backup.Folder
+	restarts int
+	// dbPath and sealingKey are the service's SQLite file and key.
+	dbPath     string
+	sealingKey []byte
 }
 
 type harnessOptions struct {
@@ -155,10 +170,14 @@ type harnessOptions struct {
 	// httpWrap, with overHTTP, stands between the HTTP client and the
 	// API's handler, as a proxy or a failing server would.
 	httpWrap func(http.Handler) http.Handler
+	// backup gives the app backups of the service's SQLite file.
+	backup bool
 }
 
 func newHarness(t *testing.T, opts harnessOptions) *harness {
 	t.Helper()
+	sealingKey := make([]byte, 32)
+	rand.Read(sealingKey)
 	var store account.Store
 	keep := func(s account.Store) account.Store {
 		if f := storeFor(t); f != nil {
@@ -168,13 +187,12 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		return s
 	}
 	svc, clock, dbPath := accounttest.NewService(t, accounttest.Options{Mailer: opts.mailer, Model: opts.model, PublicURL: opts.publicURL,
-		Store: keep})
+		Store: keep, SecretKey: sealingKey})
 	h := &harness{
 		t:      t,
 		fa:     test.NewTempApp(t),
 		svc:    svc,
 		store:  store,
-		dbPath: dbPath,
 		clock:  clock,
 		tokens: opts.tokens,
 		queue:  make(chan func(), 64),
@@ -184,11 +202,16 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		client: opts.client,
 		phone:  opts.phone,
 		local:  opts.thisComputer,
+		mailer: opts.mailer,
 
 		dataDir: "/home/user/.config/passkeydesk",
 	}
 	if h.tokens == nil {
 		h.tokens = &memTokens{}
+	}
+	h.dbPath, h.sealingKey = dbPath, sealingKey
+	if opts.backup {
+		h.withBackup()
 	}
 	if opts.overHTTP || os.Getenv("PASSKEYDESK_UI_OVER_HTTP") == "1" {
 		h.server = serveOverHTTP(t, svc, opts.publicURL, opts.httpWrap)
@@ -251,6 +274,9 @@ func (h *harness) start() {
 		Phone:        h.phone,
 		ThisComputer: h.local,
 		Server:       h.server,
+
+		Backup:  h.backupDep(),
+		Restart: func() { h.restarts++ },
 	}, func(fn func()) { h.queue <- fn })
 	h.app.now = h.clock.Now
 	h.app.after = func(d time.Duration, f func()) { h.timers = append(h.timers, pendingTimer{d, f}) }
@@ -305,8 +331,11 @@ func (h *harness) settle() {
 		select {
 		case fn := <-h.queue:
 			fn()
+		case <-time.After(5 * time.Millisecond):
+			// A worker that parks to wait for the person (userWait)
+			// leaves the count without a message: look again.
 		case <-deadline:
-			h.t.Fatal("background work did not finish within 30 s")
+			h.t.Fatalf("background work did not finish within 30 s (%d in flight); the window shows:\n%s", h.app.inflight.Load(), h.text())
 		}
 	}
 }
@@ -458,6 +487,12 @@ func (h *harness) user(email string) *accounttest.User {
 	u := accounttest.SignUp(h.t, h.svc, h.clock, email)
 	h.secrets = append(h.secrets, u.Password, u.Secret, u.Session.Token)
 	h.secrets = append(h.secrets, u.Session.RecoveryCodes...)
+	if mb, ok := h.mailer.(*mailbox); ok {
+		// The address is confirmed, so the email code is a factor.
+		if _, err := h.svc.ConfirmEmail(context.Background(), u.Session.Token, mb.lastCode(h.t)); err != nil {
+			h.t.Fatalf("confirming the email: %v", err)
+		}
+	}
 	return u
 }
 
@@ -552,4 +587,34 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	pgtest.Stop()
 	os.Exit(code)
+}
+
+// readQR reads the QR code q as a camera would: off the window, where it
+// is drawn, in full view. gozxing misses about 3 in 1,000 codes as a
+// camera would see them, so a miss is read again as the plain code the
+// crop is (PURE_BARCODE), which it never missed in 2,000 tries.
+func (h *harness) readQR(q fyne.CanvasObject) string {
+	h.t.Helper()
+	shot := h.canvas().Capture()
+	scale := float32(shot.Bounds().Dx()) / h.canvas().Size().Width
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(q)
+	r := image.Rect(int(pos.X*scale), int(pos.Y*scale),
+		int((pos.X+q.Size().Width)*scale), int((pos.Y+q.Size().Height)*scale))
+	if !r.In(shot.Bounds()) || r.Dx() < 100 || r.Dy() < 100 {
+		h.t.Fatalf("the QR code is drawn at %v, not in full view in the window %v", r, shot.Bounds())
+	}
+	crop := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	draw.Draw(crop, crop.Bounds(), shot, r.Min, draw.Src)
+	bmp, err := gozxing.NewBinaryBitmapFromImage(crop)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		res, err = zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true})
+	}
+	if err != nil {
+		h.t.Fatalf("no QR code read off the window: %v", err)
+	}
+	return res.GetText()
 }

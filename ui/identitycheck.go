@@ -161,9 +161,14 @@ func (c *identityCheck) showCodes(ver *account.Verification) {
 	c.box.Add(heading("Confirm it is you"))
 	if c.factors.email != nil {
 		c.box.Add(infoLine("A code was emailed to " + ver.EmailSentTo + "."))
+	} else if ver.EmailConfigured {
+		c.box.Add(infoLine(unconfirmedCheckWords))
 	}
 	c.box.Add(c.factors.form)
 	c.box.Add(c.row(c.verify))
+	// The choice disabled Cancel while the check started; the codes form
+	// may be left too.
+	c.cancel.Enable()
 	if es := c.factors.entries; len(es) > 0 {
 		submitOnEnter(c.app.win.Canvas(), c.complete, es...)
 		c.app.focus(es[0])

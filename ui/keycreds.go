@@ -36,12 +36,13 @@ func (p *keyPanel) pinObjects() []fyne.CanvasObject {
 	if p.credsRead {
 		return []fyne.CanvasObject{container.NewHBox(change)}
 	}
-	pin := widget.NewPasswordEntry()
-	pin.SetPlaceHolder("PIN of the key")
+	// The entry outlives a render: after a wrong PIN it keeps the focus.
+	pin := p.pinEntry
 	unlock := newButtonWithIcon("Show passkeys", theme.VisibilityIcon(), nil)
 	unlock.Importance = widget.HighImportance
 	unlock.OnTapped = func() {
 		if pin.Text != "" && p.op == nil {
+			p.step(atPIN)
 			p.unlock([]byte(pin.Text))
 			pin.SetText("")
 		}
@@ -59,6 +60,7 @@ func (p *keyPanel) pinObjects() []fyne.CanvasObject {
 func (p *keyPanel) unlock(pin []byte) {
 	m := p.manager()
 	if m == nil {
+		p.step(atPIN)
 		p.fb.show(describe(errManagementUnsupported))
 		return
 	}
@@ -111,6 +113,10 @@ func (p *keyPanel) unlock(pin []byte) {
 			}
 			p.app.fail(p.fb, "reading the passkeys on a key", err)
 			p.render()
+			if errors.Is(err, fido.ErrPINInvalid) {
+				// The field to fix keeps the focus, next to the message.
+				p.app.focus(p.pinEntry)
+			}
 			return
 		}
 		p.fb.clear()
@@ -283,10 +289,12 @@ func (p *keyPanel) credRow(c fido.StoredCredential) fyne.CanvasObject {
 		details += " · " + j
 	}
 	del := newButtonWithIcon("Delete", theme.DeleteIcon(), func() {
+		p.step(atCreds)
 		p.mode, p.target = modeDelete, c
 		p.render()
 	})
 	edit := newButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() {
+		p.step(atCreds)
 		p.mode, p.target = modeEdit, c
 		p.render()
 	})
@@ -469,7 +477,7 @@ func (p *keyPanel) editObjects() []fyne.CanvasObject {
 func (p *keyPanel) back() {
 	p.mode = modeOverview
 	p.pinForm = nil
-	p.fb.clear()
+	p.step(p.at)
 	p.render()
 }
 
@@ -491,5 +499,5 @@ func (p *keyPanel) afterChange(op string, err error, success string) {
 	if pin != nil {
 		p.unlock(pin)
 	}
-	p.notice = success
+	p.result.note(success)
 }

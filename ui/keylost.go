@@ -99,10 +99,14 @@ func (m *lostMark) start() {
 				return
 			}
 			p.lost = nil
-			p.notice = m.what() + " marked lost. Sign in with your password and code until you add a passkey."
+			// Said where the check was asked for, above the key.
+			note := m.what() + " marked lost. Sign in with your password and code until you add a passkey."
 			if pol != nil && !pol.HoldUntil.IsZero() {
-				p.notice += " Withdrawals and C2C trades are held until " + holdTime(pol.HoldUntil) + "."
+				note += " Withdrawals and C2C trades are held until " + holdTime(pol.HoldUntil) + "."
 			}
+			p.at = atKeys
+			p.fb.clear()
+			p.result.note(note)
 			p.loadAccount()
 			p.render()
 		},

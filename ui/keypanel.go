@@ -69,25 +69,52 @@ type keyPanel struct {
 	// passkeys lost needs (keylost.go), or is nil.
 	lost *lostMark
 
-	notice  string // what the last change did, shown under the feedback
-	body    *fyne.Container
+	// fb says what the work under way waits for, or why it failed;
+	// result says what the last change did. Both stand next to the part
+	// of the panel whose step made them (at), and a new step clears them.
 	fb      *feedback
+	result  *feedback
+	at      panelPart
+	body    *fyne.Container
 	pinForm *pinChangeForm
+}
+
+// panelPart is a part of the panel the feedback stands next to.
+type panelPart int
+
+const (
+	atKeys   panelPart = iota // the key list: listing, opening, a key pulled out
+	atPIN                     // unlocking with the PIN, setting or changing it
+	atCreds                   // the passkeys on the key: editing, deleting one
+	atPolicy                  // the key's policy
+)
+
+// step starts a step in part at: what earlier steps said goes, and what
+// this one says stands next to it.
+func (p *keyPanel) step(at panelPart) {
+	p.fb.clear()
+	p.result.clear()
+	p.at = at
 }
 
 // keyCredsView is the keys panel's view of the passkeys on the key on
 // display, once unlocked with pin, joined with the account's passkeys,
 // with its search and sort.
 type keyCredsView struct {
-	pin       []byte
-	creds     []fido.StoredCredential
-	credsRead bool
-	held      map[string]bool   // account passkey ID → the key holds it (silent probe)
-	elsewhere map[string]string // account passkey ID → path of another plugged key holding it
-	existing  int
-	remaining int
-	search    *widget.Entry
-	sortBy    *widget.Select
+	pinEntry *widget.Entry // the PIN that unlocks the list, as typed
+	// minLength and forceChange are the policy's PIN rules as set on
+	// screen, until applied (keypolicy.go).
+	minLength   *widget.Entry
+	forceChange *widget.Check
+	pin         []byte
+	creds       []fido.StoredCredential
+	credsRead   bool
+	held        map[string]bool   // account passkey ID → the key holds it (silent probe)
+	elsewhere   map[string]string // account passkey ID → path of another plugged key holding it
+	existing    int
+	remaining   int
+	search      *widget.Entry
+	sortBy      *widget.Select
 }
 
 // keyPick is the keys panel's pick by touch: with several keys plugged
@@ -121,7 +148,10 @@ func newKeyPanel(a *App, s *shell) *keyPanel {
 // build returns the panel's content and starts following the key list.
 func (p *keyPanel) build() fyne.CanvasObject {
 	p.fb = newFeedback()
+	p.result = newFeedback()
 	p.body = container.NewVBox()
+	p.pinEntry = widget.NewPasswordEntry()
+	p.pinEntry.SetPlaceHolder("PIN of the key")
 	p.search = widget.NewEntry()
 	p.search.SetPlaceHolder("Search by site or user")
 	p.search.OnChanged = func(string) { p.render() }
@@ -176,9 +206,10 @@ func (p *keyPanel) close() {
 // setDevices takes a new key listing. A key on display that is gone is
 // forgotten at once; the operation on it ends as fido.ErrKeyRemoved.
 func (p *keyPanel) setDevices(list []fido.DeviceInfo) {
+	prev := p.devices
 	p.devices, p.watched = list, true
 	if p.reset != nil {
-		p.reset.devicesChanged(list)
+		p.reset.devicesChanged(prev, list)
 		p.render()
 		return
 	}
@@ -220,7 +251,11 @@ func (p *keyPanel) forget() <-chan struct{} {
 	p.forgetCreds()
 	p.mode = modeOverview
 	p.pinForm = nil
-	p.notice = ""
+	p.result.clear()
+	p.at = atKeys
+	if p.pinEntry != nil {
+		p.pinEntry.SetText("")
+	}
 	return settled
 }
 
@@ -229,6 +264,7 @@ func (p *keyPanel) forgetCreds() {
 	clear(p.pin)
 	p.pin = nil
 	p.creds, p.credsRead, p.held, p.elsewhere = nil, false, nil, nil
+	p.minLength, p.forceChange = nil, nil
 	p.existing, p.remaining = 0, 0
 }
 
@@ -236,6 +272,7 @@ func (p *keyPanel) forgetCreds() {
 func (p *keyPanel) choose(path string) {
 	p.forget()
 	p.chosen = path
+	p.step(atKeys)
 	p.fb.busy("Reading the key…")
 	p.render()
 	gen := p.gen
@@ -289,7 +326,7 @@ func (p *keyPanel) choose(path string) {
 // whatever the key call returned.
 func (p *keyPanel) runOp(work func(ctx context.Context) error, done func(err error)) {
 	ctx, cancel, id := p.startOp(p.ctx)
-	p.notice = ""
+	p.result.clear()
 	path, keys := p.chosen, p.app.keys
 	before, settled := p.queueKeyWork()
 	p.app.runIn(ctx, keyCeremonyTimeout, func(ctx context.Context) error {
@@ -329,6 +366,7 @@ func (p *keyPanel) runOp(work func(ctx context.Context) error, done func(err err
 			// one (a choose) supersedes it: the key then on display was
 			// not pulled out, and its own operation says how it went.
 			if p.opID == id {
+				p.at = atKeys
 				p.fb.show(describe(cause))
 			}
 			p.render()
@@ -388,15 +426,21 @@ func (p *keyPanel) render() {
 	}
 	objs := []fyne.CanvasObject{pageTitle("Security keys")}
 	objs = append(objs, p.keyList()...)
-	objs = append(objs, p.fb.object())
-	if p.notice != "" {
-		objs = append(objs, infoLine(p.notice))
+	// The feedback stands under the part its step is about (p.at), or
+	// under the key list when that part is not shown.
+	top, placed := len(objs), false
+	here := func(at panelPart) {
+		if !placed && (at == p.at || p.reset != nil) {
+			objs = append(objs, p.fb.object(), p.result.object())
+			placed = true
+		}
 	}
 	if p.lost != nil {
 		objs = append(objs, p.lost.objects()...)
 	}
 	if p.reset != nil {
 		objs = append(objs, p.reset.objects()...)
+		here(p.at)
 	} else if p.picking != nil {
 		objs = append(objs, p.pickObjects()...)
 	} else if p.info != nil {
@@ -404,17 +448,35 @@ func (p *keyPanel) render() {
 		switch p.mode {
 		case modeChangePIN:
 			objs = append(objs, p.pinForm.objects()...)
+			here(atPIN)
 		case modeDelete:
 			objs = append(objs, p.deleteObjects()...)
+			here(atCreds)
 		case modeEdit:
 			objs = append(objs, p.editObjects()...)
+			here(atCreds)
 		default:
 			objs = append(objs, p.pinObjects()...)
-			objs = append(objs, p.credObjects()...)
+			here(atPIN)
+			// A change to a passkey is said under the list's title,
+			// or where the list comes back while it is read again.
+			creds := p.credObjects()
+			if len(creds) > 0 {
+				objs = append(objs, creds[0])
+				creds = creds[1:]
+			}
+			here(atCreds)
+			objs = append(objs, creds...)
 			objs = append(objs, p.policyObjects()...)
+			here(atPolicy)
 			objs = append(objs, p.resetButton()...)
 		}
 	}
+	if !placed {
+		objs = slices.Insert(objs, top, p.fb.object(), p.result.object())
+	}
+	// Last, so the keyboard reaches the key's own parts first.
+	objs = append(objs, p.app.simKeyObjects()...)
 	p.body.Objects = objs
 	p.body.Refresh()
 }
@@ -500,7 +562,7 @@ func (p *keyPanel) card() []fyne.CanvasObject {
 		v.Wrapping = fyne.TextWrapWord
 		tech.Append(label, v)
 	}
-	add("Firmware", firmwareWords(info.FirmwareVersion))
+	add("Firmware", firmwareWords(info.FirmwareVersion, d, model))
 	add("FIDO versions", strings.Join(info.Versions, ", "))
 	add("AAGUID", aaguidWords(info.AAGUID))
 	add("Transports", strings.Join(info.Transports, ", "))
@@ -558,13 +620,6 @@ func (p *keyPanel) slotWords() string {
 		return strconv.Itoa(p.info.RemainingDiscoverable) + " free (unlock with the PIN to see those used)"
 	}
 	return "Unlock with the PIN to see them"
-}
-
-func firmwareWords(v uint64) string {
-	if v == 0 {
-		return ""
-	}
-	return strconv.FormatUint(v, 10)
 }
 
 func aaguidWords(a fido.AAGUID) string {

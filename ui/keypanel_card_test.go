@@ -78,3 +78,11 @@ func TestKeyCardWords(t *testing.T) {
 	h.wantText("PIN always needed, as \u201cAlways require the PIN or built-in verification\u201d is on (credProtect 2)")
 	h.notText("PIN needed unless the site names this passkey")
 }
+
+// TestKeyCardFirmware: the card shows the soft key's firmware as its
+// maker writes it (1.0.0), not getInfo's packed integer (65536).
+func TestKeyCardFirmware(t *testing.T) {
+	k := newPanelTest(t, softkey.Options{})
+	k.wantText("Firmware 1.0.0")
+	k.notText("65536")
+}

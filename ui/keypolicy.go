@@ -34,7 +34,7 @@ func (p *keyPanel) showPINForm(change bool) {
 	f.refused = func(err error) { p.fb.show(describe(err)) }
 	f.save = f.saveOnKey
 	p.pinForm, p.mode = f, modeChangePIN
-	p.fb.clear()
+	p.step(atPIN)
 	p.render()
 	p.app.focus(f.first())
 }
@@ -60,7 +60,6 @@ func (f *pinChangeForm) objects() []fyne.CanvasObject {
 // saveOnKey sets or changes the PIN on the key on display.
 func (f *pinChangeForm) saveOnKey(old, next []byte) {
 	p := f.panel
-	f.clear()
 	dev, gen := p.dev, p.gen
 	var st fido.PINState
 	p.fb.busy("Asking the key…")
@@ -86,14 +85,28 @@ func (f *pinChangeForm) saveOnKey(old, next []byte) {
 		}
 		if err != nil {
 			p.app.fail(p.fb, "changing a key's PIN", err)
+			if p.pinForm != f {
+				p.render()
+				return
+			}
+			// A wrong current PIN is typed again; the new one stays.
+			// Anything else starts the form afresh.
+			fix := f.first()
+			if errors.Is(err, fido.ErrPINInvalid) && f.current != nil {
+				f.current.SetText("")
+			} else {
+				f.clear()
+			}
 			p.render()
+			p.app.focus(fix)
 			return
 		}
+		f.clear()
 		p.fb.clear()
 		p.forgetCreds()
 		p.mode, p.pinForm = modeOverview, nil
 		p.info.ForcePINChange = false
-		p.notice = "PIN saved on the key."
+		p.result.note("PIN saved on the key.")
 		p.render()
 	})
 }
@@ -129,9 +142,14 @@ func (p *keyPanel) policyObjects() []fyne.CanvasObject {
 		objs = append(objs, check)
 	}
 	if hasMinPIN {
-		length := widget.NewEntry()
+		// The entries outlive a render: a length refused keeps its
+		// field, with the focus, next to the message.
+		if p.minLength == nil {
+			p.minLength = widget.NewEntry()
+			p.forceChange = widget.NewCheck("Require a new PIN at next use", nil)
+		}
+		length, force := p.minLength, p.forceChange
 		length.SetPlaceHolder(strconv.Itoa(max(info.MinPINLength, defaultMinPINLength)))
-		force := widget.NewCheck("Require a new PIN at next use", nil)
 		apply := newButton("Apply PIN rules", func() {
 			if p.op != nil {
 				return
@@ -140,7 +158,10 @@ func (p *keyPanel) policyObjects() []fyne.CanvasObject {
 			if t := strings.TrimSpace(length.Text); t != "" {
 				v, err := strconv.Atoi(t)
 				if err != nil || v < max(info.MinPINLength, defaultMinPINLength) || v > 63 {
+					p.step(atPolicy)
 					p.fb.show(describe(&minLengthError{min: max(info.MinPINLength, defaultMinPINLength)}))
+					p.render()
+					p.app.focus(length)
 					return
 				}
 				n = v
@@ -163,7 +184,12 @@ func (p *keyPanel) applyPolicy(busy string, change func(context.Context, fido.Ma
 		info *fido.Info
 		st   fido.PINState
 	)
+	moved := p.at != atPolicy
+	p.step(atPolicy)
 	p.fb.busy(busy)
+	if moved {
+		p.render()
+	}
 	p.runOp(func(ctx context.Context) error {
 		if err := change(ctx, m, prompt); err != nil {
 			return err
@@ -184,7 +210,8 @@ func (p *keyPanel) applyPolicy(busy string, change func(context.Context, fido.Ma
 		}
 		p.fb.clear()
 		p.info, p.pinSt = info, st
-		p.notice = "Policy saved on the key."
+		p.minLength, p.forceChange = nil, nil // a change made starts the rules afresh
+		p.result.note("Policy saved on the key.")
 		if info.ForcePINChange {
 			p.forgetCreds()
 		}

@@ -78,6 +78,9 @@ func (s *passkeysScreen) show(list []account.Passkey) {
 		return
 	}
 	s.body.Add(s.add)
+	if w := backupNudgeWords(list); w != "" {
+		s.body.Add(s.app.backupNudge(w))
+	}
 	for _, pk := range list {
 		r := newPasskeyRow(s.app, pk)
 		pk, count := pk, len(list)
@@ -135,6 +138,7 @@ func (r *passkeyRow) build() fyne.CanvasObject {
 	details := container.NewVBox(
 		container.NewStack(r.view, r.edit),
 		widget.NewLabel(kindAndModel(r.pk)),
+		paragraph(syncMeaning(r.pk)),
 		widget.NewLabel(usage(r.pk)),
 	)
 	if r.pk.CloneWarning {
@@ -216,17 +220,40 @@ func kindIcon(k account.Kind) fyne.Resource {
 }
 
 // kindAndModel is a line like "Phone or tablet · iPhone — iCloud Keychain ·
-// Synced": the kind, the model when known, and "Synced" when the passkey is
-// backed up by its platform (the BS flag).
+// Synced": the kind, the model when known, and whether the passkey is
+// synced (syncState).
 func kindAndModel(pk account.Passkey) string {
 	s := pk.Kind.Label()
 	if pk.Model != "" {
 		s += " · " + pk.Model
 	}
-	if pk.BackedUp {
-		s += " · Synced"
+	return s + " · " + syncState(pk)
+}
+
+// syncState says from the authenticator's flags (WebAuthn §6.1.3, as last
+// reported: the backed-up flag may change at each use) whether the
+// passkey is copied beyond the authenticator: "Synced" when it is backed
+// up (BS), "Can be synced" when it may be but is not yet (BE without BS),
+// "Device-bound" when it can never leave the authenticator (no BE).
+func syncState(pk account.Passkey) string {
+	switch {
+	case pk.BackedUp:
+		return "Synced"
+	case pk.BackupEligible:
+		return "Can be synced"
 	}
-	return s
+	return "Device-bound"
+}
+
+// syncMeaning says what syncState means for the person.
+func syncMeaning(pk account.Passkey) string {
+	switch syncState(pk) {
+	case "Synced":
+		return "Synced: a copy is kept by its provider (such as iCloud Keychain or Google Password Manager) and reaches your other devices, so losing one device does not lose it."
+	case "Can be synced":
+		return "Can be synced: its provider may copy it to your other devices, but it has not been backed up yet; until then it is only on the device that made it."
+	}
+	return "Device-bound: it never leaves the authenticator that made it and cannot be copied; if that is lost, so is this passkey."
 }
 
 // usage is a line like "Added 2 Mar 2026 · Last used 5 Mar 2026 (sign-in)".

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -116,4 +117,40 @@ func tapRename(h *harness, r *passkeyRow) {
 	}
 	test.Tap(r.renameBtn)
 	h.settle()
+}
+
+// TestPasskeysSyncStates: each passkey says, from its authenticator's
+// backup flags, whether it is synced, can be synced or is device-bound,
+// and what that means.
+func TestPasskeysSyncStates(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	u := h.user("sam@example.com")
+	u.AddPasskey(t, &accounttest.Authenticator{AAGUID: [16]byte{1}}, account.KindSecurityKey, "Blue key")
+	u.AddPasskey(t, &accounttest.Authenticator{AAGUID: [16]byte{2}, BackupEligible: true, BackedUp: true}, account.KindPhone, "Pixel")
+	u.AddPasskey(t, &accounttest.Authenticator{AAGUID: [16]byte{3}, BackupEligible: true}, account.KindPhone, "Tablet")
+	h.signedIn(u)
+	h.tap("Passkeys")
+	// Each row's words lie between its name and the next row's.
+	text := h.text()
+	names := []string{"Blue key", "Pixel", "Tablet"}
+	for i, want := range []struct{ state, meaning string }{
+		{"Security key · Device-bound", "Device-bound: it never leaves the authenticator that made it"},
+		{"Phone or tablet · Synced", "Synced: a copy is kept by its provider"},
+		{"Phone or tablet · Can be synced", "Can be synced: its provider may copy it to your other devices, but it has not been backed up yet"},
+	} {
+		start := strings.Index(text, names[i])
+		if start < 0 {
+			t.Fatalf("no row %q; the window shows:\n%s", names[i], text)
+		}
+		row := text[start:]
+		if i+1 < len(names) {
+			if end := strings.Index(row, names[i+1]); end >= 0 {
+				row = row[:end]
+			}
+		}
+		if !strings.Contains(row, want.state) || !strings.Contains(row, want.meaning) {
+			t.Errorf("the row of %s says:\n%s\nwant %q and %q", names[i], row, want.state, want.meaning)
+		}
+	}
+	h.wantText("Device-bound", "Synced", "Can be synced")
 }

@@ -61,6 +61,7 @@ func (a *App) showPasskeySignIn() {
 			if err == nil {
 				a.setTokenProblem(problem)
 				a.enter(sess.Token, sess.Account)
+				a.deletionCanceled(sess)
 				return
 			}
 			a.showSignIn()

@@ -42,11 +42,19 @@ func (k *signInKeyTest) verifyWithKey() {
 
 func newSignInKeyTest(t *testing.T) *signInKeyTest {
 	t.Helper()
+	return newSignInKeyTestWith(t, harnessOptions{})
+}
+
+// newSignInKeyTestWith is newSignInKeyTest with more of the harness's
+// options (the key, the client and the model are set here).
+func newSignInKeyTestWith(t *testing.T, ho harnessOptions) *signInKeyTest {
+	t.Helper()
 	c, err := client.New(accounttest.Origin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, harnessOptions{keys: keyProvider{t.Name()}, client: c, model: assets.ModelName})
+	ho.keys, ho.client, ho.model = keyProvider{t.Name()}, c, assets.ModelName
+	h := newHarness(t, ho)
 	k := &signInKeyTest{harness: h}
 	k.key, _ = plugKey(t, "ui-"+t.Name(), softkey.Options{})
 	k.key.SetTouch(softkey.TouchAtOnce, 0)

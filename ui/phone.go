@@ -71,7 +71,12 @@ type phoneFlow struct {
 	confirm  *button
 	fb       *feedback
 	newCode  *button
-	cancel   *button
+	// another goes back to the choice of methods, once the enrollment on
+	// display has ended; the local link and its Copy and Open
+	// (linkParts) then go.
+	another   *button
+	linkParts []fyne.CanvasObject
+	cancel    *button
 }
 
 func newPhoneFlow(w *addPasskeyScreen, grant string) *phoneFlow {
@@ -88,7 +93,7 @@ func (f *phoneFlow) start() {
 	fb := newFeedback()
 	fb.busy("Making a one-time link for your phone…")
 	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
-	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(cancel)}, cancel)
+	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(f.wizard.anotherWay(), cancel)}, cancel)
 
 	token, grant := f.app.token, f.grant
 	var enr *account.PhoneEnrollment
@@ -142,6 +147,8 @@ func (f *phoneFlow) show(enr *account.PhoneEnrollment) {
 	f.fb = newFeedback()
 	f.newCode = newButtonWithIcon("New QR code", theme.ViewRefreshIcon(), f.start)
 	f.newCode.Hide()
+	f.another = f.wizard.anotherWay()
+	f.another.Hide()
 	f.cancel = newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 	f.contenderText = paragraph("")
 	f.contenderText.Importance = widget.WarningImportance
@@ -163,13 +170,15 @@ func (f *phoneFlow) show(enr *account.PhoneEnrollment) {
 		container.NewBorder(nil, nil, container.NewCenter(qr), nil, container.NewPadded(side)),
 		f.contender,
 	}
-	buttons := container.NewHBox(f.newCode, f.cancel)
+	buttons := container.NewHBox(f.newCode, f.another, f.cancel)
+	f.linkParts = nil
 	if host, ok := loopbackHost(enr.URL); ok {
 		// The link's own buttons join the row below, so the step still
 		// fits the window with the QR code whole.
 		link, copyLink, open := f.linkRow(enr.URL)
 		objs = append(objs, warningLine(loopbackWords(host, f.app.server)), link)
-		buttons.Objects = []fyne.CanvasObject{copyLink, open, f.newCode, f.cancel}
+		buttons.Objects = []fyne.CanvasObject{copyLink, open, f.newCode, f.another, f.cancel}
+		f.linkParts = []fyne.CanvasObject{link, copyLink, open}
 	}
 	objs = append(objs, f.fb.object(), buttons)
 	f.setStep(objs, f.cancel)
@@ -333,8 +342,7 @@ func (f *phoneFlow) status(st account.EnrollmentStatus) {
 		f.app.focus(f.code)
 		return
 	case account.EnrollmentDone:
-		f.end()
-		f.wizard.leaveAdded(st.Passkey)
+		f.showName(st.Passkey)
 		return
 	case account.EnrollmentExpired, account.EnrollmentCanceled:
 		f.stopWatch()
@@ -344,6 +352,12 @@ func (f *phoneFlow) status(st account.EnrollmentStatus) {
 		f.fb.clear()
 		f.newCode.Importance = widget.HighImportance
 		f.newCode.Show()
+		// The link no longer works: in place of its buttons, the other
+		// methods, on the same identity check.
+		for _, o := range f.linkParts {
+			o.Hide()
+		}
+		f.another.Show()
 	}
 	f.codeForm.Hide()
 	f.relayout()

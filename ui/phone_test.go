@@ -5,8 +5,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"image"
-	"image/draw"
 	"net"
 	"net/http"
 	"os"
@@ -18,9 +16,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
 	"github.com/chromedp/chromedp"
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/account/accounttest"
@@ -137,25 +134,7 @@ func (p *phoneTest) scanWindow() string {
 	if qr == nil {
 		p.t.Fatalf("no QR code in the window:\n%s", p.text())
 	}
-	shot := p.canvas().Capture()
-	scale := float32(shot.Bounds().Dx()) / p.canvas().Size().Width
-	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(qr)
-	r := image.Rect(int(pos.X*scale), int(pos.Y*scale),
-		int((pos.X+qr.Size().Width)*scale), int((pos.Y+qr.Size().Height)*scale))
-	if !r.In(shot.Bounds()) || r.Dx() < 100 {
-		p.t.Fatalf("the QR code is drawn at %v, not in full view in the window %v", r, shot.Bounds())
-	}
-	crop := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
-	draw.Draw(crop, crop.Bounds(), shot, r.Min, draw.Src)
-	bmp, err := gozxing.NewBinaryBitmapFromImage(crop)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		p.t.Fatalf("no QR code read from the window: %v", err)
-	}
-	return res.GetText()
+	return p.readQR(qr)
 }
 
 // fits fails when the window needs more than 800×600; with
@@ -221,9 +200,22 @@ func TestPhoneMethodInChromium(t *testing.T) {
 	p.notText("Code shown on the phone")
 	browse(t, tab, chromedp.WaitVisible(chromedp.ID("create")), chromedp.Click(chromedp.ID("create")), chromedp.WaitVisible(chromedp.ID("step-done")))
 
-	// The desktop goes back to the list on its own, and the list shows
-	// the new passkey.
-	const name = "iPhone — iCloud Keychain"
+	// The desktop asks for a name, as the other methods do, with the
+	// phone's own name suggested and focused.
+	const suggested, name = "iPhone — iCloud Keychain", "Pat's iPhone"
+	p.waitText(10*time.Second, "Your phone or tablet has added a passkey to your account.", "Name your passkey", suggested)
+	p.fits("phone name")
+	e, ok := p.canvas().Focused().(*widget.Entry)
+	if !ok || e.Text != suggested {
+		t.Fatalf("the focus is on %T, want the name entry holding %q", p.canvas().Focused(), suggested)
+	}
+	// A name the service refuses is said so; the step stays.
+	p.typeInto(e, strings.Repeat("x", 65))
+	p.tap("Save")
+	p.wantText("Name your passkey", "64 characters")
+	p.typeInto(e, name)
+	p.press(fyne.KeyReturn)
+	// Then back to the list, which shows the passkey under its name.
 	p.waitFor("the passkeys list", 10*time.Second, func() bool { return p.app.shell.passkeys != nil && p.app.shell.wizard == nil })
 	// Added on password and code, it is held, and the note says until
 	// when.

@@ -62,6 +62,8 @@ func TestPhoneMethodHandOverInChromium(t *testing.T) {
 	p.tap("Confirm code")
 	p.waitText(5*time.Second, "Confirmed: Chrome on Linux. Create the passkey on your phone now.")
 	browse(t, second, chromedp.WaitVisible(chromedp.ID("create")), chromedp.Click(chromedp.ID("create")), chromedp.WaitVisible(chromedp.ID("step-done")))
+	p.waitText(10*time.Second, "Name your passkey")
+	p.tap(skipNamingLabel)
 	p.waitFor("the passkeys list", 10*time.Second, func() bool { return p.app.shell.passkeys != nil && p.app.shell.wizard == nil })
 	list, err := p.svc.Passkeys(context.Background(), p.user.Session.Token)
 	if err != nil || len(list) != 1 || list[0].Kind != account.KindPhone {

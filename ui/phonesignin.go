@@ -248,6 +248,7 @@ func (s *phoneSignIn) update(st account.PhoneSignInStatus) {
 		problem := s.app.remember(sess.Token)
 		s.app.setTokenProblem(problem)
 		s.app.enter(sess.Token, sess.Account)
+		s.app.deletionCanceled(sess)
 	case account.PhoneSignInExpired:
 		s.ended("This QR code has expired.")
 	case account.PhoneSignInCanceled:

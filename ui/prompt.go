@@ -189,7 +189,12 @@ func (p *prompter) showTouch(words promptWords) {
 	if words.touchNote != "" {
 		objs = append(objs, paragraph(words.touchNote))
 	}
-	p.setStep(append(objs, container.NewHBox(cancel)), cancel)
+	row := container.NewHBox(cancel)
+	if p.app.simKey != nil && words.label == simulatedKeyLabel {
+		// The simulated key is touched from its controls.
+		row.Add(newButtonWithIcon("Simulated key controls…", theme.SettingsIcon(), p.app.showSimulatedKey))
+	}
+	p.setStep(append(objs, row), cancel)
 }
 
 // askPIN runs on the operation's goroutine: it shows the PIN step and

@@ -44,12 +44,14 @@ type keyFlow struct {
 	sess    keySession // the opened key (sess.dev), or none; closes in order
 	info    *fido.Info // the opened key's getInfo
 	prompts *prompter  // the PIN, touch and waiting steps; the operation under way
+	pick    flowPick   // the pick by touch among several keys
 }
 
 func newKeyFlow(w *addPasskeyScreen, grant string) *keyFlow {
 	f := &keyFlow{app: w.app, wizard: w, grant: grant, sess: newKeySession(w.app)}
 	f.ctx, f.stop = context.WithCancel(w.app.ctx)
 	f.prompts = &prompter{app: w.app, setStep: f.setStep, over: f.over, leave: f.leave}
+	f.pick = flowPick{app: w.app, sess: &f.sess}
 	return f
 }
 
@@ -69,6 +71,9 @@ func (f *keyFlow) setDevices(list []fido.DeviceInfo) {
 	if f.prompts.busy() && !slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == f.chosen.Path }) {
 		f.prompts.cancel(fido.ErrKeyRemoved)
 	}
+	if f.pick.active() && len(list) < 2 {
+		f.pick.end()
+	}
 	if f.list != nil {
 		f.list.update(list)
 	}
@@ -80,6 +85,7 @@ func (f *keyFlow) end() {
 		return
 	}
 	f.ended = true
+	f.pick.stop()
 	f.stop()
 	f.closeKey()
 	f.made.keepIfLeft()
@@ -136,7 +142,9 @@ type keyListStep struct {
 	updating bool
 	next     *button
 	cancel   *button
-	fb       *feedback
+	// pick picks the key by touch; shown with several keys.
+	pick *fyne.Container
+	fb   *feedback
 }
 
 // showList shows the key list.
@@ -153,11 +161,16 @@ func (f *keyFlow) showList() {
 	s.next.Importance = widget.HighImportance
 	s.cancel = newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
 	s.fb = newFeedback()
+	s.pick = container.NewVBox(
+		paragraph("Not sure which one is which? Pick by touch, then touch the key you want to add."),
+		container.NewHBox(newButtonWithIcon("Pick by touch", theme.SearchIcon(), f.startPick)))
+	s.pick.Hide()
 	f.list = s
 	f.setStep([]fyne.CanvasObject{
 		paragraph("Plug your security key into this computer. This list follows keys as they are plugged in and pulled out."),
 		s.empty, s.radio,
-		container.NewHBox(s.next, s.cancel),
+		container.NewHBox(s.next, f.wizard.anotherWay(), s.cancel),
+		s.pick,
 		s.fb.object(),
 	}, s.cancel)
 	s.update(f.devices)
@@ -190,6 +203,11 @@ func (s *keyListStep) update(list []fido.DeviceInfo) {
 	s.radio.Selected = selected
 	s.radio.Refresh()
 	s.updating = false
+	if len(list) > 1 {
+		s.pick.Show()
+	} else {
+		s.pick.Hide()
+	}
 	switch len(list) {
 	case 0:
 		s.empty.SetText("No security key found. Plug one in.")
@@ -230,6 +248,40 @@ func (s *keyListStep) choose() {
 			return
 		}
 	}
+}
+
+// startPick asks every key plugged in for a touch; the one touched is
+// opened as if chosen from the list.
+func (f *keyFlow) startPick() {
+	if f.ended || f.list == nil || len(f.devices) < 2 {
+		return
+	}
+	f.list = nil
+	show := func() {
+		if !f.ended && f.pick.active() {
+			f.setStep(f.pick.pickStep("you want to add"))
+		}
+	}
+	f.pick.start(f.ctx, pickPaths(f.devices), show, func(path string, err error) {
+		if f.ended {
+			return
+		}
+		for _, d := range f.devices {
+			if err == nil && d.Path == path {
+				f.open(d)
+				return
+			}
+		}
+		if err == nil {
+			err = fido.ErrKeyRemoved // touched, then pulled out
+		}
+		f.showList()
+		if !canceled(err) {
+			f.app.fail(f.list.fb, "picking a security key by touch", err)
+			f.relayout()
+		}
+	})
+	show()
 }
 
 // open opens the chosen key and reads what the next step depends on: a

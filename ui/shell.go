@@ -26,6 +26,12 @@ const (
 	sectionRecoveryCodes
 	sectionChangePassword // from Settings
 	sectionStation        // the enrollment station; in the nav for operators only
+	sectionChangeEmail    // from Settings (email.go)
+	// sectionBackup and sectionRestore write and restore a backup of the
+	// data folder (backup.go); from Settings.
+	sectionBackup
+	sectionRestore
+	sectionDeleteAccount // from Settings (deleteaccount.go)
 )
 
 // shell is the signed-in window: the account at the top, navigation on
@@ -63,6 +69,13 @@ type shell struct {
 	// to another section: keys go on being readied, and their PINs wait
 	// for their slips, until the operator signs out.
 	station *stationScreen
+	// email is the change-email screen (email.go).
+	email *changeEmailScreen
+	// backup and restore are the backup screens (backup.go).
+	backup  *backupScreen
+	restore *restoreScreen
+	// deletion asks for the account's deletion (deleteaccount.go).
+	deletion *deleteAccountScreen
 }
 
 func newShell(a *App) *shell {
@@ -158,7 +171,8 @@ func (s *shell) open(sec section) {
 		b.Refresh()
 	}
 	s.overview, s.passkeys, s.settings, s.wizard, s.unlock = nil, nil, nil, nil, nil
-	s.recovery, s.password = nil, nil
+	s.recovery, s.password, s.email = nil, nil, nil
+	s.backup, s.restore, s.deletion = nil, nil, nil
 	var (
 		obj   fyne.CanvasObject
 		focus fyne.Focusable
@@ -199,6 +213,18 @@ func (s *shell) open(sec section) {
 			s.station = newStationScreen(s.app, s)
 		}
 		obj, focus = s.station.build(), s.nav[sec]
+	case sectionChangeEmail:
+		s.email = &changeEmailScreen{app: s.app, shell: s}
+		obj, focus = s.email.build(), s.email.email
+	case sectionBackup:
+		s.backup = &backupScreen{app: s.app, shell: s}
+		obj, focus = s.backup.build(), s.backup.pass
+	case sectionRestore:
+		s.restore = &restoreScreen{app: s.app, back: func() { s.open(sectionSettings) }}
+		obj, focus = s.restore.build(), s.restore.choose
+	case sectionDeleteAccount:
+		s.deletion = &deleteAccountScreen{app: s.app, shell: s}
+		obj, focus = s.deletion.build(), s.deletion.confirm
 	}
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()
@@ -253,5 +279,11 @@ func (s *shell) closeScreens() {
 	}
 	if s.password != nil {
 		s.password.close()
+	}
+	if s.email != nil {
+		s.email.close()
+	}
+	if s.deletion != nil {
+		s.deletion.close()
 	}
 }

@@ -67,6 +67,7 @@ func (s *signInScreen) build() fyne.CanvasObject {
 		widget.NewSeparator(),
 		paragraph(newHereWords(s.app.server)),
 		s.create,
+		s.app.restoreLink(),
 	)
 }
 
@@ -110,6 +111,7 @@ func (s *signInScreen) signIn() {
 		}
 		s.app.setTokenProblem(problem)
 		s.app.enter(sess.Token, sess.Account)
+		s.app.deletionCanceled(sess)
 	})
 }
 

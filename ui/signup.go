@@ -88,6 +88,7 @@ func (s *signUpScreen) build() fyne.CanvasObject {
 		s.fb.object(),
 		widget.NewSeparator(),
 		s.signIn,
+		s.app.restoreLink(),
 	)
 }
 

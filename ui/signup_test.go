@@ -3,16 +3,12 @@ package ui
 import (
 	"context"
 	"errors"
-	"image"
-	"image/draw"
 	"net/url"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/ui/component"
@@ -184,39 +180,22 @@ func wrong(code string) string {
 	return string(b)
 }
 
-// decodeQR reads the QR code that the window renders where q is.
+// decodeQR reads the QR code that the window renders where q is, after
+// scrolling the page to its top, as a person brings the code into view
+// before scanning it (the page may have followed the focus down to the
+// code field below it).
 func decodeQR(t *testing.T, h *harness, q *component.QRCode) string {
 	t.Helper()
 	if q == nil {
 		t.Fatal("no QR code on the screen")
 	}
-	// A person scrolls the code into view before scanning it: the page
-	// may have followed the focus down to the code field below it.
 	walkVisible(h.canvas().Content(), func(o fyne.CanvasObject) {
 		if sc, ok := o.(*container.Scroll); ok {
 			sc.ScrollToTop()
 		}
 	})
 	h.settle()
-	shot := h.canvas().Capture()
-	scale := float32(shot.Bounds().Dx()) / h.canvas().Size().Width
-	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(q)
-	r := image.Rect(int(pos.X*scale), int(pos.Y*scale),
-		int((pos.X+q.Size().Width)*scale), int((pos.Y+q.Size().Height)*scale)).Intersect(shot.Bounds())
-	if r.Dx() < 100 || r.Dy() < 100 {
-		t.Fatalf("the QR code is drawn %v, too small to scan (window %v)", r, shot.Bounds())
-	}
-	crop := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
-	draw.Draw(crop, crop.Bounds(), shot, r.Min, draw.Src)
-	bmp, err := gozxing.NewBinaryBitmapFromImage(crop)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("decoding the QR code the window shows: %v", err)
-	}
-	return res.GetText()
+	return h.readQR(q)
 }
 
 // What the user typed at first run is what the account holds: the

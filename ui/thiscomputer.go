@@ -147,7 +147,8 @@ func thisComputerName() string {
 	return host + " — this computer"
 }
 
-// fail shows why the attempt ended, with Try again and Cancel. The
+// fail shows why the attempt ended, with Try again, another way and
+// Cancel. The
 // account is unchanged: a passkey is only stored by the name step's Save.
 func (f *thisComputerFlow) fail(op string, err error) {
 	if errors.Is(err, account.ErrGrantRequired) || errors.Is(err, account.ErrVerificationExpired) {
@@ -163,7 +164,7 @@ func (f *thisComputerFlow) fail(op string, err error) {
 	again := newButtonWithIcon("Try again", theme.ViewRefreshIcon(), f.start)
 	again.Importance = widget.HighImportance
 	cancel := newButtonWithIcon("Cancel", theme.CancelIcon(), f.leave)
-	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(again, cancel)}, again)
+	f.setStep([]fyne.CanvasObject{fb.object(), container.NewHBox(again, f.wizard.anotherWay(), cancel)}, again)
 	f.app.fail(fb, op, err)
 	f.relayout()
 }

@@ -185,6 +185,13 @@ func TestThisComputerMethod(t *testing.T) {
 	if len(h.buttons()) == 0 || h.button("Try again") == nil {
 		t.Fatal("no way to try again")
 	}
+	// Or another method, on the same identity check.
+	grant := h.app.shell.wizard.grant.Token
+	h.tap("Choose another way")
+	h.wantText("Step 2 of 3: choose how to add it")
+	if g := h.app.shell.wizard.grant; g == nil || g.Token != grant {
+		t.Fatal("choosing another way did not keep the identity check's grant")
+	}
 }
 
 // TestThisComputerUnusable: when this computer's passkeys cannot be used,

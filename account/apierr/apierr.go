@@ -78,6 +78,9 @@ var sentinels = []sentinel{
 	{account.ErrPasskeyIssued, "passkey-issued", http.StatusForbidden},
 	{account.ErrEntryClaimed, "entry-claimed", http.StatusConflict},
 	{account.ErrEntryDone, "entry-done", http.StatusConflict},
+	{account.ErrMailNotConfigured, "mail-not-configured", http.StatusConflict},
+	{account.ErrNoEmailCode, "no-email-code", http.StatusGone},
+	{account.ErrTooManyEmails, "too-many-emails", http.StatusTooManyRequests},
 }
 
 // Encode gives err's status and body. An error that is none of the

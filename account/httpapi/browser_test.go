@@ -128,7 +128,9 @@ func scanQR(t testing.TB, link string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
+	// PURE_BARCODE: the image is the code alone. Without the hint
+	// gozxing misses about 3 codes in 1,000; with it none in 2,000.
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true})
 	if err != nil {
 		t.Fatalf("decoding the QR code: %v", err)
 	}

@@ -147,6 +147,7 @@ func FuzzV1Bodies(f *testing.F) {
 		{"POST", "/v1/enrollments", "session"},
 		{"POST", "/v1/enrollments/" + fx.enr.ID + "/confirm", "session"},
 		{"POST", "/v1/phone-signins", ""},
+		{"POST", "/v1/account/deletion", "session"},
 	}
 	valid := map[string]string{
 		"/v1/signup":                                `{"Email":"new@example.com","DisplayName":"New","Password":"a long enough password"}`,
@@ -170,6 +171,7 @@ func FuzzV1Bodies(f *testing.F) {
 		"/v1/approvals/" + approval.ID + "/finish":  string(assertion),
 		"/v1/enrollments/" + fx.enr.ID + "/confirm": `{"Code":"123 456"}`,
 		"/v1/phone-signins":                         `{"Computer":"ann-laptop"}`,
+		"/v1/account/deletion":                      `{"Grant":"x","Confirm":"ann@example.com"}`,
 	}
 	malformed := []string{``, `{`, `{}{}`, `[]`, `null`, `"x"`, `{"Unknown":1}`, `{"Email":5}`, `{"Grant":null}`,
 		`{"Name":"` + strings.Repeat("é", 300) + `"}`, `{"Purpose":"` + strings.Repeat("x", 1000) + `"}`,

@@ -39,6 +39,9 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"ServiceKeys", serviceKeys},
 		{"RecoveryCodes", recoveryCodes},
 		{"DeleteOtherSessions", deleteOtherSessions},
+		{"EmailStates", emailStates},
+		{"KnownDevices", knownDevices},
+		{"AccountDeletions", accountDeletions},
 		{"ApprovalLinks", approvalLinks},
 		{"PolicyAndSettings", policyAndSettings},
 		{"DeleteExpired", deleteExpired},
@@ -1171,4 +1174,77 @@ func deleteOtherSessions(t *testing.T, s account.Store) {
 	if exists(keep) || !exists(bs) {
 		t.Error("with none kept, the account's last session stays or another account's went")
 	}
+}
+
+// accountDeletions: a pending deletion is kept per account, replaced by a
+// new request, listed when due (oldest first, up to the limit), cancelled
+// once, and goes with its account.
+func accountDeletions(t *testing.T, s account.Store) {
+	a, b, c := addAccount(t, s, "del-a"), addAccount(t, s, "del-b"), addAccount(t, s, "del-c")
+	get := func(id string) (*account.DeletionRecord, error) {
+		var d *account.DeletionRecord
+		err := s.View(ctx, func(tx account.Tx) error {
+			var err error
+			d, err = tx.AccountDeletion(id)
+			return err
+		})
+		return d, err
+	}
+	due := func(now time.Time, limit int) []string {
+		var ids []string
+		view(t, s, func(tx account.Tx) error {
+			var err error
+			ids, err = tx.DueAccountDeletions(now, limit)
+			return err
+		})
+		return ids
+	}
+	if _, err := get(a.ID); !errors.Is(err, account.ErrNotFound) {
+		t.Fatalf("an account without a request: %v", err)
+	}
+	week := 7 * 24 * time.Hour
+	update(t, s, func(tx account.Tx) error {
+		return tx.PutAccountDeletion(&account.DeletionRecord{AccountID: a.ID, RequestedAt: at, DeletesAt: at.Add(week)})
+	})
+	update(t, s, func(tx account.Tx) error {
+		return tx.PutAccountDeletion(&account.DeletionRecord{AccountID: b.ID, RequestedAt: at.Add(time.Hour), DeletesAt: at.Add(week + time.Hour)})
+	})
+	d, err := get(a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "the request", *d, account.DeletionRecord{AccountID: a.ID, RequestedAt: at, DeletesAt: at.Add(week)})
+	if _, err := get(c.ID); !errors.Is(err, account.ErrNotFound) {
+		t.Fatalf("another account's request: %v", err)
+	}
+	same(t, "due before the week", len(due(at.Add(week-time.Nanosecond), 10)), 0)
+	same(t, "due at the week", due(at.Add(week), 10), []string{a.ID})
+	same(t, "due later", due(at.Add(2*week), 10), []string{a.ID, b.ID})
+	same(t, "due, limited", due(at.Add(2*week), 1), []string{a.ID})
+
+	// A new request replaces the old one.
+	update(t, s, func(tx account.Tx) error {
+		return tx.PutAccountDeletion(&account.DeletionRecord{AccountID: a.ID, RequestedAt: at.Add(3 * week), DeletesAt: at.Add(4 * week)})
+	})
+	same(t, "due after a new request", due(at.Add(2*week), 10), []string{b.ID})
+
+	cancel := func(id string) bool {
+		var had bool
+		update(t, s, func(tx account.Tx) error {
+			var err error
+			had, err = tx.CancelAccountDeletion(id)
+			return err
+		})
+		return had
+	}
+	same(t, "the first cancel", cancel(a.ID), true)
+	same(t, "a second cancel", cancel(a.ID), false)
+	same(t, "cancelling where nothing is pending", cancel(c.ID), false)
+	if _, err := get(a.ID); !errors.Is(err, account.ErrNotFound) {
+		t.Fatalf("after the cancel: %v", err)
+	}
+
+	// The request goes with its account.
+	update(t, s, func(tx account.Tx) error { return tx.DeleteAccount(b.ID) })
+	same(t, "due after the account was deleted", len(due(at.Add(10*week), 10)), 0)
 }

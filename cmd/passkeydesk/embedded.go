@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/account/backup"
 	"github.com/passkeydesk/passkeydesk/account/sqlstore"
 	"github.com/passkeydesk/passkeydesk/assets"
 )
@@ -31,18 +32,24 @@ type embedded struct {
 	// keyInFile says the TOTP sealing key is in a file beside the
 	// database, for want of a keyring.
 	keyInFile bool
-	close     func()
+	// backup backs up and restores the data folder.
+	backup *backup.Folder
+	close  func()
 }
 
 // openEmbedded opens the data folder's database and starts the service on
 // it. The RP ID is fixed with the database: a public URL that would change
 // it is refused unless allowRPIDChange.
 func openEmbedded(dataDir, publicURL, phoneAddr string, allowRPIDChange bool, mail smtp, log *slog.Logger) (*embedded, error) {
+	// A restore made by the last run goes in place before anything opens.
+	if _, err := applyPendingRestore(dataDir, systemKeyring{}, log); err != nil {
+		return nil, err
+	}
 	key, keyInFile, err := sealingKey(dataDir, systemKeyring{}, log)
 	if err != nil {
 		return nil, err
 	}
-	store, err := sqlstore.OpenWith(filepath.Join(dataDir, "passkeydesk.db"), sqlstore.Options{Log: log})
+	store, err := sqlstore.OpenWith(filepath.Join(dataDir, dbFile), sqlstore.Options{Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("opening the account database: %w", err)
 	}
@@ -82,7 +89,13 @@ func openEmbedded(dataDir, publicURL, phoneAddr string, allowRPIDChange bool, ma
 		store.Close()
 		return nil, fmt.Errorf("starting the account service: %w", err)
 	}
-	e := &embedded{svc: svc, origin: cfg.Origins[0], publicURL: cfg.PublicURL, keyInFile: keyInFile}
+	// An app may sit idle for days: what became due meanwhile (an
+	// account whose deletion was asked for) goes now.
+	if err := svc.Sweep(context.Background()); err != nil {
+		log.Warn("sweeping expired data failed", "err", err)
+	}
+	e := &embedded{svc: svc, origin: cfg.Origins[0], publicURL: cfg.PublicURL, keyInFile: keyInFile,
+		backup: &backup.Folder{Dir: dataDir, Store: store, Key: key, RPID: cfg.RPID}}
 	srv, phoneErr := servePhonePage(svc, cfg.PublicURL, phoneAddr, log)
 	e.phoneErr = phoneErr
 	e.close = func() {

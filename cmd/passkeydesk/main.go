@@ -43,7 +43,9 @@
 // plugs in a simulated security key (fido/softkey, through libfido2's I/O
 // hook), listed as "Simulated security key", whose state (PIN,
 // passkeys) lives in simulated-key.json in the data folder: a way to try
-// every security-key flow without owning a key.
+// every security-key flow without owning a key. Its controls (Touch,
+// Deny, Unplug, Plug in, and whether a touch waits for the click) are in
+// a small window of their own, opened from Security keys.
 //
 // One copy of the app runs per data folder: a second one started on the
 // same folder brings the first to the front and exits, or, when the first
@@ -64,6 +66,13 @@
 // folder, and Settings warns about it. A key file found when a keyring can
 // be reached is moved into it.
 //
+// Settings › Backup writes the data folder's database (a VACUUM INTO
+// snapshot) and its sealing key to a file encrypted under a passphrase
+// (package account/backup). A restore is checked whole into
+// restore.pending in the data folder; the app then starts itself again,
+// and the start puts it in place before opening the database, keeping the
+// database it replaces as passkeydesk.db.before-restore and its key.
+//
 // "This computer" is a platform authenticator (fido/platform) whose
 // passkeys are sealed in the data folder under a master key kept in the
 // OS keyring.
@@ -80,7 +89,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -108,17 +119,39 @@ func main() {
 		log.Error("passkeydesk cannot start", "err", err)
 		os.Exit(1)
 	}
+	if restartWanted.Load() {
+		if err := restartSelf(); err != nil {
+			log.Error("passkeydesk cannot start again to finish the restore; start it by hand", "err", err)
+			os.Exit(1)
+		}
+	}
+}
+
+// restartWanted is set when the window closed to start the app again: a
+// restored backup is put in place by the next start.
+var restartWanted atomic.Bool
+
+// restartSelf starts this program again with the same arguments, once
+// this run has let go of the data folder.
+func restartSelf() error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(exe, os.Args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	return cmd.Start()
 }
 
 func run(log *slog.Logger) error {
 	dataDir := flag.String("data-dir", envflag.String("PASSKEYDESK_DATA_DIR", defaultDataDir()), "folder for the account database and the app's keys (env PASSKEYDESK_DATA_DIR)")
-	smtpHost := flag.String("smtp-host", envflag.String("PASSKEYDESK_SMTP_HOST", ""), "SMTP server for email codes; empty means email codes are off (env PASSKEYDESK_SMTP_HOST)")
+	smtpHost := flag.String("smtp-host", envflag.String("PASSKEYDESK_SMTP_HOST", ""), "SMTP server for email codes and security alerts; empty means no email (env PASSKEYDESK_SMTP_HOST)")
 	smtpPort := flag.Int("smtp-port", envflag.Int("PASSKEYDESK_SMTP_PORT", 587), "SMTP port (env PASSKEYDESK_SMTP_PORT)")
 	smtpUser := flag.String("smtp-user", envflag.String("PASSKEYDESK_SMTP_USER", ""), "SMTP user name; the password comes from env PASSKEYDESK_SMTP_PASSWORD only (env PASSKEYDESK_SMTP_USER)")
 	simulated := flag.Bool("simulated-key", envflag.Bool("PASSKEYDESK_SIMULATED_KEY"), "plug in a simulated security key whose state lives in the data folder (env PASSKEYDESK_SIMULATED_KEY=1)")
 	publicURL := flag.String("public-url", envflag.String("PASSKEYDESK_PUBLIC_URL", "http://localhost:8787"), "address where a phone reaches the enrollment page: the QR link's base and the WebAuthn RP ID (env PASSKEYDESK_PUBLIC_URL)")
 	phoneAddr := flag.String("phone-addr", envflag.String("PASSKEYDESK_PHONE_ADDR", "127.0.0.1:8787"), "loopback address the phone enrollment page is served on (env PASSKEYDESK_PHONE_ADDR)")
-	smtpFrom := flag.String("smtp-from", envflag.String("PASSKEYDESK_SMTP_FROM", ""), "sender address of email codes (env PASSKEYDESK_SMTP_FROM)")
+	smtpFrom := flag.String("smtp-from", envflag.String("PASSKEYDESK_SMTP_FROM", ""), "sender address of email codes and alerts (env PASSKEYDESK_SMTP_FROM)")
 	smtpCA := flag.String("smtp-ca", envflag.String("PASSKEYDESK_SMTP_CA", ""), "PEM file of the CA that issued the SMTP server's certificate; empty means the system's roots (env PASSKEYDESK_SMTP_CA)")
 	server := flag.String("server", envflag.String("PASSKEYDESK_SERVER", ""), "URL of a Passkey Desk server to keep the account on, instead of this computer (env PASSKEYDESK_SERVER)")
 	allowRPIDChange := flag.Bool("allow-rp-id-change", false, "confirm a --public-url whose host changes the RP ID of the database's passkeys (they stop working)")
@@ -151,6 +184,7 @@ func run(log *slog.Logger) error {
 		// publicOrigin is where the embedded service's page and API
 		// are served, "" with a server.
 		publicOrigin string
+		dataBackup   ui.Backup // nil with a server
 	)
 	if *server != "" {
 		c, err := remote.New(*server, nil)
@@ -168,17 +202,20 @@ func run(log *slog.Logger) error {
 		defer embedded.close()
 		svc, origin, phoneErr, keyInFile = embedded.svc, embedded.origin, embedded.phoneErr, embedded.keyInFile
 		publicOrigin = embedded.publicURL
+		dataBackup = embedded.backup
 	}
 	webauthn, err := client.New(origin)
 	if err != nil {
 		return err
 	}
+	var simKey ui.SimulatedKey
 	if *simulated {
-		unplug, err := plugSimulatedKey(filepath.Join(*dataDir, "simulated-key.json"))
+		sim, err := plugSimulatedKey(filepath.Join(*dataDir, "simulated-key.json"))
 		if err != nil {
 			return err
 		}
-		defer unplug()
+		defer sim.close()
+		simKey = sim
 	}
 	var thisComputer ui.ThisComputer
 	if a, err := openThisComputer(*dataDir); err != nil {
@@ -208,6 +245,12 @@ func run(log *slog.Logger) error {
 		Server:           *server,
 		Notify:           desktopNotifier(fa.SendNotification, notificationService, log),
 		PublicURL:        publicOrigin,
+		Backup:           dataBackup,
+		Restart: func() {
+			restartWanted.Store(true)
+			fa.Quit()
+		},
+		SimulatedKey: simKey,
 	})
 	desk.Window().SetIcon(icon)
 	inst.onShow(func() {

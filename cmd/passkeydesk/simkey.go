@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/passkeydesk/passkeydesk/assets"
 	"github.com/passkeydesk/passkeydesk/fido/libfido2"
@@ -12,10 +13,22 @@ import (
 // sim://passkeydesk, as "Simulated security key".
 const simulatedKeyName = "passkeydesk"
 
+// simulatedKey is the soft key of --simulated-key, plugged into libfido2,
+// with the controls of its window in the app (ui.SimulatedKey): the
+// person's finger (Touch, Deny) and the USB port (Unplug, Plug).
+type simulatedKey struct {
+	key *softkey.Key
+
+	mu         sync.Mutex
+	unregister func() // nil while unplugged
+	needsClick bool
+}
+
 // plugSimulatedKey opens the soft key whose state is kept in the file at
 // path (created on first use, written back after every change) and
 // registers it with libfido2, so it is listed and driven like a USB key.
-func plugSimulatedKey(path string) (unplug func(), err error) {
+// It touches at once until SetTouchNeedsClick says otherwise.
+func plugSimulatedKey(path string) (*simulatedKey, error) {
 	aaguid, err := assets.ParseAAGUID(assets.SimulatedKeyAAGUID)
 	if err != nil {
 		return nil, err
@@ -24,5 +37,75 @@ func plugSimulatedKey(path string) (unplug func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the simulated security key: %w", err)
 	}
-	return libfido2.Register(simulatedKeyName, key), nil
+	return &simulatedKey{key: key, unregister: libfido2.Register(simulatedKeyName, key)}, nil
+}
+
+// Touch answers the request waiting for a touch.
+func (s *simulatedKey) Touch() { s.key.Press() }
+
+// Deny declines the request waiting for a touch.
+func (s *simulatedKey) Deny() { s.key.Deny() }
+
+// Unplug pulls the key out: it leaves libfido2's list and its open
+// connections fail, as a USB key's do.
+func (s *simulatedKey) Unplug() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.unregister == nil {
+		return
+	}
+	s.key.Unplug()
+	s.unregister()
+	s.unregister = nil
+}
+
+// Plug puts the key back in (powered up afresh).
+func (s *simulatedKey) Plug() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.unregister != nil {
+		return
+	}
+	s.key.Plug()
+	s.unregister = libfido2.Register(simulatedKeyName, s.key)
+}
+
+// Plugged reports whether the key is plugged in.
+func (s *simulatedKey) Plugged() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unregister != nil
+}
+
+// WaitingForTouch reports whether a request waits for a touch now.
+func (s *simulatedKey) WaitingForTouch() bool { return s.key.WaitingForTouch() }
+
+// SetTouchNeedsClick makes the key wait for Touch or Deny (on) or touch
+// at once (off).
+func (s *simulatedKey) SetTouchNeedsClick(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.needsClick = on
+	if on {
+		s.key.SetTouch(softkey.TouchNever, 0)
+	} else {
+		s.key.SetTouch(softkey.TouchAtOnce, 0)
+	}
+}
+
+// TouchNeedsClick reports the setting SetTouchNeedsClick made.
+func (s *simulatedKey) TouchNeedsClick() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.needsClick
+}
+
+// close takes the key off libfido2's list as the app ends.
+func (s *simulatedKey) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.unregister != nil {
+		s.unregister()
+		s.unregister = nil
+	}
 }

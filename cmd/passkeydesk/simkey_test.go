@@ -4,10 +4,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
+	"github.com/passkeydesk/passkeydesk/fido"
 	"github.com/passkeydesk/passkeydesk/fido/libfido2"
 )
 
@@ -19,7 +23,7 @@ func TestSimulatedKeyKeepsItsState(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "simulated-key.json")
 	p := libfido2.NewProvider()
 
-	unplug, err := plugSimulatedKey(path)
+	sim, err := plugSimulatedKey(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,14 +51,14 @@ func TestSimulatedKeyKeepsItsState(t *testing.T) {
 		t.Fatal(err)
 	}
 	dev.Close()
-	unplug()
+	sim.close()
 
 	// The next run.
-	unplug, err = plugSimulatedKey(path)
+	sim, err = plugSimulatedKey(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unplug()
+	defer sim.close()
 	dev, err = p.Open(ctx, libfido2.SimScheme+simulatedKeyName)
 	if err != nil {
 		t.Fatal(err)
@@ -66,5 +70,84 @@ func TestSimulatedKeyKeepsItsState(t *testing.T) {
 	}
 	if !st.Set {
 		t.Error("the PIN set on the last run is gone")
+	}
+}
+
+// TestSimulatedKeyControls: the controls of the simulated key's window,
+// through libfido2: Unplug takes it off the list and Plug in brings it
+// back; with "Touch needs a click" a request waits until Touch (it goes
+// on) or Deny (it is refused).
+func TestSimulatedKeyControls(t *testing.T) {
+	ctx := context.Background()
+	p := libfido2.NewProvider()
+	sim, err := plugSimulatedKey(filepath.Join(t.TempDir(), "simulated-key.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.close()
+	path := libfido2.SimScheme + simulatedKeyName
+	listed := func() bool {
+		list, err := p.Devices(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(list, func(d fido.DeviceInfo) bool { return d.Path == path })
+	}
+
+	sim.Unplug()
+	if listed() || sim.Plugged() {
+		t.Fatal("the key is still listed after Unplug")
+	}
+	if _, err := p.Open(ctx, path); err == nil {
+		t.Fatal("an unplugged key opened")
+	}
+	sim.Plug()
+	if !listed() || !sim.Plugged() {
+		t.Fatal("the key is not listed after Plug in")
+	}
+
+	sim.SetTouchNeedsClick(true)
+	if !sim.TouchNeedsClick() {
+		t.Fatal("the setting did not stick")
+	}
+	for _, tc := range []struct {
+		name   string
+		answer func()
+		want   error
+	}{{"touch", sim.Touch, nil}, {"deny", sim.Deny, fido.ErrDenied}} {
+		dev, err := p.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- dev.(fido.Manager).WaitTouch(ctx) }()
+		deadline := time.Now().Add(10 * time.Second)
+		for !sim.WaitingForTouch() {
+			select {
+			case err := <-done:
+				t.Fatalf("%s: the key answered before the click: %v", tc.name, err)
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the key never asked for a touch", tc.name)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		tc.answer()
+		if err := <-done; !errors.Is(err, tc.want) && (tc.want != nil || err != nil) {
+			t.Errorf("%s: the request ended with %v, want %v", tc.name, err, tc.want)
+		}
+		dev.Close()
+	}
+
+	// Unticked, the key touches at once again.
+	sim.SetTouchNeedsClick(false)
+	dev, err := p.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	if err := dev.(fido.Manager).WaitTouch(ctx); err != nil {
+		t.Fatalf("a touch at once failed: %v", err)
 	}
 }

@@ -460,25 +460,31 @@ func TestTouchKnobs(t *testing.T) {
 		mode   softkey.TouchMode
 		delay  time.Duration
 		press  bool
+		deny   bool
 		status byte
 	}{
-		{"at once", softkey.TouchAtOnce, 0, false, stOK},
-		{"after a delay", softkey.TouchAfterDelay, 120 * time.Millisecond, false, stOK},
-		{"denied", softkey.TouchDenied, 0, false, stOperationDenied},
-		{"never", softkey.TouchNever, 0, false, stUserActionTimeout},
-		{"never, then pressed", softkey.TouchNever, 0, true, stOK},
+		{"at once", softkey.TouchAtOnce, 0, false, false, stOK},
+		{"after a delay", softkey.TouchAfterDelay, 120 * time.Millisecond, false, false, stOK},
+		{"denied", softkey.TouchDenied, 0, false, false, stOperationDenied},
+		{"never", softkey.TouchNever, 0, false, false, stUserActionTimeout},
+		{"never, then pressed", softkey.TouchNever, 0, true, false, stOK},
+		{"never, then denied", softkey.TouchNever, 0, false, true, stOperationDenied},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			k := newKey(t, softkey.Options{TouchTimeout: 400 * time.Millisecond})
 			k.SetTouch(tt.mode, tt.delay)
 			c := dial(t, k)
-			if tt.press { // press once the key asks, as a user would
+			if tt.press || tt.deny { // answer once the key asks, as a user would
 				c.send(hidCBOR, append([]byte{ctapMakeCredential}, must(cbor.Marshal(mcRequest("example.com", "alice", false)))...))
 				if _, cmd, _, err := c.recvAny(); err != nil || cmd != hidKeepalive {
 					t.Fatalf("cmd %#x err %v, want KEEPALIVE", cmd, err)
 				}
-				k.Press()
+				if tt.deny {
+					k.Deny()
+				} else {
+					k.Press()
+				}
 				if _, resp := c.recv(); resp[0] != tt.status {
 					t.Fatalf("status %#x, want %#x", resp[0], tt.status)
 				}

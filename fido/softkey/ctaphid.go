@@ -368,7 +368,7 @@ func (k *Key) waitTouch(tx *transaction) byte {
 		defer t.Stop()
 		touched = t.C
 	}
-	pressed, removed, cancel := k.pressed, k.removed, tx.cancel
+	pressed, denied, removed, cancel := k.pressed, k.denied, k.removed, tx.cancel
 	timeout := time.NewTimer(k.opts.TouchTimeout)
 	defer timeout.Stop()
 	tick := time.NewTicker(keepaliveGap)
@@ -387,6 +387,8 @@ func (k *Key) waitTouch(tx *transaction) byte {
 			return statusOK
 		case <-pressed:
 			return statusOK
+		case <-denied:
+			return statusOperationDenied
 		case <-timeout.C:
 			return statusUserActionTimeout
 		case <-cancel:

@@ -80,6 +80,7 @@ type Key struct {
 	touch     TouchMode
 	delay     time.Duration
 	pressed   chan struct{} // closed (and replaced) by Press
+	denied    chan struct{} // closed (and replaced) by Deny
 	selfAtt   bool
 	noConfig  bool // authenticatorConfig left out (SetConfigSupport)
 	winks     int
@@ -148,7 +149,7 @@ func (opts Options) withDefaults() Options {
 }
 
 func newKey(opts Options, st *state, path string) *Key {
-	k := &Key{opts: opts, st: *st, path: path, pressed: make(chan struct{})}
+	k := &Key{opts: opts, st: *st, path: path, pressed: make(chan struct{}), denied: make(chan struct{})}
 	k.mu.Lock()
 	k.powerUp()
 	k.mu.Unlock()
@@ -192,6 +193,16 @@ func (k *Key) Press() {
 	defer k.mu.Unlock()
 	close(k.pressed)
 	k.pressed = make(chan struct{})
+}
+
+// Deny declines the request waiting for a touch now, as a key whose
+// user refuses it does: it answers OPERATION_DENIED, whatever the
+// TouchMode. With no request waiting it does nothing.
+func (k *Key) Deny() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	close(k.denied)
+	k.denied = make(chan struct{})
 }
 
 // Unplug pulls the key out: open connections fail with
