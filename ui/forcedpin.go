@@ -98,11 +98,16 @@ func (f *assertFlow) changeForcedPIN(path string, form *pinForm, fb *feedback, o
 				f.app.focus(form.first())
 				return
 			}
+			if errors.Is(err, fido.ErrKeyRemoved) {
+				f.backToChoice(err) // only this step ends
+				return
+			}
 			f.end(err)
 			return
 		}
 		form.clear()
 		f.newPIN = next
+		f.stage = stageChoose // the key's turn again
 		f.use(path, nil)
 		clear(f.takeNewPIN()) // not taken: the flow had ended
 	})
