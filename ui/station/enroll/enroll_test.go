@@ -508,3 +508,32 @@ func TestJobRunsOnceAtATime(t *testing.T) {
 		t.Error("the second key was changed")
 	}
 }
+
+// TestResetWithoutReplug: a reset whose key does not come back ends at
+// the reset step (ErrReplugTimeout, or the key gone when it is opened
+// again) and leaves the job to be run again.
+func TestResetWithoutReplug(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	_, path := w.plug("a", softkey.Options{})
+	j := newJob(t, "Pia", w.person("pia@example.com"))
+	j.Reset = true
+	for _, tc := range []struct {
+		replug enroll.ReplugFunc
+		want   error
+	}{
+		{func(context.Context, string) (string, error) { return "", enroll.ErrReplugTimeout }, enroll.ErrReplugTimeout},
+		{func(context.Context, string) (string, error) { return path + "-gone", nil }, fido.ErrKeyRemoved},
+	} {
+		st := *w.station
+		st.Replug = tc.replug
+		_, err := st.Run(ctx, path, j, nil)
+		var se *enroll.StepError
+		if !errors.As(err, &se) || se.Step != enroll.StepReset || !errors.Is(err, tc.want) {
+			t.Fatalf("reset without the key back: %v, want %v", err, tc.want)
+		}
+	}
+	if res, err := w.station.Run(ctx, path, j, nil); err != nil || !res.Reset {
+		t.Fatalf("run again with the replug: %+v, %v", res, err)
+	}
+}

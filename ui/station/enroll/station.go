@@ -163,9 +163,11 @@ func (r *run) resetStep(ctx context.Context, dev fido.Device, info *fido.Info) (
 		return dev, info, r.end(err)
 	}
 	r.path = path
-	if dev, err = r.s.Keys.Open(ctx, path); err != nil {
-		return dev, info, r.end(err)
+	back, err := r.s.Keys.Open(ctx, path)
+	if err != nil {
+		return dev, info, r.end(err) // dev, closed, for Run's deferred Close
 	}
+	dev = back
 	if m, ok = dev.(fido.Manager); !ok {
 		return dev, info, r.end(fmt.Errorf("the key cannot be reset here: %w", fido.ErrUnsupported))
 	}
