@@ -537,3 +537,41 @@ func TestResetWithoutReplug(t *testing.T) {
 		t.Fatalf("run again with the replug: %+v, %v", res, err)
 	}
 }
+
+// TestKeyWithLongerMinimum: a key that already wants longer PINs than the
+// policy gets a longer random PIN; a typed PIN that is too short for it
+// ends at the PIN step with fido.ErrPINPolicy and changes nothing.
+func TestKeyWithLongerMinimum(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	var paths []string
+	for _, n := range []string{"a", "b"} {
+		_, p := w.plug(n, softkey.Options{})
+		dev := w.open(p)
+		if err := dev.(fido.Manager).SetMinPINLength(ctx, 10, false, fido.Prompt{}); err != nil {
+			t.Fatal(err)
+		}
+		dev.Close()
+		paths = append(paths, p)
+	}
+	j := newJob(t, "Quinn", w.person("quinn@example.com"))
+	res, err := w.station.Run(ctx, paths[0], j, nil)
+	if err != nil || res.MinPINLength != 10 {
+		t.Fatalf("random PIN on a key wanting 10: %+v, %v", res, err)
+	}
+	if pin := j.PIN(); len(pin) != 10 {
+		t.Errorf("PIN of %d digits on a key wanting 10", len(pin))
+	}
+	typed, err := enroll.NewJob("Rosa", w.person("rosa@example.com"), policy, []byte("12345678"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.station.Run(ctx, paths[1], typed, nil)
+	var se *enroll.StepError
+	if !errors.As(err, &se) || se.Step != enroll.StepPIN || !errors.Is(err, fido.ErrPINPolicy) {
+		t.Fatalf("typed PIN too short for the key: %v", err)
+	}
+	if st, _ := w.open(paths[1]).PINState(ctx); st.Set {
+		t.Error("a PIN was set")
+	}
+}

@@ -221,6 +221,9 @@ func (r *run) pinStep(ctx context.Context, dev fido.Device, info *fido.Info) err
 	switch {
 	case st.Set && set:
 	case !st.Set:
+		if err := j.fitPIN(info.MinPINLength); err != nil {
+			return r.end(err)
+		}
 		pin := j.pinCopy()
 		err = dev.SetPIN(ctx, pin)
 		clear(pin)
