@@ -260,6 +260,25 @@ type API interface {
 	// change-password grant (used up) and ends every other session of the
 	// account.
 	ChangePassword(ctx context.Context, token, grant, newPassword string) error
+
+	// The enrollment station (station.go).
+	StationAPI
+	// The verified email (email.go). Errors: ErrMailNotConfigured,
+	// ErrNoEmailCode, ErrTooManyEmails, ErrInvalidCode, ErrEmailTaken.
+
+	// EmailStatus says whether the account's email is proven and where
+	// a code waits.
+	EmailStatus(ctx context.Context, token string) (*EmailStatus, error)
+	// SendEmailCode sends a new code ("Send again") to the address
+	// waiting for one: a change's new address, else the account's own
+	// while it is unproven.
+	SendEmailCode(ctx context.Context, token string) (*EmailStatus, error)
+	// ConfirmEmail checks the code sent last; it proves its address (and
+	// makes a change's new address the account's).
+	ConfirmEmail(ctx context.Context, token, code string) (*EmailStatus, error)
+	// ChangeEmail sends a code to newEmail with a change-email grant
+	// (used up); the email changes when ConfirmEmail gets the code.
+	ChangeEmail(ctx context.Context, token, grant, newEmail string) (*EmailStatus, error)
 }
 
 // SignUpRequest carries what a new user types on the first-run screen.
@@ -299,6 +318,11 @@ type Account struct {
 	// Factors lists the identity factors the account has (password, totp,
 	// and email when mail delivery is configured).
 	Factors []Factor
+	// EmailUnconfirmed is set when the service sends email and no code
+	// has proved Email yet: the email code is then no factor and no
+	// alert is mailed. Without mail it is never set (the address is
+	// taken as given).
+	EmailUnconfirmed bool `json:",omitempty"`
 	// PasskeyCount is the number of bound passkeys.
 	PasskeyCount int
 	// Restricted is set when this session signed in with a passkey that
@@ -314,6 +338,13 @@ type Account struct {
 	// (the service's, the same for every account). A client tells by it,
 	// with UserHandle, which passkeys on a key are for this service.
 	RPID string
+	// SetupRequired is set for an invited account signed in with its
+	// enrolled key: it must choose a password and an authenticator app
+	// (SetUpPassword, ConfirmSetUp) before anything else.
+	SetupRequired bool `json:",omitempty"`
+	// SignedInWithPasskey says the session was made by passkey sign-in,
+	// which the enrollment station requires of operators.
+	SignedInWithPasskey bool `json:",omitempty"`
 }
 
 // Role is an account's role.
@@ -357,6 +388,8 @@ const (
 	PurposeRecoveryCodes Purpose = "recovery-codes"
 	// PurposeChangePassword sets a new password.
 	PurposeChangePassword Purpose = "change-password"
+	// PurposeChangeEmail sends a code to a new address (ChangeEmail).
+	PurposeChangeEmail Purpose = "change-email"
 )
 
 // Verification is a started identity check.
@@ -439,6 +472,13 @@ type Passkey struct {
 	// withdrawals or C2C trades until then, and its word spares no change
 	// the hold. Zero when it was added with another passkey's word.
 	HeldUntil time.Time
+	// Issued is set for a passkey enrolled on its owner's behalf (at an
+	// enrollment station) until its owner first signs in with it: until
+	// then it cannot approve operations or verify identity.
+	Issued bool `json:",omitempty"`
+	// EnrolledBy says who enrolled it on the owner's behalf, where and
+	// when; nil for a passkey its owner added.
+	EnrolledBy *Provenance `json:",omitempty"`
 }
 
 // Lost reports whether the passkey is marked lost.
@@ -498,6 +538,15 @@ const (
 	EventRecoveryCodeUsed  EventType = "recovery-code-used"
 	EventRecoveryCodesMade EventType = "recovery-codes-made"
 	EventPasswordChanged   EventType = "password-changed"
+
+	EventEmailConfirmed     EventType = "email-confirmed"
+	EventEmailChangeStarted EventType = "email-change-started"
+	EventEmailChanged       EventType = "email-changed"
+	// A sign-in from an app or address the account had not signed in
+	// from before.
+	EventNewDeviceSignIn EventType = "new-device-sign-in"
+	// The authenticator app (TOTP secret) was replaced.
+	EventAuthenticatorChanged EventType = "authenticator-changed"
 )
 
 // The sources of events.

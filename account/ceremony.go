@@ -261,8 +261,12 @@ func (s *Service) BeginLogin(ctx context.Context, email string) (json.RawMessage
 		}
 		rec, pks, err := tx.AccountAndPasskeys(AccountKey{Email: email})
 		switch {
-		case err == nil && rec.Active && len(pks) > 0:
-			user = &webauthnUser{rec: rec, passkeys: pks}
+		case err == nil && len(pks) > 0:
+			if ok, err := s.mayPasskeySignIn(tx, rec); err != nil {
+				return err
+			} else if ok {
+				user = &webauthnUser{rec: rec, passkeys: pks}
+			}
 		case err != nil && !errors.Is(err, ErrNotFound):
 			return err
 		}
@@ -342,7 +346,10 @@ func (s *Service) FinishLogin(ctx context.Context, assertion json.RawMessage) (*
 		if err := tx.AppendEvent(user.rec.ID, s.event(EventSignedIn, detail)); err != nil {
 			return err
 		}
-		if sess, err = s.newSession(tx, user.rec, len(user.passkeys)); err != nil || !pk.CloneWarning {
+		if sess, err = s.newPasskeySession(tx, user.rec, len(user.passkeys)); err != nil {
+			return err
+		}
+		if err := s.invitedSignIn(tx, user.rec, sess); err != nil || !pk.CloneWarning {
 			return err
 		}
 		return s.restrictSession(tx, sess)
@@ -404,7 +411,12 @@ func (s *Service) verifyLogin(tx Tx, accountID string, sessionFor func(*webauthn
 		handler := func(rawID, userHandle []byte) (webauthn.User, error) {
 			rec, pks, err := tx.AccountAndPasskeys(AccountKey{UserHandle: userHandle})
 			if err == nil && !rec.Active {
-				err = ErrNotFound
+				// An invited account signs in first with its enrolled key.
+				if ok, ierr := s.mayPasskeySignIn(tx, rec); ierr != nil {
+					err = ierr
+				} else if !ok {
+					err = ErrNotFound
+				}
 			}
 			if err != nil {
 				lookupErr = err
@@ -441,6 +453,9 @@ func (s *Service) verifyLogin(tx Tx, accountID string, sessionFor func(*webauthn
 	}
 	pk.BackedUp = parsed.Response.AuthenticatorData.Flags.HasBackupState()
 	pk.LastUsedAt, pk.LastUsedFor = now, "sign-in"
+	if err := s.firstUse(tx, user.rec, pk); err != nil {
+		return nil, nil, nil, err
+	}
 	if err := tx.UpdatePasskey(user.rec.ID, pk); err != nil {
 		return nil, nil, nil, err
 	}
@@ -527,10 +542,17 @@ func (s *Service) approvalUser(tx Tx, rec *AccountRecord) (*webauthnUser, error)
 		return nil, &PolicyError{Rule: RuleNoPasskey}
 	}
 	ok := user.passkeys[:0:0]
+	issued := 0
 	for _, p := range user.passkeys {
-		if !p.CloneWarning {
+		switch {
+		case p.Issued:
+			issued++
+		case !p.CloneWarning:
 			ok = append(ok, p)
 		}
+	}
+	if len(ok) == 0 && issued == len(user.passkeys) {
+		return nil, ErrPasskeyIssued
 	}
 	if len(ok) == 0 {
 		return nil, ErrPasskeyCloned
@@ -554,6 +576,9 @@ func (s *Service) checkAssertion(tx Tx, user *webauthnUser, parsed *protocol.Par
 	}
 	if pk == nil {
 		return nil, rejected(errors.New("not a passkey of this account")), nil
+	}
+	if pk.Issued {
+		return nil, ErrPasskeyIssued, nil
 	}
 	if pk.CloneWarning {
 		return nil, ErrPasskeyCloned, nil

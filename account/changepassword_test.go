@@ -120,29 +120,11 @@ func TestChangePasswordWithAPasskey(t *testing.T) {
 func TestChangePasswordDoors(t *testing.T) {
 	fx := newRecoveryFixture(t)
 	bob := accounttest.SignUp(t, fx.svc, fx.clock, "bob@example.com")
-	tok := fx.u.Session.Token
-	for _, tt := range []struct {
-		name  string
-		token func() string
-		grant func() string
-		want  error
-	}{
-		{"no grant", func() string { return tok }, func() string { return "" }, account.ErrGrantRequired},
-		{"made-up grant", func() string { return tok }, func() string { return "made-up" }, account.ErrGrantRequired},
-		{"grant of another purpose", func() string { return tok }, func() string { return fx.u.Grant(t, account.PurposeRecoveryCodes) }, account.ErrGrantRequired},
-		{"another account's grant", func() string { return tok }, func() string { return bob.Grant(t, account.PurposeChangePassword) }, account.ErrGrantRequired},
-		{"another account's session", func() string { return bob.Session.Token }, func() string { return fx.u.Grant(t, account.PurposeChangePassword) }, account.ErrGrantRequired},
-		{"expired grant", func() string { return tok }, func() string {
-			g := fx.u.Grant(t, account.PurposeChangePassword)
-			fx.clock.Advance(account.GrantLifetime)
-			return g
-		}, account.ErrGrantRequired},
-		{"no session", func() string { return "made-up-token" }, func() string { return fx.u.Grant(t, account.PurposeChangePassword) }, account.ErrUnauthenticated},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			token, grant := tt.token(), tt.grant()
-			if err := fx.svc.ChangePassword(ctx, token, grant, newPassword); !errors.Is(err, tt.want) {
-				t.Fatalf("got %v, want %v", err, tt.want)
+	for _, tt := range accounttest.GrantDoors(t, fx.u, bob, account.PurposeChangePassword, account.PurposeRecoveryCodes) {
+		t.Run(tt.Name, func(t *testing.T) {
+			token, grant := tt.Token(), tt.Grant()
+			if err := fx.svc.ChangePassword(ctx, token, grant, newPassword); !errors.Is(err, tt.Want) {
+				t.Fatalf("got %v, want %v", err, tt.Want)
 			}
 		})
 	}

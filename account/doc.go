@@ -284,6 +284,68 @@
 // (HoldPasswordChanged). A restricted session can do neither this nor
 // NewRecoveryCodes.
 //
+// # The enrollment station
+//
+// An operator binds security keys to other people's accounts (station.go,
+// stationenroll.go, batch.go; StationAPI). The role, RoleOperator, is
+// given and taken only where the database is, by SetOperator (the
+// "operator grant|revoke EMAIL" command of the server and of the desktop
+// app), and every station call needs an operator's session made by
+// passkey sign-in (the session's SignInMethod is recorded; a password
+// session gets ErrPasskeySessionRequired, a restricted one
+// ErrSessionRestricted, a user's ErrNotOperator).
+//
+// StationAccount finds a person by email or invites one: an inactive
+// account with no password or authenticator, which nobody can take by
+// signing up. Its owner's first passkey sign-in, with the enrolled key,
+// gives a session whose Account.SetupRequired is set: every other call
+// answers ErrSetupRequired until SetUpPassword and ConfirmSetUp (the
+// sign-up rules, a first TOTP code, the first recovery codes) activate
+// it.
+//
+// BeginStationEnrollment makes creation options for the target's user
+// handle and the service's RP ID, excluding its passkeys, and keeps the
+// ceremony (operator, target, station, batch entry) for
+// StationCeremonyLifetime. FinishStationEnrollment binds the credential
+// as the target's, Issued and with its Provenance (operator, station,
+// time), and holds an active account's withdrawals as any passkey added
+// without its owner's word does. A finish that fails keeps nothing and
+// may be repeated with the same credential; one that succeeded answers a
+// repeat by the same operator with its passkey. An issued passkey is left
+// out of approval and verification allow lists and refused there
+// (ErrPasskeyIssued) until its owner first signs in with it. Every
+// operator action is an event in the operator's activity and the
+// target's.
+//
+// A batch is its operator's (another operator's is ErrNotFound): people
+// checked before anything is stored (CheckBatchRows; CreateBatch stores
+// only good rows, at most MaxBatchEntries), each an entry a station
+// claims for ClaimLifetime, renewed by its steps, so a crashed station's
+// people are free again and two stations never hold one person. The
+// batch log (ExportBatch, CSV or JSON) is made from the entries. The
+// service has no field for a PIN: the station hands PINs out on paper
+// only.
+//
+// # The verified email and alerts
+//
+// With a Mailer, ConfirmSignUp mails a code to the new account's address
+// (EmailCodeLifetime; a failed send fails nothing); until ConfirmEmail
+// gets it, the email code is no factor (Account.EmailUnconfirmed; the
+// password and authenticator code stay) and no alert is mailed.
+// SendEmailCode sends a new one (MaxEmailSends in EmailSendWindow,
+// ErrTooManyEmails beyond); MaxEmailCodeFailures wrong answers drop a
+// code. ChangeEmail, with a change-email grant (used up), mails a code to
+// the new address, which becomes the account's when it is confirmed; the
+// old address is alerted. Without a Mailer the address is taken as given
+// (ErrMailNotConfigured). Only a codeMAC of a code is stored
+// (email_states, migration 22).
+//
+// The events of security changes (see alerts.go) are mailed to the
+// confirmed address after their transaction commits, in the background; a
+// failed mail is logged and fails nothing. A session started from an app
+// and address (WithClientAgent, WithClientAddress) the account had not
+// used is such an event, new-device-sign-in (known_devices, migration 22).
+//
 // # Activity
 //
 // Every security event lands in the append-only log with its source:
@@ -312,5 +374,7 @@
 // approvals (the operation as requested, nonce, state, decision and the
 // assertion's parts), account_policies (passkey required, hold end and,
 // from migration 8, its cause), grants.passkey_id (the passkey that
-// verified, if any) and (migration 8) passkeys.held_until.
+// verified, if any) and (migration 8) passkeys.held_until. Migration 24
+// adds session_methods, passkeys.issued and its provenance, invitations
+// and station_ceremonies; migration 25 batches and batch_entries.
 package account

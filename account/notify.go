@@ -94,6 +94,13 @@ func (sub *subscriber) take() []EnrollmentStatus {
 // states (queued with pending) and the accounts whose approvals changed.
 type notifyingTx struct {
 	Tx
+	// svc and ctx (the Update's) make the alerts of the events appended
+	// (alerts.go), sent after the commit.
+	svc    *Service
+	ctx    context.Context
+	alerts []alertMail
+	// devices are the devices recorded (seeDevice), cached once committed.
+	devices   []string
 	changes   []EnrollmentStatus
 	approvals []string // account IDs
 	passkeys  []string // account IDs whose passkeys were added, removed or marked lost
@@ -161,7 +168,7 @@ type publishingStore struct {
 func (p *publishingStore) Update(ctx context.Context, fn func(Tx) error) error {
 	var ntx *notifyingTx
 	err := p.Store.Update(ctx, func(tx Tx) error {
-		ntx = &notifyingTx{Tx: tx}
+		ntx = &notifyingTx{Tx: tx, svc: p.svc, ctx: ctx}
 		if err := fn(ntx); err != nil {
 			return err
 		}
@@ -187,6 +194,8 @@ func (p *publishingStore) Update(ctx context.Context, fn func(Tx) error) error {
 		for _, id := range ntx.signIns {
 			p.svc.signInWatchers.wake(id)
 		}
+		p.svc.devices.add(ntx.devices)
+		p.svc.sendAlerts(ctx, ntx.alerts)
 	}
 	return err
 }

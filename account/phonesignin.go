@@ -279,7 +279,7 @@ func (s *Service) claimPhoneSignIn(tx Tx, r *PhoneSignInRecord) (*Session, error
 	if err != nil {
 		return nil, err
 	}
-	sess, err := s.newSession(tx, rec, len(pks))
+	sess, err := s.newPasskeySession(tx, rec, len(pks))
 	if err != nil {
 		return nil, err
 	}

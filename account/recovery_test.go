@@ -361,38 +361,22 @@ func TestRecoveryCodeDoors(t *testing.T) {
 	fx := newRecoveryFixture(t)
 	bob := accounttest.SignUp(t, fx.svc, fx.clock, "bob@example.com")
 	tok := fx.u.Session.Token
-	for _, tt := range []struct {
-		name  string
-		token func() string
-		grant func() string
-		want  error
-	}{
-		{"no grant", func() string { return tok }, func() string { return "" }, account.ErrGrantRequired},
-		{"made-up grant", func() string { return tok }, func() string { return "made-up" }, account.ErrGrantRequired},
-		{"grant of another purpose", func() string { return tok }, func() string { return fx.u.Grant(t, account.PurposeAddPasskey) }, account.ErrGrantRequired},
-		{"another account's grant", func() string { return tok }, func() string { return bob.Grant(t, account.PurposeRecoveryCodes) }, account.ErrGrantRequired},
-		{"another account's session", func() string { return bob.Session.Token }, func() string { return fx.u.Grant(t, account.PurposeRecoveryCodes) }, account.ErrGrantRequired},
-		{"used grant", func() string { return tok }, func() string {
+	doors := append(accounttest.GrantDoors(t, fx.u, bob, account.PurposeRecoveryCodes, account.PurposeAddPasskey),
+		accounttest.GrantDoor{Name: "used grant", Token: func() string { return tok }, Grant: func() string {
 			g := fx.u.Grant(t, account.PurposeRecoveryCodes)
 			if _, err := fx.svc.NewRecoveryCodes(ctx, tok, g); err != nil {
 				t.Fatal(err)
 			}
 			return g
-		}, account.ErrGrantRequired},
-		{"expired grant", func() string { return tok }, func() string {
-			g := fx.u.Grant(t, account.PurposeRecoveryCodes)
-			fx.clock.Advance(account.GrantLifetime)
-			return g
-		}, account.ErrGrantRequired},
-		{"no session", func() string { return "made-up-token" }, func() string { return fx.u.Grant(t, account.PurposeRecoveryCodes) }, account.ErrUnauthenticated},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
+		}, Want: account.ErrGrantRequired})
+	for _, tt := range doors {
+		t.Run(tt.Name, func(t *testing.T) {
 			before := fx.status(t)
-			token, grant := tt.token(), tt.grant()
-			if _, err := fx.svc.NewRecoveryCodes(ctx, token, grant); !errors.Is(err, tt.want) {
-				t.Fatalf("got %v, want %v", err, tt.want)
+			token, grant := tt.Token(), tt.Grant()
+			if _, err := fx.svc.NewRecoveryCodes(ctx, token, grant); !errors.Is(err, tt.Want) {
+				t.Fatalf("got %v, want %v", err, tt.Want)
 			}
-			if after := fx.status(t); !after.CreatedAt.Equal(before.CreatedAt) && tt.name != "used grant" {
+			if after := fx.status(t); !after.CreatedAt.Equal(before.CreatedAt) && tt.Name != "used grant" {
 				t.Fatal("a refused call made a new set")
 			}
 		})

@@ -30,8 +30,13 @@ func (s *Service) session(tx Tx, token string) (*SessionRecord, *AccountRecord, 
 	if err != nil {
 		return nil, nil, err
 	}
-	if !s.now().Before(sr.ExpiresAt) || !rec.Active {
+	if !s.now().Before(sr.ExpiresAt) {
 		return nil, nil, ErrUnauthenticated
+	}
+	if !rec.Active {
+		// Only an invited account's first sign-in makes a session of an
+		// inactive account (stationenroll.go).
+		return nil, nil, ErrSetupRequired
 	}
 	return sr, rec, nil
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"slices"
 	"strings"
@@ -67,6 +68,9 @@ type Config struct {
 	// SignUpClosed refuses SignUp with ErrSignUpClosed: a server whose
 	// accounts are made by its operator.
 	SignUpClosed bool
+	// Logger takes what the service cannot tell its caller (an alert
+	// mail that failed); nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Service is the account service: the relying party and everything around
@@ -84,6 +88,12 @@ type Service struct {
 	publicURL string
 	// signUpClosed refuses new accounts.
 	signUpClosed bool
+	// log takes failures no caller hears of; alerts are the mails sent
+	// after security changes (alerts.go).
+	log    *slog.Logger
+	alerts sync.WaitGroup
+	// devices caches the devices known to have signed in (alerts.go).
+	devices deviceCache
 	// feed tells of changes other instances make, when the store is
 	// shared (nil for one SQLite file).
 	feed ChangeFeed
@@ -165,6 +175,9 @@ func New(cfg Config, store Store) (*Service, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.log = cfg.Logger; s.log == nil {
+		s.log = slog.Default()
+	}
 	if cfg.PasswordParams != nil {
 		s.pw = *cfg.PasswordParams
 	}
@@ -231,6 +244,12 @@ func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (*TOTPEnrollmen
 		case old.Active:
 			return ErrEmailTaken
 		default:
+			// An invited account awaits its owner's enrolled key.
+			if inv, err := s.invitation(tx, old); err != nil {
+				return err
+			} else if inv != nil {
+				return ErrEmailTaken
+			}
 			// An abandoned sign-up (never confirmed) holds nothing: the
 			// new one replaces it.
 			if err := tx.DeleteAccount(old.ID); err != nil {
@@ -252,7 +271,9 @@ func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (*TOTPEnrollmen
 func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) (*Session, error) {
 	var sess *Session
 	var verr error
+	var emailCode string
 	err := s.store.Update(ctx, func(tx Tx) error {
+		emailCode = ""
 		rec, err := tx.AccountByID(enrollmentID)
 		if errors.Is(err, ErrNotFound) || (err == nil && rec.Active) {
 			return ErrNotFound
@@ -274,7 +295,13 @@ func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) 
 		if err := tx.AppendEvent(rec.ID, s.event(EventAccountActivated, "authenticator app confirmed")); err != nil {
 			return err
 		}
+		if err := s.seeDevice(tx, rec.ID, true); err != nil {
+			return err
+		}
 		if sess, err = s.newSession(tx, rec, 0); err != nil {
+			return err
+		}
+		if emailCode, err = s.startEmailConfirmation(tx, rec); err != nil {
 			return err
 		}
 		sess.RecoveryCodes, err = s.firstRecoveryCodes(tx, rec.ID)
@@ -282,6 +309,13 @@ func (s *Service) ConfirmSignUp(ctx context.Context, enrollmentID, code string) 
 	})
 	if err != nil {
 		return nil, err
+	}
+	if emailCode != "" {
+		// A code that cannot be sent does not undo the sign-up: the
+		// overview offers "Send again".
+		if err := s.sendEmailCode(ctx, sess.Account.Email, emailCode, false); err != nil {
+			s.log.Warn("the sign-up's email code was not sent", "account", sess.Account.ID, "err", err)
+		}
 	}
 	return sess, verr
 }
@@ -457,13 +491,24 @@ func (s *Service) Me(ctx context.Context, token string) (*Account, error) {
 	var acct *Account
 	err := s.store.View(ctx, func(tx Tx) error {
 		sr, rec, err := s.session(tx, token)
+		if errors.Is(err, ErrSetupRequired) {
+			sr, rec, _, err = s.setupSession(tx, token)
+		}
 		if err != nil {
 			return err
 		}
 		pks, err := tx.Passkeys(rec.ID)
+		if err != nil {
+			return err
+		}
 		acct = s.publicAccount(rec, len(pks))
 		acct.Restricted = sr.Restricted
-		return err
+		m, err := tx.SessionMethod(sr.Hash)
+		if err != nil {
+			return err
+		}
+		acct.SignedInWithPasskey = m == SignInPasskey
+		return s.fillEmail(tx, rec, acct)
 	})
 	return acct, err
 }
@@ -479,16 +524,15 @@ func (s *Service) publicAccount(rec *AccountRecord, passkeys int) *Account {
 		PasskeyCount: passkeys,
 		UserHandle:   bytes.Clone(rec.UserHandle),
 		RPID:         s.rp.Config.RPID,
+		// Only an invited account's session can be of an inactive one.
+		SetupRequired: !rec.Active,
 	}
 }
 
-// factors are the identity factors every account has.
+// factors are the identity factors every account has; the email code
+// joins them once the address is proven (emailProven).
 func (s *Service) factors() []Factor {
-	f := []Factor{FactorPassword, FactorTOTP}
-	if s.mailer != nil {
-		f = append(f, FactorEmailCode)
-	}
-	return f
+	return []Factor{FactorPassword, FactorTOTP}
 }
 
 // authenticate resolves a session token to its active account.
@@ -507,7 +551,11 @@ func (s *Service) newSession(tx Tx, rec *AccountRecord, passkeys int) (*Session,
 	if err := tx.InsertSession(sr); err != nil {
 		return nil, err
 	}
-	return &Session{Token: token, ExpiresAt: sr.ExpiresAt, Account: *s.publicAccount(rec, passkeys)}, nil
+	if err := s.seeDevice(tx, rec.ID, false); err != nil {
+		return nil, err
+	}
+	sess := &Session{Token: token, ExpiresAt: sr.ExpiresAt, Account: *s.publicAccount(rec, passkeys)}
+	return sess, s.fillEmail(tx, rec, &sess.Account)
 }
 
 // --- factors ---------------------------------------------------------------

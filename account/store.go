@@ -151,6 +151,15 @@ type Tx interface {
 	// so of two transactions using one code only one succeeds.
 	UseRecoveryCode(accountID string, hash []byte, at time.Time) error
 
+	// EmailState returns the account's email confirmation state, the
+	// zero state when none is stored.
+	EmailState(accountID string) (EmailState, error)
+	PutEmailState(accountID string, st EmailState) error
+	// SeeDevice records that the account signed in from the device whose
+	// hash is given, first at at; isNew says it had not been recorded
+	// before. Of concurrent first sightings only one is new.
+	SeeDevice(accountID string, deviceHash []byte, at time.Time) (isNew bool, err error)
+
 	// Setting returns a deployment-wide setting; ErrNotFound when unset.
 	Setting(name string) (string, error)
 	// PutSetting writes a deployment-wide setting.
@@ -162,6 +171,8 @@ type Tx interface {
 	// than a day before now, and unknown-email states unlocked and
 	// untouched for FailureMemory.
 	DeleteExpired(now time.Time) error
+
+	StationTx
 }
 
 // AccountRecord is an account as stored.
@@ -193,6 +204,26 @@ type RecoveryCodeRecord struct {
 	Hash      []byte
 	CreatedAt time.Time // when its set was made
 	UsedAt    time.Time // zero while unused
+}
+
+// EmailState is an account's email confirmation as stored: the address a
+// code proved and the one a code was last sent to, the code only as a MAC.
+type EmailState struct {
+	// Verified is the address a code proved, "" when none. It counts
+	// only while it is the account's email.
+	Verified string
+	// Pending is the address the last code went to, "" when no code is
+	// waiting: the account's own unproven email, or a new one it is to
+	// change to.
+	Pending string
+	// CodeHash is the codeMAC of that code.
+	CodeHash      []byte
+	CodeExpiresAt time.Time
+	// Failures counts wrong answers to the code.
+	Failures int
+	// Sends counts the codes sent since SendsSince (the send window).
+	Sends      int
+	SendsSince time.Time
 }
 
 // FactorState is the abuse state of one factor of one account (or of the

@@ -16,7 +16,7 @@ import (
 // email code is sent before this returns.
 func (s *Service) BeginVerification(ctx context.Context, token string, purpose Purpose) (*Verification, error) {
 	switch purpose {
-	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession, PurposeRecoveryCodes, PurposeChangePassword, PurposeCreateAPIKey:
+	case PurposeAddPasskey, PurposeRemovePasskey, PurposeChangePolicy, PurposeUnlockSession, PurposeRecoveryCodes, PurposeChangePassword, PurposeCreateAPIKey, PurposeChangeEmail:
 	default:
 		return nil, &InputError{Field: "purpose", Reason: fmt.Sprintf("unknown purpose %q", purpose)}
 	}
@@ -29,16 +29,21 @@ func (s *Service) BeginVerification(ctx context.Context, token string, purpose P
 		ExpiresAt:   now.Add(VerificationLifetime),
 	}
 	var code, email string
-	if s.mailer != nil {
-		code = randomDigits(6)
-		v.EmailCodeHash = s.codeMAC(macEmailCode, v.ID, code)
-	}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		rec, err := s.authenticateFor(tx, token, purpose)
 		if err != nil {
 			return err
 		}
-		v.AccountID, email = rec.ID, rec.Email
+		v.AccountID, email = rec.ID, ""
+		// The email code is a factor only once the address is proven.
+		v.Factors, v.EmailCodeHash = s.factors(), nil
+		if proven, err := s.emailProven(tx, rec); err != nil {
+			return err
+		} else if proven {
+			code, email = randomDigits(6), rec.Email
+			v.Factors = append(v.Factors, FactorEmailCode)
+			v.EmailCodeHash = s.codeMAC(macEmailCode, v.ID, code)
+		}
 		if err := s.sweepExpired(tx, now); err != nil {
 			return err
 		}
@@ -48,7 +53,7 @@ func (s *Service) BeginVerification(ctx context.Context, token string, purpose P
 		return nil, err
 	}
 	out := &Verification{ID: v.ID, Purpose: purpose, Factors: v.Factors, EmailConfigured: s.mailer != nil, ExpiresAt: v.ExpiresAt}
-	if s.mailer != nil {
+	if email != "" {
 		body := fmt.Sprintf("Your %s verification code is %s.\n\nIt is valid for %d minutes. "+
 			"If you did not ask for it, someone may know your password: change it.\n",
 			s.rpName, code, int(VerificationLifetime.Minutes()))

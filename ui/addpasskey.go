@@ -115,6 +115,8 @@ func (s *addPasskeyScreen) showFactors(ver *account.Verification) {
 	}
 	if !ver.EmailConfigured {
 		notes = append(notes, infoLine("Email delivery is not configured on this account service, so this check does not ask for an email code."))
+	} else if s.email == nil {
+		notes = append(notes, infoLine(unconfirmedCheckWords))
 	}
 	if len(entries) > 0 {
 		submitOnEnter(s.app.win.Canvas(), s.complete, entries...)

@@ -181,6 +181,20 @@ type App struct {
 	signUpScreen *signUpScreen   // the first-run screen on display, or nil
 }
 
+// every runs f on the UI goroutine each time d has passed, through
+// App.after (so the tests' clock drives it), until ctx ends or f says
+// to stop by returning false. One run is pending at a time: the next is
+// set only once f has returned.
+func (a *App) every(ctx context.Context, d time.Duration, f func() bool) {
+	var run func()
+	run = func() {
+		if ctx.Err() == nil && f() {
+			a.after(d, run)
+		}
+	}
+	a.after(d, run)
+}
+
 // New builds the window on deps, applies the saved theme and starts
 // restoring a saved session: with a valid one the window opens signed in,
 // otherwise on sign-in (or account creation on first run). Show the window

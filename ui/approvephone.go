@@ -2,8 +2,6 @@ package ui
 
 import (
 	"context"
-	"sync/atomic"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -123,28 +121,13 @@ func (p *approvePhone) show(link *account.ApprovalLink) {
 // follow ticks the countdown of link every second until the flow ends or
 // shows another link.
 func (p *approvePhone) follow(link *account.ApprovalLink) {
-	var pending atomic.Bool // one tick at most waits for the UI goroutine
-	ctx := p.ctx
-	go func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if pending.Swap(true) {
-					continue
-				}
-				p.d.app.deliver(func() {
-					pending.Store(false)
-					if !p.ended && p.link == link {
-						p.tick()
-					}
-				})
-			}
+	p.d.app.every(p.ctx, countdownTick, func() bool {
+		if p.ended || p.link != link {
+			return false
 		}
-	}()
+		p.tick()
+		return true
+	})
 }
 
 // tick updates the countdown; at zero the link has expired and a new one

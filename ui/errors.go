@@ -118,6 +118,24 @@ func describeAt(err error, server string) message {
 			Sentence: "An account with this email already exists.",
 			Next:     "Sign in to it instead, or use another email.",
 		}
+	case errors.Is(err, account.ErrNoEmailCode):
+		return message{
+			Title:    "No code waiting",
+			Sentence: "The emailed code expired, was already used, or was never sent.",
+			Next:     "Choose Send again for a new code.",
+		}
+	case errors.Is(err, account.ErrTooManyEmails):
+		return message{
+			Title:    "Too many codes sent",
+			Sentence: "Several codes were emailed in the last hour.",
+			Next:     "Use the newest one, or wait an hour and send again.",
+		}
+	case errors.Is(err, account.ErrMailNotConfigured):
+		return message{
+			Title:    "No email here",
+			Sentence: "This account service sends no email, so addresses are not confirmed.",
+			Next:     "Nothing to do: your address is taken as given.",
+		}
 	case errors.Is(err, account.ErrSignUpClosed):
 		return message{
 			Title:    "No new accounts here",

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/passkeydesk/passkeydesk/account"
+	"github.com/passkeydesk/passkeydesk/account/accounttest"
 )
 
 // Every screen fits a window of 800×600 (the smallest the app supports)
@@ -110,4 +111,44 @@ func TestScreensFit800x600(t *testing.T) {
 			check("recovery codes at sign-up")
 		})
 	}
+}
+
+// The email's screens fit 800×600 too: the overview with the unconfirmed
+// note and the backup nudge, Settings with the email line, and each step
+// of the change-email screen.
+func TestEmailScreensFit800x600(t *testing.T) {
+	sink := accounttest.StartMailSink(t)
+	h := newHarness(t, harnessOptions{mailer: sink.Mailer()})
+	u := h.user("a.rather.long.address.for.the.fit@example.com")
+	u.Mail = sink
+	u.AddPasskey(t, &accounttest.Authenticator{}, account.KindSecurityKey, "Blue key")
+	h.signedIn(u)
+	check := func(screen string) {
+		t.Helper()
+		if min := h.app.Window().Content().MinSize(); min.Width > 800 || min.Height > 600 {
+			t.Errorf("%s needs %v; more than 800×600", screen, min)
+		}
+	}
+	h.wantText("is not confirmed yet", "Only one passkey")
+	check("overview: email unconfirmed, one passkey")
+	h.tap("Send again")
+	check("overview: a code sent again")
+	h.tap("Passkeys")
+	check("passkeys: one passkey")
+	u.ConfirmEmail(t)
+	h.tap("Settings")
+	check("settings with the email")
+	h.tap("Change email…")
+	check("change email")
+	s := h.app.shell.email
+	h.typeInto(s.email, "another.rather.long.address@example.com")
+	h.tap("Continue")
+	check("change email: verify")
+	h.tap("Verify with password and codes")
+	h.typeInto(s.check.factors.password, u.Password)
+	h.typeInto(s.check.factors.totp, h.code(u.Secret))
+	h.typeInto(s.check.factors.email, sink.LastCode(u.Email, "verification code"))
+	h.tap("Verify and send the code")
+	h.wantText("A code was emailed to")
+	check("change email: the code")
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -124,6 +125,8 @@ type harness struct {
 
 	// secrets are strings that must never reach the log.
 	secrets []string
+	// mailer is the service's, when it sends email.
+	mailer account.Mailer
 }
 
 type harnessOptions struct {
@@ -168,6 +171,7 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		client: opts.client,
 		phone:  opts.phone,
 		local:  opts.thisComputer,
+		mailer: opts.mailer,
 
 		dataDir: "/home/user/.config/passkeydesk",
 	}
@@ -248,20 +252,36 @@ type pendingTimer struct {
 	f func()
 }
 
-// runTimer runs the oldest pending timer, as if its time had passed,
-// after checking it was set for d.
+// runTimer runs the oldest pending timer set for d, as if its time had
+// passed.
 func (h *harness) runTimer(d time.Duration) {
 	h.t.Helper()
-	if len(h.timers) == 0 {
-		h.t.Fatal("no timer is pending")
+	i := slices.IndexFunc(h.timers, func(p pendingTimer) bool { return p.d == d })
+	if i < 0 {
+		h.t.Fatalf("no timer is pending for %v (pending: %d)", d, len(h.timers))
 	}
-	next := h.timers[0]
-	h.timers = h.timers[1:]
-	if next.d != d {
-		h.t.Fatalf("the next timer was set for %v; want %v", next.d, d)
-	}
+	next := h.timers[i]
+	h.timers = slices.Delete(h.timers, i, i+1)
 	next.f()
 	h.settle()
+}
+
+// tick lets one countdownTick pass: it runs every timer then pending for
+// it (the countdowns on screen), not the ones they set again.
+func (h *harness) tick() {
+	h.t.Helper()
+	n := 0
+	for _, p := range h.timers {
+		if p.d == countdownTick {
+			n++
+		}
+	}
+	if n == 0 {
+		h.t.Fatal("no countdown is ticking")
+	}
+	for range n {
+		h.runTimer(countdownTick)
+	}
 }
 
 // settle runs the results of background work on the test goroutine until
@@ -273,8 +293,11 @@ func (h *harness) settle() {
 		select {
 		case fn := <-h.queue:
 			fn()
+		case <-time.After(5 * time.Millisecond):
+			// A worker that parks to wait for the person (userWait)
+			// leaves the count without a message: look again.
 		case <-deadline:
-			h.t.Fatal("background work did not finish within 30 s")
+			h.t.Fatalf("background work did not finish within 30 s (%d in flight); the window shows:\n%s", h.app.inflight.Load(), h.text())
 		}
 	}
 }
@@ -426,6 +449,12 @@ func (h *harness) user(email string) *accounttest.User {
 	u := accounttest.SignUp(h.t, h.svc, h.clock, email)
 	h.secrets = append(h.secrets, u.Password, u.Secret, u.Session.Token)
 	h.secrets = append(h.secrets, u.Session.RecoveryCodes...)
+	if mb, ok := h.mailer.(*mailbox); ok {
+		// The address is confirmed, so the email code is a factor.
+		if _, err := h.svc.ConfirmEmail(context.Background(), u.Session.Token, mb.lastCode(h.t)); err != nil {
+			h.t.Fatalf("confirming the email: %v", err)
+		}
+	}
 	return u
 }
 

@@ -161,6 +161,8 @@ func (c *identityCheck) showCodes(ver *account.Verification) {
 	c.box.Add(heading("Confirm it is you"))
 	if c.factors.email != nil {
 		c.box.Add(infoLine("A code was emailed to " + ver.EmailSentTo + "."))
+	} else if ver.EmailConfigured {
+		c.box.Add(infoLine(unconfirmedCheckWords))
 	}
 	c.box.Add(c.factors.form)
 	c.box.Add(c.row(c.verify))

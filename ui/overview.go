@@ -48,10 +48,12 @@ func (s *overviewScreen) build() fyne.CanvasObject {
 		paragraph("Signed in as "+s.app.me.DisplayName+" ("+s.app.me.Email+")."+onServer(s.app.server)),
 		heading("How you prove it is you"),
 		s.factors,
+		s.app.emailNudge(s.refresh),
 		s.app.recoveryNudge(),
 		heading("Passkeys"),
 		s.hold,
 		s.passkeys,
+		s.app.backupNudgeLoaded(),
 		s.add,
 		s.fb.object(),
 	)
@@ -110,7 +112,11 @@ func (s *overviewScreen) showHold(p *account.Policy) {
 func (s *overviewScreen) show(me account.Account) {
 	s.factors.RemoveAll()
 	for _, f := range []account.Factor{account.FactorPassword, account.FactorTOTP, account.FactorEmailCode} {
-		s.factors.Add(factorRow(f, slices.Contains(me.Factors, f), s.required && me.PasskeyCount > 0))
+		row := factorRow(f, slices.Contains(me.Factors, f), s.required && me.PasskeyCount > 0)
+		if f == account.FactorEmailCode && me.EmailUnconfirmed {
+			row = unconfirmedEmailRow()
+		}
+		s.factors.Add(row)
 	}
 	switch me.PasskeyCount {
 	case 0:

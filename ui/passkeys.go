@@ -78,6 +78,9 @@ func (s *passkeysScreen) show(list []account.Passkey) {
 		return
 	}
 	s.body.Add(s.add)
+	if w := backupNudgeWords(list); w != "" {
+		s.body.Add(s.app.backupNudge(w))
+	}
 	for _, pk := range list {
 		r := newPasskeyRow(s.app, pk)
 		pk, count := pk, len(list)

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -207,27 +206,13 @@ func (f *phoneFlow) follow(enr *account.PhoneEnrollment) {
 			f.relayout()
 		}
 	})
-	go func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		var pending atomic.Bool // one tick at most waits for the UI goroutine
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if pending.Swap(true) {
-					continue
-				}
-				f.app.deliver(func() {
-					pending.Store(false)
-					if ctx.Err() == nil && f.enr == enr {
-						f.tick(enr)
-					}
-				})
-			}
+	f.app.every(ctx, countdownTick, func() bool {
+		if f.enr != enr {
+			return false
 		}
-	}()
+		f.tick(enr)
+		return true
+	})
 }
 
 // tick updates the countdown; at zero the enrollment has expired.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -176,27 +175,13 @@ func (s *phoneSignIn) follow(ps *account.PhoneSignIn) {
 			}
 		}
 	}()
-	go func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		var pending atomic.Bool // one tick at most waits for the UI goroutine
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if pending.Swap(true) {
-					continue
-				}
-				s.app.deliver(func() {
-					pending.Store(false)
-					if ctx.Err() == nil && s.ps == ps {
-						s.tick(ps)
-					}
-				})
-			}
+	s.app.every(ctx, countdownTick, func() bool {
+		if s.ps != ps {
+			return false
 		}
-	}()
+		s.tick(ps)
+		return true
+	})
 }
 
 // tick updates the countdown; at zero the link has expired (the phone

@@ -70,7 +70,7 @@ func (s *settingsScreen) build() fyne.CanvasObject {
 	if s.app.server != "" {
 		dataWords = "The app's own data (this computer's passkeys, the simulated key) lives here:"
 	}
-	parts := []fyne.CanvasObject{headingText("Settings"), s.security.build(), s.app.passwordSettings(), s.app.recoveryCodesSettings()}
+	parts := []fyne.CanvasObject{headingText("Settings"), s.security.build(), s.app.passwordSettings(), s.app.emailSettings(), s.app.recoveryCodesSettings()}
 	if s.app.thisComputer != nil {
 		s.local = newThisComputerSettings(s.app)
 		parts = append(parts, s.local.build())

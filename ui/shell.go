@@ -24,6 +24,7 @@ const (
 	// Settings and the overview's nudge.
 	sectionRecoveryCodes
 	sectionChangePassword // from Settings
+	sectionChangeEmail    // from Settings (email.go)
 )
 
 // shell is the signed-in window: the account at the top, navigation on
@@ -57,6 +58,8 @@ type shell struct {
 	recovery *recoveryCodesScreen
 	// password is the change-password screen (changepassword.go).
 	password *changePasswordScreen
+	// email is the change-email screen (email.go).
+	email *changeEmailScreen
 }
 
 func newShell(a *App) *shell {
@@ -146,7 +149,7 @@ func (s *shell) open(sec section) {
 		b.Refresh()
 	}
 	s.overview, s.passkeys, s.settings, s.wizard, s.unlock = nil, nil, nil, nil, nil
-	s.recovery, s.password = nil, nil
+	s.recovery, s.password, s.email = nil, nil, nil
 	var (
 		obj   fyne.CanvasObject
 		focus fyne.Focusable
@@ -182,6 +185,9 @@ func (s *shell) open(sec section) {
 	case sectionChangePassword:
 		s.password = &changePasswordScreen{app: s.app, shell: s}
 		obj, focus = s.password.build(), s.password.password
+	case sectionChangeEmail:
+		s.email = &changeEmailScreen{app: s.app, shell: s}
+		obj, focus = s.email.build(), s.email.email
 	}
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()
@@ -233,5 +239,8 @@ func (s *shell) closeScreens() {
 	}
 	if s.password != nil {
 		s.password.close()
+	}
+	if s.email != nil {
+		s.email.close()
 	}
 }

@@ -2,6 +2,7 @@ package accounttest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -14,8 +15,22 @@ type User struct {
 	Secret          string // the TOTP secret, as the authenticator app holds it
 	Session         *account.Session
 
+	// Mail, when set, is the sink the service mails to: Grant answers
+	// an email code from it.
+	Mail *MailSink
+
 	svc   *account.Service
 	clock *Clock
+}
+
+// ConfirmEmail confirms the account's email with the code the sign-up
+// (or the last "Send again") mailed to u.Mail.
+func (u *User) ConfirmEmail(t testing.TB) {
+	t.Helper()
+	code := u.Mail.LastCode(u.Email, "email confirmation code")
+	if _, err := u.svc.ConfirmEmail(context.Background(), u.Session.Token, code); err != nil {
+		t.Fatalf("confirming the email: %v", err)
+	}
 }
 
 // SignUp creates, confirms and signs in an account.
@@ -53,7 +68,11 @@ func (u *User) Grant(t testing.TB, purpose account.Purpose) string {
 	if err != nil {
 		t.Fatalf("beginning verification: %v", err)
 	}
-	g, err := u.svc.CompleteVerification(ctx, u.Session.Token, v.ID, account.Proof{Password: u.Password, TOTPCode: u.Code(t)})
+	proof := account.Proof{Password: u.Password, TOTPCode: u.Code(t)}
+	if slices.Contains(v.Factors, account.FactorEmailCode) && u.Mail != nil {
+		proof.EmailCode = u.Mail.LastCode(u.Email, "verification code")
+	}
+	g, err := u.svc.CompleteVerification(ctx, u.Session.Token, v.ID, proof)
 	if err != nil {
 		t.Fatalf("completing verification: %v", err)
 	}

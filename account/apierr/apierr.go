@@ -72,6 +72,15 @@ var sentinels = []sentinel{
 	{account.ErrSessionRestricted, "session-restricted", http.StatusForbidden},
 	{account.ErrApprovalLinkEnded, "link-ended", http.StatusGone},
 	{account.ErrApprovalLinkUsed, "link-used", http.StatusConflict},
+	{account.ErrNotOperator, "not-operator", http.StatusForbidden},
+	{account.ErrPasskeySessionRequired, "passkey-session-required", http.StatusForbidden},
+	{account.ErrSetupRequired, "setup-required", http.StatusForbidden},
+	{account.ErrPasskeyIssued, "passkey-issued", http.StatusForbidden},
+	{account.ErrEntryClaimed, "entry-claimed", http.StatusConflict},
+	{account.ErrEntryDone, "entry-done", http.StatusConflict},
+	{account.ErrMailNotConfigured, "mail-not-configured", http.StatusConflict},
+	{account.ErrNoEmailCode, "no-email-code", http.StatusGone},
+	{account.ErrTooManyEmails, "too-many-emails", http.StatusTooManyRequests},
 }
 
 // Encode gives err's status and body. An error that is none of the

@@ -39,6 +39,7 @@ func TestEverySentinelCrossesTheWire(t *testing.T) {
 		account.ErrUnavailable, account.ErrTooManyPending, account.ErrTooManyWatches, account.ErrSessionRestricted,
 		account.ErrTooManyPasskeyWatches, account.ErrSignUpClosed, account.ErrPhoneSignInEnded, account.ErrPhoneSignInStep,
 		account.ErrApprovalLinkEnded, account.ErrApprovalLinkUsed,
+		account.ErrMailNotConfigured, account.ErrNoEmailCode, account.ErrTooManyEmails,
 	} {
 		for _, err := range []error{s, fmt.Errorf("%w: some detail", s)} {
 			status, back := roundTrip(t, err)

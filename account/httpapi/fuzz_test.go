@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -52,17 +54,8 @@ func FuzzPageCalls(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
 		path := paths[int(which)%len(paths)]
 		w := fx.call(path, body)
-		if w.Code >= 500 {
-			t.Fatalf("%s %q: status %d %s", path, body, w.Code, w.Body)
-		}
-		if w.Code != 200 {
-			var e struct{ Error, Message string }
-			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error == "" || e.Message == "" {
-				t.Fatalf("%s %q: status %d without a JSON reason: %s", path, body, w.Code, w.Body)
-			}
-			if strings.Contains(e.Message, "ann@") {
-				t.Fatalf("%s: the reason shows the email: %s", path, e.Message)
-			}
+		if msg := wantReasoned(t, fmt.Sprintf("%s %q", path, body), w); strings.Contains(msg, "ann@") {
+			t.Fatalf("%s: the reason shows the email: %s", path, msg)
 		}
 	})
 }
@@ -80,10 +73,7 @@ func FuzzDesktopConfirm(f *testing.F) {
 		f.Add(body)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		w := fx.desktopCall("POST", "/api/enrollments/"+fx.enr.ID+"/confirm", fx.u.Session.Token, body)
-		if w.Code >= 500 {
-			t.Fatalf("%q: status %d %s", body, w.Code, w.Body)
-		}
+		wantReasoned(t, fmt.Sprintf("%q", body), fx.desktopCall("POST", "/api/enrollments/"+fx.enr.ID+"/confirm", fx.u.Session.Token, body))
 	})
 }
 
@@ -95,10 +85,7 @@ func FuzzDesktopBegin(f *testing.F) {
 		f.Add(body)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		w := fx.desktopCall("POST", "/api/enrollments", fx.u.Session.Token, body)
-		if w.Code >= 500 {
-			t.Fatalf("%q: status %d %s", body, w.Code, w.Body)
-		}
+		wantReasoned(t, fmt.Sprintf("%q", body), fx.desktopCall("POST", "/api/enrollments", fx.u.Session.Token, body))
 	})
 }
 
@@ -203,15 +190,7 @@ func FuzzV1Bodies(f *testing.F) {
 			key = fx.key
 		}
 		w := fx.apiCall(rt.method, rt.path, key, body)
-		if w.Code >= 500 {
-			t.Fatalf("%s %s %q: status %d %s", rt.method, rt.path, body, w.Code, w.Body)
-		}
-		if w.Code >= 300 {
-			var e struct{ Error, Message string }
-			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error == "" || e.Message == "" {
-				t.Fatalf("%s %s %q: status %d without a JSON reason: %s", rt.method, rt.path, body, w.Code, w.Body)
-			}
-		}
+		wantReasoned(t, fmt.Sprintf("%s %s %q", rt.method, rt.path, body), w)
 	})
 }
 
@@ -244,15 +223,24 @@ func FuzzSignInPageCalls(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
 		path := paths[int(which)%len(paths)]
-		w := fx.call(path, body)
-		if w.Code >= 500 {
-			t.Fatalf("%s %q: status %d %s", path, body, w.Code, w.Body)
-		}
-		if w.Code != 200 {
-			var e struct{ Error, Message string }
-			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error == "" || e.Message == "" {
-				t.Fatalf("%s %q: status %d without a JSON reason: %s", path, body, w.Code, w.Body)
-			}
-		}
+		wantReasoned(t, fmt.Sprintf("%s %q", path, body), fx.call(path, body))
 	})
+}
+
+// wantReasoned fails t unless w is a 2xx, or a 4xx with a JSON reason
+// (error and message); what names the call in the failure. It gives the
+// reason's message ("" for a 2xx).
+func wantReasoned(t *testing.T, what string, w *httptest.ResponseRecorder) string {
+	t.Helper()
+	if w.Code >= 500 {
+		t.Fatalf("%s: status %d %s", what, w.Code, w.Body)
+	}
+	if w.Code/100 == 2 {
+		return ""
+	}
+	var e struct{ Error, Message string }
+	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error == "" || e.Message == "" {
+		t.Fatalf("%s: status %d without a JSON reason: %s", what, w.Code, w.Body)
+	}
+	return e.Message
 }

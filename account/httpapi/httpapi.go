@@ -222,6 +222,7 @@ func New(api account.API, cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /v1/requester/passkeys", h.requesterPasskeys)
 	h.mux.HandleFunc("GET /v1/requester/passkeys/events", h.requesterPasskeyEvents)
 	h.routesV1()
+	h.routesStation()
 	h.routesPhoneSignIn()
 	h.routesPhoneApproval()
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -333,7 +334,7 @@ func (h *Handler) pageCall(fn func(ctx context.Context, r *http.Request, req *pa
 			writeError(w, http.StatusBadRequest, "invalid-input", "link and device are required")
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+		ctx, cancel := context.WithTimeout(h.withClient(r), h.timeout)
 		defer cancel()
 		out, err := fn(ctx, r, &req)
 		if err != nil {
@@ -449,7 +450,7 @@ func (h *Handler) desktop(fn func(ctx context.Context, token string, w http.Resp
 			writeError(w, http.StatusUnauthorized, "unauthenticated", "sign in first (Authorization: Bearer)")
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+		ctx, cancel := context.WithTimeout(h.withClient(r), h.timeout)
 		defer cancel()
 		out, err := fn(ctx, token, w, r)
 		if err != nil {

@@ -109,6 +109,10 @@ var docs = map[string]doc{
 	"DELETE /v1/apikeys/{id}":            {"Revoke an API key", authSession, nil, nil},
 	"GET /v1/recovery-codes":             {"How many of the account's recovery codes are left", authSession, nil, account.RecoveryCodeStatus{}},
 	"POST /v1/password":                  {"Change the password with a change-password grant; every other session ends", authSession, struct{ Grant, NewPassword string }{}, nil},
+	"GET /v1/email":                      {"Whether the account's email is confirmed, and where a code waits", authSession, nil, account.EmailStatus{}},
+	"PUT /v1/email":                      {"Change the email with a change-email grant: a code goes to the new address, which becomes the account's when confirmed", authSession, struct{ Grant, Email string }{}, account.EmailStatus{}},
+	"POST /v1/email/code":                {"Send a new email code (\"Send again\"), at most 5 an hour", authSession, nil, account.EmailStatus{}},
+	"POST /v1/email/confirm":             {"Confirm the address with the code sent to it", authSession, struct{ Code string }{}, account.EmailStatus{}},
 	"POST /v1/recovery-codes":            {"Make a new set of recovery codes with a recovery-codes grant; the old set stops working, the codes are shown only here", authSession, struct{ Grant string }{}, account.RecoveryCodes{}},
 	"GET /v1/approvals/pending":          {"The account's pending approvals, oldest first", authSession, nil, []account.Approval{}},
 	"POST /v1/approvals/{id}/begin":      {"Request options whose challenge commits to the operation", authSession, nil, webauthnJSON{}},
@@ -136,6 +140,14 @@ var docs = map[string]doc{
 	"POST /api/phone/approval/options":   {"Request options whose challenge commits to the operation", authPage, pageRequest{}, webauthnJSON{}},
 	"POST /api/phone/approval/finish":    {"Approve with the phone passkey's assertion (in credential)", authPage, pageRequest{}, ApprovalDecision{}},
 	"POST /api/phone/approval/deny":      {"Deny the approval from the phone", authPage, pageRequest{}, ApprovalDecision{}},
+}
+
+// The enrollment station's routes are documented beside them
+// (station.go).
+func init() {
+	for pattern, d := range stationDocs {
+		docs[pattern] = d
+	}
 }
 
 // notDocumented are served but are not part of the JSON API.

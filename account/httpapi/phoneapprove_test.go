@@ -244,15 +244,7 @@ func FuzzApprovalPageCalls(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which uint8, b string) {
 		path := paths[int(which)%len(paths)]
 		w := fx.call(path, b)
-		if w.Code >= 500 {
-			t.Fatalf("%s %q: status %d %s", path, b, w.Code, w.Body)
-		}
-		if w.Code != 200 {
-			var e struct{ Error, Message string }
-			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error == "" || e.Message == "" {
-				t.Fatalf("%s %q: status %d without a JSON reason: %s", path, b, w.Code, w.Body)
-			}
-		}
+		wantReasoned(t, fmt.Sprintf("%s %q", path, b), w)
 		if strings.Contains(w.Body.String(), "ann@") {
 			t.Fatalf("%s: the answer shows the email: %s", path, w.Body)
 		}

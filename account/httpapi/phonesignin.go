@@ -111,7 +111,9 @@ func (h *Handler) phoneSignInEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), account.PhoneSignInLifetime+account.PhoneSignInClaimWindow+30*time.Second)
+	// The session starts on this request: its app and address are the
+	// device signing in.
+	ctx, cancel := context.WithTimeout(h.withClient(r), account.PhoneSignInLifetime+account.PhoneSignInClaimWindow+30*time.Second)
 	defer cancel()
 	ch, err := h.api.WatchPhoneSignIn(ctx, r.PathValue("id"), secret)
 	if err != nil {

@@ -58,6 +58,10 @@ func (h *Handler) routesV1() {
 	m.HandleFunc("POST /v1/recovery-codes", h.desktop(h.newRecoveryCodes))
 	m.HandleFunc("POST /v1/password", h.desktop(h.changePassword))
 	m.HandleFunc("POST /v1/enrollments/{id}/handover", h.desktop(h.handOverEnrollment))
+	m.HandleFunc("GET /v1/email", h.desktop(h.emailStatus))
+	m.HandleFunc("PUT /v1/email", h.desktop(h.changeEmail))
+	m.HandleFunc("POST /v1/email/code", h.desktop(h.sendEmailCode))
+	m.HandleFunc("POST /v1/email/confirm", h.desktop(h.confirmEmail))
 	m.HandleFunc("GET /v1/openapi.json", h.openAPI)
 }
 
@@ -68,7 +72,7 @@ func (h *Handler) public(fn func(ctx context.Context, w http.ResponseWriter, r *
 			writeError(w, http.StatusForbidden, "cross-origin", "cross-origin requests are refused")
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+		ctx, cancel := context.WithTimeout(h.withClient(r), h.timeout)
 		defer cancel()
 		out, err := fn(ctx, w, r)
 		if err != nil {

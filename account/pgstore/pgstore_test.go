@@ -46,11 +46,19 @@ func instances(t *testing.T, n int) ([]*account.Service, *accounttest.Clock) { r
 
 func instancesB(t testing.TB, n int) ([]*account.Service, *accounttest.Clock) {
 	t.Helper()
-	dsn := pgtest.Database(t)
+	svcs, clock, _ := instancesOn(t, pgtest.Database(t), n)
+	return svcs, clock
+}
+
+// instancesOn is instancesB on the database dsn; it returns the stores
+// too.
+func instancesOn(t testing.TB, dsn string, n int) ([]*account.Service, *accounttest.Clock, []*pgstore.Store) {
+	t.Helper()
 	key := make([]byte, 32)
 	rand.Read(key)
 	clock := accounttest.NewClock(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))
 	var out []*account.Service
+	var stores []*pgstore.Store
 	for range n {
 		s, err := pgstore.Open(context.Background(), dsn)
 		if err != nil {
@@ -62,9 +70,9 @@ func instancesB(t testing.TB, n int) ([]*account.Service, *accounttest.Clock) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, svc)
+		out, stores = append(out, svc), append(stores, s)
 	}
-	return out, clock
+	return out, clock, stores
 }
 
 // TestAMigrationBelowTheNewestIsApplied: a database that has every

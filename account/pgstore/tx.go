@@ -448,7 +448,7 @@ func (t *txn) UseChallenge(hash []byte, expiresAt time.Time) error {
 
 func (t *txn) DeleteExpired(now time.Time) error {
 	n := nanos(now)
-	for _, table := range []string{"sessions", "verifications", "grants", "ceremonies", "used_challenges"} {
+	for _, table := range []string{"sessions", "verifications", "grants", "ceremonies", "used_challenges", "station_ceremonies"} {
 		if err := t.exec(`DELETE FROM `+table+` WHERE expires_at <= $1`, n); err != nil {
 			return err
 		}
@@ -510,14 +510,16 @@ func scanEnrollment(row pgx.Row) (*account.PhoneEnrollmentRecord, error) {
 // --- passkeys --------------------------------------------------------------------
 
 const passkeyCols = `id, credential_id, public_key, aaguid, model, kind, name, transports, backup_eligible, backed_up,
-	sign_count, clone_warning, created_at, last_used_at, last_used_for, lost_at, lost_reason, held_until`
+	sign_count, clone_warning, created_at, last_used_at, last_used_for, lost_at, lost_reason, held_until,
+	issued, enrolled_by_id, enrolled_by, station`
 
 func (t *txn) InsertPasskey(accountID string, p *account.Passkey) error {
+	opID, opEmail, station := provenanceCols(p)
 	taken, err := t.insertUnique(`INSERT INTO passkeys (account_id, `+passkeyCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
 		accountID, p.ID, p.CredentialID, p.PublicKey, p.AAGUID, p.Model, string(p.Kind), p.Name, strings.Join(p.Transports, ","),
 		p.BackupEligible, p.BackedUp, int64(p.SignCount), p.CloneWarning, nanos(p.CreatedAt), nanos(p.LastUsedAt), p.LastUsedFor,
-		nanos(p.LostAt), p.LostReason, nanos(p.HeldUntil))
+		nanos(p.LostAt), p.LostReason, nanos(p.HeldUntil), p.Issued, opID, opEmail, station)
 	if taken {
 		return account.ErrCredentialRejected
 	}
@@ -525,9 +527,9 @@ func (t *txn) InsertPasskey(accountID string, p *account.Passkey) error {
 }
 
 func (t *txn) UpdatePasskey(accountID string, p *account.Passkey) error {
-	return t.exec(`UPDATE passkeys SET name = $1, backed_up = $2, sign_count = $3, clone_warning = $4, last_used_at = $5, last_used_for = $6
-		WHERE credential_id = $7 AND account_id = $8`,
-		p.Name, p.BackedUp, int64(p.SignCount), p.CloneWarning, nanos(p.LastUsedAt), p.LastUsedFor, p.CredentialID, accountID)
+	return t.exec(`UPDATE passkeys SET name = $1, backed_up = $2, sign_count = $3, clone_warning = $4, last_used_at = $5, last_used_for = $6,
+		issued = $7 WHERE credential_id = $8 AND account_id = $9`,
+		p.Name, p.BackedUp, int64(p.SignCount), p.CloneWarning, nanos(p.LastUsedAt), p.LastUsedFor, p.Issued, p.CredentialID, accountID)
 }
 
 // scanPasskey scans passkeyCols after the leading columns in lead.
@@ -535,10 +537,15 @@ func scanPasskey(row pgx.Row, lead ...any) (*account.Passkey, error) {
 	var p account.Passkey
 	var kind, transports string
 	var count, created, used, lost, held int64
+	var opID, opEmail, station string
 	err := row.Scan(append(lead, &p.ID, &p.CredentialID, &p.PublicKey, &p.AAGUID, &p.Model, &kind, &p.Name, &transports,
-		&p.BackupEligible, &p.BackedUp, &count, &p.CloneWarning, &created, &used, &p.LastUsedFor, &lost, &p.LostReason, &held)...)
+		&p.BackupEligible, &p.BackedUp, &count, &p.CloneWarning, &created, &used, &p.LastUsedFor, &lost, &p.LostReason, &held,
+		&p.Issued, &opID, &opEmail, &station)...)
 	if err != nil {
 		return nil, err
+	}
+	if opID != "" {
+		p.EnrolledBy = &account.Provenance{OperatorID: opID, Operator: opEmail, Station: station, At: fromNanos(created)}
 	}
 	p.Kind, p.SignCount = account.Kind(kind), uint32(count)
 	p.CreatedAt, p.LastUsedAt, p.LostAt, p.HeldUntil = fromNanos(created), fromNanos(used), fromNanos(lost), fromNanos(held)

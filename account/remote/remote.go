@@ -470,3 +470,19 @@ func (c *Client) NewRecoveryCodes(ctx context.Context, token, grant string) (*ac
 func (c *Client) ChangePassword(ctx context.Context, token, grant, newPassword string) error {
 	return c.call(ctx, "POST", "/v1/password", token, map[string]string{"Grant": grant, "NewPassword": newPassword}, nil)
 }
+
+func (c *Client) EmailStatus(ctx context.Context, token string) (*account.EmailStatus, error) {
+	return callOne[account.EmailStatus](ctx, c, "GET", "/v1/email", token, nil)
+}
+
+func (c *Client) SendEmailCode(ctx context.Context, token string) (*account.EmailStatus, error) {
+	return callOne[account.EmailStatus](ctx, c, "POST", "/v1/email/code", token, nil)
+}
+
+func (c *Client) ConfirmEmail(ctx context.Context, token, code string) (*account.EmailStatus, error) {
+	return callOne[account.EmailStatus](ctx, c, "POST", "/v1/email/confirm", token, map[string]string{"Code": code})
+}
+
+func (c *Client) ChangeEmail(ctx context.Context, token, grant, newEmail string) (*account.EmailStatus, error) {
+	return callOne[account.EmailStatus](ctx, c, "PUT", "/v1/email", token, map[string]string{"Grant": grant, "Email": newEmail})
+}

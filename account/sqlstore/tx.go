@@ -34,7 +34,8 @@ const enrollmentCols = `id, token_hash, account_id, session_hash, grant_hash, co
 const factorStateCols = `failures, locked_until, lock_level, in_flight, in_flight_at, last_failure_at`
 
 const passkeyCols = `id, credential_id, public_key, aaguid, model, kind, name, transports, backup_eligible, backed_up,
-	sign_count, clone_warning, created_at, last_used_at, last_used_for, lost_at, lost_reason, held_until`
+	sign_count, clone_warning, created_at, last_used_at, last_used_for, lost_at, lost_reason, held_until,
+	issued, enrolled_by_id, enrolled_by, station`
 
 // The queries, each prepared once when the store opens (see Store.prepare).
 var (
@@ -57,8 +58,8 @@ var (
 	qDeleteGrants        = q(`DELETE FROM grants WHERE hash = ?`)
 	qInsertCeremonies    = q(`INSERT INTO ceremonies (challenge, account_id, type, kind, session, expires_at) VALUES (?, ?, ?, ?, ?, ?)`)
 	qTakeCeremony        = q(`DELETE FROM ceremonies WHERE challenge = ? RETURNING account_id, type, kind, session, expires_at`)
-	qInsertPasskeys      = q(`INSERT INTO passkeys (account_id, ` + passkeyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	qUpdatePasskeys      = q(`UPDATE passkeys SET name = ?, backed_up = ?, sign_count = ?, clone_warning = ?, last_used_at = ?, last_used_for = ?
+	qInsertPasskeys      = q(`INSERT INTO passkeys (account_id, ` + passkeyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qUpdatePasskeys      = q(`UPDATE passkeys SET name = ?, backed_up = ?, sign_count = ?, clone_warning = ?, last_used_at = ?, last_used_for = ?, issued = ?
 		WHERE credential_id = ? AND account_id = ?`)
 	qSelectPasskeys        = q(`SELECT ` + passkeyCols + ` FROM passkeys WHERE account_id = ? ORDER BY created_at, id`)
 	qPasskeyByCredentialID = q(`SELECT account_id, ` + passkeyCols + ` FROM passkeys WHERE credential_id = ?`)
@@ -341,6 +342,9 @@ func (t *txn) DeleteExpired(now time.Time) error {
 	if err := t.exec(qDeleteOldApprovalLinks, nanos(now.Add(-24*time.Hour))); err != nil {
 		return err
 	}
+	if err := t.exec(qDeleteOldStationCeremonies, nanos(now)); err != nil {
+		return err
+	}
 	quiet := nanos(now.Add(-account.FailureMemory))
 	return t.exec(qDeleteOldUnknownEmailStates, quiet, quiet, nanos(now))
 }
@@ -391,10 +395,11 @@ func scanEnrollment(row scanner) (*account.PhoneEnrollmentRecord, error) {
 // --- passkeys --------------------------------------------------------------------
 
 func (t *txn) InsertPasskey(accountID string, p *account.Passkey) error {
+	opID, opEmail, station := provenanceCols(p)
 	err := t.exec(qInsertPasskeys,
 		accountID, p.ID, p.CredentialID, p.PublicKey, p.AAGUID, p.Model, string(p.Kind), p.Name, strings.Join(p.Transports, ","),
 		p.BackupEligible, p.BackedUp, p.SignCount, p.CloneWarning, nanos(p.CreatedAt), nanos(p.LastUsedAt), p.LastUsedFor,
-		nanos(p.LostAt), p.LostReason, nanos(p.HeldUntil))
+		nanos(p.LostAt), p.LostReason, nanos(p.HeldUntil), p.Issued, opID, opEmail, station)
 	if isUnique(err) {
 		return account.ErrCredentialRejected
 	}
@@ -403,7 +408,7 @@ func (t *txn) InsertPasskey(accountID string, p *account.Passkey) error {
 
 func (t *txn) UpdatePasskey(accountID string, p *account.Passkey) error {
 	return t.exec(qUpdatePasskeys,
-		p.Name, p.BackedUp, p.SignCount, p.CloneWarning, nanos(p.LastUsedAt), p.LastUsedFor, p.CredentialID, accountID)
+		p.Name, p.BackedUp, p.SignCount, p.CloneWarning, nanos(p.LastUsedAt), p.LastUsedFor, p.Issued, p.CredentialID, accountID)
 }
 
 // scanPasskey scans passkeyCols, after the leading columns in lead.
@@ -411,10 +416,15 @@ func scanPasskey(row scanner, lead ...any) (*account.Passkey, error) {
 	var p account.Passkey
 	var kind, transports string
 	var created, used, lost, held int64
+	var opID, opEmail, station string
 	err := row.Scan(append(lead, &p.ID, &p.CredentialID, &p.PublicKey, &p.AAGUID, &p.Model, &kind, &p.Name, &transports,
-		&p.BackupEligible, &p.BackedUp, &p.SignCount, &p.CloneWarning, &created, &used, &p.LastUsedFor, &lost, &p.LostReason, &held)...)
+		&p.BackupEligible, &p.BackedUp, &p.SignCount, &p.CloneWarning, &created, &used, &p.LastUsedFor, &lost, &p.LostReason, &held,
+		&p.Issued, &opID, &opEmail, &station)...)
 	if err != nil {
 		return nil, err
+	}
+	if opID != "" {
+		p.EnrolledBy = &account.Provenance{OperatorID: opID, Operator: opEmail, Station: station, At: fromNanos(created)}
 	}
 	p.Kind, p.CreatedAt, p.LastUsedAt, p.LostAt = account.Kind(kind), fromNanos(created), fromNanos(used), fromNanos(lost)
 	p.HeldUntil = fromNanos(held)

@@ -39,12 +39,17 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"ServiceKeys", serviceKeys},
 		{"RecoveryCodes", recoveryCodes},
 		{"DeleteOtherSessions", deleteOtherSessions},
+		{"EmailStates", emailStates},
+		{"KnownDevices", knownDevices},
 		{"ApprovalLinks", approvalLinks},
 		{"PolicyAndSettings", policyAndSettings},
 		{"DeleteExpired", deleteExpired},
 		{"FailedUpdateWritesNothing", failedUpdateWritesNothing},
 		{"ConcurrentUpdatesAreSerial", concurrentUpdatesAreSerial},
 	} {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
+	}
+	for _, tc := range stationCases {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
 }

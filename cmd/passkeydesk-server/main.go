@@ -8,6 +8,8 @@
 //	passkeydesk-server apikey create NAME --scope approvals [flags]
 //	passkeydesk-server apikey list [flags]
 //	passkeydesk-server apikey revoke ID [flags]
+//	passkeydesk-server operator grant EMAIL [flags]
+//	passkeydesk-server operator revoke EMAIL [flags]
 //
 // serve (the default) serves until SIGTERM or SIGINT, then stops accepting,
 // ends event streams with a retry hint and waits up to --shutdown-timeout
@@ -25,6 +27,12 @@
 // on standard output, once: only its hash is stored, and no log holds it.
 // list shows every key, revoked ones too; revoke stops one at once. They
 // work on the database the other flags name, as serve would open it.
+//
+// operator grants or revokes the operator role of the account with EMAIL
+// on the database the flags name: an operator may use the enrollment
+// station (binding security keys to other people's accounts, in
+// batches) from a session signed in with their own passkey. No API call
+// makes an operator.
 //
 // Every flag has an environment variable that sets its default:
 //
@@ -96,6 +104,12 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	fs.SetOutput(io.Discard)
 	cfg := defineFlags(fs)
 	var sub, scope string
+	if cmd == "operator" {
+		if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
+			return usageError{errors.New("operator needs what to do: grant EMAIL or revoke EMAIL")}
+		}
+		sub, args = args[0], args[1:]
+	}
 	if cmd == "apikey" {
 		if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
 			return usageError{errors.New("apikey needs what to do: create NAME --scope approvals, list, or revoke ID")}
@@ -123,6 +137,9 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	if cmd == "apikey" {
 		return apiKey(ctx, cfg, log, os.Stdout, sub, positional, scope)
 	}
+	if cmd == "operator" {
+		return operator(ctx, cfg, log, os.Stdout, sub, positional)
+	}
 	if len(positional) > 0 {
 		return usageError{fmt.Errorf("unexpected argument %q", positional[0])}
 	}
@@ -136,7 +153,7 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	case "check":
 		return check(ctx, cfg, log)
 	}
-	return usageError{fmt.Errorf("unknown command %q: want serve, migrate, check or apikey", cmd)}
+	return usageError{fmt.Errorf("unknown command %q: want serve, migrate, check, apikey or operator", cmd)}
 }
 
 func newLogger(w io.Writer) *slog.Logger {

@@ -116,10 +116,13 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 	if err := account.PinDeployment(ctx, d.store, d.pinned); err != nil {
 		return err
 	}
+	d.cfg.Logger = log
 	svc, err := account.New(d.cfg, d.store)
 	if err != nil {
 		return err
 	}
+	// Alert mails of changes already made go out before the store closes.
+	defer svc.WaitAlerts()
 	// Watches here hear of the changes other instances make.
 	go svc.Follow(ctx)
 	proxies, _ := c.proxies()

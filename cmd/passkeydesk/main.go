@@ -8,6 +8,13 @@
 //	            [--smtp-host HOST --smtp-port N --smtp-user USER --smtp-from ADDR
 //	             --smtp-ca FILE]
 //	            [--allow-rp-id-change] [--server URL]
+//	passkeydesk operator grant|revoke EMAIL [--data-dir DIR]
+//
+// operator grants or revokes the operator role of the account with EMAIL
+// in the data folder's database, without opening a window: an operator
+// may use the enrollment station from a session signed in with their own
+// passkey. A server's operators are made by passkeydesk-server's operator
+// command.
 //
 // With --server (env PASSKEYDESK_SERVER) the account lives on a Passkey
 // Desk server (cmd/passkeydesk-server) and the app is its client (package
@@ -92,6 +99,9 @@ import (
 const appID = "io.passkeydesk.app"
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "operator" {
+		os.Exit(operatorCommand(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	slog.SetDefault(log)
 	if err := run(log); err != nil {
@@ -102,13 +112,13 @@ func main() {
 
 func run(log *slog.Logger) error {
 	dataDir := flag.String("data-dir", envflag.String("PASSKEYDESK_DATA_DIR", defaultDataDir()), "folder for the account database and the app's keys (env PASSKEYDESK_DATA_DIR)")
-	smtpHost := flag.String("smtp-host", envflag.String("PASSKEYDESK_SMTP_HOST", ""), "SMTP server for email codes; empty means email codes are off (env PASSKEYDESK_SMTP_HOST)")
+	smtpHost := flag.String("smtp-host", envflag.String("PASSKEYDESK_SMTP_HOST", ""), "SMTP server for email codes and security alerts; empty means no email (env PASSKEYDESK_SMTP_HOST)")
 	smtpPort := flag.Int("smtp-port", envflag.Int("PASSKEYDESK_SMTP_PORT", 587), "SMTP port (env PASSKEYDESK_SMTP_PORT)")
 	smtpUser := flag.String("smtp-user", envflag.String("PASSKEYDESK_SMTP_USER", ""), "SMTP user name; the password comes from env PASSKEYDESK_SMTP_PASSWORD only (env PASSKEYDESK_SMTP_USER)")
 	simulated := flag.Bool("simulated-key", envflag.Bool("PASSKEYDESK_SIMULATED_KEY"), "plug in a simulated security key whose state lives in the data folder (env PASSKEYDESK_SIMULATED_KEY=1)")
 	publicURL := flag.String("public-url", envflag.String("PASSKEYDESK_PUBLIC_URL", "http://localhost:8787"), "address where a phone reaches the enrollment page: the QR link's base and the WebAuthn RP ID (env PASSKEYDESK_PUBLIC_URL)")
 	phoneAddr := flag.String("phone-addr", envflag.String("PASSKEYDESK_PHONE_ADDR", "127.0.0.1:8787"), "loopback address the phone enrollment page is served on (env PASSKEYDESK_PHONE_ADDR)")
-	smtpFrom := flag.String("smtp-from", envflag.String("PASSKEYDESK_SMTP_FROM", ""), "sender address of email codes (env PASSKEYDESK_SMTP_FROM)")
+	smtpFrom := flag.String("smtp-from", envflag.String("PASSKEYDESK_SMTP_FROM", ""), "sender address of email codes and alerts (env PASSKEYDESK_SMTP_FROM)")
 	smtpCA := flag.String("smtp-ca", envflag.String("PASSKEYDESK_SMTP_CA", ""), "PEM file of the CA that issued the SMTP server's certificate; empty means the system's roots (env PASSKEYDESK_SMTP_CA)")
 	server := flag.String("server", envflag.String("PASSKEYDESK_SERVER", ""), "URL of a Passkey Desk server to keep the account on, instead of this computer (env PASSKEYDESK_SERVER)")
 	allowRPIDChange := flag.Bool("allow-rp-id-change", false, "confirm a --public-url whose host changes the RP ID of the database's passkeys (they stop working)")
