@@ -53,7 +53,7 @@ func TestThreeKeysAtOnce(t *testing.T) {
 	for _, o := range all {
 		o.out = w.station.Start(ctx, o.path, o.job, o.ev.add)
 	}
-	label := regexp.MustCompile(`^Passkey Desk simulated security key #[0-9A-F]{6}$`)
+	label := regexp.MustCompile(`^Passkey Desk simulated security key #[A-Za-z0-9_-]{10}$`)
 	pins := map[string]bool{}
 	for _, o := range all {
 		out := <-o.out
@@ -61,7 +61,7 @@ func TestThreeKeysAtOnce(t *testing.T) {
 			t.Fatalf("%s: %v", o.path, out.Err)
 		}
 		res := out.Result
-		if !label.MatchString(res.Label) || res.KeyID != enroll.KeyID(res.CredentialID) || !res.ForcedPINChange || res.MinPINLength != 8 || !res.PINSet {
+		if !label.MatchString(res.Label) || res.KeyID != account.CredentialShortID(res.CredentialID) || !res.ForcedPINChange || res.MinPINLength != 8 || !res.PINSet {
 			t.Errorf("%s: result %+v", o.path, res)
 		}
 		if !o.job.Done() {

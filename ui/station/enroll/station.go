@@ -2,15 +2,15 @@ package enroll
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/assets"
 	"github.com/passkeydesk/passkeydesk/fido"
 	"github.com/passkeydesk/passkeydesk/fido/client"
@@ -339,10 +339,7 @@ func (r *run) labelStep(ctx context.Context, dev fido.Device, info *fido.Info) e
 		j.result.AAGUID = info.AAGUID
 		j.result.Model = modelName(info.AAGUID)
 		j.result.KeyID = keyID(j.result.CredentialID)
-		j.result.Label = j.result.Model
-		if j.result.KeyID != "" {
-			j.result.Label += " #" + j.result.KeyID
-		}
+		j.result.Label = label(j.result.Model, j.result.KeyID)
 	})
 	return r.end(nil)
 }
@@ -358,19 +355,39 @@ func modelName(aaguid fido.AAGUID) string {
 }
 
 // keyID is a short identifier for the key: a key tells no serial number
-// over CTAP, so it is the first 3 bytes of SHA-256 of the credential made
-// on it, in capital hex. The same 6 characters then name the key on the
-// PIN slip, in the batch log and beside the passkey in the account.
+// over CTAP, so it is the short form of the credential made on it
+// (account.CredentialShortID), the same on the PIN slip, in the batch
+// log and beside the passkey in the account.
 func keyID(credentialID []byte) string {
 	if len(credentialID) == 0 {
 		return ""
 	}
-	h := sha256.Sum256(credentialID)
-	return strings.ToUpper(hex.EncodeToString(h[:3]))
+	return account.CredentialShortID(credentialID)
 }
 
-// KeyID is keyID for callers that hold a credential ID (the batch log).
+// KeyID is keyID for callers that hold a credential ID.
 func KeyID(credentialID []byte) string { return keyID(credentialID) }
+
+// MaxLabel is the longest label in characters, as a batch entry keeps it
+// (account.BatchEntryUpdate.KeyLabel).
+const MaxLabel = 64
+
+// label is the model and the key ID, the model shortened to fit MaxLabel.
+func label(model, id string) string {
+	if id == "" {
+		return truncate(model, MaxLabel)
+	}
+	suffix := " #" + id
+	return truncate(model, MaxLabel-utf8.RuneCountInString(suffix)) + suffix
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
 
 // credentialID reads rawId from a RegistrationResponseJSON.
 func credentialID(resp []byte) ([]byte, error) {
