@@ -272,7 +272,7 @@ func TestAlreadyEnrolledAndFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := reg.Finish(ctx, resp); err != nil {
+	if err := reg.Finish(ctx, resp, enroll.Result{}); err != nil {
 		t.Fatal(err)
 	}
 	dev.Close()

@@ -292,9 +292,13 @@ func (r *run) passkeyStep(ctx context.Context, dev fido.Device, info *fido.Info)
 		if err != nil {
 			return r.end(err)
 		}
-		j.update(func() { j.response, j.result.CredentialID = resp, id })
+		j.update(func() {
+			j.response = resp
+			j.result.CredentialID = id
+			j.result.setLabel(info.AAGUID)
+		})
 	}
-	if err := j.Registrar.Finish(ctx, resp); err != nil {
+	if err := j.Registrar.Finish(ctx, resp, j.Result()); err != nil {
 		return r.end(fmt.Errorf("finishing the registration: %w", err))
 	}
 	j.update(func() { j.finished, j.response = true, nil })
@@ -335,13 +339,16 @@ func (r *run) forceStep(ctx context.Context, dev fido.Device, info *fido.Info) e
 func (r *run) labelStep(ctx context.Context, dev fido.Device, info *fido.Info) error {
 	j := r.j
 	r.begin(StepLabel)
-	j.update(func() {
-		j.result.AAGUID = info.AAGUID
-		j.result.Model = modelName(info.AAGUID)
-		j.result.KeyID = keyID(j.result.CredentialID)
-		j.result.Label = label(j.result.Model, j.result.KeyID)
-	})
+	j.update(func() { j.result.setLabel(info.AAGUID) })
 	return r.end(nil)
+}
+
+// setLabel names the key with aaguid and the credential made on it.
+func (r *Result) setLabel(aaguid fido.AAGUID) {
+	r.AAGUID = aaguid
+	r.Model = modelName(aaguid)
+	r.KeyID = keyID(r.CredentialID)
+	r.Label = label(r.Model, r.KeyID)
 }
 
 // genericModel names a model the catalog does not know.
