@@ -9,8 +9,9 @@
 // made for creation options that a Registrar begins and finishes (the
 // account service, plugged in by the caller); force-PIN-change where the
 // key supports it, so that the owner must choose their own PIN at first
-// use; the key's label (model from the AAGUID catalog and a short key
-// identifier).
+// use; the key's label (model from the AAGUID catalog and the short ID of
+// the credential made, account.CredentialShortID). StationRegistrar
+// plugs in the account service's station API.
 //
 // A Job holds one person's progress and their PIN, in memory only: the
 // PIN leaves a Job only through PIN (for the PIN slip) and is zeroed by

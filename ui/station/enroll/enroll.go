@@ -59,13 +59,14 @@ type Event struct {
 // Registrar begins and finishes the registration of one passkey for one
 // person: Begin returns WebAuthn creation options (JSON, as a browser
 // would get them), Finish takes the RegistrationResponseJSON the client
-// made for them. The account service is plugged in here; each method
-// runs off the UI goroutine and may be called again after a failure
-// (Finish with the same response, so that a credential made on the key
-// is never left without its account).
+// made for them, with the key's label as far as it is known then (Label,
+// Model, AAGUID, KeyID, CredentialID). The account service is plugged in
+// here (StationRegistrar); each method runs off the UI goroutine and may
+// be called again after a failure (Finish with the same response, so
+// that a credential made on the key is never left without its account).
 type Registrar interface {
 	Begin(ctx context.Context) (optionsJSON []byte, err error)
-	Finish(ctx context.Context, responseJSON []byte) error
+	Finish(ctx context.Context, responseJSON []byte, key Result) error
 }
 
 // Errors the station has words and choices for. Each comes wrapped in a

@@ -53,7 +53,7 @@ func TestThreeKeysAtOnce(t *testing.T) {
 	for _, o := range all {
 		o.out = w.station.Start(ctx, o.path, o.job, o.ev.add)
 	}
-	label := regexp.MustCompile(`^Passkey Desk simulated security key #[0-9A-F]{6}$`)
+	label := regexp.MustCompile(`^Passkey Desk simulated security key #[A-Za-z0-9_-]{10}$`)
 	pins := map[string]bool{}
 	for _, o := range all {
 		out := <-o.out
@@ -61,7 +61,7 @@ func TestThreeKeysAtOnce(t *testing.T) {
 			t.Fatalf("%s: %v", o.path, out.Err)
 		}
 		res := out.Result
-		if !label.MatchString(res.Label) || res.KeyID != enroll.KeyID(res.CredentialID) || !res.ForcedPINChange || res.MinPINLength != 8 || !res.PINSet {
+		if !label.MatchString(res.Label) || res.KeyID != account.CredentialShortID(res.CredentialID) || !res.ForcedPINChange || res.MinPINLength != 8 || !res.PINSet {
 			t.Errorf("%s: result %+v", o.path, res)
 		}
 		if !o.job.Done() {
@@ -272,7 +272,7 @@ func TestAlreadyEnrolledAndFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := reg.Finish(ctx, resp); err != nil {
+	if err := reg.Finish(ctx, resp, enroll.Result{}); err != nil {
 		t.Fatal(err)
 	}
 	dev.Close()
@@ -506,5 +506,72 @@ func TestJobRunsOnceAtATime(t *testing.T) {
 	}
 	if s, _ := w.open(p2).PINState(ctx); s.Set {
 		t.Error("the second key was changed")
+	}
+}
+
+// TestResetWithoutReplug: a reset whose key does not come back ends at
+// the reset step (ErrReplugTimeout, or the key gone when it is opened
+// again) and leaves the job to be run again.
+func TestResetWithoutReplug(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	_, path := w.plug("a", softkey.Options{})
+	j := newJob(t, "Pia", w.person("pia@example.com"))
+	j.Reset = true
+	for _, tc := range []struct {
+		replug enroll.ReplugFunc
+		want   error
+	}{
+		{func(context.Context, string) (string, error) { return "", enroll.ErrReplugTimeout }, enroll.ErrReplugTimeout},
+		{func(context.Context, string) (string, error) { return path + "-gone", nil }, fido.ErrKeyRemoved},
+	} {
+		st := *w.station
+		st.Replug = tc.replug
+		_, err := st.Run(ctx, path, j, nil)
+		var se *enroll.StepError
+		if !errors.As(err, &se) || se.Step != enroll.StepReset || !errors.Is(err, tc.want) {
+			t.Fatalf("reset without the key back: %v, want %v", err, tc.want)
+		}
+	}
+	if res, err := w.station.Run(ctx, path, j, nil); err != nil || !res.Reset {
+		t.Fatalf("run again with the replug: %+v, %v", res, err)
+	}
+}
+
+// TestKeyWithLongerMinimum: a key that already wants longer PINs than the
+// policy gets a longer random PIN; a typed PIN that is too short for it
+// ends at the PIN step with fido.ErrPINPolicy and changes nothing.
+func TestKeyWithLongerMinimum(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	var paths []string
+	for _, n := range []string{"a", "b"} {
+		_, p := w.plug(n, softkey.Options{})
+		dev := w.open(p)
+		if err := dev.(fido.Manager).SetMinPINLength(ctx, 10, false, fido.Prompt{}); err != nil {
+			t.Fatal(err)
+		}
+		dev.Close()
+		paths = append(paths, p)
+	}
+	j := newJob(t, "Quinn", w.person("quinn@example.com"))
+	res, err := w.station.Run(ctx, paths[0], j, nil)
+	if err != nil || res.MinPINLength != 10 {
+		t.Fatalf("random PIN on a key wanting 10: %+v, %v", res, err)
+	}
+	if pin := j.PIN(); len(pin) != 10 {
+		t.Errorf("PIN of %d digits on a key wanting 10", len(pin))
+	}
+	typed, err := enroll.NewJob("Rosa", w.person("rosa@example.com"), policy, []byte("12345678"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.station.Run(ctx, paths[1], typed, nil)
+	var se *enroll.StepError
+	if !errors.As(err, &se) || se.Step != enroll.StepPIN || !errors.Is(err, fido.ErrPINPolicy) {
+		t.Fatalf("typed PIN too short for the key: %v", err)
+	}
+	if st, _ := w.open(paths[1]).PINState(ctx); st.Set {
+		t.Error("a PIN was set")
 	}
 }

@@ -126,7 +126,7 @@ func (r *registrar) Begin(ctx context.Context) ([]byte, error) {
 	return r.w.svc.BeginRegistration(ctx, r.user.Session.Token, r.grant, account.KindSecurityKey)
 }
 
-func (r *registrar) Finish(ctx context.Context, resp []byte) error {
+func (r *registrar) Finish(ctx context.Context, resp []byte, _ enroll.Result) error {
 	r.finishes.Add(1)
 	if r.failFinish.Load() > 0 {
 		r.failFinish.Add(-1)

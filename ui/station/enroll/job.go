@@ -88,6 +88,7 @@ type Job struct {
 	mu       sync.Mutex // guards what follows
 	policy   Policy
 	pin      []byte
+	random   bool   // pin was drawn here, not typed by the operator
 	reset    bool   // the reset step is done
 	pinSet   bool   // the key was given pin
 	response []byte // the credential made, until finished
@@ -115,6 +116,7 @@ func NewJob(person string, reg Registrar, policy Policy, pin []byte) (*Job, erro
 		if j.pin, err = RandomPIN(policy.pinLength()); err != nil {
 			return nil, err
 		}
+		j.random = true
 		return j, nil
 	}
 	switch {
@@ -175,4 +177,23 @@ func (j *Job) update(f func()) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	f()
+}
+
+// fitPIN lengthens a random PIN that a key with a higher minimum than the
+// policy's would refuse; a typed one is the operator's to change. It is
+// called before the PIN is set on any key (a slip is made once the key
+// is ready).
+func (j *Job) fitPIN(min int) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.random || j.pinSet || len(j.pin) >= min || min > maxPINBytes {
+		return nil
+	}
+	pin, err := RandomPIN(min)
+	if err != nil {
+		return err
+	}
+	clear(j.pin)
+	j.pin = pin
+	return nil
 }

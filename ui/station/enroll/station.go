@@ -2,15 +2,15 @@ package enroll
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/assets"
 	"github.com/passkeydesk/passkeydesk/fido"
 	"github.com/passkeydesk/passkeydesk/fido/client"
@@ -163,9 +163,11 @@ func (r *run) resetStep(ctx context.Context, dev fido.Device, info *fido.Info) (
 		return dev, info, r.end(err)
 	}
 	r.path = path
-	if dev, err = r.s.Keys.Open(ctx, path); err != nil {
-		return dev, info, r.end(err)
+	back, err := r.s.Keys.Open(ctx, path)
+	if err != nil {
+		return dev, info, r.end(err) // dev, closed, for Run's deferred Close
 	}
+	dev = back
 	if m, ok = dev.(fido.Manager); !ok {
 		return dev, info, r.end(fmt.Errorf("the key cannot be reset here: %w", fido.ErrUnsupported))
 	}
@@ -219,6 +221,9 @@ func (r *run) pinStep(ctx context.Context, dev fido.Device, info *fido.Info) err
 	switch {
 	case st.Set && set:
 	case !st.Set:
+		if err := j.fitPIN(info.MinPINLength); err != nil {
+			return r.end(err)
+		}
 		pin := j.pinCopy()
 		err = dev.SetPIN(ctx, pin)
 		clear(pin)
@@ -287,9 +292,13 @@ func (r *run) passkeyStep(ctx context.Context, dev fido.Device, info *fido.Info)
 		if err != nil {
 			return r.end(err)
 		}
-		j.update(func() { j.response, j.result.CredentialID = resp, id })
+		j.update(func() {
+			j.response = resp
+			j.result.CredentialID = id
+			j.result.setLabel(info.AAGUID)
+		})
 	}
-	if err := j.Registrar.Finish(ctx, resp); err != nil {
+	if err := j.Registrar.Finish(ctx, resp, j.Result()); err != nil {
 		return r.end(fmt.Errorf("finishing the registration: %w", err))
 	}
 	j.update(func() { j.finished, j.response = true, nil })
@@ -330,16 +339,16 @@ func (r *run) forceStep(ctx context.Context, dev fido.Device, info *fido.Info) e
 func (r *run) labelStep(ctx context.Context, dev fido.Device, info *fido.Info) error {
 	j := r.j
 	r.begin(StepLabel)
-	j.update(func() {
-		j.result.AAGUID = info.AAGUID
-		j.result.Model = modelName(info.AAGUID)
-		j.result.KeyID = keyID(j.result.CredentialID)
-		j.result.Label = j.result.Model
-		if j.result.KeyID != "" {
-			j.result.Label += " #" + j.result.KeyID
-		}
-	})
+	j.update(func() { j.result.setLabel(info.AAGUID) })
 	return r.end(nil)
+}
+
+// setLabel names the key with aaguid and the credential made on it.
+func (r *Result) setLabel(aaguid fido.AAGUID) {
+	r.AAGUID = aaguid
+	r.Model = modelName(aaguid)
+	r.KeyID = keyID(r.CredentialID)
+	r.Label = label(r.Model, r.KeyID)
 }
 
 // genericModel names a model the catalog does not know.
@@ -353,19 +362,39 @@ func modelName(aaguid fido.AAGUID) string {
 }
 
 // keyID is a short identifier for the key: a key tells no serial number
-// over CTAP, so it is the first 3 bytes of SHA-256 of the credential made
-// on it, in capital hex. The same 6 characters then name the key on the
-// PIN slip, in the batch log and beside the passkey in the account.
+// over CTAP, so it is the short form of the credential made on it
+// (account.CredentialShortID), the same on the PIN slip, in the batch
+// log and beside the passkey in the account.
 func keyID(credentialID []byte) string {
 	if len(credentialID) == 0 {
 		return ""
 	}
-	h := sha256.Sum256(credentialID)
-	return strings.ToUpper(hex.EncodeToString(h[:3]))
+	return account.CredentialShortID(credentialID)
 }
 
-// KeyID is keyID for callers that hold a credential ID (the batch log).
+// KeyID is keyID for callers that hold a credential ID.
 func KeyID(credentialID []byte) string { return keyID(credentialID) }
+
+// MaxLabel is the longest label in characters, as a batch entry keeps it
+// (account.BatchEntryUpdate.KeyLabel).
+const MaxLabel = 64
+
+// label is the model and the key ID, the model shortened to fit MaxLabel.
+func label(model, id string) string {
+	if id == "" {
+		return truncate(model, MaxLabel)
+	}
+	suffix := " #" + id
+	return truncate(model, MaxLabel-utf8.RuneCountInString(suffix)) + suffix
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
 
 // credentialID reads rawId from a RegistrationResponseJSON.
 func credentialID(resp []byte) ([]byte, error) {

@@ -95,3 +95,60 @@ func unplugAndBack(t *testing.T, name string, k *softkey.Key) {
 	time.Sleep(100 * time.Millisecond)
 	t.Cleanup(libfido2.Register(name, k))
 }
+
+// TestWatchHoldsKeyThroughReset: a key reset under Watch comes back under
+// another path (as a USB key may); it is not offered to the next person,
+// and the next key plugged in is.
+func TestWatchHoldsKeyThroughReset(t *testing.T) {
+	w := newWorld(t)
+	first, path := w.plug("a", softkey.Options{})
+	first.SetTouch(softkey.TouchAfterDelay, 50*time.Millisecond)
+	back := strings.TrimPrefix(path, libfido2.SimScheme) + "-back"
+	st := *w.station
+	st.Replug = func(ctx context.Context, p string) (string, error) {
+		libfido2.Register(strings.TrimPrefix(p, libfido2.SimScheme), first)() // pulled out
+		time.Sleep(150 * time.Millisecond)                                    // several listings without it
+		first.PowerCycle()
+		t.Cleanup(libfido2.Register(back, first)) // back, under another path
+		time.Sleep(150 * time.Millisecond)        // listed there before the reset goes on
+		return libfido2.SimScheme + back, nil
+	}
+	jobs := []*enroll.Job{newJob(t, "Sam", w.person("sam@example.com")), newJob(t, "Tia", w.person("tia@example.com"))}
+	jobs[0].Reset = true
+	var (
+		mu    sync.Mutex
+		given []string
+		outs  = make(chan enroll.Outcome, 4)
+	)
+	ctx, cancel := context.WithCancel(context.Background())
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		st.Watch(ctx, 20*time.Millisecond, func(d fido.DeviceInfo) *enroll.Job {
+			mu.Lock()
+			defer mu.Unlock()
+			if !strings.Contains(d.Path, "TestWatchHoldsKeyThroughReset") || len(given) == len(jobs) {
+				return nil
+			}
+			given = append(given, d.Path)
+			return jobs[len(given)-1]
+		}, nil, func(o enroll.Outcome) { outs <- o })
+	}()
+	o := <-outs
+	if o.Err != nil || o.Job != jobs[0] || !o.Result.Reset {
+		t.Fatalf("the reset key: %+v", o)
+	}
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	if len(given) != 1 {
+		t.Errorf("keys given a job: %q; the key back from its reset was offered again", given)
+	}
+	mu.Unlock()
+	_, second := w.plug("b", softkey.Options{})
+	o = <-outs
+	if o.Err != nil || o.Job != jobs[1] || o.Path != second {
+		t.Fatalf("the next key: %+v", o)
+	}
+	cancel()
+	<-closed
+}

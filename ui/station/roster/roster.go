@@ -29,14 +29,16 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/passkeydesk/passkeydesk/account"
 )
 
 // Limits.
 const (
-	MaxBytes     = 1 << 20 // the largest file read
-	MaxRows      = 5000    // the most people in one batch
-	MaxEmailLen  = 254     // bytes (RFC 5321's path limit less the brackets)
-	MaxNameChars = 64      // the account service's display name limit
+	MaxBytes     = 1 << 20                 // the largest file read
+	MaxRows      = account.MaxBatchEntries // the most people in one batch
+	MaxEmailLen  = 254                     // bytes (RFC 5321's path limit less the brackets)
+	MaxNameChars = 64                      // the account service's display name limit
 )
 
 // Person is one row that can be enrolled.
@@ -81,6 +83,16 @@ var (
 	ErrEmpty       = errors.New("roster: the file has no rows")
 	ErrNoColumns   = errors.New("roster: the header names no email column and no name column")
 )
+
+// Rows are the people as the account service takes them for a batch
+// (account.StationAPI CheckBatchRows and CreateBatch), with their lines.
+func (b *Batch) Rows() []account.BatchRow {
+	rows := make([]account.BatchRow, len(b.People))
+	for i, p := range b.People {
+		rows[i] = account.BatchRow{Line: p.Line, Email: p.Email, DisplayName: p.Name}
+	}
+	return rows
+}
 
 // Parse reads a batch from r.
 func Parse(r io.Reader) (*Batch, error) {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/ui/station/roster"
 )
 
@@ -138,5 +140,15 @@ func TestParseLimits(t *testing.T) {
 	}
 	if b := parse(t, "name\nAlice\n"); len(b.People) != 0 || problems(b) != "2 missing email" || !strings.Contains(b.Problems[0].Detail, "no email column") {
 		t.Errorf("no email column: %s", problems(b))
+	}
+}
+
+// TestRows: the people read, as rows for the account service's batch
+// calls, keep their lines.
+func TestRows(t *testing.T) {
+	b := parse(t, "\ufeffE-mail;Name\nAlice@Example.com; Alice Smith \nbob@example.com;Bob\n")
+	want := []account.BatchRow{{Line: 2, Email: "alice@example.com", DisplayName: "Alice Smith"}, {Line: 3, Email: "bob@example.com", DisplayName: "Bob"}}
+	if rows := b.Rows(); !reflect.DeepEqual(rows, want) {
+		t.Fatalf("rows %+v", rows)
 	}
 }
