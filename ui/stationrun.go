@@ -15,10 +15,8 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"github.com/go-webauthn/webauthn/protocol"
 
 	"github.com/passkeydesk/passkeydesk/account"
-	"github.com/passkeydesk/passkeydesk/assets"
 	"github.com/passkeydesk/passkeydesk/fido"
 	"github.com/passkeydesk/passkeydesk/ui/station/enroll"
 	"github.com/passkeydesk/passkeydesk/ui/station/slip"
@@ -203,7 +201,7 @@ func (r *stationRun) next(ctx context.Context, d fido.DeviceInfo, policy enroll.
 		return nil
 	}
 	req := account.StationEnrollmentRequest{BatchID: r.batchID, EntryID: e.ID, Station: station}
-	job, err := enroll.NewJob(e.DisplayName, &stationRegistrar{api: a.api, token: token, req: req}, policy, nil)
+	job, err := enroll.NewJob(e.DisplayName, enroll.StationRegistrar{API: a.api, Token: token, Request: req}, policy, nil)
 	if err == nil {
 		job.Reset = reset
 		_, err = a.api.UpdateBatchEntry(ctx, token, r.batchID, e.ID, account.BatchEntryUpdate{Station: station, State: account.EntryKeyDetected})
@@ -536,36 +534,4 @@ func (st *stationScreen) batchTitleOr() string {
 		return st.batch.Name
 	}
 	return "batch"
-}
-
-// stationRegistrar is enroll.Registrar on the account service: the
-// passkey is made for the batch entry's person and bound to their account.
-type stationRegistrar struct {
-	api   account.API
-	token string
-	req   account.StationEnrollmentRequest
-}
-
-func (s *stationRegistrar) Begin(ctx context.Context) ([]byte, error) {
-	return s.api.BeginStationEnrollment(ctx, s.token, s.req)
-}
-
-func (s *stationRegistrar) Finish(ctx context.Context, response []byte) error {
-	_, err := s.api.FinishStationEnrollment(ctx, s.token, response, stationPasskeyName(response))
-	return err
-}
-
-// stationPasskeyName names a passkey made at the station as its PIN slip
-// names the key: the model from the AAGUID catalog and the key's short
-// identifier (enroll.KeyID). "" lets the service name it.
-func stationPasskeyName(response []byte) string {
-	parsed, err := protocol.ParseCredentialCreationResponseBytes(response)
-	if err != nil {
-		return ""
-	}
-	model := assets.ModelName(parsed.Response.AttestationObject.AuthData.AttData.AAGUID)
-	if model == "" {
-		model = "Security key"
-	}
-	return model + " #" + enroll.KeyID(parsed.Response.AttestationObject.AuthData.AttData.CredentialID)
 }
