@@ -182,7 +182,7 @@ func (k *Key) execute(tx *transaction) []byte {
 	)
 	switch cmd {
 	case cmdGetInfo:
-		resp = k.getInfo()
+		resp = k.configOptions(k.getInfo())
 	case cmdMakeCredential:
 		resp, status = k.makeCredential(tx, parseRequest(tx.data[1:]))
 	case cmdGetAssertion:

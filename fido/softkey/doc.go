@@ -81,10 +81,11 @@
 // at once, after a delay, never, or deny), Press (touch now) and
 // WaitingForTouch (whether a Press would land on a request), Unplug, Plug
 // and PowerCycle, StallNext and Stalled (hold a request's answer until
-// unplugged), SetSignCount, SetSelfAttestation, FailUV, QueueSamples
-// (what the finger gives the sensor next: a good sample, a bad one with
-// its status, none before the timeout, a finger that matches nothing),
-// Fingerprints and Enrolling; Commands
+// unplugged), SetSignCount, SetSelfAttestation, FailUV, SetConfigSupport
+// (a key without authenticatorConfig), QueueSamples (what the finger
+// gives the sensor next: a good sample, a bad one with its status, none
+// before the timeout, a finger that matches nothing), Fingerprints and
+// Enrolling; Commands
 // counts the requests by command byte. They are safe to call
 // from any goroutine while a client reads and writes reports.
 //

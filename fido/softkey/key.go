@@ -89,6 +89,7 @@ type Key struct {
 	pressed   chan struct{} // closed (and replaced) by Press
 	denied    chan struct{} // closed (and replaced) by Deny
 	selfAtt   bool
+	noConfig  bool // authenticatorConfig left out (SetConfigSupport)
 	winks     int
 	cm        *cmQueue    // for the credential management GetNext subcommands
 	failUV    int         // built-in verifications still to fail
