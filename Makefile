@@ -46,7 +46,7 @@ fmt-check: ## fail on files gofmt would change
 
 # The UI's flow tests run a second time with the app on the HTTP client of
 # a service on PostgreSQL, as on a server.
-UI_FLOWS := TestFirstRun|TestSignUp|TestRecoveryCodes|TestChangePassword|TestChangeAuthenticator|TestSessionsScreen|TestSignIn|TestForgetsEndedSession|TestSecurityKey|TestThisComputer|TestPhone|TestApproval|TestRemove|TestPasskeySignIn|TestAddPasskey|TestTheAppOnAServer|TestMadePasskey|TestServer
+UI_FLOWS := TestFirstRun|TestSignUp|TestRecoveryCodes|TestChangePassword|TestChangeAuthenticator|TestSessionsScreen|TestSignIn|TestForgetsEndedSession|TestSecurityKey|TestThisComputer|TestPhone|TestApproval|TestRemove|TestPasskeySignIn|TestAddPasskey|TestTheAppOnAServer|TestMadePasskey|TestServer|TestStation
 
 .PHONY: test
 test: deps vet fmt-check ## vet, gofmt check, go test -race ./... under a D-Bus session with a keyring, then the UI flows over HTTP on PostgreSQL

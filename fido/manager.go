@@ -10,6 +10,9 @@ import "context"
 //
 //	if m, ok := dev.(fido.Manager); ok { … }
 //
+// Fingerprints on a key with a sensor are a third interface, BioManager
+// (bio.go), found the same way.
+//
 // Errors: as for Device. A key that lacks the feature (no credMgmt, no
 // authnrCfg in its getInfo options) gives ErrUnsupported; a key without a
 // PIN or built-in verification gives ErrPINNotSet for the operations that

@@ -19,6 +19,7 @@ import (
 	"github.com/passkeydesk/passkeydesk/account"
 	"github.com/passkeydesk/passkeydesk/fido"
 	"github.com/passkeydesk/passkeydesk/fido/client"
+	"github.com/passkeydesk/passkeydesk/ui/station/enroll"
 )
 
 // callTimeout bounds one call to the account service or the keyring.
@@ -182,6 +183,13 @@ type App struct {
 	// after runs a function on the UI goroutine once a time has passed
 	// (time.AfterFunc, then deliver); the tests run it when they choose.
 	after func(d time.Duration, f func())
+	// stationReplug waits for a key's replug in the enrollment station's
+	// guided reset; nil: watch the keys (enroll.WatchReplug). The tests
+	// replug soft keys by power-cycling them.
+	stationReplug enroll.ReplugFunc
+	// stationName names this computer in batch logs; "" for its host
+	// name. The tests run two stations on one host.
+	stationName string
 	// inflight counts work started by run whose result has not yet been
 	// handled on the UI goroutine.
 	inflight atomic.Int64
@@ -438,6 +446,10 @@ func (a *App) setTokenProblem(err error) {
 
 // enter opens the signed-in shell for the session.
 func (a *App) enter(token string, me account.Account) {
+	if me.SetupRequired {
+		a.showSetUp(token, me)
+		return
+	}
 	a.token = token
 	a.me = me
 	a.setKnownAccount()
@@ -486,8 +498,10 @@ func (a *App) signOut(fb *feedback, button *button) {
 		}
 		a.token = ""
 		a.me = account.Account{}
-		a.shell.close()
-		a.shell = nil
+		if a.shell != nil {
+			a.shell.close()
+			a.shell = nil
+		}
 		a.showSignIn()
 	})
 }

@@ -60,9 +60,11 @@
 //     chosen key's card. Its parts: keycreds.go (its PIN and the passkeys
 //     on it), keypolicy.go (PIN change and key policy), keyreset.go (the
 //     guided reset), keypick.go (pick by touch), keylost.go (marking the
-//     account's passkeys lost after a reset or a delete). simkeypanel.go:
-//     the simulated key's controls (--simulated-key), a window of their
-//     own: Touch, Deny, Unplug, Plug in, "Touch needs a click".
+//     account's passkeys lost after a reset or a delete),
+//     keyfingerprints.go (the fingerprints of a key with a sensor).
+//     simkeypanel.go: the simulated key's controls (--simulated-key), a
+//     window of their own: Touch, Deny, Unplug, Plug in, "Touch needs a
+//     click".
 //   - settings.go: settings; policysettings.go: "Passkey required" and
 //     holds; apikeys.go: service API keys; thiscomputersettings.go: this
 //     computer's local PIN and starting over.

@@ -201,6 +201,42 @@ func describeAt(err error, server string) message {
 			Sentence: "This passkey's signature counter went backwards, so it may have been copied. It is marked \"possible clone\" and cannot approve operations or verify your identity.",
 			Next:     "Use another passkey, and remove this one from your account.",
 		}
+	case errors.Is(err, account.ErrNotOperator):
+		return message{
+			Title:    "Not an operator",
+			Sentence: "Only an operator may use the enrollment station.",
+			Next:     "Ask whoever runs the account service to make you one.",
+		}
+	case errors.Is(err, account.ErrPasskeySessionRequired):
+		return message{
+			Title:    "Sign in with your passkey",
+			Sentence: "The enrollment station needs a session signed in with your own passkey, not a password.",
+			Next:     "Sign out, then sign in with a passkey.",
+		}
+	case errors.Is(err, account.ErrSetupRequired):
+		return message{
+			Title:    "Finish setting up your account",
+			Sentence: "Choose a password and add an authenticator app first.",
+			Next:     "",
+		}
+	case errors.Is(err, account.ErrPasskeyIssued):
+		return message{
+			Title:    "Passkey not used yet",
+			Sentence: "This passkey was set up for you and you have not signed in with it yet, so it cannot approve or confirm anything.",
+			Next:     "Sign in with it once first.",
+		}
+	case errors.Is(err, account.ErrEntryClaimed):
+		return message{
+			Title:    "Taken by another station",
+			Sentence: "Another station is enrolling this person.",
+			Next:     "Plug in a key for the next person.",
+		}
+	case errors.Is(err, account.ErrEntryDone):
+		return message{
+			Title:    "Already done",
+			Sentence: "This person is enrolled or skipped already.",
+			Next:     "",
+		}
 	case errors.Is(err, account.ErrApprovalExpired):
 		return message{
 			Title:    "Request expired",
@@ -318,6 +354,18 @@ func describeKey(err error, wrong **fido.PINError, rule **pinRuleError) (message
 			Title:    "Key is full",
 			Sentence: "This security key has no room left for another passkey.",
 			Next:     "Use another key, or delete a passkey you no longer need from this one. Your account is unchanged.",
+		}, true
+	case errors.Is(err, fido.ErrFingerprintsFull):
+		return message{
+			Title:    "No room for another fingerprint",
+			Sentence: "This key's sensor holds as many fingerprints as it can.",
+			Next:     "Delete a fingerprint you no longer use, then add the new one.",
+		}, true
+	case errors.Is(err, fido.ErrNoFingerprint):
+		return message{
+			Title:    "Fingerprint not found",
+			Sentence: "The key no longer holds this fingerprint.",
+			Next:     "The list shows what the key holds now.",
 		}, true
 	case errors.Is(err, fido.ErrTimeout):
 		return message{

@@ -129,6 +129,10 @@ type harness struct {
 	// it over HTTP, "" otherwise.
 	server string
 
+	// store is the service's store (on PostgreSQL with
+	// PASSKEYDESK_UI_STORE=postgres; then dbPath is an unused file).
+	store account.Store
+
 	// secrets are strings that must never reach the log.
 	secrets []string
 	// mailer is the service's, when it sends email.
@@ -174,12 +178,21 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 	t.Helper()
 	sealingKey := make([]byte, 32)
 	rand.Read(sealingKey)
+	var store account.Store
+	keep := func(s account.Store) account.Store {
+		if f := storeFor(t); f != nil {
+			s = f(s)
+		}
+		store = s
+		return s
+	}
 	svc, clock, dbPath := accounttest.NewService(t, accounttest.Options{Mailer: opts.mailer, Model: opts.model, PublicURL: opts.publicURL,
-		Store: storeFor(t), SecretKey: sealingKey})
+		Store: keep, SecretKey: sealingKey})
 	h := &harness{
 		t:      t,
 		fa:     test.NewTempApp(t),
 		svc:    svc,
+		store:  store,
 		clock:  clock,
 		tokens: opts.tokens,
 		queue:  make(chan func(), 64),

@@ -126,6 +126,7 @@ func (p *keyPanel) unlock(pin []byte) {
 		p.pin, p.creds, p.credsRead, p.held, p.elsewhere = pin, creds, true, held, elsewhere
 		p.existing, p.remaining = exist, remain
 		p.render()
+		p.loadFingerprints()
 	})
 }
 

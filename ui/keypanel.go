@@ -58,6 +58,8 @@ type keyPanel struct {
 	keyCredsView
 	accountPKs []account.Passkey
 	accountErr error
+	// keyFingerprintsView is the view of the fingerprints (keyfingerprints.go).
+	keyFingerprintsView
 
 	mode   panelMode
 	target fido.StoredCredential // of modeDelete and modeEdit
@@ -83,10 +85,11 @@ type keyPanel struct {
 type panelPart int
 
 const (
-	atKeys   panelPart = iota // the key list: listing, opening, a key pulled out
-	atPIN                     // unlocking with the PIN, setting or changing it
-	atCreds                   // the passkeys on the key: editing, deleting one
-	atPolicy                  // the key's policy
+	atKeys         panelPart = iota // the key list: listing, opening, a key pulled out
+	atPIN                           // unlocking with the PIN, setting or changing it
+	atCreds                         // the passkeys on the key: editing, deleting one
+	atPolicy                        // the key's policy
+	atFingerprints                  // the fingerprints of a key with a sensor
 )
 
 // step starts a step in part at: what earlier steps said goes, and what
@@ -137,6 +140,7 @@ const (
 	modeDelete
 	modeEdit
 	modeReset
+	modeFingerprint // keyfingerprints.go
 )
 
 func newKeyPanel(a *App, s *shell) *keyPanel {
@@ -266,6 +270,7 @@ func (p *keyPanel) forgetCreds() {
 	p.creds, p.credsRead, p.held, p.elsewhere = nil, false, nil, nil
 	p.minLength, p.forceChange = nil, nil
 	p.existing, p.remaining = 0, 0
+	p.forgetFingerprints()
 }
 
 // choose opens the key at path and shows its card.
@@ -380,7 +385,8 @@ func (p *keyPanel) runOp(work func(ctx context.Context) error, done func(err err
 // (a wrong PIN, a rule), which needs no check for removal.
 func keyAnswered(err error) bool {
 	for _, e := range []error{fido.ErrPINInvalid, fido.ErrPINBlocked, fido.ErrPINAuthBlocked, fido.ErrPINPolicy,
-		fido.ErrPINRequired, fido.ErrResetTooLate, fido.ErrNoCredentials, fido.ErrUnsupported} {
+		fido.ErrPINRequired, fido.ErrResetTooLate, fido.ErrNoCredentials, fido.ErrUnsupported,
+		fido.ErrFingerprintsFull, fido.ErrNoFingerprint} {
 		if errors.Is(err, e) {
 			return true
 		}
@@ -455,6 +461,9 @@ func (p *keyPanel) render() {
 		case modeEdit:
 			objs = append(objs, p.editObjects()...)
 			here(atCreds)
+		case modeFingerprint:
+			objs = append(objs, p.fingerprintModeObjects()...)
+			here(atFingerprints)
 		default:
 			objs = append(objs, p.pinObjects()...)
 			here(atPIN)
@@ -467,6 +476,8 @@ func (p *keyPanel) render() {
 			}
 			here(atCreds)
 			objs = append(objs, creds...)
+			objs = append(objs, p.fingerprintObjects()...)
+			here(atFingerprints)
 			objs = append(objs, p.policyObjects()...)
 			here(atPolicy)
 			objs = append(objs, p.resetButton()...)
@@ -547,6 +558,9 @@ func (p *keyPanel) card() []fyne.CanvasObject {
 	add("PIN", p.pinWords())
 	if p.pinSt.UVRetries >= 0 && info.HasOption("uv") {
 		add("Built-in verification", retriesWords(p.pinSt.UVRetries)+" left")
+	}
+	if w := p.fingerprintCardWords(); w != "" {
+		add("Fingerprints", w)
 	}
 	if info.MinPINLength > 0 {
 		add("Minimum PIN length", strconv.Itoa(info.MinPINLength))

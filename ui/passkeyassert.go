@@ -55,6 +55,9 @@ type assertFlow struct {
 	// is opened for one use and closed after it.
 	sess  keySession
 	ended bool
+	// newPIN is a PIN the person just chose when the key forced a change
+	// (forcedpin.go): it answers the next use's first PIN request.
+	newPIN []byte
 
 	// The keys plugged in, followed for the whole flow (watchKeys): the
 	// choice shows them as they come and go, and an operation on a key
@@ -237,12 +240,13 @@ func (f *assertFlow) use(path string, local ThisComputer) {
 		words = promptWords{label: "your security key"}
 		f.using = path
 	}
-	op := f.prompts.begin(f.ctx, words, nil)
+	op := f.prompts.begin(f.ctx, words, f.takeNewPIN())
 	f.prompts.showWaiting("Getting the passkey ready…")
 	var (
 		cands []client.Candidate
 		// answered: the key's part is over (set by the worker).
 		answered bool
+		forced   *fido.Info // the key asks for a new PIN first
 	)
 	keys, flowCtx := f.app.keys, f.ctx
 	before, settled := f.sess.queueKeyWork()
@@ -266,6 +270,7 @@ func (f *assertFlow) use(path string, local ThisComputer) {
 		}
 		cands, err = f.app.client.Get(ctx, dev, opts, op.prompt)
 		op.release()
+		forced = forcedPINChange(ctx, dev, local == nil, err)
 		answered = err == nil
 		if err == nil && len(cands) == 0 {
 			err = fido.ErrNoCredentials
@@ -285,6 +290,10 @@ func (f *assertFlow) use(path string, local ThisComputer) {
 		}
 		f.using = ""
 		if f.ended {
+			return
+		}
+		if forced != nil {
+			f.showForcedPINChange(path, forced)
 			return
 		}
 		if errors.Is(err, fido.ErrKeyRemoved) {

@@ -331,6 +331,8 @@ func (f *keyFlow) open(d fido.DeviceInfo) {
 			f.showSetPIN()
 		case pin.Set && pin.Retries == 0:
 			f.fail("opening a security key", fido.ErrPINBlocked)
+		case pin.Set && info.ForcePINChange:
+			f.showForcedPINChange() // forcedpin.go
 		default:
 			f.register(nil)
 		}

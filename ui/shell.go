@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/passkeydesk/passkeydesk/account"
 )
 
 // section is one place the signed-in shell's navigation leads to.
@@ -24,6 +25,7 @@ const (
 	// Settings and the overview's nudge.
 	sectionRecoveryCodes
 	sectionChangePassword // from Settings
+	sectionStation        // the enrollment station; in the nav for operators only
 	sectionChangeEmail    // from Settings (email.go)
 	// sectionBackup and sectionRestore write and restore a backup of the
 	// data folder (backup.go); from Settings.
@@ -67,6 +69,10 @@ type shell struct {
 	recovery *recoveryCodesScreen
 	// password is the change-password screen (changepassword.go).
 	password *changePasswordScreen
+	// station is the enrollment station (station.go). It outlives a visit
+	// to another section: keys go on being readied, and their PINs wait
+	// for their slips, until the operator signs out.
+	station *stationScreen
 	// email is the change-email screen (email.go).
 	email *changeEmailScreen
 	// backup and restore are the backup screens (backup.go).
@@ -96,6 +102,9 @@ func (s *shell) show() {
 	if s.app.keys != nil {
 		s.nav[sectionKeys] = newButtonWithIcon("Security keys", theme.StorageIcon(), func() { s.open(sectionKeys) })
 	}
+	if s.app.me.Role == account.RoleOperator {
+		s.nav[sectionStation] = newButtonWithIcon("Enrollment station", theme.AccountIcon(), func() { s.open(sectionStation) })
+	}
 	for _, b := range s.nav {
 		b.Alignment = widget.ButtonAlignLeading
 	}
@@ -115,6 +124,9 @@ func (s *shell) show() {
 		s.nav[sectionActivity], s.nav[sectionPasskeys], s.nav[sectionSettings],
 	)
 	if b := s.nav[sectionKeys]; b != nil {
+		nav.Add(b)
+	}
+	if b := s.nav[sectionStation]; b != nil {
 		nav.Add(b)
 	}
 	nav.Add(widget.NewSeparator())
@@ -205,6 +217,11 @@ func (s *shell) open(sec section) {
 	case sectionChangePassword:
 		s.password = &changePasswordScreen{app: s.app, shell: s}
 		obj, focus = s.password.build(), s.password.password
+	case sectionStation:
+		if s.station == nil {
+			s.station = newStationScreen(s.app, s)
+		}
+		obj, focus = s.station.build(), s.nav[sec]
 	case sectionChangeEmail:
 		s.email = &changeEmailScreen{app: s.app, shell: s}
 		obj, focus = s.email.build(), s.email.email
@@ -247,6 +264,9 @@ func (s *shell) close() {
 	}
 	s.watch.stop()
 	s.closeScreens()
+	if s.station != nil {
+		s.station.close()
+	}
 	if s.keyPanel != nil {
 		s.keyPanel.close()
 	}

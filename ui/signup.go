@@ -43,6 +43,10 @@ type signUpScreen struct {
 
 	// Step 3: the first recovery codes (recoverycodes.go).
 	recovery *newCodesView
+
+	// setup is the session of an invited account finishing its set-up
+	// (setup.go), "" for a new account.
+	setup string
 }
 
 func (s *signUpScreen) build() fyne.CanvasObject {
@@ -162,6 +166,10 @@ func (s *signUpScreen) showTOTP(enr *account.TOTPEnrollment) {
 	s.activate = newButtonWithIcon("Confirm and sign in", theme.ConfirmIcon(), s.confirmCode)
 	s.activate.Importance = widget.HighImportance
 	s.restart = newButton("Start over", s.app.showSignUp)
+	if s.setup != "" {
+		token, me := s.setup, s.app.me
+		s.restart.OnTapped = func() { s.app.showSetUp(token, me) }
+	}
 	s.restart.Importance = widget.LowImportance
 	s.totpFB = newFeedback()
 	s.code.OnSubmitted = func(string) { s.confirmCode() }
@@ -199,7 +207,12 @@ func (s *signUpScreen) confirmCode() {
 	)
 	s.app.run(func(ctx context.Context) error {
 		var err error
-		if sess, err = s.app.api.ConfirmSignUp(ctx, id, code); err != nil {
+		if s.setup != "" {
+			sess, err = s.app.api.ConfirmSetUp(ctx, s.setup, code)
+		} else {
+			sess, err = s.app.api.ConfirmSignUp(ctx, id, code)
+		}
+		if err != nil {
 			return err
 		}
 		problem = s.app.remember(sess.Token)

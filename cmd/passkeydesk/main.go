@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	passkeydesk [--data-dir DIR] [--simulated-key] [--public-url URL] [--phone-addr ADDR]
+//	passkeydesk [--data-dir DIR] [--simulated-key] [--simulated-key-fingerprint] [--public-url URL] [--phone-addr ADDR]
 //	            [--smtp-host HOST --smtp-port N --smtp-user USER --smtp-from ADDR
 //	             --smtp-ca FILE]
 //	            [--allow-rp-id-change] [--server URL]
@@ -46,6 +46,10 @@
 // every security-key flow without owning a key. Its controls (Touch,
 // Deny, Unplug, Plug in, and whether a touch waits for the click) are in
 // a small window of their own, opened from Security keys.
+// --simulated-key-fingerprint gives it a fingerprint sensor (each touch
+// of the sensor is a good sample of the enrolled finger), to try the
+// fingerprint screens; --simulated-keys N plugs in N keys, for the
+// enrollment station.
 //
 // One copy of the app runs per data folder: a second one started on the
 // same folder brings the first to the front and exits, or, when the first
@@ -150,6 +154,7 @@ func run(log *slog.Logger) error {
 	smtpUser := flag.String("smtp-user", envflag.String("PASSKEYDESK_SMTP_USER", ""), "SMTP user name; the password comes from env PASSKEYDESK_SMTP_PASSWORD only (env PASSKEYDESK_SMTP_USER)")
 	simulated := flag.Bool("simulated-key", envflag.Bool("PASSKEYDESK_SIMULATED_KEY"), "plug in a simulated security key whose state lives in the data folder (env PASSKEYDESK_SIMULATED_KEY=1)")
 	simulatedCount := flag.Int("simulated-keys", envflag.Int("PASSKEYDESK_SIMULATED_KEYS", 1), "with --simulated-key, how many simulated keys to plug in, for the enrollment station (env PASSKEYDESK_SIMULATED_KEYS)")
+	simulatedFP := flag.Bool("simulated-key-fingerprint", envflag.Bool("PASSKEYDESK_SIMULATED_KEY_FINGERPRINT"), "give the simulated security key a fingerprint sensor; implies --simulated-key (env PASSKEYDESK_SIMULATED_KEY_FINGERPRINT=1)")
 	publicURL := flag.String("public-url", envflag.String("PASSKEYDESK_PUBLIC_URL", "http://localhost:8787"), "address where a phone reaches the enrollment page: the QR link's base and the WebAuthn RP ID (env PASSKEYDESK_PUBLIC_URL)")
 	phoneAddr := flag.String("phone-addr", envflag.String("PASSKEYDESK_PHONE_ADDR", "127.0.0.1:8787"), "loopback address the phone enrollment page is served on (env PASSKEYDESK_PHONE_ADDR)")
 	smtpFrom := flag.String("smtp-from", envflag.String("PASSKEYDESK_SMTP_FROM", ""), "sender address of email codes and alerts (env PASSKEYDESK_SMTP_FROM)")
@@ -210,8 +215,8 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	var simKey ui.SimulatedKey
-	if *simulated {
-		sim, err := plugSimulatedKey(filepath.Join(*dataDir, "simulated-key.json"))
+	if *simulated || *simulatedFP {
+		sim, err := plugSimulatedKey(filepath.Join(*dataDir, "simulated-key.json"), *simulatedFP)
 		if err != nil {
 			return err
 		}

@@ -28,13 +28,15 @@ type simulatedKey struct {
 // plugSimulatedKey opens the soft key whose state is kept in the file at
 // path (created on first use, written back after every change) and
 // registers it with libfido2, so it is listed and driven like a USB key.
-// It touches at once until SetTouchNeedsClick says otherwise.
-func plugSimulatedKey(path string) (*simulatedKey, error) {
+// It touches at once until SetTouchNeedsClick says otherwise. With
+// fingerprint the key has a fingerprint sensor (each touch of it gives a
+// good sample of the enrolled finger).
+func plugSimulatedKey(path string, fingerprint bool) (*simulatedKey, error) {
 	aaguid, err := assets.ParseAAGUID(assets.SimulatedKeyAAGUID)
 	if err != nil {
 		return nil, err
 	}
-	key, err := softkey.Open(path, softkey.Options{Name: simulatedKeyName, AAGUID: aaguid})
+	key, err := softkey.Open(path, softkey.Options{Name: simulatedKeyName, AAGUID: aaguid, Fingerprint: fingerprint})
 	if err != nil {
 		return nil, fmt.Errorf("opening the simulated security key: %w", err)
 	}

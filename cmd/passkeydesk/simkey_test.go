@@ -17,13 +17,13 @@ import (
 
 // TestSimulatedKeyKeepsItsState: --simulated-key lists a key labelled as
 // simulated, and what it learns (here its PIN) is in the data folder on
-// the next run.
+// the next run; --simulated-key-fingerprint gives it a fingerprint sensor.
 func TestSimulatedKeyKeepsItsState(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "simulated-key.json")
 	p := libfido2.NewProvider()
 
-	sim, err := plugSimulatedKey(path)
+	sim, err := plugSimulatedKey(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,11 +50,16 @@ func TestSimulatedKeyKeepsItsState(t *testing.T) {
 	if err := dev.SetPIN(ctx, []byte("2468")); err != nil {
 		t.Fatal(err)
 	}
+
+	info, err := dev.Info(ctx)
+	if err != nil || info.HasSensor() {
+		t.Fatalf("a fingerprint sensor without --simulated-key-fingerprint (%v)", err)
+	}
 	dev.Close()
 	sim.close()
 
-	// The next run.
-	sim, err = plugSimulatedKey(path)
+	// The next run, with a fingerprint sensor.
+	sim, err = plugSimulatedKey(path, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +76,9 @@ func TestSimulatedKeyKeepsItsState(t *testing.T) {
 	if !st.Set {
 		t.Error("the PIN set on the last run is gone")
 	}
+	if info, err := dev.Info(ctx); err != nil || !info.HasSensor() {
+		t.Errorf("no fingerprint sensor with --simulated-key-fingerprint (%v)", err)
+	}
 }
 
 // TestSimulatedKeyControls: the controls of the simulated key's window,
@@ -80,7 +88,7 @@ func TestSimulatedKeyKeepsItsState(t *testing.T) {
 func TestSimulatedKeyControls(t *testing.T) {
 	ctx := context.Background()
 	p := libfido2.NewProvider()
-	sim, err := plugSimulatedKey(filepath.Join(t.TempDir(), "simulated-key.json"))
+	sim, err := plugSimulatedKey(filepath.Join(t.TempDir(), "simulated-key.json"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +165,7 @@ func TestSimulatedKeyControls(t *testing.T) {
 func TestMoreSimulatedKeys(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	first, err := plugSimulatedKey(filepath.Join(dir, "simulated-key.json"))
+	first, err := plugSimulatedKey(filepath.Join(dir, "simulated-key.json"), false)
 	if err != nil {
 		t.Fatal(err)
 	}

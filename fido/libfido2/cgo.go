@@ -16,6 +16,7 @@ package libfido2
 /*
 #cgo pkg-config: libfido2
 #include <stdlib.h>
+#include <fido/bio.h>
 #include <fido/config.h>
 #include <fido/credman.h>
 #include "hook.h"
@@ -333,6 +334,139 @@ func (h *handle) forcePINChange(pin []byte) int {
 	s := newSecret(pin)
 	defer s.free()
 	return int(C.fido_dev_force_pin_change(h.dev, s.p))
+}
+
+// bioInfo is getFingerprintSensorInfo.
+func (h *handle) bioInfo() (kind, samples int, rc int) {
+	i := C.fido_bio_info_new()
+	if i == nil {
+		return 0, 0, codeInternal
+	}
+	defer C.fido_bio_info_free(&i)
+	if rc := C.fido_bio_dev_get_info(h.dev, i); rc != C.FIDO_OK {
+		return 0, 0, int(rc)
+	}
+	return int(C.fido_bio_info_type(i)), int(C.fido_bio_info_max_samples(i)), codeOK
+}
+
+// bioEnroll is a fingerprint enrollment libfido2 keeps: the template (its
+// ID once begun) and the enrollment state, which holds the pinUvAuthToken
+// enrollBegin got, for the following samples. free releases both.
+type bioEnroll struct {
+	t *C.fido_bio_template_t
+	e *C.fido_bio_enroll_t
+}
+
+func (b *bioEnroll) free() {
+	if b.t != nil {
+		C.fido_bio_template_free(&b.t)
+	}
+	if b.e != nil {
+		C.fido_bio_enroll_free(&b.e)
+	}
+}
+
+// id is the template ID the key gave.
+func (b *bioEnroll) id() []byte {
+	return goBytes(C.fido_bio_template_id_ptr(b.t), C.fido_bio_template_id_len(b.t))
+}
+
+// step is the last sample's status and the samples still needed.
+func (b *bioEnroll) step() fido.EnrollStep {
+	return fido.EnrollStep{
+		Status:    fido.SampleStatus(C.fido_bio_enroll_last_status(b.e)),
+		Remaining: int(C.fido_bio_enroll_remaining_samples(b.e)),
+	}
+}
+
+// bioEnrollBegin is enrollBegin with its first sample, waited for at most
+// timeoutMS; the caller frees the result, also on failure.
+func (h *handle) bioEnrollBegin(timeoutMS uint32, pin []byte) (*bioEnroll, int) {
+	b := &bioEnroll{t: C.fido_bio_template_new(), e: C.fido_bio_enroll_new()}
+	if b.t == nil || b.e == nil {
+		return b, codeInternal
+	}
+	s := newSecret(pin)
+	defer s.free()
+	return b, int(C.fido_bio_dev_enroll_begin(h.dev, b.t, b.e, C.uint32_t(timeoutMS), s.p))
+}
+
+// bioEnrollContinue is enrollCaptureNextSample.
+func (h *handle) bioEnrollContinue(b *bioEnroll, timeoutMS uint32) int {
+	return int(C.fido_bio_dev_enroll_continue(h.dev, b.t, b.e, C.uint32_t(timeoutMS)))
+}
+
+// bioEnrollCancel is cancelCurrentEnrollment.
+func (h *handle) bioEnrollCancel() int { return int(C.fido_bio_dev_enroll_cancel(h.dev)) }
+
+// bioTemplates is enumerateEnrollments.
+func (h *handle) bioTemplates(pin []byte) ([]fido.Fingerprint, int) {
+	ta := C.fido_bio_template_array_new()
+	if ta == nil {
+		return nil, codeInternal
+	}
+	defer C.fido_bio_template_array_free(&ta)
+	s := newSecret(pin)
+	defer s.free()
+	if rc := C.fido_bio_dev_get_template_array(h.dev, ta, s.p); rc != C.FIDO_OK {
+		return nil, int(rc)
+	}
+	n := C.fido_bio_template_array_count(ta)
+	out := make([]fido.Fingerprint, 0, int(n))
+	for i := C.size_t(0); i < n; i++ {
+		t := C.fido_bio_template(ta, i)
+		out = append(out, fido.Fingerprint{
+			ID:   goBytes(C.fido_bio_template_id_ptr(t), C.fido_bio_template_id_len(t)),
+			Name: goOptString(C.fido_bio_template_name(t)),
+		})
+	}
+	return out, codeOK
+}
+
+// template makes a libfido2 template with this ID and, if name is not
+// nil, this name; the caller frees it.
+func newTemplate(id []byte, name *string) (*C.fido_bio_template_t, int) {
+	t := C.fido_bio_template_new()
+	if t == nil {
+		return nil, codeInternal
+	}
+	if rc := C.fido_bio_template_set_id(t, bytesPtr(id), C.size_t(len(id))); rc != C.FIDO_OK {
+		C.fido_bio_template_free(&t)
+		return nil, int(rc)
+	}
+	if name != nil {
+		cname := C.CString(*name)
+		defer C.free(unsafe.Pointer(cname))
+		if rc := C.fido_bio_template_set_name(t, cname); rc != C.FIDO_OK {
+			C.fido_bio_template_free(&t)
+			return nil, int(rc)
+		}
+	}
+	return t, codeOK
+}
+
+// bioSetName is setFriendlyName.
+func (h *handle) bioSetName(id []byte, name string, pin []byte) int {
+	t, rc := newTemplate(id, &name)
+	if rc != codeOK {
+		return rc
+	}
+	defer C.fido_bio_template_free(&t)
+	s := newSecret(pin)
+	defer s.free()
+	return int(C.fido_bio_dev_set_template_name(h.dev, t, s.p))
+}
+
+// bioRemove is removeEnrollment.
+func (h *handle) bioRemove(id []byte, pin []byte) int {
+	t, rc := newTemplate(id, nil)
+	if rc != codeOK {
+		return rc
+	}
+	defer C.fido_bio_template_free(&t)
+	s := newSecret(pin)
+	defer s.free()
+	return int(C.fido_bio_dev_enroll_remove(h.dev, t, s.p))
 }
 
 // goOptString is C.GoString, "" for NULL.

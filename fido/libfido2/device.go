@@ -350,8 +350,9 @@ const (
 	uvBuiltin               // the key's own UV (fingerprint, …)
 )
 
-// chooseUV decides how to verify the user on a key with info. With
-// verification asked the PIN is preferred when set, as browsers do.
+// chooseUV decides how to verify the user on a key with info: uvPIN
+// when a PIN is set (verify then tries an enabled built-in verification
+// first), else the built-in one.
 func chooseUV(info *fido.Info, want bool) (uvMode, error) {
 	switch {
 	case !want:
@@ -413,6 +414,55 @@ func (d *device) withPIN(ctx context.Context, op string, mode uvMode, info *fido
 		}
 		wrong = true
 	}
+}
+
+// maxUVAttempts bounds the built-in verifications one operation tries
+// before it asks for the PIN (keys allow about five failed matches).
+const maxUVAttempts = 5
+
+// verify runs a makeCredential or getAssertion (f) that may verify the
+// user. On a key with a PIN whose built-in verification (a fingerprint) is
+// enabled and not blocked, the built-in one goes first, as browsers do (it
+// sets *builtin while it runs): a finger that does not match is tried
+// again, and when the key says built-in verification is blocked, or the
+// attempts run out, the PIN is asked instead (CTAP 2.1 §6.5.5.7.3). Other
+// requests go as withPIN runs them.
+func (d *device) verify(ctx context.Context, op string, mode uvMode, info *fido.Info, p fido.Prompt, touch func(),
+	builtin *bool, f func(h *handle, pin []byte) int) error {
+	if mode == uvPIN && d.builtinFirst(ctx, info) {
+		*builtin = true
+		for range maxUVAttempts {
+			err := d.call(ctx, op, touch, func(h *handle) int { return f(h, nil) })
+			var de *fido.DeviceError
+			if errors.As(err, &de) && de.Status == codeUVInvalid {
+				continue // a finger that did not match: the key counted it
+			}
+			// Blocked, or a key opened before its first finger (libfido2
+			// reads the uv option at open, and then asks for no token):
+			// the PIN.
+			if !errors.Is(err, fido.ErrUVBlocked) && !errors.Is(err, fido.ErrPINRequired) {
+				return err
+			}
+			break
+		}
+		*builtin = false
+	}
+	return d.withPIN(ctx, op, mode, info, p, touch, f)
+}
+
+// builtinFirst reports whether a key with a PIN verifies the user by its
+// built-in verification first: it lists uv (enabled) and pinUvAuthToken
+// (so libfido2 asks for a token by it) and has UV retries left.
+func (d *device) builtinFirst(ctx context.Context, info *fido.Info) bool {
+	if !info.HasOption("uv") || !info.HasOption("pinUvAuthToken") {
+		return false
+	}
+	n := 0
+	err := d.call(ctx, "get UV retries", nil, func(h *handle) (rc int) {
+		n, rc = h.uvRetryCount()
+		return rc
+	})
+	return err == nil && n > 0
 }
 
 // touchOnce wraps p.Touch so that it runs at most once per operation.
@@ -500,7 +550,7 @@ func (d *device) MakeCredential(ctx context.Context, req *fido.MakeCredentialReq
 	}
 	var att *fido.Attestation
 	var stmt []byte
-	err = d.withPIN(ctx, "make credential", mode, info, p, touchOnce(p), func(h *handle, pin []byte) (rc int) {
+	err = d.verify(ctx, "make credential", mode, info, p, touchOnce(p), &params.builtinUV, func(h *handle, pin []byte) (rc int) {
 		att, stmt, rc = h.makeCred(params, pin)
 		return rc
 	})
@@ -554,7 +604,7 @@ func (d *device) GetAssertion(ctx context.Context, req *fido.GetAssertionRequest
 	}
 	var out []fido.Assertion
 	var authData [][]byte
-	err = d.withPIN(ctx, "get assertion", mode, info, p, touch, func(h *handle, pin []byte) (rc int) {
+	err = d.verify(ctx, "get assertion", mode, info, p, touch, &params.builtinUV, func(h *handle, pin []byte) (rc int) {
 		out, authData, rc = h.getAssert(params, pin)
 		return rc
 	})

@@ -37,6 +37,28 @@
 // sends them as two requests). A site with no passkeys lists as empty, and
 // a reset outside the key's window is fido.ErrResetTooLate.
 //
+// # Fingerprints
+//
+// The device is also a fido.BioManager (bio.go): fingerprints through
+// fido_bio_*: the sensor's info, enrollment (fido_bio_dev_enroll_begin,
+// then fido_bio_dev_enroll_continue per sample, with the key's judgement of
+// each sample and the samples still needed; fido_bio_dev_enroll_cancel),
+// the list, renaming and removal. libfido2 1.12 sends them as the preview
+// command 0x40 with a token from the PIN (keys give fingerprint management
+// no token from the finger); the token enrollBegin got serves the later
+// samples, kept in libfido2's fido_bio_enroll_t until the enrollment ends.
+// An enrollment's Cancel sends CTAPHID_CANCEL to a sample awaited and
+// then cancelCurrentEnrollment. A key with no fingerprint lists none
+// (it answers INVALID_OPTION); an unknown ID is fido.ErrNoFingerprint.
+//
+// A makeCredential or getAssertion that verifies the user on a key with a
+// PIN and an enabled built-in verification (uv true, UV retries left)
+// tries the finger first, as browsers do, with no PIN asked; a finger
+// that does not match is tried again, and when the key says built-in
+// verification is blocked the PIN is asked. libfido2 reads the uv option
+// when it opens a key: a key opened before its first fingerprint was
+// enrolled is asked with the PIN until it is opened again.
+//
 // # Touch
 //
 // For a simulated key, Prompt.Touch runs when the I/O hook reads the

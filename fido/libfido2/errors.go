@@ -122,7 +122,7 @@ var errorTable = map[int]errorEntry{
 	codeMissingParameter:     {"FIDO_ERR_MISSING_PARAMETER", kindDevice, nil},
 	codeLimitExceeded:        {"FIDO_ERR_LIMIT_EXCEEDED", kindDevice, nil},
 	codeUnsupportedExtension: {"FIDO_ERR_UNSUPPORTED_EXTENSION", kindSentinel, fido.ErrUnsupported},
-	codeFPDatabaseFull:       {"FIDO_ERR_FP_DATABASE_FULL", kindDevice, nil}, // fingerprints, not passkeys
+	codeFPDatabaseFull:       {"FIDO_ERR_FP_DATABASE_FULL", kindSentinel, fido.ErrFingerprintsFull}, // fingerprints, not passkeys
 	codeLargeBlobFull:        {"FIDO_ERR_LARGEBLOB_STORAGE_FULL", kindDevice, nil},
 	codeCredentialExcluded:   {"FIDO_ERR_CREDENTIAL_EXCLUDED", kindSentinel, fido.ErrCredentialExcluded},
 	codeProcessing:           {"FIDO_ERR_PROCESSING", kindDevice, nil},

@@ -72,6 +72,7 @@ func TestCodeError(t *testing.T) {
 		{name: "pin not set", code: codePINNotSet, want: fido.ErrPINNotSet},
 		{name: "pin policy", code: codePINPolicyViolation, want: fido.ErrPINPolicy},
 		{name: "uv blocked", code: codeUVBlocked, want: fido.ErrUVBlocked},
+		{name: "fingerprints full", code: codeFPDatabaseFull, want: fido.ErrFingerprintsFull},
 		{name: "excluded", code: codeCredentialExcluded, want: fido.ErrCredentialExcluded},
 		{name: "key store full", code: codeKeyStoreFull, want: fido.ErrKeyStoreFull},
 		{name: "no credentials", code: codeNoCredentials, want: fido.ErrNoCredentials},

@@ -44,6 +44,13 @@ func TestHardwareKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("PIN: %+v", st)
+	if info.HasSensor() {
+		si, err := d.(fido.BioManager).SensorInfo(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("fingerprint sensor: %+v, fingerprints enrolled: %v", si, info.HasFingerprints())
+	}
 	if !*hardwareTouch {
 		return
 	}

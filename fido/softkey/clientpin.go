@@ -29,9 +29,18 @@ const (
 	permMakeCredential       = 0x01
 	permGetAssertion         = 0x02
 	permCredentialManagement = 0x04
+	permBioEnrollment        = 0x08 // only on a key with a fingerprint sensor
 	permAuthenticatorConfig  = 0x20
 	permsGranted             = permMakeCredential | permGetAssertion | permCredentialManagement | permAuthenticatorConfig
 )
+
+// permsFor is the permissions this key grants.
+func (k *Key) permsFor() int {
+	if k.opts.Fingerprint {
+		return permsGranted | permBioEnrollment
+	}
+	return permsGranted
+}
 
 const (
 	minPINLength           = 4  // code points
@@ -53,6 +62,7 @@ type pinSession struct {
 	perms       int
 	rpID        string // the token's permissions RP ID; "" for any
 	legacy      bool   // the token came from getPinToken (no permissions asked)
+	userPresent bool   // the token came from built-in UV, which saw the user
 	wrongInARow int
 }
 
@@ -61,6 +71,14 @@ type pinSession struct {
 func (s *pinSession) regenerate() {
 	s.agreement = newAgreementKey()
 	s.token = nil
+}
+
+// usedWithPresence clears the token's permissions after a makeCredential
+// or getAssertion with user presence (clearPinUvAuthTokenPermissionsExceptLbw,
+// §6.1.2 step 14.4, §6.2.2 step 9.4); the key grants no lbw permission, so
+// none is left: the next operation needs a new token.
+func (s *pinSession) usedWithPresence() {
+	s.perms, s.legacy, s.userPresent = 0, false, false
 }
 
 // coseEC2 is the platform's key agreement key (COSE_Key, §6.5.6).
@@ -72,7 +90,7 @@ type coseEC2 struct {
 }
 
 // clientPIN answers authenticatorClientPIN (§6.5.5).
-func (k *Key) clientPIN(r *request) (any, byte) {
+func (k *Key) clientPIN(tx *transaction, r *request) (any, byte) {
 	var proto, sub int
 	hasProto := r.opt(0x01, &proto)
 	r.need(0x02, &sub)
@@ -83,7 +101,7 @@ func (k *Key) clientPIN(r *request) (any, byte) {
 		return map[int]any{0x03: k.st.PINRetries, 0x04: k.pin.wrongInARow >= maxWrongPINsInARow}, statusOK
 	}
 	if sub == pinGetUVRetries {
-		if !k.opts.BuiltInUV {
+		if !k.hasUV() {
 			return nil, statusInvalidSubcommand
 		}
 		return map[int]any{0x05: k.st.uvRetries()}, statusOK
@@ -108,7 +126,7 @@ func (k *Key) clientPIN(r *request) (any, byte) {
 	case pinGetTokenWithPerms:
 		return k.getPINToken(p, r, true)
 	case pinGetUVToken:
-		return k.getUVToken(p, r)
+		return k.getUVToken(tx, p, r)
 	}
 	return nil, statusInvalidSubcommand
 }
@@ -198,7 +216,7 @@ func (k *Key) getPINToken(p pinProtocol, r *request, withPerms bool) (any, byte)
 	if perms == 0 {
 		return nil, statusInvalidParameter
 	}
-	if perms&^permsGranted != 0 {
+	if perms&^k.permsFor() != 0 {
 		return nil, statusUnauthorizedPermission
 	}
 	if status := k.pinUsable(); status != statusOK {
@@ -222,13 +240,17 @@ func (k *Key) getPINToken(p pinProtocol, r *request, withPerms bool) (any, byte)
 func (k *Key) issueToken(p pinProtocol, secret []byte, perms int, rpID string, legacy bool) map[int]any {
 	k.pin.token = random(pinUvAuthTokenLength)
 	k.pin.tokenProto, k.pin.perms, k.pin.rpID, k.pin.legacy = p, perms, rpID, legacy
+	k.pin.userPresent = false
 	return map[int]any{0x02: p.encrypt(secret, k.pin.token)}
 }
 
 // getUVToken is getPinUvAuthTokenUsingUvWithPermissions (§6.5.5.7.3):
 // the key's built-in verification instead of the PIN. A failed
-// verification costs a UV retry; at zero the key answers UV_BLOCKED.
-func (k *Key) getUVToken(p pinProtocol, r *request) (any, byte) {
+// verification costs a UV retry; at zero the key answers UV_BLOCKED. A
+// sensor with no fingerprint enrolled answers NOT_ALLOWED; fingerprint
+// management (be) takes the PIN. The token says the user was present, so
+// one touch of the sensor serves the next makeCredential or getAssertion.
+func (k *Key) getUVToken(tx *transaction, p pinProtocol, r *request) (any, byte) {
 	var (
 		ka    coseEC2
 		perms int
@@ -240,8 +262,11 @@ func (k *Key) getUVToken(p pinProtocol, r *request) (any, byte) {
 	if r.status != statusOK {
 		return nil, r.status
 	}
-	if !k.opts.BuiltInUV {
+	if !k.hasUV() {
 		return nil, statusInvalidSubcommand
+	}
+	if !k.uvEnabled() {
+		return nil, statusNotAllowed
 	}
 	if perms == 0 {
 		return nil, statusInvalidParameter
@@ -253,15 +278,21 @@ func (k *Key) getUVToken(p pinProtocol, r *request) (any, byte) {
 	if status != statusOK {
 		return nil, status
 	}
-	if status := k.builtInUV(); status != statusOK {
+	if status := k.builtInUV(tx); status != statusOK {
 		return nil, status
 	}
-	return k.issueToken(p, secret, perms, rpID, false), statusOK
+	resp := k.issueToken(p, secret, perms, rpID, false)
+	k.pin.userPresent = k.opts.Fingerprint
+	return resp, statusOK
 }
 
-// builtInUV verifies the user with the simulated built-in UV, as FailUV
-// says.
-func (k *Key) builtInUV() byte {
+// builtInUV verifies the user with the simulated built-in UV: by
+// fingerprint (fingerprintUV) on a key with a sensor, else as FailUV
+// says. k.mu is held, and released while a finger is awaited.
+func (k *Key) builtInUV(tx *transaction) byte {
+	if k.opts.Fingerprint {
+		return k.fingerprintUV(tx)
+	}
 	if k.st.uvRetries() == 0 {
 		return statusUVBlocked
 	}
@@ -304,6 +335,7 @@ func (k *Key) checkPIN(p pinProtocol, secret, pinHashEnc []byte) byte {
 	hash, ok := p.decrypt(secret, pinHashEnc)
 	if ok && len(hash) == leftPINHashLength && subtle.ConstantTimeCompare(hash, k.st.PINHash) == 1 {
 		k.st.PINRetries = maxPINRetries
+		k.st.UVFailures = 0 // the PIN unblocks built-in UV (§6.5.5.7.2)
 		k.pin.wrongInARow = 0
 		if k.persist() != nil {
 			return statusOther
@@ -354,7 +386,7 @@ func (k *Key) storePIN(p pinProtocol, secret, newPINEnc []byte) byte {
 func (k *Key) verifyToken(proto int, cdh, param []byte, perm int, rpID string) byte {
 	s := &k.pin
 	switch {
-	case k.st.PINHash == nil && !k.opts.BuiltInUV:
+	case k.st.PINHash == nil && !k.uvEnabled():
 		return statusPINNotSet
 	case s.token == nil || s.tokenProto != pinProtocol(proto) || !s.tokenProto.verify(s.token, cdh, param):
 		return statusPINAuthInvalid

@@ -198,6 +198,10 @@ func TestPINProtocols(t *testing.T) {
 			if reg.flags != 0x45 {
 				t.Fatalf("flags %#x, want UP|UV|AT", reg.flags)
 			}
+			// The makeCredential spent the token (§6.1.2 step 14.4).
+			if tok, st = p.token("1234", 0x03, "example.com"); st != stOK {
+				t.Fatalf("second token: %#x", st)
+			}
 			ga := gaRequest("example.com")
 			ga[6], ga[7] = p.authenticate(tok, ga[2].([]byte)), proto
 			st, a := getAssertion(t, c, ctapGetAssertion, ga)
@@ -207,13 +211,17 @@ func TestPINProtocols(t *testing.T) {
 			if f := verifyAssertion(t, reg.pub, ga, a).flags; f != 0x05 {
 				t.Fatalf("assertion flags %#x", f)
 			}
-			// The token is bound to example.com, and a wrong MAC fails.
+			// A token is bound to example.com, and a wrong MAC fails.
+			if tok, st = p.token("1234", 0x03, "example.com"); st != stOK {
+				t.Fatalf("third token: %#x", st)
+			}
 			other := gaRequest("other.example")
 			other[6], other[7] = p.authenticate(tok, other[2].([]byte)), proto
 			if st, _ := c.call(ctapGetAssertion, other); st != stPINAuthInvalid {
 				t.Fatalf("token for another RP: %#x", st)
 			}
 			ga[6] = p.authenticate([]byte("not the token, but 32 bytes long"), ga[2].([]byte))
+			ga[7] = proto
 			if st, _ := c.call(ctapGetAssertion, ga); st != stPINAuthInvalid {
 				t.Fatalf("wrong pinUvAuthParam: %#x", st)
 			}

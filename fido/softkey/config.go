@@ -33,10 +33,13 @@ func (k *Key) authenticatorConfig(r *request) (any, byte) {
 	if r.status != statusOK {
 		return nil, r.status
 	}
+	if k.noConfig {
+		return nil, statusInvalidCommand
+	}
 	if sub != cfgToggleAlwaysUV && sub != cfgSetMinPINLength {
 		return nil, statusInvalidSubcommand
 	}
-	protected := k.st.PINHash != nil || k.opts.BuiltInUV
+	protected := k.st.PINHash != nil || k.uvEnabled()
 	if protected || hasPinAuth {
 		if !hasPinAuth {
 			return nil, statusPUATRequired
@@ -92,4 +95,26 @@ func (k *Key) authenticatorConfig(r *request) (any, byte) {
 		return nil, statusOther
 	}
 	return nil, statusOK
+}
+
+// SetConfigSupport turns authenticatorConfig on (the default) or off. Off,
+// the key is as a CTAP 2.0 key or one without the feature: getInfo lists
+// neither authnrCfg nor setMinPINLength nor alwaysUv, and the command is
+// answered INVALID_COMMAND, so it can neither raise its minimum PIN
+// length nor force a PIN change.
+func (k *Key) SetConfigSupport(on bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.noConfig = !on
+}
+
+// configOptions drops the authenticatorConfig options from a getInfo
+// answer when the feature is off, and returns the answer. k.mu is held.
+func (k *Key) configOptions(info map[int]any) map[int]any {
+	if opts, ok := info[0x04].(map[string]bool); ok && k.noConfig {
+		delete(opts, "authnrCfg")
+		delete(opts, "setMinPINLength")
+		delete(opts, "alwaysUv")
+	}
+	return info
 }

@@ -183,7 +183,7 @@ func (k *Key) credentialManagement(tx *transaction, r *request, preview bool) (a
 func (k *Key) verifyCMToken(proto int, msg, param []byte, preview bool) byte {
 	s := &k.pin
 	switch {
-	case k.st.PINHash == nil && !k.opts.BuiltInUV:
+	case k.st.PINHash == nil && !k.uvEnabled():
 		return statusPINNotSet
 	case s.token == nil || s.tokenProto != pinProtocol(proto) || !s.tokenProto.verify(s.token, msg, param):
 		return statusPINAuthInvalid

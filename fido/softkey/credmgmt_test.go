@@ -432,7 +432,7 @@ func TestBuiltInUV(t *testing.T) {
 		t.Errorf("getUVRetries without UV: %#x", st)
 	}
 	mc[7] = map[string]bool{"uv": true}
-	if st, _ := c2.call(ctapMakeCredential, mc); st != stUnsupportedOption {
+	if st, _ := c2.call(ctapMakeCredential, mc); st != stInvalidOption {
 		t.Errorf("uv option without UV: %#x", st)
 	}
 }

@@ -21,6 +21,7 @@ const (
 	cmdSelection        = 0x0b
 	cmdConfig           = 0x0d
 	cmdCredMgmtPreview  = 0x41 // CTAP 2.1-PRE, sent by libfido2 1.12–1.14
+	// bio enrollment: cmdBioEnroll, cmdBioEnrollPreview in bio.go
 )
 
 // CTAP status codes (§8.2).
@@ -181,7 +182,7 @@ func (k *Key) execute(tx *transaction) []byte {
 	)
 	switch cmd {
 	case cmdGetInfo:
-		resp = k.getInfo()
+		resp = k.configOptions(k.getInfo())
 	case cmdMakeCredential:
 		resp, status = k.makeCredential(tx, parseRequest(tx.data[1:]))
 	case cmdGetAssertion:
@@ -189,13 +190,15 @@ func (k *Key) execute(tx *transaction) []byte {
 	case cmdGetNextAssertion:
 		resp, status = k.getNextAssertion(tx)
 	case cmdClientPIN:
-		resp, status = k.clientPIN(parseRequest(tx.data[1:]))
+		resp, status = k.clientPIN(tx, parseRequest(tx.data[1:]))
 	case cmdReset:
 		status = k.reset(tx)
 	case cmdSelection:
 		status = k.waitTouch(tx)
 	case cmdCredMgmt, cmdCredMgmtPreview:
 		resp, status = k.credentialManagement(tx, parseRequest(tx.data[1:]), cmd == cmdCredMgmtPreview)
+	case cmdBioEnroll, cmdBioEnrollPreview:
+		resp, status = k.bioEnrollment(tx, parseRequest(tx.data[1:]), cmd == cmdBioEnrollPreview)
 	case cmdConfig:
 		resp, status = k.authenticatorConfig(parseRequest(tx.data[1:]))
 	default:
@@ -226,8 +229,12 @@ func (k *Key) getInfo() map[int]any {
 		"alwaysUv":              k.st.AlwaysUV,
 		"setMinPINLength":       true,
 	}
-	if k.opts.BuiltInUV {
-		opts["uv"] = true
+	if k.hasUV() {
+		opts["uv"] = k.uvEnabled()
+	}
+	if k.opts.Fingerprint {
+		opts["bioEnroll"] = len(k.st.Templates) > 0
+		opts["userVerificationMgmtPreview"] = len(k.st.Templates) > 0
 	}
 	info := map[int]any{
 		0x01: []string{"FIDO_2_0", "FIDO_2_1"},
@@ -245,7 +252,7 @@ func (k *Key) getInfo() map[int]any {
 		0x0e: firmwareMajor<<16 | firmwareMinor<<8 | firmwareBuild,
 		0x14: k.opts.Slots - k.st.discoverableCount(),
 	}
-	if k.opts.BuiltInUV {
+	if k.hasUV() {
 		info[0x11] = 1 // preferredPlatformUvAttempts
 		info[0x12] = 2 // uvModality: fingerprint (FIDO Registry §3.1)
 	}
@@ -289,24 +296,26 @@ func (k *Key) makeCredential(tx *transaction, r *request) (any, byte) {
 	if !offersES256(algs) {
 		return nil, statusUnsupportedAlgorithm
 	}
-	if status := k.checkOptions(opts, true); status != statusOK {
+	if status := k.checkOptions(opts, hasPinAuth, true); status != statusOK {
 		return nil, status
 	}
 	rk := opts["rk"]
 	protect := credProtectLevel(ext)
 
-	uv := false
+	uv, present := false, false
 	switch {
 	case hasPinAuth:
 		if status := k.verifyToken(proto, cdh, pinAuth, permMakeCredential, rp.ID); status != statusOK {
 			return nil, status
 		}
 		uv = true
+		present = k.pin.userPresent
 	case opts["uv"]: // built-in UV asked with the option (checkOptions let it through)
-		if status := k.builtInUV(); status != statusOK {
+		if status := k.builtInUV(tx); status != statusOK {
 			return nil, status
 		}
 		uv = true
+		present = k.opts.Fingerprint // the finger on the sensor was the touch
 	case k.st.AlwaysUV:
 		return nil, statusPUATRequired
 	case k.st.PINHash != nil && rk: // makeCredUvNotRqd covers non-discoverable only
@@ -327,8 +336,13 @@ func (k *Key) makeCredential(tx *transaction, r *request) (any, byte) {
 	if rk && k.st.findUser(rp.ID, user.ID) < 0 && k.st.discoverableCount() >= k.opts.Slots {
 		return nil, statusKeyStoreFull
 	}
-	if status := k.waitTouch(tx); status != statusOK {
-		return nil, status
+	if !present { // §6.1.2 step 14.2: a UV token's presence counts once
+		if status := k.waitTouch(tx); status != statusOK {
+			return nil, status
+		}
+	}
+	if hasPinAuth { // §6.1.2 step 14.4: the token served its one presence
+		k.pin.usedWithPresence()
 	}
 
 	c, pub, err := newCredential(k.st.Handle, rp, user, rk, protect)
@@ -400,7 +414,7 @@ func (k *Key) getAssertion(tx *transaction, r *request) (any, byte) {
 	if status := checkProtocol(hasPinAuth, hasProto, proto); status != statusOK {
 		return nil, status
 	}
-	if status := k.checkOptions(opts, false); status != statusOK {
+	if status := k.checkOptions(opts, hasPinAuth, false); status != statusOK {
 		return nil, status
 	}
 	up := true
@@ -408,17 +422,20 @@ func (k *Key) getAssertion(tx *transaction, r *request) (any, byte) {
 		up = v
 	}
 	var flags byte
+	present := false
 	switch {
 	case hasPinAuth:
 		if status := k.verifyToken(proto, cdh, pinAuth, permGetAssertion, rpID); status != statusOK {
 			return nil, status
 		}
 		flags |= flagUV
+		present = k.pin.userPresent
 	case opts["uv"]:
-		if status := k.builtInUV(); status != statusOK {
+		if status := k.builtInUV(tx); status != statusOK {
 			return nil, status
 		}
 		flags |= flagUV
+		present = k.opts.Fingerprint
 	case k.st.AlwaysUV:
 		return nil, statusPUATRequired
 	}
@@ -427,10 +444,15 @@ func (k *Key) getAssertion(tx *transaction, r *request) (any, byte) {
 		return nil, statusNoCredentials
 	}
 	if up {
-		if status := k.waitTouch(tx); status != statusOK {
-			return nil, status
+		if !present { // §6.2.2 step 9.2
+			if status := k.waitTouch(tx); status != statusOK {
+				return nil, status
+			}
 		}
 		flags |= flagUP
+		if hasPinAuth { // §6.2.2 step 9.4
+			k.pin.usedWithPresence()
+		}
 	}
 	resp, status := k.assertion(creds[0], rpID, cdh, flags)
 	if status != statusOK {
@@ -507,7 +529,9 @@ func (k *Key) reset(tx *transaction) byte {
 	k.st.ForcePINChange = false
 	k.st.AlwaysUV = false
 	k.st.UVFailures = 0
+	k.st.Templates = nil
 	k.cm = nil
+	k.enroll = nil
 	k.pin = pinSession{}
 	k.pin.regenerate()
 	if k.persist() != nil {
@@ -541,12 +565,18 @@ func checkProtocol(hasPinAuth, hasProto bool, proto int) byte {
 	return statusOK
 }
 
-// checkOptions rejects what this key cannot do: built-in user verification
-// (unless Options.BuiltInUV), a registration without user presence, and
-// "rk" in an assertion.
-func (k *Key) checkOptions(opts map[string]bool, registering bool) byte {
-	if opts["uv"] && !k.opts.BuiltInUV {
-		return statusUnsupportedOption
+// checkOptions processes the options of makeCredential and getAssertion
+// (§6.1.2 step 5, §6.2.2 step 5): with a pinUvAuthParam the "uv" option
+// is treated as false (and deleted from opts); "uv" on a key without
+// built-in user verification is INVALID_OPTION; a registration without
+// user presence is INVALID_OPTION; "rk" in an assertion is
+// UNSUPPORTED_OPTION.
+func (k *Key) checkOptions(opts map[string]bool, hasPinAuth, registering bool) byte {
+	if hasPinAuth {
+		delete(opts, "uv")
+	}
+	if opts["uv"] && !k.uvEnabled() { // also a sensor with no fingerprint yet
+		return statusInvalidOption
 	}
 	if up, ok := opts["up"]; registering && ok && !up {
 		return statusInvalidOption

@@ -355,7 +355,7 @@ func TestMakeCredentialErrors(t *testing.T) {
 		{"no user", func(r map[int]any) { delete(r, 3) }, stMissingParameter},
 		{"rp is a string", func(r map[int]any) { r[2] = "example.com" }, stCBORUnexpectedType},
 		{"only EdDSA", func(r map[int]any) { r[4] = []map[string]any{{"type": "public-key", "alg": -8}} }, stUnsupportedAlg},
-		{"built-in uv", func(r map[int]any) { r[7] = map[string]bool{"uv": true} }, stUnsupportedOption},
+		{"built-in uv", func(r map[int]any) { r[7] = map[string]bool{"uv": true} }, 0x2c},
 		{"no presence", func(r map[int]any) { r[7] = map[string]bool{"up": false} }, 0x2c},
 		{"empty pinUvAuthParam", func(r map[int]any) { r[8] = []byte{}; r[9] = 2 }, stPINNotSet},
 		{"pinUvAuthParam without protocol", func(r map[int]any) { r[8] = make([]byte, 32) }, stMissingParameter},

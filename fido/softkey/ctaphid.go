@@ -357,6 +357,19 @@ func (k *Key) run(tx *transaction) {
 // cancelled or the key is unplugged. It returns a CTAP status. k.mu is
 // held, and released while waiting.
 func (k *Key) waitTouch(tx *transaction) byte {
+	return k.waitTouchFor(tx, k.opts.TouchTimeout)
+}
+
+// waitFor waits for nothing until d has passed, as a sensor that no
+// finger touches, sending KEEPALIVE UPNEEDED meanwhile (Press does not end
+// it): it answers USER_ACTION_TIMEOUT, or KEEPALIVE_CANCEL when cancelled
+// or unplugged first. k.mu is held, and released while waiting.
+func (k *Key) waitFor(tx *transaction, d time.Duration) byte {
+	return k.wait(tx, nil, nil, nil, d)
+}
+
+// waitTouchFor is waitTouch with its own timeout.
+func (k *Key) waitTouchFor(tx *transaction, d time.Duration) byte {
 	var touched <-chan time.Time
 	switch k.touch {
 	case TouchAtOnce:
@@ -368,8 +381,16 @@ func (k *Key) waitTouch(tx *transaction) byte {
 		defer t.Stop()
 		touched = t.C
 	}
-	pressed, denied, removed, cancel := k.pressed, k.denied, k.removed, tx.cancel
-	timeout := time.NewTimer(k.opts.TouchTimeout)
+	return k.wait(tx, touched, k.pressed, k.denied, d)
+}
+
+// wait sends KEEPALIVE UPNEEDED every 100 ms until touched or pressed
+// (statusOK) or denied (OPERATION_DENIED), d has passed, the request is
+// cancelled or the key is unplugged. k.mu is held, and released while
+// waiting.
+func (k *Key) wait(tx *transaction, touched <-chan time.Time, pressed, denied <-chan struct{}, d time.Duration) byte {
+	removed, cancel := k.removed, tx.cancel
+	timeout := time.NewTimer(d)
 	defer timeout.Stop()
 	tick := time.NewTicker(keepaliveGap)
 	defer tick.Stop()

@@ -39,7 +39,30 @@
 //   - Built-in user verification when Options.BuiltInUV is set: getInfo
 //     lists uv, getUVRetries (5), getPinUvAuthTokenUsingUvWithPermissions
 //     and the "uv" option work; FailUV makes verifications fail
-//     (UV_INVALID, then UV_BLOCKED at zero retries).
+//     (UV_INVALID, then UV_BLOCKED at zero retries); a correct PIN
+//     restores the UV retries.
+//   - CTAP 2.1's rules for the pinUvAuthToken and the options: a
+//     makeCredential or getAssertion that collects user presence with a
+//     token clears the token's permissions (§6.1.2 step 14.4, §6.2.2 step
+//     9.4), so each such request needs a new token; with a
+//     pinUvAuthParam the "uv" option is treated as false (step 5.2); "uv"
+//     on a key without built-in UV is INVALID_OPTION (step 5.3); an
+//     exclude list hit is CREDENTIAL_EXCLUDED whether or not a touch comes.
+//   - A fingerprint sensor when Options.Fingerprint is set:
+//     authenticatorBioEnrollment (§6.7) under 0x09 and the preview command
+//     0x40 that libfido2 1.12 sends: getFingerprintSensorInfo (a touch
+//     sensor, 5 samples), enrollBegin and enrollCaptureNextSample with
+//     lastEnrollSampleStatus and remainingSamples, cancelCurrentEnrollment
+//     (a CTAPHID cancel during a sample also ends the enrollment),
+//     enumerateEnrollments, setFriendlyName (32 bytes at most) and
+//     removeEnrollment, for 5 fingerprints at most (FP_DATABASE_FULL).
+//     They need a token with the be permission, which only the PIN gives
+//     (0x40 also takes a getPinToken token). getInfo lists bioEnroll and
+//     userVerificationMgmtPreview, and uv, true once a fingerprint is
+//     enrolled; then the finger verifies the user, and its touch serves as
+//     the user's presence for the request it verified. A finger that
+//     matches no fingerprint costs a UV retry; the fifth blocks built-in
+//     UV (UV_BLOCKED) until the PIN is used.
 //   - PIN rules: minimum 4 code points (or what setMinPINLength set), 8
 //     retries, three wrong PINs in a row give PIN_AUTH_BLOCKED until a
 //     power cycle, no retries left give PIN_BLOCKED until a reset. Reset
@@ -50,7 +73,7 @@
 //     followed by 32 random bytes, never a wrapped key.
 //
 // Not implemented: U2F (CTAPHID_MSG), large blobs, enterprise
-// attestation, bio enrollment, EdDSA and RS256.
+// attestation, EdDSA and RS256.
 //
 // # Knobs
 //
@@ -58,7 +81,11 @@
 // at once, after a delay, never, or deny), Press (touch now) and
 // WaitingForTouch (whether a Press would land on a request), Unplug, Plug
 // and PowerCycle, StallNext and Stalled (hold a request's answer until
-// unplugged), SetSignCount, SetSelfAttestation, FailUV; Commands
+// unplugged), SetSignCount, SetSelfAttestation, FailUV, SetConfigSupport
+// (a key without authenticatorConfig), QueueSamples (what the finger
+// gives the sensor next: a good sample, a bad one with its status, none
+// before the timeout, a finger that matches nothing), Fingerprints and
+// Enrolling; Commands
 // counts the requests by command byte. They are safe to call
 // from any goroutine while a client reads and writes reports.
 //

@@ -76,6 +76,9 @@ func FuzzCBOR(f *testing.F) {
 		{0x41, map[int]any{1: 2, 3: 2, 4: make([]byte, 32)}},
 		{0x0c, map[int]any{1: 1}},
 		{0x0d, map[int]any{1: 2}},
+		{ctapBioEnroll, map[int]any{1: 1, 2: 7}},
+		{ctapBioEnrollPreview, map[int]any{1: 1, 2: 2, 3: map[int]any{1: []byte{1, 2}, 3: 100}, 4: 2, 5: make([]byte, 32)}},
+		{ctapBioEnroll, map[int]any{6: true}},
 	}
 	for _, s := range seeds {
 		var b []byte
@@ -89,7 +92,7 @@ func FuzzCBOR(f *testing.F) {
 		if len(body) > 7000 {
 			return
 		}
-		k := softkey.New(softkey.Options{Name: "fuzz", Slots: 2})
+		k := softkey.New(softkey.Options{Name: "fuzz", Slots: 2, Fingerprint: true})
 		c := dial(t, k)
 		for range 2 { // twice, so that state left by the first counts
 			c.send(hidCBOR, append([]byte{cmd}, body...))
@@ -99,7 +102,8 @@ func FuzzCBOR(f *testing.F) {
 			}
 			switch cmd {
 			case ctapGetInfo, ctapMakeCredential, ctapGetAssertion, ctapGetNextAssertion, ctapClientPIN, ctapReset, ctapSelection,
-				0x0a, 0x0d, 0x41: // credential management, authenticatorConfig, credential management preview
+				0x0a, 0x0d, 0x41, // credential management, authenticatorConfig, credential management preview
+				ctapBioEnroll, ctapBioEnrollPreview:
 			default:
 				if resp[0] != stInvalidCommand {
 					t.Fatalf("command %#x answered %#x", cmd, resp[0])

@@ -42,6 +42,13 @@ type Options struct {
 	// getPinUvAuthTokenUsingUvWithPermissions work, and the "uv" option is
 	// taken. Verification succeeds unless FailUV says otherwise.
 	BuiltInUV bool
+	// Fingerprint gives the key a simulated fingerprint sensor:
+	// authenticatorBioEnrollment (under 0x09 and the preview 0x40), getInfo
+	// bioEnroll and userVerificationMgmtPreview, and built-in user
+	// verification by fingerprint once one is enrolled (uv true; false
+	// before). Each touch of the sensor gives the next queued Sample
+	// (QueueSamples). Fingerprint managing needs the PIN. Off by default.
+	Fingerprint bool
 }
 
 // TouchMode is how the simulated user answers a request for a touch. A
@@ -82,13 +89,16 @@ type Key struct {
 	pressed   chan struct{} // closed (and replaced) by Press
 	denied    chan struct{} // closed (and replaced) by Deny
 	selfAtt   bool
+	noConfig  bool // authenticatorConfig left out (SetConfigSupport)
 	winks     int
-	cm        *cmQueue // for the credential management GetNext subcommands
-	failUV    int      // built-in verifications still to fail
-	waiting   bool     // a request waits for a touch now
-	stall     *stall   // the request to hold until unplugged (StallNext)
-	stalled   bool     // a request is held now
-	commands  [256]int // CTAP commands answered, by command byte
+	cm        *cmQueue    // for the credential management GetNext subcommands
+	failUV    int         // built-in verifications still to fail
+	samples   []Sample    // what the finger gives the sensor next
+	enroll    *enrollment // the fingerprint enrollment under way
+	waiting   bool        // a request waits for a touch now
+	stall     *stall      // the request to hold until unplugged (StallNext)
+	stalled   bool        // a request is held now
+	commands  [256]int    // CTAP commands answered, by command byte
 }
 
 // New returns a plugged-in key with a fresh state: no PIN, no
@@ -303,7 +313,7 @@ func (k *Key) SetSelfAttestation(on bool) {
 
 // FailUV makes the next n built-in user verifications fail (a finger
 // that does not match), each costing a UV retry; at zero retries the key
-// answers UV_BLOCKED. Only for a key with Options.BuiltInUV.
+// answers UV_BLOCKED. For a key with Options.BuiltInUV or Fingerprint.
 func (k *Key) FailUV(n int) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -356,8 +366,20 @@ func (k *Key) powerUp() {
 	k.busy = nil
 	k.next = nil
 	k.cm = nil
+	k.enroll = nil
 	k.pin = pinSession{}
 	k.pin.regenerate()
+}
+
+// hasUV reports whether the key has built-in user verification at all.
+func (k *Key) hasUV() bool {
+	return k.opts.BuiltInUV || k.opts.Fingerprint
+}
+
+// uvEnabled reports whether built-in user verification can be used now:
+// a fingerprint key needs an enrolled fingerprint.
+func (k *Key) uvEnabled() bool {
+	return k.opts.BuiltInUV || k.opts.Fingerprint && len(k.st.Templates) > 0
 }
 
 // persist writes the state to the Open file, if any. k.mu is held.

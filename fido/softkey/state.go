@@ -46,6 +46,9 @@ type state struct {
 	ForcePINChange bool `json:",omitempty"`
 	AlwaysUV       bool `json:",omitempty"`
 	UVFailures     int  `json:",omitempty"` // built-in UV retries used up
+
+	// Templates are the enrolled fingerprints (Options.Fingerprint).
+	Templates []*template `json:",omitempty"`
 }
 
 // minPINLength is the current minimum PIN length in code points.
