@@ -68,7 +68,9 @@ type Tx interface {
 	TakeCeremony(challenge string) (*CeremonyRecord, error)
 	// UseChallenge records that the challenge whose hash is given has
 	// been answered, keeping the record until expiresAt (DeleteExpired
-	// removes it after). A hash is recorded once: when it already is,
+	// removes it after). A challenge carries its expiry, so its hash
+	// always comes with the same expiresAt; a store may key the record by
+	// both. A hash is recorded once: when it already is,
 	// the transaction cannot commit and ends with ErrCeremonyExpired,
 	// returned by UseChallenge or, on a store that sends writes later,
 	// by a later call or by Update itself. Of concurrent uses of one
