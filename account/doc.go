@@ -329,7 +329,7 @@
 // given and taken only where the database is, by SetOperator (the
 // "operator grant|revoke EMAIL" command of the server and of the desktop
 // app), and every station call needs an operator's session made by
-// passkey sign-in (the session's SignInMethod is recorded; a password
+// passkey sign-in (the session records its passkey; a password
 // session gets ErrPasskeySessionRequired, a restricted one
 // ErrSessionRestricted, a user's ErrNotOperator).
 //
@@ -415,6 +415,6 @@
 // verified, if any) and (migration 8) passkeys.held_until. Migration 21
 // adds sessions' client, address, last_seen_at and passkey_id, and
 // pending_totp. Migration 24
-// adds session_methods, passkeys.issued and its provenance, invitations
+// adds passkeys.issued and its provenance, invitations
 // and station_ceremonies; migration 25 batches and batch_entries.
 package account

@@ -527,11 +527,7 @@ func (s *Service) Me(ctx context.Context, token string) (*Account, error) {
 		}
 		acct = s.publicAccount(rec, len(pks))
 		acct.Restricted = sr.Restricted
-		m, err := tx.SessionMethod(sr.Hash)
-		if err != nil {
-			return err
-		}
-		acct.SignedInWithPasskey = m == SignInPasskey
+		acct.SignedInWithPasskey = sr.PasskeyID != ""
 		return s.fillEmail(tx, rec, acct)
 	})
 	return acct, err

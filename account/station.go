@@ -19,19 +19,6 @@ import (
 // "admin", the one the schema has allowed since version 1.
 const RoleOperator Role = RoleAdmin
 
-// SignInMethod says how a session was made.
-type SignInMethod string
-
-// The sign-in methods.
-const (
-	// SignInPassword: password and a code, a recovery code, or a new
-	// account's first confirmation; also every session made before the
-	// method was recorded.
-	SignInPassword SignInMethod = "password"
-	// SignInPasskey: a passkey's assertion (on this device or a phone).
-	SignInPasskey SignInMethod = "passkey"
-)
-
 // Errors of the enrollment station.
 var (
 	// ErrNotOperator: the call is the enrollment station's, and the
@@ -222,10 +209,6 @@ type StationCeremonyRecord struct {
 // StationTx is the store's part for the enrollment station (a part of
 // Tx).
 type StationTx interface {
-	// PutSessionMethod records how the session with hash was made.
-	PutSessionMethod(hash []byte, method SignInMethod) error
-	// SessionMethod says how it was made; "" when it was not recorded.
-	SessionMethod(hash []byte) (SignInMethod, error)
 
 	InsertInvitation(r *InvitationRecord) error
 	// UpdateInvitation writes SignedInAt and DoneAt.

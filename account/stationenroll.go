@@ -57,11 +57,7 @@ func (s *Service) operator(tx Tx, token string) (*AccountRecord, error) {
 	if rec.Role != RoleOperator {
 		return nil, ErrNotOperator
 	}
-	m, err := tx.SessionMethod(sr.Hash)
-	if err != nil {
-		return nil, err
-	}
-	if m != SignInPasskey {
+	if sr.PasskeyID == "" { // made by password and code
 		return nil, ErrPasskeySessionRequired
 	}
 	if sr.Restricted {
@@ -509,13 +505,17 @@ func (s *Service) ConfirmSetUp(ctx context.Context, token, code string) (*Sessio
 	return sess, verr
 }
 
-// newPasskeySession is newSession for a passkey sign-in, which it
-// records (operators need one for the station).
+// newPasskeySession is newSession for a passkey sign-in: the session
+// records the passkey (SessionRecord.PasskeyID), which is how the
+// station knows an operator signed in with one.
 func (s *Service) newPasskeySession(tx Tx, rec *AccountRecord, passkeys int, from sessionOrigin) (*Session, error) {
+	if from.passkeyID == "" {
+		return nil, errors.New("account: a passkey session without its passkey")
+	}
 	sess, err := s.newSession(tx, rec, passkeys, from)
 	if err != nil {
 		return nil, err
 	}
-	sess.Account.SignedInWithPasskey = true
-	return sess, tx.PutSessionMethod(hashToken(sess.Token), SignInPasskey)
+	sess.Account.SignedInWithPasskey = true // the session records from.passkeyID
+	return sess, nil
 }

@@ -1,8 +1,6 @@
 package pgstore
 
 import (
-	"errors"
-
 	"github.com/jackc/pgx/v5"
 
 	"github.com/passkeydesk/passkeydesk/account"
@@ -23,22 +21,6 @@ func provenanceCols(p *account.Passkey) (opID, opEmail, station string) {
 		return "", "", ""
 	}
 	return p.EnrolledBy.OperatorID, p.EnrolledBy.Operator, p.EnrolledBy.Station
-}
-
-// PutSessionMethod implements account.Tx.
-func (t *txn) PutSessionMethod(hash []byte, m account.SignInMethod) error {
-	return t.exec(`INSERT INTO session_methods (hash, method) VALUES ($1, $2) ON CONFLICT (hash) DO UPDATE SET method = excluded.method`,
-		hash, string(m))
-}
-
-// SessionMethod implements account.Tx.
-func (t *txn) SessionMethod(hash []byte) (account.SignInMethod, error) {
-	var m string
-	err := t.row(`SELECT method FROM session_methods WHERE hash = $1`, hash).Scan(&m)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return "", err
-	}
-	return account.SignInMethod(m), nil
 }
 
 // InsertInvitation implements account.Tx.

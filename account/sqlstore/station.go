@@ -14,8 +14,6 @@ const (
 )
 
 var (
-	qPutSessionMethod = q(`INSERT INTO session_methods (hash, method) VALUES (?, ?) ON CONFLICT (hash) DO UPDATE SET method = excluded.method`)
-	qSessionMethod    = q(`SELECT method FROM session_methods WHERE hash = ?`)
 	qInsertInvitation = q(`INSERT INTO invitations (account_id, operator_id, station, created_at, signed_in_at, done_at) VALUES (?, ?, ?, ?, ?, ?)`)
 	qUpdateInvitation = q(`UPDATE invitations SET signed_in_at = ?, done_at = ? WHERE account_id = ?`)
 	qInvitation       = q(`SELECT operator_id, station, created_at, signed_in_at, done_at FROM invitations WHERE account_id = ?`)
@@ -39,21 +37,6 @@ func provenanceCols(p *account.Passkey) (opID, opEmail, station string) {
 		return "", "", ""
 	}
 	return p.EnrolledBy.OperatorID, p.EnrolledBy.Operator, p.EnrolledBy.Station
-}
-
-// PutSessionMethod implements account.Tx.
-func (t *txn) PutSessionMethod(hash []byte, m account.SignInMethod) error {
-	return t.exec(qPutSessionMethod, hash, string(m))
-}
-
-// SessionMethod implements account.Tx.
-func (t *txn) SessionMethod(hash []byte) (account.SignInMethod, error) {
-	var m string
-	err := t.queryRow(qSessionMethod, hash).Scan(&m)
-	if err := notFound(err); err != nil && err != account.ErrNotFound {
-		return "", err
-	}
-	return account.SignInMethod(m), nil
 }
 
 // InsertInvitation implements account.Tx.

@@ -15,52 +15,11 @@ var stationCases = []struct {
 	name string
 	fn   func(*testing.T, account.Store)
 }{
-	{"SessionMethods", sessionMethods},
 	{"Invitations", invitations},
 	{"IssuedPasskeyProvenance", issuedPasskeyProvenance},
 	{"StationCeremonies", stationCeremonies},
 	{"Batches", batches},
 	{"BatchEntryClaimsAreSerial", batchEntryClaimsAreSerial},
-}
-
-// sessionMethods: how a session was made is kept with it and goes with
-// it; none recorded reads "".
-func sessionMethods(t *testing.T, s account.Store) {
-	a := addAccount(t, s, "sm")
-	pw := &account.SessionRecord{Hash: random(32), AccountID: a.ID, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}
-	pk := &account.SessionRecord{Hash: random(32), AccountID: a.ID, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}
-	update(t, s, func(tx account.Tx) error {
-		if err := tx.InsertSession(pw); err != nil {
-			return err
-		}
-		if err := tx.InsertSession(pk); err != nil {
-			return err
-		}
-		return tx.PutSessionMethod(pk.Hash, account.SignInPasskey)
-	})
-	view(t, s, func(tx account.Tx) error {
-		for _, c := range []struct {
-			hash []byte
-			want account.SignInMethod
-		}{{pw.Hash, ""}, {pk.Hash, account.SignInPasskey}, {random(32), ""}} {
-			got, err := tx.SessionMethod(c.hash)
-			if err != nil {
-				return err
-			}
-			same(t, "the session's method", got, c.want)
-		}
-		return nil
-	})
-	update(t, s, func(tx account.Tx) error { return tx.DeleteSession(pk.Hash) })
-	update(t, s, func(tx account.Tx) error {
-		// A new session with the old hash starts without a method.
-		if err := tx.InsertSession(pk); err != nil {
-			return err
-		}
-		got, err := tx.SessionMethod(pk.Hash)
-		same(t, "the method of a session made again", got, account.SignInMethod(""))
-		return err
-	})
 }
 
 // invitations: written, read, updated; gone with the account.

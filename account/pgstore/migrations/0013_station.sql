@@ -1,16 +1,11 @@
 -- Passkey Desk account store on PostgreSQL, version 13: the enrollment
--- station, as the SQLite store's version 24. How a session was made (a
--- row only for passkey sign-ins: no row means password); a passkey
+-- station, as the SQLite store's version 24 (a session made by passkey
+-- sign-in records its passkey: version 10); a passkey
 -- enrolled on its owner's behalf is issued until its owner first signs in
 -- with it, and says who enrolled it and on which station; an invited
 -- account awaits its owner's first sign-in and setup; a station's
 -- registration is kept until it expires, so a failed finish can be
 -- retried and a repeated one recognised. No PIN is stored anywhere.
-
-CREATE TABLE session_methods (
-    hash   BYTEA PRIMARY KEY REFERENCES sessions (hash) ON DELETE CASCADE,
-    method TEXT NOT NULL
-);
 
 ALTER TABLE passkeys ADD COLUMN issued BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE passkeys ADD COLUMN enrolled_by_id TEXT NOT NULL DEFAULT '';

@@ -1,16 +1,11 @@
 -- Passkey Desk account store, version 24: the enrollment station.
--- How a session was made (a row only for passkey sign-ins: no row means
--- password). A passkey enrolled on its owner's behalf is issued until
+-- (A session made by passkey sign-in records its passkey: version 21.)
+-- A passkey enrolled on its owner's behalf is issued until
 -- its owner first signs in with it, and says who enrolled it and on which
 -- station (when: created_at). An invited account awaits its owner's first
 -- sign-in and setup. A station's registration is kept until it expires,
 -- finished or not, so a failed finish can be retried and a repeated one
 -- recognised. No PIN is stored anywhere.
-
-CREATE TABLE session_methods (
-    hash   BLOB PRIMARY KEY REFERENCES sessions (hash) ON DELETE CASCADE,
-    method TEXT NOT NULL
-) WITHOUT ROWID;
 
 ALTER TABLE passkeys ADD COLUMN issued INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE passkeys ADD COLUMN enrolled_by_id TEXT NOT NULL DEFAULT '';
