@@ -373,6 +373,9 @@ func (l *laterFocus) show(a *App) {
 // first, when given.
 func (a *App) setContent(c fyne.CanvasObject, first fyne.Focusable) {
 	a.win.SetContent(c)
+	// Again: the first layout gives wrapped paragraphs their width, and
+	// only then their height, which the page must make room for.
+	c.Refresh()
 	if first != nil {
 		a.focus(first)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -617,4 +618,38 @@ func (h *harness) readQR(q fyne.CanvasObject) string {
 		h.t.Fatalf("no QR code read off the window: %v", err)
 	}
 	return res.GetText()
+}
+
+// noOverlaps fails when, in a visible vertical box of the window, a part
+// starts above the end of the one before it or is shorter than it needs
+// (a wrapped paragraph laid out before it knew its width runs under
+// what follows). Not yet part of fits: steps swapped into a page (the
+// passkey choice after a key is pulled, a reset's pick by touch) still
+// lay a new paragraph out once, short, until the next layout.
+func (h *harness) noOverlaps(step string) {
+	h.t.Helper()
+	walkVisible(h.app.Window().Content(), func(o fyne.CanvasObject) {
+		c, ok := o.(*fyne.Container)
+		if !ok || !isVBox(c) {
+			return
+		}
+		var above fyne.CanvasObject
+		for _, below := range c.Objects {
+			if !below.Visible() || below.Size().Height == 0 {
+				continue
+			}
+			if above != nil && below.Position().Y+0.5 < above.Position().Y+above.Size().Height {
+				h.t.Errorf("%s: %T at %v overlaps %T above it (at %v, %v tall)", step, below, below.Position(), above, above.Position(), above.Size().Height)
+			}
+			if below.Size().Height+0.5 < below.MinSize().Height {
+				h.t.Errorf("%s: %T is %v tall, less than the %v it needs", step, below, below.Size().Height, below.MinSize().Height)
+			}
+			above = below
+		}
+	})
+}
+
+// isVBox reports whether c is laid out as a vertical box.
+func isVBox(c *fyne.Container) bool {
+	return c.Layout != nil && fmt.Sprintf("%T", c.Layout) == fmt.Sprintf("%T", layout.NewVBoxLayout())
 }

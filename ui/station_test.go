@@ -398,6 +398,7 @@ func TestStationFirstUse(t *testing.T) {
 		t.Fatal("the invited account reached the shell before its set-up")
 	}
 	fits(s.harness, "station invited set-up")
+	s.noOverlaps("station invited set-up")
 	const password = "a long new passphrase"
 	s.secrets = append(s.secrets, password)
 	s.typeInto(s.fieldOf("Password"), password)
