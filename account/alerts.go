@@ -31,6 +31,7 @@ var alertTitles = map[EventType]string{
 	EventNewDeviceSignIn:      "Your account was signed in from a new device",
 	EventHoldStarted:          "Withdrawals and C2C trades are on hold",
 	EventEmailChanged:         "Your account's email was changed",
+	EventDeletionRequested:    "Your account is to be deleted",
 }
 
 // alerted reports whether e is a security change that is mailed.

@@ -99,6 +99,13 @@ func TestAlertsAreMailed(t *testing.T) {
 			t.Fatalf("%d alerts to an unconfirmed address", n)
 		}
 	})
+	// Last: a deletion request ends the account's sessions.
+	t.Run("deletion requested", func(t *testing.T) {
+		if _, err := svc.RequestAccountDeletion(ctx, tok, u.Grant(t, account.PurposeDeleteAccount), to); err != nil {
+			t.Fatal(err)
+		}
+		wantAlert(t, "Your account is to be deleted")
+	})
 }
 
 // failingAlerts delivers codes to the sink and fails every alert.

@@ -209,7 +209,6 @@ type StationCeremonyRecord struct {
 // StationTx is the store's part for the enrollment station (a part of
 // Tx).
 type StationTx interface {
-
 	InsertInvitation(r *InvitationRecord) error
 	// UpdateInvitation writes SignedInAt and DoneAt.
 	UpdateInvitation(r *InvitationRecord) error
