@@ -485,6 +485,14 @@ func (a *App) endSession(why message) {
 // signs out even when the service cannot be reached: the token is gone
 // from this computer either way, and the session expires on its own.
 func (a *App) signOut(fb *feedback, button *button) {
+	if n := a.unsavedPINSlips(); n > 0 {
+		// Those keys already have their PINs: lost, they would have to
+		// be reset.
+		fb.show(message{Title: "PIN slips not saved",
+			Sentence: fmt.Sprintf("%d people's PINs are only in this window, and signing out forgets them.", n),
+			Next:     "Open Enrollment station and save their PIN slips first."})
+		return
+	}
 	token := a.token
 	fb.busy("Signing out…")
 	button.Disable()

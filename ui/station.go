@@ -421,6 +421,15 @@ func (st *stationScreen) addPerson(email, name string, add *button) {
 	})
 }
 
+// unsavedPINSlips is how many readied keys' PINs wait for their slips in
+// the enrollment station, 0 without one.
+func (a *App) unsavedPINSlips() int {
+	if a.shell == nil || a.shell.station == nil || a.shell.station.run == nil {
+		return 0
+	}
+	return a.shell.station.run.unsavedSlips()
+}
+
 // leave goes back to the list, unless PINs would be lost: then it asks.
 func (st *stationScreen) leave() {
 	if st.run != nil && st.run.unsavedSlips() > 0 {

@@ -180,6 +180,13 @@ func TestStationBatch(t *testing.T) {
 	s.waitText(10*time.Second, "5 of 5 enrolled")
 	fits(s.harness, "station batch")
 
+	// Signing out would forget the PINs: it says so and does not.
+	s.tap("Sign out")
+	s.wantText("PIN slips not saved", "5 people's PINs are only in this window")
+	if s.app.shell == nil || s.app.token == "" {
+		t.Fatal("signed out with PIN slips not saved")
+	}
+
 	// The PINs, read before the slips are saved (they are forgotten after).
 	run := s.screen().run
 	pins := map[string]string{}
