@@ -293,11 +293,35 @@ func TestStationSecondStation(t *testing.T) {
 	s.waitText(5*time.Second, "Sales · 1 of 5 enrolled")
 	s.tap("Open")
 	s.waitText(5*time.Second, "Sales", "1 of 5 enrolled")
-	for range 4 {
-		s.plug(softkey.Options{})
+	// The operator types the PIN for the next key (too short first).
+	const typed = "13572468"
+	s.secrets = append(s.secrets, typed)
+	run := s.screen().run
+	s.typeInto(run.pinEntry, "123")
+	s.tap("Use for the next key")
+	s.wantText("PIN too short")
+	s.typeInto(run.pinEntry, typed)
+	s.tap("Use for the next key")
+	s.wantText("The next key plugged in gets the PIN you typed")
+	if run.pinEntry.Text != "" {
+		t.Fatal("the typed PIN stays in its field")
 	}
 	s.tap("Start enrolling")
+	s.plug(softkey.Options{})
+	s.waitFor("the first key readied", 60*time.Second, func() bool { return s.readyCount() == 1 })
+	s.notText("The next key plugged in gets the PIN you typed")
+	if got := string(run.done[0].job.PIN()); got != typed {
+		t.Fatalf("the first key's PIN is not the one typed")
+	}
+	for range 3 {
+		s.plug(softkey.Options{})
+	}
 	s.waitFor("four keys readied", 90*time.Second, func() bool { return s.readyCount() == 4 })
+	for _, sj := range run.done[1:] {
+		if string(sj.job.PIN()) == typed {
+			t.Fatal("the typed PIN went to more than one key")
+		}
+	}
 	s.waitText(10*time.Second, "5 of 5 enrolled")
 	b, err := s.svc.Batch(context.Background(), s.app.token, s.screen().batch.ID)
 	if err != nil {

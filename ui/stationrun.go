@@ -47,9 +47,15 @@ type stationRun struct {
 	cancel    context.CancelFunc     // stops the watch, while running
 	noneLeft  bool                   // the batch had no free entry at the last key
 
+	// A PIN the operator typed for the next key, instead of a random one.
+	pinEntry  *widget.Entry
+	usePIN    *button
+	typedNote *widget.Label
+
 	mu     sync.Mutex
 	paused []*stationJob   // their key was pulled out: the next key goes on with them
 	held   map[string]bool // the entries this run has claimed for a key, by ID
+	typed  []byte          // the PIN typed for the next key, or nil
 }
 
 // stationJob is one person and their key's job.
@@ -80,6 +86,12 @@ func newStationRun(st *stationScreen, batchID string) *stationRun {
 	r.stopBtn = newButtonWithIcon("Stop", theme.MediaStopIcon(), r.end)
 	r.stopBtn.Hide()
 	r.slips = newButtonWithIcon("Save PIN slips…", theme.DocumentSaveIcon(), r.saveSlips)
+	r.pinEntry = widget.NewPasswordEntry()
+	r.pinEntry.SetPlaceHolder("Or type a PIN for the next key")
+	r.usePIN = newButton("Use for the next key", r.typePIN)
+	r.pinEntry.OnSubmitted = func(string) { r.typePIN() }
+	r.typedNote = widget.NewLabel("")
+	r.typedNote.Hide()
 	r.keysBox = container.NewVBox()
 	r.box = container.NewVBox()
 	r.layout()
@@ -104,7 +116,7 @@ func (r *stationRun) layout() {
 		}
 		objs = append(objs, paragraph(text))
 	}
-	objs = append(objs, r.keysBox)
+	objs = append(objs, container.NewBorder(nil, nil, nil, r.usePIN, r.pinEntry), r.typedNote, r.keysBox)
 	n := r.unsavedSlips()
 	r.slips.SetText(fmt.Sprintf("Save PIN slips (%d)…", n))
 	if n == 0 {
@@ -159,7 +171,10 @@ func (r *stationRun) end() {
 	r.mu.Lock()
 	paused := r.paused
 	r.paused = nil
+	clear(r.typed)
+	r.typed = nil
 	r.mu.Unlock()
+	r.typedNote.Hide()
 	for _, sj := range paused {
 		r.release(sj)
 	}
@@ -185,6 +200,15 @@ func (r *stationRun) next(ctx context.Context, d fido.DeviceInfo, policy enroll.
 	r.mu.Unlock()
 	token, station := a.token, r.st.name
 	e, err := r.claimNext(ctx)
+	var pin []byte // nil: a random one
+	if err == nil {
+		r.mu.Lock()
+		pin, r.typed = r.typed, nil
+		r.mu.Unlock()
+		if pin != nil {
+			a.deliver(func() { r.typedNote.Hide() })
+		}
+	}
 	if errors.Is(err, account.ErrNotFound) {
 		a.deliver(func() {
 			r.noneLeft = true
@@ -201,7 +225,8 @@ func (r *stationRun) next(ctx context.Context, d fido.DeviceInfo, policy enroll.
 		return nil
 	}
 	req := account.StationEnrollmentRequest{BatchID: r.batchID, EntryID: e.ID, Station: station}
-	job, err := enroll.NewJob(e.DisplayName, enroll.StationRegistrar{API: a.api, Token: token, Request: req}, policy, nil)
+	job, err := enroll.NewJob(e.DisplayName, enroll.StationRegistrar{API: a.api, Token: token, Request: req}, policy, pin)
+	clear(pin) // the job keeps its own copy
 	if err == nil {
 		job.Reset = reset
 		_, err = a.api.UpdateBatchEntry(ctx, token, r.batchID, e.ID, account.BatchEntryUpdate{Station: station, State: account.EntryKeyDetected})
@@ -215,6 +240,26 @@ func (r *stationRun) next(ctx context.Context, d fido.DeviceInfo, policy enroll.
 	sj := &stationJob{entry: *e, job: job}
 	a.deliver(func() { r.assign(d.Path, sj) })
 	return job
+}
+
+// typePIN keeps the PIN typed for the next key plugged in (at least
+// MinPINDigits characters, as a random one), and clears the field.
+func (r *stationRun) typePIN() {
+	pin := []byte(r.pinEntry.Text)
+	r.pinEntry.SetText("")
+	if n := len([]rune(string(pin))); n < enroll.MinPINDigits {
+		clear(pin)
+		r.st.fb.show(message{Title: "PIN too short", Sentence: fmt.Sprintf("A PIN the station sets has at least %d characters.", enroll.MinPINDigits), Next: "Type a longer one, or leave it to the station."})
+		r.st.app.focus(r.pinEntry)
+		return
+	}
+	r.mu.Lock()
+	clear(r.typed)
+	r.typed = pin
+	r.mu.Unlock()
+	r.st.fb.clear()
+	r.typedNote.SetText("The next key plugged in gets the PIN you typed; the others get random ones.")
+	r.typedNote.Show()
 }
 
 // claimNext claims the batch's first entry that is not finished, not
