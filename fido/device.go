@@ -45,6 +45,11 @@ type Prompt struct {
 	PIN func(ctx context.Context, req PINRequest) ([]byte, error)
 	// Touch is called when the key starts waiting for a touch.
 	Touch func()
+	// Fingerprint, when set, is called as the key starts waiting for a
+	// finger on its sensor to verify the user (instead of a PIN), with
+	// the fingerprint tries left (-1 when unknown) and whether the last
+	// finger did not match. It stands in for Touch while it does.
+	Fingerprint func(retries int, missed bool)
 }
 
 // PINRequest says why a PIN is asked.

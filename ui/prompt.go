@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -105,6 +106,15 @@ func (p *prompter) begin(parent context.Context, words promptWords, newPIN []byt
 			})
 			op.wait.park()
 		},
+		// Fingerprint runs on the operation's goroutine too.
+		Fingerprint: func(retries int, missed bool) {
+			op.wait.show(func() {
+				if p.op == op && !p.over() && op.ctx.Err() == nil {
+					p.showFingerprint(words, retries, missed)
+				}
+			})
+			op.wait.park()
+		},
 	}
 	p.op = op
 	return op
@@ -195,6 +205,33 @@ func (p *prompter) showTouch(words promptWords) {
 		row.Add(newButtonWithIcon("Simulated key controls…", theme.SettingsIcon(), p.app.showSimulatedKey))
 	}
 	p.setStep(append(objs, row), cancel)
+}
+
+// showFingerprint is the step while a key waits for a finger on its
+// sensor, which verifies the person instead of the PIN: with the tries
+// left, and after a finger that did not match, that it did not. When the
+// key blocks its sensor, the PIN step follows.
+func (p *prompter) showFingerprint(words promptWords, retries int, missed bool) {
+	cancel := p.cancelButton()
+	act := widget.NewActivity()
+	act.Start()
+	icon := container.NewGridWrap(fyne.NewSquareSize(48), widget.NewIcon(component.SecurityKeyIcon()))
+	title := widget.NewRichText(&widget.TextSegment{Text: "Touch the sensor", Style: widget.RichTextStyleSubHeading})
+	objs := []fyne.CanvasObject{
+		container.NewHBox(icon, container.NewCenter(title), container.NewCenter(act)),
+		paragraph("Touch the fingerprint sensor of " + words.label + " with a finger you enrolled on it."),
+	}
+	if missed {
+		line := "That finger did not match."
+		switch {
+		case retries == 1:
+			line += " 1 try left before the key asks for its PIN instead."
+		case retries > 1:
+			line += fmt.Sprintf(" %d tries left before the key asks for its PIN instead.", retries)
+		}
+		objs = append(objs, warningLine(line))
+	}
+	p.setStep(append(objs, container.NewHBox(cancel)), cancel)
 }
 
 // askPIN runs on the operation's goroutine: it shows the PIN step and

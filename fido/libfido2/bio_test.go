@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -258,11 +259,22 @@ func TestBioBuiltInUVFirst(t *testing.T) {
 	if len(pp.reqs) != 0 || att.AuthData[32]&0x05 != 0x05 {
 		t.Fatalf("PIN asked %d times, flags %#x", len(pp.reqs), att.AuthData[32])
 	}
-	// One finger that does not match, then the right one.
+	// One finger that does not match, then the right one; the prompt
+	// hears of each wait for a finger, with the tries left.
 	k.QueueSamples(softkey.Sample{Kind: softkey.SampleNoMatch})
-	as, err := d.GetAssertion(ctx, &fido.GetAssertionRequest{RPID: "passkeydesk.test", ClientDataHash: cdh("a"), UserVerification: true}, pp.prompt())
+	type wait struct {
+		retries int
+		missed  bool
+	}
+	var waits []wait
+	fp := pp.prompt()
+	fp.Fingerprint = func(retries int, missed bool) { waits = append(waits, wait{retries, missed}) }
+	as, err := d.GetAssertion(ctx, &fido.GetAssertionRequest{RPID: "passkeydesk.test", ClientDataHash: cdh("a"), UserVerification: true}, fp)
 	if err != nil || len(as) != 2 || len(pp.reqs) != 0 || k.QueuedSamples() != 0 {
 		t.Fatalf("GetAssertion after a wrong finger: %d assertions, %v; PIN asked %d times", len(as), err, len(pp.reqs))
+	}
+	if want := []wait{{5, false}, {4, true}}; !slices.Equal(waits, want) {
+		t.Errorf("the fingerprint waits: %v; want %v", waits, want)
 	}
 	if st, _ := d.PINState(ctx); st.UVRetries != 5 {
 		t.Errorf("UV retries after a match: %d", st.UVRetries)

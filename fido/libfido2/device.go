@@ -429,13 +429,26 @@ const maxUVAttempts = 5
 // requests go as withPIN runs them.
 func (d *device) verify(ctx context.Context, op string, mode uvMode, info *fido.Info, p fido.Prompt, touch func(),
 	builtin *bool, f func(h *handle, pin []byte) int) error {
-	if mode == uvPIN && d.builtinFirst(ctx, info) {
+	retries, ok := 0, false
+	if mode == uvPIN {
+		retries, ok = d.builtinFirst(ctx, info)
+	}
+	if ok {
 		*builtin = true
+		fingerTouch, missed := touch, false
+		if p.Fingerprint != nil {
+			fingerTouch = nil // the fingerprint step says what to do
+		}
 		for range maxUVAttempts {
-			err := d.call(ctx, op, touch, func(h *handle) int { return f(h, nil) })
+			if p.Fingerprint != nil {
+				p.Fingerprint(retries, missed)
+			}
+			err := d.call(ctx, op, fingerTouch, func(h *handle) int { return f(h, nil) })
 			var de *fido.DeviceError
 			if errors.As(err, &de) && de.Status == codeUVInvalid {
-				continue // a finger that did not match: the key counted it
+				// A finger that did not match: the key counted it.
+				missed, retries = true, max(retries-1, 0)
+				continue
 			}
 			// Blocked, or a key opened before its first finger (libfido2
 			// reads the uv option at open, and then asks for no token):
@@ -452,17 +465,18 @@ func (d *device) verify(ctx context.Context, op string, mode uvMode, info *fido.
 
 // builtinFirst reports whether a key with a PIN verifies the user by its
 // built-in verification first: it lists uv (enabled) and pinUvAuthToken
-// (so libfido2 asks for a token by it) and has UV retries left.
-func (d *device) builtinFirst(ctx context.Context, info *fido.Info) bool {
+// (so libfido2 asks for a token by it) and has UV retries left, which it
+// gives.
+func (d *device) builtinFirst(ctx context.Context, info *fido.Info) (retries int, ok bool) {
 	if !info.HasOption("uv") || !info.HasOption("pinUvAuthToken") {
-		return false
+		return 0, false
 	}
 	n := 0
 	err := d.call(ctx, "get UV retries", nil, func(h *handle) (rc int) {
 		n, rc = h.uvRetryCount()
 		return rc
 	})
-	return err == nil && n > 0
+	return n, err == nil && n > 0
 }
 
 // touchOnce wraps p.Touch so that it runs at most once per operation.
