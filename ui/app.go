@@ -489,7 +489,7 @@ func (a *App) signOut(fb *feedback, button *button) {
 		// Those keys already have their PINs: lost, they would have to
 		// be reset.
 		fb.show(message{Title: "PIN slips not saved",
-			Sentence: fmt.Sprintf("%d people's PINs are only in this window, and signing out forgets them.", n),
+			Sentence: pinsOnlyHere(n) + ", and signing out forgets them.",
 			Next:     "Open Enrollment station and save their PIN slips first."})
 		return
 	}

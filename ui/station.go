@@ -430,11 +430,19 @@ func (a *App) unsavedPINSlips() int {
 	return a.shell.station.run.unsavedSlips()
 }
 
+// pinsOnlyHere says that n people's PINs wait for their slips.
+func pinsOnlyHere(n int) string {
+	if n == 1 {
+		return "1 person's PIN is only in this window"
+	}
+	return fmt.Sprintf("%d people's PINs are only in this window", n)
+}
+
 // leave goes back to the list, unless PINs would be lost: then it asks.
 func (st *stationScreen) leave() {
 	if st.run != nil && st.run.unsavedSlips() > 0 {
 		st.fb.show(message{Title: "PIN slips not saved",
-			Sentence: fmt.Sprintf("%d people's PINs are only in this window. Save their PIN slips first: a PIN cannot be shown again.", st.run.unsavedSlips())})
+			Sentence: pinsOnlyHere(st.run.unsavedSlips()) + ". Save the PIN slips first: a PIN cannot be shown again."})
 		return
 	}
 	if st.run != nil {

@@ -123,7 +123,11 @@ func (r *stationRun) layout() {
 		r.slips.Disable()
 	} else {
 		r.slips.Enable()
-		objs = append(objs, warningLine(fmt.Sprintf("%d PINs are only in this window until their PIN slips are saved.", n)))
+		text := fmt.Sprintf("%d PINs are only in this window until their PIN slips are saved.", n)
+		if n == 1 {
+			text = "1 PIN is only in this window until its PIN slip is saved."
+		}
+		objs = append(objs, warningLine(text))
 	}
 	objs = append(objs, container.NewHBox(r.start, r.stopBtn, r.slips))
 	r.box.Objects = objs
