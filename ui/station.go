@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -504,16 +503,6 @@ func fileSafe(name string) string {
 		return "batch"
 	}
 	return b.String()
-}
-
-// sortedPaths are the keys of m in order, for a stable screen.
-func sortedPaths[T any](m map[string]T) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // serviceName is the account service as its users know it, for the PIN

@@ -202,7 +202,7 @@ func TestStationBatch(t *testing.T) {
 	s.settle()
 	s.wantText("PIN slips saved", "5 PIN slips were saved")
 	s.notText("Save PIN slips (5)")
-	if run.done != nil && len(run.done) != 0 {
+	if len(run.done) != 0 {
 		t.Fatalf("%d jobs still hold PINs after the slips were saved", len(run.done))
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
